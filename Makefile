@@ -1,0 +1,49 @@
+# Safecase: `make run` starts everything; `make test` runs every check.
+# Without DATABASE_URL / REDIS_URL both use the embedded PostgreSQL (pgserver) and the
+# Celery filesystem broker under var/.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS := static_build/assets/.built
+EMBEDDED := $(BIN)/python -m config.embedded --
+export SAFECASE_DEMO_PASSWORD ?= safecase-demo-2026
+export SAFECASE_PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install assets lint pytest lock diagrams clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json $(shell find frontend -type f 2>/dev/null)
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	@touch $@
+
+run: install assets
+	@$(EMBEDDED) $(BIN)/python scripts/run.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install assets lint
+	@$(EMBEDDED) bash -c '$(BIN)/python manage.py makemigrations --check --dry-run && $(BIN)/pytest $(PYTEST_ARGS)'
+
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf static_build node_modules $(VENV)

@@ -1,0 +1,54 @@
+"""Load the demo teams and one user per role (shared/API.md "Demo data"); idempotent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from casework.roles import Role
+from casework.services import roles_ensure, team_ensure, user_ensure
+
+DEMO_USERS = [
+    # username, role, teams, first name, last name
+    ("frontline.north", Role.FRONTLINE, ["north"], "Fran", "North"),
+    ("frontline.south", Role.FRONTLINE, ["south"], "Sam", "South"),
+    ("lead.north", Role.LEAD, ["north"], "Lee", "North"),
+    ("lead.south", Role.LEAD, ["south"], "Lou", "South"),
+    ("prevent.lead", Role.PREVENT_LEAD, ["north", "south"], "Priya", "Lead"),
+    ("auditor", Role.AUDITOR, [], "Ada", "Auditor"),
+    ("admin", Role.ADMINISTRATOR, [], "Alex", "Admin"),
+]
+TEAMS = [("north", "North locality team"), ("south", "South locality team")]
+
+
+class Command(BaseCommand):
+    help = "Create the demo teams (north, south) and one demo user per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Password for every demo user (default: SAFECASE_DEMO_PASSWORD).",
+        )
+
+    def handle(self, *args, **options):
+        password = options["password"] or settings.SAFECASE_DEMO_PASSWORD
+        if not password:
+            raise CommandError(
+                "No demo password: pass --password or set SAFECASE_DEMO_PASSWORD."
+            )
+        roles_ensure()
+        teams = {slug: team_ensure(slug=slug, name=name) for slug, name in TEAMS}
+        for username, role, team_slugs, first, last in DEMO_USERS:
+            user_ensure(
+                username=username,
+                password=password,
+                role=role,
+                teams=[teams[s] for s in team_slugs],
+                first_name=first,
+                last_name=last,
+                email=f"{username}@safecase.invalid",
+            )
+        self.stdout.write(
+            f"Demo data ready: teams {', '.join(t for t, _ in TEAMS)}; "
+            f"users {', '.join(u[0] for u in DEMO_USERS)}."
+        )

@@ -1,0 +1,15 @@
+"""Casework pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from casework.roles import role_of
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's home page, greeting them by role."""
+    return render(request, "casework/home.html", {"role": role_of(request.user)})

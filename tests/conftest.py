@@ -1,0 +1,35 @@
+"""Shared fixtures. Tests run against real PostgreSQL (DATABASE_URL) and, where they need
+a broker, the configured Celery transport (Redis in CI, the filesystem broker otherwise)."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework.roles import Role
+from casework.services import roles_ensure, team_ensure, user_ensure
+
+DEMO_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def teams(db):
+    return {
+        "north": team_ensure(slug="north", name="North locality team"),
+        "south": team_ensure(slug="south", name="South locality team"),
+    }
+
+
+@pytest.fixture
+def make_user(db, teams):
+    """Create a user with a role and teams: make_user("lead", Role.LEAD, ["north"])."""
+    roles_ensure()
+
+    def _make(username: str, role: Role, team_slugs: list[str] | None = None):
+        return user_ensure(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            teams=[teams[s] for s in (team_slugs or [])],
+        )
+
+    return _make
