@@ -29,9 +29,9 @@ def start_embedded_postgres() -> tuple[object, str]:
     pgdata = VAR_DIR / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'safecase';")
     if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        server.psql("CREATE DATABASE safecase;")
     socket_dir = server.get_postmaster_info().socket_dir
     return server, socket_database_url(str(socket_dir), DATABASE_NAME)
 

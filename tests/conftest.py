@@ -33,3 +33,16 @@ def make_user(db, teams):
         )
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Let concurrent runs on one server keep apart: SAFECASE_TEST_DB_SUFFIX names the test DB."""
+    import os
+
+    from django.conf import settings
+
+    suffix = os.environ.get("SAFECASE_TEST_DB_SUFFIX")
+    if suffix:
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"

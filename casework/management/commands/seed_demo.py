@@ -33,9 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = options["password"] or settings.SAFECASE_DEMO_PASSWORD
         if not password:
-            raise CommandError(
-                "No demo password: pass --password or set SAFECASE_DEMO_PASSWORD."
-            )
+            raise CommandError("No demo password: pass --password or set SAFECASE_DEMO_PASSWORD.")
         roles_ensure()
         teams = {slug: team_ensure(slug=slug, name=name) for slug, name in TEAMS}
         for username, role, team_slugs, first, last in DEMO_USERS:
