@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django_fsm import FSMField
 
 
 class Team(models.Model):
@@ -32,3 +33,184 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class CaseType(models.TextChoices):
+    """The five case types of DESIGN.md; ids are part of the API (shared/API.md)."""
+
+    MODERN_SLAVERY = "modern_slavery", "Modern slavery"
+    CUCKOOING = "cuckooing", "County lines cuckooing"
+    CSE = "cse", "Child sexual exploitation"
+    PREVENT = "prevent", "Prevent"
+    COMMUNITY_TRIGGER = "community_trigger", "Community Trigger (ASB case review)"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Person(models.Model):
+    """Someone a case is about or involves. One person may be linked to several cases."""
+
+    given_names = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    aliases = models.CharField(max_length=500, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        indexes = [models.Index(fields=["family_name", "given_names"])]
+
+    def __str__(self) -> str:
+        return self.full_name or f"Person {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name) if p)
+
+
+class Premises(models.Model):
+    """A home or other premises, e.g. the address taken over in a cuckooing case."""
+
+    address = models.TextField()
+    postcode = models.CharField(max_length=10, blank=True)
+    tenure = models.CharField(max_length=50, blank=True)
+    landlord = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "premises"
+
+    def __str__(self) -> str:
+        return self.address.splitlines()[0] if self.address else f"Premises {self.pk}"
+
+
+class Case(models.Model):
+    """A safeguarding case. Its process is the workflow of its ``case_type``.
+
+    The state is changed only by the django-fsm transitions declared in
+    ``workflows/<case_type>.py`` through ``workflows.services.case_transition``;
+    the field is protected and a CHECK constraint (migration
+    ``workflows.0002_case_state_check``) refuses states the workflow does not have.
+    """
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    case_type = models.CharField(max_length=30, choices=CaseType.choices)
+    state = FSMField(max_length=60, protected=True)
+    summary = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_cases"
+    )
+    raised_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_code = models.CharField(max_length=60, blank=True)
+    premises = models.ForeignKey(
+        Premises, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [
+            models.Index(fields=["case_type", "state"]),
+            models.Index(fields=["team", "state"]),
+            models.Index(fields=["owner"]),
+            models.Index(fields=["raised_by"]),
+        ]
+        permissions = [
+            ("raise_case", "Can raise a concern"),
+            ("view_all_case", "Can read every case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class CasePersonRole(models.TextChoices):
+    SUBJECT = "subject", "Subject"
+    APPLICANT = "applicant", "Applicant"
+    PARENT_CARER = "parent_carer", "Parent or carer"
+    ALLEGED_PERPETRATOR = "alleged_perpetrator", "Alleged perpetrator"
+    OCCUPIER = "occupier", "Occupier"
+    HOUSEHOLD_MEMBER = "household_member", "Household member"
+    OTHER = "other", "Other"
+
+
+class CasePerson(models.Model):
+    """A person's part in a case (subject, applicant, parent or carer, ...)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_people")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_links")
+    role = models.CharField(max_length=30, choices=CasePersonRole.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "role"], name="unique_case_person_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.case}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only, hash-chained audit log (DESIGN.md "Audit").
+
+    Written only by ``casework.audit.audit_record`` inside the transaction of the change
+    it records. ``hash`` covers this event's canonical content and ``prev_hash``, so an
+    edited or removed event breaks the chain.
+    """
+
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verb = models.CharField(max_length=60)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["case", "id"]),
+            models.Index(fields=["verb", "at"]),
+            models.Index(fields=["actor", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,238 @@
+"""Modern slavery workflow (RULES.md §1): routes, clocks, and the anonymous notification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from casework.models import AuditEvent, Case, Person
+from tests.workflows.walker import default_raise, sample_values, walk_all
+from workflows import modern_slavery
+from workflows.errors import StaleCase, TransitionNotAllowed
+from workflows.models import Deadline, DeadlineStatus
+from workflows.modern_slavery import DutyToNotifyNotification, State
+from workflows.services import case_raise, case_transition
+
+WORKFLOW = modern_slavery.WORKFLOW
+ADULT = {
+    "subject_estimated_age": None,
+    "subject_given_names": "Maria",
+    "subject_family_name": "Kowalska",
+    "subject_date_of_birth": "1990-05-17",
+    "subject_address": "Flat 2, 14 Mill Lane, Northtown NT1 4AB",
+    "subject_phone": "07700 900123",
+    "subject_email": "maria.k@example.com",
+    "subject_aliases": "Masha",
+}
+CHILD = {**ADULT, "subject_date_of_birth": None, "subject_estimated_age": 15}
+
+IDENTIFYING_WORDS = (
+    "name", "birth", "dob", "address", "postcode", "phone", "email", "contact", "alias",
+    "passport", "nino", "insurance", "reference",
+)  # fmt: skip
+
+
+def raise_ms(actor, variant):
+    return default_raise(WORKFLOW, actor)(variant)
+
+
+def step(case, actor, name, **data):
+    fields = WORKFLOW.transition_meta(name)["fields"]
+    return case_transition(
+        case=case, actor=actor, name=name, data=sample_values(fields, data),
+        expected_version=case.version,
+    )  # fmt: skip
+
+
+def counts():
+    return (
+        AuditEvent.objects.count(),
+        Deadline.objects.count(),
+        DutyToNotifyNotification.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_every_transition_and_terminal_state_is_reachable(frontline, lead):
+    result = walk_all(
+        WORKFLOW, raise_case=lambda v: raise_ms(frontline, v), actor=lead, variants=[ADULT, CHILD]
+    )
+    declared = {(t.source, t.name) for t in WORKFLOW.transitions()}
+    assert result["taken"] == declared
+    assert set(WORKFLOW.terminal_states) <= result["reached"]
+
+
+@pytest.mark.django_db
+def test_raise_records_subject_reference_and_audit(frontline):
+    case = raise_ms(frontline, ADULT)
+    assert case.reference.startswith("SC-")
+    assert case.state == State.CONCERN_RAISED
+    subject = case.case_people.get(role="subject").person
+    assert (subject.given_names, subject.date_of_birth) == ("Maria", date(1990, 5, 17))
+    assert "subject_given_names" not in case.details
+    event = AuditEvent.objects.get(case=case)
+    assert (event.verb, event.actor) == ("case.raised", frontline)
+
+
+@pytest.mark.django_db
+def test_intake_without_age_is_refused_and_writes_nothing(frontline):
+    before = (Case.objects.count(), Person.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as exc:
+        raise_ms(frontline, {**ADULT, "subject_date_of_birth": None, "subject_estimated_age": None})
+    assert "subject_date_of_birth" in exc.value.message_dict
+    assert (Case.objects.count(), Person.objects.count(), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_child_route_needs_no_consent_and_adult_route_is_refused(frontline, lead):
+    case = step(raise_ms(frontline, CHILD), lead, "start_triage")
+    before = counts()
+    with pytest.raises(TransitionNotAllowed, match="only from an adult"):
+        step(case, lead, "seek_consent")
+    assert counts() == before
+    case = step(case, lead, "notify_child_welfare")
+    assert case.details["consent_status"] == "not_required_child"
+    case = step(case, lead, "submit_nrm_referral")
+    assert case.state == State.AWAITING_RG
+
+
+@pytest.mark.django_db
+def test_adult_cannot_take_the_child_route(frontline, lead):
+    case = step(raise_ms(frontline, ADULT), lead, "start_triage")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "notify_child_welfare")
+
+
+@pytest.mark.django_db
+def test_adult_nrm_referral_needs_recorded_consent(frontline, lead):
+    case = step(step(raise_ms(frontline, ADULT), lead, "start_triage"), lead, "seek_consent")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "submit_nrm_referral")
+    case = step(step(case, lead, "record_consent"), lead, "submit_nrm_referral")
+    assert case.state == State.AWAITING_RG
+
+
+@pytest.mark.django_db
+def test_rg_clock_and_recovery_period(frontline, lead):
+    case = step(step(raise_ms(frontline, CHILD), lead, "start_triage"), lead,
+                "notify_child_welfare")  # fmt: skip
+    case = step(case, lead, "submit_nrm_referral")
+    rg = Deadline.objects.get(case=case, rule="rg_decision")
+    assert (rg.status, rg.unit, rg.duration, rg.statutory) == ("open", "working_days", 5, False)
+    case = step(case, lead, "record_rg_positive")
+    rg.refresh_from_db()
+    assert rg.status == DeadlineStatus.MET
+    recovery = Deadline.objects.get(case=case, rule="recovery_period")
+    assert (recovery.unit, recovery.duration, recovery.statutory) == ("calendar_days", 30, True)
+    assert (recovery.due_at - recovery.started_at).days >= 29
+    case = step(case, lead, "record_cg_positive")
+    recovery.refresh_from_db()
+    assert recovery.status == DeadlineStatus.MET
+    case = step(case, lead, "close_cg_positive")
+    assert (case.state, case.outcome_code) == (State.CLOSED, "NRM_CG_POSITIVE")
+    assert case.closed_at is not None
+
+
+@pytest.mark.django_db
+def test_closing_cancels_running_clocks(frontline, lead):
+    case = step(step(raise_ms(frontline, CHILD), lead, "start_triage"), lead,
+                "notify_child_welfare")  # fmt: skip
+    case = step(case, lead, "submit_nrm_referral")
+    case = step(case, lead, "record_disqualification")
+    assert Deadline.objects.get(case=case, rule="rg_decision").status == "cancelled"
+
+
+# --- The anonymous Duty to Notify (MSA 2015 s52(3)) -------------------------------------
+
+
+def test_dtn_notification_model_has_no_identifying_column():
+    columns = [f.name for f in DutyToNotifyNotification._meta.get_fields()]
+    allowed = {"id", "case", "recorded_by"}  # the council's own case and staff user
+    leaking = [c for c in columns if c not in allowed and any(w in c for w in IDENTIFYING_WORDS)]
+    assert leaking == []
+
+
+def test_dtn_transition_asks_for_no_identifying_field():
+    fields = [f.name for f in WORKFLOW.transition_meta("submit_duty_to_notify")["fields"]]
+    leaking = [n for n in fields if any(w in n for w in IDENTIFYING_WORDS)]
+    assert leaking == []
+
+
+@pytest.mark.django_db
+def test_adult_without_consent_path_stores_no_identity_in_the_notification(frontline, lead):
+    case = step(step(raise_ms(frontline, ADULT), lead, "start_triage"), lead, "seek_consent")
+    case = step(case, lead, "submit_duty_to_notify", nationality="Polish",
+                # Identifying values sent anyway must not be stored in the notification.
+                subject_given_names="Maria", subject_address=ADULT["subject_address"])  # fmt: skip
+    assert case.state == State.DTN_SUBMITTED
+    assert case.details["consent_status"] == "refused"
+    notification = DutyToNotifyNotification.objects.get(case=case)
+    stored = " ".join(
+        str(getattr(notification, f.attname))
+        for f in DutyToNotifyNotification._meta.concrete_fields
+    )
+    for value in ("Maria", "Kowalska", "1990-05-17", "Mill Lane", "NT1 4AB", "07700", "Masha",
+                  "maria.k@example.com"):  # fmt: skip
+        assert value not in stored
+    assert notification.nationality == "Polish"
+
+
+@pytest.mark.django_db
+def test_dtn_is_not_possible_after_consent(frontline, lead):
+    case = step(step(raise_ms(frontline, ADULT), lead, "start_triage"), lead, "seek_consent")
+    case = step(case, lead, "record_consent")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "submit_duty_to_notify")
+
+
+# --- Permission, version and refusal ------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["frontline", "other_lead", "auditor"])
+def test_only_a_lead_of_the_team_may_triage(request, frontline, who):
+    case = raise_ms(frontline, ADULT)
+    actor = request.getfixturevalue(who)
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        step(case, actor, "start_triage")
+    assert counts() == before
+    assert Case.objects.get(pk=case.pk).state == State.CONCERN_RAISED
+
+
+@pytest.mark.django_db
+def test_stale_version_is_refused(frontline, lead):
+    case = raise_ms(frontline, ADULT)
+    stale_version = case.version
+    step(case, lead, "start_triage")
+    with pytest.raises(StaleCase) as exc:
+        case_transition(case=case, actor=lead, name="close_no_grounds",
+                        data={"rationale": "x"}, expected_version=stale_version)  # fmt: skip
+    assert exc.value.state == State.TRIAGE
+
+
+@pytest.mark.django_db
+def test_invalid_input_changes_nothing(frontline, lead):
+    case = step(raise_ms(frontline, ADULT), lead, "start_triage")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        case_transition(case=case, actor=lead, name="close_no_grounds", data={},
+                        expected_version=case.version)  # fmt: skip
+    assert "rationale" in exc.value.message_dict
+    assert counts() == before
+    assert Case.objects.get(pk=case.pk).version == case.version
+
+
+@pytest.mark.django_db
+def test_direct_state_assignment_is_refused(frontline):
+    case = raise_ms(frontline, ADULT)
+    with pytest.raises(AttributeError):
+        case.state = State.CLOSED
+
+
+@pytest.mark.django_db
+def test_case_raise_requires_a_raising_role(auditor):
+    with pytest.raises(PermissionDenied):
+        case_raise(actor=auditor, case_type="modern_slavery", data={})

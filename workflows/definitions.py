@@ -1,0 +1,276 @@
+"""The vocabulary a case-type module uses to declare its workflow.
+
+A module in ``workflows/`` declares, for one case type: its states, a proxy model of
+``casework.Case`` whose django-fsm ``@transition`` methods are the process, the input
+fields of intake and of each transition, and its deadline rules. ``Workflow`` gathers
+them; ``workflows.registry`` holds one per case type. The API (shared/API.md
+"Workflows") and the diagrams are generated from these declarations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.db import models
+
+
+class FieldType(StrEnum):
+    """FIELD types of shared/API.md; ``records`` (a list of sub-records) is our extension."""
+
+    STRING = "string"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    INTEGER = "integer"
+    CHOICE = "choice"
+    MULTICHOICE = "multichoice"
+    RECORDS = "records"
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """An input field of intake or of a transition (API.md FIELD).
+
+    ``person`` routes the value to a Person linked to the case instead of the case's
+    details, e.g. ``person="subject.family_name"``.
+    """
+
+    name: str
+    type: FieldType
+    label: str
+    required: bool = True
+    choices: Sequence[tuple[str, str]] = ()
+    help_text: str = ""
+    person: str = ""
+    fields: Sequence[Field] = ()  # sub-fields of a RECORDS field
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def as_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "type": str(self.type),
+            "required": self.required,
+        }
+        if self.type in (FieldType.CHOICE, FieldType.MULTICHOICE):
+            data["choices"] = [{"value": v, "label": lbl} for v, lbl in self.choices]
+        if self.type is FieldType.RECORDS:
+            data["fields"] = [f.as_api() for f in self.fields]
+        if self.help_text:
+            data["help_text"] = self.help_text
+        return data
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    HOURS = "hours"
+    MONTHS = "months"
+
+
+RAISE = "raise"  # the pseudo-transition that starts clocks at intake
+
+
+@dataclasses.dataclass(frozen=True)
+class DeadlineRule:
+    """A clock: started by a transition, met by others (RULES.md, "Deadline engine").
+
+    ``statutory`` rules come from statute or statutory guidance and cannot be overridden
+    per deployment; local ones can (``workflows.models.TimescaleOverride``).
+    ``hours`` clocks disregard Christmas Day (ASBCPA 2014 s77(3), s80(4)).
+    ``repeatable`` clocks open again each time their starting transition happens.
+    """
+
+    name: str
+    label: str
+    starts_on: str
+    duration: int
+    unit: Unit
+    met_by: Sequence[str]
+    statutory: bool
+    source: str
+    cancelled_by: Sequence[str] = ()
+    repeatable: bool = False
+
+    def as_api(self, duration: int | None = None) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "starts_on": self.starts_on,
+            "duration": self.duration if duration is None else duration,
+            "unit": str(self.unit),
+            "met_by": list(self.met_by),
+            "statutory": self.statutory,
+            "source": self.source,
+            "repeatable": self.repeatable,
+        }
+
+
+Effect = Callable[..., None]
+
+
+@dataclasses.dataclass
+class Workflow:
+    """Everything Safecase knows about one case type's process."""
+
+    case_type: str
+    label: str
+    model: type[models.Model]
+    states: type[models.TextChoices]
+    initial_state: str
+    terminal_states: Sequence[str]
+    intake_fields: Sequence[Field]
+    deadline_rules: Sequence[DeadlineRule] = ()
+    # Run by the transition service after the named transition, inside its transaction,
+    # to create related records (e.g. the anonymous Duty to Notify notification).
+    effects: dict[str, Effect] = dataclasses.field(default_factory=dict)
+    # Cross-field intake rules, e.g. "a date of birth or an estimated age"; raises
+    # ValidationError with field errors.
+    intake_check: Callable[[dict[str, Any]], None] | None = None
+    description: str = ""
+
+    def transitions(self) -> list[Any]:
+        """django-fsm Transition objects of this workflow, one per (name, source)."""
+        return list(self.model._meta.get_field("state").get_all_transitions(self.model))
+
+    def transition_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for t in self.transitions():
+            seen.setdefault(t.name, None)
+        return list(seen)
+
+    def transition_meta(self, name: str) -> dict[str, Any]:
+        """The ``custom`` declaration (label, fields, permission name) of a transition."""
+        for t in self.transitions():
+            if t.name == name:
+                return t.custom
+        raise KeyError(name)
+
+    def state_label(self, state: str) -> str:
+        try:
+            return self.states(state).label
+        except ValueError:
+            return state
+
+    def rules_starting_on(self, transition: str) -> list[DeadlineRule]:
+        return [r for r in self.deadline_rules if r.starts_on == transition]
+
+    def rule(self, name: str) -> DeadlineRule:
+        for r in self.deadline_rules:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+class WorkflowCaseMixin:
+    """Helpers for the transition methods of a case-type proxy model."""
+
+    def record(self, data: dict[str, Any]) -> None:
+        """Keep a transition's inputs in the case's details (the only field it sets)."""
+        self.details = {**self.details, **data}
+
+
+GENDER_CHOICES = (
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("unknown", "Not known"),
+)
+
+
+def person_fields(
+    role: str,
+    *,
+    label: str,
+    contact: bool = True,
+    names_required: bool = False,
+) -> list[Field]:
+    """Intake fields for a person linked to the case in ``role`` (prefix ``<role>_``)."""
+    fields = [
+        Field(
+            f"{role}_given_names",
+            FieldType.STRING,
+            f"{label}: given names",
+            required=names_required,
+            person=f"{role}.given_names",
+        ),
+        Field(
+            f"{role}_family_name",
+            FieldType.STRING,
+            f"{label}: family name",
+            required=names_required,
+            person=f"{role}.family_name",
+        ),
+        Field(
+            f"{role}_aliases",
+            FieldType.STRING,
+            f"{label}: other names or nicknames",
+            required=False,
+            person=f"{role}.aliases",
+        ),
+        Field(
+            f"{role}_date_of_birth",
+            FieldType.DATE,
+            f"{label}: date of birth",
+            required=False,
+            person=f"{role}.date_of_birth",
+        ),
+        Field(
+            f"{role}_estimated_age",
+            FieldType.INTEGER,
+            f"{label}: age, or best estimate",
+            required=False,
+            person=f"{role}.estimated_age",
+            min_value=0,
+            max_value=120,
+        ),
+        Field(
+            f"{role}_gender",
+            FieldType.CHOICE,
+            f"{label}: gender",
+            required=False,
+            choices=GENDER_CHOICES,
+            person=f"{role}.gender",
+        ),
+    ]
+    if contact:
+        fields += [
+            Field(
+                f"{role}_address",
+                FieldType.TEXT,
+                f"{label}: address",
+                required=False,
+                person=f"{role}.address",
+            ),
+            Field(
+                f"{role}_phone",
+                FieldType.STRING,
+                f"{label}: phone",
+                required=False,
+                person=f"{role}.phone",
+            ),
+            Field(
+                f"{role}_email",
+                FieldType.STRING,
+                f"{label}: email",
+                required=False,
+                person=f"{role}.email",
+            ),
+        ]
+    return fields
+
+
+def age_at(values: dict[str, Any], role: str, on: Any) -> int | None:
+    """The age of the intake's ``role`` person on date ``on``, from date of birth or estimate."""
+    dob = values.get(f"{role}_date_of_birth")
+    if dob:
+        born = date.fromisoformat(dob) if isinstance(dob, str) else dob
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    estimate = values.get(f"{role}_estimated_age")
+    return int(estimate) if estimate is not None else None

@@ -1,0 +1,111 @@
+"""Workflow data: clocks (Deadline), the bank-holiday calendar, local timescales.
+
+The per-case-type proxy models with their transitions live in one module per type and
+are imported at the end of this module so that Django registers them with this app.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from casework.models import Case
+
+
+class BankHoliday(models.Model):
+    """An England and Wales bank holiday; seeded from ``holidays`` (subdivision ENG) and
+    editable, so one-off proclamations can be added (RULES.md §0.2)."""
+
+    date = models.DateField(unique=True)
+    title = models.CharField(max_length=120)
+    source = models.CharField(
+        max_length=20, default="holidays", help_text="'holidays' package or 'manual'"
+    )
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y}: {self.title}"
+
+
+class TimescaleOverride(models.Model):
+    """A deployment's own duration for a local (non-statutory) deadline rule.
+
+    RULES.md marks most timescales local practice; administrators set them here without
+    code. Statutory rules cannot be overridden (``workflows.services.timescale_set``).
+    """
+
+    case_type = models.CharField(max_length=30)
+    rule = models.CharField(max_length=60)
+    duration = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "rule"], name="unique_timescale_rule"),
+            models.CheckConstraint(
+                condition=models.Q(duration__gt=0), name="timescale_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_type}.{self.rule} = {self.duration}"
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Deadline(models.Model):
+    """One running (or finished) clock on a case, from a workflow's DeadlineRule."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    rule = models.CharField(max_length=60)
+    label = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20)
+    duration = models.PositiveIntegerField()
+    statutory = models.BooleanField(default=False)
+    source = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN
+    )
+    met_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # What was left when paused: working days for working-day clocks, seconds otherwise.
+    remaining = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["case", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeadlineStatus.values),
+                name="deadline_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="paused") | models.Q(paused_at__isnull=False),
+                name="deadline_paused_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_status_display()}, due {self.due_at:%Y-%m-%d %H:%M})"
+
+
+# The per-case-type workflows: proxy models of Case with their transitions. Importing a
+# module registers its workflow (workflows.registry).
+from workflows import modern_slavery  # noqa: E402, F401

@@ -1,0 +1,34 @@
+"""The workflows of all case types, by case type id (shared/API.md).
+
+Each case-type module calls ``register`` when it is imported; ``workflows.models``
+imports them all, so the registry is complete once Django's apps are loaded.
+"""
+
+from __future__ import annotations
+
+from workflows.definitions import Workflow
+
+WORKFLOWS: dict[str, Workflow] = {}
+
+
+class UnknownCaseType(LookupError):
+    pass
+
+
+def register(workflow: Workflow) -> Workflow:
+    if workflow.case_type in WORKFLOWS:
+        raise ValueError(f"workflow {workflow.case_type} registered twice")
+    WORKFLOWS[workflow.case_type] = workflow
+    return workflow
+
+
+def get_workflow(case_type: str) -> Workflow:
+    try:
+        return WORKFLOWS[case_type]
+    except KeyError:
+        raise UnknownCaseType(case_type) from None
+
+
+def valid_states() -> dict[str, list[str]]:
+    """Every case type's states: the source of the database CHECK constraint."""
+    return {t: list(w.states.values) for t, w in sorted(WORKFLOWS.items())}

@@ -1,0 +1,297 @@
+"""Workflow writes: raising a case, moving it through its workflow, pausing clocks.
+
+Each service is one transaction (DESIGN.md "One write path"): lock, check permission
+and guards, apply the django-fsm transition, save, write the audit event, open and close
+deadlines, and queue notifications. A refused or invalid call raises before anything is
+written, and the transaction rolls back anything written before a later failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import holidays
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from casework.audit import AuditVerb, audit_record
+from casework.models import Case, CasePerson, CasePersonRole, Person, Team
+from casework.permissions import can_raise, lead_may, team_ids_of
+from casework.references import next_case_reference
+from workflows import clocks
+from workflows.definitions import RAISE, Field, FieldType, Workflow
+from workflows.errors import StaleCase, TransitionNotAllowed
+from workflows.forms import validate_fields
+from workflows.models import BankHoliday, Deadline, DeadlineStatus, TimescaleOverride
+from workflows.registry import UnknownCaseType, get_workflow
+
+SUMMARY_FIELD = Field(name="summary", type=FieldType.TEXT, label="Summary of the concern")
+PERSON_ATTRS = {f.name for f in Person._meta.get_fields() if getattr(f, "concrete", False)}
+
+
+def _team_for_raise(actor: Any, team: Team | None) -> Team:
+    teams = team_ids_of(actor)
+    if team is not None:
+        if team.pk not in teams:
+            raise ValidationError({"team": ["Choose one of your own teams."]})
+        return team
+    if len(teams) == 1:
+        return Team.objects.get(pk=next(iter(teams)))
+    if not teams:
+        raise PermissionDenied("You are not a member of a team, so you cannot raise a concern.")
+    raise ValidationError({"team": ["Choose which of your teams this concern is for."]})
+
+
+def _split_person_values(
+    fields: list[Field], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    details: dict[str, Any] = {}
+    people: dict[str, dict[str, Any]] = {}
+    by_name = {f.name: f for f in fields}
+    for name, value in values.items():
+        spec = by_name.get(name)
+        if spec is not None and spec.person:
+            role, attr = spec.person.split(".")
+            people.setdefault(role, {})[attr] = value
+        else:
+            details[name] = value
+    return details, people
+
+
+def _link_people(case: Case, people: dict[str, dict[str, Any]]) -> None:
+    for role, attrs in people.items():
+        person = Person.objects.create(**{k: v for k, v in attrs.items() if k in PERSON_ATTRS})
+        CasePerson.objects.create(case=case, person=person, role=CasePersonRole(role))
+
+
+@transaction.atomic
+def case_raise(
+    *, actor: Any, case_type: str, data: Mapping[str, Any], team: Team | None = None
+) -> Case:
+    """Raise a concern of ``case_type`` from validated intake data (frontline and leads).
+
+    Creates the case in its workflow's initial state with a new reference, the people
+    named in the intake, an audit event and the clocks that start on intake.
+    """
+    if not can_raise.test(actor):
+        raise PermissionDenied("Your role cannot raise concerns.")
+    try:
+        workflow = get_workflow(case_type)
+    except UnknownCaseType:
+        raise ValidationError({"case_type": ["Choose a type of concern."]}) from None
+    fields = [SUMMARY_FIELD, *workflow.intake_fields]
+    values = validate_fields(fields, data)
+    if workflow.intake_check is not None:
+        workflow.intake_check(values)
+    team = _team_for_raise(actor, team)
+    details, people = _split_person_values(fields, values)
+    summary = details.pop("summary")
+    now = timezone.now()
+    case = workflow.model.objects.create(
+        reference=next_case_reference(),
+        case_type=case_type,
+        state=workflow.initial_state,
+        summary=summary,
+        details=details,
+        team=team,
+        raised_by=actor,
+        raised_at=now,
+    )
+    _link_people(case, people)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.CASE_RAISED,
+        case=case,
+        target=case,
+        data={"case_type": case_type, "state": case.state, "inputs": values},
+    )
+    for rule in workflow.rules_starting_on(RAISE):
+        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=now, actor=actor)
+    return case
+
+
+def _find_transition(workflow: Workflow, case: Case, name: str) -> Any:
+    if name not in workflow.transition_names():
+        raise TransitionNotAllowed(f"There is no action called {name!r}.", state=case.state)
+    method = getattr(case, name)
+    meta = method._django_fsm
+    if not meta.has_transition(case.state):
+        raise TransitionNotAllowed(
+            f"{workflow.transition_meta(name)['label']} is not possible while the case is "
+            f"{workflow.state_label(case.state).lower()}.",
+            state=case.state,
+        )
+    return meta.get_transition(case.state)
+
+
+def _check_guards(workflow: Workflow, case: Case, name: str) -> None:
+    method = getattr(case, name)
+    if not method._django_fsm.conditions_met(case, case.state):
+        custom = workflow.transition_meta(name)
+        message = custom.get("guard_message") or "The conditions for this action are not met."
+        raise TransitionNotAllowed(message, state=case.state)
+
+
+def _apply_clocks(workflow: Workflow, case: Case, name: str, actor: Any, now: Any) -> None:
+    rules = workflow.deadline_rules
+    clocks.deadlines_meet(case=case, rule_names=[r.name for r in rules if name in r.met_by], at=now)
+    cancelled = [r.name for r in rules if name in r.cancelled_by]
+    if cancelled:
+        clocks.deadlines_cancel(case=case, at=now, rule_names=cancelled)
+    if case.state in workflow.terminal_states:
+        clocks.deadlines_cancel(case=case, at=now)
+        return
+    for rule in workflow.rules_starting_on(name):
+        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=now, actor=actor)
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    actor: Any,
+    name: str,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Take the transition ``name`` on ``case`` as ``actor`` (DESIGN.md "One write path").
+
+    Refuses (changing nothing) when the case moved on since ``expected_version``, the
+    transition is not possible from the current state or its guard fails (409), the
+    actor may not take it (403), or the input is invalid (400).
+    """
+    workflow = get_workflow(case.case_type)
+    case = workflow.model.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(
+            "This case has changed since you opened it. Reload it and try again.",
+            state=case.state,
+        )
+    transition = _find_transition(workflow, case, name)
+    if not transition.has_perm(case, actor):
+        raise PermissionDenied("You are not allowed to do this on this case.")
+    custom = transition.custom
+    values = validate_fields(custom["fields"], data or {})
+    _check_guards(workflow, case, name)
+    before = case.state
+    now = timezone.now()
+    getattr(case, name)(actor=actor, data=values)
+    if case.state in workflow.terminal_states and case.closed_at is None:
+        case.closed_at = now
+        case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")
+    case.version = F("version") + 1
+    case.save()
+    case = workflow.model.objects.get(pk=case.pk)
+    effect = workflow.effects.get(name)
+    if effect is not None:
+        effect(case=case, actor=actor, data=values, at=now)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.CASE_TRANSITIONED,
+        case=case,
+        target=case,
+        data={"transition": name, "from": before, "to": case.state, "inputs": values},
+    )
+    _apply_clocks(workflow, case, name, actor, now)
+    return case
+
+
+def _deadline_for_update(deadline: Deadline, actor: Any) -> Deadline:
+    deadline = Deadline.objects.select_for_update().select_related("case").get(pk=deadline.pk)
+    if not lead_may(deadline.case, actor):
+        raise PermissionDenied("Only a lead of the case's team can pause or resume its clocks.")
+    return deadline
+
+
+@transaction.atomic
+def deadline_pause(*, deadline: Deadline, actor: Any, reason: str) -> Deadline:
+    """Stop a running clock, keeping what is left of it (e.g. criminal proceedings)."""
+    deadline = _deadline_for_update(deadline, actor)
+    if deadline.status != DeadlineStatus.OPEN:
+        raise ValidationError({"deadline": ["Only an open deadline can be paused."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the clock is paused."]})
+    now = timezone.now()
+    deadline.remaining = clocks.remaining_at(deadline, now)
+    deadline.status, deadline.paused_at = DeadlineStatus.PAUSED, now
+    deadline.save()
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.DEADLINE_PAUSED,
+        case=deadline.case,
+        target=deadline,
+        data={"rule": deadline.rule, "reason": reason, "remaining": deadline.remaining},
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadline_resume(*, deadline: Deadline, actor: Any) -> Deadline:
+    """Restart a paused clock with the time it had left when paused."""
+    deadline = _deadline_for_update(deadline, actor)
+    if deadline.status != DeadlineStatus.PAUSED:
+        raise ValidationError({"deadline": ["Only a paused deadline can be resumed."]})
+    now = timezone.now()
+    old_due = deadline.due_at
+    deadline.due_at = clocks.resumed_due_at(deadline, now)
+    deadline.status, deadline.paused_at, deadline.remaining = DeadlineStatus.OPEN, None, None
+    deadline.save()
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.DEADLINE_RESUMED,
+        case=deadline.case,
+        target=deadline,
+        data={"rule": deadline.rule, "previous_due_at": old_due, "due_at": deadline.due_at},
+    )
+    return deadline
+
+
+@transaction.atomic
+def timescale_set(*, case_type: str, rule: str, duration: int) -> TimescaleOverride:
+    """Set a deployment's duration for a local deadline rule; statutory rules are fixed."""
+    workflow = get_workflow(case_type)
+    try:
+        declared = workflow.rule(rule)
+    except KeyError:
+        raise ValidationError({"rule": [f"{case_type} has no deadline rule {rule!r}."]}) from None
+    if declared.statutory:
+        raise ValidationError({"rule": [f"{declared.label} is statutory and cannot be changed."]})
+    if duration <= 0:
+        raise ValidationError({"duration": ["Enter a duration of at least 1."]})
+    override, _ = TimescaleOverride.objects.update_or_create(
+        case_type=case_type, rule=rule, defaults={"duration": duration}
+    )
+    return override
+
+
+def holidays_for(first_year: int, last_year: int) -> dict[Any, str]:
+    """England and Wales bank holidays from the ``holidays`` package (subdivision ENG)."""
+    return dict(
+        holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
+    )
+
+
+@transaction.atomic
+def bank_holidays_load(*, first_year: int, last_year: int) -> int:
+    """Add the bank holidays of these years that the table lacks; edits are kept.
+
+    RULES.md §0.2: the table is the authority so administrators can add one-off
+    proclamations; loading never overwrites or deletes a row.
+    """
+    if first_year > last_year:
+        raise ValidationError({"years": ["The first year must not be after the last."]})
+    known = set(
+        BankHoliday.objects.filter(
+            date__year__gte=first_year, date__year__lte=last_year
+        ).values_list("date", flat=True)
+    )
+    new = [
+        BankHoliday(date=day, title=title, source="holidays")
+        for day, title in sorted(holidays_for(first_year, last_year).items())
+        if day not in known
+    ]
+    BankHoliday.objects.bulk_create(new)
+    return len(new)
