@@ -41,15 +41,19 @@ def effective_duration(workflow: Workflow, rule: DeadlineRule) -> int:
     return override or rule.duration
 
 
-def due_after(start: datetime, duration: float, unit: Unit | str) -> datetime:
+def due_after(
+    start: datetime, duration: float, unit: Unit | str, *, disregard_christmas_day: bool = False
+) -> datetime:
     """When a clock of ``duration`` ``unit`` started at ``start`` falls due."""
     match Unit(unit):
         case Unit.WORKING_DAYS:
             return calendar.add_working_days(start, int(duration), bank_holidays(start))
         case Unit.CALENDAR_DAYS:
             return calendar.add_calendar_days(start, int(duration))
-        case Unit.HOURS:
+        case Unit.HOURS if disregard_christmas_day:
             return calendar.add_hours_excluding_christmas(start, duration)
+        case Unit.HOURS:
+            return start + timedelta(hours=duration)
         case Unit.MONTHS:
             return calendar.add_months(start, int(duration))
     raise ValueError(unit)
@@ -72,9 +76,12 @@ def deadline_open(
         unit=str(rule.unit),
         duration=duration,
         statutory=rule.statutory,
+        disregard_christmas_day=rule.disregard_christmas_day,
         source=rule.source,
         started_at=at,
-        due_at=due_after(at, duration, rule.unit),
+        due_at=due_after(
+            at, duration, rule.unit, disregard_christmas_day=rule.disregard_christmas_day
+        ),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
@@ -121,7 +128,7 @@ def remaining_at(deadline: Deadline, at: datetime) -> float:
     if deadline.unit == Unit.WORKING_DAYS:
         holidays = bank_holidays(at)
         return float(calendar.working_days_between(at, deadline.due_at, holidays))
-    if deadline.unit == Unit.HOURS:
+    if deadline.unit == Unit.HOURS and deadline.disregard_christmas_day:
         return calendar.hours_between_excluding_christmas(at, deadline.due_at) * 3600
     return max((deadline.due_at - at).total_seconds(), 0.0)
 
@@ -131,6 +138,6 @@ def resumed_due_at(deadline: Deadline, at: datetime) -> datetime:
     remaining = deadline.remaining or 0.0
     if deadline.unit == Unit.WORKING_DAYS:
         return calendar.add_working_days(at, int(remaining), bank_holidays(at))
-    if deadline.unit == Unit.HOURS:
+    if deadline.unit == Unit.HOURS and deadline.disregard_christmas_day:
         return calendar.add_hours_excluding_christmas(at, remaining / 3600)
     return at + timedelta(seconds=remaining)

@@ -83,7 +83,8 @@ class DeadlineRule:
 
     ``statutory`` rules come from statute or statutory guidance and cannot be overridden
     per deployment; local ones can (``workflows.models.TimescaleOverride``).
-    ``hours`` clocks disregard Christmas Day (ASBCPA 2014 s77(3), s80(4)).
+    An ``hours`` clock may disregard Christmas Day, as the ASB closure-power clocks must
+    (ASBCPA 2014 s77(3), s80(4)); others run continuously.
     ``repeatable`` clocks open again each time their starting transition happens.
     """
 
@@ -97,6 +98,7 @@ class DeadlineRule:
     source: str
     cancelled_by: Sequence[str] = ()
     repeatable: bool = False
+    disregard_christmas_day: bool = False
 
     def as_api(self, duration: int | None = None) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class DeadlineRule:
             "statutory": self.statutory,
             "source": self.source,
             "repeatable": self.repeatable,
+            "disregard_christmas_day": self.disregard_christmas_day,
         }
 
 

@@ -70,6 +70,7 @@ class Deadline(models.Model):
     unit = models.CharField(max_length=20)
     duration = models.PositiveIntegerField()
     statutory = models.BooleanField(default=False)
+    disregard_christmas_day = models.BooleanField(default=False)
     source = models.TextField(blank=True)
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
