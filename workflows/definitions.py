@@ -37,7 +37,8 @@ class Field:
     """An input field of intake or of a transition (API.md FIELD).
 
     ``person`` routes the value to a Person linked to the case instead of the case's
-    details, e.g. ``person="subject.family_name"``.
+    details, e.g. ``person="subject.family_name"``; ``premises`` routes it to the case's
+    Premises, e.g. ``premises="address"``.
     """
 
     name: str
@@ -47,6 +48,7 @@ class Field:
     choices: Sequence[tuple[str, str]] = ()
     help_text: str = ""
     person: str = ""
+    premises: str = ""
     fields: Sequence[Field] = ()  # sub-fields of a RECORDS field
     min_value: int | None = None
     max_value: int | None = None

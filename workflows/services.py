@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
-from casework.models import Case, CasePerson, CasePersonRole, Person, Team
+from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, Team
 from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.references import next_case_reference
 from workflows import clocks
@@ -45,20 +45,24 @@ def _team_for_raise(actor: Any, team: Team | None) -> Team:
     raise ValidationError({"team": ["Choose which of your teams this concern is for."]})
 
 
-def _split_person_values(
+def _split_values(
     fields: list[Field], values: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
+    """Separate intake values into case details, people (by role) and premises."""
     details: dict[str, Any] = {}
     people: dict[str, dict[str, Any]] = {}
+    premises: dict[str, Any] = {}
     by_name = {f.name: f for f in fields}
     for name, value in values.items():
         spec = by_name.get(name)
         if spec is not None and spec.person:
             role, attr = spec.person.split(".")
             people.setdefault(role, {})[attr] = value
+        elif spec is not None and spec.premises:
+            premises[spec.premises] = value
         else:
             details[name] = value
-    return details, people
+    return details, people, premises
 
 
 def _link_people(case: Case, people: dict[str, dict[str, Any]]) -> None:
@@ -87,7 +91,7 @@ def case_raise(
     if workflow.intake_check is not None:
         workflow.intake_check(values)
     team = _team_for_raise(actor, team)
-    details, people = _split_person_values(fields, values)
+    details, people, premises = _split_values(fields, values)
     summary = details.pop("summary")
     now = timezone.now()
     case = workflow.model.objects.create(
@@ -99,6 +103,7 @@ def case_raise(
         team=team,
         raised_by=actor,
         raised_at=now,
+        premises=Premises.objects.create(**premises) if premises else None,
     )
     _link_people(case, people)
     audit_record(
