@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        # Connects the receivers (the sign-out message).
+        from casework import signals  # noqa: F401
