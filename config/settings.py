@@ -148,6 +148,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_build" / "collected"
 STATICFILES_DIRS = [BASE_DIR / "static_build" / "assets"]
+# Outside production whitenoise serves the built assets straight from STATICFILES_DIRS.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
