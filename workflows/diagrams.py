@@ -1,0 +1,220 @@
+"""Each workflow described for people: a Graphviz diagram and the reference tables.
+
+The declared django-fsm transitions are the specification (DESIGN.md "Transitions"), so
+the diagram and the tables are drawn from them and cannot drift from the code.
+``workflow_dot`` is pure; ``dot_to_svg`` runs Graphviz's ``dot`` where it is installed
+(``manage.py draw_workflows`` and the /workflows/ pages use it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+from workflows.clocks import effective_duration
+from workflows.definitions import RAISE, DeadlineRule, Unit, Workflow
+from workflows.steps import LEAD, WORKER
+
+FONT = "Helvetica,Arial,sans-serif"
+START = "__start__"
+DOT_TIMEOUT_SECONDS = 20
+ANY_STATE, ANY_OTHER_STATE = "*", "+"  # django-fsm's wildcard sources
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    name: str
+    label: str
+    self_loop: bool  # target=None: an event recorded without a change of state
+
+
+def edges(workflow: Workflow) -> Iterator[Edge]:
+    """Every declared (source, transition) as an edge, wildcard sources expanded."""
+    states = list(workflow.states.values)
+    for t in workflow.transitions():
+        label = t.custom.get("label", t.name)
+        target = None if t.target is None else str(t.target)
+        if t.source == ANY_STATE:
+            sources = states
+        elif t.source == ANY_OTHER_STATE:
+            sources = [s for s in states if s != target]
+        else:
+            sources = [str(t.source)]
+        for source in sources:
+            yield Edge(source, target or source, t.name, label, target is None)
+
+
+def _quote(text: str, width: int = 0) -> str:
+    lines = textwrap.wrap(text, width) if width else [text]
+    escaped = (line.replace("\\", "\\\\").replace('"', '\\"') for line in lines or [""])
+    return '"' + "\\n".join(escaped) + '"'
+
+
+def workflow_dot(workflow: Workflow) -> str:
+    """The workflow as a Graphviz digraph: states, and transitions labelled as declared.
+
+    Terminal states are double circles, the initial state is bold with an arrow from a
+    start point, and a transition that records an event without changing state
+    (``target=None``) is a dashed loop.
+    """
+    lines = [
+        f"digraph {_quote(workflow.case_type)} {{",
+        f"  graph [label={_quote(workflow.label)}, labelloc=t, fontname={_quote(FONT)},"
+        " fontsize=16, rankdir=TB, nodesep=0.4, ranksep=0.5];",
+        f"  node [shape=box, style=rounded, fontname={_quote(FONT)}, fontsize=11];",
+        f"  edge [fontname={_quote(FONT)}, fontsize=9];",
+        f'  {_quote(START)} [shape=point, width=0.15, label=""];',
+    ]
+    for state in workflow.states:
+        attrs = [f"label={_quote(state.label, 22)}"]
+        if state.value in workflow.terminal_states:
+            attrs.append("shape=doublecircle")
+        if state.value == workflow.initial_state:
+            attrs.append('style="rounded,bold"')
+        lines.append(f"  {_quote(state.value)} [{', '.join(attrs)}];")
+    lines.append(f"  {_quote(START)} -> {_quote(str(workflow.initial_state))};")
+    for edge in edges(workflow):
+        attrs = [f"label={_quote(edge.label, 28)}", f"tooltip={_quote(edge.name)}"]
+        if edge.self_loop:
+            attrs.append("style=dashed")
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [{', '.join(attrs)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graphviz_installed() -> bool:
+    return shutil.which("dot") is not None
+
+
+@functools.lru_cache(maxsize=16)
+def dot_to_svg(dot: str) -> str:
+    """Graphviz's SVG of ``dot`` (raises ``OSError`` or ``SubprocessError`` on failure)."""
+    result = subprocess.run(
+        ["dot", "-Tsvg"],
+        input=dot,
+        capture_output=True,
+        text=True,
+        timeout=DOT_TIMEOUT_SECONDS,
+        check=True,
+    )
+    return result.stdout
+
+
+def inline_svg(dot: str) -> str | None:
+    """The diagram as an ``<svg>`` element to put in a page, or None without Graphviz."""
+    if not graphviz_installed():
+        return None
+    try:
+        svg = dot_to_svg(dot)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else None
+
+
+# The reference tables ----------------------------------------------------------------------
+
+PERMISSIONS = {
+    LEAD: "A safeguarding lead of the case's team (Prevent-cleared for restricted types)",
+    WORKER: "The allocated worker, or a safeguarding lead of the case's team",
+}
+UNIT_WORDS = {
+    Unit.WORKING_DAYS: ("working day", "working days"),
+    Unit.CALENDAR_DAYS: ("calendar day", "calendar days"),
+    Unit.HOURS: ("hour", "hours"),
+    Unit.MONTHS: ("month", "months"),
+}
+
+
+def duration_words(duration: int, unit: Unit | str) -> str:
+    """``5 working days``, ``1 month``."""
+    one, many = UNIT_WORDS.get(Unit(unit), (str(unit), str(unit)))
+    return f"{duration} {one if duration == 1 else many}"
+
+
+def state_rows(workflow: Workflow) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": state.value,
+            "label": state.label,
+            "initial": state.value == workflow.initial_state,
+            "terminal": state.value in workflow.terminal_states,
+        }
+        for state in workflow.states
+    ]
+
+
+def _source_words(workflow: Workflow, source: Any) -> str:
+    if source == ANY_STATE:
+        return "Any state"
+    if source == ANY_OTHER_STATE:
+        return "Any other state"
+    return workflow.state_label(source)
+
+
+def transition_rows(workflow: Workflow) -> list[dict[str, Any]]:
+    """One row per transition name, with every state it may be taken from."""
+    rows: dict[str, dict[str, Any]] = {}
+    for t in workflow.transitions():
+        permission = t.custom.get("permission_name", "")
+        row = rows.setdefault(
+            t.name,
+            {
+                "name": t.name,
+                "label": t.custom.get("label", t.name),
+                "sources": [],
+                "target": None if t.target is None else workflow.state_label(t.target),
+                "permission": permission,
+                "permission_words": PERMISSIONS.get(permission, ""),
+            },
+        )
+        row["sources"].append(_source_words(workflow, t.source))
+    return list(rows.values())
+
+
+def _event_words(workflow: Workflow, name: str) -> str:
+    """A transition's label, or words for the intake and for a state's name."""
+    if name == RAISE:
+        return "The concern is raised"
+    if name in workflow.states.values:
+        return f"Entering “{workflow.state_label(name)}”"
+    try:
+        return workflow.transition_meta(name)["label"]
+    except KeyError:
+        return name
+
+
+def rule_rows(workflow: Workflow) -> list[dict[str, Any]]:
+    """The deadline rules with the duration in force here (a local override or as declared)."""
+    return [_rule_row(workflow, rule) for rule in workflow.deadline_rules]
+
+
+def _rule_row(workflow: Workflow, rule: DeadlineRule) -> dict[str, Any]:
+    duration = effective_duration(workflow, rule)
+    notes = []
+    if rule.repeatable:
+        notes.append("Starts again each time")
+    if rule.disregard_christmas_day:
+        notes.append("Christmas Day is disregarded")
+    if rule.cancelled_by:
+        cancelled = ", ".join(_event_words(workflow, n) for n in rule.cancelled_by)
+        notes.append(f"Cancelled by: {cancelled}")
+    return {
+        "name": rule.name,
+        "label": rule.label,
+        "duration": duration_words(duration, rule.unit),
+        "declared": duration_words(rule.duration, rule.unit),
+        "overridden": duration != rule.duration,
+        "starts_on": _event_words(workflow, rule.starts_on),
+        "met_by": [_event_words(workflow, n) for n in rule.met_by],
+        "statutory": rule.statutory,
+        "source": rule.source,
+        "notes": notes,
+    }
