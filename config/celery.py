@@ -9,3 +9,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("safecase")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# One beat process sends these (DESIGN.md "Stack"). Entries name tasks by string so this
+# module imports no app code. Each expires before its next run, so a backlog left while
+# no worker was consuming does not run in a burst when one comes back.
+HEARTBEAT_INTERVAL_SECONDS = 60.0
+
+app.conf.beat_schedule = {
+    "record-worker-heartbeat": {
+        "task": "notifications.tasks.record_worker_heartbeat",
+        "schedule": HEARTBEAT_INTERVAL_SECONDS,
+        "options": {"expires": HEARTBEAT_INTERVAL_SECONDS - 5},
+    },
+}

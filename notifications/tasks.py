@@ -1,0 +1,19 @@
+"""Celery tasks of the notifications app. Tasks stay thin: they call a service."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import Task, shared_task
+
+from notifications.services import worker_heartbeat_record
+
+HEARTBEAT_TASK = "notifications.tasks.record_worker_heartbeat"
+
+
+@shared_task(bind=True, name=HEARTBEAT_TASK, ignore_result=True)
+def record_worker_heartbeat(self: Task, name: str | None = None) -> str:
+    """Record that a worker is consuming the queue, under ``name`` or the worker's node name."""
+    worker = name or self.request.hostname or socket.gethostname()
+    worker_heartbeat_record(name=worker)
+    return worker
