@@ -1,0 +1,113 @@
+"""/healthz (liveness) and /readyz (readiness: database and broker, plus the worker heartbeat)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.utils import OperationalError
+from django.utils import timezone
+
+from casework import health
+from config.celery import app as celery_app
+from notifications.models import WorkerHeartbeat
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+class _BrokenConnection:
+    """Stands in for django.db.connection when the database is down."""
+
+    def cursor(self):
+        raise OperationalError('connection to server at "db", port 5432 failed: Connection refused')
+
+
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
+    assert celery_app.conf.broker_write_url == UNREACHABLE_BROKER
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    monkeypatch.setattr(health, "connection", _BrokenConnection())
+
+
+def test_healthz_answers_without_touching_the_database(client):
+    # No `db` fixture: any query here would fail the test.
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_readyz_is_ok_when_database_and_broker_answer(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "broker": "ok"}
+    assert body["worker_heartbeat"] is None
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_latest_worker_heartbeat_and_its_age(client):
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(name="celery@old", last_seen=now - timedelta(hours=2))
+    WorkerHeartbeat.objects.create(name="celery@new", last_seen=now - timedelta(seconds=90))
+
+    body = client.get("/readyz").json()
+
+    heartbeat = body["worker_heartbeat"]
+    assert heartbeat["name"] == "celery@new"
+    assert 90 <= heartbeat["age_seconds"] < 150
+    assert heartbeat["last_seen"] == (now - timedelta(seconds=90)).isoformat()
+
+
+@pytest.mark.django_db
+def test_a_stale_heartbeat_does_not_fail_readiness(client):
+    WorkerHeartbeat.objects.create(name="celery@gone", last_seen=timezone.now() - timedelta(days=3))
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["worker_heartbeat"]["age_seconds"] > 3 * 24 * 3600 - 60
+
+
+@pytest.mark.django_db
+def test_readyz_503_names_the_broker_when_it_is_unreachable(client, unreachable_broker):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["broker"]
+    assert set(body["errors"]) == {"broker"}
+    assert body["errors"]["broker"]
+
+
+@pytest.mark.django_db
+def test_readyz_503_names_the_database_when_it_fails(client, database_down):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["database"]
+    assert body["errors"]["database"].startswith("OperationalError: ")
+    assert "Connection refused" in body["errors"]["database"]
+    assert body["worker_heartbeat"] is None
+
+
+@pytest.mark.django_db
+def test_readyz_503_names_both_when_both_fail(client, database_down, unreachable_broker):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["broker", "database"]
+
+
+def test_probes_answer_get_only(client):
+    assert client.post("/healthz").status_code == 405
+    assert client.post("/readyz").status_code == 405
