@@ -1,0 +1,148 @@
+"""Settings fail fast with one clear line, and production passes Django's deployment checks.
+
+Each test runs ``manage.py`` in a subprocess with a controlled environment, as a
+container or an operator would.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Variables that would change what production settings do; unset so the parent shell
+# cannot mask a failure.
+OVERRIDES = ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD")
+
+
+def random_secret_key(length: int = 60) -> str:
+    alphabet = string.ascii_letters + string.digits + "-_!@#%^&*"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def production_env(**changes: str | None) -> dict[str, str]:
+    """The test environment turned production; a change of None unsets that variable."""
+    env = os.environ.copy()
+    for name in OVERRIDES:
+        env.pop(name, None)
+    env.update(
+        SAFECASE_ENV="production",
+        SECRET_KEY=random_secret_key(),
+        ALLOWED_HOSTS="safecase.example.org",
+        DATABASE_URL=os.environ["DATABASE_URL"],
+    )
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_naming(result: subprocess.CompletedProcess[str], variable: str) -> str:
+    output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 2, output
+    assert "Traceback" not in result.stderr, output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, output
+    assert variable in lines[0], output
+    assert lines[0].startswith("safecase: "), output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        pytest.param({"SECRET_KEY": None}, "SECRET_KEY", id="secret-key-unset"),
+        pytest.param({"SECRET_KEY": "   "}, "SECRET_KEY", id="secret-key-blank"),
+        pytest.param({"SECRET_KEY": "x" * 49}, "SECRET_KEY", id="secret-key-too-short"),
+        pytest.param({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS", id="allowed-hosts-unset"),
+        pytest.param({"DEBUG": "true"}, "DEBUG", id="debug-on-in-production"),
+        pytest.param(
+            {"DATABASE_URL": "mysql://safecase:pw@127.0.0.1:3306/safecase"},
+            "DATABASE_URL",
+            id="database-url-mysql",
+        ),
+        pytest.param({"DATABASE_URL": None}, "DATABASE_URL", id="database-url-unset"),
+        pytest.param({"SAFECASE_ENV": "staging"}, "SAFECASE_ENV", id="unknown-environment"),
+    ],
+)
+def test_misconfiguration_stops_with_one_line_naming_the_variable(changes, variable):
+    result = manage("check", env=production_env(**changes))
+
+    line = assert_one_line_naming(result, variable)
+    assert line.startswith("safecase: configuration error: ")
+
+
+def test_development_without_database_url_names_it():
+    env = os.environ.copy()
+    env.pop("DATABASE_URL", None)
+    env["SAFECASE_ENV"] = "development"
+
+    assert_one_line_naming(manage("check", env=env), "DATABASE_URL")
+
+
+def test_secret_key_is_never_echoed_in_the_error():
+    short_key = "do-not-print-me-" + "k" * 20
+
+    result = manage("check", env=production_env(SECRET_KEY=short_key))
+
+    assert_one_line_naming(result, "SECRET_KEY")
+    assert short_key not in result.stderr
+
+
+def test_production_passes_the_deployment_checks_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+
+    output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in result.stdout, output
+    assert "WARNINGS" not in result.stdout + result.stderr, output
+    assert "Traceback" not in result.stderr, output
+
+
+def test_unreachable_database_gives_one_line_naming_database_url():
+    env = production_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/x")
+
+    result = manage("migrate", "--noinput", env=env)
+
+    line = assert_one_line_naming(result, "DATABASE_URL")
+    assert "127.0.0.1" in line
+
+
+def test_production_probes_answer_over_http_while_pages_redirect_to_https():
+    """Container and load-balancer probes speak plain HTTP to the app (SECURE_REDIRECT_EXEMPT)."""
+    code = (
+        "from django.test import Client\n"
+        "c = Client()\n"
+        "host = {'HTTP_HOST': 'safecase.example.org'}\n"
+        "print('healthz', c.get('/healthz', **host).status_code)\n"
+        "page = c.get('/sign-in/', **host)\n"
+        "print('sign-in', page.status_code, page.headers.get('Location'))\n"
+    )
+
+    result = manage("shell", "--no-imports", "-c", code, env=production_env())
+
+    output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, output
+    assert "healthz 200" in result.stdout, output
+    assert "sign-in 301 https://safecase.example.org/sign-in/" in result.stdout, output
