@@ -44,14 +44,16 @@ def private_queue(tmp_path) -> Iterator[str]:
     conf = celery_app.conf
     saved_options = conf.broker_transport_options
     if conf.broker_url.startswith("filesystem"):
-        queue_dir, processed_dir = tmp_path / "queue", tmp_path / "processed"
-        queue_dir.mkdir()
-        processed_dir.mkdir()
+        folders = {name: tmp_path / name for name in ("queue", "processed", "control")}
+        for folder in folders.values():
+            folder.mkdir()
         conf.broker_transport_options = {
             **(saved_options or {}),
-            "data_folder_in": str(queue_dir),
-            "data_folder_out": str(queue_dir),
-            "processed_folder": str(processed_dir),
+            "data_folder_in": str(folders["queue"]),
+            "data_folder_out": str(folders["queue"]),
+            "processed_folder": str(folders["processed"]),
+            # Exchange bindings and broadcast; kombu's default is ./control in the cwd.
+            "control_folder": str(folders["control"]),
         }
     _reset_broker_pools()
     queue = f"test-heartbeat-{uuid.uuid4().hex}"
