@@ -7,7 +7,7 @@ transactions, which record the change that moved the clock.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -57,6 +57,18 @@ def due_after(
         case Unit.MONTHS:
             return calendar.add_months(start, int(duration))
     raise ValueError(unit)
+
+
+def rule_start(rule: DeadlineRule, values: dict, now: datetime) -> datetime:
+    """When a rule's clock starts: the transition's ``starts_at_field`` input if the rule
+    names one and it was given (a date means the start of that day), else ``now``."""
+    raw = values.get(rule.starts_at_field) if rule.starts_at_field else None
+    if not raw:
+        return now
+    if isinstance(raw, str) and "T" not in raw and len(raw) == 10:
+        return timezone.make_aware(datetime.combine(date.fromisoformat(raw), time.min))
+    moment = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def deadline_open(

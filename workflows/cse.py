@@ -825,6 +825,7 @@ WORKFLOW = register(
                 unit=Unit.HOURS,
                 met_by=("record_return_interview",),
                 repeatable=True,
+                starts_at_field="returned_at",
                 statutory=True,
                 source=(
                     "RULES.md §3.1, §3.3: statutory guidance on children who run away or go "

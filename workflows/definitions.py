@@ -101,6 +101,9 @@ class DeadlineRule:
     cancelled_by: Sequence[str] = ()
     repeatable: bool = False
     disregard_christmas_day: bool = False
+    # The clock runs from this input of the starting transition (a date or datetime, e.g.
+    # when a child returned) rather than from when the step was recorded.
+    starts_at_field: str = ""
 
     def as_api(self, duration: int | None = None) -> dict[str, Any]:
         return {

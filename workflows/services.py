@@ -140,7 +140,9 @@ def _check_guards(workflow: Workflow, case: Case, name: str) -> None:
         raise TransitionNotAllowed(message, state=case.state)
 
 
-def _apply_clocks(workflow: Workflow, case: Case, name: str, actor: Any, now: Any) -> None:
+def _apply_clocks(
+    workflow: Workflow, case: Case, name: str, actor: Any, now: Any, values: dict[str, Any]
+) -> None:
     rules = workflow.deadline_rules
     clocks.deadlines_meet(case=case, rule_names=[r.name for r in rules if name in r.met_by], at=now)
     cancelled = [r.name for r in rules if name in r.cancelled_by]
@@ -150,7 +152,8 @@ def _apply_clocks(workflow: Workflow, case: Case, name: str, actor: Any, now: An
         clocks.deadlines_cancel(case=case, at=now)
         return
     for rule in workflow.rules_starting_on(name):
-        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=now, actor=actor)
+        start = clocks.rule_start(rule, values, now)
+        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=start, actor=actor)
 
 
 @transaction.atomic
@@ -200,7 +203,7 @@ def case_transition(
         target=case,
         data={"transition": name, "from": before, "to": case.state, "inputs": values},
     )
-    _apply_clocks(workflow, case, name, actor, now)
+    _apply_clocks(workflow, case, name, actor, now, values)
     return case
 
 

@@ -120,3 +120,16 @@ def test_deadline_rule_api_shape():
     assert set(rule.as_api()) >= {
         "name", "label", "starts_on", "duration", "unit", "met_by", "statutory", "source",
     }  # fmt: skip
+
+
+def test_a_clock_can_run_from_a_recorded_time_rather_than_when_it_was_recorded():
+    rule = DeadlineRule(
+        name="rhi", label="RHI", starts_on="record_return", duration=72, unit=Unit.HOURS,
+        met_by=[], statutory=True, source="x", starts_at_field="returned_at",
+    )  # fmt: skip
+    now = at(2026, 12, 2, 9)
+    assert clocks.rule_start(rule, {"returned_at": "2026-12-01T22:30:00+00:00"}, now) == at(
+        2026, 12, 1, 22, 30
+    )
+    assert clocks.rule_start(rule, {"returned_at": "2026-12-01"}, now) == at(2026, 12, 1)
+    assert clocks.rule_start(rule, {}, now) == now
