@@ -19,7 +19,11 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from kombu import Exchange, Queue
+
+from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
@@ -467,20 +471,18 @@ needs_redis = pytest.mark.skipif(
 @needs_redis
 @pytest.mark.celery_real
 def test_worker_healthcheck_pings_a_real_worker():
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
-
     node = f"celery@healthcheck-{uuid.uuid4().hex[:12]}"
     queue = f"test-healthcheck-{uuid.uuid4().hex}"
     try:
         with start_worker(
-            app, pool="solo", perform_ping_check=False, hostname=node, queues=[queue]
+            celery_app, pool="solo", perform_ping_check=False, hostname=node, queues=[queue]
         ):
             healthy = run_healthcheck("worker", SAFECASE_HEALTHCHECK_NODE=node)
     finally:
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+        with celery_app.connection_for_write() as conn:
+            bound = Queue(queue, Exchange(queue), routing_key=queue)(conn.default_channel)
+            bound.declare()  # registers the binding with this channel, so delete() unbinds it
+            bound.delete()
     missing = run_healthcheck(
         "worker", SAFECASE_HEALTHCHECK_NODE=node, SAFECASE_HEALTHCHECK_TIMEOUT="1"
     )

@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
+from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
 from notifications.models import WorkerHeartbeat
@@ -37,6 +38,14 @@ def _reset_broker_pools() -> None:
     """
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+def delete_queue(name: str) -> None:
+    """Remove a test queue and its exchange binding from the broker (not only its messages)."""
+    with celery_app.connection_for_write() as conn:
+        queue = Queue(name, Exchange(name), routing_key=name)(conn.default_channel)
+        queue.declare()  # registers the binding with this channel, so delete() unbinds it
+        queue.delete()
 
 
 @pytest.fixture
@@ -60,8 +69,7 @@ def private_queue(tmp_path) -> Iterator[str]:
     try:
         yield queue
     finally:
-        with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+        delete_queue(queue)
         conf.broker_transport_options = saved_options
         _reset_broker_pools()
 
