@@ -36,7 +36,7 @@ TEAM = "team"
 RECORD_ROWS = 6
 MAX_RECORD_ROWS = 50
 _ANSWERED = (True, False, "true", "false", "True", "False", "1", "0")
-ANSWER_YES_OR_NO = "Select yes or no"
+ANSWER_YES_OR_NO = "Select yes or no for “{label}”"
 
 
 def intake_fields(workflow: Workflow) -> list[Field]:
@@ -110,7 +110,7 @@ def unanswered_questions(fields: Sequence[Field], data: Mapping[str, Any]) -> di
     recorded as a "no", so the pages ask for an answer.
     """
     return {
-        spec.name: [ANSWER_YES_OR_NO]
+        spec.name: [ANSWER_YES_OR_NO.format(label=spec.label)]
         for spec in fields
         if spec.type is FieldType.BOOLEAN and spec.required and data.get(spec.name) not in _ANSWERED
     }
@@ -158,6 +158,7 @@ MAX_RADIOS = 8  # more choices than this are a select
 YES_NO = (("true", "Yes"), ("false", "No"))
 _TRUE = (True, "true", "True", "1")
 _FALSE = (False, "false", "False", "0")
+_RECORD_ERROR = re.compile(r"Record (\d+), (\w+): (.*)", re.S)
 _KINDS = {
     FieldType.STRING: "input",
     FieldType.TEXT: "textarea",
@@ -197,6 +198,8 @@ class Control:
     options: list[Option] = dataclasses.field(default_factory=list)
     errors: list[str] = dataclasses.field(default_factory=list)
     rows: list[list[Control]] = dataclasses.field(default_factory=list)
+    # (anchor, message) for the error summary: a record's error links to its row.
+    error_links: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 def anchor_of(spec: Field, prefix: str = "") -> str:
@@ -222,10 +225,10 @@ def control(
         label=spec.label,
         hint=spec.help_text,
         optional=not spec.required,
-        errors=[field_message(spec, m) for m in errors.get(spec.name, [])],
     )
+    messages = errors.get(spec.name, [])
     if spec.type is FieldType.RECORDS:
-        made.rows = _record_rows(spec, raw if isinstance(raw, list) else [], name)
+        messages = _records_control(made, spec, raw if isinstance(raw, list) else [], messages)
     elif spec.type is FieldType.BOOLEAN:
         made.value = "true" if raw in _TRUE else "false" if raw in _FALSE else ""
         made.options = _options(name, YES_NO, [made.value])
@@ -234,6 +237,8 @@ def control(
         made.options = _options(name, spec.choices, chosen)
     else:
         made.value = "" if raw is None else str(raw)
+    made.errors = [field_message(spec, m) for m in messages]
+    made.error_links = [(made.id, m) for m in made.errors] + made.error_links
     return made
 
 
@@ -245,16 +250,32 @@ def _options(name: str, choices: Sequence[tuple[str, str]], chosen: list[str]) -
     ]
 
 
-def _record_rows(spec: Field, records: list[Any], name: str) -> list[list[Control]]:
+def _records_control(
+    made: Control, spec: Field, records: list[Any], messages: list[str]
+) -> list[str]:
+    """Fill a records control's rows, each sub-field with its own errors; return the rest.
+
+    ``validate_fields`` reports a record's error as "Record 2, <sub-field>: <message>":
+    it is shown at that row's input, and the error summary links there.
+    """
+    by_row: dict[tuple[int, str], list[str]] = {}
+    rest = []
+    subs = {sub.name for sub in spec.fields}
+    for message in messages:
+        found = _RECORD_ERROR.fullmatch(message)
+        if found and found[2] in subs:
+            by_row.setdefault((int(found[1]), found[2]), []).append(found[3])
+        else:
+            rest.append(message)
     records = [r for r in records if isinstance(r, Mapping)]
     count = min(max(RECORD_ROWS, len(records)), MAX_RECORD_ROWS)
-    return [
-        [
-            control(sub, records[i - 1] if i <= len(records) else {}, {}, f"{name}-{i}-")
-            for sub in spec.fields
-        ]
-        for i in range(1, count + 1)
-    ]
+    for i in range(1, count + 1):
+        record = records[i - 1] if i <= len(records) else {}
+        row_errors = {sub.name: by_row.get((i, sub.name), []) for sub in spec.fields}
+        row = [control(sub, record, row_errors, f"{made.name}-{i}-") for sub in spec.fields]
+        made.rows.append(row)
+        made.error_links += [(c.id, f"Record {i}: {m}") for c in row for m in c.errors]
+    return rest
 
 
 def team_control(teams: Sequence[Team], chosen: str, errors: list[str]) -> Control:
@@ -265,7 +286,8 @@ def team_control(teams: Sequence[Team], chosen: str, errors: list[str]) -> Contr
         id=TEAM,
         label="Which of your teams is this concern for?",
         options=_options(TEAM, [(t.slug, t.name) for t in teams], [chosen]),
-        errors=errors,
+        errors=list(errors),
+        error_links=[(TEAM, message) for message in errors],
     )
 
 
@@ -274,8 +296,6 @@ def field_message(spec: Field, message: str) -> str:
     if message == REQUIRED:
         verb = "Select" if spec.type in (FieldType.CHOICE, FieldType.MULTICHOICE) else "Enter"
         return f"{verb} {_lower_first(spec.label)}"
-    for sub in spec.fields:  # records: "Record 2, name: ..." names the sub-field's label
-        message = message.replace(f", {sub.name}: ", f", {_lower_first(sub.label)}: ")
     return message
 
 
@@ -297,7 +317,7 @@ def error_summary(
     shown = {c.name for c in controls}
     first = controls[0].id if controls else ""
     stray = [(first, m) for name, messages in errors.items() if name not in shown for m in messages]
-    return stray + [(c.id, m) for c in controls for m in c.errors]
+    return stray + [link for c in controls for link in c.error_links]
 
 
 @dataclasses.dataclass
