@@ -122,7 +122,7 @@ def inline_svg(dot: str) -> str | None:
 # The reference tables ----------------------------------------------------------------------
 
 PERMISSIONS = {
-    LEAD: "A safeguarding lead of the case's team (Prevent-cleared for restricted types)",
+    LEAD: "A safeguarding lead of the case's team",
     WORKER: "The allocated worker, or a safeguarding lead of the case's team",
 }
 UNIT_WORDS = {
@@ -160,7 +160,9 @@ def _source_words(workflow: Workflow, source: Any) -> str:
 
 
 def transition_rows(workflow: Workflow) -> list[dict[str, Any]]:
-    """One row per transition name, with every state it may be taken from."""
+    """One row per transition name with every state it may be taken from, in process order
+    (by the earliest declared state it starts from)."""
+    order = {state: n for n, state in enumerate(workflow.states.values)}
     rows: dict[str, dict[str, Any]] = {}
     for t in workflow.transitions():
         permission = t.custom.get("permission_name", "")
@@ -173,10 +175,12 @@ def transition_rows(workflow: Workflow) -> list[dict[str, Any]]:
                 "target": None if t.target is None else workflow.state_label(t.target),
                 "permission": permission,
                 "permission_words": PERMISSIONS.get(permission, ""),
+                "order": len(order),
             },
         )
         row["sources"].append(_source_words(workflow, t.source))
-    return list(rows.values())
+        row["order"] = min(row["order"], order.get(t.source, -1))
+    return sorted(rows.values(), key=lambda row: row["order"])
 
 
 def _event_words(workflow: Workflow, name: str) -> str:
