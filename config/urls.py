@@ -17,4 +17,5 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("django-admin/", admin.site.urls),
     path("", include("casework.urls")),
+    path("", include("workflows.urls")),
 ]

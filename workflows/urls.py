@@ -1,0 +1,16 @@
+"""Raising a concern (/concerns/...) and the workflows reference (/workflows/...)."""
+
+from django.urls import path
+
+from workflows import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("concerns/new/", views.concern_type, name="concern-type"),
+    path("concerns/new/<slug:case_type>/", views.concern_form, name="concern-form"),
+    path("concerns/new/<slug:case_type>/check/", views.concern_check, name="concern-check"),
+    path("concerns/raised/<str:reference>/", views.concern_raised, name="concern-raised"),
+    path("workflows/", views.workflow_list, name="workflow-list"),
+    path("workflows/<slug:case_type>/", views.workflow_detail, name="workflow-detail"),
+]
