@@ -243,3 +243,5 @@ LOGGING = {
 SAFECASE_SERVICE_NAME = env.str("SAFECASE_SERVICE_NAME", default="Safecase")
 SAFECASE_PHASE = env.str("SAFECASE_PHASE", default="beta")
 SAFECASE_DEMO_PASSWORD = env.str("SAFECASE_DEMO_PASSWORD", default="")
+# The address staff reach Safecase at, for links in emails.
+SAFECASE_BASE_URL = env.str("SAFECASE_BASE_URL", default="http://127.0.0.1:8000")

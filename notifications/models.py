@@ -1,7 +1,8 @@
-"""Notifications data: the worker heartbeat (the outbox and in-app notifications follow)."""
+"""Notifications data: the outbox, in-app notifications and the worker heartbeat."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -21,3 +22,71 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", "In-app"
+    EMAIL = "email", "Email"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """A message to send, written in the transaction of the change it reports.
+
+    Delivery happens after commit (``deliver_outbox_message``); a message that is no
+    longer pending is never sent again, so retries cannot send twice (DESIGN.md
+    "Notifications"). ``dedupe_key`` makes a message that must exist at most once (a
+    reminder for one deadline stage, say) impossible to queue twice.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    template = models.CharField(max_length=60)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(
+        max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.recipient_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app notification in a user's inbox, made by delivering an OutboxMessage."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    outbox_message = models.OneToOneField(
+        OutboxMessage, on_delete=models.PROTECT, related_name="notification"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -6,7 +6,7 @@ import socket
 
 from celery import Task, shared_task
 
-from notifications.services import worker_heartbeat_record
+from notifications.services import DELIVER_TASK, outbox_deliver, worker_heartbeat_record
 
 HEARTBEAT_TASK = "notifications.tasks.record_worker_heartbeat"
 
@@ -17,3 +17,18 @@ def record_worker_heartbeat(self: Task, name: str | None = None) -> str:
     worker = name or self.request.hostname or socket.gethostname()
     worker_heartbeat_record(name=worker)
     return worker
+
+
+@shared_task(
+    bind=True,
+    name=DELIVER_TASK,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    ignore_result=True,
+)
+def deliver_outbox_message(self: Task, message_id: int) -> bool:
+    """Send one outbox message; a message already sent is left alone (safe to retry)."""
+    return outbox_deliver(message_id=message_id)

@@ -21,6 +21,9 @@ from casework.audit import AuditVerb, audit_record
 from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, Team
 from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.references import next_case_reference
+from casework.selectors import case_leads
+from notifications.models import Channel
+from notifications.services import outbox_enqueue
 from workflows import clocks
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
@@ -115,7 +118,34 @@ def case_raise(
     )
     for rule in workflow.rules_starting_on(RAISE):
         clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=now, actor=actor)
+    _notify_raised(case, workflow)
     return case
+
+
+def _notify_raised(case: Case, workflow: Workflow) -> None:
+    """Tell the leads who triage the case that it arrived. The message names the
+    reference and type only: the case page shows the rest to those allowed to see it."""
+    for lead in case_leads(case):
+        outbox_enqueue(
+            recipient_id=lead.pk,
+            channel=Channel.IN_APP,
+            template="case.raised",
+            subject=f"New {workflow.label.lower()} concern {case.reference}",
+            body=f"{case.reference} was raised and is waiting for triage.",
+        )
+
+
+def _notify_transitioned(case: Case, workflow: Workflow, actor: Any, label: str) -> None:
+    """Tell the allocated worker, if someone else moved their case on."""
+    if case.owner_id is None or case.owner_id == actor.pk:
+        return
+    outbox_enqueue(
+        recipient_id=case.owner_id,
+        channel=Channel.IN_APP,
+        template="case.transitioned",
+        subject=f"{case.reference}: {label}",
+        body=f"{case.reference} is now {workflow.state_label(case.state).lower()}.",
+    )
 
 
 def _find_transition(workflow: Workflow, case: Case, name: str) -> Any:
@@ -204,6 +234,7 @@ def case_transition(
         data={"transition": name, "from": before, "to": case.state, "inputs": values},
     )
     _apply_clocks(workflow, case, name, actor, now, values)
+    _notify_transitioned(case, workflow, actor, custom["label"])
     return case
 
 
