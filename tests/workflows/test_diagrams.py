@@ -1,0 +1,214 @@
+"""Workflow diagrams (DOT, the draw_workflows command) and the /workflows/ reference pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import models
+from django.utils.html import escape
+
+from workflows import diagrams
+from workflows.definitions import Workflow
+from workflows.diagrams import graphviz_installed, workflow_dot
+from workflows.models import TimescaleOverride
+from workflows.registry import WORKFLOWS
+
+MS = WORKFLOWS["modern_slavery"]
+needs_graphviz = pytest.mark.skipif(not graphviz_installed(), reason="Graphviz is not installed")
+
+
+def unwrapped(dot: str) -> str:
+    """DOT text with the line breaks of wrapped labels undone."""
+    return dot.replace("\\n", " ")
+
+
+def edge_lines(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if " -> " in line and "__start__" not in line]
+
+
+def test_dot_has_every_state_and_transition_of_modern_slavery():
+    dot = workflow_dot(MS)
+    assert dot.startswith('digraph "modern_slavery" {')
+    for state in MS.states:
+        assert re.search(rf'^  "{state.value}" \[label=', dot, re.M), state.value
+        assert state.label in unwrapped(dot), state.label
+    transitions = MS.transitions()
+    for t in transitions:
+        label = t.custom["label"]
+        assert f'"{t.source}" -> "{t.target}" [label=' in dot, t.name
+        assert f'label="{label}"' in unwrapped(dot), label
+    assert len(edge_lines(dot)) == len(transitions)
+
+
+def test_dot_marks_terminal_and_initial_states():
+    dot = workflow_dot(MS)
+    for state in MS.states:
+        line = next(li for li in dot.splitlines() if li.startswith(f'  "{state.value}" ['))
+        assert ("shape=doublecircle" in line) == (state.value in MS.terminal_states), line
+        assert ("bold" in line) == (state.value == MS.initial_state), line
+    assert '"__start__" -> "concern_raised";' in dot
+
+
+class DemoState(models.TextChoices):
+    OPEN = "open", "Open"
+    WAITING = "waiting", 'Waiting for "the panel"'
+    SHUT = "shut", "Shut"
+
+
+def demo_workflow() -> Workflow:
+    workflow = Workflow(
+        case_type="demo", label="Demo", model=models.Model, states=DemoState,
+        initial_state="open", terminal_states=("shut",), intake_fields=[],
+    )  # fmt: skip
+    workflow.transitions = lambda: [  # type: ignore[method-assign]
+        SimpleNamespace(name="note", source="open", target=None, custom={"label": "Add a note"}),
+        SimpleNamespace(name="wait", source="open", target="waiting", custom={"label": "Wait"}),
+        SimpleNamespace(name="shut", source="+", target="shut", custom={"label": "Shut"}),
+    ]
+    return workflow
+
+
+def test_event_without_a_change_of_state_is_a_dashed_loop_and_wildcards_expand():
+    dot = workflow_dot(demo_workflow())
+    assert '"open" -> "open" [label="Add a note", tooltip="note", style=dashed];' in dot
+    assert '"open" -> "waiting" [label="Wait", tooltip="wait"];' in dot
+    assert '"open" -> "shut" [label="Shut"' in dot
+    assert '"waiting" -> "shut" [label="Shut"' in dot
+    assert '"shut" -> "shut"' not in dot  # "+" is any *other* state
+    assert r'label="Waiting for \"the panel\""' in unwrapped(dot)
+
+
+@needs_graphviz
+@pytest.mark.parametrize("case_type", sorted(WORKFLOWS))
+def test_graphviz_accepts_the_dot_of_every_workflow(case_type):
+    svg = diagrams.dot_to_svg(workflow_dot(WORKFLOWS[case_type]))
+    assert "<svg" in svg
+    assert escape(WORKFLOWS[case_type].label) in svg
+
+
+def test_command_writes_a_dot_file_per_workflow(tmp_path):
+    out = io.StringIO()
+    call_command("draw_workflows", output=str(tmp_path / "diagrams"), stdout=out)
+    for case_type, workflow in WORKFLOWS.items():
+        written = tmp_path / "diagrams" / f"{case_type}.dot"
+        assert written.read_text() == workflow_dot(workflow)
+        svg = tmp_path / "diagrams" / f"{case_type}.svg"
+        assert svg.exists() == graphviz_installed()
+        if graphviz_installed():
+            assert "<svg" in svg.read_text()
+    assert "modern_slavery: wrote" in out.getvalue()
+
+
+def test_command_without_graphviz_writes_only_dot(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "workflows.management.commands.draw_workflows.graphviz_installed", lambda: False
+    )
+    out = io.StringIO()
+    call_command("draw_workflows", output=str(tmp_path), stdout=out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.dot" for t in WORKFLOWS)
+    assert "no SVG was drawn" in out.getvalue()
+
+
+# The reference pages -----------------------------------------------------------------------
+
+
+def rule_row(page: str, rule: str) -> str:
+    match = re.search(rf'<tr class="govuk-table__row" id="rule-{rule}">(.*?)</tr>', page, re.S)
+    assert match, rule
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match[1]))
+
+
+@pytest.mark.django_db
+def test_index_lists_every_workflow(client, lead):
+    client.force_login(lead)
+    page = client.get("/workflows/").content.decode()
+    for case_type, workflow in WORKFLOWS.items():
+        assert f'href="/workflows/{case_type}/"' in page
+        assert escape(workflow.label) in page
+
+
+@pytest.mark.django_db
+def test_reference_page_shows_states_transitions_and_deadlines(client, lead):
+    client.force_login(lead)
+    response = client.get("/workflows/modern_slavery/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for state in MS.states:
+        assert escape(state.label) in page
+    for name in MS.transition_names():
+        assert escape(MS.transition_meta(name)["label"]) in page
+    assert "casework.manage_case" in page
+    rg = rule_row(page, "rg_decision")
+    assert "Reasonable grounds decision (target)" in rg
+    assert "5 working days" in rg
+    assert "Submit the NRM referral" in rg  # starts on
+    assert "Record a positive reasonable grounds decision" in rg  # met by
+    assert "Local" in rg
+    assert "Home Office guidance target" in rg
+    recovery = rule_row(page, "recovery_period")
+    assert "30 calendar days" in recovery
+    assert "Statutory" in recovery
+
+
+@pytest.mark.django_db
+def test_reference_page_shows_a_local_override_but_never_for_a_statutory_rule(client, lead):
+    TimescaleOverride.objects.create(case_type="modern_slavery", rule="rg_decision", duration=7)
+    TimescaleOverride.objects.create(
+        case_type="modern_slavery", rule="recovery_period", duration=45
+    )
+    client.force_login(lead)
+    page = client.get("/workflows/modern_slavery/").content.decode()
+    rg = rule_row(page, "rg_decision")
+    assert "7 working days" in rg
+    assert "the default is 5 working days" in rg
+    recovery = rule_row(page, "recovery_period")
+    assert "30 calendar days" in recovery
+    assert "45" not in recovery
+
+
+@pytest.mark.django_db
+@needs_graphviz
+def test_reference_page_inlines_the_svg_diagram(client, lead):
+    client.force_login(lead)
+    page = client.get("/workflows/modern_slavery/").content.decode()
+    assert "<svg" in page
+    assert "<?xml" not in page
+    assert "digraph" not in page
+
+
+@pytest.mark.django_db
+def test_reference_page_without_graphviz_shows_the_dot_text(client, lead, monkeypatch):
+    monkeypatch.setattr(diagrams, "graphviz_installed", lambda: False)
+    client.force_login(lead)
+    page = client.get("/workflows/modern_slavery/").content.decode()
+    assert "<svg" not in page
+    assert "Graphviz is not installed" in page
+    assert escape(workflow_dot(MS)) in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/workflows/", "/workflows/modern_slavery/"])
+def test_reference_pages_are_for_signed_in_users_with_a_role(
+    client, frontline, auditor, prevent_lead, url
+):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/sign-in/?next=")
+    for user in (frontline, auditor, prevent_lead):
+        client.force_login(user)
+        assert client.get(url).status_code == 200
+    client.force_login(get_user_model().objects.create_user("nobody", password="x-long-pw-12"))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "You need a role" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_reference_page_of_an_unknown_type_is_404(client, lead):
+    client.force_login(lead)
+    assert client.get("/workflows/burglary/").status_code == 404

@@ -1,0 +1,441 @@
+"""The "Raise a concern" pages: type chooser, intake form, check your answers, confirmation."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import escape
+
+from casework.models import AuditEvent, Case, Person
+from casework.roles import Role
+from tests.workflows.walker import sample_values
+from workflows.definitions import Field, FieldType
+from workflows.forms import validate_fields
+from workflows.intake import anchor_of, intake_fields
+from workflows.models import Deadline
+from workflows.registry import WORKFLOWS
+from workflows.services import case_raise
+
+CHOOSER = "/concerns/new/"
+# Values a type's cross-field intake check needs beyond the walker's samples.
+INTAKE_OVERRIDES: dict[str, dict[str, Any]] = {"cuckooing": {"premises_postcode": "NT1 4AB"}}
+ADULT = {
+    "summary": "Seen sleeping at the car wash; says she is not paid.",
+    "subject_given_names": "Maria",
+    "subject_family_name": "Kowalska",
+    "subject_date_of_birth": "1990-05-17",
+    "subject_estimated_age": None,
+    "nationality": "Polish",
+    "exploitation_types": ["labour", "domestic_servitude"],
+    "exploitation_location": "Car wash, Mill Lane",
+    "exploitation_period": "Since spring 2026",
+    "indicators": "No documents; a man collects her wages.",
+    "consent_status": "not_asked",
+    "immediate_risk": True,
+}
+
+
+def form_url(case_type: str) -> str:
+    return f"/concerns/new/{case_type}/"
+
+
+def check_url(case_type: str) -> str:
+    return f"/concerns/new/{case_type}/check/"
+
+
+def draft_key(case_type: str) -> str:
+    return f"workflows.intake.{case_type}"
+
+
+def posted(spec: Field, value: Any) -> Any:
+    """A value as a browser would post it from the GOV.UK form."""
+    if spec.type is FieldType.BOOLEAN:
+        return "true" if value else "false"
+    if spec.type is FieldType.DATETIME:
+        return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def form_data(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
+    """POST data for the intake form; records become ``<field>-<i>-<sub>`` inputs."""
+    data: dict[str, Any] = {}
+    for spec in fields:
+        value = values.get(spec.name)
+        if value is None:
+            continue
+        if spec.type is FieldType.RECORDS:
+            for i, record in enumerate(value, start=1):
+                for sub in spec.fields:
+                    if record.get(sub.name) is not None:
+                        data[f"{spec.name}-{i}-{sub.name}"] = posted(sub, record[sub.name])
+        else:
+            data[spec.name] = posted(spec, value)
+    return data
+
+
+def counts() -> tuple[int, int, int, int]:
+    return (
+        Case.objects.count(),
+        Person.objects.count(),
+        AuditEvent.objects.count(),
+        Deadline.objects.count(),
+    )
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def ms_data(**changes: Any) -> dict[str, Any]:
+    values = {**ADULT, **changes}
+    return form_data(intake_fields(WORKFLOWS["modern_slavery"]), values)
+
+
+# The journey -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case_type", sorted(WORKFLOWS))
+def test_frontline_raises_a_concern_of_every_type_through_the_pages(client, frontline, case_type):
+    workflow = WORKFLOWS[case_type]
+    fields = intake_fields(workflow)
+    values = sample_values(
+        fields, {"summary": "Raised from the pages.", **INTAKE_OVERRIDES.get(case_type, {})}
+    )
+    try:  # the framework's own rules, not the pages': a type whose check needs more values
+        cleaned = validate_fields(fields, values)
+        if workflow.intake_check is not None:
+            workflow.intake_check(cleaned)
+    except ValidationError as exc:
+        pytest.skip(f"add {case_type} values to INTAKE_OVERRIDES: {exc.messages}")
+    client.force_login(frontline)
+
+    chooser = client.get(CHOOSER)
+    assert chooser.status_code == 200
+    assert f'value="{case_type}"' in text(chooser)
+    assert workflow.label in text(chooser)
+    assert client.post(CHOOSER, {"case_type": case_type}).url == form_url(case_type)
+
+    form = client.get(form_url(case_type))
+    assert form.status_code == 200
+    for spec in fields:
+        assert f'id="{anchor_of(spec)}"' in text(form), spec.name
+    response = client.post(form_url(case_type), form_data(fields, values))
+    assert (response.status_code, response.url) == (302, check_url(case_type))
+
+    check = client.get(check_url(case_type))
+    assert "Check your answers" in text(check)
+    assert "Submit concern" in text(check)
+    for spec in fields:
+        assert escape(spec.label) in text(check), spec.name
+    assert counts()[0] == 0
+
+    response = client.post(check_url(case_type))
+    case = Case.objects.get()
+    assert response.url == f"/concerns/raised/{case.reference}/"
+    assert (case.case_type, case.raised_by, case.summary) == (
+        case_type, frontline, "Raised from the pages."
+    )  # fmt: skip
+    assert case.state == workflow.initial_state
+    assert AuditEvent.objects.get(case=case).verb == "case.raised"
+    assert draft_key(case_type) not in client.session
+
+    done = client.get(response.url)
+    assert done.status_code == 200
+    assert "Concern raised" in text(done)
+    assert case.reference in text(done)
+    assert "govuk-panel--confirmation" in text(done)
+
+
+@pytest.mark.django_db
+def test_modern_slavery_answers_are_checked_in_words_and_raised_with_the_subject(client, frontline):
+    client.force_login(frontline)
+    assert client.post(form_url("modern_slavery"), ms_data()).status_code == 302
+
+    check = text(client.get(check_url("modern_slavery")))
+    for words in ("Maria", "17 May 1990", "Labour exploitation", "Domestic servitude",
+                  "Not yet asked", "Yes", "Not given"):  # fmt: skip
+        assert words in check, words
+    assert "labour" not in re.sub(r"<[^>]+>", "", check)  # codes are shown as labels
+    assert 'href="/concerns/new/modern_slavery/#subject_date_of_birth"' in check
+
+    change = text(client.get(form_url("modern_slavery")))  # "Change" re-fills the form
+    assert 'value="Maria"' in change
+    assert 'value="1990-05-17"' in change
+    assert re.search(r'value="labour" checked', change)
+
+    done = client.post(check_url("modern_slavery"))
+    case = Case.objects.get(reference=done.url.split("/")[-2])
+    subject = case.case_people.get(role="subject").person
+    assert (subject.given_names, subject.family_name) == ("Maria", "Kowalska")
+    assert case.details["exploitation_types"] == ["labour", "domestic_servitude"]
+    assert case.details["immediate_risk"] is True
+    assert case.team.slug == "north"
+
+
+@pytest.mark.django_db
+def test_form_marks_optional_questions_and_draws_each_type_of_input(client, frontline):
+    client.force_login(frontline)
+    page = text(client.get(form_url("modern_slavery")))
+    assert "The person: given names (optional)" in page
+    assert "Summary of the concern (optional)" not in page
+    assert '<textarea class="govuk-textarea" id="summary" name="summary"' in page
+    assert 'id="subject_date_of_birth" name="subject_date_of_birth" type="date"' in page
+    assert 'inputmode="numeric"' in page
+    assert 'class="govuk-checkboxes__input" id="exploitation_types"' in page
+    assert 'id="consent_status" name="consent_status" type="radio"' in page
+    assert 'id="immediate_risk" name="immediate_risk" type="radio" value="true"' in page
+    assert 'id="immediate_risk-2" name="immediate_risk" type="radio" value="false"' in page
+    assert 'name="team"' not in page  # one team: nothing to choose
+
+
+# Errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_missing_required_answer_shows_the_error_summary_and_keeps_the_values(client, frontline):
+    client.force_login(frontline)
+    before = counts()
+    response = client.post(form_url("modern_slavery"), ms_data(summary=""))
+    page = text(response)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page
+    assert "There is a problem" in page
+    assert '<a href="#summary">Enter summary of the concern</a>' in page
+    assert re.search(r'id="summary-error" class="govuk-error-message">.*Enter summary', page)
+    assert "<title>Error: " in page
+    assert 'value="Maria"' in page
+    assert 'value="labour" checked' in page
+    assert counts() == before
+
+    reloaded = text(client.get(form_url("modern_slavery")))  # the draft survives a reload
+    assert 'value="Maria"' in reloaded
+    assert client.get(check_url("modern_slavery")).status_code == 200  # shows the errors
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_unanswered_yes_no_question_is_an_error_not_a_no(client, frontline):
+    client.force_login(frontline)
+    data = ms_data()
+    del data["immediate_risk"]
+    page = text(client.post(form_url("modern_slavery"), data))
+    assert (
+        '<a href="#immediate_risk">Select yes or no for “Is anyone at immediate risk?”</a>' in page
+    )
+    assert counts()[0] == 0
+
+
+@pytest.mark.django_db
+def test_the_types_own_check_is_reported_against_its_field(client, frontline):
+    client.force_login(frontline)
+    page = text(client.post(form_url("modern_slavery"), ms_data(subject_date_of_birth="")))
+    assert '<a href="#subject_date_of_birth">Enter the date of birth' in page
+    assert counts()[0] == 0
+
+
+@pytest.mark.django_db
+def test_forged_check_post_with_an_invalid_draft_writes_nothing(client, frontline):
+    client.force_login(frontline)
+    before = counts()
+    response = client.post(check_url("modern_slavery"))  # no draft at all
+    assert (response.status_code, response.url) == (302, form_url("modern_slavery"))
+
+    session = client.session
+    session[draft_key("modern_slavery")] = {**ADULT, "summary": "", "consent_status": "bogus"}
+    session.save()
+    # Fields posted to the check page are ignored: only the session's draft is raised.
+    response = client.post(check_url("modern_slavery"), ms_data())
+    assert response.status_code == 200
+    assert '<a href="#summary">Enter summary of the concern</a>' in text(response)
+    assert '<a href="#consent_status">Select a valid choice.' in text(response)
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_user_in_several_teams_chooses_the_team(client, prevent_lead):
+    client.force_login(prevent_lead)
+    page = text(client.post(form_url("modern_slavery"), ms_data()))
+    assert '<a href="#team">Choose which of your teams this concern is for.</a>' in page
+    assert 'id="team" name="team" type="radio"' in page
+
+    assert (
+        client.post(form_url("modern_slavery"), {**ms_data(), "team": "south"}).status_code == 302
+    )
+    check = text(client.get(check_url("modern_slavery")))
+    assert "South locality team" in check
+    assert 'href="/concerns/new/modern_slavery/#team"' in check
+    client.post(check_url("modern_slavery"))
+    assert Case.objects.get().team.slug == "south"
+
+
+@pytest.mark.django_db
+def test_chooser_requires_a_known_type(client, frontline):
+    client.force_login(frontline)
+    response = client.post(CHOOSER, {"case_type": "burglary"})
+    assert response.status_code == 200
+    assert '<a href="#case_type">Select the type of concern</a>' in text(response)
+
+
+# Records, selects and the other inputs, on a type that has them -----------------------------
+
+AREAS = [(f"area_{n}", f"Area {n}") for n in range(1, 10)]  # 9 choices: a select
+RECORDS_FIELDS = [
+    Field(
+        "incidents",
+        FieldType.RECORDS,
+        "Incidents",
+        fields=[
+            Field("happened_on", FieldType.DATE, "Date"),
+            Field("what", FieldType.STRING, "What happened"),
+            Field("reported", FieldType.BOOLEAN, "Reported to the police?", required=False),
+        ],
+    ),
+    Field("area", FieldType.CHOICE, "Area", choices=AREAS),
+    Field("seen_at", FieldType.DATETIME, "Last seen", required=False),
+    Field("people", FieldType.INTEGER, "How many people", min_value=1),
+]
+
+
+@pytest.fixture
+def records_type(monkeypatch):
+    base = WORKFLOWS["modern_slavery"]
+    workflow = dataclasses.replace(
+        base, case_type="records_demo", label="Records demo", intake_fields=RECORDS_FIELDS,
+        intake_check=None,
+    )  # fmt: skip
+    monkeypatch.setitem(WORKFLOWS, "records_demo", workflow)
+    return workflow
+
+
+@pytest.mark.django_db
+def test_records_are_offered_as_rows_and_blank_rows_are_ignored(client, frontline, records_type):
+    client.force_login(frontline)
+    page = text(client.get(form_url("records_demo")))
+    assert 'name="incidents-6-what"' in page
+    assert 'name="incidents-7-what"' not in page
+    assert 'id="incidents-1-reported" name="incidents-1-reported" type="radio"' in page
+    assert '<select class="govuk-select" id="area" name="area"' in page
+    assert 'type="datetime-local"' in page
+
+    data = {
+        "summary": "Several incidents.",
+        "incidents-1-happened_on": "2026-03-01", "incidents-1-what": "Door kicked in",
+        "incidents-1-reported": "true",
+        "incidents-2-happened_on": "", "incidents-2-what": "",
+        "incidents-3-happened_on": "2026-03-04", "incidents-3-what": "Visitors all night",
+        "area": "area_9", "seen_at": "2026-03-05T21:30", "people": "3",
+    }  # fmt: skip
+    response = client.post(form_url("records_demo"), data)
+    assert response.status_code == 302
+    draft = client.session[draft_key("records_demo")]
+    assert draft["incidents"] == [
+        {"happened_on": "2026-03-01", "what": "Door kicked in", "reported": "true"},
+        {"happened_on": "2026-03-04", "what": "Visitors all night", "reported": ""},
+    ]
+    check = text(client.get(check_url("records_demo")))
+    assert (
+        "Date: 1 March 2026; What happened: Door kicked in; Reported to the police?: Yes" in check
+    )
+    assert "Area 9" in check
+    assert "5 March 2026 at 9:30pm" in check
+
+    refilled = text(client.get(form_url("records_demo")))
+    assert 'name="incidents-2-what" type="text" value="Visitors all night"' in refilled
+    assert '<option value="area_9" selected>' in refilled
+
+
+@pytest.mark.django_db
+def test_record_errors_name_the_row_and_link_to_it(client, frontline, records_type):
+    client.force_login(frontline)
+    data = {
+        "summary": "x", "incidents-1-happened_on": "2026-03-01", "incidents-1-what": "Fine",
+        "incidents-3-what": "No date given", "area": "area_1", "people": "0",
+    }  # fmt: skip
+    page = text(client.post(form_url("records_demo"), data))
+    # The blank second row is dropped, so the third becomes record 2, shown in row 2.
+    assert '<a href="#incidents-2-happened_on">Record 2: Enter date</a>' in page
+    assert 'id="incidents-2-happened_on-error" class="govuk-error-message"' in page
+    assert '<a href="#people">Ensure this value is greater than or equal to 1.</a>' in page
+    assert 'name="incidents-2-what" type="text" value="No date given"' in page
+
+
+@pytest.mark.django_db
+def test_a_required_records_field_with_only_blank_rows_is_missing(client, frontline, records_type):
+    client.force_login(frontline)
+    data = {"summary": "x", "incidents-1-what": "  ", "area": "area_1", "people": "2"}
+    page = text(client.post(form_url("records_demo"), data))
+    assert '<a href="#incidents-1-happened_on">' in page
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", [CHOOSER, form_url("modern_slavery"), check_url("modern_slavery"),
+            "/concerns/raised/SC-2026-000001/"],
+)  # fmt: skip
+def test_anonymous_users_are_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/sign-in/?next=")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [CHOOSER, form_url("modern_slavery"), check_url("modern_slavery")])
+def test_roles_that_cannot_raise_get_403(client, auditor, make_user, url):
+    admin = make_user("admin", Role.ADMINISTRATOR, ["north"])
+    nobody = get_user_model().objects.create_user("nobody", password="x-long-password-1")
+    for user in (auditor, admin, nobody):
+        client.force_login(user)
+        for response in (client.get(url), client.post(url, ms_data())):
+            assert response.status_code == 403, user
+            assert "Your role does not allow you to raise concerns" in text(response)
+    assert counts()[0] == 0
+
+
+@pytest.mark.django_db
+def test_someone_with_no_team_cannot_raise(client, make_user):
+    client.force_login(make_user("frontline.new", Role.FRONTLINE, []))
+    response = client.get(CHOOSER)
+    assert response.status_code == 403
+    assert "not a member of a team" in text(response)
+
+
+@pytest.mark.django_db
+def test_lead_may_raise(client, lead):
+    client.force_login(lead)
+    assert client.post(form_url("modern_slavery"), ms_data()).status_code == 302
+    assert client.post(check_url("modern_slavery")).status_code == 302
+    assert Case.objects.get().raised_by == lead
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suffix", ["", "check/"])
+def test_unknown_type_is_404(client, frontline, suffix):
+    client.force_login(frontline)
+    assert client.get(f"/concerns/new/burglary/{suffix}").status_code == 404
+    assert client.post(f"/concerns/new/burglary/{suffix}", {"summary": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_confirmation_shows_only_the_users_own_concerns(client, frontline, lead):
+    data = sample_values(intake_fields(WORKFLOWS["modern_slavery"]))
+    case = case_raise(actor=lead, case_type="modern_slavery", data=data)
+    client.force_login(frontline)
+    assert client.get(f"/concerns/raised/{case.reference}/").status_code == 404
+    assert client.get("/concerns/raised/SC-1999-999999/").status_code == 404
+    client.force_login(lead)
+    response = client.get(f"/concerns/raised/{case.reference}/")
+    assert response.status_code == 200
+    assert case.reference in text(response)
