@@ -46,3 +46,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if suffix:
         test = settings.DATABASES["default"].setdefault("TEST", {})
         test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s per user; tests create many users and check no hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
