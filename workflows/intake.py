@@ -69,9 +69,13 @@ def records_from_post(spec: Field, post: Any) -> list[dict[str, Any]]:
             sub.name: _posted(post, f"{spec.name}-{index}-{sub.name}", sub.type)
             for sub in spec.fields
         }
-        if any(value not in ("", []) for value in row.values()):
+        if any(_filled(value) for value in row.values()):
             rows.append(row)
     return rows
+
+
+def _filled(value: Any) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def _posted(post: Any, key: str, type_: FieldType) -> Any:

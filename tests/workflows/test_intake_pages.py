@@ -374,7 +374,8 @@ def test_a_required_records_field_with_only_blank_rows_is_missing(client, frontl
     client.force_login(frontline)
     data = {"summary": "x", "incidents-1-what": "  ", "area": "area_1", "people": "2"}
     page = text(client.post(form_url("records_demo"), data))
-    assert '<a href="#incidents-1-happened_on">' in page
+    assert '<a href="#incidents-1-happened_on">Enter incidents</a>' in page
+    assert "Record 1:" not in page
 
 
 # Access ------------------------------------------------------------------------------------
