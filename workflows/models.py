@@ -109,4 +109,10 @@ class Deadline(models.Model):
 
 # The per-case-type workflows: proxy models of Case with their transitions. Importing a
 # module registers its workflow (workflows.registry).
-from workflows import modern_slavery  # noqa: E402, F401
+from workflows import (  # noqa: E402
+    community_trigger,  # noqa: F401
+    cse,  # noqa: F401
+    cuckooing,  # noqa: F401
+    modern_slavery,  # noqa: F401
+    prevent,  # noqa: F401
+)
