@@ -45,5 +45,9 @@ lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
 
+# Redraw docs/workflows/<case_type>.dot and .svg from the declared transitions.
+diagrams: install
+	@$(EMBEDDED) $(BIN)/python manage.py draw_workflows --output docs/workflows
+
 clean:
 	rm -rf static_build node_modules $(VENV)

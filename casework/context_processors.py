@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from casework.permissions import can_raise
 from casework.roles import role_of
 
 
 def safecase(request: HttpRequest) -> dict:
-    role = role_of(request.user) if hasattr(request, "user") else None
+    user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else None
     return {
+        "user_can_raise": bool(user is not None and can_raise.test(user)),
         "service_name": settings.SAFECASE_SERVICE_NAME,
         "service_phase": settings.SAFECASE_PHASE,
         "user_role": role,

@@ -164,8 +164,10 @@ def test_home_links_only_to_pages_that_exist(client, make_user):
 
     page = client.get(reverse("home")).content.decode()
 
-    hrefs = set(re.findall(r'<a [^>]*href="([^"]+)"', page))
-    assert hrefs == {"#main-content", reverse("home")}
+    hrefs = set(re.findall(r'<a [^>]*href="([^"]+)"', page)) - {"#main-content"}
+    assert {reverse("home"), "/concerns/new/", "/workflows/"} <= hrefs
+    for href in hrefs:
+        assert client.get(href).status_code == 200, href
 
 
 def test_sign_in_follows_next(client, make_user):
@@ -472,3 +474,15 @@ def test_built_assets_ship_no_fonts_and_no_crown(built_css):
     assert [p for p in shipped if p.suffix in {".woff", ".woff2", ".ttf", ".otf"}] == []
     for bundle in ("js/app.js", "js/govuk-frontend.min.js", "js/moj-frontend.min.js"):
         assert (BUILT_CSS.parents[1] / bundle).is_file(), bundle
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "can_raise"),
+    [(Role.FRONTLINE, True), (Role.LEAD, True), (Role.AUDITOR, False), (Role.ADMINISTRATOR, False)],
+)
+def test_home_offers_raising_a_concern_only_to_roles_that_can(client, make_user, role, can_raise):
+    client.force_login(make_user(f"user.{role}", role, ["north"]))
+    page = client.get("/").content.decode()
+    assert ('href="/concerns/new/"' in page) is can_raise
+    assert 'href="/workflows/"' in page
