@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from casework.models import Case
-from casework.permissions import restricted_case_types
-from casework.roles import Role
+from casework.permissions import restricted_case_types, team_ids_of
+from casework.roles import Role, roles_of
 
 User = get_user_model()
 
@@ -31,3 +32,61 @@ def case_leads(case: Case) -> QuerySet[Any]:
         .distinct()
         .order_by("pk")
     )
+
+
+def _visibility(user: Any) -> Q | None:
+    """The cases ``user`` may open, as a filter; None means every case (DESIGN.md "Access").
+
+    Frontline staff: what they raised and what is allocated to them. Leads: also their
+    teams' cases. Restricted types (Prevent): only Prevent-cleared leads of the team, the
+    allocated worker, and the raiser, who sees that it was received (``case_is_limited``).
+    Auditors: every case, read-only. Administrators: none unless they hold a case role.
+    """
+    held = roles_of(user)
+    if Role.AUDITOR in held:
+        return None
+    mine = Q(raised_by=user) | Q(owner=user)
+    teams = team_ids_of(user)
+    restricted = restricted_case_types()
+    if Role.PREVENT_LEAD in held:
+        return mine | Q(team_id__in=teams)
+    if Role.LEAD in held:
+        return mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted))
+    if Role.FRONTLINE in held:
+        return mine
+    return Q(pk__in=[])
+
+
+def case_list_for_user(user: Any) -> QuerySet[Case]:
+    """Every case ``user`` may see, filtered in the database; the only way lists, searches,
+    counts and exports find cases."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    condition = _visibility(user)
+    cases = Case.objects.all()
+    return cases if condition is None else cases.filter(condition)
+
+
+def case_get_for_user(user: Any, reference: str) -> Case:
+    """The case with ``reference`` if ``user`` may see it; Http404 otherwise, the same
+    whether it does not exist or is hidden."""
+    case = (
+        case_list_for_user(user)
+        .select_related("team", "owner", "raised_by")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404("No case found.")
+    return case
+
+
+def case_is_limited(user: Any, case: Case) -> bool:
+    """True when ``user`` sees only that a restricted case was received (its reference and
+    date), not its content: the frontline raiser of a Prevent case (RULES.md §4.5)."""
+    if case.case_type not in restricted_case_types():
+        return False
+    held = roles_of(user)
+    if Role.AUDITOR in held or case.owner_id == user.pk:
+        return False
+    return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))

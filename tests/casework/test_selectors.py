@@ -1,0 +1,110 @@
+"""Who sees which case: case_list_for_user / case_get_for_user (DESIGN.md "Access")."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from casework.models import Case, Team
+from casework.roles import Role
+from casework.selectors import case_get_for_user, case_is_limited, case_list_for_user
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "frontline": make_user("frontline.north", Role.FRONTLINE, ["north"]),
+        "frontline_other": make_user("frontline.north2", Role.FRONTLINE, ["north"]),
+        "lead": make_user("lead.north", Role.LEAD, ["north"]),
+        "lead_south": make_user("lead.south", Role.LEAD, ["south"]),
+        "cleared": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
+        "cleared_south": make_user("prevent.south", Role.PREVENT_LEAD, ["south"]),
+        "auditor": make_user("auditor", Role.AUDITOR, []),
+        "admin": make_user("admin", Role.ADMINISTRATOR, []),
+    }
+
+
+def make_case(ref, case_type, state, team_slug, raised_by, owner=None):
+    return Case.objects.create(
+        reference=ref, case_type=case_type, state=state, summary="s",
+        team=Team.objects.get(slug=team_slug), raised_by=raised_by, owner=owner,
+        raised_at=timezone.now(),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def cases(people):
+    return {
+        "raised": make_case("SC-1", "cse", "concern_raised", "north", people["frontline"]),
+        "allocated": make_case(
+            "SC-2", "cse", "referred_to_mash", "north", people["lead"], people["frontline"]
+        ),
+        "team": make_case("SC-3", "cuckooing", "concern_raised", "north", people["lead"]),
+        "south": make_case("SC-4", "cse", "concern_raised", "south", people["lead_south"]),
+        "prevent": make_case("SC-5", "prevent", "concern_raised", "north", people["frontline"]),
+        "prevent_south": make_case(
+            "SC-6", "prevent", "concern_raised", "south", people["cleared_south"]
+        ),
+    }
+
+
+EXPECTED = {
+    "frontline": {"raised", "allocated", "prevent"},
+    "frontline_other": set(),
+    "lead": {"raised", "allocated", "team"},
+    "lead_south": {"south"},
+    "cleared": {"raised", "allocated", "team", "prevent"},
+    "cleared_south": {"south", "prevent_south"},
+    "auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
+    "admin": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_each_role_sees_exactly_its_cases(people, cases, who):
+    user = people[who]
+    seen = set(case_list_for_user(user).values_list("reference", flat=True))
+    assert seen == {cases[name].reference for name in EXPECTED[who]}
+    for name, case in cases.items():
+        if name in EXPECTED[who]:
+            assert case_get_for_user(user, case.reference) == case
+        else:
+            with pytest.raises(Http404):
+                case_get_for_user(user, case.reference)
+
+
+@pytest.mark.django_db
+def test_missing_and_hidden_cases_are_the_same_404(people, cases):
+    with pytest.raises(Http404) as hidden:
+        case_get_for_user(people["lead_south"], cases["raised"].reference)
+    with pytest.raises(Http404) as missing:
+        case_get_for_user(people["lead_south"], "SC-404")
+    assert str(hidden.value) == str(missing.value)
+
+
+@pytest.mark.django_db
+def test_the_raiser_of_a_prevent_case_sees_only_that_it_was_received(people, cases):
+    assert case_is_limited(people["frontline"], cases["prevent"]) is True
+    assert case_is_limited(people["cleared"], cases["prevent"]) is False
+    assert case_is_limited(people["auditor"], cases["prevent"]) is False
+    assert case_is_limited(people["frontline"], cases["raised"]) is False
+
+
+@pytest.mark.django_db
+def test_anonymous_and_inactive_users_see_nothing(people, cases):
+    assert case_list_for_user(AnonymousUser()).count() == 0
+    lead = people["lead"]
+    lead.is_active = False
+    assert case_list_for_user(lead).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_list_is_one_query(people, cases, django_assert_num_queries):
+    lead = people["lead"]
+    for cached in ("_safecase_roles", "_safecase_team_ids"):
+        lead.__dict__.pop(cached, None)
+    with django_assert_num_queries(3):  # roles, teams, the cases
+        list(case_list_for_user(lead))
