@@ -27,6 +27,9 @@ class AuditVerb(StrEnum):
     CASE_RAISED = "case.raised"
     CASE_TRANSITIONED = "case.transitioned"
     CASE_VIEWED = "case.viewed"
+    CASE_ALLOCATED = "case.allocated"
+    ACCESS_GRANTED = "access.granted"
+    ACCESS_REVOKED = "access.revoked"
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class Team(models.Model):
@@ -214,3 +215,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """A per-case permission granted to one user (django-guardian, direct foreign key:
+    indexed joins instead of the generic table's text ids, and no orphans)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["user", "permission"])]
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """A per-case permission granted to a group."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["group", "permission"])]

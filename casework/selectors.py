@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from casework.models import Case
+from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from casework.permissions import restricted_case_types, team_ids_of
 from casework.roles import Role, roles_of
 
@@ -37,24 +37,38 @@ def case_leads(case: Case) -> QuerySet[Any]:
 def _visibility(user: Any) -> Q | None:
     """The cases ``user`` may open, as a filter; None means every case (DESIGN.md "Access").
 
-    Frontline staff: what they raised and what is allocated to them. Leads: also their
-    teams' cases. Restricted types (Prevent): only Prevent-cleared leads of the team, the
-    allocated worker, and the raiser, who sees that it was received (``case_is_limited``).
+    Frontline staff: what they raised, what is allocated to them and what a lead granted
+    them. Leads: also their teams' cases. Restricted types (Prevent): only Prevent-cleared
+    leads of the team, the allocated worker, and the raiser, who sees only that it was
+    received (``case_is_limited``).
     Auditors: every case, read-only. Administrators: none unless they hold a case role.
     """
     held = roles_of(user)
     if Role.AUDITOR in held:
         return None
+    if not held - {Role.ADMINISTRATOR}:
+        return Q(pk__in=[])
     mine = Q(raised_by=user) | Q(owner=user)
     teams = team_ids_of(user)
     restricted = restricted_case_types()
     if Role.PREVENT_LEAD in held:
-        return mine | Q(team_id__in=teams)
+        return mine | Q(team_id__in=teams) | Q(pk__in=_granted_case_ids(user))
+    unrestricted_grants = Q(pk__in=_granted_case_ids(user)) & ~Q(case_type__in=restricted)
     if Role.LEAD in held:
-        return mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted))
-    if Role.FRONTLINE in held:
-        return mine
-    return Q(pk__in=[])
+        return mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted)) | unrestricted_grants
+    return mine | unrestricted_grants
+
+
+def _granted_case_ids(user: Any) -> QuerySet[Any]:
+    """Cases granted to the user or one of their groups (guardian, direct foreign keys);
+    a subquery, so visibility stays one SQL statement."""
+    by_user = CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_case"
+    ).values("content_object_id")
+    by_group = CaseGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="view_case"
+    ).values("content_object_id")
+    return by_user.union(by_group)
 
 
 def case_list_for_user(user: Any) -> QuerySet[Case]:

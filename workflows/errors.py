@@ -1,24 +1,6 @@
-"""Domain errors of the workflow services; views and the API map them to responses.
+"""The conflicts a workflow refuses with (409); defined in casework so that casework's own
+services (allocation) raise the same errors."""
 
-``ValidationError`` (Django's) is 400 with field errors; ``PermissionDenied`` is 403;
-the two conflicts below are 409 and carry the case's current state (shared/API.md).
-"""
+from casework.errors import CaseConflict, StaleCase, TransitionNotAllowed
 
-from __future__ import annotations
-
-
-class CaseConflict(Exception):
-    """The request cannot apply to the case as it is now (409)."""
-
-    def __init__(self, message: str, *, state: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.state = state
-
-
-class TransitionNotAllowed(CaseConflict):
-    """The transition does not exist from the current state, or its guard refused it."""
-
-
-class StaleCase(CaseConflict):
-    """The case changed since the client read it (its version moved on)."""
+__all__ = ["CaseConflict", "StaleCase", "TransitionNotAllowed"]
