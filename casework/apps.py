@@ -6,5 +6,5 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Casework"
 
     def ready(self) -> None:
-        # Connects the receivers (the sign-out message).
-        from casework import signals  # noqa: F401
+        # Connects the receivers (the sign-out message, the session start time).
+        from casework import sessions, signals  # noqa: F401

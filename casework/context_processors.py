@@ -15,4 +15,6 @@ def safecase(request: HttpRequest) -> dict:
         "service_name": settings.SAFECASE_SERVICE_NAME,
         "service_phase": settings.SAFECASE_PHASE,
         "user_role": role,
+        "session_timeout_seconds": settings.SESSION_COOKIE_AGE,
+        "session_warning_seconds": settings.SAFECASE_SESSION_WARNING_SECONDS,
     }

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from casework import health
+from casework import health, sessions
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", sessions.session_keep_alive, name="session-keep-alive"),
     path("django-admin/", admin.site.urls),
     path("", include("casework.urls")),
     path("", include("workflows.urls")),

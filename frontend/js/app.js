@@ -3,6 +3,7 @@
 // `govuk-frontend-supported`, which base.html's inline script sets).
 import { initAll as initGovukFrontend } from "./govuk-frontend.min.js";
 import { initAll as initMojFrontend } from "./moj-frontend.min.js";
+import "./session-timeout.js";
 
 initGovukFrontend();
 initMojFrontend();
