@@ -36,6 +36,14 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
         "casework.add_teammembership",
         "casework.change_teammembership",
         "casework.delete_teammembership",
+        "workflows.view_bankholiday",
+        "workflows.add_bankholiday",
+        "workflows.change_bankholiday",
+        "workflows.delete_bankholiday",
+        "workflows.view_timescaleoverride",
+        "workflows.add_timescaleoverride",
+        "workflows.change_timescaleoverride",
+        "workflows.delete_timescaleoverride",
     ],
 }
 
