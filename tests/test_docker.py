@@ -127,6 +127,7 @@ def test_production_settings_load_from_the_compose_environment_alone(compose):
         "SECRET_KEY": "compose-test-" + uuid.uuid4().hex + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "safecase.example.org",
         "POSTGRES_PASSWORD": "0123456789abcdef",
+        "SAFECASE_BASE_URL": "https://safecase.example.org",
     }
     env = {
         name: interpolate(str(value), operator) for name, value in compose["x-safecase-env"].items()
