@@ -28,6 +28,7 @@ class AuditVerb(StrEnum):
     CASE_TRANSITIONED = "case.transitioned"
     CASE_VIEWED = "case.viewed"
     CASE_ALLOCATED = "case.allocated"
+    PERSON_LINKED = "person.linked"
     ACCESS_GRANTED = "access.granted"
     ACCESS_REVOKED = "access.revoked"
     DEADLINE_PAUSED = "deadline.paused"

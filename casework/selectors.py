@@ -8,7 +8,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CasePerson,
+    CaseUserObjectPermission,
+    Person,
+)
 from casework.permissions import restricted_case_types, team_ids_of
 from casework.roles import Role, roles_of
 
@@ -104,3 +110,21 @@ def case_is_limited(user: Any, case: Case) -> bool:
     if Role.AUDITOR in held or case.owner_id == user.pk:
         return False
     return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))
+
+
+def person_list_for_user(user: Any) -> QuerySet[Person]:
+    """People linked to at least one case the user may see (and, for a restricted case,
+    may see in full); a person known only from hidden cases does not exist for them."""
+    visible = case_list_for_user(user)
+    if not roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD}:
+        visible = visible.exclude(case_type__in=restricted_case_types())
+    return Person.objects.filter(case_links__case__in=visible.values("pk")).distinct()
+
+
+def person_cases_for_user(user: Any, person: Person) -> QuerySet[CasePerson]:
+    """The person's links to cases the user may see, in the database."""
+    return (
+        CasePerson.objects.filter(person=person, case__in=case_list_for_user(user).values("pk"))
+        .select_related("case")
+        .order_by("-case__raised_at")
+    )

@@ -13,9 +13,18 @@ from guardian.shortcuts import assign_perm
 
 from casework.audit import AuditVerb, audit_record
 from casework.errors import StaleCase
-from casework.models import Case, CaseUserObjectPermission, Team, TeamMembership
+from casework.models import (
+    Case,
+    CasePerson,
+    CasePersonRole,
+    CaseUserObjectPermission,
+    Person,
+    Team,
+    TeamMembership,
+)
 from casework.permissions import lead_may, restricted_case_types, team_ids_of
 from casework.roles import Role, roles_of
+from casework.selectors import person_list_for_user
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 
@@ -205,3 +214,26 @@ def case_access_revoke(*, case: Case, actor: Any, user: Any, permission: str = "
         target=case,
         data={"user": user.pk, "permission": permission},
     )
+
+
+@transaction.atomic
+def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> CasePerson:
+    """Link a person already known to the actor to another case (the same victim in two
+    cases, say); leads only, and only people the lead may already see."""
+    case = _locked_case(case)
+    _require_lead(case, actor)
+    if role not in CasePersonRole.values:
+        raise ValidationError({"role": ["Choose the person's part in the case."]})
+    if not person_list_for_user(actor).filter(pk=person.pk).exists():
+        raise ValidationError({"person": ["Choose a person from your cases."]})
+    link, created = CasePerson.objects.get_or_create(case=case, person=person, role=role)
+    if not created:
+        raise ValidationError({"person": ["They are already linked to this case in that role."]})
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.PERSON_LINKED,
+        case=case,
+        target=link,
+        data={"person": person.pk, "role": role},
+    )
+    return link
