@@ -1,8 +1,12 @@
-"""Pages: raising a concern (choose a type, the form, check your answers, confirmation) and
-the workflows reference (each case type's states, transitions, clocks and diagram).
+"""Pages: raising a concern (choose a type, the form, check your answers, confirmation),
+acting on a case (a transition's form, pausing and resuming a clock) and the workflows
+reference (each case type's states, transitions, clocks and diagram).
 
-The views read and render; the one write is ``workflows.services.case_raise``. The
-draft of a concern lives in the session (``workflows.intake``) until it is raised.
+The views read and render; writes go through ``workflows.services`` (``case_raise``,
+``case_transition``, ``deadline_pause``, ``deadline_resume``). The draft of a concern
+lives in the session (``workflows.intake``) until it is raised. A transition's form is
+drawn from its declared fields exactly as the intake form is (``workflows.intake.control``
+and ``workflows/_control.html``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,10 +24,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from casework.models import Case, Team
-from casework.permissions import can_raise, team_ids_of
+from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.roles import role_of
+from casework.selectors import case_get_for_user
+from casework.views import case_page
 from workflows import diagrams
-from workflows.definitions import Workflow
+from workflows.definitions import Field, FieldType, Workflow
+from workflows.errors import CaseConflict
+from workflows.forms import validate_fields
 from workflows.intake import (
     TEAM,
     AnswerRow,
@@ -36,9 +45,11 @@ from workflows.intake import (
     intake_teams,
     intake_validate,
     team_control,
+    unanswered_questions,
 )
-from workflows.registry import WORKFLOWS
-from workflows.services import case_raise
+from workflows.models import Deadline
+from workflows.registry import WORKFLOWS, get_workflow
+from workflows.services import case_raise, case_transition, deadline_pause, deadline_resume
 
 CANNOT_RAISE = (
     "Your role does not allow you to raise concerns. If your job needs it, ask an "
@@ -49,6 +60,18 @@ NO_TEAM = (
     "administrator to add you to your team."
 )
 NO_ROLE = "You need a role to see this page. Ask an administrator to give you one."
+CANNOT_ACT = (
+    "You cannot do this on this case. A safeguarding lead of the case’s team (or, for "
+    "some steps, the worker it is allocated to) moves a case on."
+)
+CANNOT_MANAGE_CLOCKS = "Only a safeguarding lead of the case’s team can pause or resume its clocks."
+OUT_OF_DATE_FORM = "This form is out of date. Go back to the case and open the action again."
+PAUSE_REASON = Field(
+    "reason",
+    FieldType.TEXT,
+    "Why are you pausing this clock?",
+    help_text="For example, criminal proceedings have started. This is kept in the case history.",
+)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -194,6 +217,196 @@ def _render_check(
         rows.append(AnswerRow("Team", [team.name], f"{form_url}#{TEAM}"))
     context = {"workflow": workflow, "rows": rows}
     return render(request, "workflows/concern_check.html", context)
+
+
+# Acting on a case: a transition's form, pausing and resuming a clock ----------------------
+
+
+def _refuse_action(
+    request: HttpRequest, case: Case, workflow: Workflow, name: str
+) -> HttpResponse | None:
+    """403 when the user may not take ``name`` on this case at all; 409 (the case page
+    saying why) when the case's state or the step's conditions rule it out now."""
+    declared = [t for t in workflow.transitions() if t.name == name]
+    proxy = workflow.model.objects.get(pk=case.pk)
+    if not any(t.has_perm(proxy, request.user) for t in declared):
+        return _forbidden(request, CANNOT_ACT)
+    if any(t.name == name for t in proxy.get_available_state_transitions()):
+        return None
+    custom = declared[0].custom
+    if proxy.state in {t.source for t in declared}:
+        reason = custom.get("guard_message") or "The conditions for this action are not met."
+    else:
+        state = workflow.state_label(proxy.state).lower()
+        reason = f"{custom['label']} is not possible while the case is {state}."
+    return case_page(request, case, status=409, problems=[reason])
+
+
+def _render_action(
+    request: HttpRequest,
+    case: Case,
+    name: str,
+    draft: dict[str, Any],
+    errors: dict[str, list],
+    *,
+    version: str,
+    status: int = 200,
+) -> HttpResponse:
+    workflow = get_workflow(case.case_type)
+    custom = workflow.transition_meta(name)
+    controls = [control(spec, draft, errors) for spec in custom["fields"]]
+    context = {
+        "case": case,
+        "workflow": workflow,
+        "name": name,
+        "label": custom["label"],
+        "controls": controls,
+        "version": version,
+        "error_summary": error_summary(controls, errors),
+    }
+    return render(request, "workflows/case_action.html", context, status=status)
+
+
+def _page_errors(fields: list[Field], draft: dict[str, Any]) -> dict[str, list[str]]:
+    """What the page refuses before the service sees the input: a required yes/no left
+    unanswered (the service would read it as "no"), with the fields' own messages."""
+    errors = unanswered_questions(fields, draft)
+    if errors:
+        try:
+            validate_fields(fields, draft)
+        except ValidationError as exc:
+            for field, found in error_messages(exc).items():
+                errors.setdefault(field, []).extend(found)
+    return errors
+
+
+def _submit_action(request: HttpRequest, case: Case, name: str) -> HttpResponse:
+    workflow = get_workflow(case.case_type)
+    fields = list(workflow.transition_meta(name)["fields"])
+    draft = draft_from_post(fields, request.POST)
+    version = request.POST.get("version", "")
+    errors = _page_errors(fields, draft)
+    if not version.isdigit():
+        errors.setdefault(NON_FIELD_ERRORS, []).append(OUT_OF_DATE_FORM)
+    if errors:
+        return _render_action(request, case, name, draft, errors, version=version, status=400)
+    try:
+        case_transition(
+            case=case, actor=request.user, name=name, data=draft, expected_version=int(version)
+        )
+    except ValidationError as exc:
+        errors = error_messages(exc)
+        return _render_action(request, case, name, draft, errors, version=version, status=400)
+    except PermissionDenied:
+        return _forbidden(request, CANNOT_ACT)
+    except CaseConflict as exc:
+        fresh = case_get_for_user(request.user, case.reference)
+        return case_page(request, fresh, status=409, problems=[exc.message])
+    messages.success(request, f"{workflow.transition_meta(name)['label']}: done")
+    return redirect("case-detail", reference=case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """A transition's form: its declared fields, and the case's version when it was shown
+    so that a submission after someone else moved the case on is refused (409).
+
+    404 for a case the user may not see or an action its workflow lacks; 403 when the
+    user may not take it; 409 when it is not possible now. The write is
+    ``case_transition``; success goes back to the case page with a banner.
+    """
+    case = case_get_for_user(request.user, reference)
+    workflow = get_workflow(case.case_type)
+    if name not in workflow.transition_names():
+        raise Http404("No such action.")
+    refusal = _refuse_action(request, case, workflow, name)
+    if refusal is not None:
+        return refusal
+    if request.method == "POST":
+        return _submit_action(request, case, name)
+    return _render_action(request, case, name, {}, {}, version=str(case.version))
+
+
+def _case_deadline(
+    request: HttpRequest, reference: str, deadline_id: int
+) -> tuple[Case, Deadline] | HttpResponse:
+    """The case (404 if hidden) and its deadline (404 if not its own), or a 403 response
+    for a user who may not manage the case's clocks."""
+    case = case_get_for_user(request.user, reference)
+    if not lead_may(case, request.user):
+        return _forbidden(request, CANNOT_MANAGE_CLOCKS)
+    deadline = Deadline.objects.filter(pk=deadline_id, case=case).first()
+    if deadline is None:
+        raise Http404("No such deadline.")
+    return case, deadline
+
+
+def _render_clock(
+    request: HttpRequest,
+    case: Case,
+    deadline: Deadline,
+    *,
+    pausing: bool,
+    draft: dict[str, Any] | None = None,
+    errors: dict[str, list] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    errors = errors or {}
+    controls = [control(PAUSE_REASON, draft or {}, errors)] if pausing else []
+    context = {
+        "case": case,
+        "deadline": deadline,
+        "pausing": pausing,
+        "controls": controls,
+        "error_summary": error_summary(controls, errors),
+    }
+    return render(request, "workflows/deadline_action.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_deadline_pause(request: HttpRequest, reference: str, deadline_id: int) -> HttpResponse:
+    """Pause one of the case's clocks, saying why (leads of the case's team)."""
+    found = _case_deadline(request, reference, deadline_id)
+    if isinstance(found, HttpResponse):
+        return found
+    case, deadline = found
+    if request.method == "GET":
+        return _render_clock(request, case, deadline, pausing=True)
+    reason = request.POST.get(PAUSE_REASON.name, "")
+    try:
+        deadline_pause(deadline=deadline, actor=request.user, reason=reason)
+    except ValidationError as exc:
+        draft, errors = {PAUSE_REASON.name: reason}, error_messages(exc)
+        return _render_clock(
+            request, case, deadline, pausing=True, draft=draft, errors=errors, status=400
+        )
+    except PermissionDenied:
+        return _forbidden(request, CANNOT_MANAGE_CLOCKS)
+    messages.success(request, f"{deadline.label}: clock paused")
+    return redirect("case-detail", reference=case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_deadline_resume(request: HttpRequest, reference: str, deadline_id: int) -> HttpResponse:
+    """Restart a paused clock with the time it had left (leads of the case's team)."""
+    found = _case_deadline(request, reference, deadline_id)
+    if isinstance(found, HttpResponse):
+        return found
+    case, deadline = found
+    if request.method == "GET":
+        return _render_clock(request, case, deadline, pausing=False)
+    try:
+        deadline_resume(deadline=deadline, actor=request.user)
+    except ValidationError as exc:
+        errors = error_messages(exc)
+        return _render_clock(request, case, deadline, pausing=False, errors=errors, status=400)
+    except PermissionDenied:
+        return _forbidden(request, CANNOT_MANAGE_CLOCKS)
+    messages.success(request, f"{deadline.label}: clock resumed")
+    return redirect("case-detail", reference=case.reference)
 
 
 # The workflows reference -----------------------------------------------------------------
