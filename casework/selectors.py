@@ -128,3 +128,16 @@ def person_cases_for_user(user: Any, person: Person) -> QuerySet[CasePerson]:
         .select_related("case")
         .order_by("-case__raised_at")
     )
+
+
+def case_content_list_for_user(user: Any) -> QuerySet[Case]:
+    """The visible cases whose content the user may see: ``case_list_for_user`` less the
+    restricted cases they know only as received (``case_is_limited``), in the database."""
+    cases = case_list_for_user(user)
+    held = roles_of(user)
+    if Role.AUDITOR in held:
+        return cases
+    full = Q(owner=user)
+    if Role.PREVENT_LEAD in held:
+        full |= Q(team_id__in=team_ids_of(user))
+    return cases.filter(~Q(case_type__in=restricted_case_types()) | full)

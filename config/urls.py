@@ -18,5 +18,6 @@ urlpatterns = [
     path("session/keep-alive/", sessions.session_keep_alive, name="session-keep-alive"),
     path("django-admin/", admin.site.urls),
     path("", include("casework.urls")),
+    path("", include("workflows.case_urls")),
     path("", include("workflows.urls")),
 ]

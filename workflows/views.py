@@ -27,8 +27,8 @@ from casework.models import Case, Team
 from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.roles import role_of
 from casework.selectors import case_get_for_user
-from casework.views import case_page
 from workflows import diagrams
+from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType, Workflow
 from workflows.errors import CaseConflict
 from workflows.forms import validate_fields

@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from casework.models import Case, Team
 from casework.roles import Role
-from casework.selectors import case_get_for_user, case_is_limited, case_list_for_user
+from casework.selectors import (
+    case_content_list_for_user,
+    case_get_for_user,
+    case_is_limited,
+    case_list_for_user,
+)
 
 
 @pytest.fixture
@@ -108,3 +113,20 @@ def test_the_list_is_one_query(people, cases, django_assert_num_queries):
         lead.__dict__.pop(cached, None)
     with django_assert_num_queries(3):  # roles, teams, the cases
         list(case_list_for_user(lead))
+
+
+CONTENT = {
+    "frontline": {"raised", "allocated"},
+    "lead": {"raised", "allocated", "team"},
+    "cleared": {"raised", "allocated", "team", "prevent"},
+    "auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", sorted(CONTENT))
+def test_content_list_leaves_out_cases_known_only_as_received(people, cases, who):
+    seen = set(case_content_list_for_user(people[who]).values_list("reference", flat=True))
+    assert seen == {cases[name].reference for name in CONTENT[who]}
+    for case in case_list_for_user(people[who]):
+        assert (case.reference in seen) is not case_is_limited(people[who], case)

@@ -1,0 +1,23 @@
+"""Case pages (/cases/..., /people/...): reading in ``workflows.case_views``, the forms
+that act on a case in ``workflows.views``. Not namespaced: templates use these names."""
+
+from django.urls import path
+
+from workflows import case_views, views
+
+urlpatterns = [
+    path("cases/", case_views.case_list, name="case-list"),
+    path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
+    path("cases/<str:reference>/actions/<slug:name>/", views.case_action, name="case-action"),
+    path(
+        "cases/<str:reference>/deadlines/<int:deadline_id>/pause/",
+        views.case_deadline_pause,
+        name="deadline-pause",
+    ),
+    path(
+        "cases/<str:reference>/deadlines/<int:deadline_id>/resume/",
+        views.case_deadline_resume,
+        name="deadline-resume",
+    ),
+    path("people/<int:person_id>/", case_views.person_detail, name="person-detail"),
+]
