@@ -1,0 +1,312 @@
+"""The access matrix: every route, every role, every relation of user to case.
+
+Routes are enumerated from the URL configuration, so a route added without an entry in
+``MATRIX`` fails ``test_every_route_has_an_entry``. Expected outcomes are written out by
+hand from DESIGN.md "Access" (never computed with the code under test):
+
+- 200 / 204 / 302 / 405: what a permitted request gets (302 = the page redirects on);
+- ``LOGIN``: an anonymous request is sent to the sign-in page;
+- 403: the user can see the case (or is signed in) but may not do this;
+- 404: the case is hidden from them, which looks exactly like a missing one.
+
+Relations of a user to a case: ``raised`` (they raised it), ``allocated`` (it is allocated
+to them), ``same_team`` (their team's case), ``other_team``, ``prevent`` (a Prevent case of
+their team raised by someone else) and ``prevent_raised`` (a Prevent case they raised,
+which they may know only as received).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from casework.models import Case, CasePerson, Person, Team
+from casework.roles import Role
+from casework.services import user_ensure
+from notifications.models import Notification, OutboxMessage
+from tests.conftest import DEMO_PASSWORD
+from workflows.models import Deadline
+
+LOGIN = "login"
+ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
+RELATIONS = ["raised", "allocated", "same_team", "other_team", "prevent", "prevent_raised"]
+# Relations a role can have at all (auditors and administrators raise nothing and are
+# allocated nothing).
+APPLIES = {
+    "anonymous": ["same_team", "other_team", "prevent"],
+    "frontline": RELATIONS,
+    "lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
+    "prevent_lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
+    "auditor": ["same_team", "other_team", "prevent"],
+    "administrator": ["same_team", "other_team", "prevent"],
+}
+
+
+def per_relation(**by_role: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    table = {"anonymous": dict.fromkeys(APPLIES["anonymous"], LOGIN)}
+    table.update(by_role)
+    return table
+
+
+# Reading a case (or something of it): visible -> 200, hidden -> 404.
+READ = per_relation(
+    frontline={"raised": 200, "allocated": 200, "same_team": 404, "other_team": 404,
+               "prevent": 404, "prevent_raised": 200},
+    lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404, "prevent": 404},
+    prevent_lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404,
+                  "prevent": 200},
+    auditor={"same_team": 200, "other_team": 200, "prevent": 200},
+    administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+)  # fmt: skip
+# A person linked to the case: as READ, but the raiser of a Prevent case, who knows it
+# only as received, does not learn who is linked to it.
+PERSON = per_relation(**{**READ, "frontline": {**READ["frontline"], "prevent_raised": 404}})
+# A lead's action on a case (a transition, pausing a clock): leads of the case's team
+# (cleared for Prevent) may; others who can see the case get 403.
+ACT = per_relation(
+    frontline={"raised": 403, "allocated": 403, "same_team": 404, "other_team": 404,
+               "prevent": 404, "prevent_raised": 403},
+    lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404, "prevent": 404},
+    prevent_lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404,
+                  "prevent": 200},
+    auditor={"same_team": 403, "other_team": 403, "prevent": 403},
+    administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+)  # fmt: skip
+# The confirmation page after raising a concern: only for the person who raised it; a
+# role that raises nothing is refused before any case is looked up (403 whatever the case).
+RAISED_CONFIRMATION = per_relation(
+    frontline={"raised": 200, "allocated": 404, "same_team": 404, "other_team": 404,
+               "prevent": 404, "prevent_raised": 200},
+    lead={"raised": 200, "allocated": 404, "same_team": 404, "other_team": 404, "prevent": 404},
+    prevent_lead={"raised": 200, "allocated": 404, "same_team": 404, "other_team": 404,
+                  "prevent": 404},
+    auditor={"same_team": 403, "other_team": 403, "prevent": 403},
+    administrator={"same_team": 403, "other_team": 403, "prevent": 403},
+)  # fmt: skip
+
+
+def by_role(
+    anonymous: Any = LOGIN, *, raising: Any, auditor: Any, administrator: Any
+) -> dict[str, Any]:
+    """Outcomes for a route with no case: frontline and leads share ``raising``."""
+    return {
+        "anonymous": anonymous,
+        "frontline": raising,
+        "lead": raising,
+        "prevent_lead": raising,
+        "auditor": auditor,
+        "administrator": administrator,
+    }
+
+
+EVERYONE_200 = by_role(200, raising=200, auditor=200, administrator=200)
+SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
+RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """How to request a route and what each role (and relation) should get."""
+
+    url: Callable[[World, Case | None], str]
+    expect: dict[str, Any]
+    method: str = "get"
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def per_case(self) -> bool:
+        return isinstance(self.expect.get("frontline"), dict)
+
+
+ACTION_FOR = {"cse": "refer_to_mash", "prevent": "submit_referral"}
+
+MATRIX: dict[str, Route] = {
+    "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
+    "readyz": Route(lambda w, c: "/readyz", EVERYONE_200),
+    "login": Route(
+        lambda w, c: "/sign-in/", by_role(200, raising=302, auditor=302, administrator=302)
+    ),  # fmt: skip
+    "logout": Route(
+        lambda w, c: "/sign-out/",
+        by_role(302, raising=302, auditor=302, administrator=302),
+        method="post",
+    ),  # fmt: skip
+    "session-keep-alive": Route(
+        lambda w, c: "/session/keep-alive/",
+        by_role(raising=204, auditor=204, administrator=204),
+        method="post",
+    ),
+    "django-admin": Route(
+        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=200)
+    ),
+    "home": Route(lambda w, c: "/", SIGNED_IN_200),
+    "case-list": Route(lambda w, c: "/cases/", SIGNED_IN_200),
+    "case-detail": Route(lambda w, c: f"/cases/{c.reference}/", READ),
+    "case-action": Route(
+        lambda w, c: f"/cases/{c.reference}/actions/{ACTION_FOR[c.case_type]}/", ACT
+    ),
+    "deadline-pause": Route(
+        lambda w, c: f"/cases/{c.reference}/deadlines/{w.deadline(c).pk}/pause/", ACT
+    ),
+    "deadline-resume": Route(
+        lambda w, c: f"/cases/{c.reference}/deadlines/{w.deadline(c).pk}/resume/", ACT
+    ),
+    "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
+    "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),
+    "workflows:concern-form": Route(lambda w, c: "/concerns/new/cse/", RAISERS_ONLY),
+    "workflows:concern-check": Route(
+        lambda w, c: "/concerns/new/cse/check/",
+        by_role(raising=302, auditor=403, administrator=403),  # no draft: back to the form
+    ),
+    "workflows:concern-raised": Route(
+        lambda w, c: f"/concerns/raised/{c.reference}/", RAISED_CONFIRMATION
+    ),
+    "workflows:workflow-list": Route(lambda w, c: "/workflows/", SIGNED_IN_200),
+    "workflows:workflow-detail": Route(lambda w, c: "/workflows/cse/", SIGNED_IN_200),
+    "notifications:notification-list": Route(lambda w, c: "/notifications/", SIGNED_IN_200),
+    "notifications:notification-read": Route(
+        # Someone else's notification: never theirs to read.
+        lambda w, c: f"/notifications/{w.others_notification().pk}/read/",
+        by_role(raising=404, auditor=404, administrator=404),
+        method="post",
+    ),
+    "notifications:notification-read-all": Route(
+        lambda w, c: "/notifications/read-all/",
+        by_role(raising=302, auditor=302, administrator=302),
+        method="post",
+    ),
+    "notifications:notification-preferences": Route(
+        lambda w, c: "/notifications/preferences/", SIGNED_IN_200
+    ),
+}
+
+
+def enumerate_routes() -> set[str]:
+    """Every named route of the project; the admin site counts as one route."""
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    names.add("django-admin")
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern):
+                assert pattern.name, f"unnamed route {pattern.pattern}: name it for the matrix"
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_route_has_an_entry():
+    routes = enumerate_routes()
+    missing = routes - set(MATRIX)
+    stale = set(MATRIX) - routes
+    assert not missing, f"routes without an access-matrix entry: {sorted(missing)}"
+    assert not stale, f"entries for routes that no longer exist: {sorted(stale)}"
+
+
+class World:
+    """Users of every role and, for each, a case in every relation to them."""
+
+    def __init__(self) -> None:
+        self.teams = {t.slug: t for t in Team.objects.all()}
+        self.users = {
+            "frontline": self._user("frontline.north", Role.FRONTLINE, ["north"]),
+            "lead": self._user("lead.north", Role.LEAD, ["north"]),
+            "prevent_lead": self._user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
+            "auditor": self._user("auditor", Role.AUDITOR, []),
+            "administrator": self._user("admin", Role.ADMINISTRATOR, []),
+        }
+        other = self._user("frontline.other", Role.FRONTLINE, ["north"])
+        south = self._user("lead.south", Role.LEAD, ["south"])
+        self._other = other
+        shared = {
+            "same_team": self._case("cse", "north", other),
+            "other_team": self._case("cse", "south", south),
+            "prevent": self._case("prevent", "north", other),
+        }
+        self.cases: dict[str, dict[str, Case]] = {}
+        for role in ROLES:
+            cases = dict(shared)
+            user = self.users.get(role)
+            if "raised" in APPLIES[role]:
+                cases["raised"] = self._case("cse", "north", user)
+            if "allocated" in APPLIES[role]:
+                cases["allocated"] = self._case("cse", "north", other, owner=user)
+            if "prevent_raised" in APPLIES[role]:
+                cases["prevent_raised"] = self._case("prevent", "north", user)
+            self.cases[role] = cases
+
+    def _user(self, username: str, role: Role, teams: list[str]) -> Any:
+        return user_ensure(
+            username=username, password=DEMO_PASSWORD, role=role,
+            teams=[self.teams[t] for t in teams],
+        )  # fmt: skip
+
+    def _case(self, case_type: str, team: str, raised_by: Any, owner: Any = None) -> Case:
+        case = Case.objects.create(
+            reference=f"SC-M-{Case.objects.count() + 1:04d}", case_type=case_type,
+            state="concern_raised", summary="Matrix case", team=self.teams[team],
+            raised_by=raised_by, owner=owner, raised_at=timezone.now(),
+        )  # fmt: skip
+        person = Person.objects.create(given_names="Matrix", family_name=case.reference)
+        CasePerson.objects.create(case=case, person=person, role="subject")
+        now = timezone.now()
+        Deadline.objects.create(
+            case=case, rule="matrix", label="Matrix clock", unit="working_days", duration=5,
+            started_at=now, due_at=now + timezone.timedelta(days=7),
+        )  # fmt: skip
+        return case
+
+    def deadline(self, case: Case) -> Deadline:
+        return case.deadlines.get()
+
+    def subject(self, case: Case) -> Person:
+        return case.case_people.get().person
+
+    def others_notification(self) -> Any:
+        message = OutboxMessage.objects.create(
+            channel="in_app", recipient=self._other, template="t", subject="s", body="b"
+        )
+        return Notification.objects.create(
+            recipient=self._other, outbox_message=message, subject="s", body="b",
+            created_at=timezone.now(),
+        )  # fmt: skip
+
+
+def outcome(response: Any) -> Any:
+    if response.status_code == 302 and response.url.startswith("/sign-in/"):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(name, client, teams):
+    route = MATRIX[name]
+    world = World()
+    wrong = []
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(world.users[role])
+        relations = APPLIES[role] if route.per_case else [None]
+        for relation in relations:
+            case = world.cases[role][relation] if relation else None
+            expected = route.expect[role][relation] if relation else route.expect[role]
+            url = route.url(world, case)
+            response = getattr(client, route.method)(url, route.data)
+            got = outcome(response)
+            if got != expected:
+                wrong.append(
+                    f"{role:>13} {relation or '-':>14} {url}: expected {expected}, got {got}"
+                )
+    assert not wrong, "\n" + "\n".join(wrong)
