@@ -131,11 +131,12 @@ MATRIX: dict[str, Route] = {
     "login": Route(
         lambda w, c: "/sign-in/", by_role(200, raising=302, auditor=302, administrator=302)
     ),  # fmt: skip
+    # Signing out ends on the sign-in page, whoever asks.
     "logout": Route(
         lambda w, c: "/sign-out/",
-        by_role(302, raising=302, auditor=302, administrator=302),
+        by_role(LOGIN, raising=LOGIN, auditor=LOGIN, administrator=LOGIN),
         method="post",
-    ),  # fmt: skip
+    ),
     "session-keep-alive": Route(
         lambda w, c: "/session/keep-alive/",
         by_role(raising=204, auditor=204, administrator=204),
