@@ -141,3 +141,33 @@ def case_content_list_for_user(user: Any) -> QuerySet[Case]:
     if Role.PREVENT_LEAD in held:
         full |= Q(team_id__in=team_ids_of(user))
     return cases.filter(~Q(case_type__in=restricted_case_types()) | full)
+
+
+def case_assignees(case: Case) -> QuerySet[Any]:
+    """Who a lead may allocate ``case`` to: active frontline workers and leads of its team,
+    only Prevent-cleared leads for a restricted type (DESIGN.md "Access")."""
+    roles = (
+        [Role.PREVENT_LEAD]
+        if case.case_type in restricted_case_types()
+        else [Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD]
+    )
+    return (
+        User.objects.filter(
+            is_active=True,
+            team_memberships__team_id=case.team_id,
+            groups__name__in=[r.group_name for r in roles],
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def case_grants(case: Case) -> QuerySet[CaseUserObjectPermission]:
+    """The per-case read grants on ``case``, with their users."""
+    return (
+        CaseUserObjectPermission.objects.filter(
+            content_object=case, permission__codename="view_case"
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )

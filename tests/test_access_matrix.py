@@ -157,6 +157,8 @@ MATRIX: dict[str, Route] = {
     "deadline-resume": Route(
         lambda w, c: f"/cases/{c.reference}/deadlines/{w.deadline(c).pk}/resume/", ACT
     ),
+    "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
+    "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
     "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),
     "workflows:concern-form": Route(lambda w, c: "/concerns/new/cse/", RAISERS_ONLY),

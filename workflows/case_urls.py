@@ -3,7 +3,7 @@ that act on a case in ``workflows.views``. Not namespaced: templates use these n
 
 from django.urls import path
 
-from workflows import case_views, views
+from workflows import access_views, case_views, views
 
 urlpatterns = [
     path("cases/", case_views.case_list, name="case-list"),
@@ -19,5 +19,7 @@ urlpatterns = [
         views.case_deadline_resume,
         name="deadline-resume",
     ),
+    path("cases/<str:reference>/allocate/", access_views.case_allocate_view, name="case-allocate"),
+    path("cases/<str:reference>/access/", access_views.case_access_view, name="case-access"),
     path("people/<int:person_id>/", case_views.person_detail, name="person-detail"),
 ]

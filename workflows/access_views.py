@@ -1,0 +1,134 @@
+"""Allocating a case and sharing it with one more person (leads of the case's team).
+
+Thin views over ``casework.services.case_allocate``, ``case_access_grant`` and
+``case_access_revoke``: 404 for a case the user cannot see, 403 for one they can see but
+may not manage, 400 with the field errors for bad input, 409 when the case changed since
+the form was shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from casework.models import Case
+from casework.permissions import lead_may
+from casework.selectors import case_assignees, case_get_for_user, case_grants
+from casework.services import case_access_grant, case_access_revoke, case_allocate
+from workflows.case_views import case_page
+from workflows.definitions import Field, FieldType
+from workflows.errors import CaseConflict
+from workflows.intake import control, error_messages, error_summary
+
+User = get_user_model()
+CANNOT_MANAGE = "Only a safeguarding lead of this case's team can allocate or share it."
+USERNAME = Field("username", FieldType.STRING, "Username of the member of staff")
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "workflows/forbidden.html", {"message": CANNOT_MANAGE}, status=403)
+
+
+def _name(user: Any) -> str:
+    full = user.get_full_name()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def _assignee_field(case: Case) -> Field:
+    choices = [(str(u.pk), _name(u)) for u in case_assignees(case) if u.pk != case.owner_id]
+    return Field("assignee", FieldType.CHOICE, "Allocate to", choices=choices)
+
+
+def _render_allocate(request, case, draft, errors, *, version, status=200) -> HttpResponse:
+    controls = [control(_assignee_field(case), draft, errors)]
+    context = {
+        "case": case,
+        "controls": controls,
+        "error_summary": error_summary(controls, errors),
+        "version": version,
+    }
+    return render(request, "workflows/case_allocate.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_allocate_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Allocate (or re-allocate) the case to a worker or lead of its team."""
+    case = case_get_for_user(request.user, reference)
+    if not lead_may(case, request.user):
+        return _forbidden(request)
+    if request.method == "GET":
+        return _render_allocate(request, case, {}, {}, version=str(case.version))
+    draft = {"assignee": request.POST.get("assignee", "")}
+    version = request.POST.get("version", "")
+    assignee = (
+        case_assignees(case).filter(pk=draft["assignee"]).first()
+        if draft["assignee"].isdigit()
+        else None
+    )
+    if assignee is None or not version.isdigit():
+        errors = {"assignee": ["Choose who to allocate the case to."]}
+        return _render_allocate(request, case, draft, errors, version=version, status=400)
+    try:
+        case_allocate(
+            case=case, actor=request.user, assignee=assignee, expected_version=int(version)
+        )
+    except ValidationError as exc:
+        errors = error_messages(exc)
+        return _render_allocate(request, case, draft, errors, version=version, status=400)
+    except PermissionDenied:
+        return _forbidden(request)
+    except CaseConflict as exc:
+        fresh = case_get_for_user(request.user, reference)
+        return case_page(request, fresh, status=409, problems=[exc.message])
+    messages.success(request, f"{case.reference} allocated to {_name(assignee)}")
+    return redirect("case-detail", reference=case.reference)
+
+
+def _render_access(request, case, draft, errors, status=200) -> HttpResponse:
+    controls = [control(USERNAME, draft, errors)]
+    context = {
+        "case": case,
+        "controls": controls,
+        "error_summary": error_summary(controls, errors),
+        "grants": case_grants(case),
+    }
+    return render(request, "workflows/case_access.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_access_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Who else may read the case: grant read access by username, or revoke a grant."""
+    case = case_get_for_user(request.user, reference)
+    if not lead_may(case, request.user):
+        return _forbidden(request)
+    if request.method == "GET":
+        return _render_access(request, case, {}, {})
+    revoke = request.POST.get("revoke", "")
+    username = request.POST.get("username", "").strip()
+    try:
+        if revoke.isdigit():
+            target = User.objects.filter(pk=int(revoke)).first()
+            if target is None:
+                raise ValidationError({"username": ["They have no grant on this case."]})
+            case_access_revoke(case=case, actor=request.user, user=target)
+            messages.success(request, f"{_name(target)} can no longer read {case.reference}")
+        else:
+            target = User.objects.filter(username=username).first() if username else None
+            if target is None:
+                raise ValidationError({"username": ["Enter the username of a member of staff."]})
+            case_access_grant(case=case, actor=request.user, user=target)
+            messages.success(request, f"{_name(target)} can now read {case.reference}")
+    except ValidationError as exc:
+        return _render_access(request, case, {"username": username}, error_messages(exc), 400)
+    except PermissionDenied:
+        return _forbidden(request)
+    return redirect("case-access", reference=case.reference)
