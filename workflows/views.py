@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from casework.models import Case, Team
 from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.roles import role_of
-from casework.selectors import case_get_for_user
+from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
 from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType, Workflow
@@ -183,7 +183,8 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
     """Confirmation with the new reference; only for a case this user raised."""
-    case = Case.objects.filter(reference=reference, raised_by=request.user).first()
+    mine = case_list_for_user(request.user).filter(raised_by=request.user)
+    case = mine.filter(reference=reference).first()
     if case is None:
         raise Http404("No such concern raised by you.")
     workflow = WORKFLOWS.get(case.case_type)
