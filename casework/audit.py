@@ -33,6 +33,16 @@ class AuditVerb(StrEnum):
     ACCESS_REVOKED = "access.revoked"
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"
+    REFERRAL_CREATED = "referral.created"
+    REFERRAL_UPDATED = "referral.updated"
+    REFERRAL_SENT = "referral.sent"
+    REFERRAL_ACKNOWLEDGED = "referral.acknowledged"
+    REFERRAL_DECIDED = "referral.decided"
+    REFERRAL_NO_RESPONSE = "referral.no_response"
+    REFERRAL_OUTCOME_RECORDED = "referral.outcome_recorded"
+    REFERRAL_CLOSED = "referral.closed"
+    REFERRAL_WITHDRAWN = "referral.withdrawn"
+    REFERRAL_EXPORTED = "referral.exported"
 
 
 def canonical_content(
