@@ -42,6 +42,7 @@ from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
+from workflows.selectors import available_transitions
 
 PAGE_SIZE = 25
 
@@ -341,14 +342,13 @@ def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
 
 def _actions(case: Case, workflow: Workflow, user: Any) -> list[Action]:
     """The transitions ``user`` may take now: from this state, guards met, permitted."""
-    proxy = workflow.model.objects.get(pk=case.pk)
     return [
         Action(
             name=t.name,
             label=t.custom["label"],
             url=reverse("case-action", args=[case.reference, t.name]),
         )
-        for t in proxy.get_available_user_state_transitions(user)
+        for t in available_transitions(case, user)
     ]
 
 
