@@ -60,6 +60,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When ``outbox_requeue_stale`` last sent the delivery task again for a message still
+    # pending (the broker was down at commit, say); it waits as long again before the next.
+    requeued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -90,3 +93,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class NotificationPreference(models.Model):
+    """A user's choices about what Safecase sends them; no row means the defaults.
+
+    In-app notifications are always made: they are the record of what the user was told.
+    Email copies of reminders and the daily digest can be turned off.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_reminders = models.BooleanField(
+        default=True, help_text="Email me deadline reminders and escalations as well"
+    )
+    daily_digest = models.BooleanField(
+        default=True, help_text="Send me a daily list of deadlines due in the next 5 working days"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user_id}"

@@ -2,9 +2,65 @@
 
 from __future__ import annotations
 
-from notifications.models import WorkerHeartbeat
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from notifications.models import Notification, NotificationPreference, WorkerHeartbeat
 
 
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:
     """The most recent heartbeat of any worker, or None if no worker has reported yet."""
     return WorkerHeartbeat.objects.order_by("-last_seen").first()
+
+
+def notification_list_for_user(user: Any) -> QuerySet[Notification]:
+    """The user's own in-app notifications, newest first; nobody sees anyone else's."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(user: Any) -> int:
+    """How many of the user's notifications are unread (one COUNT query)."""
+    return notification_list_for_user(user).filter(read_at__isnull=True).count()
+
+
+def notification_preference_for(user: Any) -> NotificationPreference:
+    """The user's preferences, or the defaults (unsaved) if they never changed them."""
+    found = NotificationPreference.objects.filter(user=user).first()
+    return found or NotificationPreference(user=user)
+
+
+def email_reminder_recipient_ids(user_ids: Iterable[int]) -> set[int]:
+    """Of these users, those who get reminder emails: an address, and not opted out."""
+    return set(
+        _with_email(user_ids)
+        .exclude(notification_preference__email_reminders=False)
+        .values_list("pk", flat=True)
+    )
+
+
+def digest_opted_out_ids(user_ids: Iterable[int]) -> set[int]:
+    """Of these users, those who turned the daily digest off."""
+    return set(
+        NotificationPreference.objects.filter(
+            user_id__in=list(user_ids), daily_digest=False
+        ).values_list("user_id", flat=True)
+    )
+
+
+def email_address_ids(user_ids: Iterable[int]) -> set[int]:
+    """Of these users, those with an email address."""
+    return set(_with_email(user_ids).values_list("pk", flat=True))
+
+
+def _with_email(user_ids: Iterable[int]) -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(pk__in=list(user_ids), is_active=True)
+        .exclude(email="")
+        .exclude(email__isnull=True)
+    )

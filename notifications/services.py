@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications.models import (
     Channel,
     Notification,
+    NotificationPreference,
     OutboxMessage,
     OutboxStatus,
     WorkerHeartbeat,
@@ -60,20 +65,91 @@ def outbox_enqueue(
             recipient_id=recipient_id, channel=channel, template=template,
             subject=subject, body=body, link=link,
         )  # fmt: skip
-    transaction.on_commit(lambda: _send_after_commit(message.pk))
+    transaction.on_commit(lambda: _send_after_commit([message.pk]))
     return message
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxDraft:
+    """One message for ``outbox_enqueue_many``: the arguments of ``outbox_enqueue``."""
+
+    recipient_id: int
+    channel: str
+    template: str
+    subject: str
+    body: str
+    link: str = ""
+    dedupe_key: str | None = None
+
+
+def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]:
+    """Queue many messages in the caller's transaction with one insert per thousand.
+
+    For callers that already hold the lock that makes their messages unique (the
+    deadline sweep): a ``dedupe_key`` that exists makes the insert fail and the caller's
+    transaction roll back, rather than silently dropping a message.
+    """
+    if not drafts:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(**dataclasses.asdict(d)) for d in drafts], batch_size=1000
+    )
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: _send_after_commit(ids))
+    return messages
 
 
 DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
 
 
-def _send_after_commit(message_id: int) -> None:
-    # By name: the task module imports this one. If the broker is down the message stays
-    # pending in the database and the sweep re-sends it.
+def _send_after_commit(message_ids: Sequence[int]) -> int:
+    """Send the delivery task of each message; return how many reached the broker.
+
+    By name: the task module imports this one. If the broker is down the messages stay
+    pending in the database and ``outbox_requeue_stale`` sends them again later.
+    """
+    sent = 0
     try:
-        current_app.send_task(DELIVER_TASK, args=[message_id])
+        with current_app.producer_or_acquire() as producer:
+            for message_id in message_ids:
+                current_app.send_task(DELIVER_TASK, args=[message_id], producer=producer)
+                sent += 1
     except Exception:  # the outbox row is the durable record
-        logger.warning("could not enqueue outbox message %s; it stays pending", message_id)
+        logger.warning(
+            "could not enqueue %d of %d outbox message(s); they stay pending",
+            len(message_ids) - sent,
+            len(message_ids),
+        )
+    return sent
+
+
+def _stale_minutes() -> int:
+    return int(getattr(settings, "SAFECASE_OUTBOX_STALE_MINUTES", 10))
+
+
+def outbox_requeue_stale(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Send the delivery task again for messages pending longer than they should be.
+
+    A message stays pending when the broker was unreachable at commit, or a worker died
+    holding its task. Delivery skips a message already sent, so an extra task is
+    harmless; each message is re-sent at most once per staleness period
+    (``SAFECASE_OUTBOX_STALE_MINUTES``, default 10) so a long worker outage does not
+    flood the queue. Returns how many were re-sent.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=_stale_minutes())
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
+            .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=cutoff))
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(requeued_at=now)
+    if ids:
+        logger.info("re-sending %d outbox message(s) left pending", len(ids))
+    return _send_after_commit(ids) if ids else 0
 
 
 @transaction.atomic
@@ -83,8 +159,10 @@ def outbox_deliver(*, message_id: int) -> bool:
     The row is locked, so two workers holding the same task cannot both send it; a
     message that is not pending is left alone.
     """
+    # OF self: locking the joined user row too would make two deliveries to the same
+    # person (an in-app and an email copy, say) skip each other and leave one unsent.
     message = (
-        OutboxMessage.objects.select_for_update(skip_locked=True)
+        OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("recipient")
         .filter(pk=message_id, status=OutboxStatus.PENDING)
         .first()
@@ -113,3 +191,30 @@ def _email_body(message: OutboxMessage) -> str:
     if not message.link:
         return message.body
     return f"{message.body}\n\n{settings.SAFECASE_BASE_URL.rstrip('/')}{message.link}"
+
+
+def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read; someone else's is DoesNotExist."""
+    notification = Notification.objects.get(pk=notification_id, recipient=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_preference_set(
+    *, user: Any, email_reminders: bool, daily_digest: bool
+) -> NotificationPreference:
+    """Record whether the user wants reminder emails and the daily digest."""
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_reminders": email_reminders, "daily_digest": daily_digest}
+    )
+    return preference

@@ -5,10 +5,17 @@ from __future__ import annotations
 import socket
 
 from celery import Task, shared_task
+from django.db import DatabaseError
 
-from notifications.services import DELIVER_TASK, outbox_deliver, worker_heartbeat_record
+from notifications.services import (
+    DELIVER_TASK,
+    outbox_deliver,
+    outbox_requeue_stale,
+    worker_heartbeat_record,
+)
 
 HEARTBEAT_TASK = "notifications.tasks.record_worker_heartbeat"
+REQUEUE_TASK = "notifications.tasks.requeue_stale_outbox_messages"
 
 
 @shared_task(bind=True, name=HEARTBEAT_TASK, ignore_result=True)
@@ -32,3 +39,17 @@ def record_worker_heartbeat(self: Task, name: str | None = None) -> str:
 def deliver_outbox_message(self: Task, message_id: int) -> bool:
     """Send one outbox message; a message already sent is left alone (safe to retry)."""
     return outbox_deliver(message_id=message_id)
+
+
+@shared_task(
+    name=REQUEUE_TASK,
+    acks_late=True,
+    autoretry_for=(OSError, DatabaseError),
+    retry_backoff=True,
+    retry_backoff_max=120,
+    max_retries=3,
+    ignore_result=True,
+)
+def requeue_stale_outbox_messages() -> int:
+    """Send again the delivery tasks of messages left pending (beat, every 5 minutes)."""
+    return outbox_requeue_stale()

@@ -9,78 +9,19 @@ messages.
 from __future__ import annotations
 
 import socket
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
-from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
 from notifications.models import WorkerHeartbeat
 from notifications.tasks import record_worker_heartbeat
+from tests.notifications.celery_helpers import POLL_SECONDS, poll
 
 pytestmark = pytest.mark.celery_real
-
-T = TypeVar("T")
-POLL_SECONDS = 20.0
-
-
-def _reset_broker_pools() -> None:
-    """Make the next send pick its connection pool for the current broker settings.
-
-    Only the app's references are dropped: kombu keeps one pool per connection (options
-    included) for the whole process, so closing one would break its other users.
-    """
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-def delete_queue(name: str) -> None:
-    """Remove a test queue and its exchange binding from the broker (not only its messages)."""
-    with celery_app.connection_for_write() as conn:
-        queue = Queue(name, Exchange(name), routing_key=name)(conn.default_channel)
-        queue.declare()  # registers the binding with this channel, so delete() unbinds it
-        queue.delete()
-
-
-@pytest.fixture
-def private_queue(tmp_path) -> Iterator[str]:
-    conf = celery_app.conf
-    saved_options = conf.broker_transport_options
-    if conf.broker_url.startswith("filesystem"):
-        folders = {name: tmp_path / name for name in ("queue", "processed", "control")}
-        for folder in folders.values():
-            folder.mkdir()
-        conf.broker_transport_options = {
-            **(saved_options or {}),
-            "data_folder_in": str(folders["queue"]),
-            "data_folder_out": str(folders["queue"]),
-            "processed_folder": str(folders["processed"]),
-            # Exchange bindings and broadcast; kombu's default is ./control in the cwd.
-            "control_folder": str(folders["control"]),
-        }
-    _reset_broker_pools()
-    queue = f"test-heartbeat-{uuid.uuid4().hex}"
-    try:
-        yield queue
-    finally:
-        delete_queue(queue)
-        conf.broker_transport_options = saved_options
-        _reset_broker_pools()
-
-
-def poll(probe: Callable[[], T | None], seconds: float = POLL_SECONDS) -> T | None:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found is not None or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
 
 
 def test_private_queue_uses_the_configured_broker(private_queue):
