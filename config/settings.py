@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.safecase",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -248,3 +249,18 @@ SAFECASE_PHASE = env.str("SAFECASE_PHASE", default="beta")
 SAFECASE_DEMO_PASSWORD = env.str("SAFECASE_DEMO_PASSWORD", default="")
 # The address staff reach Safecase at, for links in emails.
 SAFECASE_BASE_URL = env.str("SAFECASE_BASE_URL", default="http://127.0.0.1:8000")
+
+# Deadline reminders and escalations (workflows/reminders.py, docs/reminders.md). The
+# timings are local practice (RULES.md §0.3, §7.3), so each deployment may change them.
+SAFECASE_REMINDER_TIME = env.str("SAFECASE_REMINDER_TIME", default="09:00")
+SAFECASE_REMIND_BEFORE_WORKING_DAYS = env.int("SAFECASE_REMIND_BEFORE_WORKING_DAYS", default=1)
+SAFECASE_ESCALATE_MANAGER_AFTER_WORKING_DAYS = env.int(
+    "SAFECASE_ESCALATE_MANAGER_AFTER_WORKING_DAYS", default=1
+)
+# Members of this Django group get the second escalation, for the cases they can open.
+SAFECASE_SERVICE_MANAGER_GROUP = env.str(
+    "SAFECASE_SERVICE_MANAGER_GROUP", default="Service managers"
+)
+SAFECASE_DIGEST_WORKING_DAYS = env.int("SAFECASE_DIGEST_WORKING_DAYS", default=5)
+# An outbox message still pending after this long has its delivery task sent again.
+SAFECASE_OUTBOX_STALE_MINUTES = env.int("SAFECASE_OUTBOX_STALE_MINUTES", default=10)

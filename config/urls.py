@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("casework.urls")),
     path("", include("workflows.case_urls")),
     path("", include("workflows.urls")),
+    path("", include("notifications.urls")),
 ]
