@@ -3,21 +3,36 @@
 Events are hash-chained (DESIGN.md "Audit"): each stores the hash of the previous event
 and a SHA-256 over its own canonical content. Writers take a transaction-scoped advisory
 lock so that concurrent services append one after another and the chain stays linear.
+The database refuses UPDATE and DELETE on the table (a pgtrigger Protect trigger), and
+``audit_chain_verify`` walks the chain to find an event changed or removed behind that
+trigger's back (``manage.py verify_audit_chain``, nightly in Celery beat).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from casework.models import AuditEvent, Case
+from casework.models import (
+    AuditChainVerification,
+    AuditEvent,
+    Case,
+    CasePerson,
+    Person,
+    Premises,
+)
+from casework.roles import Role, roles_of
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 7_310_001  # an arbitrary, fixed advisory-lock key for the audit chain
@@ -33,6 +48,16 @@ class AuditVerb(StrEnum):
     ACCESS_REVOKED = "access.revoked"
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"
+    CASE_UPDATED = "case.updated"
+    CASES_LISTED = "cases.listed"
+    PERSON_VIEWED = "person.viewed"
+    PERSON_UPDATED = "person.updated"
+    PREMISES_UPDATED = "premises.updated"
+    USER_SIGNED_IN = "user.signed_in"
+    USER_SIGNED_OUT = "user.signed_out"
+    USER_SIGN_IN_FAILED = "user.sign_in_failed"
+    AUDIT_SEARCHED = "audit.searched"
+    AUDIT_EXPORTED = "audit.exported"
     REFERRAL_CREATED = "referral.created"
     REFERRAL_UPDATED = "referral.updated"
     REFERRAL_SENT = "referral.sent"
@@ -43,6 +68,93 @@ class AuditVerb(StrEnum):
     REFERRAL_CLOSED = "referral.closed"
     REFERRAL_WITHDRAWN = "referral.withdrawn"
     REFERRAL_EXPORTED = "referral.exported"
+
+
+# What each verb is called in the auditor's workspace. Every verb has one (checked when
+# this module is imported), so a verb added without a label fails at start-up.
+VERB_LABELS: dict[AuditVerb, str] = {
+    AuditVerb.CASE_RAISED: "Concern raised",
+    AuditVerb.CASE_TRANSITIONED: "Case moved on",
+    AuditVerb.CASE_VIEWED: "Case viewed",
+    AuditVerb.CASE_ALLOCATED: "Case allocated",
+    AuditVerb.PERSON_LINKED: "Person linked",
+    AuditVerb.ACCESS_GRANTED: "Access granted",
+    AuditVerb.ACCESS_REVOKED: "Access revoked",
+    AuditVerb.DEADLINE_PAUSED: "Clock paused",
+    AuditVerb.DEADLINE_RESUMED: "Clock resumed",
+    AuditVerb.CASE_UPDATED: "Case edited",
+    AuditVerb.CASES_LISTED: "Case list viewed",
+    AuditVerb.PERSON_VIEWED: "Person viewed",
+    AuditVerb.PERSON_UPDATED: "Person edited",
+    AuditVerb.PREMISES_UPDATED: "Premises edited",
+    AuditVerb.USER_SIGNED_IN: "Signed in",
+    AuditVerb.USER_SIGNED_OUT: "Signed out",
+    AuditVerb.USER_SIGN_IN_FAILED: "Failed sign-in",
+    AuditVerb.AUDIT_SEARCHED: "Audit log searched",
+    AuditVerb.AUDIT_EXPORTED: "Audit log exported",
+    AuditVerb.REFERRAL_CREATED: "Referral drafted",
+    AuditVerb.REFERRAL_UPDATED: "Referral draft changed",
+    AuditVerb.REFERRAL_SENT: "Referral sent",
+    AuditVerb.REFERRAL_ACKNOWLEDGED: "Referral acknowledged",
+    AuditVerb.REFERRAL_DECIDED: "Partner's decision recorded",
+    AuditVerb.REFERRAL_NO_RESPONSE: "No response from the partner",
+    AuditVerb.REFERRAL_OUTCOME_RECORDED: "Referral outcome recorded",
+    AuditVerb.REFERRAL_CLOSED: "Referral closed",
+    AuditVerb.REFERRAL_WITHDRAWN: "Referral withdrawn",
+    AuditVerb.REFERRAL_EXPORTED: "Referral printed or downloaded",
+}
+_unlabelled = set(AuditVerb) - set(VERB_LABELS)
+if _unlabelled:  # pragma: no cover - a programming error caught at import
+    raise RuntimeError(f"audit verbs without a label: {sorted(_unlabelled)}")
+
+# Reads: recorded so that who saw what is known, but not changes to a case.
+READ_VERBS = frozenset(
+    {
+        AuditVerb.CASE_VIEWED,
+        AuditVerb.CASES_LISTED,
+        AuditVerb.PERSON_VIEWED,
+        AuditVerb.AUDIT_SEARCHED,
+        AuditVerb.AUDIT_EXPORTED,
+    }
+)
+
+
+def verb_label(verb: str) -> str:
+    """The words for a verb; one this release does not know is shown humanised."""
+    try:
+        return VERB_LABELS[AuditVerb(verb)]
+    except ValueError:
+        text = verb.replace("_", " ").replace(".", " ").strip()
+        return text[:1].upper() + text[1:]
+
+
+# Labels for a case type's states, transitions and deadline rules. casework knows no case
+# type (DESIGN.md: dependencies point one way), so the app that defines workflows
+# registers a labeller: ``audit_labeller_register(fn)`` with
+# ``fn(case_type, kind, name) -> str | None`` and kind "state", "transition" or "rule".
+Labeller = Callable[[str, str, str], str | None]
+_LABELLERS: list[Labeller] = []
+
+
+def audit_labeller_register(labeller: Labeller) -> Labeller:
+    """Add a labeller (idempotent); returns it so it can be used as a decorator."""
+    if labeller not in _LABELLERS:
+        _LABELLERS.append(labeller)
+    return labeller
+
+
+def audit_label(case_type: str, kind: str, name: str) -> str:
+    """A state's, transition's or rule's label from the registered labellers, or the
+    name humanised ("safeguarding_triage" -> "Safeguarding triage")."""
+    for labeller in _LABELLERS:
+        try:
+            found = labeller(case_type, kind, name)
+        except (KeyError, LookupError, ValueError):
+            found = None
+        if found:
+            return str(found)
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def canonical_content(
@@ -106,7 +218,9 @@ def audit_record(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         verb=str(verb),
         case=case,
-        object_type=target._meta.label_lower if target is not None else "",
+        # The concrete model, so that a case is "casework.case" whatever workflow proxy
+        # the service held it as.
+        object_type=target._meta.concrete_model._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         data=clean,
         prev_hash=last or GENESIS_HASH,
@@ -114,3 +228,117 @@ def audit_record(
     event.hash = event_hash(event)
     event.save(force_insert=True)
     return event
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainResult:
+    """The outcome of walking the chain: OK with the count, or the first broken link."""
+
+    ok: bool
+    events_checked: int
+    first_broken_id: int | None = None
+    expected: str = ""
+    found: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"OK: {self.events_checked} events"
+        return (
+            f"BROKEN at event {self.first_broken_id}: expected {self.expected}, found {self.found}"
+        )
+
+
+def audit_chain_check(*, chunk_size: int = 2000) -> ChainResult:
+    """Walk every event in id order, streaming, and stop at the first broken link.
+
+    A link is broken when an event's ``prev_hash`` is not the hash of the event before
+    it (one was removed, or its hash rewritten) or when its content no longer hashes to
+    its ``hash`` (it was edited). Either way the event named is where trust ends.
+    """
+    previous, checked = GENESIS_HASH, 0
+    events = AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size)
+    for event in events:
+        if event.prev_hash != previous:
+            return ChainResult(False, checked, event.pk, previous, event.prev_hash)
+        recomputed = event_hash(event)
+        if recomputed != event.hash:
+            return ChainResult(False, checked, event.pk, recomputed, event.hash)
+        previous, checked = event.hash, checked + 1
+    return ChainResult(True, checked)
+
+
+def audit_chain_verify(*, chunk_size: int = 2000) -> AuditChainVerification:
+    """Check the whole chain and keep the result, which the auditor's workspace shows.
+
+    The walk is one query read through a server-side cursor, so it sees one snapshot of
+    the chain however long it takes while services keep appending.
+    """
+    result = audit_chain_check(chunk_size=chunk_size)
+    return AuditChainVerification.objects.create(
+        ran_at=timezone.now(),
+        ok=result.ok,
+        events_checked=result.events_checked,
+        first_broken_id=result.first_broken_id,
+        message=result.message,
+    )
+
+
+# Reading the audit log (auditors only: DESIGN.md "Access") -------------------------------
+
+
+def audit_case_condition(cases: QuerySet[Case]) -> Q:
+    """Events about these cases: those recorded on them, and those about their people and
+    premises (a person's or premises' edits and views are recorded on the person or
+    premises, which may belong to several cases)."""
+    case_ids = cases.values("pk")
+    people = CasePerson.objects.filter(case__in=case_ids).values(
+        text=Cast("person_id", CharField())
+    )
+    premises = Case.objects.filter(pk__in=case_ids, premises__isnull=False).values(
+        text=Cast("premises_id", CharField())
+    )
+    return (
+        Q(case__in=case_ids)
+        | Q(object_type=Person._meta.label_lower, object_id__in=people)
+        | Q(object_type=Premises._meta.label_lower, object_id__in=premises)
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet[AuditEvent]:
+    """The audit events an auditor searched for, with actor and case loaded; nothing for
+    anyone else. ``filters``: ``reference`` (a case, its people and premises), ``user`` (a
+    username: what they did, and failed sign-ins as them), ``action`` (a verb),
+    ``date_from`` and ``date_to`` (days in UK time, both included)."""
+    if Role.AUDITOR not in roles_of(user) or not user.is_active:
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.select_related("actor", "case")
+    if filters.get("reference"):
+        cases = Case.objects.filter(reference__iexact=filters["reference"])
+        events = events.filter(audit_case_condition(cases))
+    if filters.get("user"):
+        name = filters["user"]
+        events = events.filter(
+            Q(actor__username__iexact=name)
+            | Q(verb=AuditVerb.USER_SIGN_IN_FAILED, data__username__iexact=name)
+        )
+    if filters.get("action"):
+        events = events.filter(verb=filters["action"])
+    if filters.get("date_from"):
+        events = events.filter(at__gte=_day_start(_as_date(filters["date_from"])))
+    if filters.get("date_to"):
+        events = events.filter(at__lt=_day_start(_as_date(filters["date_to"]) + timedelta(1)))
+    return events
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def audit_chain_latest() -> AuditChainVerification | None:
+    """The most recent verification of the chain, if it was ever checked."""
+    return AuditChainVerification.objects.order_by("-ran_at", "-id").first()

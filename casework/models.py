@@ -1,7 +1,14 @@
-"""Casework data: teams and memberships (cases, people and premises follow)."""
+"""Casework data: teams, cases, people, premises, the audit log and its verifications.
+
+Cases, people and premises keep row history (django-pghistory): a database trigger
+copies every inserted, updated or deleted row into an append-only event table, so even
+a bulk ``.update()`` or raw SQL leaves a trace (DESIGN.md "Audit").
+"""
 
 from __future__ import annotations
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField
@@ -53,6 +60,9 @@ class Gender(models.TextChoices):
     UNKNOWN = "unknown", "Not known"
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+)
 class Person(models.Model):
     """Someone a case is about or involves. One person may be linked to several cases."""
 
@@ -79,6 +89,9 @@ class Person(models.Model):
         return " ".join(p for p in (self.given_names, self.family_name) if p)
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+)
 class Premises(models.Model):
     """A home or other premises, e.g. the address taken over in a cuckooing case."""
 
@@ -95,6 +108,9 @@ class Premises(models.Model):
         return self.address.splitlines()[0] if self.address else f"Premises {self.pk}"
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+)
 class Case(models.Model):
     """A safeguarding case. Its process is the workflow of its ``case_type``.
 
@@ -212,9 +228,34 @@ class AuditEvent(models.Model):
             models.Index(fields=["verb", "at"]),
             models.Index(fields=["actor", "at"]),
         ]
+        # The database itself refuses to change or remove an event (DESIGN.md "Audit").
+        # TRUNCATE is not a row operation and is left to whoever owns the database.
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditChainVerification(models.Model):
+    """One run of ``verify_audit_chain``: whether the chain was intact, and if not the
+    first broken link. The auditor's workspace shows the latest; runs are append-only."""
+
+    ran_at = models.DateTimeField()
+    ok = models.BooleanField()
+    events_checked = models.PositiveIntegerField()
+    first_broken_id = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'OK' if self.ok else 'BROKEN'} at {self.ran_at:%Y-%m-%d %H:%M}"
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,5 +21,12 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.record_worker_heartbeat",
         "schedule": HEARTBEAT_INTERVAL_SECONDS,
         "options": {"expires": HEARTBEAT_INTERVAL_SECONDS - 5},
+    },
+    # The audit log's hash chain (casework/audit.py), checked nightly at 02:30 UK time
+    # when little is written; the auditor's workspace shows the latest result.
+    "verify-audit-chain": {
+        "task": "casework.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
     },
 }
