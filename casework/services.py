@@ -53,6 +53,13 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.add_timescaleoverride",
         "workflows.change_timescaleoverride",
         "workflows.delete_timescaleoverride",
+        "referrals.view_partneragency",
+        "referrals.add_partneragency",
+        "referrals.change_partneragency",
+        "referrals.view_partnerresponsetime",
+        "referrals.add_partnerresponsetime",
+        "referrals.change_partnerresponsetime",
+        "referrals.delete_partnerresponsetime",
     ],
 }
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("casework.urls")),
     path("", include("workflows.case_urls")),
     path("", include("workflows.urls")),
+    path("", include("referrals.urls")),
     path("", include("notifications.urls")),
 ]

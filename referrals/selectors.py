@@ -1,0 +1,81 @@
+"""Referral reads. A referral is part of its case's content: it is visible to exactly
+those who may see the case in full (``case_content_list_for_user``), so the raiser of a
+Prevent case, who knows it only as received, sees none of its referrals, and a referral
+the user may not see is the same 404 as a missing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from casework.models import Case
+from casework.selectors import case_content_list_for_user
+from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
+from referrals.types import ReferralTypeSpec
+
+# Local default for a partner and referral type with no expected response time recorded
+# (RULES.md: most partner timescales are local practice; administrators set them).
+DEFAULT_RESPONSE_WORKING_DAYS = 10
+
+
+def referral_list_for_user(user: Any) -> QuerySet[Referral]:
+    """Every referral the user may see: those of the cases they may see in full."""
+    visible = case_content_list_for_user(user).values("pk")
+    return Referral.objects.filter(case__in=visible)
+
+
+def referral_get_for_user(user: Any, pk: int) -> Referral:
+    """The referral ``pk`` if the user may see it; Http404 otherwise."""
+    referral = (
+        referral_list_for_user(user)
+        .select_related("case", "case__team", "partner", "authorised_by", "created_by")
+        .select_related("response_deadline")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404("No referral found.")
+    return referral
+
+
+def case_referrals_for_user(user: Any, case: Case) -> QuerySet[Referral]:
+    """The referrals of ``case`` the user may see (none when they know it only as
+    received), oldest first."""
+    return (
+        referral_list_for_user(user)
+        .filter(case=case)
+        .select_related("partner")
+        .order_by("created_at", "pk")
+    )
+
+
+def partners_for(spec: ReferralTypeSpec) -> QuerySet[PartnerAgency]:
+    """The active partners that take referrals of this type."""
+    return PartnerAgency.objects.filter(active=True, kind__in=spec.partner_kinds).order_by("name")
+
+
+@dataclass(frozen=True)
+class ResponseTime:
+    duration: int
+    unit: str
+    source: str
+
+
+def response_time_for(partner: PartnerAgency, referral_type: str) -> ResponseTime:
+    """How long ``partner`` is expected to take to answer this type of referral: its
+    recorded time, else the local default (``SAFECASE_PARTNER_RESPONSE_WORKING_DAYS``)."""
+    row = PartnerResponseTime.objects.filter(partner=partner, referral_type=referral_type).first()
+    if row is not None:
+        return ResponseTime(row.duration, row.unit, row.source or "Partner's expected response")
+    days = getattr(
+        settings, "SAFECASE_PARTNER_RESPONSE_WORKING_DAYS", DEFAULT_RESPONSE_WORKING_DAYS
+    )
+    return ResponseTime(
+        int(days),
+        ResponseUnit.WORKING_DAYS,
+        "Local default: no expected response time is recorded for this partner",
+    )
