@@ -29,6 +29,7 @@ from casework.models import Case, CasePerson, Person, Team
 from casework.roles import Role
 from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
+from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
 from workflows.models import Deadline
 
@@ -109,6 +110,48 @@ SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
 RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
 
 
+# Referrals are part of a case's content: visible to exactly those who see the case in
+# full (the raiser of a Prevent case, who knows it only as received, sees none: 404), and
+# only the case's leads act on them (others who see them get 403).
+REFERRAL_READ = PERSON
+REFERRAL_ACT = per_relation(**{**ACT, "frontline": {**ACT["frontline"], "prevent_raised": 404}})
+REFERRAL_FOR = {"cse": "mash_referral", "prevent": "prevent_referral"}
+# The case state where a partner's decision applies, and a decision to record.
+DECISION_FOR = {
+    "cse": ("referred_to_mash", "early_help"),
+    "prevent": ("referral_submitted", "referred_to_channel"),
+}
+
+
+def referral_of(case: Case, *, sent: bool = False) -> Referral:
+    """The case's referral, made the first time: a draft, or sent with a lawful basis."""
+    referral = Referral.objects.filter(case=case).first()
+    if referral is None:
+        partner, _ = PartnerAgency.objects.get_or_create(
+            name="Matrix partner", defaults={"kind": "other"}
+        )
+        now = timezone.now() if sent else None
+        referral = Referral.objects.create(
+            case=case, partner=partner, referral_type=REFERRAL_FOR[case.case_type],
+            created_by=case.raised_by, state="sent" if sent else "draft", sent_at=now,
+            consent_given=sent, authorised_by=case.raised_by if sent else None,
+            authorised_at=now,
+        )  # fmt: skip
+    return referral
+
+
+def referral_url(suffix: str) -> Callable[[World, Case], str]:
+    return lambda w, c: f"/referrals/{referral_of(c).pk}/{suffix}"
+
+
+def referral_decision_url(world: World, case: Case) -> str:
+    """A sent referral's decision, on a case moved to where the decision applies."""
+    ready, decision = DECISION_FOR[case.case_type]
+    Case.objects.filter(pk=case.pk).update(state=ready)
+    referral = referral_of(case, sent=True)
+    return f"/referrals/{referral.pk}/actions/record_decision/{decision}/"
+
+
 @dataclasses.dataclass(frozen=True)
 class Route:
     """How to request a route and what each role (and relation) should get."""
@@ -186,6 +229,18 @@ MATRIX: dict[str, Route] = {
     "notifications:notification-preferences": Route(
         lambda w, c: "/notifications/preferences/", SIGNED_IN_200
     ),
+    "referrals:referral-type": Route(lambda w, c: f"/cases/{c.reference}/referrals/new/", ACT),
+    "referrals:referral-create": Route(
+        lambda w, c: f"/cases/{c.reference}/referrals/new/{REFERRAL_FOR[c.case_type]}/", ACT
+    ),
+    "referrals:referral-detail": Route(referral_url(""), REFERRAL_READ),
+    "referrals:referral-print": Route(referral_url("print/"), REFERRAL_READ),
+    "referrals:referral-pdf": Route(
+        lambda w, c: f"/referrals/{referral_of(c).pk}.pdf", REFERRAL_READ
+    ),
+    "referrals:referral-edit": Route(referral_url("edit/"), REFERRAL_ACT),
+    "referrals:referral-action": Route(referral_url("actions/send/"), REFERRAL_ACT),
+    "referrals:referral-decision": Route(referral_decision_url, REFERRAL_ACT),
 }
 
 
