@@ -242,6 +242,8 @@ def referral_create(
     """
     case = Case.objects.select_related("team").get(pk=case.pk)
     _require_lead(case, actor)
+    if case.is_closed:
+        raise TransitionNotAllowed("A closed case cannot make a new referral.", state=case.state)
     spec = _spec(referral_type, case)
     values, basis = _clean_draft(spec, case, partner, content, lawful_basis)
     referral = Referral(

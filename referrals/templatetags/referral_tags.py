@@ -31,5 +31,7 @@ def case_referrals(context: dict[str, Any], case: Case) -> dict[str, Any]:
         }
         for referral in case_referrals_for_user(user, case)
     ]
-    may_refer = bool(types_for_case_type(case.case_type)) and lead_may(case, user)
+    may_refer = (
+        not case.is_closed and bool(types_for_case_type(case.case_type)) and lead_may(case, user)
+    )
     return {"case": case, "referrals": rows, "may_refer": may_refer}

@@ -46,6 +46,7 @@ from tests.referrals.conftest import (
     SETUPS,
     basis_for,
     complete_content,
+    take,
     trace,
 )
 from tests.workflows.walker import sample_values
@@ -179,6 +180,16 @@ def test_only_a_lead_of_the_case_may_refer(referral_type, case_for, partners, fr
                 partner=partners[SETUPS[referral_type]().partner_kind],
                 content=complete_content(referral_type),
             )  # fmt: skip
+    assert Referral.objects.count() == 0
+
+
+def test_a_closed_case_makes_no_new_referral(case_for, partners, lead, frontline):
+    case = case_for("mash_referral", ready=False)
+    case = take(case, lead, "close_without_referral", rationale="Not CSE.")
+    assert case.closed_at is not None
+    with pytest.raises(TransitionNotAllowed):
+        referral_create(case=case, actor=lead, referral_type="mash_referral",
+                        partner=partners["childrens_social_care_mash"], content={})  # fmt: skip
     assert Referral.objects.count() == 0
 
 
@@ -575,3 +586,29 @@ def test_no_response_only_once_the_clock_has_run_out(referral_type, draft_for, a
     deadline = Deadline.objects.get(pk=referral.response_deadline_id)
     assert (deadline.status, deadline.met_at is not None) == (DeadlineStatus.MISSED, True)
     assert referral.state == ReferralState.ACCEPTED
+
+
+@pytest.mark.parametrize("referral_type", ALL_TYPES)
+def test_the_deadline_sweep_chases_the_leads_until_the_partner_answers(referral_type, draft_for,
+                                                                       acting_lead):  # fmt: skip
+    """The partner's clock is a deadline on the case, so the reminders sweep
+    (``workflows.reminders``) escalates it to the case's leads once it runs out, and says
+    nothing about a clock the partner's answer met."""
+    reminders = pytest.importorskip("workflows.reminders")
+    answered = draft_for(referral_type)
+    lead = acting_lead(answered.case.case_type)
+    answered = referral_send(referral=answered, actor=lead)
+    decision = accepted_decision(referral_type)
+    referral_record_decision(referral=answered, actor=lead, decision=decision,
+                             data=decision_data(answered, decision))  # fmt: skip
+    waiting = referral_send(referral=draft_for(referral_type), actor=lead)
+    deadline = waiting.response_deadline
+    seen = set(OutboxMessage.objects.values_list("pk", flat=True))
+    reminders.sweep(at=deadline.due_at + timedelta(minutes=5))
+    new = OutboxMessage.objects.exclude(pk__in=seen)
+    chasers = [m for m in new if deadline.label in m.body or deadline.label in m.subject]
+    leads = {u.pk for u in case_leads(waiting.case)}
+    assert leads <= {m.recipient_id for m in chasers if waiting.case.reference in m.subject}
+    about_answered = [m for m in chasers if answered.case.reference in m.subject]
+    assert about_answered == []
+    assert Deadline.objects.get(pk=deadline.pk).status == DeadlineStatus.MISSED
