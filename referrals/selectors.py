@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
-from casework.models import Case
+from casework.models import AuditEvent, Case
 from casework.selectors import case_content_list_for_user
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
@@ -50,6 +50,17 @@ def case_referrals_for_user(user: Any, case: Case) -> QuerySet[Referral]:
         .filter(case=case)
         .select_related("partner")
         .order_by("created_at", "pk")
+    )
+
+
+def referral_history(referral: Referral) -> QuerySet[AuditEvent]:
+    """The audit events of a referral the caller already found visible, oldest first."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=Referral._meta.label_lower, object_id=str(referral.pk)
+        )
+        .select_related("actor")
+        .order_by("pk")
     )
 
 

@@ -25,14 +25,14 @@ from django.views.decorators.http import require_http_methods
 
 from casework.audit import AuditVerb
 from casework.errors import CaseConflict
-from casework.models import AuditEvent, Case
+from casework.models import Case
 from casework.permissions import lead_may
 from casework.selectors import case_get_for_user
 from referrals import presenters, services
 from referrals.checks import LAWFUL_BASIS_FIELDS
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.pdf import referral_pdf
-from referrals.selectors import partners_for, referral_get_for_user
+from referrals.selectors import partners_for, referral_get_for_user, referral_history
 from referrals.types import (
     REFERRAL_TYPES,
     Decision,
@@ -380,16 +380,13 @@ HISTORY_TITLES = {
 
 
 def _history(referral: Referral) -> list[dict[str, Any]]:
-    events = AuditEvent.objects.filter(
-        object_type=Referral._meta.label_lower, object_id=str(referral.pk)
-    ).select_related("actor")
     return [
         {
             "event": event,
             "title": HISTORY_TITLES.get(event.verb, event.verb),
             "actor": presenters.user_name(event.actor),
         }
-        for event in events.order_by("pk")
+        for event in referral_history(referral)
     ]
 
 
