@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django import forms
+
+from casework.audit import VERB_LABELS
+from casework.models import Gender
 
 Choices = Sequence[tuple[str, str]]
 
@@ -26,3 +31,192 @@ class CaseFilterForm(forms.Form):
         """The filters that are valid and set, by field name."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+# The auditor's workspace -------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    verbs = sorted(VERB_LABELS.items(), key=lambda item: item[1])
+    return [("", "Any action"), *[(verb.value, label) for verb, label in verbs]]
+
+
+class AuditSearchForm(forms.Form):
+    """Search the audit log by case reference, user, action and date range (all optional).
+
+    ``filters()`` is what the search is recorded and exported as.
+    """
+
+    reference = forms.CharField(required=False, max_length=20, label="Case reference")
+    user = forms.CharField(
+        required=False,
+        max_length=150,
+        label="User",
+        help_text="Their username. Failed sign-ins are found by the username tried.",
+    )
+    action = forms.ChoiceField(
+        required=False,
+        label="Action",
+        choices=_action_choices,
+        error_messages={"invalid_choice": "Select an action from the list"},
+    )
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=DateInput(),
+        error_messages={"invalid": "Enter a real date for the start of the range"},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=DateInput(),
+        error_messages={"invalid": "Enter a real date for the end of the range"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return data
+
+    def filters(self) -> dict[str, str]:
+        """The valid, non-empty filters as text, by field name."""
+        found = {}
+        for name, value in self.cleaned_data.items():
+            if value in ("", None):
+                continue
+            found[name] = value.isoformat() if isinstance(value, date) else str(value).strip()
+        return {name: value for name, value in found.items() if value}
+
+
+# Editing a case's summary, a person, premises ----------------------------------------------
+
+
+class CaseSummaryForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary of the concern",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a summary of the concern"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PersonForm(forms.Form):
+    given_names = forms.CharField(required=False, max_length=200, label="Given names")
+    family_name = forms.CharField(required=False, max_length=200, label="Family name")
+    aliases = forms.CharField(required=False, max_length=500, label="Other names or nicknames")
+    date_of_birth = forms.DateField(
+        required=False,
+        label="Date of birth",
+        widget=DateInput(),
+        error_messages={"invalid": "Enter a real date of birth"},
+    )
+    estimated_age = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=120,
+        label="Estimated age",
+        help_text="If the date of birth is not known.",
+        error_messages={
+            "invalid": "Estimated age must be a whole number, like 35",
+            "min_value": "Estimated age must be 0 or more",
+            "max_value": "Estimated age must be 120 or less",
+        },
+    )
+    gender = forms.ChoiceField(
+        required=False, choices=[("", "Not given"), *Gender.choices], label="Gender"
+    )
+    phone = forms.CharField(required=False, max_length=50, label="Phone")
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        label="Email",
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
+    address = forms.CharField(required=False, widget=forms.Textarea, label="Address")
+
+
+class PremisesForm(forms.Form):
+    address = forms.CharField(
+        widget=forms.Textarea,
+        label="Address",
+        error_messages={"required": "Enter the address of the premises"},
+    )
+    postcode = forms.CharField(required=False, max_length=10, label="Postcode")
+    tenure = forms.CharField(required=False, max_length=50, label="Tenure")
+    landlord = forms.CharField(required=False, max_length=200, label="Landlord")
+
+
+# Drawing a form in GOV.UK Frontend markup (templates/casework/_edit_control.html) ------
+
+
+@dataclasses.dataclass
+class Control:
+    """One question of a form, ready for GOV.UK markup; the input's id is its name."""
+
+    name: str
+    label: str
+    kind: str
+    value: str
+    hint: str
+    errors: list[str]
+    options: list[tuple[str, str, bool]]
+
+
+def _kind(field: forms.Field) -> str:
+    widget = field.widget
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.Select):
+        return "select"
+    return "date" if getattr(widget, "input_type", "") == "date" else "text"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def govuk_controls(form: forms.Form) -> list[Control]:
+    """The form's visible questions with their values (as entered, or as stored)."""
+    controls = []
+    for bound in form.visible_fields():
+        value = _text(bound.value())
+        choices = getattr(bound.field, "choices", [])
+        controls.append(
+            Control(
+                name=bound.name,
+                label=str(bound.label),
+                kind=_kind(bound.field),
+                value=value,
+                hint=str(bound.help_text or ""),
+                errors=list(bound.errors),
+                options=[(str(v), str(label), str(v) == value) for v, label in choices],
+            )
+        )
+    return controls
+
+
+def govuk_error_summary(form: forms.Form, controls: list[Control]) -> list[tuple[str, str]]:
+    """Each message linked to its question; form-wide and hidden-field messages link to
+    the first question."""
+    if not form.is_bound:
+        return []
+    first = controls[0].name if controls else ""
+    visible = {c.name for c in controls}
+    summary = []
+    for name, errors in form.errors.items():
+        anchor = name if name in visible else first
+        summary.extend((anchor, str(message)) for message in errors)
+    return summary

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pghistory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework.audit import AuditVerb, audit_record
 from casework.errors import StaleCase
 from casework.models import (
+    AuditEvent,
     Case,
     CasePerson,
     CasePersonRole,
     CaseUserObjectPermission,
     Person,
+    Premises,
     Team,
     TeamMembership,
 )
 from casework.permissions import lead_may, restricted_case_types, team_ids_of
 from casework.roles import Role, roles_of
-from casework.selectors import person_list_for_user
+from casework.selectors import case_is_limited, person_list_for_user
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 
@@ -244,3 +249,239 @@ def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> Ca
         data={"person": person.pk, "role": role},
     )
     return link
+
+
+# Recording reads (DESIGN.md "Audit": reads of a case are recorded) ----------------------
+
+CASE_VIEW_CHANNELS = frozenset({"page", "api", "audit"})
+
+
+@transaction.atomic
+def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent:
+    """Record that ``user`` was shown ``case``: who, when, which case, by which channel
+    (the case page, its API record, the auditor's timeline) and whether they saw it in
+    full or only as received. Called once for each response that shows a case, after
+    the selector found it, so a hidden or missing case (404) records nothing."""
+    if via not in CASE_VIEW_CHANNELS:
+        raise ValueError(f"unknown channel {via!r}")
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.CASE_VIEWED,
+        case=case,
+        target=case,
+        data={"via": via, "limited": case_is_limited(user, case)},
+    )
+
+
+@transaction.atomic
+def case_list_record(
+    *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
+) -> AuditEvent:
+    """Record one look at the case list: the filters, which page and how many cases
+    matched. One event for the request, never one per case shown."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.CASES_LISTED,
+        data={"filters": dict(filters), "count": count, "page": page},
+    )
+
+
+@transaction.atomic
+def person_view_record(*, user: Any, person: Person) -> AuditEvent:
+    """Record that ``user`` opened a person's page (a person is case content)."""
+    return audit_record(actor=user, verb=AuditVerb.PERSON_VIEWED, target=person)
+
+
+@transaction.atomic
+def audit_search_record(
+    *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
+) -> AuditEvent:
+    """Record an auditor's search of the audit log: an auditor's reads are logged too."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.AUDIT_SEARCHED,
+        data={"filters": dict(filters), "count": count, "page": page},
+    )
+
+
+@transaction.atomic
+def audit_export_record(*, user: Any, filters: Mapping[str, Any], count: int) -> AuditEvent:
+    """Record a CSV export of the audit log: the search it was and how many rows left."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.AUDIT_EXPORTED,
+        data={"filters": dict(filters), "count": count},
+    )
+
+
+# Editing case, person and premises fields (audited with before and after) ----------------
+
+PERSON_EDITABLE = (
+    "given_names",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "estimated_age",
+    "gender",
+    "phone",
+    "email",
+    "address",
+)
+PREMISES_EDITABLE = ("address", "postcode", "tenure", "landlord")
+MAX_ESTIMATED_AGE = 120
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(
+            "This case has changed since you opened it. Reload it and try again.",
+            state=case.state,
+        )
+
+
+def _clean_fields(
+    model: type[Model], fields: Mapping[str, Any], editable: Iterable[str]
+) -> dict[str, Any]:
+    """Each given field's value, cleaned and validated by the model field (length,
+    choices, dates, email); blank strings become NULL where the column allows it."""
+    unknown = sorted(set(fields) - set(editable))
+    if unknown:
+        raise ValidationError({name: ["This cannot be changed here."] for name in unknown})
+    clean, errors = {}, {}
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in ("", None) and field.null:
+            value = None
+        try:
+            clean[name] = field.clean(value, None)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _changes(instance: Model, clean: Mapping[str, Any]) -> tuple[dict, dict]:
+    """(before, after) of the fields whose value differs; both empty when none does."""
+    changed = [name for name, value in clean.items() if getattr(instance, name) != value]
+    before = {name: getattr(instance, name) for name in changed}
+    after = {name: clean[name] for name in changed}
+    return before, after
+
+
+def _may_edit_any(cases: Iterable[Case], user: Any) -> bool:
+    return any(lead_may(case, user) for case in cases)
+
+
+def person_may_edit(user: Any, person: Person) -> bool:
+    """A lead of the team of a case the person is linked to (cleared for a restricted
+    one) may correct the person's details; no one else (DESIGN.md "Access")."""
+    return _may_edit_any(Case.objects.filter(case_people__person=person).distinct(), user)
+
+
+def premises_may_edit(user: Any, premises: Premises) -> bool:
+    """A lead of the team of a case about these premises may correct them."""
+    return _may_edit_any(Case.objects.filter(premises=premises), user)
+
+
+@transaction.atomic
+def case_summary_update(
+    *, case: Case, actor: Any, summary: str, expected_version: int | None = None
+) -> Case:
+    """Correct a case's summary of the concern: leads of the case's team only, refused
+    (409) when the case changed since ``expected_version``. Audited with the summary
+    before and after; nothing is written when it is unchanged."""
+    case = _locked_case(case)
+    _require_lead(case, actor)
+    _check_version(case, expected_version)
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": ["Enter a summary of the concern."]})
+    if summary == case.summary:
+        return case
+    before = case.summary
+    with pghistory.context(user=actor.pk, service="case_summary_update"):
+        Case.objects.filter(pk=case.pk).update(
+            summary=summary, version=F("version") + 1, updated_at=timezone.now()
+        )
+    case.refresh_from_db(fields=["summary", "version", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.CASE_UPDATED,
+        case=case,
+        target=case,
+        data={"before": {"summary": before}, "after": {"summary": summary}},
+    )
+    return case
+
+
+def _person_rules(clean: dict[str, Any]) -> None:
+    errors = {}
+    born = clean.get("date_of_birth")
+    if born is not None and born > timezone.localdate():
+        errors["date_of_birth"] = ["Date of birth must be today or in the past."]
+    age = clean.get("estimated_age")
+    if age is not None and age > MAX_ESTIMATED_AGE:
+        errors["estimated_age"] = [f"Estimated age must be {MAX_ESTIMATED_AGE} or less."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor: Any, **fields: Any) -> Person:
+    """Correct a person's details (names, date of birth or estimated age, gender,
+    contact details, address): leads of a case the person is linked to. Audited with the
+    changed fields before and after and the cases they are linked to; nothing is written
+    when nothing changed."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    cases = list(Case.objects.filter(case_people__person=person).distinct().order_by("pk"))
+    if not _may_edit_any(cases, actor):
+        raise PermissionDenied("Only a lead of one of the person's cases can change them.")
+    clean = _clean_fields(Person, fields, PERSON_EDITABLE)
+    _person_rules(clean)
+    before, after = _changes(person, clean)
+    if not after:
+        return person
+    for name, value in after.items():
+        setattr(person, name, value)
+    with pghistory.context(user=actor.pk, service="person_update"):
+        person.save(update_fields=list(after))
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.PERSON_UPDATED,
+        target=person,
+        data={"before": before, "after": after, "cases": [c.reference for c in cases]},
+    )
+    return person
+
+
+@transaction.atomic
+def premises_update(*, premises: Premises, actor: Any, **fields: Any) -> Premises:
+    """Correct the premises of a case (address, postcode, tenure, landlord): leads of a
+    case about them. The address cannot be blank. Audited with the changed fields before
+    and after; nothing is written when nothing changed."""
+    premises = Premises.objects.select_for_update().get(pk=premises.pk)
+    cases = list(Case.objects.filter(premises=premises).order_by("pk"))
+    if not _may_edit_any(cases, actor):
+        raise PermissionDenied("Only a lead of a case about these premises can change them.")
+    if "address" in fields and not str(fields["address"] or "").strip():
+        raise ValidationError({"address": ["Enter the address of the premises."]})
+    if isinstance(fields.get("postcode"), str):
+        fields["postcode"] = " ".join(fields["postcode"].upper().split())
+    clean = _clean_fields(Premises, fields, PREMISES_EDITABLE)
+    before, after = _changes(premises, clean)
+    if not after:
+        return premises
+    for name, value in after.items():
+        setattr(premises, name, value)
+    with pghistory.context(user=actor.pk, service="premises_update"):
+        premises.save(update_fields=list(after))
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.PREMISES_UPDATED,
+        target=premises,
+        data={"before": before, "after": after, "cases": [c.reference for c in cases]},
+    )
+    return premises

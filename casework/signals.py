@@ -1,13 +1,26 @@
-"""Signal receivers for casework's pages (UI only: never audit or notifications, STYLE.md 2)."""
+"""Signal receivers for casework: the sign-out message, and the audit of signing in and out.
+
+Signals are otherwise kept for UI concerns (STYLE.md 2: never audit or notifications).
+Signing in and out is the exception: Django's authentication views do it, there is no
+service of ours in that path, and these signals are the hook Django gives for it. Each
+receiver writes its event in its own transaction.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from casework.audit import AuditVerb, audit_record
+
 SIGNED_OUT_MESSAGE = "You have been signed out"
+# Enough for any real username; a longer "username" is cut rather than stored whole.
+MAX_ATTEMPTED_USERNAME = 150
 
 
 @receiver(user_logged_out, dispatch_uid="casework.signed_out_message")
@@ -20,3 +33,32 @@ def signed_out_message(sender: type, request: HttpRequest | None, **kwargs: obje
     """
     if request is not None:
         messages.success(request, SIGNED_OUT_MESSAGE, fail_silently=True)
+
+
+@receiver(user_logged_in, dispatch_uid="casework.audit_signed_in")
+def audit_signed_in(sender: type, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Record a successful sign-in: who and when."""
+    with transaction.atomic():
+        audit_record(actor=user, verb=AuditVerb.USER_SIGNED_IN, target=user)
+
+
+@receiver(user_logged_out, dispatch_uid="casework.audit_signed_out")
+def audit_signed_out(
+    sender: type, request: HttpRequest | None, user: Any = None, **kwargs: Any
+) -> None:
+    """Record a sign-out; a sign-out with no one signed in changes nothing and is not."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    with transaction.atomic():
+        audit_record(actor=user, verb=AuditVerb.USER_SIGNED_OUT, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="casework.audit_sign_in_failed")
+def audit_sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Record a failed sign-in with the username that was tried (never the password),
+    whether or not such a user exists; no actor, since no one signed in."""
+    username = str(credentials.get("username") or "")[:MAX_ATTEMPTED_USERNAME]
+    with transaction.atomic():
+        audit_record(actor=None, verb=AuditVerb.USER_SIGN_IN_FAILED, data={"username": username})

@@ -1,9 +1,17 @@
-"""Casework pages: the home page."""
+"""Casework pages: the home page, and the pages that correct a case's summary, a person
+and a case's premises (``casework.edit_views``). Not namespaced: templates use these names."""
 
 from django.urls import path
 
-from casework import views
+from casework import edit_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "cases/<str:reference>/summary/edit/",
+        edit_views.case_summary_edit,
+        name="case-summary-edit",
+    ),
+    path("cases/<str:reference>/premises/edit/", edit_views.premises_edit, name="premises-edit"),
+    path("people/<int:person_id>/edit/", edit_views.person_edit, name="person-edit"),
 ]

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from casework.audit import AuditVerb
+from casework.audit import READ_VERBS, AuditVerb
 from casework.forms import CaseFilterForm
 from casework.models import AuditEvent, Case, CasePerson, Person
 from casework.permissions import lead_may
@@ -37,6 +37,12 @@ from casework.selectors import (
     case_list_for_user,
     person_cases_for_user,
     person_list_for_user,
+)
+from casework.services import (
+    case_list_record,
+    case_view_record,
+    person_may_edit,
+    person_view_record,
 )
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
@@ -116,6 +122,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     page = Paginator(_filtered_cases(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
+    )
+    case_list_record(
+        user=request.user, filters=filters, count=page.paginator.count, page=page.number
     )
     context = {
         "form": form,
@@ -362,7 +371,9 @@ def case_page(
         return render(request, "casework/case_limited.html", context, status=status)
     now = timezone.now()
     people = case.case_people.select_related("person").order_by("pk")
-    events = case.audit_events.select_related("actor").order_by("pk")
+    # Who opened the case is kept in the audit log (the auditor's timeline), not here.
+    events = case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("pk")
+    may_edit = lead_may(case, request.user)
     context = {
         "case": case,
         "workflow": workflow,
@@ -374,7 +385,8 @@ def case_page(
         "deadlines": [_deadline_row(d, now) for d in case.deadlines.order_by("due_at", "pk")],
         "events": [_event_row(workflow, event) for event in events],
         "actions": _actions(case, workflow, request.user),
-        "may_manage_clocks": lead_may(case, request.user),
+        "may_manage_clocks": may_edit,
+        "may_edit": may_edit,
         "error_summary": [("actions", message) for message in problems],
     }
     return render(request, "casework/case_detail.html", context, status=status)
@@ -383,8 +395,14 @@ def case_page(
 @login_required
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """A case as this user may see it: everything, or only that it was received."""
-    return case_page(request, case_get_for_user(request.user, reference))
+    """A case as this user may see it: everything, or only that it was received.
+
+    Each response that shows the case records one view (a 404 records nothing).
+    """
+    case = case_get_for_user(request.user, reference)
+    response = case_page(request, case)
+    case_view_record(user=request.user, case=case)
+    return response
 
 
 # A person ---------------------------------------------------------------------------------
@@ -411,5 +429,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     if not links:
         raise Http404("No person found.")
     rows = [(link, _case_row(request.user, link.case)) for link in links]
-    context = {"person": person, "born": _born(person), "rows": rows}
+    person_view_record(user=request.user, person=person)
+    context = {
+        "person": person,
+        "born": _born(person),
+        "rows": rows,
+        "may_edit": person_may_edit(request.user, person),
+    }
     return render(request, "casework/person_detail.html", context)
