@@ -1,0 +1,430 @@
+"""The auditor's workspace: search the audit log, a case's full timeline, CSV export.
+
+Auditors only (DESIGN.md "Access"): anyone else signed in gets a plain 403, and anyone
+signed out goes to sign-in. Every page only reads, so any method but GET is refused
+(405), and every read is itself recorded in the audit log: a search, a case's timeline
+(as a view of the case) and an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Model, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from casework.audit import (
+    AuditVerb,
+    audit_case_condition,
+    audit_chain_latest,
+    audit_event_list_for_user,
+    audit_label,
+    verb_label,
+)
+from casework.forms import AuditSearchForm, govuk_controls, govuk_error_summary
+from casework.models import AuditEvent, Case, Person, Premises
+from casework.roles import Role, roles_of
+from casework.selectors import case_get_for_user
+from casework.services import audit_export_record, audit_search_record, case_view_record
+
+User = get_user_model()
+PAGE_SIZE = 50
+EXPORT_CHUNK = 2000
+NOT_AN_AUDITOR = "Only auditors can use the audit log."
+MAX_VALUE_LENGTH = 200
+
+
+def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to sign-in) as an auditor (else 403); only GET reaches the page."""
+    read_only = require_GET(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if Role.AUDITOR not in roles_of(request.user):
+            context = {"message": NOT_AN_AUDITOR}
+            return render(request, "audit/forbidden.html", context, status=403)
+        return read_only(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+# Describing an event in words ---------------------------------------------------------
+
+
+@dataclasses.dataclass
+class EventRow:
+    event: AuditEvent
+    label: str
+    actor: str
+    lines: list[str]
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _value(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "(blank)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if len(text) > MAX_VALUE_LENGTH:
+        text = text[: MAX_VALUE_LENGTH - 1] + "…"
+    return f"“{text}”"
+
+
+def _field(name: str) -> str:
+    text = name.removesuffix("_id").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [f"{_field(k)}: {_value(before.get(k))} → {_value(after.get(k))}" for k in after]
+
+
+def _state(event: AuditEvent, state: Any) -> str:
+    case_type = event.case.case_type if event.case is not None else ""
+    return audit_label(case_type, "state", str(state or ""))
+
+
+def _transitioned(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    case_type = event.case.case_type if event.case is not None else ""
+    lines = [audit_label(case_type, "transition", str(data.get("transition", "")))]
+    if data.get("from") != data.get("to"):
+        lines.append(f"{_state(event, data.get('from'))} → {_state(event, data.get('to'))}")
+    return lines
+
+
+def _allocated(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    before = users.get(data.get("from_owner")) or "no one"
+    return [f"From {before} to {users.get(data.get('to_owner'), data.get('to_owner'))}"]
+
+
+def _access(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    who = users.get(data.get("user"), data.get("user"))
+    return [f"{who}: {str(data.get('permission', '')).replace('_', ' ')}"]
+
+
+def _clock(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    case_type = event.case.case_type if event.case is not None else ""
+    lines = [f"Clock: {audit_label(case_type, 'rule', str(data.get('rule', '')))}"]
+    if data.get("reason"):
+        lines.append(f"Reason: {data['reason']}")
+    return lines
+
+
+def _search(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    filters = data.get("filters") or {}
+    shown = "; ".join(f"{_field(k)}: {v}" for k, v in sorted(filters.items())) or "none"
+    return [f"Filters: {shown}", f"Results: {data.get('count', 0)}"]
+
+
+def _viewed(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
+    seen = "only that it was received" if data.get("limited") else "in full"
+    via = {"page": "the case page", "api": "the API", "audit": "the audit timeline"}
+    return [f"Seen {seen}, on {via.get(data.get('via', 'page'), data.get('via'))}"]
+
+
+_DESCRIBERS: dict[str, Callable[[AuditEvent, dict[str, Any], dict], list[str]]] = {
+    AuditVerb.CASE_RAISED: lambda e, d, u: [f"State: {_state(e, d.get('state'))}"],
+    AuditVerb.CASE_TRANSITIONED: _transitioned,
+    AuditVerb.CASE_ALLOCATED: _allocated,
+    AuditVerb.ACCESS_GRANTED: _access,
+    AuditVerb.ACCESS_REVOKED: _access,
+    AuditVerb.DEADLINE_PAUSED: _clock,
+    AuditVerb.DEADLINE_RESUMED: _clock,
+    AuditVerb.CASES_LISTED: _search,
+    AuditVerb.AUDIT_SEARCHED: _search,
+    AuditVerb.AUDIT_EXPORTED: _search,
+    AuditVerb.CASE_VIEWED: _viewed,
+    AuditVerb.USER_SIGN_IN_FAILED: lambda e, d, u: [f"Username tried: {d.get('username', '')}"],
+    AuditVerb.PERSON_LINKED: lambda e, d, u: [f"As {_field(str(d.get('role', '')))}"],
+}
+
+
+def _describe(event: AuditEvent, users: dict[Any, str]) -> list[str]:
+    """What happened, in a few lines: before and after for an edit, the states for a
+    transition, the filters for a search; for a verb this release does not know (one a
+    newer app added), its data as it was recorded."""
+    data = event.data if isinstance(event.data, dict) else {"value": event.data}
+    describer = _DESCRIBERS.get(event.verb)
+    if describer is not None:
+        return describer(event, data, users)
+    if isinstance(data.get("before"), dict) and isinstance(data.get("after"), dict):
+        return _changes(data["before"], data["after"])
+    return [f"{_field(k)}: {_value(v)}" for k, v in sorted(data.items())]
+
+
+_USER_KEYS = ("from_owner", "to_owner", "user")
+
+
+def _user_names(ids: Iterable[Any]) -> dict[Any, str]:
+    """Names of the users events refer to by id, in one query."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return {}
+    return {user.pk: _name(user) for user in User.objects.filter(pk__in=wanted)}
+
+
+def _rows(events: Iterable[AuditEvent]) -> list[EventRow]:
+    events = list(events)
+    ids = [
+        e.data.get(k) for e in events if isinstance(e.data, dict) for k in _USER_KEYS if k in e.data
+    ]
+    users = _user_names(ids)
+    return [
+        EventRow(
+            event=event,
+            label=verb_label(event.verb),
+            actor=_name(event.actor),
+            lines=_describe(event, users),
+        )
+        for event in events
+    ]
+
+
+# The search page ----------------------------------------------------------------------
+
+
+def _search_form(request: HttpRequest) -> AuditSearchForm:
+    data = {k: v for k, v in request.GET.items() if k != "page"}
+    return AuditSearchForm(data if data else None)
+
+
+def _search_context(form: AuditSearchForm) -> dict[str, Any]:
+    controls = govuk_controls(form)
+    return {
+        "form": form,
+        "controls": {c.name: c for c in controls},
+        "error_summary": govuk_error_summary(form, controls),
+        "chain": audit_chain_latest(),
+    }
+
+
+@auditor_required
+def audit_search(request: HttpRequest) -> HttpResponse:
+    """Search the audit log, newest first, 50 a page; with no filters, every event.
+
+    A fixed number of queries whatever the page holds (actor and case are joined, the
+    names events refer to are fetched at once). The search is itself recorded.
+    """
+    form = _search_form(request)
+    context = _search_context(form)
+    if form.is_bound and not form.is_valid():
+        return render(request, "audit/search.html", context, status=400)
+    filters = form.filters() if form.is_bound else {}
+    events = audit_event_list_for_user(request.user, filters).order_by("-id")
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _rows(page)
+    audit_search_record(
+        user=request.user, filters=filters, count=page.paginator.count, page=page.number
+    )
+    context.update(
+        searched=True,
+        filters=filters,
+        page=page,
+        page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1),
+        rows=rows,
+        export_query=urlencode(filters),
+    )
+    return render(request, "audit/search.html", context)
+
+
+# A case's timeline --------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class RowChange:
+    """One row-history event (pghistory): a row of the case, a person or the premises
+    as the database trigger copied it, with what changed since the row before."""
+
+    at: datetime
+    subject: str
+    label: str
+    changes: list[str]
+    by: str
+
+
+# Columns whose change says nothing an auditor needs (they move with every change).
+_QUIET_COLUMNS = {"id", "created_at", "updated_at"}
+
+
+def _columns(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.name not in _QUIET_COLUMNS]
+
+
+def _diff(columns: list[str], before: Any, after: Any) -> list[str]:
+    lines = []
+    for column in columns:
+        old, new = getattr(before, column), getattr(after, column)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
+            lines.extend(
+                f"{_field(column)} › {_field(k)}: {_value(old.get(k))} → {_value(new.get(k))}"
+                for k in keys
+            )
+        else:
+            lines.append(f"{_field(column)}: {_value(old)} → {_value(new)}")
+    return lines
+
+
+def _history(
+    tracked: type[Model], object_ids: list[int], subject: Callable[[Any], str]
+) -> list[tuple[Any, RowChange]]:
+    """The row history of some objects of ``tracked``, each event diffed against the
+    one before it for the same object."""
+    if not object_ids:
+        return []
+    event_model = apps.get_model(tracked._meta.app_label, f"{tracked.__name__}Event")
+    columns = _columns(tracked)
+    events = (
+        event_model.objects.filter(pgh_obj_id__in=object_ids)
+        .select_related("pgh_context")
+        .order_by("pgh_obj_id", "pgh_id")
+    )
+    found, previous = [], {}
+    for event in events:
+        before = previous.get(event.pgh_obj_id)
+        changes = _diff(columns, before, event) if before is not None else []
+        previous[event.pgh_obj_id] = event
+        context = event.pgh_context.metadata if event.pgh_context is not None else {}
+        change = RowChange(event.pgh_created_at, subject(event), event.pgh_label, changes, "")
+        found.append((context, change))
+    return found
+
+
+def _row_history(case: Case) -> list[RowChange]:
+    """The row history of the case, its people and its premises, oldest first; who made
+    a change is shown where the service that made it said so (pghistory context)."""
+    people = {link.person_id: link.person for link in case.case_people.select_related("person")}
+    found = [
+        *_history(Case, [case.pk], lambda e: f"Case {case.reference}"),
+        *_history(
+            Person,
+            list(people),
+            lambda e: f"Person: {people[e.pgh_obj_id].full_name or 'name not known'}",
+        ),
+        *_history(Premises, [case.premises_id] if case.premises_id else [], lambda e: "Premises"),
+    ]
+    names = _user_names(context.get("user") for context, _ in found)
+    for context, change in found:
+        change.by = names.get(context.get("user"), "")
+    return sorted((change for _, change in found), key=lambda c: c.at)
+
+
+@auditor_required
+def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
+    """Everything recorded about a case, oldest first: every audit event of the case,
+    its people and premises (raised, state changes, edits with before and after, views,
+    allocations, grants, and referrals and reminders where their apps record them), then
+    the database's row history of the same rows. Opening it records a view of the case.
+    """
+    case = case_get_for_user(request.user, reference)
+    events = (
+        audit_event_list_for_user(request.user, {})
+        .filter(audit_case_condition(Case.objects.filter(pk=case.pk)))
+        .order_by("id")
+    )
+    context = {
+        "case": case,
+        "case_type_label": case.get_case_type_display(),
+        "state_label": audit_label(case.case_type, "state", case.state),
+        "team_name": case.team.name,
+        "rows": _rows(events),
+        "row_history": _row_history(case),
+    }
+    response = render(request, "audit/case_timeline.html", context)
+    case_view_record(user=request.user, case=case, via="audit")
+    return response
+
+
+# CSV export ---------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "id",
+    "at",
+    "actor",
+    "action",
+    "verb",
+    "case",
+    "object_type",
+    "object_id",
+    "data",
+    "prev_hash",
+    "hash",
+]
+# A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer to stream with."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_line(event: AuditEvent) -> list[str]:
+    return [
+        _cell(value)
+        for value in (
+            event.pk,
+            timezone.localtime(event.at).isoformat(),
+            event.actor.get_username() if event.actor is not None else "",
+            verb_label(event.verb),
+            event.verb,
+            event.case.reference if event.case is not None else "",
+            event.object_type,
+            event.object_id,
+            json.dumps(event.data, sort_keys=True, ensure_ascii=False),
+            event.prev_hash,
+            event.hash,
+        )
+    ]
+
+
+def _csv_stream(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for event in events.iterator(chunk_size=EXPORT_CHUNK):
+        yield writer.writerow(_csv_line(event))
+
+
+@auditor_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The current search as CSV, oldest first, streamed, with a header row and each
+    event's hashes so the file can be checked against the chain. The export is recorded
+    (filters and row count) before the first row goes out; events written meanwhile,
+    the export's own included, are left out so the count is what the file holds."""
+    form = _search_form(request)
+    if form.is_bound and not form.is_valid():
+        return render(request, "audit/search.html", _search_context(form), status=400)
+    filters = form.filters() if form.is_bound else {}
+    events = audit_event_list_for_user(request.user, filters)
+    bounds = events.aggregate(last=Max("id"), count=Count("id"))
+    events = events.filter(id__lte=bounds["last"] or 0).order_by("id")
+    audit_export_record(user=request.user, filters=filters, count=bounds["count"])
+    response = StreamingHttpResponse(_csv_stream(events), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response
