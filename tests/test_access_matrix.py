@@ -25,7 +25,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from casework.models import Case, CasePerson, Person, Team
+from casework.models import Case, CasePerson, Person, Premises, Team
 from casework.roles import Role
 from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
@@ -108,6 +108,34 @@ def by_role(
 EVERYONE_200 = by_role(200, raising=200, auditor=200, administrator=200)
 SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
 RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
+# The auditor's workspace: auditors only, whatever the case (refused before any lookup).
+AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
+AUDIT_CASE = per_relation(
+    **{role: dict.fromkeys(APPLIES[role], 403) for role in ROLES if role != "anonymous"}
+    | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
+)
+# Correcting a person: as PERSON for who sees them, and of those only leads of one of
+# their cases' teams (cleared for Prevent) may; others who see them get 403.
+PERSON_EDIT = per_relation(
+    frontline={"raised": 403, "allocated": 403, "same_team": 404, "other_team": 404,
+               "prevent": 404, "prevent_raised": 404},
+    lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404, "prevent": 404},
+    prevent_lead={"raised": 200, "allocated": 200, "same_team": 200, "other_team": 404,
+                  "prevent": 200},
+    auditor={"same_team": 403, "other_team": 403, "prevent": 403},
+    administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+)  # fmt: skip
+# Correcting a case's premises: as ACT, but the raiser of a Prevent case, who knows it
+# only as received, does not learn that it has premises (404).
+PREMISES_EDIT = per_relation(**{**ACT, "frontline": {**ACT["frontline"], "prevent_raised": 404}})
+
+
+def premises_edit_url(world: World, case: Case) -> str:
+    """The case's premises page; the matrix's cases get premises the first time."""
+    if case.premises_id is None:
+        case.premises = Premises.objects.create(address=f"1 {case.reference} Road")
+        Case.objects.filter(pk=case.pk).update(premises=case.premises)
+    return f"/cases/{case.reference}/premises/edit/"
 
 
 # Referrals are part of a case's content: visible to exactly those who see the case in
@@ -229,6 +257,12 @@ MATRIX: dict[str, Route] = {
     "notifications:notification-preferences": Route(
         lambda w, c: "/notifications/preferences/", SIGNED_IN_200
     ),
+    "case-summary-edit": Route(lambda w, c: f"/cases/{c.reference}/summary/edit/", ACT),
+    "premises-edit": Route(premises_edit_url, PREMISES_EDIT),
+    "person-edit": Route(lambda w, c: f"/people/{w.subject(c).pk}/edit/", PERSON_EDIT),
+    "audit:search": Route(lambda w, c: "/audit/", AUDITORS_ONLY),
+    "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
+    "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
     "referrals:referral-type": Route(lambda w, c: f"/cases/{c.reference}/referrals/new/", ACT),
     "referrals:referral-create": Route(
         lambda w, c: f"/cases/{c.reference}/referrals/new/{REFERRAL_FOR[c.case_type]}/", ACT
