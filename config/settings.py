@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "casework",
     "workflows",
     "referrals",
@@ -226,12 +228,37 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# The JSON API (shared/API.md, config/api_urls.py). Token first, so that a request without
+# credentials is answered 401 with "WWW-Authenticate: Token"; sessions (with CSRF) work too.
+# JSON in and out only; errors in the contract's shapes (config/api_errors.py).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safecase API",
+    "DESCRIPTION": "Cases, their workflows, steps, history and deadlines: shared/API.md v1.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Like the workflow pages, the schema and docs are for signed-in users.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # "limited" tells a full case (false) from one known only as received (true).
+    "ENUM_NAME_OVERRIDES": {
+        "LimitedTrueEnum": [(True, True)],
+        "LimitedFalseEnum": [(False, False)],
+    },
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

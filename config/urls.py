@@ -17,6 +17,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", sessions.session_keep_alive, name="session-keep-alive"),
     path("django-admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("audit/", include("casework.audit_urls")),
     path("", include("casework.urls")),
     path("", include("workflows.case_urls")),

@@ -6,6 +6,7 @@ hand from DESIGN.md "Access" (never computed with the code under test):
 
 - 200 / 204 / 302 / 405: what a permitted request gets (302 = the page redirects on);
 - ``LOGIN``: an anonymous request is sent to the sign-in page;
+- 401: an anonymous request to the API, which answers rather than redirects;
 - 403: the user can see the case (or is signed in) but may not do this;
 - 404: the case is hidden from them, which looks exactly like a missing one.
 
@@ -188,6 +189,8 @@ class Route:
     expect: dict[str, Any]
     method: str = "get"
     data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # JSON for the API (which takes nothing else); None sends a form, as a browser does.
+    content_type: str | None = None
 
     @property
     def per_case(self) -> bool:
@@ -195,6 +198,35 @@ class Route:
 
 
 ACTION_FOR = {"cse": "refer_to_mash", "prevent": "submit_referral"}
+
+
+# The JSON API (shared/API.md): as the pages, except that an anonymous request is 401
+# (no redirect), and the raiser of a Prevent case, who knows it only as received, sees
+# that record (200) but is refused its history, deadlines and steps (403).
+def api_outcomes(table: dict[str, Any]) -> dict[str, Any]:
+    anonymous = table["anonymous"]
+    return {**table, "anonymous": dict.fromkeys(anonymous, 401) if isinstance(anonymous, dict)
+            else 401}  # fmt: skip
+
+
+API_SIGNED_IN = api_outcomes(SIGNED_IN_200)
+API_READ = api_outcomes(READ)
+API_CONTENT = api_outcomes(
+    per_relation(**{**READ, "frontline": {**READ["frontline"], "prevent_raised": 403}})
+)
+API_ACT = api_outcomes(ACT)
+# Both actions' fields (cse refer_to_mash, prevent submit_referral): each takes its own.
+API_STEP = {
+    "version": 1, "referral_method": "marf", "police_informed": False,
+    "referral_submitted_on": "2026-01-05", "submitted_to": "Police", "mash_informed": False,
+}  # fmt: skip
+
+
+def api_step_url(world: World, case: Case) -> str:
+    """The case as the World made it (a role before may have moved it on), and its step."""
+    Case.objects.filter(pk=case.pk).update(state="concern_raised", version=1)
+    return f"/api/v1/cases/{case.reference}/transitions/{ACTION_FOR[case.case_type]}/"
+
 
 MATRIX: dict[str, Route] = {
     "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
@@ -275,6 +307,28 @@ MATRIX: dict[str, Route] = {
     "referrals:referral-edit": Route(referral_url("edit/"), REFERRAL_ACT),
     "referrals:referral-action": Route(referral_url("actions/send/"), REFERRAL_ACT),
     "referrals:referral-decision": Route(referral_decision_url, REFERRAL_ACT),
+    # Signing in to the API: the same for everyone; an empty request is 400.
+    "api:auth-token": Route(
+        lambda w, c: "/api/v1/auth/token/",
+        by_role(400, raising=400, auditor=400, administrator=400),
+        method="post",
+        content_type="application/json",
+    ),
+    "api:schema": Route(lambda w, c: "/api/schema/", API_SIGNED_IN),
+    "api:docs": Route(lambda w, c: "/api/docs/", API_SIGNED_IN),
+    "api:redoc": Route(lambda w, c: "/api/docs/redoc/", API_SIGNED_IN),
+    "api:workflow-list": Route(lambda w, c: "/api/v1/workflows/", API_SIGNED_IN),
+    "api:workflow-detail": Route(lambda w, c: "/api/v1/workflows/cse/", API_SIGNED_IN),
+    "api:case-list": Route(lambda w, c: "/api/v1/cases/", API_SIGNED_IN),
+    "api:case-detail": Route(lambda w, c: f"/api/v1/cases/{c.reference}/", API_READ),
+    "api:case-history": Route(lambda w, c: f"/api/v1/cases/{c.reference}/history/", API_CONTENT),
+    "api:case-deadlines": Route(
+        lambda w, c: f"/api/v1/cases/{c.reference}/deadlines/", API_CONTENT
+    ),
+    "api:case-transition": Route(
+        api_step_url, API_ACT, method="post", data=API_STEP, content_type="application/json"
+    ),
+    "api:deadline-list": Route(lambda w, c: "/api/v1/deadlines/", API_SIGNED_IN),
 }
 
 
@@ -395,7 +449,8 @@ def test_access(name, client, teams):
             case = world.cases[role][relation] if relation else None
             expected = route.expect[role][relation] if relation else route.expect[role]
             url = route.url(world, case)
-            response = getattr(client, route.method)(url, route.data)
+            kwargs = {"content_type": route.content_type} if route.content_type else {}
+            response = getattr(client, route.method)(url, route.data, **kwargs)
             got = outcome(response)
             if got != expected:
                 wrong.append(

@@ -1,0 +1,44 @@
+"""The JSON API (shared/API.md) under /api/: version 1, its OpenAPI schema and the docs.
+
+Included from config/urls.py at "api/". The docs pages load Swagger UI and Redoc from
+drf-spectacular-sidecar's static files, served by Safecase itself (no CDN).
+"""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from casework.api import TokenView
+from workflows import api as workflows_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/auth/token/", TokenView.as_view(), name="auth-token"),
+    path("v1/workflows/", workflows_api.WorkflowListView.as_view(), name="workflow-list"),
+    path(
+        "v1/workflows/<str:case_type>/",
+        workflows_api.WorkflowDetailView.as_view(),
+        name="workflow-detail",
+    ),
+    path("v1/cases/", workflows_api.CaseListView.as_view(), name="case-list"),
+    path("v1/cases/<str:reference>/", workflows_api.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "v1/cases/<str:reference>/transitions/<str:name>/",
+        workflows_api.CaseTransitionView.as_view(),
+        name="case-transition",
+    ),
+    path(
+        "v1/cases/<str:reference>/history/",
+        workflows_api.CaseHistoryView.as_view(),
+        name="case-history",
+    ),
+    path(
+        "v1/cases/<str:reference>/deadlines/",
+        workflows_api.CaseDeadlinesView.as_view(),
+        name="case-deadlines",
+    ),
+    path("v1/deadlines/", workflows_api.DeadlineListView.as_view(), name="deadline-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,357 @@
+"""The JSON API for workflows, cases, their steps, history and deadlines (shared/API.md).
+
+Like the pages, these views only read through the selectors and write through the
+services: a case the user may not see is the same 404 as a missing one, a refused
+request changes nothing, and a case the user knows only as received (the frontline
+raiser of a Prevent case, ``case_is_limited``) shows only its reference, type and when
+it was received. Its history, deadlines and steps are refused with 403: the user knows
+the case exists, but not what is in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.audit import READ_VERBS
+from casework.models import Case, CasePerson, Team
+from casework.selectors import (
+    case_content_list_for_user,
+    case_get_for_user,
+    case_is_limited,
+    case_list_for_user,
+)
+from casework.services import case_list_record, case_view_record
+from config.api_errors import error_responses
+from workflows.models import Deadline, DeadlineStatus
+from workflows.registry import WORKFLOWS, get_workflow
+from workflows.selectors import available_transitions
+from workflows.serializers import (
+    CASE_OR_LIMITED,
+    CaseFilterSerializer,
+    CasePageSerializer,
+    CaseSerializer,
+    CaseSummarySerializer,
+    DeadlineFilterSerializer,
+    DeadlineListItemSerializer,
+    DeadlinePageSerializer,
+    DeadlineSerializer,
+    HistoryEventSerializer,
+    LimitedCaseSerializer,
+    RaiseSerializer,
+    TransitionInputSerializer,
+    WorkflowSerializer,
+    bad_text,
+    json_type_errors,
+    workflow_data,
+)
+from workflows.services import SUMMARY_FIELD, case_raise, case_transition
+
+PAGE_SIZE = 25
+LIMITED = "You may know only that this case was received, not what is in it."
+CHOOSE_TEAM = "Choose one of your own teams."
+REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+class Pagination(PageNumberPagination):
+    """25 a page; a page past the last is a 404."""
+
+    page_size = PAGE_SIZE
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _json_object(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValidationError("Send a JSON object.")
+    return data
+
+
+def _visible_case(user: Any, reference: str) -> Case:
+    """The case if the user may see it (``case_get_for_user``), else 404."""
+    if bad_text(reference):
+        raise Http404
+    return case_get_for_user(user, reference)
+
+
+def _case_with_content(user: Any, reference: str) -> Case:
+    """A visible case whose content the user may see; 403 for one known only as received."""
+    case = _visible_case(user, reference)
+    if case_is_limited(user, case):
+        raise PermissionDenied(LIMITED)
+    return case
+
+
+def case_body(request: Request, case: Case) -> dict[str, Any]:
+    """CASE as this user may see it, or only that it was received."""
+    if case_is_limited(request.user, case):
+        return LimitedCaseSerializer(case).data
+    context = {
+        "now": timezone.now(),
+        "available_transitions": available_transitions(case, request.user),
+    }
+    return CaseSerializer(case, context=context).data
+
+
+# --- Workflows -----------------------------------------------------------------------------
+
+
+class WorkflowListView(APIView):
+    @extend_schema(
+        operation_id="workflows_list",
+        summary="Every case type's workflow",
+        responses={200: WorkflowSerializer(many=True), **error_responses(401)},
+    )
+    def get(self, request: Request) -> Response:
+        data = [workflow_data(WORKFLOWS[name]) for name in sorted(WORKFLOWS)]
+        return Response(WorkflowSerializer(data, many=True).data)
+
+
+class WorkflowDetailView(APIView):
+    @extend_schema(
+        operation_id="workflows_retrieve",
+        summary="One case type's workflow: states, intake fields, transitions, clocks",
+        parameters=[
+            OpenApiParameter(
+                "case_type", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(WORKFLOWS)
+            )
+        ],
+        responses={200: WorkflowSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, case_type: str) -> Response:
+        workflow = WORKFLOWS.get(case_type)
+        if workflow is None:
+            raise Http404
+        return Response(WorkflowSerializer(workflow_data(workflow)).data)
+
+
+# --- Cases ---------------------------------------------------------------------------------
+
+
+def _overdue_deadlines(now: Any) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now)
+
+
+def _search(cases: QuerySet[Case], content: QuerySet[Any], q: str) -> QuerySet[Case]:
+    """Reference for any visible case; summary and people's names only where the user
+    may see the case's content (a case known only as received matches by reference)."""
+    people = (
+        CasePerson.objects.annotate(
+            full_name=Concat("person__given_names", Value(" "), "person__family_name")
+        )
+        .filter(Q(full_name__icontains=q) | Q(person__aliases__icontains=q))
+        .values("case_id")
+    )
+    about = Q(summary__icontains=q) | Q(pk__in=people)
+    return cases.filter(Q(reference__icontains=q) | (Q(pk__in=content) & about))
+
+
+def case_queryset(user: Any, filters: Mapping[str, Any]) -> QuerySet[Case]:
+    """The visible cases matching the list's filters, newest first. Filters on what a
+    case known only as received does not show (state, deadlines) keep to cases whose
+    content the user may see, as the case list page does."""
+    now = timezone.now()
+    content = case_content_list_for_user(user).values("pk")
+    cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
+    if "case_type" in filters:
+        cases = cases.filter(case_type=filters["case_type"])
+    if "state" in filters:
+        cases = cases.filter(state=filters["state"], pk__in=content)
+    if "overdue" in filters:
+        overdue = Exists(_overdue_deadlines(now))
+        cases = cases.filter(overdue if filters["overdue"] == "true" else ~overdue, pk__in=content)
+    if filters.get("assigned_to") == "me":
+        cases = cases.filter(owner=user)
+    if filters.get("q", "").strip():
+        cases = _search(cases, content, filters["q"].strip())
+    return cases.annotate(has_overdue_deadline=Exists(_overdue_deadlines(now))).order_by(
+        "-raised_at", "-pk"
+    )
+
+
+def _team(value: Any) -> Team | None:
+    if value in (None, ""):
+        return None
+    team = None
+    if isinstance(value, str) and not bad_text(value):
+        team = Team.objects.filter(slug=value).first()
+    if team is None:
+        raise ValidationError({"team": [CHOOSE_TEAM]})
+    return team
+
+
+class CaseListView(APIView):
+    @extend_schema(
+        operation_id="cases_list",
+        summary="The cases you may see, newest first, 25 a page",
+        parameters=[CaseFilterSerializer],
+        responses={200: CasePageSerializer, **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = _valid(CaseFilterSerializer, request.query_params)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(case_queryset(request.user, filters), request, self)
+        case_list_record(
+            user=request.user,
+            filters={k: v for k, v in filters.items() if k != "page"},
+            count=paginator.page.paginator.count,
+            page=paginator.page.number,
+        )
+        context = {"now": timezone.now()}
+        rows = [
+            LimitedCaseSerializer(case).data
+            if case_is_limited(request.user, case)
+            else CaseSummarySerializer(case, context=context).data
+            for case in page or []
+        ]
+        return paginator.get_paginated_response(rows)
+
+    @extend_schema(
+        operation_id="cases_create",
+        summary="Raise a concern",
+        description="The type's intake fields (GET /api/v1/workflows/{case_type}/, "
+        '"intake_fields") go alongside case_type and summary.',
+        request=RaiseSerializer,
+        responses={201: CASE_OR_LIMITED, **error_responses(400, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        body = _json_object(request.data)
+        case_type = body.get("case_type")
+        case_type = case_type if isinstance(case_type, str) else ""
+        workflow = WORKFLOWS.get(case_type)
+        if workflow is not None:
+            errors = json_type_errors([SUMMARY_FIELD, *workflow.intake_fields], body)
+            if errors:
+                raise ValidationError(errors)
+        team = _team(body.get("team"))
+        case = case_raise(actor=request.user, case_type=case_type, data=body, team=team)
+        return Response(case_body(request, case), status=201)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(
+        operation_id="cases_retrieve",
+        summary="A case, with what you may do to it now",
+        parameters=[REFERENCE],
+        responses={200: CASE_OR_LIMITED, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request.user, reference)
+        body = case_body(request, case)
+        case_view_record(user=request.user, case=case, via="api")
+        return Response(body)
+
+
+class CaseTransitionView(APIView):
+    @extend_schema(
+        operation_id="cases_transition",
+        summary="Take a step of the case's workflow",
+        description="Send the transition's fields (available_transitions of the case, or "
+        "the workflow's definition) with the version of the case you last read.",
+        parameters=[REFERENCE, OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        request=TransitionInputSerializer,
+        responses={200: CaseSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, reference: str, name: str) -> Response:
+        case = _case_with_content(request.user, reference)
+        workflow = get_workflow(case.case_type)
+        if name not in workflow.transition_names():
+            raise Http404
+        body = _json_object(request.data)
+        fields = workflow.transition_meta(name)["fields"]
+        errors = json_type_errors(fields, body)
+        serializer = TransitionInputSerializer(data=body)
+        if not serializer.is_valid():
+            errors = {**serializer.errors, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        data = {k: v for k, v in body.items() if k != "version"}
+        case = case_transition(
+            case=case,
+            actor=request.user,
+            name=name,
+            data=data,
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(case_body(request, case))
+
+
+class CaseHistoryView(APIView):
+    @extend_schema(
+        operation_id="cases_history",
+        summary="What happened to the case, oldest first",
+        description="Each change recorded in the audit log. Who opened the case is kept in "
+        "the audit log for auditors, not here.",
+        parameters=[REFERENCE],
+        responses={200: HistoryEventSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case_with_content(request.user, reference)
+        events = (
+            case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("pk")
+        )
+        return Response(HistoryEventSerializer(events, many=True).data)
+
+
+class CaseDeadlinesView(APIView):
+    @extend_schema(
+        operation_id="cases_deadlines",
+        summary="The case's deadlines, soonest first",
+        parameters=[REFERENCE],
+        responses={200: DeadlineSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case_with_content(request.user, reference)
+        deadlines = case.deadlines.order_by("due_at", "pk")
+        context = {"now": timezone.now()}
+        return Response(DeadlineSerializer(deadlines, many=True, context=context).data)
+
+
+# --- Deadlines across cases ----------------------------------------------------------------
+
+
+def deadline_queryset(user: Any, filters: Mapping[str, Any]) -> QuerySet[Deadline]:
+    """Deadlines of the cases whose content the user may see, soonest first."""
+    visible = case_content_list_for_user(user).values("pk")
+    deadlines = Deadline.objects.filter(case__in=visible).select_related("case")
+    if "status" in filters:
+        deadlines = deadlines.filter(status=filters["status"])
+    if "overdue" in filters:
+        overdue = Q(status=DeadlineStatus.OPEN, due_at__lt=timezone.now())
+        deadlines = deadlines.filter(overdue if filters["overdue"] == "true" else ~overdue)
+    if filters.get("assigned_to") == "me":
+        deadlines = deadlines.filter(case__owner=user)
+    return deadlines.order_by("due_at", "pk")
+
+
+class DeadlineListView(APIView):
+    @extend_schema(
+        operation_id="deadlines_list",
+        summary="Deadlines across the cases you may see, soonest first, 25 a page",
+        parameters=[DeadlineFilterSerializer],
+        responses={200: DeadlinePageSerializer, **error_responses(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = _valid(DeadlineFilterSerializer, request.query_params)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(deadline_queryset(request.user, filters), request, self)
+        context = {"now": timezone.now()}
+        rows = DeadlineListItemSerializer(page or [], many=True, context=context).data
+        return paginator.get_paginated_response(rows)
