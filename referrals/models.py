@@ -164,7 +164,9 @@ def referral_lead_may(referral: Referral, user: Any) -> bool:
     return lead_may(referral.case, user)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+)
 class Referral(models.Model):
     """A referral of a case to a partner agency.
 

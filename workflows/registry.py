@@ -32,3 +32,18 @@ def get_workflow(case_type: str) -> Workflow:
 def valid_states() -> dict[str, list[str]]:
     """Every case type's states: the source of the database CHECK constraint."""
     return {t: list(w.states.values) for t, w in sorted(WORKFLOWS.items())}
+
+
+def workflow_label(case_type: str, kind: str, name: str) -> str | None:
+    """The label of a state, transition or deadline rule of ``case_type``'s workflow
+    (registered with the audit pages by ``WorkflowsConfig.ready``)."""
+    workflow = WORKFLOWS.get(case_type)
+    if workflow is None:
+        return None
+    if kind == "state":
+        return workflow.state_label(name)
+    if kind == "transition":
+        return workflow.transition_meta(name)["label"]
+    if kind == "rule":
+        return workflow.rule(name).label
+    return None

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casework.audit import audit_label
 from casework.models import AuditEvent, Case, Team
 from tests.workflows.walker import sample_values, shortest_paths
 from workflows.errors import TransitionNotAllowed
@@ -89,3 +90,12 @@ def test_unknown_transition_name_is_refused(db, frontline, prevent_lead):
     case = make_case_in(workflow, workflow.initial_state, Team.objects.get(slug="north"), frontline)
     with pytest.raises(TransitionNotAllowed):
         case_transition(case=case, actor=prevent_lead, name="delete", data={})
+
+
+def test_the_audit_pages_show_the_workflows_own_labels():
+    assert audit_label("modern_slavery", "state", "awaiting_rg") == (
+        "Awaiting reasonable grounds decision"
+    )
+    assert audit_label("modern_slavery", "transition", "start_triage") == "Start triage"
+    assert audit_label("modern_slavery", "rule", "recovery_period") == "Minimum recovery period"
+    assert audit_label("nonexistent", "state", "some_state") == "Some state"
