@@ -22,6 +22,25 @@ app.conf.beat_schedule = {
         "schedule": HEARTBEAT_INTERVAL_SECONDS,
         "options": {"expires": HEARTBEAT_INTERVAL_SECONDS - 5},
     },
+    # Reminders and escalations (workflows/reminders.py). A missed run loses nothing:
+    # the next one acts on every stage that fell due in between.
+    "sweep-deadlines": {
+        "task": "workflows.tasks.sweep_deadlines",
+        "schedule": 300.0,
+        "options": {"expires": 290.0},
+    },
+    # Outbox messages left pending (broker down at commit, a worker lost mid-delivery).
+    "requeue-stale-outbox": {
+        "task": "notifications.tasks.requeue_stale_outbox_messages",
+        "schedule": 300.0,
+        "options": {"expires": 290.0},
+    },
+    # CELERY_TIMEZONE is Europe/London, so this is 07:00 UK time all year.
+    "daily-digest": {
+        "task": "workflows.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
     # The audit log's hash chain (casework/audit.py), checked nightly at 02:30 UK time
     # when little is written; the auditor's workspace shows the latest result.
     "verify-audit-chain": {

@@ -107,6 +107,48 @@ class Deadline(models.Model):
         return f"{self.label} ({self.get_status_display()}, due {self.due_at:%Y-%m-%d %H:%M})"
 
 
+class ReminderStage(models.TextChoices):
+    """The reminders and escalations of a clock, in time order (workflows/reminders.py)."""
+
+    REMIND_BEFORE = "remind_before", "Reminder before the due day"
+    REMIND_DUE_DAY = "remind_due_day", "Reminder on the due day"
+    ESCALATE_LEAD = "escalate_lead", "Escalation to the team's leads"
+    ESCALATE_MANAGER = "escalate_manager", "Escalation to service managers"
+
+
+class Reminder(models.Model):
+    """What the deadline sweep did for one stage of one clock: at most one row each.
+
+    The row is written in the same transaction as the stage's outbox messages, so the
+    unique constraint makes every reminder and escalation happen exactly once, however
+    many sweeps run or re-run. A stage that did not apply (a reminder whose time fell
+    before the clock started, say) is recorded as skipped so the sweep stops looking.
+    """
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    stage = models.CharField(max_length=30, choices=ReminderStage.choices)
+    # The clock's due time and the stage's time when the sweep acted (a resumed clock
+    # has a new due time; the row says which one this stage was for).
+    due_at = models.DateTimeField()
+    scheduled_for = models.DateTimeField()
+    # The "as of" time of the sweep that acted: later than scheduled_for after an outage.
+    acted_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+    skipped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["deadline_id", "scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "stage"], name="unique_reminder_stage"),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=ReminderStage.values), name="reminder_stage_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} for deadline {self.deadline_id}"
+
+
 # The per-case-type workflows: proxy models of Case with their transitions. Importing a
 # module registers its workflow (workflows.registry).
 from workflows import (  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -30,6 +31,20 @@ def delete_queue(name: str) -> None:
         queue = Queue(name, Exchange(name), routing_key=name)(conn.default_channel)
         queue.declare()  # registers the binding with this channel, so delete() unbinds it
         queue.delete()
+
+
+def forget_unacked(queue: str) -> None:
+    """Drop Redis's record of messages of ``queue`` taken by a worker that died before
+    acknowledging them (kombu would put them back on the deleted queue an hour later)."""
+    if not celery_app.conf.broker_url.startswith("redis"):
+        return
+    with celery_app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        for tag, raw in client.hgetall("unacked").items():
+            _, _, routing_key = json.loads(raw)
+            if routing_key == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
 
 
 def poll(probe: Callable[[], T | None], seconds: float = POLL_SECONDS) -> T | None:

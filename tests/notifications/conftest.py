@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from config.celery import app as celery_app
-from tests.notifications.celery_helpers import delete_queue, reset_broker_pools
+from tests.notifications.celery_helpers import delete_queue, forget_unacked, reset_broker_pools
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def private_queue(tmp_path) -> Iterator[str]:
     try:
         yield queue
     finally:
+        forget_unacked(queue)
         delete_queue(queue)
         conf.broker_transport_options = saved_options
         reset_broker_pools()

@@ -1,0 +1,326 @@
+"""Reminders reach people exactly once through a real Celery worker and broker.
+
+Redis when REDIS_URL is set (CI), otherwise the kombu filesystem transport; each test
+has its own queue. The deadline sweep writes the outbox rows, the worker delivers them:
+across repeated and concurrent sweeps, a delivery that fails and is retried, a worker
+killed mid-delivery and replaced, and a broker that was down when the rows committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from casework.roles import Role
+from casework.services import case_allocate
+from config.celery import app as celery_app
+from config.env import BASE_DIR, socket_database_url
+from notifications import services
+from notifications.models import Channel, Notification, OutboxMessage, OutboxStatus
+from notifications.services import outbox_enqueue, outbox_enqueue_many, outbox_requeue_stale
+from tests.notifications.celery_helpers import POLL_SECONDS, poll, reset_broker_pools
+from tests.workflows.walker import default_raise
+from workflows import modern_slavery
+from workflows.models import Deadline
+from workflows.reminders import sweep
+from workflows.services import bank_holidays_load
+
+LONDON = ZoneInfo("Europe/London")
+CHILD = {"subject_estimated_age": 15, "subject_date_of_birth": None}
+DUE = datetime(2026, 12, 29, 23, 59, 59, 999999, tzinfo=LONDON)  # Tuesday 29 December 2026
+REMIND_BEFORE = datetime(2026, 12, 24, 9, tzinfo=LONDON)
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def staff(make_user, settings):
+    """A worker with an email address, the north lead, and a service manager who leads
+    north too; a modern slavery case allocated to the worker with one clock due."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    bank_holidays_load(first_year=2026, last_year=2027)
+    worker = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    worker.email = "worker@example.org"
+    worker.save()
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    manager = make_user("manager", Role.LEAD, ["north"])
+    Group.objects.get_or_create(name="Service managers")[0].user_set.add(manager)
+    case = default_raise(modern_slavery.WORKFLOW, worker)(CHILD)
+    case = case_allocate(case=case, actor=lead, assignee=worker)
+    deadline = Deadline.objects.create(
+        case=case, rule="rg_decision", label="Reasonable grounds decision", unit="working_days",
+        duration=5, started_at=DUE - timedelta(days=11), due_at=DUE,
+    )  # fmt: skip
+    OutboxMessage.objects.all().delete()  # the intake and allocation messages
+    return {"worker": worker, "lead": lead, "manager": manager, "case": case, "clock": deadline}
+
+
+def reminder_messages():
+    return OutboxMessage.objects.filter(template__startswith="deadline.")
+
+
+def all_sent():
+    messages = reminder_messages()
+    total = messages.count()
+    return True if total and messages.filter(status=OutboxStatus.SENT).count() == total else None
+
+
+def in_threads(target, n):
+    barrier = threading.Barrier(n)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            target()
+        except Exception as exc:  # asserted on below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+@pytest.mark.celery_real
+def test_a_due_clock_is_delivered_once_per_person_and_stage_across_many_sweeps(
+    transactional_db, default_queue, staff
+):
+    with start_worker(
+        celery_app, pool="threads", concurrency=2, perform_ping_check=False, queues=[default_queue]
+    ):
+        catch_up = DUE + timedelta(hours=6)
+        errors = in_threads(lambda: sweep(at=catch_up), 3)  # three sweeps at once
+        for _ in range(2):
+            sweep(at=catch_up)
+        later = DUE + timedelta(days=2)  # past the service managers' escalation
+        errors += in_threads(lambda: sweep(at=later), 2)
+        sweep(at=later)
+        delivered = poll(all_sent)
+
+    assert errors == []
+    assert delivered, f"not every reminder was delivered within {POLL_SECONDS:g}s"
+    per_stage = Notification.objects.values_list(
+        "recipient__username", "outbox_message__template"
+    ).annotate(n=Count("id"))
+    assert sorted(per_stage) == [
+        ("frontline.north", "deadline.remind_before", 1),
+        ("frontline.north", "deadline.remind_due_day", 1),
+        ("lead.north", "deadline.escalate_lead", 1),
+        ("manager", "deadline.escalate_lead", 1),
+        ("manager", "deadline.escalate_manager", 1),
+    ]
+    # The worker has an address: one email for each of their two reminders.
+    assert sorted(m.subject.split(":")[1].strip() for m in mail.outbox) == [
+        "Reasonable grounds decision is overdue",
+        "Reasonable grounds decision is overdue",
+    ]
+    assert set(reminder_messages().values_list("attempts", flat=True)) == {1}
+    notification = Notification.objects.get(outbox_message__template="deadline.escalate_manager")
+    assert notification.link == f"/cases/{staff['case'].reference}/"
+
+
+@pytest.mark.celery_real
+def test_a_delivery_that_fails_is_retried_and_sends_once(
+    transactional_db, default_queue, staff, monkeypatch
+):
+    """The mail server refuses the first connection (OSError inside the delivery's
+    transaction): the task retries with backoff and the email goes once."""
+    real_send_mail = services.send_mail
+    calls = []
+
+    def flaky_send_mail(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise ConnectionRefusedError("SMTP server not answering")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", flaky_send_mail)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[default_queue]):
+        sweep(at=REMIND_BEFORE)
+        delivered = poll(all_sent)
+
+    assert delivered
+    assert len(calls) == 2
+    assert len(mail.outbox) == 1
+    email = reminder_messages().get(channel=Channel.EMAIL)
+    assert (email.status, email.attempts) == (OutboxStatus.SENT, 1)  # the failed try rolled back
+    assert Notification.objects.count() == 1  # the in-app copy, delivered once
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    if settings["HOST"].startswith("/"):
+        return socket_database_url(settings["HOST"], settings["NAME"], settings["USER"])
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return (
+        f"postgresql://{settings['USER']}{password}@{settings['HOST']}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+
+
+@pytest.mark.celery_real
+def test_a_worker_killed_mid_delivery_is_replaced_and_the_message_delivered_once(
+    transactional_db, default_queue, staff, tmp_path
+):
+    staff["worker"].email = ""  # one message, in-app
+    staff["worker"].save()
+    marker = tmp_path / "stalled"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "SAFECASE_TEST_STALL_MARKER": str(marker),
+        "SAFECASE_TEST_BROKER_OPTIONS": json.dumps(celery_app.conf.broker_transport_options),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "tests.notifications.crashing_worker", "worker",
+        "--pool=solo", "-Q", default_queue, "-n", f"doomed-{uuid.uuid4().hex[:8]}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+    ]  # fmt: skip
+    doomed = subprocess.Popen(command, env=env, cwd=BASE_DIR)
+    try:
+        sweep(at=REMIND_BEFORE)  # one in-app reminder to the allocated worker
+        stalled = poll(lambda: marker.exists() or None, seconds=60)
+        assert stalled, "the worker never started the delivery"
+        doomed.send_signal(signal.SIGKILL)  # killed inside the delivery's transaction
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+            doomed.wait(10)
+
+    message = reminder_messages().get()
+    assert message.status == OutboxStatus.PENDING
+    assert not Notification.objects.exists()  # the half-done delivery rolled back
+
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[default_queue]):
+        # The next sweep re-sends what has been pending too long; the row may stay
+        # locked for a moment while the server notices the dead connection.
+        stale = timezone.now() + timedelta(minutes=11)
+        assert poll(lambda: outbox_requeue_stale(now=stale) or None, seconds=10) == 1
+        delivered = poll(all_sent)
+        outbox_requeue_stale(now=stale + timedelta(minutes=11))  # a late duplicate task
+
+    assert delivered
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
+    assert Notification.objects.filter(outbox_message=message).count() == 1
+
+
+@pytest.mark.celery_real
+def test_messages_queued_while_the_broker_was_down_are_sent_once_when_it_is_back(
+    transactional_db, default_queue, staff, monkeypatch
+):
+    staff["worker"].email = ""  # one message, in-app
+    staff["worker"].save()
+    warnings = []  # (the worker takes over the root logger, so caplog sees nothing)
+    monkeypatch.setattr(services.logger, "warning", lambda text, *args: warnings.append(text))
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[default_queue]):
+        saved = celery_app.conf.broker_url
+        celery_app.conf.broker_url = UNREACHABLE_BROKER
+        reset_broker_pools()
+        try:
+            sweep(at=REMIND_BEFORE)
+        finally:
+            celery_app.conf.broker_url = saved
+            reset_broker_pools()
+        assert "stay pending" in " ".join(warnings)
+        assert reminder_messages().get().status == OutboxStatus.PENDING
+
+        out = StringIO()
+        later = (REMIND_BEFORE + timedelta(minutes=11)).isoformat()
+        # The clock dates are in December; the message was written today, so "later" is
+        # always long after it was written.
+        call_command("sweep_deadlines", "--at", later, stdout=out)
+        delivered = poll(all_sent)
+        again = StringIO()
+        call_command("sweep_deadlines", "--at", later, stdout=again)
+
+    assert "outbox messages sent again: 1" in out.getvalue()
+    assert "outbox messages sent again: 0" in again.getvalue()
+    assert delivered
+    assert Notification.objects.count() == 1
+    assert reminder_messages().get().attempts == 1
+
+
+# The outbox services the sweep relies on (no worker) -----------------------------------------
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Record the delivery tasks the outbox would send instead of sending them."""
+    sent: list[int] = []
+
+    def record(ids):
+        sent.extend(ids)
+        return len(ids)
+
+    monkeypatch.setattr(services, "_send_after_commit", record)
+    return sent
+
+
+def _message(user, **fields):
+    return outbox_enqueue(
+        recipient_id=user.pk, channel=Channel.IN_APP, template="t", subject="s", body="b",
+        **fields,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_requeue_resends_only_messages_pending_too_long_once_a_period(make_user, sends):
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    old, recent, done = _message(user), _message(user), _message(user)
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk__in=[old.pk, done.pk]).update(
+        created_at=now - timedelta(minutes=30)
+    )
+    OutboxMessage.objects.filter(pk=done.pk).update(status=OutboxStatus.SENT)
+    sends.clear()
+
+    assert outbox_requeue_stale(now=now) == 1
+    assert outbox_requeue_stale(now=now + timedelta(minutes=5)) == 0  # sent again just now
+    assert outbox_requeue_stale(now=now + timedelta(minutes=11)) == 2  # old, and recent now
+    assert sends == [old.pk, old.pk, recent.pk]
+
+
+@pytest.mark.django_db
+def test_enqueue_many_inserts_in_bulk_and_sends_after_commit(
+    make_user, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    drafts = [
+        services.OutboxDraft(
+            recipient_id=user.pk,
+            channel=Channel.IN_APP,
+            template="t",
+            subject=f"s{i}",
+            body="b",
+            dedupe_key=f"k{i}",
+        )  # fmt: skip
+        for i in range(50)
+    ]
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
+        messages = outbox_enqueue_many(drafts=drafts)
+    assert len(callbacks) == 1
+    assert len({m.pk for m in messages}) == 50
+    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 50
