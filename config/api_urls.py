@@ -8,6 +8,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from casework.api import TokenView
+from referrals import api as referrals_api
 from workflows import api as workflows_api
 
 app_name = "api"
@@ -38,6 +39,20 @@ urlpatterns = [
         name="case-deadlines",
     ),
     path("v1/deadlines/", workflows_api.DeadlineListView.as_view(), name="deadline-list"),
+    path("v1/partners/", referrals_api.PartnerListView.as_view(), name="partner-list"),
+    path(
+        "v1/cases/<str:reference>/referrals/",
+        referrals_api.CaseReferralCreateView.as_view(),
+        name="case-referral-create",
+    ),
+    path(
+        "v1/referrals/<str:pk>/", referrals_api.ReferralDetailView.as_view(), name="referral-detail"
+    ),
+    path(
+        "v1/referrals/<str:pk>/transitions/<str:name>/",
+        referrals_api.ReferralTransitionView.as_view(),
+        name="referral-transition",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

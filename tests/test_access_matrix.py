@@ -215,6 +215,21 @@ API_CONTENT = api_outcomes(
     per_relation(**{**READ, "frontline": {**READ["frontline"], "prevent_raised": 403}})
 )
 API_ACT = api_outcomes(ACT)
+
+
+def allowed_as(table: dict[str, Any], status: int) -> dict[str, Any]:
+    """``table`` with its 200s answered ``status``: a permitted request whose input fails."""
+    return {
+        role: {rel: status if out == 200 else out for rel, out in by_rel.items()}
+        for role, by_rel in table.items()
+    }
+
+
+# Drafting a referral with an empty body: refused as ACT, else 400 (no type given).
+API_REFER = api_outcomes(allowed_as(ACT, 400))
+# A referral is its case's content; sending an empty draft is 400 for the case's leads.
+API_REFERRAL_READ = api_outcomes(REFERRAL_READ)
+API_REFERRAL_ACT = api_outcomes(allowed_as(REFERRAL_ACT, 400))
 # Both actions' fields (cse refer_to_mash, prevent submit_referral): each takes its own.
 API_STEP = {
     "version": 1, "referral_method": "marf", "police_informed": False,
@@ -329,6 +344,23 @@ MATRIX: dict[str, Route] = {
         api_step_url, API_ACT, method="post", data=API_STEP, content_type="application/json"
     ),
     "api:deadline-list": Route(lambda w, c: "/api/v1/deadlines/", API_SIGNED_IN),
+    "api:partner-list": Route(lambda w, c: "/api/v1/partners/", API_SIGNED_IN),
+    "api:case-referral-create": Route(
+        lambda w, c: f"/api/v1/cases/{c.reference}/referrals/",
+        API_REFER,
+        method="post",
+        content_type="application/json",
+    ),
+    "api:referral-detail": Route(
+        lambda w, c: f"/api/v1/referrals/{referral_of(c).pk}/", API_REFERRAL_READ
+    ),
+    "api:referral-transition": Route(
+        lambda w, c: f"/api/v1/referrals/{referral_of(c).pk}/transitions/send/",
+        API_REFERRAL_ACT,
+        method="post",
+        data={"version": 1},
+        content_type="application/json",
+    ),
 }
 
 

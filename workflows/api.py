@@ -78,13 +78,13 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
     return dict(serializer.validated_data)
 
 
-def _json_object(data: Any) -> Mapping[str, Any]:
+def json_object(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ValidationError("Send a JSON object.")
     return data
 
 
-def _visible_case(user: Any, reference: str) -> Case:
+def visible_case(user: Any, reference: str) -> Case:
     """The case if the user may see it (``case_get_for_user``), else 404."""
     if bad_text(reference):
         raise Http404
@@ -93,7 +93,7 @@ def _visible_case(user: Any, reference: str) -> Case:
 
 def _case_with_content(user: Any, reference: str) -> Case:
     """A visible case whose content the user may see; 403 for one known only as received."""
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     if case_is_limited(user, case):
         raise PermissionDenied(LIMITED)
     return case
@@ -232,7 +232,7 @@ class CaseListView(APIView):
         responses={201: CASE_OR_LIMITED, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
-        body = _json_object(request.data)
+        body = json_object(request.data)
         case_type = body.get("case_type")
         case_type = case_type if isinstance(case_type, str) else ""
         workflow = WORKFLOWS.get(case_type)
@@ -253,7 +253,7 @@ class CaseDetailView(APIView):
         responses={200: CASE_OR_LIMITED, **error_responses(401, 404)},
     )
     def get(self, request: Request, reference: str) -> Response:
-        case = _visible_case(request.user, reference)
+        case = visible_case(request.user, reference)
         body = case_body(request, case)
         case_view_record(user=request.user, case=case, via="api")
         return Response(body)
@@ -274,7 +274,7 @@ class CaseTransitionView(APIView):
         workflow = get_workflow(case.case_type)
         if name not in workflow.transition_names():
             raise Http404
-        body = _json_object(request.data)
+        body = json_object(request.data)
         fields = workflow.transition_meta(name)["fields"]
         errors = json_type_errors(fields, body)
         serializer = TransitionInputSerializer(data=body)

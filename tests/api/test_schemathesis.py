@@ -4,8 +4,9 @@ A real server (pytest-django's ``live_server``, the app in a thread on a free po
 the test database) serves the API. A lead signs in through the API for a token, the
 schema is loaded from the server itself, and schemathesis generates requests for every
 operation, valid and invalid, from the schema alone, plus requests aimed at seeded cases
-so that the case endpoints answer with more than 404s. Each response must not be a
-server error and must match the schema for its status (body, status code, content type).
+and a seeded referral, so that those endpoints answer with more than 404s. Each response
+must not be a server error and must match the schema for its status (body, status code,
+content type).
 
 Bounded for CI: a fixed number of examples per operation, no deadline, no shrinking,
 and a fixed seed so that a run is reproducible.
@@ -25,9 +26,11 @@ from schemathesis.checks import load_all_checks
 
 import notifications.services
 from casework.roles import Role
+from referrals.models import PartnerAgency, PartnerKind
+from referrals.services import referral_create
 from tests.api.conftest import cse_intake, prevent_intake
 from tests.conftest import DEMO_PASSWORD
-from workflows.services import case_raise
+from workflows.services import case_raise, case_transition
 
 load_all_checks()
 from schemathesis.checks import (  # noqa: E402  (registered by load_all_checks)
@@ -65,7 +68,18 @@ def seed(make_user: Any) -> dict[str, Any]:
         case_raise(actor=south, case_type="cse", data=cse_intake()),
     ]
     case_raise(actor=frontline, case_type="prevent", data=prevent_intake())
-    return {"lead": lead, "references": [c.reference for c in cases]}
+    # A referral of the lead's case, drafted to a partner that takes it.
+    referred = case_transition(
+        case=cases[0], actor=lead, name="refer_to_mash",
+        data={"referral_method": "marf", "police_informed": True},
+    )  # fmt: skip
+    partner = PartnerAgency.objects.create(
+        name="Northtown MASH", kind=PartnerKind.CHILDRENS_SOCIAL_CARE_MASH
+    )
+    referral = referral_create(
+        case=referred, actor=lead, referral_type="mash_referral", partner=partner, content={}
+    )
+    return {"lead": lead, "references": [c.reference for c in cases], "referral": referral.pk}
 
 
 def run_operation(operation: Any, mode: GenerationMode, headers: dict, **fixed: Any) -> list:
@@ -109,7 +123,7 @@ def test_the_live_api_has_no_server_errors_and_keeps_to_its_schema(
         f"{live_server.url}/api/schema/?format=json", headers=headers, timeout=30
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10, [op.label for op in operations]
+    assert len(operations) == 14, [op.label for op in operations]
 
     failures: list[str] = []
     for operation in operations:
@@ -123,4 +137,11 @@ def test_the_live_api_has_no_server_errors_and_keeps_to_its_schema(
                 failures += run_operation(
                     operation, GenerationMode.POSITIVE, headers, path_parameters=fixed
                 )
+        if operation.path.startswith("/api/v1/referrals/{id}/"):
+            fixed = {"id": seeded["referral"]}
+            if "{name}" in operation.path:
+                fixed["name"] = "send"
+            failures += run_operation(
+                operation, GenerationMode.POSITIVE, headers, path_parameters=fixed
+            )
     assert not failures, "\n\n".join(failures)
