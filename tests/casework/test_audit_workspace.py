@@ -173,7 +173,7 @@ def test_searching_by_case_reference_finds_its_people_and_premises_too(auditor_c
     assert f'href="/audit/cases/{case.reference}/"' in html
     assert "Family name: “Example” → “Kowalska-Nowak”" in html
     assert "Landlord: (blank) → “Wash Ltd”" in html
-    assert "Concern raised → Triage" in html
+    assert "Concern raised → Safeguarding triage" in html  # the workflow's own labels
     assert "SC-OTHER-1" not in html
 
 
