@@ -62,6 +62,10 @@ from workflows.services import SUMMARY_FIELD, case_raise, case_transition
 
 PAGE_SIZE = 25
 LIMITED = "You may know only that this case was received, not what is in it."
+LIMITED_403 = (
+    " A case you know only as received (limited: true; the frontline raiser of a Prevent "
+    "case) is refused with 403: you know it exists, but not what is in it."
+)
 CHOOSE_TEAM = "Choose one of your own teams."
 REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PATH)
 
@@ -264,7 +268,7 @@ class CaseTransitionView(APIView):
         operation_id="cases_transition",
         summary="Take a step of the case's workflow",
         description="Send the transition's fields (available_transitions of the case, or "
-        "the workflow's definition) with the version of the case you last read.",
+        "the workflow's definition) with the version of the case you last read." + LIMITED_403,
         parameters=[REFERENCE, OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH)],
         request=TransitionInputSerializer,
         responses={200: CaseSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -298,7 +302,7 @@ class CaseHistoryView(APIView):
         operation_id="cases_history",
         summary="What happened to the case, oldest first",
         description="Each change recorded in the audit log. Who opened the case is kept in "
-        "the audit log for auditors, not here.",
+        "the audit log for auditors, not here." + LIMITED_403,
         parameters=[REFERENCE],
         responses={200: HistoryEventSerializer(many=True), **error_responses(401, 403, 404)},
     )
@@ -314,6 +318,7 @@ class CaseDeadlinesView(APIView):
     @extend_schema(
         operation_id="cases_deadlines",
         summary="The case's deadlines, soonest first",
+        description=LIMITED_403.strip(),
         parameters=[REFERENCE],
         responses={200: DeadlineSerializer(many=True), **error_responses(401, 403, 404)},
     )
