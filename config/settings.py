@@ -278,6 +278,14 @@ SAFECASE_PHASE = env.str("SAFECASE_PHASE", default="beta")
 SAFECASE_DEMO_PASSWORD = env.str("SAFECASE_DEMO_PASSWORD", default="")
 # The address staff reach Safecase at, for links in emails.
 SAFECASE_BASE_URL = env.str("SAFECASE_BASE_URL", default="http://127.0.0.1:8000")
+# Local practice, set per deployment (RULES.md marks these local or unconfirmed):
+# events after this time start working-day clocks from the next working day (§0.3);
+SAFECASE_WORKING_DAY_CUTOFF = env.str("SAFECASE_WORKING_DAY_CUTOFF", default="17:00")
+# qualifying complaints that meet the Community Trigger threshold automatically (s104(4)
+# allows fewer than 3; §5.1);
+SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = env.int("SAFECASE_COMMUNITY_TRIGGER_THRESHOLD", default=3)
+# case types in a need-to-know compartment (§4.5).
+SAFECASE_RESTRICTED_CASE_TYPES = env.list("SAFECASE_RESTRICTED_CASE_TYPES", default=["prevent"])
 
 # Deadline reminders and escalations (workflows/reminders.py, docs/reminders.md). The
 # timings are local practice (RULES.md §0.3, §7.3), so each deployment may change them.

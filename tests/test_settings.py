@@ -146,3 +146,19 @@ def test_production_probes_answer_over_http_while_pages_redirect_to_https():
     assert result.returncode == 0, output
     assert "healthz 200" in result.stdout, output
     assert "sign-in 301 https://safecase.example.org/sign-in/" in result.stdout, output
+
+
+def test_local_practice_settings_come_from_the_environment():
+    """RULES.md marks these local: a deployment sets them without code."""
+    env = production_env(
+        SAFECASE_WORKING_DAY_CUTOFF="16:30",
+        SAFECASE_COMMUNITY_TRIGGER_THRESHOLD="2",
+        SAFECASE_RESTRICTED_CASE_TYPES="prevent,cse",
+    )
+    code = (
+        "from django.conf import settings as s; print(s.SAFECASE_WORKING_DAY_CUTOFF, "
+        "s.SAFECASE_COMMUNITY_TRIGGER_THRESHOLD, ','.join(s.SAFECASE_RESTRICTED_CASE_TYPES))"
+    )
+    result = manage("shell", "--verbosity", "0", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["16:30", "2", "prevent,cse"]
