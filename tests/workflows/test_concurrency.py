@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from casework.models import AuditEvent, Case
+from tests.threads import run_in_threads
 from tests.workflows.walker import default_raise, sample_values
 from workflows import modern_slavery
 from workflows.errors import CaseConflict
@@ -15,27 +13,6 @@ from workflows.services import case_transition
 
 WORKFLOW = modern_slavery.WORKFLOW
 ADULT = {"subject_date_of_birth": "1990-01-01", "subject_estimated_age": None}
-
-
-def run_in_threads(target, n):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,6 @@ only to people who can open the case, and the daily digest (workflows/reminders.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from casework.roles import Role
@@ -20,6 +18,7 @@ from casework.services import case_allocate
 from config.celery import app as celery_app
 from notifications.models import Channel, OutboxMessage
 from notifications.services import notification_preference_set
+from tests.threads import run_in_threads
 from tests.workflows.walker import default_raise, sample_values
 from workflows import modern_slavery, prevent, reminders
 from workflows.clocks import bank_holidays
@@ -358,27 +357,6 @@ def test_clocks_of_a_closed_case_are_cancelled_and_never_remind(frontline, lead,
     deadline.refresh_from_db()
     assert deadline.status == DeadlineStatus.CANCELLED
     assert rows() == []
-
-
-def run_in_threads(target, n):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)
