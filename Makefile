@@ -10,7 +10,8 @@ ASSETS := static_build/assets/.built
 EMBEDDED := $(BIN)/python -m config.embedded --
 export SAFECASE_DEMO_PASSWORD ?= safecase-demo-2026
 export SAFECASE_PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers (the machine has two cores); a file's tests stay on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test install assets lint pytest lock diagrams clean
 

@@ -3,7 +3,11 @@ a broker, the configured Celery transport (Redis in CI, the filesystem broker ot
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.db import connection
 
 from casework.roles import Role
 from casework.services import roles_ensure, team_ensure, user_ensure
@@ -44,6 +48,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     suffix = os.environ.get("SAFECASE_TEST_DB_SUFFIX")
     if suffix:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # pytest-xdist: one database per worker
+            suffix = f"{suffix}_{worker}"
         test = settings.DATABASES["default"].setdefault("TEST", {})
         test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
 
@@ -52,3 +59,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per user; tests create many users and check no hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request, django_db_blocker):
+    """Put back the reference data that migrations load, after a transactional test.
+
+    Such a test ends by emptying every table, migrations' seed rows included (the bank
+    holidays, the standard partner agencies). Run serially, pytest-django orders those
+    tests last; spread over pytest-xdist workers they are not, so a later test in the
+    same worker would find no bank holidays.
+    """
+    yield
+    if not _is_transactional(request):
+        return
+    seed_holidays = importlib.import_module("workflows.migrations.0002_seed_bank_holidays").seed
+    seed_partners = importlib.import_module("referrals.migrations.0002_seed_partners").seed
+    with django_db_blocker.unblock():
+        seed_holidays(apps, connection.schema_editor())
+        seed_partners(apps, connection.schema_editor())
