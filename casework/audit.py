@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -48,6 +48,8 @@ class AuditVerb(StrEnum):
     ACCESS_REVOKED = "access.revoked"
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"
+    DEADLINE_REMINDED = "deadline.reminded"
+    DEADLINE_ESCALATED = "deadline.escalated"
     CASE_UPDATED = "case.updated"
     CASES_LISTED = "cases.listed"
     PERSON_VIEWED = "person.viewed"
@@ -82,6 +84,8 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.ACCESS_REVOKED: "Access revoked",
     AuditVerb.DEADLINE_PAUSED: "Clock paused",
     AuditVerb.DEADLINE_RESUMED: "Clock resumed",
+    AuditVerb.DEADLINE_REMINDED: "Reminder sent",
+    AuditVerb.DEADLINE_ESCALATED: "Escalation sent",
     AuditVerb.CASE_UPDATED: "Case edited",
     AuditVerb.CASES_LISTED: "Case list viewed",
     AuditVerb.PERSON_VIEWED: "Person viewed",
@@ -197,6 +201,17 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    """One event to append (see ``audit_record``)."""
+
+    actor: Any
+    verb: AuditVerb | str
+    case: Case | None = None
+    target: Any = None
+    data: dict[str, Any] | None = None
+
+
 def audit_record(
     *,
     actor: Any,
@@ -206,28 +221,43 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; must run inside the caller's transaction."""
+    entry = AuditEntry(actor=actor, verb=verb, case=case, target=target, data=data)
+    return audit_record_many([entry])[0]
+
+
+def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append several events in order with one lock and one insert (the deadline sweep
+    records many reminders at once); must run inside the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
+    if not entries:
+        return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    # JSON round trip so the stored data and the hashed data are identical.
-    clean = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    event = AuditEvent(
-        at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        verb=str(verb),
-        case=case,
-        # The concrete model, so that a case is "casework.case" whatever workflow proxy
-        # the service held it as.
-        object_type=target._meta.concrete_model._meta.label_lower if target is not None else "",
-        object_id=str(target.pk) if target is not None else "",
-        data=clean,
-        prev_hash=last or GENESIS_HASH,
-    )
-    event.hash = event_hash(event)
-    event.save(force_insert=True)
-    return event
+    previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    previous = previous or GENESIS_HASH
+    now = timezone.now()
+    events = []
+    for entry in entries:
+        target = entry.target
+        event = AuditEvent(
+            at=now,
+            actor=entry.actor if getattr(entry.actor, "is_authenticated", False) else None,
+            verb=str(entry.verb),
+            case=entry.case,
+            # The concrete model, so that a case is "casework.case" whatever workflow
+            # proxy the service held it as.
+            object_type=(
+                target._meta.concrete_model._meta.label_lower if target is not None else ""
+            ),
+            object_id=str(target.pk) if target is not None else "",
+            # JSON round trip so the stored data and the hashed data are identical.
+            data=json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
+            prev_hash=previous,
+        )
+        event.hash = previous = event_hash(event)
+        events.append(event)
+    return AuditEvent.objects.bulk_create(events)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -50,6 +50,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from casework.audit import AuditEntry, AuditVerb, audit_record_many
 from casework.models import Case, TeamMembership
 from casework.roles import Role
 from casework.selectors import case_leads, case_list_for_user
@@ -489,6 +490,32 @@ def _sweep_batch(
             _count(report, reminder, len(messages))
         Reminder.objects.bulk_create(reminders, batch_size=1000)
         outbox_enqueue_many(drafts=drafts)
+        audit_record_many(
+            [_audit_entry(deadline, due, users) for deadline, due, users in plans if due.applies]
+        )
+
+
+ESCALATIONS = {ReminderStage.ESCALATE_LEAD, ReminderStage.ESCALATE_MANAGER}
+
+
+def _audit_entry(deadline: Deadline, due: StageTime, recipients: list[int]) -> AuditEntry:
+    """Each reminder and escalation sent is in the case's audit trail (issue 7), written in
+    the sweep's transaction with the Reminder row and its messages."""
+    return AuditEntry(
+        actor=None,
+        verb=AuditVerb.DEADLINE_ESCALATED
+        if due.stage in ESCALATIONS
+        else AuditVerb.DEADLINE_REMINDED,
+        case=deadline.case,
+        target=deadline,
+        data={
+            "rule": deadline.rule,
+            "stage": str(due.stage),
+            "due_at": deadline.due_at,
+            "scheduled_for": due.at,
+            "recipients": recipients,
+        },
+    )
 
 
 def _act(

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from casework.models import AuditEvent
 from casework.roles import Role
 from casework.services import case_allocate
 from config.celery import app as celery_app
@@ -524,7 +525,8 @@ def test_a_sweep_with_many_due_queries_per_person_not_per_clock(
 
     sweep(at=at(2026, 1, 5))  # creates the service manager group
     clocks(1, 2)
-    with django_assert_num_queries(18) as few:  # a fixed cost, mostly per person told
+    # A fixed cost, mostly per person told (3 of it the audit chain: lock, tail, insert).
+    with django_assert_num_queries(21) as few:
         sweep(at=at(2027, 1, 5))
     clocks(3, 10)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -650,3 +652,21 @@ def test_no_digest_for_people_who_opted_out_or_have_nothing_due(frontline, lead,
 
     assert (report.sent, report.opted_out) == (0, 1)
     assert not OutboxMessage.objects.filter(template="deadline.digest").exists()
+
+
+@pytest.mark.django_db
+def test_each_reminder_and_escalation_sent_is_in_the_audit_trail(make_user, teams):
+    worker = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    case = default_raise(WORKFLOW, worker)(CHILD)
+    case_allocate(case=case, actor=lead, assignee=worker)
+    deadline = clock_on(case, due_at=end_of(2026, 12, 29))
+    sweep(at=deadline.due_at + timedelta(hours=1))
+    sweep(at=deadline.due_at + timedelta(hours=2))
+    events = AuditEvent.objects.filter(case=case, verb__in=["deadline.reminded",
+                                                            "deadline.escalated"])  # fmt: skip
+    stages = sorted(e.data["stage"] for e in events)
+    assert stages == ["escalate_lead", "remind_before", "remind_due_day"]
+    escalation = events.get(data__stage="escalate_lead")
+    assert (escalation.verb, escalation.actor) == ("deadline.escalated", None)
+    assert escalation.data["recipients"] == [lead.pk]
