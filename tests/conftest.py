@@ -11,6 +11,7 @@ from django.db import connection
 
 from casework.roles import Role
 from casework.services import roles_ensure, team_ensure, user_ensure
+from workflows.models import BankHoliday
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 
@@ -61,27 +62,29 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _is_transactional(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
 @pytest.fixture(autouse=True)
-def _reference_data_survives_flushes(request, django_db_blocker):
-    """Put back the reference data that migrations load, after a transactional test.
+def _reference_data_survives_flushes(request):
+    """Make sure the reference data that migrations load is there before a database test.
 
-    Such a test ends by emptying every table, migrations' seed rows included (the bank
-    holidays, the standard partner agencies). Run serially, pytest-django orders those
-    tests last; spread over pytest-xdist workers they are not, so a later test in the
-    same worker would find no bank holidays.
+    A transactional test ends by emptying every table, migrations' seed rows included
+    (the bank holidays, the standard partner agencies). Run serially, pytest-django orders
+    those tests last; spread over pytest-xdist workers it cannot, so a later test in the
+    same worker would find none. One cheap query per test puts them back when missing.
     """
-    yield
-    if not _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    if marker is None and not fixtures & _DB_FIXTURES:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        fixtures & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if BankHoliday.objects.exists():
         return
     seed_holidays = importlib.import_module("workflows.migrations.0002_seed_bank_holidays").seed
     seed_partners = importlib.import_module("referrals.migrations.0002_seed_partners").seed
-    with django_db_blocker.unblock():
-        seed_holidays(apps, connection.schema_editor())
-        seed_partners(apps, connection.schema_editor())
+    seed_holidays(apps, connection.schema_editor())
+    seed_partners(apps, connection.schema_editor())
