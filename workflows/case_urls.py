@@ -3,10 +3,10 @@ that act on a case in ``workflows.views``. Not namespaced: templates use these n
 
 from django.urls import path
 
-from workflows import access_views, case_views, views
+from workflows import access_views, case_views, list_views, views
 
 urlpatterns = [
-    path("cases/", case_views.case_list, name="case-list"),
+    path("cases/", list_views.case_list, name="case-list"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
     path("cases/<str:reference>/actions/<slug:name>/", views.case_action, name="case-action"),
     path(

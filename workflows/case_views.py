@@ -18,8 +18,6 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,27 +25,24 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.audit import READ_VERBS, AuditVerb
-from casework.forms import CaseFilterForm
 from casework.models import AuditEvent, Case, CasePerson, Person
 from casework.permissions import lead_may
 from casework.selectors import (
-    case_content_list_for_user,
     case_get_for_user,
     case_is_limited,
-    case_list_for_user,
     person_cases_for_user,
     person_list_for_user,
 )
 from casework.services import (
-    case_list_record,
     case_view_record,
     person_may_edit,
     person_view_record,
 )
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
+from workflows.list_views import case_row
 from workflows.models import Deadline, DeadlineStatus
-from workflows.registry import WORKFLOWS, get_workflow
+from workflows.registry import get_workflow
 from workflows.selectors import available_transitions
 
 PAGE_SIZE = 25
@@ -60,80 +55,6 @@ def _user_name(user: Any) -> str:
 def _humanise(name: str) -> str:
     text = name.replace("_", " ").replace(".", " ").strip()
     return text[:1].upper() + text[1:]
-
-
-# The case list ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class CaseRow:
-    case: Case
-    type_label: str
-    state_label: str
-    terminal: bool
-    limited: bool
-
-
-def _state_choices(case_type: str) -> list[tuple[str, str]]:
-    """The states of the chosen type, or of every type (each value once)."""
-    workflows = [WORKFLOWS[case_type]] if case_type in WORKFLOWS else WORKFLOWS.values()
-    states: dict[str, str] = {}
-    for workflow in workflows:
-        for value, label in workflow.states.choices:
-            states.setdefault(value, label)
-    return sorted(states.items(), key=lambda item: item[1])
-
-
-def _filtered_cases(user: Any, filters: dict[str, str]) -> QuerySet[Case]:
-    cases = case_list_for_user(user).select_related("team", "owner")
-    if "case_type" in filters:
-        cases = cases.filter(case_type=filters["case_type"])
-    if "state" in filters:
-        # A Prevent case under "Channel panel" would tell its raiser the state the case
-        # page keeps from them, so a state filter keeps to cases seen in full.
-        cases = cases.filter(state=filters["state"], pk__in=case_content_list_for_user(user))
-    return cases.order_by("-raised_at", "-pk")
-
-
-def _case_row(user: Any, case: Case) -> CaseRow:
-    workflow = get_workflow(case.case_type)
-    return CaseRow(
-        case=case,
-        type_label=workflow.label,
-        state_label=workflow.state_label(case.state),
-        terminal=case.state in workflow.terminal_states,
-        limited=case_is_limited(user, case),
-    )
-
-
-@login_required
-@require_http_methods(["GET"])
-def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user may see, newest first, 25 a page, by type and state if asked.
-
-    A fixed number of queries whatever the page size (tests/casework/test_case_pages.py).
-    """
-    chosen_type = request.GET.get("case_type", "")
-    form = CaseFilterForm(
-        request.GET,
-        case_types=[(w.case_type, w.label) for w in WORKFLOWS.values()],
-        states=_state_choices(chosen_type),
-    )
-    filters = form.filters()
-    page = Paginator(_filtered_cases(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    case_list_record(
-        user=request.user, filters=filters, count=page.paginator.count, page=page.number
-    )
-    context = {
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
-        "rows": [_case_row(request.user, case) for case in page],
-    }
-    return render(request, "casework/case_list.html", context)
 
 
 # The case page ---------------------------------------------------------------------------
@@ -428,7 +349,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         ]
     if not links:
         raise Http404("No person found.")
-    rows = [(link, _case_row(request.user, link.case)) for link in links]
+    rows = [(link, case_row(request.user, link.case)) for link in links]
     person_view_record(user=request.user, person=person)
     context = {
         "person": person,
