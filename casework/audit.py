@@ -70,6 +70,9 @@ class AuditVerb(StrEnum):
     REFERRAL_CLOSED = "referral.closed"
     REFERRAL_WITHDRAWN = "referral.withdrawn"
     REFERRAL_EXPORTED = "referral.exported"
+    NOTE_ADDED = "note.added"
+    ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_DOWNLOADED = "attachment.downloaded"
 
 
 # What each verb is called in the auditor's workspace. Every verb has one (checked when
@@ -106,6 +109,9 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.REFERRAL_CLOSED: "Referral closed",
     AuditVerb.REFERRAL_WITHDRAWN: "Referral withdrawn",
     AuditVerb.REFERRAL_EXPORTED: "Referral printed or downloaded",
+    AuditVerb.NOTE_ADDED: "Note added",
+    AuditVerb.ATTACHMENT_ADDED: "Attachment added",
+    AuditVerb.ATTACHMENT_DOWNLOADED: "Attachment downloaded",
 }
 _unlabelled = set(AuditVerb) - set(VERB_LABELS)
 if _unlabelled:  # pragma: no cover - a programming error caught at import
@@ -119,6 +125,7 @@ READ_VERBS = frozenset(
         AuditVerb.PERSON_VIEWED,
         AuditVerb.AUDIT_SEARCHED,
         AuditVerb.AUDIT_EXPORTED,
+        AuditVerb.ATTACHMENT_DOWNLOADED,
     }
 )
 

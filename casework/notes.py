@@ -1,0 +1,307 @@
+"""Notes and attachments on a case: the services that add them and the reads of them.
+
+Who may add: whoever may work on the case (``casework.permissions.worker_may``: a lead
+of its team, cleared for a restricted type, or the worker it is allocated to); never an
+auditor or an administrator, and never the raiser of a Prevent case, who knows it only
+as received (DESIGN.md "Access"). Who may read: whoever may see the case's content
+(``case_content_list_for_user``).
+
+Both are append-only (the database refuses updates and deletes): a correction is a new
+note. Each addition is one transaction with its audit event. The audit event carries a
+SHA-256 of the note's text or the file's content rather than the text itself, so the
+chain makes a changed note or file evident without copying case content into the log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from casework.audit import AuditVerb, audit_record
+from casework.files import allowed_types, clean_filename, detect_type, type_list_words
+from casework.models import Case, CaseAttachment, CaseNote
+from casework.permissions import worker_may
+from casework.selectors import case_content_list_for_user, case_is_limited
+
+NOTE_MAX_CHARS = 10_000
+DESCRIPTION_MAX_CHARS = 500
+CANNOT_ADD = "Only the worker the case is allocated to or a lead of its team can add to it."
+
+
+def attachment_max_bytes() -> int:
+    return int(getattr(settings, "SAFECASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def attachment_root() -> Path:
+    return Path(settings.SAFECASE_MEDIA_ROOT) / "attachments"
+
+
+def size_words(size: int) -> str:
+    """A size as people say it: "10 MB", "512 KB", "300 bytes"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def too_large_message() -> str:
+    return f"The selected file must be smaller than {size_words(attachment_max_bytes())}"
+
+
+def wrong_type_message() -> str:
+    return f"The selected file must be {type_list_words(allowed_types())}"
+
+
+# Who may add -------------------------------------------------------------------------------
+
+
+def case_may_add_to(user: Any, case: Case) -> bool:
+    """Whether ``user`` may add notes and attachments to ``case``: the allocated worker or a
+    lead of the case's team (cleared for a restricted type); not auditors or administrators,
+    who hold neither relation."""
+    return worker_may(case, user) and not case_is_limited(user, case)
+
+
+def _require_adder(case: Case, actor: Any) -> None:
+    if not case_may_add_to(actor, case):
+        raise PermissionDenied(CANNOT_ADD)
+
+
+def _locked_case(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+# Notes -------------------------------------------------------------------------------------
+
+
+def note_text_clean(text: str) -> str:
+    """The note as it will be kept: trimmed, not empty, at most 10,000 characters."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError({"text": ["Enter a note"]})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError(
+            {"text": [f"The note must be {NOTE_MAX_CHARS:,} characters or fewer"]}
+        )
+    return text
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, actor: Any, text: str) -> CaseNote:
+    """Add a note to a case (whoever may work on it). Audited with the note's id, length
+    and SHA-256, not its text: the case page shows the text to those who may read it."""
+    case = _locked_case(case)
+    _require_adder(case, actor)
+    text = note_text_clean(text)
+    note = CaseNote.objects.create(case=case, author=actor, text=text, created_at=timezone.now())
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.NOTE_ADDED,
+        case=case,
+        target=note,
+        data={
+            "note": note.pk,
+            "length": len(text),
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        },
+    )
+    return note
+
+
+# Attachments -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """An upload that passed the checks: its clean name and what it is."""
+
+    name: str
+    content_type: str
+    size: int
+
+
+def attachment_check(*, name: str, size: int, file: IO[bytes]) -> Checked:
+    """Refuse an empty file, one over ``SAFECASE_ATTACHMENT_MAX_BYTES``, and one whose
+    extension or content is not an allowed type (GOV.UK file upload messages)."""
+    if size <= 0:
+        raise ValidationError({"file": ["The selected file is empty"]})
+    if size > attachment_max_bytes():
+        raise ValidationError({"file": [too_large_message()]})
+    file_type = detect_type(name, file, allowed_types())
+    if file_type is None:
+        raise ValidationError({"file": [wrong_type_message()]})
+    return Checked(clean_filename(name, file_type), file_type.content_type, size)
+
+
+def attachment_path(stored_name: str) -> Path:
+    """Where a stored file is; the name is ours (random hex), never the user's."""
+    return attachment_root() / stored_name[:2] / stored_name
+
+
+def _store(file: IO[bytes]) -> tuple[str, str, int]:
+    """Copy the upload under a new random name, written whole or not at all (a partial
+    copy is removed); returns the name, the SHA-256 and the size written."""
+    stored_name = secrets.token_hex(20)
+    path = attachment_path(stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_name(path.name + ".part")
+    digest, written = hashlib.sha256(), 0
+    file.seek(0)
+    try:
+        with open(partial, "xb") as out:
+            while chunk := file.read(65536):
+                digest.update(chunk)
+                written += out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return stored_name, digest.hexdigest(), written
+
+
+def _remove(stored_name: str) -> None:
+    attachment_path(stored_name).unlink(missing_ok=True)
+
+
+def case_attachment_add(
+    *, case: Case, actor: Any, name: str, size: int, file: IO[bytes], description: str = ""
+) -> CaseAttachment:
+    """Attach a file to a case (whoever may work on it), after the size and type checks.
+
+    The file is written first, under a random name, then the row and its audit event in
+    one transaction; if that transaction fails the file is removed, and if writing the
+    file fails no row is made. The transaction is durable (never part of a larger one),
+    so that a commit of the row is a commit of the file.
+    """
+    _require_adder(case, actor)
+    description = " ".join((description or "").split())
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        raise ValidationError(
+            {
+                "description": [
+                    f"The description must be {DESCRIPTION_MAX_CHARS} characters or fewer"
+                ]
+            }
+        )
+    checked = attachment_check(name=name, size=size, file=file)
+    try:
+        stored_name, sha256, written = _store(file)
+    except OSError as exc:
+        raise ValidationError(
+            {"file": ["The selected file could not be saved. Try again later"]}
+        ) from exc
+    try:
+        return _attachment_record(
+            case=case, actor=actor, checked=checked, stored_name=stored_name,
+            sha256=sha256, size=written, description=description,
+        )  # fmt: skip
+    except BaseException:
+        _remove(stored_name)
+        raise
+
+
+@transaction.atomic(durable=True)
+def _attachment_record(
+    *,
+    case: Case,
+    actor: Any,
+    checked: Checked,
+    stored_name: str,
+    sha256: str,
+    size: int,
+    description: str,
+) -> CaseAttachment:
+    case = _locked_case(case)
+    _require_adder(case, actor)
+    attachment = CaseAttachment.objects.create(
+        case=case,
+        uploaded_by=actor,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=size,
+        sha256=sha256,
+        stored_name=stored_name,
+        description=description,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.ATTACHMENT_ADDED,
+        case=case,
+        target=attachment,
+        data={
+            "attachment": attachment.pk,
+            "name": checked.name,
+            "content_type": checked.content_type,
+            "size": size,
+            "sha256": sha256,
+        },
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_download_record(*, user: Any, attachment: CaseAttachment) -> None:
+    """Record that ``user`` downloaded an attachment (a read of case content)."""
+    audit_record(
+        actor=user,
+        verb=AuditVerb.ATTACHMENT_DOWNLOADED,
+        case=attachment.case,
+        target=attachment,
+        data={"attachment": attachment.pk, "sha256": attachment.sha256},
+    )
+
+
+# Reads -------------------------------------------------------------------------------------
+
+
+def _content_cases(user: Any) -> QuerySet[Case]:
+    return case_content_list_for_user(user).values("pk")
+
+
+def case_note_list_for_user(user: Any, case: Case) -> QuerySet[CaseNote]:
+    """The case's notes, newest first, if the user may see its content; none otherwise
+    (one query: visibility is a subquery)."""
+    return (
+        CaseNote.objects.filter(case=case, case__in=_content_cases(user))
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def case_attachment_list_for_user(user: Any, case: Case) -> QuerySet[CaseAttachment]:
+    """The case's attachments, newest first, if the user may see its content."""
+    return (
+        CaseAttachment.objects.filter(case=case, case__in=_content_cases(user))
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def case_attachment_get_for_user(user: Any, reference: str, attachment_id: int) -> CaseAttachment:
+    """One attachment of the case ``reference`` if the user may see that case's content;
+    Http404 otherwise, the same whether it is missing, another case's or hidden."""
+    attachment = (
+        CaseAttachment.objects.filter(
+            pk=attachment_id, case__reference=reference, case__in=_content_cases(user)
+        )
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No attachment found.")
+    return attachment
