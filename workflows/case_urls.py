@@ -8,6 +8,7 @@ from workflows import access_views, case_views, list_views, views
 urlpatterns = [
     path("cases/", list_views.case_list, name="case-list"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
+    path("cases/<str:reference>/history/", case_views.case_history, name="case-history"),
     path("cases/<str:reference>/actions/<slug:name>/", views.case_action, name="case-action"),
     path(
         "cases/<str:reference>/deadlines/<int:deadline_id>/pause/",

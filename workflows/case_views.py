@@ -1,32 +1,46 @@
-"""Case pages: the case list, a case, a person.
+"""Case pages: a case, its full history, a person.
 
 These pages only read. Cases come through the selectors, so a case the user may not see
 is the same 404 as a missing one, and the raiser of a Prevent case sees only that it was
 received (``case_is_limited``). The forms that change a case (transitions, pausing and
-resuming clocks) are in ``workflows.views`` and write through the workflow services.
-They live in ``workflows`` because showing a case means knowing its workflow; casework
-knows no case type (DESIGN.md: dependencies point one way).
+resuming clocks) are in ``workflows.views`` and write through the workflow services;
+notes and attachments are added through ``casework.note_views``. They live in
+``workflows`` because showing a case means knowing its workflow; casework knows no case
+type (DESIGN.md: dependencies point one way).
+
+The case page runs a fixed number of queries however many notes, attachments, clocks and
+events the case has: each list is one query, bounded, and what the history refers to
+(notes, attachments, people named in allocations and grants) is fetched at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from casework.audit import READ_VERBS, AuditVerb
-from casework.models import AuditEvent, Case, CasePerson, Person
+from casework.audit import READ_VERBS, AuditVerb, verb_label
+from casework.models import AuditEvent, Case, CaseAttachment, CaseNote, CasePerson, Person
+from casework.notes import (
+    case_attachment_list_for_user,
+    case_may_add_to,
+    case_note_list_for_user,
+    size_words,
+)
 from casework.permissions import lead_may
+from casework.roles import Role, roles_of
 from casework.selectors import (
     case_get_for_user,
     case_is_limited,
@@ -38,6 +52,8 @@ from casework.services import (
     person_may_edit,
     person_view_record,
 )
+from workflows import calendar
+from workflows.clocks import bank_holidays
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
 from workflows.list_views import case_row
@@ -45,7 +61,13 @@ from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import get_workflow
 from workflows.selectors import available_transitions
 
+User = get_user_model()
 PAGE_SIZE = 25
+# How much of each list the case page shows; the rest is in the full history.
+HISTORY_ON_PAGE = 50
+NOTES_ON_PAGE = 10
+ATTACHMENTS_ON_PAGE = 20
+HISTORY_PAGE_SIZE = 50
 
 
 def _user_name(user: Any) -> str:
@@ -80,6 +102,7 @@ class DeadlineRow:
     left: str
     overdue: bool
     tag: str
+    status: str
 
 
 @dataclasses.dataclass
@@ -89,6 +112,7 @@ class EventRow:
     actor: str
     change: str = ""
     note: str = ""
+    attachment: CaseAttachment | None = None
 
 
 @dataclasses.dataclass
@@ -182,9 +206,28 @@ def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
-def _time_left(deadline: Deadline, now: datetime) -> tuple[str, bool]:
-    """How long an open clock has left, or how overdue it is: hours for an hours clock,
-    otherwise days between today and the day it is due."""
+def _working_days_left(deadline: Deadline, now: datetime, holidays: set[date]) -> tuple[str, bool]:
+    """A working-day clock in working days (RULES.md §0.3): weekends and bank holidays
+    are not counted, either way."""
+    today = timezone.localtime(now).date()
+    due_day = timezone.localtime(deadline.due_at).date()
+    if deadline.due_at < now:
+        late = calendar.working_days_between(deadline.due_at, now, holidays)
+        if late == 0:
+            return f"Overdue since {_date_words(due_day)}", True
+        return f"Overdue by {_plural(late, 'working day')}", True
+    if due_day == today:
+        return "Due today", False
+    left = calendar.working_days_between(now, deadline.due_at, holidays)
+    return f"{_plural(left, 'working day')} left", False
+
+
+def _time_left(deadline: Deadline, now: datetime, holidays: set[date]) -> tuple[str, bool]:
+    """How long an open clock has left, or how overdue it is: working days for a
+    working-day clock, hours for an hours clock, otherwise days between today and the
+    day it is due."""
+    if deadline.unit == Unit.WORKING_DAYS:
+        return _working_days_left(deadline, now, holidays)
     if deadline.unit == Unit.HOURS:
         hours = math.ceil((deadline.due_at - now).total_seconds() / 3600)
         if hours > 0:
@@ -198,8 +241,18 @@ def _time_left(deadline: Deadline, now: datetime) -> tuple[str, bool]:
     return f"Overdue by {_plural(-days, 'day')}", True
 
 
+def _left_when_paused(deadline: Deadline) -> str:
+    """What a paused clock will have when it is resumed (kept when it was paused)."""
+    remaining = deadline.remaining or 0.0
+    if deadline.unit == Unit.WORKING_DAYS:
+        return _plural(int(remaining), "working day")
+    if deadline.unit == Unit.HOURS:
+        return _plural(math.ceil(remaining / 3600), "hour")
+    return _plural(math.ceil(remaining / 86400), "day")
+
+
 _STATUS_TAGS = {
-    DeadlineStatus.OPEN: "",  # GOV.UK Frontend's default tag is blue
+    DeadlineStatus.OPEN: "govuk-tag--blue",
     DeadlineStatus.MET: "govuk-tag--green",
     DeadlineStatus.MISSED: "govuk-tag--red",
     DeadlineStatus.PAUSED: "govuk-tag--yellow",
@@ -207,20 +260,34 @@ _STATUS_TAGS = {
 }
 
 
-def _deadline_row(deadline: Deadline, now: datetime) -> DeadlineRow:
+def _deadline_row(deadline: Deadline, now: datetime, holidays: set[date]) -> DeadlineRow:
     if deadline.unit == Unit.HOURS:
         due = _datetime_words(deadline.due_at)
     else:
         due = _date_words(deadline.due_at)
     left, overdue = "", False
     if deadline.status == DeadlineStatus.OPEN:
-        left, overdue = _time_left(deadline, now)
+        left, overdue = _time_left(deadline, now, holidays)
     elif deadline.status == DeadlineStatus.PAUSED and deadline.paused_at:
-        left = f"Paused on {_date_words(deadline.paused_at)}"
+        left = (
+            f"Paused on {_date_words(deadline.paused_at)} with {_left_when_paused(deadline)} left"
+        )
     elif deadline.met_at:
         left = f"Met on {_date_words(deadline.met_at)}"
     tag = "govuk-tag--red" if overdue else _STATUS_TAGS.get(deadline.status, "govuk-tag--grey")
-    return DeadlineRow(deadline=deadline, due=due, left=left, overdue=overdue, tag=tag)
+    status = "Overdue" if overdue else deadline.get_status_display()
+    return DeadlineRow(deadline, due=due, left=left, overdue=overdue, tag=tag, status=status)
+
+
+def _deadline_rows(case: Case, now: datetime) -> list[DeadlineRow]:
+    """The case's clocks, soonest first; bank holidays are read once, and only when a
+    working-day clock is running."""
+    deadlines = list(case.deadlines.order_by("due_at", "pk"))
+    working = any(
+        d.unit == Unit.WORKING_DAYS and d.status == DeadlineStatus.OPEN for d in deadlines
+    )
+    holidays = bank_holidays(now) if working else set()
+    return [_deadline_row(d, now, holidays) for d in deadlines]
 
 
 def _transition_label(workflow: Workflow, name: str) -> str:
@@ -237,23 +304,110 @@ def _rule_label(workflow: Workflow, name: str) -> str:
         return _humanise(name)
 
 
-def _event_row(workflow: Workflow, event: AuditEvent) -> EventRow:
-    """An audit event in words: what happened, and the states for a transition."""
-    data = event.data or {}
-    row = EventRow(event=event, title=_humanise(event.verb), actor=_user_name(event.actor))
-    if event.verb == AuditVerb.CASE_RAISED:
-        row.title = "Concern raised"
-    elif event.verb == AuditVerb.CASE_TRANSITIONED:
+@dataclasses.dataclass
+class Referred:
+    """What history events refer to by id, fetched once for a page of events."""
+
+    notes: dict[int, CaseNote]
+    attachments: dict[int, CaseAttachment]
+    users: dict[int, str]
+
+
+_USER_KEYS = ("from_owner", "to_owner", "user")
+
+
+def _ids(events: Iterable[AuditEvent], keys: Sequence[str]) -> set[int]:
+    return {
+        e.data[k]
+        for e in events
+        if isinstance(e.data, dict)
+        for k in keys
+        if isinstance(e.data.get(k), int)
+    }
+
+
+def _referred(case: Case, events: list[AuditEvent]) -> Referred:
+    """The notes, attachments and people a page of events names: at most three queries
+    whatever the number of events."""
+    notes = _ids((e for e in events if e.verb == AuditVerb.NOTE_ADDED), ["note"])
+    files = _ids((e for e in events if e.verb == AuditVerb.ATTACHMENT_ADDED), ["attachment"])
+    users = _ids(events, _USER_KEYS)
+    return Referred(
+        notes={n.pk: n for n in CaseNote.objects.filter(case=case, pk__in=notes)} if notes else {},
+        attachments=(
+            {a.pk: a for a in CaseAttachment.objects.filter(case=case, pk__in=files)}
+            if files
+            else {}
+        ),
+        users={u.pk: _user_name(u) for u in User.objects.filter(pk__in=users)} if users else {},
+    )
+
+
+def _clock_words(workflow: Workflow, row: EventRow, data: dict[str, Any]) -> None:
+    rule = _rule_label(workflow, str(data.get("rule", "")))
+    if row.event.verb == AuditVerb.DEADLINE_PAUSED:
+        row.title, row.note = f"Clock paused: {rule}", str(data.get("reason", ""))
+    elif row.event.verb == AuditVerb.DEADLINE_RESUMED:
+        row.title = f"Clock resumed: {rule}"
+    else:
+        row.title = f"{row.title}: {rule}"
+
+
+_CLOCK_VERBS = {
+    AuditVerb.DEADLINE_PAUSED,
+    AuditVerb.DEADLINE_RESUMED,
+    AuditVerb.DEADLINE_REMINDED,
+    AuditVerb.DEADLINE_ESCALATED,
+}
+
+
+def _people_words(row: EventRow, data: dict[str, Any], referred: Referred) -> None:
+    if row.event.verb == AuditVerb.CASE_ALLOCATED:
+        row.change = f"Allocated to {referred.users.get(data.get('to_owner'), 'someone')}"
+        return
+    who = referred.users.get(data.get("user"), "someone")
+    granted = row.event.verb == AuditVerb.ACCESS_GRANTED
+    row.change = f"{who} {'can now' if granted else 'can no longer'} read this case"
+
+
+_PEOPLE_VERBS = {AuditVerb.CASE_ALLOCATED, AuditVerb.ACCESS_GRANTED, AuditVerb.ACCESS_REVOKED}
+
+
+def _event_row(workflow: Workflow, event: AuditEvent, referred: Referred) -> EventRow:
+    """An audit event in words: what happened, and the states for a transition, the note
+    for a note, the file for an attachment, who for an allocation or a grant."""
+    data = event.data if isinstance(event.data, dict) else {}
+    row = EventRow(event=event, title=verb_label(event.verb), actor=_user_name(event.actor))
+    verb = event.verb
+    if verb == AuditVerb.CASE_TRANSITIONED:
         row.title = _transition_label(workflow, str(data.get("transition", "")))
         before, after = data.get("from"), data.get("to")
         if before and after and before != after:
             row.change = f"{workflow.state_label(before)} → {workflow.state_label(after)}"
-    elif event.verb == AuditVerb.DEADLINE_PAUSED:
-        row.title = f"Clock paused: {_rule_label(workflow, str(data.get('rule', '')))}"
-        row.note = str(data.get("reason", ""))
-    elif event.verb == AuditVerb.DEADLINE_RESUMED:
-        row.title = f"Clock resumed: {_rule_label(workflow, str(data.get('rule', '')))}"
+    elif verb in _CLOCK_VERBS:
+        _clock_words(workflow, row, data)
+    elif verb == AuditVerb.NOTE_ADDED:
+        note = referred.notes.get(data.get("note"))
+        row.note = note.text if note is not None else ""
+    elif verb == AuditVerb.ATTACHMENT_ADDED:
+        row.attachment = referred.attachments.get(data.get("attachment"))
+    elif verb in _PEOPLE_VERBS:
+        _people_words(row, data, referred)
+    elif verb == AuditVerb.CASE_UPDATED:
+        changed = ", ".join(_humanise(k) for k in (data.get("after") or {}))
+        row.change = f"Changed: {changed}" if changed else ""
     return row
+
+
+def _event_rows(case: Case, workflow: Workflow, events: Sequence[AuditEvent]) -> list[EventRow]:
+    events = list(events)
+    referred = _referred(case, events)
+    return [_event_row(workflow, event, referred) for event in events]
+
+
+def _history(case: Case) -> Any:
+    """The case's history for its readers: changes, not reads, newest first."""
+    return case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("-id")
 
 
 def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
@@ -282,6 +436,73 @@ def _actions(case: Case, workflow: Workflow, user: Any) -> list[Action]:
     ]
 
 
+def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> list[Action]:
+    """What else the user may do to the case, each leading to its form: allocate, share,
+    refer (its leads); add a note or an attachment (whoever may work on it)."""
+    found = []
+    reference = case.reference
+    if may_manage and not case.is_closed:
+        label = "Re-allocate this case" if case.owner_id else "Allocate this case"
+        found.append(Action("allocate", label, reverse("case-allocate", args=[reference])))
+    if may_manage:
+        found.append(Action("share", "Share access", reverse("case-access", args=[reference])))
+    if may_manage and not case.is_closed:
+        url = reverse("referrals:referral-type", args=[reference])
+        found.append(Action("refer", "Refer to a partner agency", url))
+    if may_add:
+        found.append(Action("add-note", "Add a note", reverse("case-note-add", args=[reference])))
+        url = reverse("case-attachment-add", args=[reference])
+        found.append(Action("add-attachment", "Add an attachment", url))
+    return found
+
+
+def _bounded(queryset: Any, limit: int) -> tuple[list[Any], bool]:
+    """The first ``limit`` rows and whether there are more, in one query."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+@dataclasses.dataclass
+class AttachmentRow:
+    attachment: CaseAttachment
+    size: str
+    kind: str
+
+
+_KIND_WORDS = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPG",
+    "image/png": "PNG",
+    "text/plain": "Text",
+    "message/rfc822": "Email",
+    "application/vnd.ms-outlook": "Outlook message",
+    "application/vnd.oasis.opendocument.text": "ODT",
+}
+
+
+def _attachment_row(attachment: CaseAttachment) -> AttachmentRow:
+    kind = _KIND_WORDS.get(attachment.content_type)
+    if kind is None:
+        kind = attachment.original_name.rpartition(".")[2].upper() or "File"
+    return AttachmentRow(attachment, size=size_words(attachment.size), kind=kind)
+
+
+def _content_context(request: HttpRequest, case: Case, workflow: Workflow) -> dict[str, Any]:
+    """Notes, attachments and the history: each a bounded list, one query apiece."""
+    user = request.user
+    notes, more_notes = _bounded(case_note_list_for_user(user, case), NOTES_ON_PAGE)
+    files, more_files = _bounded(case_attachment_list_for_user(user, case), ATTACHMENTS_ON_PAGE)
+    events, more_events = _bounded(_history(case), HISTORY_ON_PAGE)
+    return {
+        "notes": notes,
+        "more_notes": more_notes,
+        "attachments": [_attachment_row(a) for a in files],
+        "more_attachments": more_files,
+        "events": _event_rows(case, workflow, events),
+        "more_events": more_events,
+    }
+
+
 def case_page(
     request: HttpRequest, case: Case, *, status: int = 200, problems: Sequence[str] = ()
 ) -> HttpResponse:
@@ -290,11 +511,9 @@ def case_page(
     if case_is_limited(request.user, case):
         context = {"case": case, "workflow": workflow}
         return render(request, "casework/case_limited.html", context, status=status)
-    now = timezone.now()
     people = case.case_people.select_related("person").order_by("pk")
-    # Who opened the case is kept in the audit log (the auditor's timeline), not here.
-    events = case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("pk")
     may_edit = lead_may(case, request.user)
+    may_add = case_may_add_to(request.user, case)
     context = {
         "case": case,
         "workflow": workflow,
@@ -303,12 +522,15 @@ def case_page(
         "summary_rows": _summary_rows(case, workflow),
         "people": [_person_row(link) for link in people],
         "details": [_detail_row(case.case_type, k, v) for k, v in (case.details or {}).items()],
-        "deadlines": [_deadline_row(d, now) for d in case.deadlines.order_by("due_at", "pk")],
-        "events": [_event_row(workflow, event) for event in events],
+        "deadlines": _deadline_rows(case, timezone.now()),
         "actions": _actions(case, workflow, request.user),
+        "case_actions": _case_actions(case, request.user, may_manage=may_edit, may_add=may_add),
         "may_manage_clocks": may_edit,
         "may_edit": may_edit,
+        "may_add": may_add,
+        "is_auditor": Role.AUDITOR in roles_of(request.user),
         "error_summary": [("actions", message) for message in problems],
+        **_content_context(request, case, workflow),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -322,6 +544,32 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """
     case = case_get_for_user(request.user, reference)
     response = case_page(request, case)
+    case_view_record(user=request.user, case=case)
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """Everything that happened to a case, newest first, 50 a page: the full version of
+    the case page's history, for whoever may see the case's content (its raiser, if it is
+    a Prevent case they know only as received, gets 404). Recorded as a view of the case.
+    """
+    case = case_get_for_user(request.user, reference)
+    if case_is_limited(request.user, case):
+        raise Http404("No case found.")
+    workflow = get_workflow(case.case_type)
+    page = Paginator(_history(case), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "case": case,
+        "workflow": workflow,
+        "state_label": workflow.state_label(case.state),
+        "events": _event_rows(case, workflow, page.object_list),
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
+        "is_auditor": Role.AUDITOR in roles_of(request.user),
+    }
+    response = render(request, "casework/case_history.html", context)
     case_view_record(user=request.user, case=case)
     return response
 

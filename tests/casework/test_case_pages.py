@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -14,7 +14,7 @@ from casework.models import AuditEvent, Case, CasePerson, CasePersonRole
 from casework.roles import Role
 from tests.workflows.walker import default_raise, sample_values
 from workflows import community_trigger, modern_slavery, prevent
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import BankHoliday, Deadline, DeadlineStatus
 from workflows.services import case_transition
 
 ADULT = {
@@ -397,20 +397,72 @@ def deadline_row(html: str, deadline: Deadline) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", row).split())
 
 
+def working_days(start, step: int, count: int):
+    """The ``count``-th weekday (Monday to Friday, not a bank holiday) after or before
+    ``start`` (a date), stepping one day at a time."""
+    holidays = set(BankHoliday.objects.values_list("date", flat=True))
+    day, found = start, 0
+    while found < count:
+        day += timedelta(days=step)
+        if day.weekday() < 5 and day not in holidays:
+            found += 1
+    return day
+
+
+def end_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
 @pytest.mark.django_db
 def test_a_clock_says_when_it_is_due_and_how_long_is_left(client, lead, trigger_case):
+    """A working-day clock (the Community Trigger acknowledgement) counts working days,
+    leaving out weekends and bank holidays, both before and after it is due."""
     deadline = clock(trigger_case)
     client.force_login(lead)
-    Deadline.objects.filter(pk=deadline.pk).update(due_at=timezone.now() + timedelta(days=3))
+    today = timezone.localdate()
+    due = working_days(today, +1, 3)
+    Deadline.objects.filter(pk=deadline.pk).update(due_at=end_of(due))
     row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
-    due = timezone.localtime(timezone.now() + timedelta(days=3))
-    assert f"Acknowledge the application {due.day} {due:%B %Y} Open 3 days left" in row
+    assert f"Acknowledge the application {due.day} {due:%B %Y} Open 3 working days left" in row
     assert "Local practice" in row
 
-    Deadline.objects.filter(pk=deadline.pk).update(due_at=timezone.now() - timedelta(days=2))
+    was_due = working_days(today, -1, 2)
+    Deadline.objects.filter(pk=deadline.pk).update(due_at=end_of(was_due))
     html = page(client.get(case_url(trigger_case)))
-    assert "Overdue Overdue by 2 days" in deadline_row(html, deadline)
+    late = sum(
+        1
+        for n in range(1, (today - was_due).days + 1)
+        if (day := was_due + timedelta(days=n)).weekday() < 5
+        and not BankHoliday.objects.filter(date=day).exists()
+    )
+    assert f"Overdue Overdue by {late} working day" in deadline_row(html, deadline)
     assert 'class="govuk-tag govuk-tag--red">Overdue<' in html
+
+
+@pytest.mark.django_db
+def test_a_calendar_day_or_hours_clock_counts_days_or_hours(client, lead, trigger_case):
+    deadline = clock(trigger_case)
+    client.force_login(lead)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        unit="calendar_days", due_at=timezone.now() + timedelta(days=3)
+    )
+    assert "Open 3 days left" in deadline_row(page(client.get(case_url(trigger_case))), deadline)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        unit="hours", due_at=timezone.now() + timedelta(hours=5, minutes=30)
+    )
+    assert "Open 6 hours left" in deadline_row(page(client.get(case_url(trigger_case))), deadline)
+
+
+@pytest.mark.django_db
+def test_a_paused_clock_says_so_in_words(client, lead, trigger_case):
+    deadline = clock(trigger_case)
+    client.force_login(lead)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        status=DeadlineStatus.PAUSED, paused_at=timezone.now(), remaining=4
+    )
+    row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
+    assert "Paused" in row
+    assert "with 4 working days left" in row
 
 
 @pytest.mark.django_db
