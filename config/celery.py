@@ -41,6 +41,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Unfinished concerns (workflows/drafts.py) past SAFECASE_DRAFT_RETENTION_DAYS are
+    # deleted at 03:15 UK time; a missed night is caught up by the next.
+    "expire-intake-drafts": {
+        "task": "workflows.tasks.expire_intake_drafts",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
     # The audit log's hash chain (casework/audit.py), checked nightly at 02:30 UK time
     # when little is written; the auditor's workspace shows the latest result.
     "verify-audit-chain": {

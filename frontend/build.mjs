@@ -46,6 +46,7 @@ const COPIES = {
   "js/htmx.min.js": join(modules, "htmx.org/dist/htmx.min.js"),
   "js/app.js": join(root, "frontend/js/app.js"),
   "js/session-timeout.js": join(root, "frontend/js/session-timeout.js"),
+  "js/draft-autosave.js": join(root, "frontend/js/draft-autosave.js"),
   "favicon.svg": join(root, "frontend/favicon.svg"),
 };
 

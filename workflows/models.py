@@ -149,6 +149,46 @@ class Reminder(models.Model):
         return f"{self.get_stage_display()} for deadline {self.deadline_id}"
 
 
+class IntakeDraft(models.Model):
+    """A concern its author has started but not raised: the intake form's answers so far.
+
+    One draft per author and case type: the "Raise a concern" pages have one form per
+    type, so a second draft of the same type would be a second copy of the same page's
+    answers that the user then has to tell apart. Starting the type again continues the
+    draft; raising the concern or deleting the draft makes room for a new one.
+
+    Drafts may hold sensitive data (a Prevent concern names a person at risk of
+    radicalisation, RULES.md §4.5), so they are private to their author (no other user,
+    auditors and administrators included, can read them), are deleted (not kept) when the
+    concern is raised or the author deletes them, and expire after
+    ``SAFECASE_DRAFT_RETENTION_DAYS`` (``workflows.drafts.drafts_expire``). Deleting one
+    leaves no gap in the audit trail: nothing was raised, so there is no case, no
+    decision and nobody else who acted on it; the raised concern's own audit event
+    records every answer it was raised with.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_drafts"
+    )
+    case_type = models.CharField(max_length=30)
+    # The form's answers as workflows.intake.draft_from_post makes them (unvalidated).
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["updated_at"], name="intake_draft_updated_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "case_type"], name="unique_intake_draft_per_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.case_type} concern by user {self.author_id}"
+
+
 # The per-case-type workflows: proxy models of Case with their transitions. Importing a
 # module registers its workflow (workflows.registry).
 from workflows import (  # noqa: E402

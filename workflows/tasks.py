@@ -12,12 +12,14 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
+from workflows.drafts import drafts_expire
 from workflows.reminders import digest_send, sweep
 
 logger = logging.getLogger(__name__)
 
 SWEEP_TASK = "workflows.tasks.sweep_deadlines"
 DIGEST_TASK = "workflows.tasks.send_daily_digests"
+EXPIRE_DRAFTS_TASK = "workflows.tasks.expire_intake_drafts"
 
 _RETRY = {
     "acks_late": True,
@@ -41,3 +43,11 @@ def sweep_deadlines() -> dict[str, int]:
 def send_daily_digests() -> int:
     """Send each person their digest of deadlines due soon (beat, 07:00 UK time)."""
     return digest_send().sent
+
+
+@shared_task(name=EXPIRE_DRAFTS_TASK, **_RETRY)
+def expire_intake_drafts() -> int:
+    """Delete unfinished concerns past SAFECASE_DRAFT_RETENTION_DAYS (beat, daily)."""
+    deleted = drafts_expire()
+    logger.info("expired %d intake draft(s)", deleted)
+    return deleted

@@ -3,8 +3,9 @@ acting on a case (a transition's form, pausing and resuming a clock) and the wor
 reference (each case type's states, transitions, clocks and diagram).
 
 The views read and render; writes go through ``workflows.services`` (``case_raise``,
-``case_transition``, ``deadline_pause``, ``deadline_resume``). The draft of a concern
-lives in the session (``workflows.intake``) until it is raised. A transition's form is
+``case_transition``, ``deadline_pause``, ``deadline_resume``). The draft of a concern is
+kept in the database (``workflows.drafts``), saved on every POST of the intake form and
+autosaved by the browser, until it is raised or deleted. A transition's form is
 drawn from its declared fields exactly as the intake form is (``workflows.intake.control``
 and ``workflows/_control.html``).
 """
@@ -15,12 +16,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.models import Case, Team
@@ -30,6 +33,16 @@ from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
 from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType, Workflow
+from workflows.drafts import (
+    DRAFT_MAX_BYTES,
+    TOO_LARGE,
+    concern_raise,
+    draft_data_from_post,
+    draft_delete,
+    draft_get_for_user,
+    draft_list_for_user,
+    draft_save,
+)
 from workflows.errors import CaseConflict
 from workflows.forms import validate_fields
 from workflows.intake import (
@@ -47,9 +60,9 @@ from workflows.intake import (
     team_control,
     unanswered_questions,
 )
-from workflows.models import Deadline
+from workflows.models import Deadline, IntakeDraft
 from workflows.registry import WORKFLOWS, get_workflow
-from workflows.services import case_raise, case_transition, deadline_pause, deadline_resume
+from workflows.services import case_transition, deadline_pause, deadline_resume
 
 CANNOT_RAISE = (
     "Your role does not allow you to raise concerns. If your job needs it, ask an "
@@ -66,6 +79,9 @@ CANNOT_ACT = (
 )
 CANNOT_MANAGE_CLOCKS = "Only a safeguarding lead of the case’s team can pause or resume its clocks."
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the case and open the action again."
+# An autosave request larger than this is refused before it is read (a draft is capped at
+# DRAFT_MAX_BYTES; multipart encoding adds a little to each field).
+DRAFT_REQUEST_MAX_BYTES = 2 * DRAFT_MAX_BYTES
 PAUSE_REASON = Field(
     "reason",
     FieldType.TEXT,
@@ -111,13 +127,9 @@ def _workflow_or_404(case_type: str) -> Workflow:
         raise Http404("No such type of concern.") from None
 
 
-def _draft_key(case_type: str) -> str:
-    return f"workflows.intake.{case_type}"
-
-
-def _draft_get(request: HttpRequest, case_type: str) -> dict[str, Any] | None:
-    draft = request.session.get(_draft_key(case_type))
-    return draft if isinstance(draft, dict) else None
+def _saved_at(draft: IntakeDraft | None) -> str:
+    """When a draft was last saved, as the user's clock shows it ("14:32")."""
+    return f"{timezone.localtime(draft.updated_at):%H:%M}" if draft else ""
 
 
 # Raising a concern ----------------------------------------------------------------------
@@ -126,31 +138,59 @@ def _draft_get(request: HttpRequest, case_type: str) -> dict[str, Any] | None:
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_type(request: HttpRequest) -> HttpResponse:
-    """Choose the type of concern: one radio per registered workflow."""
+    """Choose the type of concern: one radio per registered workflow, and the user's own
+    unfinished drafts to continue or delete."""
     chosen, error = "", ""
     if request.method == "POST":
         chosen = request.POST.get("case_type", "")
         if chosen in WORKFLOWS:
             return redirect("workflows:concern-form", case_type=chosen)
         error = "Select the type of concern"
-    context = {"workflows": list(WORKFLOWS.values()), "chosen": chosen, "error": error}
+    drafts = [
+        {"workflow": WORKFLOWS[d.case_type], "updated_at": d.updated_at}
+        for d in draft_list_for_user(request.user)
+    ]
+    context = {
+        "workflows": list(WORKFLOWS.values()),
+        "chosen": chosen,
+        "error": error,
+        "drafts": drafts,
+        "retention_days": settings.SAFECASE_DRAFT_RETENTION_DAYS,
+    }
     return render(request, "workflows/concern_type.html", context)
 
 
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
-    """The intake form; a valid one is kept as the draft and goes to "Check your answers"."""
+    """The intake form, filled from the user's draft. Every POST saves the draft first
+    (so an error, a timeout or a closed tab loses nothing); "Save and come back later"
+    stops there, "Continue" goes on to "Check your answers" when the answers are valid."""
     workflow = _workflow_or_404(case_type)
     if request.method == "GET":
-        return _render_form(request, workflow, _draft_get(request, case_type) or {}, {})
-    draft = draft_from_post(intake_fields(workflow), request.POST)
-    # Kept even when invalid, so a reload after an error loses nothing.
-    request.session[_draft_key(case_type)] = draft
+        draft = draft_get_for_user(request.user, case_type)
+        data = draft.data if draft else {}
+        return _render_form(request, workflow, data, {}, saved_at=_saved_at(draft))
     try:
-        intake_validate(actor=request.user, case_type=case_type, data=draft)
+        data = draft_data_from_post(case_type=case_type, post=request.POST)
+        draft = draft_save(author=request.user, case_type=case_type, data=data)
     except ValidationError as exc:
-        return _render_form(request, workflow, draft, error_messages(exc))
+        data = draft_from_post(intake_fields(workflow), request.POST)
+        return _render_form(request, workflow, data, error_messages(exc), status=400)
+    except PermissionDenied:
+        return _forbidden(request, CANNOT_RAISE)
+    if request.POST.get("action") == "save":
+        messages.success(
+            request,
+            f"Your draft {workflow.label.lower()} concern has been saved. Continue it from "
+            "this page when you are ready.",
+        )
+        return redirect("workflows:concern-type")
+    try:
+        intake_validate(actor=request.user, case_type=case_type, data=data)
+    except ValidationError as exc:
+        errors = error_messages(exc)
+        return _render_form(request, workflow, data, errors, saved_at=_saved_at(draft))
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
     return redirect("workflows:concern-check", case_type=case_type)
@@ -159,24 +199,74 @@ def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
-    """Check your answers; submitting raises the concern from the session's draft."""
+    """Check your answers; submitting raises the concern from the user's saved draft
+    and deletes the draft in the same transaction (``workflows.drafts.concern_raise``)."""
     workflow = _workflow_or_404(case_type)
-    draft = _draft_get(request, case_type)
-    if draft is None:
+    saved = draft_get_for_user(request.user, case_type)
+    if saved is None:
         return redirect("workflows:concern-form", case_type=case_type)
+    draft = saved.data
     teams = intake_teams(request.user)
     try:
         values = intake_validate(actor=request.user, case_type=case_type, data=draft)
         team = intake_team(teams=teams, choice=draft.get(TEAM))
         if request.method == "POST":
-            case = case_raise(actor=request.user, case_type=case_type, data=draft, team=team)
-            del request.session[_draft_key(case_type)]
+            case = concern_raise(actor=request.user, case_type=case_type, data=draft, team=team)
             return redirect("workflows:concern-raised", reference=case.reference)
     except ValidationError as exc:
         return _render_form(request, workflow, draft, error_messages(exc))
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
     return _render_check(request, workflow, values, team if len(teams) > 1 else None)
+
+
+@raiser_required
+@require_http_methods(["POST"])
+def draft_autosave(request: HttpRequest, case_type: str) -> HttpResponse:
+    """Save the intake form's fields as the user's draft (the browser's autosave, with
+    the CSRF token in the posted form). Never raises a concern.
+
+    404 for an unknown type; 413 for a request larger than a draft may be; 400 (with
+    the messages) for a field the form does not ask for or a draft too large to keep;
+    else 200 with when it was saved.
+    """
+    _workflow_or_404(case_type)
+    if _content_length(request) > DRAFT_REQUEST_MAX_BYTES:
+        return JsonResponse({"errors": [TOO_LARGE]}, status=413)
+    try:
+        data = draft_data_from_post(case_type=case_type, post=request.POST)
+        draft = draft_save(author=request.user, case_type=case_type, data=data)
+    except ValidationError as exc:
+        found = [m for messages in error_messages(exc).values() for m in messages]
+        return JsonResponse({"errors": found}, status=400)
+    except PermissionDenied:
+        return JsonResponse({"errors": [CANNOT_RAISE]}, status=403)
+    return JsonResponse(
+        {"saved_at": draft.updated_at.isoformat(), "saved_at_text": _saved_at(draft)}
+    )
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@raiser_required
+@require_http_methods(["GET", "POST"])
+def draft_delete_confirm(request: HttpRequest, case_type: str) -> HttpResponse:
+    """Ask before deleting the user's own draft of ``case_type`` (404 when they have none)."""
+    workflow = _workflow_or_404(case_type)
+    draft = draft_get_for_user(request.user, case_type)
+    if draft is None:
+        raise Http404("No such draft.")
+    if request.method == "POST":
+        draft_delete(author=request.user, case_type=case_type)
+        messages.success(request, f"Your draft {workflow.label.lower()} concern has been deleted.")
+        return redirect("workflows:concern-type")
+    context = {"workflow": workflow, "draft": draft}
+    return render(request, "workflows/concern_draft_delete.html", context)
 
 
 @raiser_required
@@ -193,7 +283,13 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _render_form(
-    request: HttpRequest, workflow: Workflow, draft: dict[str, Any], errors: dict[str, list]
+    request: HttpRequest,
+    workflow: Workflow,
+    draft: dict[str, Any],
+    errors: dict[str, list],
+    *,
+    saved_at: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     fields = intake_fields(workflow)
     controls = [control(spec, draft, errors) for spec in fields]
@@ -205,8 +301,9 @@ def _render_form(
         "controls": controls,
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
         "error_summary": error_summary(controls, errors),
+        "saved_at": saved_at,
     }
-    return render(request, "workflows/concern_form.html", context)
+    return render(request, "workflows/concern_form.html", context, status=status)
 
 
 def _render_check(

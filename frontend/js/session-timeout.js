@@ -1,6 +1,13 @@
 // Warn before the idle timeout signs the user out (casework/sessions.py).
 // <body> carries data-session-timeout and data-session-warning (seconds) for signed-in
 // users; "Stay signed in" renews the session with a POST to data-keep-alive-url.
+//
+// Drafts (draft-autosave.js): when the warning appears this sends
+// "safecase:session-warning", and the intake form saves any unsaved answers. Any request
+// renews the idle timeout on the server, so a module that made one (an autosave) sends
+// "safecase:session-renewed" and the clock here starts again. At the end the user is sent
+// to the sign-in page with ?next= this page, so signing in again brings them back to it
+// (an intake form comes back filled from its draft).
 
 function minutesText(seconds) {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -31,13 +38,14 @@ export function startSessionTimeout(body = document.body) {
     const started = Date.now();
     warnTimer = setTimeout(() => {
       dialog.showModal();
+      document.dispatchEvent(new CustomEvent("safecase:session-warning"));
       tick = setInterval(() => {
         const left = timeout - (Date.now() - started) / 1000;
         countdown.textContent = minutesText(left);
       }, 15000);
     }, Math.max(0, timeout - warning) * 1000);
     endTimer = setTimeout(() => {
-      const next = encodeURIComponent(window.location.pathname);
+      const next = encodeURIComponent(window.location.pathname + window.location.search);
       window.location.assign(`${body.dataset.signInUrl}?next=${next}`);
     }, timeout * 1000);
   }
@@ -54,6 +62,11 @@ export function startSessionTimeout(body = document.body) {
     } else {
       window.location.assign(body.dataset.signInUrl);
     }
+  });
+  document.addEventListener("safecase:session-renewed", () => {
+    if (dialog.open) dialog.close();
+    countdown.textContent = minutesText(warning);
+    schedule();
   });
   countdown.textContent = minutesText(warning);
   schedule();

@@ -19,7 +19,7 @@ from tests.workflows.walker import sample_values
 from workflows.definitions import Field, FieldType
 from workflows.forms import validate_fields
 from workflows.intake import anchor_of, intake_fields
-from workflows.models import Deadline
+from workflows.models import Deadline, IntakeDraft
 from workflows.registry import WORKFLOWS
 from workflows.services import case_raise
 
@@ -48,10 +48,6 @@ def form_url(case_type: str) -> str:
 
 def check_url(case_type: str) -> str:
     return f"/concerns/new/{case_type}/check/"
-
-
-def draft_key(case_type: str) -> str:
-    return f"workflows.intake.{case_type}"
 
 
 def posted(spec: Field, value: Any) -> Any:
@@ -147,7 +143,7 @@ def test_frontline_raises_a_concern_of_every_type_through_the_pages(client, fron
     )  # fmt: skip
     assert case.state == workflow.initial_state
     assert AuditEvent.objects.get(case=case).verb == "case.raised"
-    assert draft_key(case_type) not in client.session
+    assert not IntakeDraft.objects.filter(case_type=case_type).exists()  # deleted on raise
 
     done = client.get(response.url)
     assert done.status_code == 200
@@ -250,10 +246,12 @@ def test_forged_check_post_with_an_invalid_draft_writes_nothing(client, frontlin
     response = client.post(check_url("modern_slavery"))  # no draft at all
     assert (response.status_code, response.url) == (302, form_url("modern_slavery"))
 
-    session = client.session
-    session[draft_key("modern_slavery")] = {**ADULT, "summary": "", "consent_status": "bogus"}
-    session.save()
-    # Fields posted to the check page are ignored: only the session's draft is raised.
+    IntakeDraft.objects.create(
+        author=frontline,
+        case_type="modern_slavery",
+        data={**ADULT, "summary": "", "consent_status": "bogus"},
+    )
+    # Fields posted to the check page are ignored: only the saved draft is raised.
     response = client.post(check_url("modern_slavery"), ms_data())
     assert response.status_code == 200
     assert '<a href="#summary">Enter summary of the concern</a>' in text(response)
@@ -337,7 +335,7 @@ def test_records_are_offered_as_rows_and_blank_rows_are_ignored(client, frontlin
     }  # fmt: skip
     response = client.post(form_url("records_demo"), data)
     assert response.status_code == 302
-    draft = client.session[draft_key("records_demo")]
+    draft = IntakeDraft.objects.get(author=frontline, case_type="records_demo").data
     assert draft["incidents"] == [
         {"happened_on": "2026-03-01", "what": "Door kicked in", "reported": "true"},
         {"happened_on": "2026-03-04", "what": "Visitors all night", "reported": ""},

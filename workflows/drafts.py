@@ -1,0 +1,150 @@
+"""Intake drafts: a concern's answers kept while its author fills in the form.
+
+The intake pages save the draft on every POST and the browser autosaves it
+(``frontend/js/draft-autosave.js``), so a session timeout, a sign-out or a closed tab
+loses nothing. A draft is private to its author: every read here is filtered by the
+author, and nothing else reads the table (no admin, no API, no audit page). It is
+deleted in the same transaction that raises its concern (``concern_raise``), when its
+author deletes it, or ``SAFECASE_DRAFT_RETENTION_DAYS`` after it was last saved
+(``drafts_expire``, run daily by Celery beat). See ``workflows.models.IntakeDraft`` for
+why deleting drafts is no gap in the audit trail.
+
+Saving a draft never raises a concern and validates only its shape (the case type, the
+field names and the size): the answers themselves are checked when the concern is
+submitted, exactly as ``case_raise`` checks them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from casework.models import Case, Team
+from casework.permissions import can_raise
+from workflows.definitions import Field
+from workflows.intake import MAX_RECORD_ROWS, TEAM, draft_from_post, intake_fields
+from workflows.models import IntakeDraft
+from workflows.registry import WORKFLOWS
+from workflows.services import case_raise
+
+# The largest draft kept: a generous intake form is a few kilobytes.
+DRAFT_MAX_BYTES = 64 * 1024
+# Names a browser posts with the form that are not answers.
+FORM_CONTROLS = {"csrfmiddlewaretoken", "action"}
+UNKNOWN_TYPE = "Choose a type of concern."
+TOO_LARGE = "This draft is too large to save. Shorten your answers and try again."
+UNKNOWN_FIELDS = "This form does not ask for: {names}."
+
+
+def draft_list_for_user(user: Any) -> QuerySet[IntakeDraft]:
+    """The user's own unfinished concerns of types that still exist, last saved first."""
+    if not getattr(user, "is_authenticated", False):
+        return IntakeDraft.objects.none()
+    return IntakeDraft.objects.filter(author=user, case_type__in=list(WORKFLOWS)).order_by(
+        "-updated_at"
+    )
+
+
+def draft_get_for_user(user: Any, case_type: str) -> IntakeDraft | None:
+    """The user's own draft of ``case_type``, or None (nobody else's is ever returned)."""
+    return draft_list_for_user(user).filter(case_type=case_type).first()
+
+
+def draft_post_check(fields: Sequence[Field], post: Any) -> None:
+    """Refuse a posted form that names a field the type's intake form does not ask for.
+
+    Records fields arrive as ``<field>-<row>-<sub-field>`` with at most
+    ``MAX_RECORD_ROWS`` rows; the team choice and the form's own controls are allowed.
+    """
+    allowed = {spec.name for spec in fields} | {TEAM} | FORM_CONTROLS
+    records = {spec.name: {sub.name for sub in spec.fields} for spec in fields if spec.fields}
+    unknown = []
+    for name in post:
+        if name in allowed:
+            continue
+        found = re.fullmatch(r"(\w+?)-(\d+)-(\w+)", name)
+        if found and found[3] in records.get(found[1], ()):
+            if 1 <= int(found[2]) <= MAX_RECORD_ROWS:
+                continue
+        unknown.append(name)
+    if unknown:
+        names = ", ".join(sorted(unknown)[:5])
+        raise ValidationError({"__all__": [UNKNOWN_FIELDS.format(names=names)]})
+
+
+def draft_data_from_post(*, case_type: str, post: Any) -> dict[str, Any]:
+    """The draft a posted intake form stands for, after checking its type and field names."""
+    workflow = WORKFLOWS.get(case_type)
+    if workflow is None:
+        raise ValidationError({"case_type": [UNKNOWN_TYPE]})
+    fields = intake_fields(workflow)
+    draft_post_check(fields, post)
+    return draft_from_post(fields, post)
+
+
+def _check_shape(case_type: str, data: Mapping[str, Any]) -> None:
+    workflow = WORKFLOWS.get(case_type)
+    if workflow is None:
+        raise ValidationError({"case_type": [UNKNOWN_TYPE]})
+    allowed = {spec.name for spec in intake_fields(workflow)} | {TEAM}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationError({"__all__": [UNKNOWN_FIELDS.format(names=", ".join(unknown[:5]))]})
+    if len(json.dumps(data, ensure_ascii=False).encode()) > DRAFT_MAX_BYTES:
+        raise ValidationError({"__all__": [TOO_LARGE]})
+
+
+@transaction.atomic
+def draft_save(*, author: Any, case_type: str, data: Mapping[str, Any]) -> IntakeDraft:
+    """Keep ``author``'s answers so far for a concern of ``case_type`` (one per type).
+
+    Only someone who may raise concerns keeps drafts (RULES.md: frontline staff and
+    leads raise). The answers are not validated (a draft may be half-written), but the
+    case type, field names and size are. Nothing is raised.
+    """
+    if not can_raise.test(author):
+        raise PermissionDenied("Your role cannot raise concerns.")
+    _check_shape(case_type, data)
+    draft, _ = IntakeDraft.objects.update_or_create(
+        author=author, case_type=case_type, defaults={"data": dict(data)}
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_delete(*, author: Any, case_type: str) -> bool:
+    """Delete ``author``'s draft of ``case_type``; False when they had none."""
+    deleted, _ = IntakeDraft.objects.filter(author=author, case_type=case_type).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def concern_raise(
+    *, actor: Any, case_type: str, data: Mapping[str, Any], team: Team | None = None
+) -> Case:
+    """Raise the concern (``case_raise``) and delete its draft in the same transaction,
+    so that a concern is never raised twice from one draft and a failed raise keeps it."""
+    case = case_raise(actor=actor, case_type=case_type, data=data, team=team)
+    IntakeDraft.objects.filter(author=actor, case_type=case_type).delete()
+    return case
+
+
+def drafts_expire(*, now: datetime | None = None) -> int:
+    """Delete drafts last saved more than ``SAFECASE_DRAFT_RETENTION_DAYS`` ago.
+
+    Unfinished concerns may hold sensitive data and nobody acted on them, so they are
+    not kept once their author has plainly moved on. Returns how many were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SAFECASE_DRAFT_RETENTION_DAYS)
+    deleted, _ = IntakeDraft.objects.filter(updated_at__lt=cutoff).delete()
+    return deleted
