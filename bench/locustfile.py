@@ -1,0 +1,154 @@
+"""Locust users for ``bench/run.py`` (not run on its own): one class per scenario.
+
+``bench/run.py`` writes the sessions, API tokens and pools of cases to the JSON file
+named by ``BENCH_DATA`` and runs ``locust --headless`` once per scenario with the class
+named on the command line. Each simulated user is one member of staff: its session
+cookie or token was made before the run, so signing in (deliberately slow password
+hashing) is not measured.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+from datetime import UTC, date, datetime
+
+from locust import FastHttpUser, between, constant, task
+
+DATA = json.loads(open(os.environ["BENCH_DATA"]).read())  # noqa: PTH123, SIM115
+# Seconds a member of staff spends between requests (reading the page), on average;
+# 0 sends the next request as soon as the answer comes (a saturation test).
+THINK = float(os.environ.get("BENCH_THINK", "1"))
+_counter = itertools.count()
+TODAY = datetime.now(UTC).date().toordinal()
+
+
+def _next_index(size: int) -> int:
+    return next(_counter) % size
+
+
+class _Staff(FastHttpUser):
+    abstract = True
+    wait_time = between(THINK * 0.5, THINK * 1.5) if THINK > 0 else constant(0)
+    pool = "leads"
+
+    def on_start(self) -> None:
+        people = DATA[self.pool]
+        self.me = people[_next_index(len(people))]
+        self.rng = random.Random(self.me["username"])  # noqa: S311 (not security)
+        self.page_headers = {"Cookie": f"{DATA['cookie_name']}={self.me['session']}"}
+        self.api_headers = {
+            "Authorization": f"Token {self.me['token']}",
+            "Content-Type": "application/json",
+        }
+
+    def page(self, path: str, name: str) -> None:
+        self.client.get(path, headers=self.page_headers, name=name)
+
+    def api_get(self, path: str, name: str) -> None:
+        self.client.get(path, headers=self.api_headers, name=name)
+
+
+class Queue(_Staff):
+    """A lead's triage queue: the home page and the case list they see, newest first."""
+
+    @task
+    def queue(self) -> None:
+        self.page("/", "home")
+        self.page("/cases/", "case list")
+        self.page(f"/cases/?state={self.rng.choice(DATA['triage_states'])}", "triage queue")
+
+
+class ListFiltered(_Staff):
+    """The case list filtered by type and state, on its first pages."""
+
+    @task
+    def filtered(self) -> None:
+        case_type, state = self.rng.choice(DATA["filters"])
+        page = self.rng.choice((1, 1, 2, 3))
+        self.page(f"/cases/?case_type={case_type}&state={state}&page={page}", "list filtered")
+
+
+class Search(_Staff):
+    """Searching the cases: a person's family name, and a reference (API ``q``, and the
+    list page's ``q`` where the page has a search box)."""
+
+    @task
+    def search(self) -> None:
+        name = self.rng.choice(DATA["names"])
+        reference = self.rng.choice(self.me["cases"])
+        self.api_get(f"/api/v1/cases/?q={name}", "search name (API)")
+        self.api_get(f"/api/v1/cases/?q={reference}", "search reference (API)")
+        if DATA["page_search"]:
+            self.page(f"/cases/?q={name}", "search name (page)")
+            self.page(f"/cases/?q={reference}", "search reference (page)")
+
+
+class CasePage(_Staff):
+    """A case page of the lead's team."""
+
+    @task
+    def case_page(self) -> None:
+        self.page(f"/cases/{self.rng.choice(self.me['cases'])}/", "case page")
+
+
+class Raise(_Staff):
+    """Raising a concern through the API (modern slavery, the subject named)."""
+
+    pool = "workers"
+
+    @task
+    def raise_concern(self) -> None:
+        body = dict(DATA["raise_body"])
+        body["subject_family_name"] = self.rng.choice(DATA["names"])
+        with self.client.post(
+            "/api/v1/cases/", data=json.dumps(body), headers=self.api_headers,
+            name="raise concern", catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 201:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+
+
+class Transition(_Staff):
+    """A step on a case of the lead's team, with the version last read; steps that keep
+    the case in its state, so the pool never runs out (recording an agency's response,
+    progress on an action plan, the s42 test)."""
+
+    @task
+    def transition(self) -> None:
+        pool = self.me["steps"]
+        if not pool:
+            return
+        item = pool[self.rng.randrange(len(pool))]
+        body = {**DATA["step_bodies"][item["name"]], "version": item["version"]}
+        with self.client.post(
+            f"/api/v1/cases/{item['reference']}/transitions/{item['name']}/",
+            data=json.dumps(body), headers=self.api_headers, name="transition",
+            catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code == 200:
+                item["version"] = response.json()["version"]
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+
+
+class AuditSearch(_Staff):
+    """The auditor's history search: by user, by case reference, by action and dates."""
+
+    pool = "auditors"
+
+    @task
+    def audit(self) -> None:
+        kind = self.rng.randrange(3)
+        if kind == 0:
+            self.page(f"/audit/?user={self.rng.choice(DATA['usernames'])}", "audit by user")
+        elif kind == 1:
+            self.page(f"/audit/?reference={self.rng.choice(DATA['references'])}", "audit by case")
+        else:
+            day = date.fromordinal(TODAY - self.rng.randrange(1, 1500))
+            self.page(
+                f"/audit/?action=case.transitioned&date_from={day}&date_to={day}",
+                "audit by action and day",
+            )

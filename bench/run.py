@@ -1,0 +1,680 @@
+"""``make bench``: seed a county, serve it under gunicorn, load it with locust, check budgets.
+
+    BENCH_CASES=500000 make bench          # or: python -m config.embedded -- \
+    .venv/bin/python bench/run.py --cases 500000
+
+1. The database ``safecase_bench_<N>`` on the server ``DATABASE_URL`` names (the embedded
+   PostgreSQL under ``make``) is created, migrated and seeded with ``manage.py seed_scale
+   --cases N`` unless it already holds a seed of N cases, which is reused (``--reseed``
+   drops it first). It is kept afterwards.
+2. In this process (Django's test client, nothing served): the SQL queries of each page at
+   two page sizes, which must be equal; then one deadline sweep, timed, over the seeded
+   clocks with the reminder history earlier sweeps would have left until five minutes
+   ago, in a transaction rolled back afterwards so every run measures the same sweep.
+3. gunicorn serves the app (``--workers``, 4 sync workers for 2 cores, DEBUG off) on
+   loopback; locust, a second process, runs each scenario headless with 16 users for
+   ``--duration`` seconds, one after another: a lead's triage queue, the case list
+   filtered, search, a case page, raising a concern, a transition, the auditor's search.
+   Staff sign in before the run (sessions and API tokens), so the deliberately slow
+   password hashing is not measured.
+4. p50/p95/p99, throughput and errors per request, with the load average, are printed
+   with PASS or MISS against the budgets of issue 10 and written to
+   ``bench/results/bench-<N>.json``.
+
+Running a scenario writes what the app writes: audit events for views, lists and
+searches, new cases raised, steps recorded on the transition pool's cases (steps that
+keep a case in its state). A re-run therefore adds a little data to the seeded database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config.env import database_config  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+SCENARIOS = {
+    "queue": "Queue",
+    "list": "ListFiltered",
+    "search": "Search",
+    "case": "CasePage",
+    "raise": "Raise",
+    "transition": "Transition",
+    "audit": "AuditSearch",
+}
+PAGE_BUDGET_MS, WRITE_BUDGET_MS, SWEEP_BUDGET_S = 100, 150, 10.0
+WRITE_REQUESTS = {"raise concern", "transition"}
+# Steps that keep the case in its state (so the pool never runs out), and their inputs.
+STEP_STATES = {
+    "record_agency_response": ("community_trigger", "information_gathering"),
+    "record_progress": ("community_trigger", "action_plan_monitoring"),
+    "record_s42_test": ("cuckooing", "s42_triage"),
+}
+STEP_BODIES = {
+    "record_agency_response": {
+        "responding_body": "police",
+        "responded_on": "2026-01-15",
+        "response_summary": "Two incidents logged; patrols increased.",
+    },
+    "record_progress": {"progress_on": "2026-01-15", "progress_note": "Actions on track."},
+    "record_s42_test": {
+        "s42_care_and_support_needs": True,
+        "s42_abuse_or_neglect": True,
+        "s42_unable_to_protect": False,
+        "s42_rationale": "Tenant is able to protect themselves with support.",
+    },
+}
+RAISE_BODY = {
+    "case_type": "modern_slavery",
+    "summary": "Benchmark: adult seen working long hours at a car wash, passport held.",
+    "subject_given_names": "Andrei",
+    "subject_estimated_age": 30,
+    "exploitation_types": ["labour"],
+    "exploitation_location": "Car wash on the ring road",
+    "exploitation_period": "Since spring",
+    "indicators": "Passport held by employer; lives on site.",
+    "consent_status": "not_asked",
+    "immediate_risk": False,
+}
+
+
+def _admin(url: str) -> psycopg.Connection:
+    config = database_config(url)
+    return psycopg.connect(
+        dbname="postgres",
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        autocommit=True,
+    )
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, rest = url.rpartition("/")
+    query = rest.partition("?")[2]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+def _seeded_cases(url: str) -> int | None:
+    """The size of the seed the database holds, None when it holds none (or other data)."""
+    with psycopg.connect(url) as conn:
+        mark = conn.execute("SELECT to_regclass('safecase_seed_scale')").fetchone()[0]
+        if mark is None:
+            return None
+        row = conn.execute("SELECT max(cases) FROM safecase_seed_scale").fetchone()
+        return row[0]
+
+
+def prepare_database(url: str, cases: int, reseed: bool) -> tuple[str, bool]:
+    """Create ``safecase_bench_<N>`` if need be; True when it already holds the seed."""
+    name = f"safecase_bench_{cases}"
+    bench_url = _with_database(url, name)
+    with _admin(url) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not reseed:
+            seeded = _seeded_cases(bench_url)
+            if seeded == cases:
+                return bench_url, True
+            print(f"{name} holds no finished seed of {cases:,} cases: recreating it")
+        if exists:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return bench_url, False
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def facts() -> dict[str, int]:
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cursor:
+        for key, sql in {
+            "cases": "SELECT count(*) FROM casework_case",
+            "audit_events": "SELECT count(*) FROM casework_auditevent",
+            "people": "SELECT count(*) FROM casework_person",
+            "open_deadlines": "SELECT count(*) FROM workflows_deadline WHERE status = 'open'",
+            "deadlines": "SELECT count(*) FROM workflows_deadline",
+            "referrals": "SELECT count(*) FROM referrals_referral",
+            "users": "SELECT count(*) FROM auth_user",
+            "case_grants": "SELECT count(*) FROM casework_caseuserobjectpermission",
+        }.items():
+            cursor.execute(sql)
+            counts[key] = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        counts["database_bytes"] = cursor.fetchone()[0]
+    return counts
+
+
+def _session(user: Any) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    from django.conf import settings
+
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def load_data(rng: random.Random, users: int) -> dict[str, Any]:
+    """Sessions, tokens and the pools of cases each simulated member of staff uses."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from casework.models import Case, Person
+    from casework.permissions import restricted_case_types
+    from workflows.registry import WORKFLOWS
+
+    User = get_user_model()  # noqa: N806
+    restricted = restricted_case_types()
+
+    def person(user: Any) -> dict[str, Any]:
+        token, _ = Token.objects.get_or_create(user=user)
+        return {"username": user.username, "session": _session(user), "token": token.key}
+
+    leads = []
+    for n in range(1, users + 1):
+        team_no = (n - 1) % 20 + 1
+        user = User.objects.get(username=f"t{team_no:02d}-lead-1")
+        team_id = user.team_memberships.get().team_id
+        mine = Case.objects.filter(team_id=team_id).exclude(case_type__in=restricted)
+        refs = list(mine.order_by("?").values_list("reference", flat=True)[:200])
+        steps = []
+        for name, (case_type, state) in STEP_STATES.items():
+            for ref, version in mine.filter(case_type=case_type, state=state).values_list(
+                "reference", "version"
+            )[:100]:
+                steps.append({"reference": ref, "name": name, "version": version})
+        leads.append({**person(user), "cases": refs, "steps": steps})
+    workers = [
+        person(User.objects.get(username=f"t{(n - 1) % 20 + 1:02d}-worker-01"))
+        for n in range(1, users + 1)
+    ]
+    auditors = [
+        person(User.objects.get(username=f"auditor-{(n - 1) % 30 + 1:02d}"))
+        for n in range(1, users + 1)
+    ]
+    families = list(
+        Person.objects.order_by("?").values_list("family_name", flat=True).distinct()[:40]
+    )
+    filters = [
+        (t, s)
+        for t, w in WORKFLOWS.items()
+        if t not in restricted
+        for s in w.states.values
+        if s not in {str(x) for x in w.terminal_states}
+    ]
+    return {
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "leads": leads,
+        "workers": workers,
+        "auditors": auditors,
+        "names": [f for f in families if f] or ["Smith"],
+        "references": [r for lead in leads for r in lead["cases"][:10]],
+        "usernames": [lead["username"] for lead in leads] + [w["username"] for w in workers],
+        "filters": filters,
+        "triage_states": sorted({str(w.initial_state) for w in WORKFLOWS.values()}),
+        "page_search": _page_has_search(leads[0]["username"]),
+        "raise_body": RAISE_BODY,
+        "step_bodies": STEP_BODIES,
+    }
+
+
+def _page_has_search(username: str) -> bool:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return 'name="q"' in client.get("/cases/").content.decode()
+
+
+# Query counts ------------------------------------------------------------------------------
+
+PAGE_SIZE_MODULES = (
+    "workflows.list_views",
+    "workflows.case_search",
+    "workflows.api",
+    "casework.audit_views",
+)
+
+
+def _set_page_size(size: int) -> None:
+    import importlib
+
+    for name in PAGE_SIZE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "PAGE_SIZE"):
+            module.PAGE_SIZE = size
+        pagination = getattr(module, "Pagination", None)
+        if pagination is not None:
+            pagination.page_size = size
+
+
+def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """SQL statements per request for each page, at page sizes 10 and 50."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()  # noqa: N806
+    lead = data["leads"][0]
+    reference = lead["cases"][0]
+    other = lead["cases"][1]
+    name = data["names"][0]
+    pages = {
+        "home": ("lead", "/"),
+        "case list": ("lead", "/cases/"),
+        "list filtered": ("lead", f"/cases/?case_type={data['filters'][0][0]}"),
+        "search name (API)": ("lead_api", f"/api/v1/cases/?q={name}"),
+        "search reference (API)": ("lead_api", "/api/v1/cases/?q=SC-"),
+        "case page": ("lead", f"/cases/{reference}/"),
+        "case page (another)": ("lead", f"/cases/{other}/"),
+        "audit by user": ("auditor", f"/audit/?user={lead['username']}"),
+        "audit by action": ("auditor", "/audit/?action=case.viewed"),
+    }
+    if data["page_search"]:
+        pages["search name (page)"] = ("lead", f"/cases/?q={name}")
+    clients = {}
+    for key, username in (("lead", lead["username"]), ("auditor", data["auditors"][0]["username"])):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        clients[key] = client
+    clients["lead_api"] = Client(HTTP_AUTHORIZATION=f"Token {lead['token']}")
+    results: dict[str, dict[str, int]] = {}
+    for size in (10, 50):
+        _set_page_size(size)
+        for label, (who, path) in pages.items():
+            clients[who].get(path)  # warm: first-use queries (content types, roles)
+            with CaptureQueriesContext(connection) as queries:
+                response = clients[who].get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code} for the query count")
+            results.setdefault(label, {})[f"page_size_{size}"] = len(queries)
+    _set_page_size(25)
+    return results
+
+
+# The deadline sweep ------------------------------------------------------------------------
+
+
+def measure_sweep() -> dict[str, Any]:
+    """One sweep over the open clocks, as the five-minute beat would run it: the history
+    of earlier sweeps is written until five minutes ago (stages done, overdue clocks
+    missed), then the sweep is timed; all in a transaction that is rolled back."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from workflows.clocks import bank_holidays
+    from workflows.models import Deadline, DeadlineStatus, Reminder
+    from workflows.reminders import ReminderPolicy, stage_schedule, sweep
+
+    now = timezone.now()
+    until = now - timedelta(minutes=5)
+    result: dict[str, Any] = {}
+    with transaction.atomic():
+        started = time.perf_counter()
+        policy, holidays = ReminderPolicy.from_settings(), bank_holidays(until)
+        running = Deadline.objects.filter(status=DeadlineStatus.OPEN)
+        result["open_deadlines"] = running.count()
+        rows = []
+        for pk, due_at, started_at in running.values_list("pk", "due_at", "started_at"):
+            for stage in stage_schedule(
+                due_at=due_at, started_at=started_at, holidays=holidays, policy=policy
+            ):
+                if stage.at <= until:
+                    rows.append(
+                        Reminder(
+                            deadline_id=pk,
+                            stage=stage.stage,
+                            due_at=due_at,
+                            scheduled_for=stage.at,
+                            acted_at=stage.at,
+                            recipients=1,
+                            skipped=not stage.applies,
+                        )  # fmt: skip
+                    )
+        Reminder.objects.bulk_create(rows, batch_size=10000)
+        running.filter(due_at__lte=until).update(status=DeadlineStatus.MISSED)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE workflows_deadline")
+            cursor.execute("ANALYZE workflows_reminder")
+        result["history_rows"] = len(rows)
+        result["history_seconds"] = round(time.perf_counter() - started, 1)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            report = sweep(at=now)
+            result["seconds"] = round(time.perf_counter() - started, 2)
+        result["queries"] = len(queries)
+        result["missed"] = report.missed
+        result["stages_sent"] = sum(report.acted.values())
+        result["messages"] = sum(report.messages.values())
+        transaction.set_rollback(True)
+    return result
+
+
+# Serving and loading -----------------------------------------------------------------------
+
+
+def start_gunicorn(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "SAFECASE_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [
+        str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "sync", "--backlog", "2048",
+        "--timeout", "120", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped: see {log}") from None
+            time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer within 60 s: see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def warm_up(port: int, data: dict[str, Any]) -> None:
+    """A few requests per worker to every page, so imports and caches are not measured."""
+    lead = data["leads"][0]
+    headers = {"Cookie": f"{data['cookie_name']}={lead['session']}"}
+    for _ in range(8):
+        for path in ("/", "/cases/", f"/cases/{lead['cases'][0]}/", "/workflows/"):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+                pass
+
+
+def run_scenario(
+    name: str, port: int, users: int, duration: int, think: float, data_file: Path, out: Path
+) -> dict[str, Any]:
+    prefix = out / name
+    load_before = os.getloadavg()
+    command = [
+        str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{duration}s",
+        "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
+        "--loglevel", "WARNING", "--stop-timeout", "10", SCENARIOS[name],
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_DATA": str(data_file), "BENCH_THINK": str(think)}
+    completed = subprocess.run(  # noqa: S603
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    load_after = os.getloadavg()
+    stats_file = Path(f"{prefix}_stats.csv")
+    if not stats_file.exists():
+        raise SystemExit(f"locust failed for {name}:\n{completed.stdout}\n{completed.stderr}")
+    requests = {}
+    with stats_file.open() as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                continue
+            requests[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+                "mean_ms": round(float(row["Average Response Time"]), 1),
+                "rps": round(float(row["Requests/s"]), 1),
+            }
+    failures_file = Path(f"{prefix}_failures.csv")
+    failures = []
+    if failures_file.exists():
+        with failures_file.open() as handle:
+            failures = [dict(r) for r in csv.DictReader(handle)][:5]
+    return {
+        "requests": requests,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in load_after],
+        "failures": failures,
+    }
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        settings = {}
+        for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_connections"):
+            cursor.execute(f"SHOW {name}")
+            settings[name] = cursor.fetchone()[0]
+    memory = 0
+    try:
+        with open("/proc/meminfo") as handle:  # noqa: PTH123
+            memory = int(handle.readline().split()[1]) // 1024
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_mb": memory,
+        "python": platform.python_version(),
+        "postgresql": version,
+        "postgresql_settings": settings,
+        "platform": platform.platform(),
+    }
+
+
+def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+    errors = 0
+    for scenario in results["scenarios"].values():
+        for name, stats in scenario["requests"].items():
+            limit = WRITE_BUDGET_MS if name in WRITE_REQUESTS else PAGE_BUDGET_MS
+            errors += stats["failures"]
+            checks.append(
+                {
+                    "budget": f"p95 {name} <= {limit} ms",
+                    "value": stats["p95_ms"],
+                    "pass": stats["p95_ms"] <= limit,
+                }
+            )
+    checks.append({"budget": "0 errors", "value": errors, "pass": errors == 0})
+    sweep = results["sweep"]
+    checks.append(
+        {
+            "budget": (
+                f"sweep over {sweep['open_deadlines']:,} open clocks <= {SWEEP_BUDGET_S:.0f} s"
+            ),
+            "value": sweep["seconds"],
+            "pass": sweep["seconds"] <= SWEEP_BUDGET_S,
+        }
+    )
+    for page, counts in results["queries"].items():
+        if page.startswith("case page"):
+            continue
+        constant = counts["page_size_10"] == counts["page_size_50"]
+        checks.append(
+            {
+                "budget": f"queries constant: {page}",
+                "value": f"{counts['page_size_10']} / {counts['page_size_50']}",
+                "pass": constant,
+            }
+        )
+    return checks
+
+
+def print_report(results: dict[str, Any]) -> None:
+    facts_ = results["data"]
+    print()
+    print(
+        f"Safecase bench: {facts_['cases']:,} cases, {facts_['audit_events']:,} audit events, "
+        f"{facts_['open_deadlines']:,} open clocks, {facts_['users']:,} users; "
+        f"{results['users']} users x {results['duration_s']} s per scenario "
+        f"(think {results['think_s']} s), "
+        f"{results['gunicorn_workers']} gunicorn workers, {results['machine']['cores']} cores"
+    )
+    header = f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}  load"
+    print(header)
+    print("-" * len(header))
+    for scenario in results["scenarios"].values():
+        load = "/".join(f"{x:.1f}" for x in scenario["load_after"])
+        for name, s in scenario["requests"].items():
+            print(
+                f"{name:28} {s['requests']:6d} {s['failures']:4d} {s['p50_ms']:6.0f} "
+                f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f}  {load}"
+            )
+    sweep = results["sweep"]
+    print(
+        f"\nsweep: {sweep['seconds']:.2f} s, {sweep['queries']} queries over "
+        f"{sweep['open_deadlines']:,} open clocks ({sweep['stages_sent']:,} stages acted on, "
+        f"{sweep['missed']:,} clocks newly missed)"
+    )
+    print("\nqueries per request (page size 10 / 50):")
+    for page, counts in results["queries"].items():
+        print(f"  {page:28} {counts['page_size_10']:3d} / {counts['page_size_50']:3d}")
+    print("\nbudgets (issue 10; 500,000 cases on 2 cores is the target size):")
+    for check in results["budgets"]:
+        print(f"  {'PASS' if check['pass'] else 'MISS'}  {check['budget']}: {check['value']}")
+    print(f"\nload average before the run: {results['load_before']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 100_000)))
+    parser.add_argument("--users", type=int, default=int(os.environ.get("BENCH_USERS", 16)))
+    parser.add_argument(
+        "--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 30)),
+        help="seconds per scenario",
+    )  # fmt: skip
+    parser.add_argument(
+        "--think", type=float, default=float(os.environ.get("BENCH_THINK", 1)),
+        help="mean seconds between a user's requests (0: saturate)",
+    )  # fmt: skip
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 4)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reseed", action="store_true", help="drop and seed again")
+    parser.add_argument(
+        "--only", default="", help="comma-separated scenarios: " + ",".join(SCENARIOS)
+    )
+    parser.add_argument("--skip-sweep", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("DATABASE_URL is not set: run `make bench` or under config.embedded")
+    started = time.perf_counter()
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    bench_url, seeded = prepare_database(url, args.cases, args.reseed)
+    _setup_django(bench_url)
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", verbosity=0)
+    seed_seconds = None
+    if seeded:
+        print(f"reusing safecase_bench_{args.cases} (already seeded)")
+    else:
+        seed_started = time.perf_counter()
+        call_command("seed_scale", cases=args.cases, seed=args.seed)
+        seed_seconds = round(time.perf_counter() - seed_started)
+    data = load_data(random.Random(args.seed), args.users)  # noqa: S311 (not security)
+    results: dict[str, Any] = {
+        "cases_requested": args.cases,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "data": facts(),
+        "seed_seconds": seed_seconds,
+        "users": args.users,
+        "duration_s": args.duration,
+        "think_s": args.think,
+        "gunicorn_workers": args.workers,
+        "load_before": load_before,
+    }
+    print("counting queries per page ...")
+    results["queries"] = query_counts(data)
+    if args.skip_sweep:
+        results["sweep"] = {"open_deadlines": 0, "seconds": 0.0, "queries": 0, "missed": 0,
+                            "stages_sent": 0}  # fmt: skip
+    else:
+        print("timing one deadline sweep ...")
+        results["sweep"] = measure_sweep()
+    connections.close_all()
+    out = Path(tempfile.mkdtemp(prefix="safecase-bench-"))
+    data_file = out / "data.json"
+    data_file.write_text(json.dumps(data))
+    chosen = [s for s in args.only.split(",") if s] or list(SCENARIOS)
+    server = start_gunicorn(bench_url, args.port, args.workers, out / "gunicorn.log")
+    try:
+        warm_up(args.port, data)
+        results["scenarios"] = {}
+        for name in chosen:
+            print(f"scenario {name}: {args.users} users for {args.duration} s ...", flush=True)
+            results["scenarios"][name] = run_scenario(
+                name, args.port, args.users, args.duration, args.think, data_file, out
+            )
+    finally:
+        stop(server)
+    results["budgets"] = budgets(results)
+    results["total_seconds"] = round(time.perf_counter() - started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    target = RESULTS / f"bench-{args.cases}.json"
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    print_report(results)
+    print(f"\nresults: {target.relative_to(ROOT)} ({results['total_seconds']} s in all)")
+    shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
