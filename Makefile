@@ -41,6 +41,14 @@ lint: install
 test: install assets lint
 	@$(EMBEDDED) bash -c '$(BIN)/python manage.py makemigrations --check --dry-run && $(BIN)/pytest $(PYTEST_ARGS)'
 
+# Scale benchmark (issue 10, docs/performance.md): seeds BENCH_CASES cases into the
+# database safecase_bench_<N> (kept, and reused by the next run), serves it under
+# gunicorn and loads it with locust. BENCH_CASES=500000 make bench for the full size.
+BENCH_CASES ?= 100000
+.PHONY: bench
+bench: install assets
+	@$(EMBEDDED) $(BIN)/python bench/run.py --cases $(BENCH_CASES)
+
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml.
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet uv
