@@ -16,21 +16,91 @@ Choices = Sequence[tuple[str, str]]
 
 
 class CaseFilterForm(forms.Form):
-    """The case list's filters. A value it does not know (an old bookmark, a hand-edited
-    address) is dropped rather than shown as an error: the list then shows every case."""
+    """The case list's search, filters and sort (all optional). casework knows no case
+    type, so the caller gives the choices: the types, the states of the chosen type (so
+    a state that type does not have is an error), and the teams and owners this user may
+    filter by. A value not among them (an old bookmark, a hand-edited address) is an
+    error the page shows, never silently dropped."""
 
-    case_type = forms.ChoiceField(required=False, label="Type of concern")
-    state = forms.ChoiceField(required=False, label="State")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        strip=True,
+        label="Search cases",
+        help_text="A reference, words from the summary, or a person’s name.",
+        error_messages={"max_length": "Search must be 200 characters or fewer"},
+    )
+    case_type = forms.ChoiceField(
+        required=False,
+        label="Type of concern",
+        error_messages={"invalid_choice": "Select a type of concern from the list"},
+    )
+    state = forms.ChoiceField(
+        required=False,
+        label="State",
+        error_messages={"invalid_choice": "Select a state from the list for this type"},
+    )
+    team = forms.ChoiceField(
+        required=False,
+        label="Team",
+        error_messages={"invalid_choice": "Select one of the teams in the list"},
+    )
+    owner = forms.ChoiceField(
+        required=False,
+        label="Allocated to",
+        error_messages={"invalid_choice": "Select who the case is allocated to from the list"},
+    )
+    overdue = forms.ChoiceField(
+        required=False,
+        label="Deadlines",
+        choices=[("", "Any"), ("true", "Only cases with an overdue deadline")],
+        error_messages={"invalid_choice": "Select overdue deadlines or leave it unticked"},
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Sort by one of the columns of the table"},
+    )
+    order = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", ""), ("asc", "Ascending"), ("desc", "Descending")],
+        error_messages={"invalid_choice": "Sort in ascending or descending order"},
+    )
 
-    def __init__(self, data: Mapping[str, Any], *, case_types: Choices, states: Choices) -> None:
+    # Shown as filters (with "Selected filters" tags), in this order.
+    FILTERS = ("case_type", "state", "team", "owner", "overdue")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        case_types: Choices,
+        states: Choices,
+        teams: Choices = (),
+        owners: Choices = (),
+        sorts: Choices = (),
+    ) -> None:
         super().__init__(data)
         self.fields["case_type"].choices = [("", "All types"), *case_types]
         self.fields["state"].choices = [("", "All states"), *states]
+        self.fields["team"].choices = [("", "All teams"), *teams]
+        self.fields["owner"].choices = [
+            ("", "Anyone"),
+            ("me", "Allocated to me"),
+            ("unallocated", "Not allocated"),
+            *owners,
+        ]
+        self.fields["sort"].choices = [("", ""), *sorts]
 
     def filters(self) -> dict[str, str]:
-        """The filters that are valid and set, by field name."""
+        """The valid, non-empty search, filters and sort, by field name."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def choice_label(self, name: str, value: str) -> str:
+        """The label the list shows for one of a field's values."""
+        return str(dict(self.fields[name].choices).get(value, value))
 
 
 # The auditor's workspace -------------------------------------------------------------------

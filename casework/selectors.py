@@ -134,13 +134,21 @@ def case_content_list_for_user(user: Any) -> QuerySet[Case]:
     """The visible cases whose content the user may see: ``case_list_for_user`` less the
     restricted cases they know only as received (``case_is_limited``), in the database."""
     cases = case_list_for_user(user)
+    condition = case_content_condition(user)
+    return cases if condition is None else cases.filter(condition)
+
+
+def case_content_condition(user: Any) -> Q | None:
+    """Among the cases ``user`` may see, those they may see in full, as a filter with no
+    subquery (None: all of them), so that lists can filter and sort on content cheaply;
+    the complement is exactly the cases ``case_is_limited`` for them."""
     held = roles_of(user)
     if Role.AUDITOR in held:
-        return cases
+        return None
     full = Q(owner=user)
     if Role.PREVENT_LEAD in held:
         full |= Q(team_id__in=team_ids_of(user))
-    return cases.filter(~Q(case_type__in=restricted_case_types()) | full)
+    return ~Q(case_type__in=restricted_case_types()) | full
 
 
 def case_assignees(case: Case) -> QuerySet[Any]:

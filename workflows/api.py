@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -27,15 +26,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.audit import READ_VERBS
-from casework.models import Case, CasePerson, Team
+from casework.models import Case, Team
 from casework.selectors import (
     case_content_list_for_user,
     case_get_for_user,
     case_is_limited,
-    case_list_for_user,
 )
 from casework.services import case_list_record, case_view_record
 from config.api_errors import error_responses
+from workflows.case_search import case_search_for_user
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.selectors import available_transitions
@@ -149,45 +148,10 @@ class WorkflowDetailView(APIView):
 # --- Cases ---------------------------------------------------------------------------------
 
 
-def _overdue_deadlines(now: Any) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now)
-
-
-def _search(cases: QuerySet[Case], content: QuerySet[Any], q: str) -> QuerySet[Case]:
-    """Reference for any visible case; summary and people's names only where the user
-    may see the case's content (a case known only as received matches by reference)."""
-    people = (
-        CasePerson.objects.annotate(
-            full_name=Concat("person__given_names", Value(" "), "person__family_name")
-        )
-        .filter(Q(full_name__icontains=q) | Q(person__aliases__icontains=q))
-        .values("case_id")
-    )
-    about = Q(summary__icontains=q) | Q(pk__in=people)
-    return cases.filter(Q(reference__icontains=q) | (Q(pk__in=content) & about))
-
-
 def case_queryset(user: Any, filters: Mapping[str, Any]) -> QuerySet[Case]:
-    """The visible cases matching the list's filters, newest first. Filters on what a
-    case known only as received does not show (state, deadlines) keep to cases whose
-    content the user may see, as the case list page does."""
-    now = timezone.now()
-    content = case_content_list_for_user(user).values("pk")
-    cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    if "case_type" in filters:
-        cases = cases.filter(case_type=filters["case_type"])
-    if "state" in filters:
-        cases = cases.filter(state=filters["state"], pk__in=content)
-    if "overdue" in filters:
-        overdue = Exists(_overdue_deadlines(now))
-        cases = cases.filter(overdue if filters["overdue"] == "true" else ~overdue, pk__in=content)
-    if filters.get("assigned_to") == "me":
-        cases = cases.filter(owner=user)
-    if filters.get("q", "").strip():
-        cases = _search(cases, content, filters["q"].strip())
-    return cases.annotate(has_overdue_deadline=Exists(_overdue_deadlines(now))).order_by(
-        "-raised_at", "-pk"
-    )
+    """The visible cases matching the list's filters, newest first: the same selector as
+    the case list page (``workflows.case_search``), so the two never disagree."""
+    return case_search_for_user(user, filters)
 
 
 def _team(value: Any) -> Team | None:

@@ -1,8 +1,11 @@
-"""The case list: the cases a user may see, filtered, searched, sorted and paged.
+"""The case list: the cases a user may see, searched, filtered, sorted and paged.
 
-It only reads, through ``case_list_for_user``, so a hidden case never shows; a case the
-user may know only as received (a Prevent referral they raised) shows its reference,
-type and "Received" (``case_is_limited``).
+It only reads, through ``workflows.case_search.case_search_for_user`` (the same selector
+as ``GET /api/v1/cases/``), so a hidden case never shows; a case the user may know only
+as received (a Prevent referral they raised) shows its reference, type, "Received" and
+when, and is never found or ordered by what it does not show (``case_is_limited``).
+Sorting and paging are done in the database: a page of 25 is all the browser gets, so
+sorting in the browser would only sort that page.
 """
 
 from __future__ import annotations
@@ -12,18 +15,28 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from casework.forms import CaseFilterForm
+from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.models import Case
-from casework.selectors import case_content_list_for_user, case_is_limited, case_list_for_user
+from casework.selectors import case_is_limited
 from casework.services import case_list_record
+from workflows.case_search import (
+    DEFAULT_ORDER,
+    DEFAULT_SORT,
+    SORT_LABELS,
+    SORTS,
+    case_filter_owners,
+    case_filter_teams,
+    case_search_for_user,
+)
 from workflows.registry import WORKFLOWS, get_workflow
 
 PAGE_SIZE = 25
+# Newest first is the useful way to read dates; text columns read A to Z first.
+FIRST_ORDER = {"raised": "desc"}
 
 
 @dataclasses.dataclass
@@ -33,6 +46,23 @@ class CaseRow:
     state_label: str
     terminal: bool
     limited: bool
+    overdue: bool = False
+
+
+@dataclasses.dataclass
+class FilterTag:
+    heading: str
+    label: str
+    remove_url: str
+
+
+@dataclasses.dataclass
+class SortHeader:
+    key: str
+    label: str
+    aria_sort: str
+    url: str
+    next_order: str
 
 
 def _state_choices(case_type: str) -> list[tuple[str, str]]:
@@ -45,53 +75,129 @@ def _state_choices(case_type: str) -> list[tuple[str, str]]:
     return sorted(states.items(), key=lambda item: item[1])
 
 
-def _filtered_cases(user: Any, filters: dict[str, str]) -> QuerySet[Case]:
-    cases = case_list_for_user(user).select_related("team", "owner")
-    if "case_type" in filters:
-        cases = cases.filter(case_type=filters["case_type"])
-    if "state" in filters:
-        # A Prevent case under "Channel panel" would tell its raiser the state the case
-        # page keeps from them, so a state filter keeps to cases seen in full.
-        cases = cases.filter(state=filters["state"], pk__in=case_content_list_for_user(user))
-    return cases.order_by("-raised_at", "-pk")
-
-
 def case_row(user: Any, case: Case) -> CaseRow:
     workflow = get_workflow(case.case_type)
+    limited = case_is_limited(user, case)
     return CaseRow(
         case=case,
         type_label=workflow.label,
         state_label=workflow.state_label(case.state),
         terminal=case.state in workflow.terminal_states,
-        limited=case_is_limited(user, case),
+        limited=limited,
+        overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited,
+    )
+
+
+def _person_label(user: Any) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def _query(params: QueryDict, **changes: str | None) -> str:
+    """The page's address with ``changes`` (None removes a parameter), back on page 1."""
+    query = params.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    text = query.urlencode()
+    return f"?{text}" if text else "?"
+
+
+def _tags(form: CaseFilterForm, filters: dict[str, str], params: QueryDict) -> list[FilterTag]:
+    """One "Selected filters" tag per filter (and the search), each removing only itself."""
+    tags = []
+    if filters.get("q"):
+        tags.append(FilterTag("Search", f"“{filters['q']}”", _query(params, q=None)))
+    for name in CaseFilterForm.FILTERS:
+        if name in filters:
+            label = form.choice_label(name, filters[name])
+            heading = str(form.fields[name].label)
+            tags.append(FilterTag(heading, label, _query(params, **{name: None})))
+    return tags
+
+
+def _headers(sort: str, order: str, params: QueryDict) -> list[SortHeader]:
+    """The table's column headers as MOJ sortable-table headers whose buttons are links:
+    the current column says its direction in ``aria-sort``; choosing it again reverses."""
+    headers = []
+    for key in SORTS:
+        current = key == sort
+        if current:
+            aria, next_order = (
+                ("ascending" if order == "asc" else "descending"),
+                ("desc" if order == "asc" else "asc"),
+            )
+        else:
+            aria, next_order = "none", FIRST_ORDER.get(key, "asc")
+        url = _query(params, sort=key, order=next_order)
+        headers.append(SortHeader(key, SORT_LABELS[key], aria, url, next_order))
+    return headers
+
+
+def _selector_filters(filters: dict[str, str], teams: list, owners: list) -> dict[str, Any]:
+    """The form's values as the selector takes them (a team and an owner by id)."""
+    chosen = {k: v for k, v in filters.items() if k not in ("sort", "order", "team", "owner")}
+    if "team" in filters:
+        chosen["team"] = next(t.pk for t in teams if t.slug == filters["team"])
+    owner = filters.get("owner")
+    if owner in ("me", "unallocated"):
+        chosen["owner"] = owner
+    elif owner:
+        chosen["owner"] = next(u.pk for u in owners if u.get_username() == owner)
+    return chosen
+
+
+def _form(request: HttpRequest, teams: list, owners: list) -> CaseFilterForm:
+    return CaseFilterForm(
+        request.GET,
+        case_types=[(w.case_type, w.label) for w in WORKFLOWS.values()],
+        states=_state_choices(request.GET.get("case_type", "")),
+        teams=[(t.slug, t.name) for t in teams],
+        owners=[(u.get_username(), _person_label(u)) for u in owners],
+        sorts=[(key, SORT_LABELS[key]) for key in SORTS],
     )
 
 
 @login_required
 @require_http_methods(["GET"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user may see, newest first, 25 a page, by type and state if asked.
+    """The cases the user may see, newest first, 25 a page, searched, filtered and sorted
+    as asked; a value that is not one of the choices is shown as an error.
 
-    A fixed number of queries whatever the page size (tests/casework/test_case_pages.py).
+    A fixed number of queries whatever the number of cases (tests/casework/test_case_pages.py).
     """
-    chosen_type = request.GET.get("case_type", "")
-    form = CaseFilterForm(
-        request.GET,
-        case_types=[(w.case_type, w.label) for w in WORKFLOWS.values()],
-        states=_state_choices(chosen_type),
-    )
+    teams = list(case_filter_teams(request.user))
+    owners = list(case_filter_owners(request.user))
+    form = _form(request, teams, owners)
+    valid = form.is_valid()
     filters = form.filters()
-    page = Paginator(_filtered_cases(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    case_list_record(
-        user=request.user, filters=filters, count=page.paginator.count, page=page.number
-    )
-    context = {
+    sort = filters.get("sort", DEFAULT_SORT)
+    order = filters.get("order", DEFAULT_ORDER if sort == DEFAULT_SORT else "asc")
+    controls = {c.name: c for c in govuk_controls(form)}
+    context: dict[str, Any] = {
         "form": form,
         "filters": filters,
-        "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
-        "rows": [case_row(request.user, case) for case in page],
+        "controls": controls,
+        "error_summary": govuk_error_summary(form, list(controls.values())) if not valid else [],
+        "tags": _tags(form, filters, request.GET),
+        "headers": _headers(sort, order, request.GET),
+        "sort": sort,
+        "order": order,
+        "searched": {k: v for k, v in filters.items() if k not in ("sort", "order")},
     }
+    if valid:
+        cases = case_search_for_user(
+            request.user, _selector_filters(filters, teams, owners), sort=sort, order=order
+        )
+        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        case_list_record(
+            user=request.user, filters=filters, count=page.paginator.count, page=page.number
+        )
+        context |= {
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
+            "rows": [case_row(request.user, case) for case in page],
+        }
     return render(request, "casework/case_list.html", context)

@@ -1,0 +1,388 @@
+"""The home page's dashboard for each role: reads only, through the visibility selectors.
+
+It lives in ``referrals`` because a lead's dashboard needs everything below it: cases
+(``casework``), their workflows and clocks (``workflows``) and partner referrals;
+dependencies point one way (DESIGN.md), so ``casework``'s home view receives it through
+``casework.views.home_dashboard_register`` (``ReferralsConfig.ready``).
+
+Every panel is a bounded list (``PANEL_ROWS`` rows and how many there are in all, with a
+link into the filtered case list) built with a fixed number of queries, however many
+cases there are (tests/workflows/test_dashboard.py). What a panel counts or lists comes
+from ``case_list_for_user`` (a lead never sees another team's case, nor a Prevent case
+unless cleared) and, for content such as clocks and referrals, from
+``case_content_list_for_user``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.audit import verb_label
+from casework.models import AuditEvent, Case, Team
+from casework.permissions import team_ids_of
+from casework.roles import Role, role_of
+from casework.selectors import case_content_list_for_user, case_is_limited, case_list_for_user
+from referrals.models import Referral, ReferralState
+from workflows import modern_slavery
+from workflows.calendar import add_working_days, working_days_between
+from workflows.clocks import bank_holidays
+from workflows.models import Deadline, DeadlineStatus
+from workflows.registry import WORKFLOWS, get_workflow
+
+PANEL_ROWS = 10
+# "Due soon" on a lead's dashboard: by the end of this many working days (local practice).
+DUE_SOON_WORKING_DAYS = 5
+# States in which a case waits for a lead: each workflow's first state (nobody has
+# triaged it yet) and the modern slavery safeguarding triage, which is the lead's own
+# decision (RULES.md §1: child or adult, consent, NRM or Duty to Notify).
+EXTRA_AWAITING_LEAD_STATES = {"modern_slavery": {modern_slavery.State.TRIAGE.value}}
+
+
+@dataclasses.dataclass
+class CaseLine:
+    reference: str
+    type_label: str
+    state_label: str
+    terminal: bool
+    limited: bool
+    raised_at: datetime
+    team: str
+    owner: str
+
+
+@dataclasses.dataclass
+class Panel:
+    """A bounded list: ``rows`` (at most PANEL_ROWS), ``total`` in all, where to see all."""
+
+    rows: list[Any]
+    total: int
+    view_all_url: str = ""
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.rows), 0)
+
+
+@dataclasses.dataclass
+class StateCount:
+    state_label: str
+    count: int
+    url: str
+
+
+@dataclasses.dataclass
+class TypeCounts:
+    team: str
+    type_label: str
+    total: int
+    url: str
+    states: list[StateCount]
+
+
+@dataclasses.dataclass
+class DeadlineLine:
+    reference: str
+    label: str
+    due_at: datetime
+    statutory: bool
+    working_days: int  # left before it is due, or past it when overdue
+
+
+@dataclasses.dataclass
+class ReferralLine:
+    pk: int
+    reference: str
+    referral_type: str
+    partner: str
+    state_label: str
+    sent_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclasses.dataclass
+class ActivityLine:
+    at: datetime
+    actor: str
+    action: str
+    reference: str
+
+
+@dataclasses.dataclass
+class AdminLink:
+    label: str
+    url: str
+    description: str
+
+
+def case_list_url(**params: Any) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse("case-list") + (f"?{query}" if query else "")
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _line(user: Any, case: Case) -> CaseLine:
+    workflow = get_workflow(case.case_type)
+    return CaseLine(
+        reference=case.reference,
+        type_label=workflow.label,
+        state_label=workflow.state_label(case.state),
+        terminal=case.state in workflow.terminal_states,
+        limited=case_is_limited(user, case),
+        raised_at=case.raised_at,
+        team=case.team.name,
+        owner=_person(case.owner),
+    )
+
+
+def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
+    """Two queries: the first rows (with team and owner) and the count."""
+    rows = cases.select_related("team", "owner").order_by(*order)[:PANEL_ROWS]
+    return Panel([_line(user, c) for c in rows], cases.count(), url)
+
+
+# Frontline staff ----------------------------------------------------------------------------
+
+
+def frontline_dashboard(user: Any) -> dict[str, Any]:
+    """The concerns they raised, newest first (a Prevent one only as received, RULES.md
+    §4.5), and the open cases allocated to them."""
+    visible = case_list_for_user(user)
+    newest = ("-raised_at", "-pk")
+    return {
+        "raised": _case_panel(user, visible.filter(raised_by=user), newest, case_list_url()),
+        "allocated": _case_panel(
+            user,
+            visible.filter(owner=user, closed_at__isnull=True),
+            newest,
+            case_list_url(owner="me"),
+        ),
+    }
+
+
+# Leads ------------------------------------------------------------------------------------
+
+
+def awaiting_lead() -> Q:
+    """Open cases waiting for a lead: in a workflow's first state (or modern slavery
+    triage), or not allocated to anyone."""
+    waiting = Q(owner__isnull=True)
+    for case_type, workflow in WORKFLOWS.items():
+        states = {workflow.initial_state, *EXTRA_AWAITING_LEAD_STATES.get(case_type, set())}
+        waiting |= Q(case_type=case_type, state__in=states)
+    return waiting
+
+
+def _team_cases(user: Any) -> QuerySet[Case]:
+    """The open cases of the user's teams that the user may see."""
+    return case_list_for_user(user).filter(team_id__in=team_ids_of(user), closed_at__isnull=True)
+
+
+def _counts(user: Any, teams: dict[int, Team]) -> list[TypeCounts]:
+    """Open team cases by team, type and state (one GROUP BY query), with links into the
+    case list filtered the same way."""
+    grouped = (
+        _team_cases(user).values("team_id", "case_type", "state").annotate(n=Count("pk")).order_by()
+    )
+    by_type: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for row in grouped:
+        by_type[(row["team_id"], row["case_type"])].append((row["state"], row["n"]))
+    result = []
+    for (team_id, case_type), states in by_type.items():
+        workflow, slug = get_workflow(case_type), teams[team_id].slug
+        lines = [
+            StateCount(
+                workflow.state_label(s), n, case_list_url(case_type=case_type, state=s, team=slug)
+            )
+            for s, n in states
+        ]
+        lines.sort(key=lambda line: line.state_label)
+        result.append(
+            TypeCounts(
+                team=teams[team_id].name,
+                type_label=workflow.label,
+                total=sum(n for _, n in states),
+                url=case_list_url(case_type=case_type, team=slug),
+                states=lines,
+            )
+        )
+    return sorted(result, key=lambda t: (t.team, t.type_label))
+
+
+def _deadline_panel(
+    deadlines: QuerySet[Deadline], now: datetime, holidays: set, *, overdue: bool, url: str
+) -> Panel:
+    rows = deadlines.select_related("case").order_by("due_at", "pk")[:PANEL_ROWS]
+    lines = [
+        DeadlineLine(
+            reference=d.case.reference,
+            label=d.label,
+            due_at=d.due_at,
+            statutory=d.statutory,
+            working_days=(
+                working_days_between(d.due_at, now, holidays)
+                if overdue
+                else working_days_between(now, d.due_at, holidays)
+            ),
+        )
+        for d in rows
+    ]
+    return Panel(lines, deadlines.count(), url)
+
+
+def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
+    """Open clocks of the team's cases seen in full: overdue, and due by the end of the
+    fifth working day (England and Wales bank holidays, RULES.md §0.3)."""
+    holidays = bank_holidays(now)
+    horizon = add_working_days(now, DUE_SOON_WORKING_DAYS, holidays)
+    content = case_content_list_for_user(user).filter(team_id__in=team_ids_of(user))
+    open_clocks = Deadline.objects.filter(case__in=content.values("pk"), status=DeadlineStatus.OPEN)
+    return {
+        "overdue": _deadline_panel(
+            open_clocks.filter(due_at__lt=now),
+            now,
+            holidays,
+            overdue=True,
+            url=case_list_url(overdue="true", team=one_team),
+        ),
+        "due_soon": _deadline_panel(
+            open_clocks.filter(due_at__gte=now, due_at__lte=horizon),
+            now,
+            holidays,
+            overdue=False,
+            url="",
+        ),
+        "due_horizon": horizon,
+    }
+
+
+def _responses(user: Any, now: datetime) -> Panel:
+    """Referrals of the team's cases sent and not yet answered, the partner's response
+    clock soonest first (RULES.md: each partner's expected response time)."""
+    content = case_content_list_for_user(user).filter(team_id__in=team_ids_of(user))
+    awaited = Referral.objects.filter(
+        case__in=content.values("pk"), state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]
+    )
+    rows = awaited.select_related("case", "partner", "response_deadline").order_by(
+        "response_deadline__due_at", "sent_at", "pk"
+    )[:PANEL_ROWS]
+    lines = [
+        ReferralLine(
+            pk=r.pk,
+            reference=r.case.reference,
+            referral_type=r.get_referral_type_display(),
+            partner=r.partner.name,
+            state_label=ReferralState(r.state).label,
+            sent_at=r.sent_at,
+            due_at=r.response_deadline.due_at if r.response_deadline else None,
+            overdue=bool(
+                r.response_deadline
+                and r.response_deadline.status == DeadlineStatus.OPEN
+                and r.response_deadline.due_at < now
+            ),
+        )
+        for r in rows
+    ]
+    return Panel(lines, awaited.count())
+
+
+def lead_dashboard(user: Any) -> dict[str, Any]:
+    """A lead's (or Prevent-cleared lead's) teams: the triage queue oldest first, open
+    cases by type and state, clocks overdue and due soon, and partner responses awaited."""
+    now = timezone.now()
+    teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids_of(user))}
+    one_team = next(iter(teams.values())).slug if len(teams) == 1 else ""
+    return {
+        "teams": sorted(t.name for t in teams.values()),
+        "triage": _case_panel(
+            user,
+            _team_cases(user).filter(awaiting_lead()),
+            ("raised_at", "pk"),
+            case_list_url(owner="unallocated", team=one_team, sort="raised", order="asc"),
+        ),
+        "counts": _counts(user, teams),
+        **_deadlines(user, now, one_team),
+        "responses": _responses(user, now),
+    }
+
+
+# Auditors and administrators --------------------------------------------------------------
+
+
+def auditor_dashboard(user: Any) -> dict[str, Any]:
+    """The latest events of the audit log (one query), each linked to its case's timeline."""
+    events = AuditEvent.objects.select_related("actor", "case").order_by("-pk")[:PANEL_ROWS]
+    return {
+        "activity": [
+            ActivityLine(
+                at=e.at,
+                actor=_person(e.actor) or "Nobody signed in",
+                action=verb_label(e.verb),
+                reference=e.case.reference if e.case_id else "",
+            )
+            for e in events
+        ]
+    }
+
+
+ADMIN_LINKS = (
+    ("Users", "admin:auth_user_changelist", "Add staff, give them a role and reset access."),
+    ("Teams", "admin:casework_team_changelist", "The teams that own cases."),
+    (
+        "Partner agencies",
+        "admin:referrals_partneragency_changelist",
+        "Who cases are referred to, and how to reach them.",
+    ),
+    (
+        "Partner response times",
+        "admin:referrals_partnerresponsetime_changelist",
+        "How long each partner is expected to take to answer a referral.",
+    ),
+    (
+        "Timescales",
+        "admin:workflows_timescaleoverride_changelist",
+        "Local durations of the non-statutory deadlines.",
+    ),
+    (
+        "Bank holidays",
+        "admin:workflows_bankholiday_changelist",
+        "The days working-day deadlines skip.",
+    ),
+)
+
+
+def administrator_dashboard(user: Any) -> dict[str, Any]:
+    """Links into the administration pages; no case content at all (DESIGN.md "Access")."""
+    return {
+        "admin_links": [AdminLink(label, reverse(name), text) for label, name, text in ADMIN_LINKS]
+    }
+
+
+BUILDERS = {
+    Role.FRONTLINE: frontline_dashboard,
+    Role.LEAD: lead_dashboard,
+    Role.PREVENT_LEAD: lead_dashboard,
+    Role.AUDITOR: auditor_dashboard,
+    Role.ADMINISTRATOR: administrator_dashboard,
+}
+
+
+def home_dashboard(user: Any) -> dict[str, Any]:
+    """The dashboard of the user's principal role (``role_of``); nothing without a role."""
+    role = role_of(user)
+    if role is None:
+        return {}
+    return {"dashboard": BUILDERS[role](user)}

@@ -1,0 +1,294 @@
+"""The home page's dashboards (referrals/dashboard.py): each role's panels, what each
+panel may count and list (visibility selectors), empty states, and a fixed number of
+queries whatever the number of cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
+
+from casework.models import Case
+from casework.roles import Role
+from referrals.dashboard import PANEL_ROWS
+from referrals.services import referral_send
+from tests.workflows.walker import default_raise
+from workflows import community_trigger, modern_slavery, prevent
+from workflows.models import Deadline, DeadlineStatus
+
+SLAVERY = {
+    "summary": "Works at the car wash, is not paid.",
+    "subject_given_names": "Maria",
+    "subject_family_name": "Kowalska",
+    "subject_date_of_birth": "1990-01-01",
+    "subject_estimated_age": None,
+}
+PREVENT = {
+    "summary": "Shares extremist videos with classmates.",
+    "subject_given_names": "Daniel",
+    "subject_family_name": "Hughes",
+    "subject_date_of_birth": "1999-03-02",
+    "subject_estimated_age": None,
+    "concerns": "Talks of travelling abroad to fight.",
+}
+
+
+def html_of(client, user) -> str:
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def panel(html: str, name: str) -> str:
+    """The markup of one dashboard panel."""
+    match = re.search(rf'<section[^>]*data-panel="{name}".*?</section>', html, re.S)
+    assert match, f"no {name} panel"
+    return match.group(0)
+
+
+def references(html: str) -> list[str]:
+    return re.findall(r'data-reference="([^"]+)"', html)
+
+
+def raise_slavery(actor, count: int = 1, **values) -> list[Case]:
+    raise_case = default_raise(modern_slavery.WORKFLOW, actor)
+    return [raise_case({**SLAVERY, **values}) for _ in range(count)]
+
+
+def raise_prevent(actor) -> Case:
+    return default_raise(prevent.WORKFLOW, actor)(PREVENT)
+
+
+def raise_trigger(actor) -> Case:
+    """A Community Trigger application: its acknowledgement clock starts at intake."""
+    return default_raise(community_trigger.WORKFLOW, actor)({})
+
+
+def queries(client, user) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return len(captured)
+
+
+# Frontline staff ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_frontline_see_their_concerns_newest_first_and_a_prevent_one_only_as_received(
+    client, frontline, lead
+):
+    older = raise_slavery(frontline)[0]
+    prevent_case = raise_prevent(frontline)
+    html = html_of(client, frontline)
+    mine = panel(html, "raised")
+    assert references(mine) == [prevent_case.reference, older.reference]
+    row = mine.split(f'data-reference="{prevent_case.reference}"')[1].split("</tr>")[0]
+    assert "Received" in row
+    assert "Concern raised" not in row
+    older_row = mine.split(f'data-reference="{older.reference}"')[1].split("</tr>")[0]
+    assert "Concern raised" in older_row
+    assert "Raise a concern" in html
+    assert "No open case is allocated to you" in panel(html, "allocated")
+
+
+@pytest.mark.django_db
+def test_frontline_see_the_open_cases_allocated_to_them(client, frontline, lead, make_user):
+    other = make_user("frontline.north.2", Role.FRONTLINE, ["north"])
+    theirs = raise_slavery(other, 2)
+    Case.objects.filter(pk=theirs[0].pk).update(owner=frontline)
+    html = html_of(client, frontline)
+    assert references(panel(html, "allocated")) == [theirs[0].reference]
+    assert theirs[1].reference not in html
+    assert "You have not raised a concern yet" in panel(html, "raised")
+
+
+@pytest.mark.django_db
+def test_a_long_list_is_cut_short_with_a_link_to_all_of_them(client, frontline):
+    raise_slavery(frontline, PANEL_ROWS + 2)
+    mine = panel(html_of(client, frontline), "raised")
+    assert len(references(mine)) == PANEL_ROWS
+    assert f"View all {PANEL_ROWS + 2} of your cases" in mine
+    assert 'href="/cases/"' in mine
+
+
+# Leads ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_triage_queue_holds_the_teams_new_and_unallocated_cases_oldest_first(
+    client, frontline, lead, make_user
+):
+    new, allocated_new, moved_on = raise_slavery(frontline, 3)
+    Case.objects.filter(pk=allocated_new.pk).update(owner=lead)
+    # Past the lead's triage and allocated: no longer waiting for a lead.
+    Case.objects.filter(pk=moved_on.pk).update(owner=lead, state="adult_consent_sought")
+    south = make_user("frontline.south", Role.FRONTLINE, ["south"])
+    south_case = raise_slavery(south)[0]
+    html = html_of(client, lead)
+    queue = panel(html, "triage")
+    assert references(queue) == [new.reference, allocated_new.reference]
+    assert south_case.reference not in html
+    assert "owner=unallocated" in queue
+
+
+@pytest.mark.django_db
+def test_prevent_cases_count_only_for_a_cleared_lead(client, frontline, lead, prevent_lead):
+    prevent_case = raise_prevent(frontline)
+    raise_slavery(frontline, 2)
+    html = html_of(client, lead)
+    assert prevent_case.reference not in html
+    counts = panel(html, "counts")
+    assert "Modern slavery" in counts
+    assert "Prevent" not in counts
+    assert "Concern raised: 2" in counts
+
+    html = html_of(client, prevent_lead)
+    assert prevent_case.reference in panel(html, "triage")
+    counts = panel(html, "counts")
+    assert "Prevent</a>: <span" in counts
+    assert "/cases/?case_type=prevent&amp;state=concern_raised&amp;team=north" in counts
+
+
+@pytest.mark.django_db
+def test_a_lead_never_counts_another_teams_cases(client, lead, other_lead, make_user):
+    south = make_user("frontline.south", Role.FRONTLINE, ["south"])
+    raise_slavery(south, 3)
+    html = html_of(client, lead)
+    assert "Your teams have no open cases." in panel(html, "counts")
+    assert "Nothing is waiting" in panel(html, "triage")
+    counts = panel(html_of(client, other_lead), "counts")
+    assert "Concern raised: 3" in counts
+    assert "team=south" in counts
+
+
+@pytest.mark.django_db
+def test_deadlines_overdue_and_due_in_the_next_five_working_days(client, frontline, lead):
+    now = timezone.now()
+    late, soon, later = (raise_trigger(frontline) for _ in range(3))
+    clock = Deadline.objects.filter(status=DeadlineStatus.OPEN)
+    clock.filter(case=late).update(due_at=now - timedelta(days=10))
+    clock.filter(case=soon).update(due_at=now + timedelta(hours=1))
+    clock.filter(case=later).update(due_at=now + timedelta(days=30))
+    deadlines = panel(html_of(client, lead), "deadlines")
+    overdue, due = deadlines.split("Due by the end of")
+    assert late.reference in overdue
+    assert soon.reference not in overdue
+    assert "working day" in overdue
+    assert "/cases/?overdue=true&amp;team=north" in overdue
+    assert soon.reference in due
+    assert later.reference not in deadlines
+
+
+@pytest.mark.django_db
+def test_no_deadlines_says_so(client, lead):
+    deadlines = panel(html_of(client, lead), "deadlines")
+    assert "No deadline of your teams’ cases is overdue." in deadlines
+    assert "Nothing is due in the next 5 working days." in deadlines
+
+
+@pytest.mark.django_db
+def test_partner_responses_awaited_list_sent_referrals_with_their_clock(
+    client, draft_for, lead, other_lead
+):
+    draft = draft_for("mash_referral")
+    assert "No referral of your teams’ cases" in panel(html_of(client, lead), "responses")
+    sent = referral_send(referral=draft, actor=lead)
+    responses = panel(html_of(client, lead), "responses")
+    assert f'data-referral="{sent.pk}"' in responses
+    assert sent.case.reference in responses
+    assert escape(sent.partner.name) in responses
+    assert f"{sent.response_deadline.due_at:%-d %b %Y}" in responses
+    assert sent.case.reference not in html_of(client, other_lead)
+
+
+@pytest.mark.django_db
+def test_a_prevent_referral_is_awaited_only_on_a_cleared_leads_dashboard(
+    client, draft_for, lead, prevent_lead
+):
+    sent = referral_send(referral=draft_for("prevent_referral"), actor=prevent_lead)
+    assert f'data-referral="{sent.pk}"' in panel(html_of(client, prevent_lead), "responses")
+    assert sent.case.reference not in html_of(client, lead)
+
+
+# Auditors, administrators, no role ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_auditor_sees_recent_activity_linked_to_case_timelines_and_search(
+    client, frontline, auditor
+):
+    case = raise_slavery(frontline)[0]
+    html = html_of(client, auditor)
+    activity = panel(html, "activity")
+    assert "Concern raised" in activity
+    assert f'href="/audit/cases/{case.reference}/"' in activity
+    search = panel(html, "search")
+    assert 'action="/audit/"' in search
+    assert 'name="reference"' in search
+    assert 'action="/cases/"' in search
+    assert "Raise a concern" not in html
+
+
+@pytest.mark.django_db
+def test_an_administrator_gets_the_admin_pages_and_no_case_content(
+    client, frontline, administrator
+):
+    case = raise_slavery(frontline)[0]
+    html = html_of(client, administrator)
+    links = panel(html, "administration")
+    for url in (
+        "/django-admin/auth/user/",
+        "/django-admin/casework/team/",
+        "/django-admin/referrals/partneragency/",
+        "/django-admin/workflows/timescaleoverride/",
+        "/django-admin/workflows/bankholiday/",
+    ):
+        assert f'href="{url}"' in links
+    assert case.reference not in html
+    assert "Kowalska" not in html
+    assert 'data-panel="triage"' not in html
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_role_is_told_how_to_get_one(client, django_user_model, frontline):
+    raise_slavery(frontline)
+    nobody = django_user_model.objects.create_user("nobody", password="x")  # noqa: S106
+    html = html_of(client, nobody)
+    assert "You do not have a role yet." in html
+    assert "data-panel" not in html
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith("/sign-in/")
+
+
+# Queries ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["frontline", "lead", "prevent_lead", "auditor", "administrator"])
+def test_each_dashboard_runs_the_same_queries_for_few_and_many_cases(
+    client, request, who, frontline, lead, draft_for
+):
+    user = request.getfixturevalue(who)
+
+    def more_of_everything() -> None:
+        cases = raise_slavery(frontline, 3) + [raise_trigger(frontline), raise_prevent(frontline)]
+        Case.objects.filter(pk=cases[0].pk).update(owner=frontline)
+        Deadline.objects.filter(case=cases[3]).update(due_at=timezone.now() - timedelta(days=9))
+        referral_send(referral=draft_for("mash_referral"), actor=lead)
+
+    more_of_everything()
+    few = queries(client, user)
+    for _ in range(4):
+        more_of_everything()
+    assert queries(client, user) == few

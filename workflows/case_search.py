@@ -1,0 +1,189 @@
+"""The one selector behind the case list page and ``GET /api/v1/cases/``: the cases a
+user may see, filtered, searched and sorted, in one SQL statement.
+
+Visibility is ``casework.selectors.case_list_for_user``. Whatever a case known only as
+received does not show (a Prevent case's raiser sees its reference, type and when it was
+received: RULES.md §4.5, ``case_is_limited``) is never used to find or order it: state,
+team, owner, overdue clocks, the summary and people's names match only cases the user may
+see in full, and sorting by state, team or owner puts limited cases last, as if the value
+were blank. Only the reference (which the raiser was given) finds a limited case.
+
+Search is index-driven at 500,000 cases: each part (reference, summary, people's names)
+is its own query on a trigram index (``pg_trgm`` GIN indexes on the columns, migration
+``casework.0007_case_search_trigram_indexes``) and the parts are combined with UNION, so
+PostgreSQL never evaluates a pattern against every visible case. A match is a
+case-insensitive regular expression of the literal text (``~*``), which those indexes
+serve directly; Django's ``icontains`` (``UPPER(col) LIKE``) would need indexes on
+expressions instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import BaseExpression
+from django.utils import timezone
+
+from casework.models import Case, CasePerson, Person, Team
+from casework.permissions import team_ids_of
+from casework.roles import Role, roles_of
+from casework.selectors import case_content_condition, case_list_for_user
+from workflows.models import Deadline, DeadlineStatus
+
+User = get_user_model()
+CASE_WORKER_ROLES = (Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD)
+
+# Sort keys of the list (the page's ``sort`` parameter) and the columns they order by.
+# Each is a tuple of fields; ``gated`` ones are case content (see the module docstring).
+SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "reference": (("reference",), False),
+    "type": (("case_type",), False),
+    "state": (("state",), True),
+    "team": (("team__name",), True),
+    "owner": (("owner__last_name", "owner__first_name", "owner__username"), True),
+    "raised": (("raised_at",), False),
+}
+SORT_LABELS = {
+    "reference": "Reference",
+    "type": "Type",
+    "state": "State",
+    "raised": "Raised",
+    "team": "Team",
+    "owner": "Allocated to",
+}
+DEFAULT_SORT = "raised"
+DEFAULT_ORDER = "desc"
+ORDERS = ("asc", "desc")
+# People's names are matched word by word ("maria kowalska" finds given names "Maria",
+# family name "Kowalska"); more words than this add nothing but cost.
+MAX_NAME_TERMS = 5
+
+
+def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
+    """The case's open clocks past their due time (an ``Exists`` subquery)."""
+    return Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now)
+
+
+def _contains(field: str, text: str) -> Q:
+    """``field`` contains ``text``, ignoring case, as ``field ~* 'literal'``: every
+    character but letters and digits is escaped, so the text is never a pattern."""
+    literal = "".join(c if c.isalnum() else "\\" + c for c in text)
+    return Q(**{f"{field}__iregex": literal})
+
+
+def _content_cases(content: Q | None) -> QuerySet[Case]:
+    return Case.objects.all() if content is None else Case.objects.filter(content)
+
+
+def case_search_ids(content: Q | None, q: str) -> QuerySet[Any]:
+    """Ids of the cases matching ``q``: by reference any case, by summary or a linked
+    person's names (given, family, aliases) only cases within ``content``. The caller
+    keeps to visible cases. A UNION of three index scans."""
+    by_reference = Case.objects.filter(_contains("reference", q)).values("pk")
+    by_summary = _content_cases(content).filter(_contains("summary", q)).values("pk")
+    names = Q()
+    for term in q.split()[:MAX_NAME_TERMS]:
+        names &= (
+            _contains("given_names", term)
+            | _contains("family_name", term)
+            | _contains("aliases", term)
+        )
+    people = CasePerson.objects.filter(person__in=Person.objects.filter(names).values("pk"))
+    by_person = _content_cases(content).filter(pk__in=people.values("case_id")).values("pk")
+    return by_reference.union(by_summary, by_person)
+
+
+def _gated(content: Q | None, field: str) -> BaseExpression:
+    """``field``, or NULL for a case the user may know only as received."""
+    if content is None:
+        return F(field)
+    return CaseWhen(When(content, then=F(field)), default=Value(None))
+
+
+def _ordering(content: Q | None, sort: str, order: str) -> list[Any]:
+    fields, gated = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    expressions = [_gated(content, f) if gated else F(f) for f in fields]
+    if order == "desc":
+        ordered = [e.desc(nulls_last=True) for e in expressions]
+        return [*ordered, F("raised_at").desc(), F("pk").desc()]
+    ordered = [e.asc(nulls_last=True) for e in expressions]
+    return [*ordered, F("raised_at").desc(), F("pk").desc()]
+
+
+def _owner_filter(user: Any, owner: Any) -> Q:
+    if owner == "me":
+        return Q(owner=user)
+    if owner == "unallocated":
+        return Q(owner__isnull=True)
+    return Q(owner=owner)
+
+
+def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> QuerySet[Case]:
+    """Apply the filters; those on content keep to cases seen in full."""
+    content = case_content_condition(user)
+    full = Q() if content is None else content
+    if filters.get("case_type"):
+        cases = cases.filter(case_type=filters["case_type"])
+    if filters.get("state"):
+        cases = cases.filter(full, state=filters["state"])
+    if filters.get("team"):
+        cases = cases.filter(full, team=filters["team"])
+    if filters.get("owner"):
+        cases = cases.filter(full, _owner_filter(user, filters["owner"]))
+    if filters.get("assigned_to") == "me":
+        cases = cases.filter(owner=user)
+    if filters.get("overdue") in ("true", "false"):
+        overdue = Exists(overdue_deadlines(timezone.now()))
+        cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
+    q = str(filters.get("q") or "").strip()
+    if q:
+        cases = cases.filter(pk__in=case_search_ids(content, q))
+    return cases
+
+
+def case_search_for_user(
+    user: Any,
+    filters: Mapping[str, Any],
+    *,
+    sort: str = DEFAULT_SORT,
+    order: str = DEFAULT_ORDER,
+) -> QuerySet[Case]:
+    """The cases ``user`` may see matching ``filters``, sorted (newest first by default).
+
+    ``filters`` (all optional, already validated): ``case_type``; ``state``; ``team`` (a
+    Team or its id); ``owner`` ("me", "unallocated" or a user); ``assigned_to`` ("me",
+    the API's name for owner=me); ``overdue`` ("true": with an open clock past due,
+    "false": without); ``q`` (reference, summary or a person's names). Each row carries
+    ``has_overdue_deadline``; team, owner and raiser come in the same query.
+    """
+    cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
+    cases = _filtered(user, cases, filters)
+    content = case_content_condition(user)
+    return cases.annotate(has_overdue_deadline=Exists(overdue_deadlines(timezone.now()))).order_by(
+        *_ordering(content, sort, order)
+    )
+
+
+def case_filter_teams(user: Any) -> QuerySet[Team]:
+    """The teams the user may filter the list by: every team for an auditor (who reads
+    every case), otherwise their own teams (the cases they see are theirs)."""
+    if Role.AUDITOR in roles_of(user):
+        return Team.objects.order_by("name")
+    return Team.objects.filter(pk__in=team_ids_of(user)).order_by("name")
+
+
+def case_filter_owners(user: Any) -> QuerySet[Any]:
+    """Who the user may filter the list by as the case's owner: the active case workers
+    (frontline staff and leads) of their teams, or of every team for an auditor. One
+    query, bounded by the number of staff, never by the number of cases."""
+    workers = User.objects.filter(
+        is_active=True, groups__name__in=[r.group_name for r in CASE_WORKER_ROLES]
+    )
+    if Role.AUDITOR not in roles_of(user):
+        workers = workers.filter(team_memberships__team_id__in=team_ids_of(user))
+    return workers.distinct().order_by("last_name", "first_name", "username")
