@@ -1,0 +1,98 @@
+"""Browser-test fixtures: one headless Debian Chromium per pytest worker, a fresh browser
+context per test against pytest-django's ``live_server``, and the people of each role.
+
+Playwright's sync API runs an asyncio event loop in the test thread, which trips Django's
+guard against calling the ORM from async code; the test code here is synchronous, so the
+guard is switched off for these tests only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from casework.roles import Role
+from casework.services import roles_ensure, user_ensure
+from tests.browser.support import (
+    APP_CSS,
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    session_cookie,
+)
+from tests.conftest import DEMO_PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed: apt-get install chromium (CI installs it)")
+    missing = [str(p) for p in (AXE_JS, APP_CSS) if not p.exists()]
+    if missing:
+        pytest.fail(f"browser tests need {', '.join(missing)}: run `npm ci && npm run build`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh context (own cookies), signed in as ``user`` if given."""
+    contexts = []
+
+    def _open(user: Any = None) -> Any:
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=VIEWPORT,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            accept_downloads=True,
+            bypass_csp=True,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if user is not None:
+            context.add_cookies([session_cookie(user, live_server.url)])
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+# key: (username, first name, last name, role, teams), as the demo users are.
+PEOPLE = {
+    "frontline": ("frontline.north", "Priya", "Shah", Role.FRONTLINE, ["north"]),
+    "frontline_south": ("frontline.south", "Tom", "Evans", Role.FRONTLINE, ["south"]),
+    "lead": ("lead.north", "Grace", "Okafor", Role.LEAD, ["north"]),
+    "lead_south": ("lead.south", "Ben", "Walsh", Role.LEAD, ["south"]),
+    "prevent_lead": ("prevent.lead", "Aisha", "Rahman", Role.PREVENT_LEAD, ["north", "south"]),
+    "auditor": ("auditor", "Helen", "Marsh", Role.AUDITOR, []),
+    "administrator": ("admin", "Chris", "Lee", Role.ADMINISTRATOR, []),
+}
+
+
+@pytest.fixture
+def people(teams) -> dict[str, Any]:
+    """One person per role, named as the demo users are (password: DEMO_PASSWORD)."""
+    roles_ensure()
+    return {
+        key: user_ensure(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            teams=[teams[slug] for slug in slugs],
+            first_name=first,
+            last_name=last,
+        )  # fmt: skip
+        for key, (username, first, last, role, slugs) in PEOPLE.items()
+    }

@@ -1,0 +1,189 @@
+"""Helpers for the browser tests: axe-core checks, screenshots, signing in, and filling in
+forms drawn from declared fields (``workflows.definitions.Field``) by their labels.
+
+Selectors go by accessible role, label and text (what a person using a screen reader
+hears), never by CSS structure, so that they hold while the pages' markup changes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Locator, Page
+
+from workflows.definitions import Field, FieldType
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+APP_CSS = ROOT / "static_build" / "assets" / "css" / "app.css"
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+# WCAG 2.2 AA, as DESIGN.md and issue 9 ask: axe's rules tagged with these levels.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed: apt-get install chromium (CI installs it)",
+)
+
+_AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(' ')),
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.2 AA violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(_AXE_RUN, AXE_TAGS)
+
+
+def describe_violations(name: str, violations: Iterable[Mapping[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{name}: {v['id']} ({v['impact']}): {v['help']}")
+        lines.extend(f"    at {target}" for target in v["targets"][:8])
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """Fail, listing each rule, its impact, its help and where, if axe finds a violation."""
+    violations = axe_violations(page)
+    assert not violations, "axe-core found WCAG 2.2 AA violations:\n" + describe_violations(
+        f"{name} ({page.url})", violations
+    )
+
+
+class AxeAudit:
+    """Check many pages, then fail once listing every page's violations."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, page: Page, name: str) -> None:
+        self.checked.append(name)
+        violations = axe_violations(page)
+        if violations:
+            self.problems.append(describe_violations(f"{name} ({page.url})", violations))
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "axe-core found WCAG 2.2 AA violations:\n" + "\n".join(
+            self.problems
+        )
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG of the page at the fixed 1280-wide viewport: docs/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.set_viewport_size(VIEWPORT)
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    return path
+
+
+def session_cookie(user: Any, base_url: str) -> dict[str, Any]:
+    """A signed-in session for ``user`` as a browser cookie (for journeys not about sign-in)."""
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": base_url,
+    }
+
+
+def status_of(page: Page, path: str) -> int:
+    """Go to ``path`` and return the HTTP status of the page shown."""
+    response = page.goto(path)
+    assert response is not None
+    return response.status
+
+
+# Forms drawn from declared fields ---------------------------------------------------------
+
+
+def label_pattern(label: str) -> re.Pattern[str]:
+    """A control's label or legend exactly, with the "(optional)" the pages add."""
+    return re.compile(rf"^\s*{re.escape(label)}(\s+\(optional\))?\s*$")
+
+
+def _choice_label(spec: Field, value: Any) -> str:
+    labels = {str(v): label for v, label in spec.choices}
+    return labels[str(value)]
+
+
+def fill_field(scope: Page | Locator, spec: Field, value: Any, nth: int = 0) -> None:
+    """Answer one question found by its label (or its fieldset's legend)."""
+    if value is None:
+        return
+    match spec.type:
+        case FieldType.BOOLEAN:
+            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+            group.get_by_label("Yes" if value else "No", exact=True).check()
+        case FieldType.CHOICE if len(spec.choices) > 8:
+            scope.get_by_label(label_pattern(spec.label)).nth(nth).select_option(str(value))
+        case FieldType.CHOICE:
+            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+            group.get_by_label(_choice_label(spec, value), exact=True).check()
+        case FieldType.MULTICHOICE:
+            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+            for item in value:
+                group.get_by_label(_choice_label(spec, item), exact=True).check()
+        case FieldType.RECORDS:
+            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+            for i, record in enumerate(value):
+                for sub in spec.fields:
+                    fill_field(group, sub, record.get(sub.name), nth=i)
+        case _:
+            scope.get_by_label(label_pattern(spec.label)).nth(nth).fill(str(value))
+
+
+def fill_fields(scope: Page | Locator, fields: Iterable[Field], values: Mapping[str, Any]) -> None:
+    for spec in fields:
+        if spec.name in values:
+            fill_field(scope, spec, values[spec.name])
+
+
+def sample_answer(spec: Field) -> Any:
+    """A plausible answer to a required question a test does not care about."""
+    match spec.type:
+        case FieldType.BOOLEAN:
+            return False
+        case FieldType.CHOICE:
+            return spec.choices[0][0]
+        case FieldType.MULTICHOICE:
+            return [spec.choices[0][0]]
+        case FieldType.DATE:
+            return timezone.localdate().isoformat()
+        case FieldType.DATETIME:
+            return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        case FieldType.INTEGER:
+            return spec.min_value if spec.min_value is not None else 1
+        case FieldType.RECORDS:
+            return [{sub.name: sample_answer(sub) for sub in spec.fields if sub.required}]
+    return f"{spec.label}: recorded in a browser test."

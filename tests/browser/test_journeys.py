@@ -1,0 +1,548 @@
+"""Journeys in a real browser (headless Debian Chromium driven by Playwright), asserting
+what the page shows and what the database holds (issue 9, items 5 and 6):
+
+1. a frontline user raises each type of concern through its intake form, gets a reference
+   and finds it among their cases; one journey is made by keyboard alone;
+2. a lead triages a case, allocates it, refers it to a partner with a lawful basis and
+   closes it through its workflow's steps;
+3. an auditor finds a case in the audit log and exports its history as CSV;
+4. people without access are refused: a hidden case is the same 404 as a missing one, and
+   an auditor's attempt to act is a 403.
+
+The forms are filled in from the workflows' own field declarations (``workflows/<type>.py``),
+each question found by its label, so a question added to a workflow is answered here or
+the test says which one is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from casework.audit import AuditVerb
+from casework.models import AuditEvent, Case
+from referrals.models import PartnerAgency, Referral, ReferralState
+from referrals.types import REFERRAL_TYPES
+from tests.browser.support import (
+    fill_field,
+    fill_fields,
+    label_pattern,
+    needs_chromium,
+    sample_answer,
+    status_of,
+)
+from tests.conftest import DEMO_PASSWORD
+from workflows.definitions import Field, FieldType
+from workflows.intake import intake_fields
+from workflows.registry import WORKFLOWS, get_workflow
+from workflows.services import case_raise, case_transition
+
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+
+REFERENCE = re.compile(r"SC-\d{4}-\d{6}")
+
+
+def days_ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
+
+
+# What a frontline worker would type for each type of concern. Every required intake
+# field of the workflow must have an answer here (the test says which are missing).
+INTAKE: dict[str, dict[str, Any]] = {
+    "modern_slavery": {
+        "summary": "Seen sleeping at the car wash on Mill Lane; says she is not paid.",
+        "subject_given_names": "Maria",
+        "subject_family_name": "Kowalska",
+        "subject_estimated_age": 34,
+        "nationality": "Polish",
+        "exploitation_types": ["labour", "domestic_servitude"],
+        "exploitation_location": "Car wash, Mill Lane, Northtown",
+        "exploitation_period": "Since spring 2026",
+        "indicators": "No documents; a man collects her wages each Friday.",
+        "consent_status": "not_asked",
+        "immediate_risk": False,
+    },
+    "cuckooing": {
+        "summary": "Neighbours report a stream of visitors at a vulnerable tenant's flat.",
+        "premises_address": "Flat 3, 14 Larch Close, Northtown",
+        "premises_postcode": "NT4 7QP",
+        "premises_tenure": "council",
+        "occupier_given_names": "Derek",
+        "occupier_family_name": "Hollis",
+        "occupier_vulnerabilities": ["learning_disability", "substance_misuse"],
+        "what_was_seen": "Ten or more visitors an evening since 2 November; door left open.",
+        "indicators": ["increased_visitors", "new_unknown_associates"],
+        "children_present": False,
+        "police_informed": True,
+        "police_reference": "NT/26/44120",
+    },
+    "cse": {
+        "summary": "A 14-year-old girl seen getting into cars with older men after school.",
+        "subject_given_names": "Lena",
+        "subject_family_name": "Brzezinska",
+        "subject_estimated_age": 14,
+        "indicators": ["older_associates", "gifts_or_money"],
+        "what_has_happened": "She had a new phone and said an older friend bought it.",
+        "school": "Northtown Academy",
+        "parental_consent": "given",
+        "immediate_danger": False,
+    },
+    "prevent": {
+        "summary": "A student has been sharing extremist videos and talking of travel.",
+        "subject_given_names": "Sam",
+        "subject_family_name": "Carter",
+        "subject_estimated_age": 19,
+        "nationality": "British",
+        "concerns": "Shared videos praising an attack; asked classmates about travel abroad.",
+        "aware_of_referral": "no",
+        "immediate_risk": False,
+    },
+    "community_trigger": {
+        "summary": "A resident asks for a case review of repeated anti-social behaviour.",
+        "applicant_given_names": "Joan",
+        "applicant_family_name": "Patel",
+        "application_basis": "affected_person",
+        "victim_consent": False,
+        "hate_incident": False,
+        "asb_description": "Youths gather outside her house at night, shouting and kicking doors.",
+        "incidents": [
+            {
+                "incident_date": days_ago(40),
+                "description": "Door kicked at midnight.",
+                "reported_to": "Police",
+                "reported_on": days_ago(39),
+            },
+            {
+                "incident_date": days_ago(20),
+                "description": "Bins set alight.",
+                "reported_to": "Council ASB team",
+                "reported_on": days_ago(20),
+            },
+            {
+                "incident_date": days_ago(5),
+                "description": "Shouting and threats at the window.",
+                "reported_to": "Housing association",
+                "reported_on": days_ago(4),
+            },
+        ],
+    },
+}
+
+
+def raise_concern_in_browser(page: Page, case_type: str) -> str:
+    """Go from the home page through the intake pages; return the reference shown."""
+    workflow = get_workflow(case_type)
+    page.goto("/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Raise a concern").click()
+    page.get_by_label(workflow.label, exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(workflow.label)
+    fill_fields(page.get_by_role("main"), intake_fields(workflow), INTAKE[case_type])
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(INTAKE[case_type]["summary"])
+    for spec in intake_fields(workflow):
+        if spec.name in INTAKE[case_type]:
+            expect(main.get_by_text(spec.label, exact=True).first).to_be_visible()
+    page.get_by_role("button", name="Submit concern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Concern raised")
+    reference = page.get_by_role("main").get_by_text(REFERENCE).inner_text().strip()
+    assert REFERENCE.fullmatch(reference), reference
+    return reference
+
+
+# 1. A frontline user raises each type of concern -------------------------------------------
+
+
+@pytest.mark.parametrize("case_type", sorted(WORKFLOWS))
+def test_a_frontline_user_raises_each_type_of_concern(case_type, new_page, people):
+    workflow = get_workflow(case_type)
+    unanswered = [
+        f.name for f in intake_fields(workflow) if f.required and f.name not in INTAKE[case_type]
+    ]
+    assert not unanswered, f"add answers for {case_type}'s required fields: {unanswered}"
+    page = new_page(people["frontline"])
+
+    reference = raise_concern_in_browser(page, case_type)
+
+    case = Case.objects.get(reference=reference)
+    assert case.case_type == case_type
+    assert case.raised_by == people["frontline"]
+    assert case.team.slug == "north"
+    assert case.state == workflow.initial_state
+    assert case.summary == INTAKE[case_type]["summary"]
+    assert AuditEvent.objects.filter(case=case, verb=AuditVerb.CASE_RAISED).count() == 1
+    # The raiser finds it among their cases.
+    page.get_by_role("link", name="Go to your home page").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
+    expect(page.get_by_role("main").get_by_role("link", name=reference)).to_be_visible()
+
+
+# The keyboard-only journey ----------------------------------------------------------------
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const form = el.closest('form');
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || '', name: el.name || '', id: el.id,
+    value: (el.type === 'checkbox' || el.tagName === 'BUTTON') ? el.value : '',
+    text: (el.innerText || el.value || '').trim().slice(0, 80),
+    label: el.labels && el.labels.length ? el.labels[0].innerText.trim() : '',
+    checked: !!el.checked, inForm: !!(form && form.method === 'post'),
+    inMain: !!el.closest('main'),
+  };
+}"""
+
+# Each tab stop a post form should have, in document order: every enabled control, one
+# per radio group (the browser stops on a group once), and its submit button.
+_EXPECTED_STOPS = """() => {
+  const form = [...document.querySelectorAll('main form')].find(f => f.method === 'post');
+  const seen = new Set(); const stops = [];
+  for (const el of form.querySelectorAll('input, select, textarea, button, a[href]')) {
+    if (el.type === 'hidden' || el.disabled || el.closest('[hidden]')) continue;
+    const value = (el.type === 'checkbox' || el.tagName === 'BUTTON') ? el.value : '';
+    const key = el.type === 'radio' ? 'radio:' + el.name
+      : el.name ? 'name:' + el.name + ':' + value : el.tagName + ':' + (el.innerText || '').trim();
+    if (el.type === 'radio' && seen.has(key)) continue;
+    if (el.type !== 'radio' && el.type !== 'checkbox' && seen.has(key)) continue;
+    seen.add(key); stops.push(key);
+  }
+  return stops;
+}"""
+
+
+def focused(page: Page) -> dict[str, Any] | None:
+    return page.evaluate(_FOCUSED)
+
+
+def stop_key(el: dict[str, Any]) -> str:
+    if el["type"] == "radio":
+        return f"radio:{el['name']}"
+    if el["name"]:
+        return f"name:{el['name']}:{el['value']}"
+    return f"{el['tag'].upper()}:{el['text']}"
+
+
+def tab_to(page: Page, matches, limit: int = 80) -> dict[str, Any]:
+    """Press Tab until the focused element satisfies ``matches``; fail after ``limit``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        el = focused(page)
+        if el and matches(el):
+            return el
+    raise AssertionError("Tab never reached the element wanted")
+
+
+def by_text(text: str):
+    return lambda el: el["text"] == text or el["label"] == text
+
+
+def test_a_concern_can_be_raised_by_keyboard_alone(new_page, people):
+    """Sign in, raise a modern slavery concern and submit it using only the keyboard:
+    Tab and Shift+Tab to move, typing into fields, Space for checkboxes, arrow keys for
+    radios and Enter to follow links and press buttons. Every control of the intake form
+    is reached in order, and the skip link moves focus to the main content."""
+    case_type = "modern_slavery"
+    workflow = get_workflow(case_type)
+    answers = INTAKE[case_type]
+    specs = {f.name: f for f in intake_fields(workflow)}
+    page = new_page()
+    page.goto("/sign-in/")
+
+    # The skip link is the first stop and takes focus to the main content.
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+    page.keyboard.press("Tab")
+    assert focused(page)["label"] == "Username"
+    page.keyboard.type("frontline.north")
+    page.keyboard.press("Tab")
+    assert focused(page)["label"] == "Password"
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+    tab_to(page, lambda el: el["inMain"] and el["text"].startswith("Raise a concern"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What is your concern about?")
+    el = tab_to(page, lambda el: el["type"] == "radio")
+    labels = [w.label for w in WORKFLOWS.values()]
+    for _ in range(labels.index(workflow.label) - labels.index(el["label"])):
+        page.keyboard.press("ArrowDown")
+    if not focused(page)["checked"]:
+        page.keyboard.press("Space")
+    assert focused(page)["label"] == workflow.label and focused(page)["checked"]
+    tab_to(page, by_text("Continue"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(workflow.label)
+
+    # Walk the form from the skip link to its last button, answering on the way.
+    expected = page.evaluate(_EXPECTED_STOPS)
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    stops: list[str] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        el = focused(page)
+        assert el is not None, "focus left the page inside the form"
+        if not el["inForm"]:
+            if stops:
+                break  # past the form's last control
+            continue
+        key = stop_key(el)
+        if stops and stops[-1] == key and el["tag"] == "input" and el["type"] == "date":
+            continue  # Tab moves through a date input's day, month and year
+        stops.append(key)
+        answer_by_keyboard(page, el, specs.get(el["name"]), answers)
+    assert stops == expected, "the keyboard does not reach every control in order"
+
+    # Shift+Tab goes back through the buttons to Continue, then past it to the last question.
+    for _ in range(len(stops)):
+        page.keyboard.press("Shift+Tab")
+        if focused(page)["text"] == "Continue":
+            break
+    assert focused(page)["text"] == "Continue"
+    page.keyboard.press("Shift+Tab")
+    assert focused(page)["name"] == list(specs)[-1]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    tab_to(page, by_text("Submit concern"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Concern raised")
+
+    reference = page.get_by_role("main").get_by_text(REFERENCE).inner_text().strip()
+    case = Case.objects.get(reference=reference)
+    assert case.raised_by == people["frontline"]
+    assert case.details["exploitation_types"] == answers["exploitation_types"]
+    assert case.details["consent_status"] == answers["consent_status"]
+    assert case.details["immediate_risk"] is False
+    assert case.summary == answers["summary"]
+
+
+def answer_by_keyboard(page: Page, el: dict[str, Any], spec: Field | None, answers: dict) -> None:
+    """Answer the focused control from ``answers`` with keys only."""
+    if spec is None or spec.name not in answers:
+        return
+    value = answers[spec.name]
+    if spec.type is FieldType.MULTICHOICE:
+        wanted = {label for v, label in spec.choices if v in value}
+        if (el["label"] in wanted) != el["checked"]:
+            page.keyboard.press("Space")
+        return
+    if spec.type in (FieldType.CHOICE, FieldType.BOOLEAN):
+        values = (
+            ["true", "false"] if spec.type is FieldType.BOOLEAN else [v for v, _ in spec.choices]
+        )
+        target = ("true" if value else "false") if spec.type is FieldType.BOOLEAN else value
+        for _ in range(values.index(target)):
+            page.keyboard.press("ArrowDown")
+        if not focused(page)["checked"]:
+            page.keyboard.press("Space")
+        return
+    page.keyboard.type(str(value))
+
+
+# 2. A lead triages, allocates, refers and closes ------------------------------------------
+
+
+def choose(scope, label: str, option: str) -> None:
+    """Pick ``option`` of a choice question whether it is drawn as radios or a select."""
+    group = scope.get_by_role("group", name=label_pattern(label))
+    if group.count():
+        group.get_by_label(option, exact=True).check()
+    else:
+        scope.get_by_label(label_pattern(label)).select_option(label=option)
+
+
+def take_step(page: Page, case_type: str, name: str, answers: dict[str, Any]) -> None:
+    """On the case page, press the step's button, answer its form and submit it."""
+    workflow = get_workflow(case_type)
+    meta = workflow.transition_meta(name)
+    page.get_by_role("button", name=meta["label"], exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(meta["label"])
+    values = {f.name: sample_answer(f) for f in meta["fields"] if f.required} | answers
+    fill_fields(page.get_by_role("main"), meta["fields"], values)
+    page.get_by_role("main").get_by_role("button", name=meta["label"], exact=True).click()
+    problem = page.get_by_role("heading", name="There is a problem")
+    expect(page).to_have_url(re.compile(r"/cases/[^/]+/$"))
+    assert not problem.count(), page.get_by_role("main").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text(meta["label"])
+
+
+def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
+    frontline, lead = people["frontline"], people["lead"]
+    case = case_raise(actor=frontline, case_type="cuckooing", data=INTAKE["cuckooing"])
+    page = new_page(lead)
+    page.goto("/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
+    page.get_by_role("main").get_by_role("link", name=case.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
+
+    take_step(page, "cuckooing", "submit_concern", {"police_informed": True})
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Safeguarding concern submitted")
+
+    # Allocate it to the frontline worker of the team.
+    page.get_by_role("link", name="Allocate this case").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Allocate this case")
+    choose(page.get_by_role("main"), "Allocate to", f"Priya Shah ({frontline.get_username()})")
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
+    assert Case.objects.get(pk=case.pk).owner == frontline
+
+    # Refer it to adult social care, without consent, on a recorded lawful gateway.
+    spec = REFERRAL_TYPES["adult_safeguarding_concern"]
+    partner = PartnerAgency.objects.filter(kind__in=spec.partner_kinds).order_by("name").first()
+    page.get_by_role("button", name="Make a referral").click()
+    page.get_by_label(spec.label, exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(spec.label)
+    main = page.get_by_role("main")
+    choose(main, "Partner agency", partner.name)
+    fill_fields(main, spec.fields, {f.name: sample_answer(f) for f in spec.fields if f.required})
+    fill_field(
+        main,
+        Field("consent_given", FieldType.BOOLEAN, "Has consent to share this referral been given?"),
+        False,
+    )  # noqa: E501
+    choose(
+        main,
+        "Lawful gateway relied on",
+        "DPA 2018 Sch. 1 para 18: safeguarding of children and individuals at risk",
+    )  # noqa: E501
+    main.get_by_label(label_pattern("Why sharing is necessary and proportionate")).fill(
+        "Asking the occupier would alert the people exploiting him."
+    )
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page).to_have_url(re.compile(r"/referrals/\d+/$"))
+    referral = Referral.objects.get(case=case)
+    assert referral.state == ReferralState.DRAFT
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page).to_have_url(re.compile(r"/referrals/\d+/actions/send/$"))
+    page.get_by_role("main").get_by_role("button", name="Send the referral").click()
+    expect(page).to_have_url(re.compile(r"/referrals/\d+/$"))
+    expect(page.get_by_role("main")).to_contain_text(partner.name)
+    referral = Referral.objects.get(pk=referral.pk)
+    assert referral.state == ReferralState.SENT
+    assert referral.gateway == "dpa_2018_sch1_para18"
+    assert referral.consent_given is False
+    assert referral.authorised_by == lead
+
+    # Back to the case: triage, then close with no further action.
+    page.goto(f"/cases/{case.reference}/")
+    take_step(
+        page, "cuckooing", "start_triage", {"occupier_aware": False, "occupier_consents": False}
+    )  # noqa: E501
+    take_step(page, "cuckooing", "record_s42_test", {
+        "s42_care_and_support_needs": True,
+        "s42_abuse_or_neglect": True,
+        "s42_unable_to_protect": False,
+        "s42_rationale": "He can and does protect himself once the visitors are moved on.",
+    })  # fmt: skip
+    take_step(page, "cuckooing", "close_no_further_action", {
+        "rationale": "The s42 criteria are not met; police are leading on the exploiters.",
+    })  # fmt: skip
+    expect(page.get_by_role("main")).to_contain_text("This case is closed.")
+    assert Case.objects.get(pk=case.pk).state == "closed"
+    verbs = list(AuditEvent.objects.filter(case=case).values_list("verb", flat=True))
+    for verb in (AuditVerb.CASE_RAISED, AuditVerb.CASE_ALLOCATED):
+        assert verb in verbs, verbs
+
+
+# 3. An auditor finds a case and exports its history ---------------------------------------
+
+
+def test_an_auditor_finds_a_case_in_the_audit_log_and_exports_its_history(new_page, people):
+    case = case_raise(
+        actor=people["frontline"], case_type="modern_slavery", data=INTAKE["modern_slavery"]
+    )
+    case = case_transition(
+        case=case, actor=people["lead"], name="start_triage", data={},
+        expected_version=case.version,
+    )  # fmt: skip
+    other = case_raise(actor=people["frontline"], case_type="cse", data=INTAKE["cse"])
+    page = new_page(people["auditor"])
+    page.goto("/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    page.get_by_label("Case reference").fill(case.reference)
+    page.get_by_role("button", name="Search").click()
+    results = page.get_by_role("table")
+    expect(results.get_by_role("link", name=case.reference).first).to_be_visible()
+    expect(results.get_by_role("link", name=other.reference)).to_have_count(0)
+    results.get_by_role("link", name=case.reference).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        f"{case.reference}: audit timeline"
+    )
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("Export this case.s audit events as CSV")).click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    ours = AuditEvent.objects.filter(case=case)
+    assert rows and len(rows) == ours.count() - ours.filter(verb=AuditVerb.AUDIT_EXPORTED).count()
+    text = "\n".join(",".join(row.values()) for row in rows)
+    assert case.reference in text
+    assert other.reference not in text
+    assert AuditVerb.CASE_RAISED.value in text
+    assert AuditEvent.objects.filter(
+        actor=people["auditor"], verb=AuditVerb.AUDIT_EXPORTED
+    ).exists()
+
+
+# 4. People without access are refused -----------------------------------------------------
+
+
+def test_hidden_cases_are_the_same_404_as_missing_ones_and_auditors_cannot_act(new_page, people):
+    north = case_raise(actor=people["frontline"], case_type="cse", data=INTAKE["cse"])
+    prevent = case_raise(actor=people["frontline"], case_type="prevent", data=INTAKE["prevent"])
+    missing = "SC-2026-999999"
+
+    def refusal(page: Page, reference: str) -> tuple[str, str]:
+        """The page shown for a case, with its reference blanked: must be a 404."""
+        assert status_of(page, f"/cases/{reference}/") == 404, reference
+        text = page.get_by_role("main").inner_text()
+        return page.title().replace(reference, "REF"), text.replace(reference, "REF")
+
+    # Another team's frontline worker and lead: another team's case and a Prevent case.
+    for who in ("frontline_south", "lead_south"):
+        page = new_page(people[who])
+        assert refusal(page, north.reference) == refusal(page, missing), who
+        assert refusal(page, prevent.reference) == refusal(page, missing), who
+    # A lead of the case's own team who is not Prevent-cleared.
+    page = new_page(people["lead"])
+    assert status_of(page, f"/cases/{north.reference}/") == 200
+    assert refusal(page, prevent.reference) == refusal(page, missing)
+
+    # An auditor reads the case, is offered no step, and posting one is refused (403).
+    page = new_page(people["auditor"])
+    assert status_of(page, f"/cases/{north.reference}/") == 200
+    expect(page.get_by_role("main")).to_contain_text(north.summary)
+    step = get_workflow("cse").transition_meta("refer_to_mash")["label"]
+    expect(page.get_by_role("button", name=step)).to_have_count(0)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    response = page.request.post(
+        f"/cases/{north.reference}/actions/refer_to_mash/",
+        form={"csrfmiddlewaretoken": token, "version": str(north.version)},
+        headers={"Referer": page.url},
+    )
+    assert response.status == 403
+    assert status_of(page, f"/cases/{north.reference}/actions/refer_to_mash/") == 403
+    after = Case.objects.get(pk=north.pk)
+    assert (after.state, after.version) == (north.state, north.version)
+    assert (
+        not AuditEvent.objects.filter(case=north, actor=people["auditor"])
+        .exclude(verb__in=[AuditVerb.CASE_VIEWED])
+        .exists()
+    )
