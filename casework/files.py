@@ -52,8 +52,11 @@ def _zip_names(file: IO[bytes]) -> tuple[list[str], zipfile.ZipFile] | None:
 def _zip_with(*required: str) -> Callable[[IO[bytes]], bool]:
     def check(file: IO[bytes]) -> bool:
         found = _zip_names(file)
+        if found is None:
+            return False
+        found[1].close()
         file.seek(0)
-        return found is not None and all(name in found[0] for name in required)
+        return all(name in found[0] for name in required)
 
     return check
 
@@ -71,6 +74,8 @@ def _is_odt(file: IO[bytes]) -> bool:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         return False
     finally:
+        if found is not None:
+            found[1].close()
         file.seek(0)
 
 
@@ -159,7 +164,8 @@ def type_list_words(types: Iterable[FileType]) -> str:
 
 
 def extension_of(name: str) -> str:
-    stem, dot, ext = name.rpartition(".")
+    """The extension of a name as given ("Letter.PDF " -> "pdf")."""
+    stem, dot, ext = name.replace("\\", "/").rsplit("/", 1)[-1].strip().rstrip(" .").rpartition(".")
     return ext.lower() if dot and stem else ""
 
 

@@ -1,0 +1,303 @@
+"""Notes on a case, the case page's notes, attachments and history lists, and the full
+history page: who may add and read, what is kept, what is audited, and that the case
+page's queries do not grow with what it lists."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from casework.audit import AuditVerb
+from casework.models import AuditEvent, Case, CaseNote
+from casework.notes import case_attachment_add, case_note_add, note_text_clean
+from casework.roles import Role
+from tests.workflows.walker import default_raise
+from workflows import modern_slavery, prevent
+
+ADULT = {
+    "summary": "Seen sleeping at the car wash; says she is not paid.",
+    "subject_given_names": "Maria",
+    "subject_family_name": "Kowalska",
+    "subject_date_of_birth": "1990-01-01",
+    "subject_estimated_age": None,
+    "nationality": "Polish",
+}
+PREVENT_SUBJECT = {
+    "summary": "Shares extremist videos with classmates.",
+    "subject_given_names": "Daniel",
+    "subject_family_name": "Hughes",
+    "subject_date_of_birth": "1999-03-02",
+    "subject_estimated_age": None,
+    "concerns": "Talks of travelling abroad to fight.",
+}
+SECRET = "Met her at the hostel; she fears the gangmaster."
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.SAFECASE_MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "frontline": make_user("frontline.north", Role.FRONTLINE, ["north"]),
+        "worker": make_user("worker.north", Role.FRONTLINE, ["north"]),
+        "colleague": make_user("colleague.north", Role.FRONTLINE, ["north"]),
+        "lead": make_user("lead.north", Role.LEAD, ["north"]),
+        "other_lead": make_user("lead.south", Role.LEAD, ["south"]),
+        "prevent_lead": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
+        "auditor": make_user("auditor", Role.AUDITOR, []),
+        "admin": make_user("admin", Role.ADMINISTRATOR, []),
+    }
+
+
+@pytest.fixture
+def case(people):
+    """A modern slavery case raised by frontline staff, allocated to another worker."""
+    raised = default_raise(modern_slavery.WORKFLOW, people["frontline"])(ADULT)
+    Case.objects.filter(pk=raised.pk).update(owner=people["worker"])
+    return Case.objects.get(pk=raised.pk)
+
+
+@pytest.fixture
+def prevent_case(people):
+    return default_raise(prevent.WORKFLOW, people["frontline"])(PREVENT_SUBJECT)
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def note_url(case: Case) -> str:
+    return f"/cases/{case.reference}/notes/new/"
+
+
+# Adding a note -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["worker", "lead"])
+def test_the_allocated_worker_and_a_lead_add_a_note_shown_on_the_case_page(
+    client, people, case, who
+):
+    client.force_login(people[who])
+    form = client.get(note_url(case))
+    assert form.status_code == 200
+    html = html_of(form)
+    assert 'data-module="govuk-character-count"' in html
+    assert 'data-maxlength="10000"' in html
+    assert "csrfmiddlewaretoken" in html
+    response = client.post(note_url(case), {"text": f"  {SECRET}\r\nCalled the police.  "})
+    assert response.status_code == 302
+    assert response.url == f"/cases/{case.reference}/#notes"
+    note = CaseNote.objects.get(case=case)
+    assert note.text == f"{SECRET}\nCalled the police."
+    assert note.author == people[who]
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    notes = page.split('data-section="notes"')[1].split("</ul>")[0]
+    assert SECRET in notes
+    assert "Note added" in page  # the banner and the history
+
+
+@pytest.mark.django_db
+def test_a_note_is_audited_by_its_hash_not_its_text(people, case):
+    note = case_note_add(case=case, actor=people["lead"], text=SECRET)
+    event = AuditEvent.objects.get(verb=AuditVerb.NOTE_ADDED)
+    assert event.actor == people["lead"]
+    assert event.case_id == case.pk
+    assert event.object_type == "casework.casenote"
+    assert event.object_id == str(note.pk)
+    assert event.data["note"] == note.pk
+    assert event.data["length"] == len(SECRET)
+    assert len(event.data["sha256"]) == 64
+    assert SECRET not in str(event.data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   ", "Enter a note"),
+        ("x" * 10_001, "The note must be 10,000 characters or fewer"),
+    ],
+)
+def test_an_empty_or_too_long_note_is_400_with_errors_and_writes_nothing(
+    client, people, case, text, message
+):
+    client.force_login(people["lead"])
+    events = AuditEvent.objects.count()
+    response = client.post(note_url(case), {"text": text})
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "govuk-error-summary" in html
+    assert f'<a href="#text">{message}</a>' in html
+    assert 'id="text-error"' in html
+    assert "govuk-textarea--error" in html
+    assert not CaseNote.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("frontline", 403),  # raised it, but does not work on it
+        ("auditor", 403),  # reads everything, writes nothing
+        ("colleague", 404),  # same team, no relation: cannot see it
+        ("other_lead", 404),
+        ("admin", 404),  # no case content
+    ],
+)
+def test_others_cannot_add_a_note(client, people, case, who, status):
+    client.force_login(people[who])
+    assert client.get(note_url(case)).status_code == status
+    assert client.post(note_url(case), {"text": "Mine."}).status_code == status
+    assert not CaseNote.objects.exists()
+    with pytest.raises(PermissionDenied):
+        case_note_add(case=case, actor=people[who], text="Through the service.")
+
+
+@pytest.mark.django_db
+def test_the_raiser_of_a_prevent_case_can_neither_add_nor_see_notes(client, people, prevent_case):
+    case_note_add(case=prevent_case, actor=people["prevent_lead"], text=SECRET)
+    client.force_login(people["frontline"])
+    assert client.get(note_url(prevent_case)).status_code == 404
+    assert client.post(note_url(prevent_case), {"text": "More."}).status_code == 404
+    page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
+    assert SECRET not in page
+    assert "Notes" not in page
+    assert client.get(f"/cases/{prevent_case.reference}/history/").status_code == 404
+    # An ordinary lead of the team does not see the Prevent case at all.
+    client.force_login(people["lead"])
+    assert client.get(note_url(prevent_case)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["frontline", "auditor", "prevent_lead"])
+def test_whoever_sees_the_case_in_full_reads_its_notes(client, people, case, prevent_case, who):
+    case_note_add(case=case, actor=people["lead"], text=SECRET)
+    case_note_add(case=prevent_case, actor=people["prevent_lead"], text="Channel panel booked.")
+    client.force_login(people[who])
+    target = prevent_case if who == "prevent_lead" else case
+    page = html_of(client.get(f"/cases/{target.reference}/"))
+    assert (SECRET if target is case else "Channel panel booked.") in page
+    prevent_page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
+    # Auditors read every case; the raiser of a Prevent case knows it only as received.
+    assert ("Channel panel booked." in prevent_page) is (who != "frontline")
+
+
+@pytest.mark.django_db
+def test_a_note_cannot_be_changed_or_deleted(people, case):
+    note = case_note_add(case=case, actor=people["lead"], text=SECRET)
+    for change in (
+        lambda: CaseNote.objects.filter(pk=note.pk).update(text="Rewritten"),
+        lambda: CaseNote.objects.filter(pk=note.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+    assert CaseNote.objects.get(pk=note.pk).text == SECRET
+
+
+@pytest.mark.django_db
+def test_the_page_says_notes_are_corrected_by_a_new_note(client, people, case):
+    client.force_login(people["lead"])
+    assert "To correct a note, add another one" in html_of(client.get(f"/cases/{case.reference}/"))
+    assert "add another note saying what was wrong" in html_of(client.get(note_url(case)))
+
+
+def test_the_service_refuses_blank_text_without_a_database():
+    with pytest.raises(ValidationError):
+        note_text_clean(" \n ")
+
+
+# The case page: actions, sections, bounded lists, fixed queries ------------------------------
+
+
+@pytest.mark.django_db
+def test_the_case_page_offers_each_user_only_their_actions(client, people, case):
+    client.force_login(people["lead"])
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    for action in ("allocate", "share", "refer", "add-note", "add-attachment"):
+        assert f'data-case-action="{action}"' in page, action
+    assert 'aria-label="Sections of this case"' in page
+    for anchor in ("summary", "people", "deadlines", "referrals", "notes", "attachments"):
+        assert f'href="#{anchor}"' in page
+        assert f'id="{anchor}"' in page
+    client.force_login(people["worker"])
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    assert 'data-case-action="add-note"' in page
+    assert 'data-case-action="allocate"' not in page
+    for who in ("frontline", "auditor"):
+        client.force_login(people[who])
+        page = html_of(client.get(f"/cases/{case.reference}/"))
+        assert "data-case-action=" not in page
+        assert "data-action=" not in page
+
+
+def _fill(case: Case, actor, count: int) -> None:
+    for n in range(count):
+        case_note_add(case=case, actor=actor, text=f"Note {n}")
+        case_attachment_add(
+            case=case, actor=actor, name=f"file {n}.txt", size=6, file=io.BytesIO(b"hello\n")
+        )
+
+
+def _queries(client, case: Case) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/cases/{case.reference}/").status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_case_page_runs_the_same_queries_for_1_and_30_notes_attachments_and_events(
+    client, people
+):
+    raise_case = default_raise(modern_slavery.WORKFLOW, people["frontline"])
+    small, large = raise_case(ADULT), raise_case(ADULT)
+    _fill(small, people["lead"], 1)
+    _fill(large, people["lead"], 30)
+    client.force_login(people["lead"])
+    _queries(client, small)  # warm the per-process caches
+    assert _queries(client, small) == _queries(client, large)
+    page = html_of(client.get(f"/cases/{large.reference}/"))
+    notes = page.split('data-section="notes"')[1].split("</ul>")[0]
+    assert notes.count("data-note=") == 10
+    assert "These are the 10 most recent notes." in page
+    assert page.count("data-attachment=") == 20
+    history = page.split('data-section="history"')[1]
+    events = [int(n) for n in re.findall(r'data-event="(\d+)"', history)]
+    assert len(events) == 50
+    assert events == sorted(events, reverse=True)  # newest first
+    assert "These are the latest 50 events." in page
+
+
+@pytest.mark.django_db
+def test_the_full_history_is_paged_newest_first_and_shows_notes(client, people, case):
+    for n in range(55):
+        case_note_add(case=case, actor=people["lead"], text=f"Visit {n}")
+    client.force_login(people["worker"])
+    first = html_of(client.get(f"/cases/{case.reference}/history/"))
+    assert first.count("moj-timeline__item") == 50
+    assert "Visit 54" in first
+    assert 'class="govuk-pagination"' in first
+    second = html_of(client.get(f"/cases/{case.reference}/history/", {"page": 2}))
+    assert "Visit 0" in second
+    assert "Concern raised" in second  # the oldest event
+    assert second.count("moj-timeline__item") == 56 - 50
+    viewed = AuditEvent.objects.filter(verb=AuditVerb.CASE_VIEWED, actor=people["worker"])
+    assert viewed.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_auditor_is_pointed_to_the_audit_timeline(client, people, case):
+    client.force_login(people["auditor"])
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    assert f'href="/audit/cases/{case.reference}/"' in page
+    client.force_login(people["lead"])
+    assert "/audit/cases/" not in html_of(client.get(f"/cases/{case.reference}/"))
