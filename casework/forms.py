@@ -279,14 +279,13 @@ def govuk_controls(form: forms.Form) -> list[Control]:
 
 
 def govuk_error_summary(form: forms.Form, controls: list[Control]) -> list[tuple[str, str]]:
-    """Each message linked to its question; form-wide and hidden-field messages link to
-    the first question."""
+    """Each message linked to its question; form-wide and hidden-field messages (no
+    question shows them) have no anchor, and the summary shows them as text."""
     if not form.is_bound:
         return []
-    first = controls[0].name if controls else ""
     visible = {c.name for c in controls}
     summary = []
     for name, errors in form.errors.items():
-        anchor = name if name in visible else first
+        anchor = name if name in visible else ""
         summary.extend((anchor, str(message)) for message in errors)
     return summary

@@ -315,12 +315,13 @@ def error_summary(
 ) -> list[tuple[str, str]]:
     """(anchor, message) pairs in the order of the page.
 
-    Errors of no question on the page (a cross-field check's, say) come first and link
-    to the first question.
+    Errors of no question on the page (the form is out of date, it names a field the
+    page does not ask for) come first with no anchor: the summary shows them as text,
+    since no answer on the page can put them right and a link to a question that shows
+    no error would mislead.
     """
     shown = {c.name for c in controls}
-    first = controls[0].id if controls else ""
-    stray = [(first, m) for name, messages in errors.items() if name not in shown for m in messages]
+    stray = [("", m) for name, messages in errors.items() if name not in shown for m in messages]
     return stray + [link for c in controls for link in c.error_links]
 
 
