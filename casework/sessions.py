@@ -1,9 +1,15 @@
 """Session limits (issue: sessions): an idle timeout with a warning, and an absolute limit.
 
 The idle timeout is Django's: the session cookie lives ``SESSION_COOKIE_AGE`` seconds and
-every request renews it. The page warns before it runs out (``static/js/app.js`` reads the
-``data-session-*`` attributes) and "Stay signed in" calls ``session_keep_alive``. However
+every request renews it. The page warns before it runs out (``js/session-timeout.js`` reads
+the ``data-session-*`` attributes) and "Stay signed in" calls ``session_keep_alive``. However
 active, a session ends ``SAFECASE_SESSION_ABSOLUTE_SECONDS`` after sign-in.
+
+Nothing typed into a concern's intake form is lost when a session ends: the form is saved
+as a draft on every POST and autosaved by ``js/draft-autosave.js`` (also when the warning
+appears and before "Sign out"); both limits send the user to the sign-in page with
+``?next=`` the page they were on, and the form comes back filled from the draft
+(``workflows.drafts``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ timeout or a closed tab, private to their author, deleted on raise or expiry."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from casework.models import AuditEvent, Case
 from casework.roles import Role
+from casework.sessions import SIGNED_IN_AT
 from config.celery import app as celery_app
 from referrals.content import DTN_ANONYMOUS
 from tests.conftest import DEMO_PASSWORD
@@ -342,6 +344,24 @@ def test_after_an_idle_sign_out_signing_in_again_returns_to_the_filled_form(clie
     restored = page(client.get(FORM))
     assert SECRET in restored
     assert 'value="Amy"' in restored
+
+
+@pytest.mark.django_db
+def test_after_the_absolute_limit_signing_in_again_returns_to_the_filled_form(
+    client, frontline, settings
+):
+    assert client.post("/sign-in/", {"username": frontline.username, "password": DEMO_PASSWORD})
+    client.post(FORM, {"summary": SECRET, "action": "save"})
+    session = client.session
+    session[SIGNED_IN_AT] = int(time.time()) - settings.SAFECASE_SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    response = client.get(FORM)
+    assert (response.status_code, response.url) == (302, f"/sign-in/?next={FORM}")
+    signed_in = client.post(
+        response.url, {"username": frontline.username, "password": DEMO_PASSWORD, "next": FORM}
+    )
+    assert signed_in.url == FORM
+    assert SECRET in page(client.get(FORM))
 
 
 # The anonymous Duty to Notify keeps nothing that identifies the person --------------------------
