@@ -10,8 +10,7 @@ response must have:
 - "Error: " at the start of the page title.
 
 The notification preferences form is only checkboxes that may all be left unticked: no
-input is invalid, so it has no error state to test. The case list's filters (another
-helper's) and the case page's note and attachment forms are tested with those pages.
+input is invalid, so it has no error state to test.
 """
 
 from __future__ import annotations
@@ -253,6 +252,12 @@ FORMS = {
         lambda w: f"/referrals/{w.sent.pk}/actions/record_decision/early_help/",
         lambda w: {"version": str(w.sent.version)},
     ),  # fmt: skip
+    # The case page's forms and the case list's filters (other pages' owners).
+    "case-note-add": Form("lead", lambda w: f"{C}/notes/new/", lambda w: {"text": ""}),
+    "case-attachment-add": Form("lead", lambda w: f"{C}/attachments/new/", lambda w: {}),
+    "case-list-filters": Form(
+        "lead", lambda w: "/cases/", lambda w: {"case_type": "bogus"}, method="get"
+    ),
     "audit-search": Form(
         "auditor", lambda w: "/audit/", lambda w: {"date_from": "31/02/2026"}, method="get"
     ),
