@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=en-GB",  # dates in the GOV.UK order (day, month, year)
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 # WCAG 2.2 AA, as DESIGN.md and issue 9 ask: axe's rules tagged with these levels.

@@ -19,18 +19,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
+from tests.browser.data import INTAKE
 from tests.browser.support import (
     fill_field,
     fill_fields,
@@ -48,93 +47,6 @@ from workflows.services import case_raise, case_transition
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 REFERENCE = re.compile(r"SC-\d{4}-\d{6}")
-
-
-def days_ago(days: int) -> str:
-    return (timezone.localdate() - timedelta(days=days)).isoformat()
-
-
-# What a frontline worker would type for each type of concern. Every required intake
-# field of the workflow must have an answer here (the test says which are missing).
-INTAKE: dict[str, dict[str, Any]] = {
-    "modern_slavery": {
-        "summary": "Seen sleeping at the car wash on Mill Lane; says she is not paid.",
-        "subject_given_names": "Maria",
-        "subject_family_name": "Kowalska",
-        "subject_estimated_age": 34,
-        "nationality": "Polish",
-        "exploitation_types": ["labour", "domestic_servitude"],
-        "exploitation_location": "Car wash, Mill Lane, Northtown",
-        "exploitation_period": "Since spring 2026",
-        "indicators": "No documents; a man collects her wages each Friday.",
-        "consent_status": "not_asked",
-        "immediate_risk": False,
-    },
-    "cuckooing": {
-        "summary": "Neighbours report a stream of visitors at a vulnerable tenant's flat.",
-        "premises_address": "Flat 3, 14 Larch Close, Northtown",
-        "premises_postcode": "NT4 7QP",
-        "premises_tenure": "council",
-        "occupier_given_names": "Derek",
-        "occupier_family_name": "Hollis",
-        "occupier_vulnerabilities": ["learning_disability", "substance_misuse"],
-        "what_was_seen": "Ten or more visitors an evening since 2 November; door left open.",
-        "indicators": ["increased_visitors", "new_unknown_associates"],
-        "children_present": False,
-        "police_informed": True,
-        "police_reference": "NT/26/44120",
-    },
-    "cse": {
-        "summary": "A 14-year-old girl seen getting into cars with older men after school.",
-        "subject_given_names": "Lena",
-        "subject_family_name": "Brzezinska",
-        "subject_estimated_age": 14,
-        "indicators": ["older_associates", "gifts_or_money"],
-        "what_has_happened": "She had a new phone and said an older friend bought it.",
-        "school": "Northtown Academy",
-        "parental_consent": "given",
-        "immediate_danger": False,
-    },
-    "prevent": {
-        "summary": "A student has been sharing extremist videos and talking of travel.",
-        "subject_given_names": "Sam",
-        "subject_family_name": "Carter",
-        "subject_estimated_age": 19,
-        "nationality": "British",
-        "concerns": "Shared videos praising an attack; asked classmates about travel abroad.",
-        "aware_of_referral": "no",
-        "immediate_risk": False,
-    },
-    "community_trigger": {
-        "summary": "A resident asks for a case review of repeated anti-social behaviour.",
-        "applicant_given_names": "Joan",
-        "applicant_family_name": "Patel",
-        "application_basis": "affected_person",
-        "victim_consent": False,
-        "hate_incident": False,
-        "asb_description": "Youths gather outside her house at night, shouting and kicking doors.",
-        "incidents": [
-            {
-                "incident_date": days_ago(40),
-                "description": "Door kicked at midnight.",
-                "reported_to": "Police",
-                "reported_on": days_ago(39),
-            },
-            {
-                "incident_date": days_ago(20),
-                "description": "Bins set alight.",
-                "reported_to": "Council ASB team",
-                "reported_on": days_ago(20),
-            },
-            {
-                "incident_date": days_ago(5),
-                "description": "Shouting and threats at the window.",
-                "reported_to": "Housing association",
-                "reported_on": days_ago(4),
-            },
-        ],
-    },
-}
 
 
 def raise_concern_in_browser(page: Page, case_type: str) -> str:

@@ -1,0 +1,220 @@
+"""axe-core on every page type, in headless Debian Chromium (issue 9, item 5), and the
+screenshots of the main pages in docs/screenshots/ that the README shows (item 7).
+
+Each test visits a family of pages as the person who would use them, forms in their error
+state too, and fails once at the end listing every page's violations (rule, impact, help,
+where), so that one broken page does not hide the others. Zero violations of WCAG 2.2 AA
+(axe's wcag2a, wcag2aa, wcag21a, wcag21aa and wcag22aa rules) is the bar.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import Page, expect
+
+from casework.models import Case, CasePerson
+from referrals.models import PartnerAgency
+from referrals.services import referral_create, referral_send
+from referrals.types import REFERRAL_TYPES
+from tests.browser.data import INTAKE
+from tests.browser.support import AxeAudit, fill_fields, needs_chromium, screenshot, status_of
+from tests.referrals.conftest import LAWFUL_BASIS, complete_content
+from tests.workflows.walker import sample_values
+from workflows.intake import intake_fields
+from workflows.models import Deadline, DeadlineStatus
+from workflows.registry import WORKFLOWS, get_workflow
+from workflows.services import case_raise, case_transition, deadline_pause
+
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+
+MISSING = "/cases/SC-2026-999999/"
+
+
+def take(case: Case, actor: Any, name: str, **data: Any) -> Case:
+    fields = get_workflow(case.case_type).transition_meta(name)["fields"]
+    return case_transition(
+        case=case, actor=actor, name=name, data=sample_values(fields, data),
+        expected_version=case.version,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def casebook(people) -> types.SimpleNamespace:
+    """A case of each type raised by a north frontline worker; the CSE case referred to
+    the MASH (two clocks, one paused) with a referral sent; the cuckooing case moved on."""
+    frontline, lead = people["frontline"], people["lead"]
+    cases = {t: case_raise(actor=frontline, case_type=t, data=INTAKE[t]) for t in WORKFLOWS}
+    cases["cse"] = take(cases["cse"], lead, "refer_to_mash")
+    cases["cuckooing"] = take(cases["cuckooing"], lead, "submit_concern", police_informed=True)
+    clocks = Deadline.objects.filter(case=cases["cse"], status=DeadlineStatus.OPEN).order_by("id")
+    paused = deadline_pause(deadline=clocks.last(), actor=lead, reason="Police investigation.")
+    spec = REFERRAL_TYPES["mash_referral"]
+    referral = referral_create(
+        case=cases["cse"],
+        actor=lead,
+        referral_type=spec.value,
+        partner=PartnerAgency.objects.filter(kind__in=spec.partner_kinds).order_by("pk").first(),
+        content=complete_content(spec.value),
+        lawful_basis=LAWFUL_BASIS,
+    )
+    referral = referral_send(referral=referral, actor=lead, expected_version=referral.version)
+    return types.SimpleNamespace(
+        cases={t: Case.objects.get(pk=c.pk) for t, c in cases.items()},
+        open_clock=clocks.first(),
+        paused_clock=paused,
+        referral=referral,
+        person=CasePerson.objects.filter(case=cases["cse"]).order_by("pk").first().person,
+    )
+
+
+def visit(page: Page, audit: AxeAudit, name: str, path: str, status: int = 200) -> None:
+    assert status_of(page, path) == status, f"{name}: {path}"
+    audit.check(page, name)
+
+
+def submit_empty(page: Page, audit: AxeAudit, name: str, button: str) -> None:
+    """Submit the form on the page as it is and check the error summary state."""
+    page.get_by_role("main").get_by_role("button", name=button, exact=True).click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    audit.check(page, name)
+
+
+def route_exists(name: str, **kwargs: Any) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def test_signed_out_and_error_pages(new_page, people):
+    audit = AxeAudit()
+    page = new_page()
+    visit(page, audit, "sign-in", "/sign-in/")
+    page.get_by_role("button", name="Sign in").click()
+    audit.check(page, "sign-in with errors")
+    visit(page, audit, "page not found (signed out)", "/no-such-page/", 404)
+    if route_exists("accessibility"):
+        visit(page, audit, "accessibility statement", reverse("accessibility"))
+    for _ in range(5):
+        page.goto("/sign-in/")
+        page.get_by_label("Username").fill("frontline.north")
+        page.get_by_label("Password", exact=True).fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-in attempts")
+    audit.check(page, "locked out")
+    audit.assert_clean()
+
+
+def test_home_notifications_and_workflows_for_every_role(new_page, people, casebook):
+    audit = AxeAudit()
+    for role in ("frontline", "lead", "prevent_lead", "auditor", "administrator"):
+        page = new_page(people[role])
+        visit(page, audit, f"home ({role})", "/")
+        screenshot(page, f"home-{role.replace('_', '-')}")
+    page = new_page(people["lead"])
+    visit(page, audit, "notifications", reverse("notifications:notification-list"))
+    visit(
+        page, audit, "notification preferences", reverse("notifications:notification-preferences")
+    )  # noqa: E501
+    visit(page, audit, "workflows", reverse("workflows:workflow-list"))
+    visit(
+        page,
+        audit,
+        "workflow (cuckooing)",
+        reverse("workflows:workflow-detail", args=["cuckooing"]),
+    )  # noqa: E501
+    visit(page, audit, "page not found (signed in)", MISSING, 404)
+    visit(page, audit, "forbidden (lead in the audit log)", reverse("audit:search"), 403)
+    audit.assert_clean()
+
+
+def test_case_list_case_pages_and_the_forms_that_act_on_them(new_page, people, casebook):
+    audit = AxeAudit()
+    cases, lead = casebook.cases, people["lead"]
+    page = new_page(lead)
+    visit(page, audit, "case list", "/cases/")
+    screenshot(page, "case-list")
+    visit(page, audit, "case list (filtered)", "/cases/?case_type=cse")
+    visit(page, audit, "case list (nothing found)", "/cases/?q=no-such-person-at-all")
+    for case_type, case in cases.items():
+        viewer = new_page(people["prevent_lead"]) if case_type == "prevent" else page
+        visit(viewer, audit, f"case page ({case_type})", f"/cases/{case.reference}/")
+    page.goto(f"/cases/{cases['cuckooing'].reference}/")
+    screenshot(page, "case-page")
+
+    cse = cases["cse"]
+    step = next(t.name for t in get_workflow("cse").transitions() if t.source == cse.state)
+    visit(page, audit, "transition form", f"/cases/{cse.reference}/actions/{step}/")
+    label = get_workflow("cse").transition_meta(step)["label"]
+    if get_workflow("cse").transition_meta(step)["fields"]:
+        submit_empty(page, audit, "transition form with errors", label)
+    base = f"/cases/{cse.reference}/deadlines"
+    visit(page, audit, "pause a clock", f"{base}/{casebook.open_clock.pk}/pause/")
+    submit_empty(page, audit, "pause a clock with errors", "Pause the clock")
+    visit(page, audit, "resume a clock", f"{base}/{casebook.paused_clock.pk}/resume/")
+    visit(page, audit, "allocate", f"/cases/{cse.reference}/allocate/")
+    submit_empty(page, audit, "allocate with errors", "Allocate")
+    visit(page, audit, "who can read the case", f"/cases/{cse.reference}/access/")
+    visit(page, audit, "person", f"/people/{casebook.person.pk}/")
+    visit(page, audit, "person edit", f"/people/{casebook.person.pk}/edit/")
+    for name in ("case-note-add", "case-attachment-add"):
+        if path := route_exists(name, reference=cse.reference):
+            visit(page, audit, name, path)
+
+    referral = casebook.referral
+    visit(page, audit, "referral type", f"/cases/{cse.reference}/referrals/new/")
+    page.get_by_role("button", name="Continue").click()
+    audit.check(page, "referral type with errors")
+    visit(page, audit, "referral form", f"/cases/{cse.reference}/referrals/new/mash_referral/")
+    page.get_by_role("main").get_by_label("The child: date of birth").fill("2099-13-45")
+    page.get_by_role("button", name="Save the draft").click()
+    audit.check(page, "referral form with errors")
+    visit(page, audit, "referral", f"/referrals/{referral.pk}/")
+    visit(page, audit, "referral print view", f"/referrals/{referral.pk}/print/")
+
+    # The raiser of a Prevent case sees only that it was received; others' steps are 403.
+    page = new_page(people["frontline"])
+    visit(page, audit, "Prevent case for its raiser", f"/cases/{cases['prevent'].reference}/")
+    visit(page, audit, "forbidden (frontline allocating)", f"/cases/{cse.reference}/allocate/", 403)  # noqa: E501
+    audit.assert_clean()
+
+
+def test_raising_a_concern(new_page, people):
+    audit = AxeAudit()
+    page = new_page(people["frontline"])
+    visit(page, audit, "concern type", "/concerns/new/")
+    page.get_by_role("button", name="Continue").click()
+    audit.check(page, "concern type with errors")
+    for case_type in WORKFLOWS:
+        visit(page, audit, f"intake form ({case_type})", f"/concerns/new/{case_type}/")
+    page.goto("/concerns/new/modern_slavery/")
+    screenshot(page, "intake-form")
+    submit_empty(page, audit, "intake form with errors", "Continue")
+    screenshot(page, "intake-form-errors")
+    page.goto("/concerns/new/cuckooing/")
+    fill_fields(
+        page.get_by_role("main"), intake_fields(WORKFLOWS["cuckooing"]), INTAKE["cuckooing"]
+    )
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    audit.check(page, "check your answers")
+    page.get_by_role("button", name="Submit concern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Concern raised")
+    audit.check(page, "concern raised")
+    audit.assert_clean()
+
+
+def test_the_auditors_workspace(new_page, people, casebook):
+    audit = AxeAudit()
+    case = casebook.cases["cse"]
+    page = new_page(people["auditor"])
+    visit(page, audit, "audit log", "/audit/")
+    visit(page, audit, "audit log (search results)", f"/audit/?reference={case.reference}")
+    screenshot(page, "audit-search")
+    visit(page, audit, "audit log with errors", "/audit/?date_from=not-a-date", 400)
+    visit(page, audit, "case audit timeline", f"/audit/cases/{case.reference}/")
+    audit.assert_clean()
