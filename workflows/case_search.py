@@ -84,8 +84,9 @@ def case_search_ids(content: Q | None, q: str) -> QuerySet[Any]:
     """Ids of the cases matching ``q``: by reference any case, by summary or a linked
     person's names (given, family, aliases) only cases within ``content``. The caller
     keeps to visible cases. A UNION of three index scans."""
-    by_reference = Case.objects.filter(_contains("reference", q)).values("pk")
-    by_summary = _content_cases(content).filter(_contains("summary", q)).values("pk")
+    # order_by(): no branch sorts (Case's default ordering); the outer query sorts.
+    by_reference = Case.objects.filter(_contains("reference", q)).order_by().values("pk")
+    by_summary = _content_cases(content).filter(_contains("summary", q)).order_by().values("pk")
     names = Q()
     for term in q.split()[:MAX_NAME_TERMS]:
         names &= (
@@ -94,7 +95,9 @@ def case_search_ids(content: Q | None, q: str) -> QuerySet[Any]:
             | _contains("aliases", term)
         )
     people = CasePerson.objects.filter(person__in=Person.objects.filter(names).values("pk"))
-    by_person = _content_cases(content).filter(pk__in=people.values("case_id")).values("pk")
+    by_person = (
+        _content_cases(content).filter(pk__in=people.values("case_id")).order_by().values("pk")
+    )
     return by_reference.union(by_summary, by_person)
 
 
@@ -106,13 +109,23 @@ def _gated(content: Q | None, field: str) -> BaseExpression:
 
 
 def _ordering(content: Q | None, sort: str, order: str) -> list[Any]:
+    """ORDER BY for ``sort``: gated (nullable) columns put NULLs last either way; plain
+    NOT NULL columns are left as they are, so an index in either direction serves them
+    (``case_raised_at_id`` for the default, newest first)."""
     fields, gated = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    expressions = [_gated(content, f) if gated else F(f) for f in fields]
-    if order == "desc":
-        ordered = [e.desc(nulls_last=True) for e in expressions]
-        return [*ordered, F("raised_at").desc(), F("pk").desc()]
-    ordered = [e.asc(nulls_last=True) for e in expressions]
-    return [*ordered, F("raised_at").desc(), F("pk").desc()]
+    desc = order == "desc"
+    keys: list[Any] = []
+    for field in fields:
+        if gated:
+            expression = _gated(content, field)
+            keys.append(
+                expression.desc(nulls_last=True) if desc else expression.asc(nulls_last=True)
+            )
+        else:
+            keys.append(F(field).desc() if desc else F(field).asc())
+    if sort == "raised":
+        return [*keys, F("pk").desc() if desc else F("pk").asc()]
+    return [*keys, F("raised_at").desc(), F("pk").desc()]
 
 
 def _owner_filter(user: Any, owner: Any) -> Q:

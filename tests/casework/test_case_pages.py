@@ -655,12 +655,16 @@ def test_the_list_is_newest_first_paginated_and_filtered(client, frontline, lead
     assert 'href="?state=concern_raised&amp;page=1"' in by_state  # filters kept
     none = page(client.get("/cases/", {"case_type": "cse"}))
     assert rows_of(none) == []
-    assert "No cases match these filters." in none
-    # Unknown values, and a state the chosen type does not have, are ignored.
+    assert "No cases match this search and these filters." in none
+    # Unknown values, and a state the chosen type does not have, are errors, not ignored.
     unknown = page(client.get("/cases/", {"case_type": "bogus", "state": "nowhere"}))
-    assert "Showing 1 to 25 of 27 cases" in unknown
+    assert "There is a problem" in unknown
+    assert '<a href="#case_type">Select a type of concern from the list</a>' in unknown
+    assert '<a href="#state">Select a state from the list for this type</a>' in unknown
+    assert rows_of(unknown) == []
     wrong_state = page(client.get("/cases/", {"case_type": "community_trigger", "state": "triage"}))
-    assert rows_of(wrong_state) == [trigger_case.reference]
+    assert '<a href="#state">Select a state from the list for this type</a>' in wrong_state
+    assert rows_of(wrong_state) == []
 
 
 @pytest.mark.django_db

@@ -1,0 +1,343 @@
+"""The case list page (/cases/) and its selector (workflows/case_search.py): search,
+filters, sorting, pagination that keeps them, errors for values not among the choices,
+the audit event, and that nothing finds or orders a case by what its viewer may not see."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from casework.audit import AuditVerb
+from casework.models import AuditEvent, Case
+from casework.roles import Role
+from tests.workflows.walker import default_raise
+from workflows import community_trigger, modern_slavery, prevent
+from workflows.case_search import case_search_for_user
+from workflows.models import Deadline, DeadlineStatus
+
+
+def person(given: str, family: str, **more) -> dict:
+    return {
+        "subject_given_names": given,
+        "subject_family_name": family,
+        "subject_date_of_birth": "1990-01-01",
+        "subject_estimated_age": None,
+        **more,
+    }
+
+
+@pytest.fixture
+def frontline(make_user):
+    return make_user("frontline.north", Role.FRONTLINE, ["north"])
+
+
+@pytest.fixture
+def lead(make_user):
+    return make_user("lead.north", Role.LEAD, ["north"])
+
+
+@pytest.fixture
+def prevent_lead(make_user):
+    return make_user("prevent.lead", Role.PREVENT_LEAD, ["north"])
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user("auditor", Role.AUDITOR, [])
+
+
+@pytest.fixture
+def frontline_south(make_user):
+    return make_user("frontline.south", Role.FRONTLINE, ["south"])
+
+
+def slavery(actor, summary: str = "Works at the car wash, is not paid.", **names):
+    data = {"summary": summary, **person(**(names or {"given": "Maria", "family": "Kowalska"}))}
+    return default_raise(modern_slavery.WORKFLOW, actor)(data)
+
+
+def prevent_case(actor):
+    data = {
+        "summary": "Shares extremist videos with classmates.",
+        "concerns": "Talks of travelling abroad.",
+        **person("Daniel", "Hughes", subject_aliases="Danny Boy"),
+    }
+    return default_raise(prevent.WORKFLOW, actor)(data)
+
+
+def html(client, user, **params) -> str:
+    client.force_login(user)
+    response = client.get("/cases/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def rows(text: str) -> list[str]:
+    return re.findall(r'<tr class="govuk-table__row" data-reference="([^"]+)"', text)
+
+
+# Search -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_search_finds_by_reference_summary_and_peoples_names(client, frontline, lead):
+    maria = slavery(frontline, "Sleeps at the car wash.", given="Maria", family="Kowalska")
+    jan = slavery(frontline, "Paid nothing at the nail bar.", given="Jan", family="Novak")
+    assert rows(html(client, lead, q=maria.reference[-6:])) == [maria.reference]
+    assert rows(html(client, lead, q=maria.reference.lower())) == [maria.reference]
+    assert rows(html(client, lead, q="NAIL BAR")) == [jan.reference]
+    assert rows(html(client, lead, q="kowal")) == [maria.reference]
+    assert rows(html(client, lead, q="maria kowalska")) == [maria.reference]
+    assert rows(html(client, lead, q="Kowalska Maria")) == [maria.reference]
+    assert rows(html(client, lead, q="maria novak")) == []
+    # Characters that mean something in a pattern are only text.
+    assert rows(html(client, lead, q="car.wash")) == []
+    assert rows(html(client, lead, q="%")) == []
+    assert "No cases match this search and these filters." in html(client, lead, q="zzz")
+
+
+@pytest.mark.django_db
+def test_search_finds_by_alias_only_where_the_case_is_seen_in_full(client, frontline, prevent_lead):
+    case = prevent_case(frontline)
+    assert rows(html(client, prevent_lead, q="danny")) == [case.reference]
+
+
+@pytest.mark.django_db
+def test_the_raiser_of_a_prevent_case_finds_it_by_reference_but_not_by_its_content(
+    client, frontline, prevent_lead
+):
+    case = prevent_case(frontline)
+    for q in ("Hughes", "Daniel", "danny", "extremist"):
+        assert rows(html(client, frontline, q=q)) == [], q
+        assert rows(html(client, prevent_lead, q=q)) == [case.reference], q
+    found = html(client, frontline, q=case.reference)
+    assert rows(found) == [case.reference]
+    row = found.split(f'data-reference="{case.reference}"')[1].split("</tr>")[0]
+    assert "Received" in row
+    assert "Concern raised" not in row
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_page_use_the_same_search(client, frontline, lead):
+    case = slavery(frontline, given="Maria", family="Kowalska")
+    slavery(frontline, given="Jan", family="Novak")
+    client.force_login(lead)
+    body = client.get("/api/v1/cases/", {"q": "maria kowalska"}).json()
+    assert [c["reference"] for c in body["results"]] == [case.reference]
+    assert rows(html(client, lead, q="maria kowalska")) == [case.reference]
+
+
+# Filters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_filter_by_owner_me_unallocated_and_a_named_colleague(client, frontline, lead, make_user):
+    colleague = make_user("lead.north.2", Role.LEAD, ["north"])
+    mine, theirs, nobodys = slavery(frontline), slavery(frontline), slavery(frontline)
+    Case.objects.filter(pk=mine.pk).update(owner=lead)
+    Case.objects.filter(pk=theirs.pk).update(owner=colleague)
+    assert rows(html(client, lead, owner="me")) == [mine.reference]
+    assert rows(html(client, lead, owner="unallocated")) == [nobodys.reference]
+    assert rows(html(client, lead, owner="lead.north.2")) == [theirs.reference]
+    page = html(client, lead, owner="nobody.at.all")
+    assert '<a href="#owner">Select who the case is allocated to from the list</a>' in page
+    assert rows(page) == []
+
+
+@pytest.mark.django_db
+def test_a_lead_may_filter_only_by_their_own_teams(
+    client, frontline, frontline_south, lead, auditor
+):
+    north = slavery(frontline)
+    south = slavery(frontline_south)
+    assert rows(html(client, lead, team="north")) == [north.reference]
+    refused = html(client, lead, team="south")
+    assert '<a href="#team">Select one of the teams in the list</a>' in refused
+    assert 'value="south"' not in refused
+    assert rows(html(client, auditor, team="south")) == [south.reference]
+
+
+@pytest.mark.django_db
+def test_filter_by_overdue_deadline(client, frontline, lead):
+    late = default_raise(community_trigger.WORKFLOW, frontline)({})
+    on_time = default_raise(community_trigger.WORKFLOW, frontline)({})
+    slavery(frontline)
+    Deadline.objects.filter(case=late, status=DeadlineStatus.OPEN).update(
+        due_at=timezone.now() - timedelta(days=2)
+    )
+    page = html(client, lead, overdue="true")
+    assert rows(page) == [late.reference]
+    assert "data-overdue" in page
+    assert on_time.reference not in page
+    assert '<a href="#overdue">' in html(client, lead, overdue="maybe")
+
+
+@pytest.mark.django_db
+def test_filters_on_content_never_find_a_case_known_only_as_received(
+    client, frontline, prevent_lead
+):
+    case = prevent_case(frontline)
+    Case.objects.filter(pk=case.pk).update(owner=prevent_lead)
+    Deadline.objects.filter(case=case).update(due_at=timezone.now() - timedelta(days=2))
+    for params in (
+        {"state": "concern_raised"},
+        {"team": "north"},
+        {"owner": "prevent.lead"},
+        {"overdue": "true"},
+    ):
+        assert rows(html(client, frontline, **params)) == [], params
+    assert rows(html(client, frontline, case_type="prevent")) == [case.reference]
+    assert rows(html(client, prevent_lead, owner="prevent.lead")) == [case.reference]
+
+
+@pytest.mark.django_db
+def test_each_selected_filter_has_a_tag_that_removes_only_it(client, frontline, lead):
+    slavery(frontline)
+    page = html(client, lead, case_type="modern_slavery", owner="unallocated", q="maria")
+    tags = page.split('data-section="selected-filters"')[1].split("moj-filter__options")[0]
+    assert "Type of concern" in tags
+    assert 'href="?owner=unallocated&amp;q=maria"' in tags  # removes the type
+    assert 'href="?case_type=modern_slavery&amp;q=maria"' in tags  # removes the owner
+    assert 'href="?case_type=modern_slavery&amp;owner=unallocated"' in tags  # the search
+    assert "Clear filters" in tags
+    assert 'data-section="selected-filters"' not in html(client, lead)
+
+
+# Sorting and pagination -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sorting_by_each_column_both_ways_on_the_server(client, frontline, lead, make_user):
+    cases = [slavery(frontline) for _ in range(3)]
+    by_reference = sorted(c.reference for c in cases)
+    assert rows(html(client, lead, sort="reference", order="asc")) == by_reference
+    assert rows(html(client, lead, sort="reference", order="desc")) == by_reference[::-1]
+    assert rows(html(client, lead)) == [c.reference for c in reversed(cases)]  # newest first
+    assert rows(html(client, lead, sort="raised", order="asc")) == [c.reference for c in cases]
+    adams = make_user("adams", Role.LEAD, ["north"])
+    adams.last_name = "Adams"
+    adams.save()
+    Case.objects.filter(pk=cases[2].pk).update(owner=adams)
+    owner_sorted = rows(html(client, lead, sort="owner", order="asc"))
+    assert owner_sorted[0] == cases[2].reference  # then the unallocated ones
+    assert rows(html(client, lead, sort="owner", order="desc"))[0] == cases[2].reference
+    for key in ("type", "state", "team"):
+        assert sorted(rows(html(client, lead, sort=key, order="asc"))) == by_reference
+
+
+@pytest.mark.django_db
+def test_the_sorted_column_says_so_and_its_link_reverses_keeping_the_filters(
+    client, frontline, lead
+):
+    slavery(frontline)
+    page = html(client, lead, case_type="modern_slavery", sort="reference", order="asc")
+    header = page.split('data-sort="reference"')[0].rsplit("<th", 1)[1]
+    assert 'aria-sort="ascending"' in header
+    reference_link = page.split('data-sort="reference"')[1].split("</th>")[0]
+    assert 'href="?case_type=modern_slavery&amp;sort=reference&amp;order=desc"' in reference_link
+    state_header = page.split('data-sort="state"')[0].rsplit("<th", 1)[1]
+    assert 'aria-sort="none"' in state_header
+    # The filter form keeps the sort.
+    assert '<input type="hidden" name="sort" value="reference">' in page
+    assert html(client, lead).count('aria-sort="descending"') == 1  # raised, by default
+    bad = html(client, lead, sort="summary")
+    assert "Sort by one of the columns of the table" in bad
+
+
+@pytest.mark.django_db
+def test_pagination_keeps_search_filters_and_sort(client, frontline, lead):
+    cases = [slavery(frontline) for _ in range(27)]
+    params = {"q": "car wash", "case_type": "modern_slavery", "sort": "reference", "order": "asc"}
+    first = html(client, lead, **params)
+    assert "Showing 1 to 25 of 27 cases" in first
+    assert (
+        'href="?q=car+wash&amp;case_type=modern_slavery&amp;sort=reference&amp;order=asc&amp;page=2"'
+        in first
+    )
+    second = html(client, lead, **params, page=2)
+    assert rows(second) == sorted(c.reference for c in cases)[25:]
+
+
+@pytest.mark.django_db
+def test_sorting_by_state_team_or_owner_puts_limited_cases_last_either_way(
+    client, frontline, prevent_lead
+):
+    limited = prevent_case(frontline)
+    Case.objects.filter(pk=limited.pk).update(owner=prevent_lead)
+    others = [slavery(frontline) for _ in range(2)]
+    assert len(others) == 2
+    for key in ("state", "team", "owner"):
+        for order in ("asc", "desc"):
+            found = rows(html(client, frontline, sort=key, order=order))
+            assert found[-1] == limited.reference, (key, order)
+    # Seen in full, the same case sorts by its owner.
+    assert rows(html(client, prevent_lead, sort="owner", order="asc"))[0] == limited.reference
+
+
+# The audit event, queries, and the selector -----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_one_audit_event_records_search_filters_and_sort(client, frontline, lead):
+    slavery(frontline)
+    before = AuditEvent.objects.filter(verb=AuditVerb.CASES_LISTED).count()
+    html(client, lead, q="maria", case_type="modern_slavery", sort="reference", order="asc")
+    events = AuditEvent.objects.filter(verb=AuditVerb.CASES_LISTED).order_by("pk")
+    assert events.count() == before + 1
+    data = events.last().data
+    assert data["filters"] == {
+        "q": "maria",
+        "case_type": "modern_slavery",
+        "sort": "reference",
+        "order": "asc",
+    }
+    assert data["count"] == 1
+
+
+@pytest.mark.django_db
+def test_an_invalid_request_lists_nothing_and_records_no_list(client, frontline, lead):
+    slavery(frontline)
+    before = AuditEvent.objects.filter(verb=AuditVerb.CASES_LISTED).count()
+    page = html(client, lead, q="x" * 201)
+    assert "Search must be 200 characters or fewer" in page
+    assert "<title>Error: Cases" in page
+    assert "govuk-input--error" in page
+    assert AuditEvent.objects.filter(verb=AuditVerb.CASES_LISTED).count() == before
+
+
+@pytest.mark.django_db
+def test_the_list_runs_the_same_queries_with_search_and_filters_for_few_and_many(
+    client, frontline, lead
+):
+    params = {"q": "car", "owner": "unallocated", "overdue": "false", "sort": "owner"}
+
+    def count() -> int:
+        client.force_login(lead)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/cases/", params).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        slavery(frontline)
+    few = count()
+    for _ in range(30):
+        slavery(frontline)
+    assert count() == few
+
+
+@pytest.mark.django_db
+def test_the_selector_is_one_statement_with_each_row_ready(frontline, lead):
+    case = slavery(frontline)
+    with CaptureQueriesContext(connection) as captured:
+        found = list(case_search_for_user(lead, {"q": "maria", "overdue": "false"}))
+        assert found[0].team.name
+        assert found[0].raised_by.username
+        assert found[0].has_overdue_deadline is False
+    assert [c.pk for c in found] == [case.pk]
+    # The user's roles and teams are read once; the search itself is one statement.
+    assert len([q for q in captured if "casework_case" in q["sql"]]) == 1
