@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.files import allowed_types
+from casework.files import allowed_types, type_list_words
 from casework.models import Case
 from casework.notes import (
     CANNOT_ADD,
@@ -153,7 +153,7 @@ def _attachment_page(
         "errors": errors,
         "error_summary": _summary(errors),
         "max_size": size_words(attachment_max_bytes()),
-        "type_labels": [t.label for t in types],
+        "type_words": type_list_words(types),
         "accept": ",".join(f".{ext}" for t in types for ext in t.extensions),
         "description_max": DESCRIPTION_MAX_CHARS,
         "back": reverse("case-detail", args=[case.reference]) + "#attachments",
