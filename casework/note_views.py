@@ -219,7 +219,11 @@ def case_attachment_download(
         handle = open(attachment_path(attachment.stored_name), "rb")  # noqa: SIM115
     except FileNotFoundError:
         raise Http404("The file of this attachment is missing.") from None
-    attachment_download_record(user=request.user, attachment=attachment)
+    try:
+        attachment_download_record(user=request.user, attachment=attachment)
+    except BaseException:
+        handle.close()
+        raise
     response = FileResponse(
         handle,
         as_attachment=True,

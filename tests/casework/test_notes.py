@@ -295,6 +295,23 @@ def test_the_full_history_is_paged_newest_first_and_shows_notes(client, people, 
 
 
 @pytest.mark.django_db
+def test_the_full_history_runs_the_same_queries_for_a_short_and_a_long_page(client, people):
+    raise_case = default_raise(modern_slavery.WORKFLOW, people["frontline"])
+    small, large = raise_case(ADULT), raise_case(ADULT)
+    _fill(small, people["lead"], 1)
+    _fill(large, people["lead"], 30)
+    client.force_login(people["lead"])
+
+    def queries(case: Case) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/{case.reference}/history/").status_code == 200
+        return len(captured)
+
+    queries(small)
+    assert queries(small) == queries(large)
+
+
+@pytest.mark.django_db
 def test_an_auditor_is_pointed_to_the_audit_timeline(client, people, case):
     client.force_login(people["auditor"])
     page = html_of(client.get(f"/cases/{case.reference}/"))
