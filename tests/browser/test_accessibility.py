@@ -9,6 +9,7 @@ where), so that one broken page does not hide the others. Zero violations of WCA
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any
 
@@ -32,6 +33,7 @@ from workflows.services import case_raise, case_transition, deadline_pause
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 MISSING = "/cases/SC-2026-999999/"
+REFERENCE = re.compile(r"^SC-\d{4}-\d{6}$")
 
 
 def take(case: Case, actor: Any, name: str, **data: Any) -> Case:
@@ -139,7 +141,10 @@ def test_case_list_case_pages_and_the_forms_that_act_on_them(new_page, people, c
     visit(page, audit, "case list", "/cases/")
     screenshot(page, "case-list")
     visit(page, audit, "case list (filtered)", "/cases/?case_type=cse")
+    results = page.get_by_role("main").get_by_role("link", name=REFERENCE)
+    expect(results).to_have_text([cases["cse"].reference])
     visit(page, audit, "case list (nothing found)", "/cases/?q=no-such-person-at-all")
+    expect(results).to_have_count(0)
     for case_type, case in cases.items():
         viewer = new_page(people["prevent_lead"]) if case_type == "prevent" else page
         visit(viewer, audit, f"case page ({case_type})", f"/cases/{case.reference}/")

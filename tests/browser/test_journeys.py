@@ -93,8 +93,10 @@ def test_a_frontline_user_raises_each_type_of_concern(case_type, new_page, peopl
     assert case.state == workflow.initial_state
     assert case.summary == INTAKE[case_type]["summary"]
     assert AuditEvent.objects.filter(case=case, verb=AuditVerb.CASE_RAISED).count() == 1
-    # The raiser finds it among their cases.
+    # The raiser finds it under their concerns on the home page, and among their cases.
     page.get_by_role("link", name="Go to your home page").click()
+    mine = page.get_by_role("table", name=re.compile("Concerns you raised"))
+    expect(mine.get_by_role("row").filter(has_text=reference)).to_contain_text(workflow.label)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
     expect(page.get_by_role("main").get_by_role("link", name=reference)).to_be_visible()
 
