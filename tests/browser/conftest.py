@@ -2,8 +2,10 @@
 context per test against pytest-django's ``live_server``, and the people of each role.
 
 Playwright's sync API runs an asyncio event loop in the test thread, which trips Django's
-guard against calling the ORM from async code; the test code here is synchronous, so the
-guard is switched off for these tests only.
+guard against calling the ORM from async code. The test code here is synchronous, so the
+guard is switched off (``DJANGO_ALLOW_ASYNC_UNSAFE``) while a browser test module runs,
+and Playwright is stopped and the guard restored after it: the other test files that
+share the pytest-xdist worker keep the guard.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from casework.roles import Role
 from casework.services import roles_ensure, user_ensure
@@ -26,22 +29,29 @@ from tests.browser.support import (
 )
 from tests.conftest import DEMO_PASSWORD
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module (one pytest-xdist worker runs a whole file)."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed: apt-get install chromium (CI installs it)")
     missing = [str(p) for p in (AXE_JS, APP_CSS) if not p.exists()]
     if missing:
         pytest.fail(f"browser tests need {', '.join(missing)}: run `npm ci && npm run build`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = before
 
 
 @pytest.fixture
