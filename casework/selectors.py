@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.http import Http404
 
 from casework.models import (
@@ -58,23 +59,38 @@ def _visibility(user: Any) -> Q | None:
     teams = team_ids_of(user)
     restricted = restricted_case_types()
     if Role.PREVENT_LEAD in held:
-        return mine | Q(team_id__in=teams) | Q(pk__in=_granted_case_ids(user))
-    unrestricted_grants = Q(pk__in=_granted_case_ids(user)) & ~Q(case_type__in=restricted)
+        return mine | Q(team_id__in=teams) | _granted(user)
+    unrestricted_grants = _granted(user) & ~Q(case_type__in=restricted)
     if Role.LEAD in held:
         return mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted)) | unrestricted_grants
     return mine | unrestricted_grants
 
 
-def _granted_case_ids(user: Any) -> QuerySet[Any]:
+def _granted(user: Any) -> Q:
     """Cases granted to the user or one of their groups (guardian, direct foreign keys);
-    a subquery, so visibility stays one SQL statement."""
+    subqueries, so visibility stays one SQL statement.
+
+    Written ``id = ANY(ARRAY(SELECT ...))``, not ``id IN (SELECT ...)``: PostgreSQL runs
+    each array once and then combines the raiser, owner, team and primary-key indexes,
+    where the IN subquery inside the visibility OR made it scan every case to count a
+    list (docs/performance.md)."""
     by_user = CaseUserObjectPermission.objects.filter(
         user=user, permission__codename="view_case"
     ).values("content_object_id")
     by_group = CaseGroupObjectPermission.objects.filter(
         group__user=user, permission__codename="view_case"
     ).values("content_object_id")
-    return by_user.union(by_group)
+    return Q(_InArray(F("pk"), ArraySubquery(by_user))) | Q(
+        _InArray(F("pk"), ArraySubquery(by_group))
+    )
+
+
+class _InArray(Func):
+    """``column = ANY(ARRAY(SELECT ...))``, a condition for ``filter`` and ``Q``."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def case_list_for_user(user: Any) -> QuerySet[Case]:
