@@ -114,7 +114,7 @@ def test_a_long_list_is_cut_short_with_a_link_to_all_of_them(client, frontline):
     raise_slavery(frontline, PANEL_ROWS + 2)
     mine = panel(html_of(client, frontline), "raised")
     assert len(references(mine)) == PANEL_ROWS
-    assert f"View all {PANEL_ROWS + 2} of your cases" in mine
+    assert f"({PANEL_ROWS + 2} concerns raised by you)" in mine
     assert 'href="/cases/"' in mine
 
 
