@@ -164,7 +164,8 @@ class IntakeDraft(models.Model):
     ``SAFECASE_DRAFT_RETENTION_DAYS`` (``workflows.drafts.drafts_expire``). Deleting one
     leaves no gap in the audit trail: nothing was raised, so there is no case, no
     decision and nobody else who acted on it; the raised concern's own audit event
-    records every answer it was raised with.
+    records every answer it was raised with. For the same reason the table has no row
+    history (no ``pghistory.track``): nothing of a deleted draft outlives its row.
     """
 
     author = models.ForeignKey(
