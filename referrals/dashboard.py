@@ -323,8 +323,13 @@ def lead_dashboard(user: Any) -> dict[str, Any]:
 
 
 def auditor_dashboard(user: Any) -> dict[str, Any]:
-    """The latest events of the audit log (one query), each linked to its case's timeline."""
-    events = AuditEvent.objects.select_related("actor", "case").order_by("-pk")[:PANEL_ROWS]
+    """The latest events of the audit log about a case, changes and views alike (one
+    query), each linked to the case's timeline; sign-ins and searches are in the log."""
+    events = (
+        AuditEvent.objects.filter(case__isnull=False)
+        .select_related("actor", "case")
+        .order_by("-pk")[:PANEL_ROWS]
+    )
     return {
         "activity": [
             ActivityLine(

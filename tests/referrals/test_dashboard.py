@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from casework.models import Case
+from casework.models import AuditEvent, Case
 from casework.roles import Role
 from referrals.dashboard import PANEL_ROWS
 from referrals.services import referral_send
@@ -228,6 +228,8 @@ def test_an_auditor_sees_recent_activity_linked_to_case_timelines_and_search(
     html = html_of(client, auditor)
     activity = panel(html, "activity")
     assert "Concern raised" in activity
+    assert "Signed in" not in activity  # in the audit log, not about a case
+    assert AuditEvent.objects.filter(case__isnull=True).exists()
     assert f'href="/audit/cases/{case.reference}/"' in activity
     search = panel(html, "search")
     assert 'action="/audit/"' in search
