@@ -144,7 +144,7 @@ def test_a_worker_attaches_each_allowed_type(
     form = client.get(upload_url(case))
     assert form.status_code == 200
     assert 'enctype="multipart/form-data"' in html_of(form)
-    assert 'data-module="govuk-file-upload"' in html_of(form)
+    assert 'class="govuk-file-upload"' in html_of(form)
     response = upload(client, case, name, content, description="From the landlord")
     assert response.status_code == 302, html_of(response)
     assert response.url == f"/cases/{case.reference}/#attachments"
