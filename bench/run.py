@@ -441,11 +441,38 @@ def warm_up(port: int, data: dict[str, Any]) -> None:
                 pass
 
 
+def cpu_seconds(server: subprocess.Popen, database: str) -> dict[str, float]:
+    """CPU time used so far by the app (gunicorn and its workers) and by the PostgreSQL
+    backends serving the bench database: per request, a measure the other load on a
+    shared machine hardly changes, unlike latency."""
+    import psutil
+
+    app = db = 0.0
+    try:
+        master = psutil.Process(server.pid)
+        for process in [master, *master.children(recursive=True)]:
+            times = process.cpu_times()
+            app += times.user + times.system
+    except psutil.Error:
+        pass
+    for process in psutil.process_iter(["name", "cmdline"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
+                times = process.cpu_times()
+                db += times.user + times.system
+        except psutil.Error:
+            continue
+    return {"app": app, "db": db}
+
+
 def run_scenario(
-    name: str, port: int, users: int, duration: int, think: float, data_file: Path, out: Path
-) -> dict[str, Any]:
+    name: str, port: int, users: int, duration: int, think: float, data_file: Path, out: Path,
+    server: subprocess.Popen, database: str,
+) -> dict[str, Any]:  # fmt: skip
     prefix = out / name
     load_before = os.getloadavg()
+    cpu_before = cpu_seconds(server, database)
     command = [
         str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{duration}s",
@@ -457,6 +484,7 @@ def run_scenario(
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     load_after = os.getloadavg()
+    cpu_after = cpu_seconds(server, database)
     stats_file = Path(f"{prefix}_stats.csv")
     if not stats_file.exists():
         raise SystemExit(f"locust failed for {name}:\n{completed.stdout}\n{completed.stderr}")
@@ -479,8 +507,11 @@ def run_scenario(
     if failures_file.exists():
         with failures_file.open() as handle:
             failures = [dict(r) for r in csv.DictReader(handle)][:5]
+    total = sum(r["requests"] for r in requests.values()) or 1
     return {
         "requests": requests,
+        "app_cpu_ms_per_request": round(1000 * (cpu_after["app"] - cpu_before["app"]) / total, 1),
+        "db_cpu_ms_per_request": round(1000 * (cpu_after["db"] - cpu_before["db"]) / total, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "failures": failures,
@@ -565,7 +596,10 @@ def print_report(results: dict[str, Any]) -> None:
         f"(think {results['think_s']} s), "
         f"{results['gunicorn_workers']} gunicorn workers, {results['machine']['cores']} cores"
     )
-    header = f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}  load"
+    header = (
+        f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
+        f" {'app':>5} {'db':>5}  load"
+    )
     print(header)
     print("-" * len(header))
     for scenario in results["scenarios"].values():
@@ -573,8 +607,14 @@ def print_report(results: dict[str, Any]) -> None:
         for name, s in scenario["requests"].items():
             print(
                 f"{name:28} {s['requests']:6d} {s['failures']:4d} {s['p50_ms']:6.0f} "
-                f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f}  {load}"
+                f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f} "
+                f"{scenario['app_cpu_ms_per_request']:5.0f} "
+                f"{scenario['db_cpu_ms_per_request']:5.0f}  {load}"
             )
+    print(
+        "(milliseconds; app and db: CPU per request of gunicorn and of PostgreSQL, averaged"
+        " over the scenario's requests; load: the load average after the scenario)"
+    )
     sweep = results["sweep"]
     print(
         f"\nsweep: {sweep['seconds']:.2f} s, {sweep['queries']} queries over "
@@ -662,8 +702,9 @@ def main() -> None:
         for name in chosen:
             print(f"scenario {name}: {args.users} users for {args.duration} s ...", flush=True)
             results["scenarios"][name] = run_scenario(
-                name, args.port, args.users, args.duration, args.think, data_file, out
-            )
+                name, args.port, args.users, args.duration, args.think, data_file, out,
+                server, f"safecase_bench_{args.cases}",
+            )  # fmt: skip
     finally:
         stop(server)
     results["budgets"] = budgets(results)
