@@ -188,3 +188,65 @@ def sample_answer(spec: Field) -> Any:
         case FieldType.RECORDS:
             return [{sub.name: sample_answer(sub) for sub in spec.fields if sub.required}]
     return f"{spec.label}: recorded in a browser test."
+
+
+# Keyboard focus: every stop shows where it is, in view (WCAG 2.4.7, 2.4.11) ----------------
+
+_FOCUS_STOP = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el.dataset.focusChecked) return null;
+  el.dataset.focusChecked = '1';
+  // GOV.UK draws a radio's or checkbox's focus ring on its label's ::before.
+  const target = (el.type === 'radio' || el.type === 'checkbox') && el.labels && el.labels.length
+    ? [el.labels[0], '::before'] : [el, null];
+  const look = () => {
+    const s = getComputedStyle(target[0], target[1]);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor,
+            s.color, s.textDecorationLine, s.textDecorationThickness, s.borderColor,
+            s.borderWidth].join('|');
+  };
+  const focused = look();
+  el.blur();
+  const blurred = look();
+  el.focus();
+  // At least part of it on screen (a tall control may be scrolled only partly into view).
+  const r = el.getBoundingClientRect();
+  const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
+  const left = Math.max(r.left, 0), right = Math.min(r.right, window.innerWidth);
+  const inView = bottom > top && right > left;
+  const x = (left + right) / 2, y = (top + bottom) / 2;
+  const hit = inView ? document.elementFromPoint(x, y) : null;
+  const covered = !hit || !(el.contains(hit) || hit.contains(el)
+    || (el.labels && [...el.labels].some(l => l.contains(hit))));
+  const label = el.labels && el.labels[0] && el.labels[0].innerText;
+  const name = (el.getAttribute('aria-label') || label || el.innerText || el.value
+    || el.name || el.id || el.tagName).trim().replace(/\\s+/g, ' ');
+  return {name: el.tagName.toLowerCase() + ' "' + name.slice(0, 60) + '"',
+          indicator: focused !== blurred, inView, covered,
+          where: `at ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x`
+            + `${Math.round(r.height)} in ${window.innerWidth}x${window.innerHeight}`
+            + (hit && hit !== el ? `, under ${hit.tagName.toLowerCase()}.${hit.className}` : '')};
+}"""
+
+
+def focus_problems(page: Page, name: str, limit: int = 250) -> list[str]:
+    """Tab through every stop of the page once; list those whose focus is not visible
+    (no change of style when focused) or that are off screen or covered when focused
+    (WCAG 2.2 "Focus Not Obscured (Minimum)": some of it must show)."""
+    problems = []
+    page.evaluate(
+        "() => document.querySelectorAll('[data-focus-checked]')"
+        ".forEach(e => delete e.dataset.focusChecked)"
+    )
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(_FOCUS_STOP)
+        if stop is None:
+            break
+        if not stop["indicator"]:
+            problems.append(f"{name}: {stop['name']} shows no focus indicator")
+        elif not stop["inView"] or stop["covered"]:
+            problems.append(f"{name}: {stop['name']} is hidden when it has focus ({stop['where']})")
+    else:
+        problems.append(f"{name}: more than {limit} tab stops")
+    return problems

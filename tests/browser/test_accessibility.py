@@ -10,67 +10,27 @@ where), so that one broken page does not hide the others. Zero violations of WCA
 from __future__ import annotations
 
 import re
-import types
 from typing import Any
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Page, expect
 
-from casework.models import Case, CasePerson
-from referrals.models import PartnerAgency
-from referrals.services import referral_create, referral_send
-from referrals.types import REFERRAL_TYPES
 from tests.browser.data import INTAKE
-from tests.browser.support import AxeAudit, fill_fields, needs_chromium, screenshot, status_of
-from tests.referrals.conftest import LAWFUL_BASIS, complete_content
-from tests.workflows.walker import sample_values
+from tests.browser.support import (
+    AxeAudit,
+    fill_fields,
+    needs_chromium,
+    screenshot,
+    status_of,
+)
 from workflows.intake import intake_fields
-from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
-from workflows.services import case_raise, case_transition, deadline_pause
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 MISSING = "/cases/SC-2026-999999/"
 REFERENCE = re.compile(r"^SC-\d{4}-\d{6}$")
-
-
-def take(case: Case, actor: Any, name: str, **data: Any) -> Case:
-    fields = get_workflow(case.case_type).transition_meta(name)["fields"]
-    return case_transition(
-        case=case, actor=actor, name=name, data=sample_values(fields, data),
-        expected_version=case.version,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def casebook(people) -> types.SimpleNamespace:
-    """A case of each type raised by a north frontline worker; the CSE case referred to
-    the MASH (two clocks, one paused) with a referral sent; the cuckooing case moved on."""
-    frontline, lead = people["frontline"], people["lead"]
-    cases = {t: case_raise(actor=frontline, case_type=t, data=INTAKE[t]) for t in WORKFLOWS}
-    cases["cse"] = take(cases["cse"], lead, "refer_to_mash")
-    cases["cuckooing"] = take(cases["cuckooing"], lead, "submit_concern", police_informed=True)
-    clocks = Deadline.objects.filter(case=cases["cse"], status=DeadlineStatus.OPEN).order_by("id")
-    paused = deadline_pause(deadline=clocks.last(), actor=lead, reason="Police investigation.")
-    spec = REFERRAL_TYPES["mash_referral"]
-    referral = referral_create(
-        case=cases["cse"],
-        actor=lead,
-        referral_type=spec.value,
-        partner=PartnerAgency.objects.filter(kind__in=spec.partner_kinds).order_by("pk").first(),
-        content=complete_content(spec.value),
-        lawful_basis=LAWFUL_BASIS,
-    )
-    referral = referral_send(referral=referral, actor=lead, expected_version=referral.version)
-    return types.SimpleNamespace(
-        cases={t: Case.objects.get(pk=c.pk) for t, c in cases.items()},
-        open_clock=clocks.first(),
-        paused_clock=paused,
-        referral=referral,
-        person=CasePerson.objects.filter(case=cases["cse"]).order_by("pk").first().person,
-    )
 
 
 def visit(page: Page, audit: AxeAudit, name: str, path: str, status: int = 200) -> None:

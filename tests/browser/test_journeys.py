@@ -33,6 +33,7 @@ from tests.browser.data import INTAKE
 from tests.browser.support import (
     fill_field,
     fill_fields,
+    focus_problems,
     label_pattern,
     needs_chromium,
     sample_answer,
@@ -463,3 +464,24 @@ def test_hidden_cases_are_the_same_404_as_missing_ones_and_auditors_cannot_act(n
         .exclude(verb__in=[AuditVerb.CASE_VIEWED])
         .exists()
     )
+
+
+def test_every_tab_stop_shows_its_focus_in_view(new_page, people, casebook):
+    """WCAG 2.4.7 and 2.4.11, which axe cannot check: Tab reaches each control of the main
+    pages, and each shows a focus indicator and is on screen, uncovered, when focused."""
+    cse = casebook.cases["cse"]
+    pages = {
+        "sign-in": (None, "/sign-in/"),
+        "home (lead)": ("lead", "/"),
+        "case list": ("lead", "/cases/"),
+        "case page": ("lead", f"/cases/{cse.reference}/"),
+        "intake form": ("frontline", "/concerns/new/cuckooing/"),
+        "referral form": ("lead", f"/cases/{cse.reference}/referrals/new/mash_referral/"),
+        "audit log": ("auditor", f"/audit/?reference={cse.reference}"),
+    }
+    problems = []
+    for name, (who, path) in pages.items():
+        page = new_page(people[who] if who else None)
+        page.goto(path)
+        problems += focus_problems(page, name)
+    assert not problems, "\n".join(problems)
