@@ -621,8 +621,11 @@ def test_the_list_runs_the_same_queries_for_5_and_40_cases(
     Case.objects.filter(pk__in=[c.pk for c in cases]).update(owner=lead)
     client.force_login(lead)
     few = queries_for(client, "/cases/")
+    searched = "/cases/?q=kowalska&case_type=modern_slavery&owner=me&overdue=true&sort=owner"
+    few_searched = queries_for(client, searched)
     more = raise_many(frontline, 35)
     Case.objects.filter(pk__in=[c.pk for c in more]).update(owner=lead)
+    assert queries_for(client, searched) == few_searched
     with django_assert_max_num_queries(few):
         response = client.get("/cases/")
     html = page(response)
