@@ -10,6 +10,7 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django_fsm import FSMField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -79,7 +80,14 @@ class Person(models.Model):
 
     class Meta:
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["family_name", "given_names"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            # The case search's name matches (workflows.case_search, pg_trgm).
+            *[
+                GinIndex(fields=[f], opclasses=["gin_trgm_ops"], name=f"person_{f}_trgm")
+                for f in ("given_names", "family_name", "aliases")
+            ],
+        ]
 
     def __str__(self) -> str:
         return self.full_name or f"Person {self.pk}"
@@ -152,6 +160,10 @@ class Case(models.Model):
             models.Index(fields=["team", "state"]),
             models.Index(fields=["owner"]),
             models.Index(fields=["raised_by"]),
+            # The case list, newest first, and the case search (workflows.case_search).
+            models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
+            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="case_reference_trgm"),
+            GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="case_summary_trgm"),
         ]
         permissions = [
             ("raise_case", "Can raise a concern"),
@@ -227,6 +239,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["case", "id"]),
             models.Index(fields=["verb", "at"]),
             models.Index(fields=["actor", "at"]),
+            # A case's history includes events on its people and premises (audit search
+            # by reference, the case timeline): docs/performance.md.
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
         # The database itself refuses to change or remove an event (DESIGN.md "Audit").
         # TRUNCATE is not a row operation and is left to whoever owns the database.
@@ -277,3 +292,65 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
         indexes = [models.Index(fields=["group", "permission"])]
+
+
+class CaseNote(models.Model):
+    """A note on a case by someone working on it (casework.notes.case_note_add).
+
+    Append-only: the database refuses to change or remove a note, so what was recorded
+    stays as it was written; a correction is a further note.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at", "-id"], name="casenote_case_newest")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="casenote_text_not_blank"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.case_id}"
+
+
+class CaseAttachment(models.Model):
+    """A file attached to a case (casework.notes.case_attachment_add).
+
+    The file is kept under ``SAFECASE_MEDIA_ROOT`` with a random name (``stored_name``)
+    and is only ever sent by the download view, which checks access. The name the user
+    gave is kept, cleaned, for display and for the download. Append-only like notes.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    description = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-created_at", "-id"], name="caseattachment_case_newest")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="caseattachment_not_empty"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -36,6 +36,8 @@ else:
     DEBUG = env.bool("DEBUG", default=True)
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The "form has expired" page in the layout (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "casework.pages.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -301,3 +303,23 @@ SAFECASE_SERVICE_MANAGER_GROUP = env.str(
 SAFECASE_DIGEST_WORKING_DAYS = env.int("SAFECASE_DIGEST_WORKING_DAYS", default=5)
 # An outbox message still pending after this long has its delivery task sent again.
 SAFECASE_OUTBOX_STALE_MINUTES = env.int("SAFECASE_OUTBOX_STALE_MINUTES", default=10)
+
+# Intake drafts (workflows/drafts.py): unfinished concerns are deleted this many days
+# after they were last saved.
+SAFECASE_DRAFT_RETENTION_DAYS = env.int("SAFECASE_DRAFT_RETENTION_DAYS", default=30)
+# The accessibility statement (/accessibility/): who to tell about a problem, and the
+# date the statement was prepared (ISO date; review it when the service changes).
+SAFECASE_ACCESSIBILITY_CONTACT = env.str(
+    "SAFECASE_ACCESSIBILITY_CONTACT", default="your service desk"
+)
+SAFECASE_ACCESSIBILITY_PREPARED = env.str("SAFECASE_ACCESSIBILITY_PREPARED", default="2026-11-26")
+
+# Case attachments (casework/notes.py): kept under this private directory with random
+# names and sent only by the download view, which checks access; never served directly.
+SAFECASE_MEDIA_ROOT = env.path("SAFECASE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+SAFECASE_ATTACHMENT_MAX_BYTES = env.int("SAFECASE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# File types staff may attach, by extension; each is checked by its content too.
+SAFECASE_ATTACHMENT_TYPES = env.list(
+    "SAFECASE_ATTACHMENT_TYPES",
+    default=["pdf", "jpg", "png", "docx", "xlsx", "odt", "txt", "eml", "msg"],
+)

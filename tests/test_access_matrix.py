@@ -19,6 +19,7 @@ which they may know only as received).
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -26,13 +27,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from casework.models import Case, CasePerson, Person, Premises, Team
+from casework.models import Case, CaseAttachment, CasePerson, Person, Premises, Team
+from casework.notes import attachment_path
 from casework.roles import Role
 from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
-from workflows.models import Deadline
+from workflows.models import Deadline, IntakeDraft
 
 LOGIN = "login"
 ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
@@ -169,6 +171,32 @@ def referral_of(case: Case, *, sent: bool = False) -> Referral:
     return referral
 
 
+# Notes and attachments: whoever may work on the case adds them (its team's leads, cleared
+# for Prevent, and the worker it is allocated to); others who can see it get 403, and the
+# raiser of a Prevent case, who knows it only as received, 404. They are read, like the
+# case's full history, by exactly those who see the case in full.
+WORK = per_relation(
+    **{**ACT, "frontline": {**ACT["frontline"], "allocated": 200, "prevent_raised": 404}}
+)
+CASE_CONTENT = PERSON
+
+
+def attachment_url(world: World, case: Case) -> str:
+    """The case's attachment, made (with its stored file) the first time."""
+    attachment = CaseAttachment.objects.filter(case=case).first()
+    if attachment is None:
+        stored_name = secrets.token_hex(20)
+        path = attachment_path(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"Matrix attachment\n")
+        attachment = CaseAttachment.objects.create(
+            case=case, uploaded_by=case.raised_by, original_name="matrix.txt",
+            content_type="text/plain", size=18, sha256="0" * 64, stored_name=stored_name,
+            created_at=timezone.now(),
+        )  # fmt: skip
+    return f"/cases/{case.reference}/attachments/{attachment.pk}/"
+
+
 def referral_url(suffix: str) -> Callable[[World, Case], str]:
     return lambda w, c: f"/referrals/{referral_of(c).pk}/{suffix}"
 
@@ -243,6 +271,15 @@ def api_step_url(world: World, case: Case) -> str:
     return f"/api/v1/cases/{case.reference}/transitions/{ACTION_FOR[case.case_type]}/"
 
 
+def draft_delete_url(world: World, case: Case | None) -> str:
+    """Deleting a draft: each user who may raise concerns has a draft of their own."""
+    for role in ("frontline", "lead", "prevent_lead"):
+        IntakeDraft.objects.get_or_create(
+            author=world.users[role], case_type="cse", defaults={"data": {"summary": "Draft"}}
+        )
+    return "/concerns/drafts/cse/delete/"
+
+
 MATRIX: dict[str, Route] = {
     "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
     "readyz": Route(lambda w, c: "/readyz", EVERYONE_200),
@@ -284,6 +321,16 @@ MATRIX: dict[str, Route] = {
         lambda w, c: "/concerns/new/cse/check/",
         by_role(raising=302, auditor=403, administrator=403),  # no draft: back to the form
     ),
+    # Autosaving a draft (the user's own, never a concern raised).
+    "workflows:draft-save": Route(
+        lambda w, c: "/concerns/drafts/cse/",
+        RAISERS_ONLY,
+        method="post",
+        data={"summary": "Matrix draft"},
+    ),
+    "workflows:draft-delete": Route(draft_delete_url, RAISERS_ONLY),
+    # The accessibility statement is public.
+    "accessibility": Route(lambda w, c: "/accessibility/", EVERYONE_200),
     "workflows:concern-raised": Route(
         lambda w, c: f"/concerns/raised/{c.reference}/", RAISED_CONFIRMATION
     ),
@@ -305,6 +352,10 @@ MATRIX: dict[str, Route] = {
         lambda w, c: "/notifications/preferences/", SIGNED_IN_200
     ),
     "case-summary-edit": Route(lambda w, c: f"/cases/{c.reference}/summary/edit/", ACT),
+    "case-history": Route(lambda w, c: f"/cases/{c.reference}/history/", CASE_CONTENT),
+    "case-note-add": Route(lambda w, c: f"/cases/{c.reference}/notes/new/", WORK),
+    "case-attachment-add": Route(lambda w, c: f"/cases/{c.reference}/attachments/new/", WORK),
+    "case-attachment-download": Route(attachment_url, CASE_CONTENT),
     "premises-edit": Route(premises_edit_url, PREMISES_EDIT),
     "person-edit": Route(lambda w, c: f"/people/{w.subject(c).pk}/edit/", PERSON_EDIT),
     "audit:search": Route(lambda w, c: "/audit/", AUDITORS_ONLY),
