@@ -126,6 +126,8 @@ def test_case_list_case_pages_and_the_forms_that_act_on_them(new_page, people, c
     visit(page, audit, "who can read the case", f"/cases/{cse.reference}/access/")
     visit(page, audit, "person", f"/people/{casebook.person.pk}/")
     visit(page, audit, "person edit", f"/people/{casebook.person.pk}/edit/")
+    page.get_by_label("Estimated age").fill("about twenty")
+    submit_empty(page, audit, "person edit with errors", "Save changes")
     for name in ("case-note-add", "case-attachment-add"):
         if path := route_exists(name, reference=cse.reference):
             visit(page, audit, name, path)

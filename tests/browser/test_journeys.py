@@ -31,6 +31,7 @@ from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
 from tests.browser.data import INTAKE
 from tests.browser.support import (
+    assert_accessible,
     fill_field,
     fill_fields,
     focus_problems,
@@ -350,6 +351,7 @@ def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
     page.get_by_role("main").get_by_role("button", name="Send the referral").click()
     expect(page).to_have_url(re.compile(r"/referrals/\d+/$"))
     expect(page.get_by_role("main")).to_contain_text(partner.name)
+    assert_accessible(page, "a sent referral")
     referral = Referral.objects.get(pk=referral.pk)
     assert referral.state == ReferralState.SENT
     assert referral.gateway == "dpa_2018_sch1_para18"
