@@ -162,6 +162,11 @@ def test_raising_a_concern(new_page, people):
     screenshot(page, "intake-form")
     submit_empty(page, audit, "intake form with errors", "Continue")
     screenshot(page, "intake-form-errors")
+    # What was typed is kept as a draft: listed to continue or delete.
+    if path := route_exists("workflows:draft-delete", case_type="modern_slavery"):
+        visit(page, audit, "concern type with a draft", "/concerns/new/")
+        expect(page.get_by_role("heading", name="Your unfinished concerns")).to_be_visible()
+        visit(page, audit, "delete a draft", path)
     page.goto("/concerns/new/cuckooing/")
     fill_fields(
         page.get_by_role("main"), intake_fields(WORKFLOWS["cuckooing"]), INTAKE["cuckooing"]
