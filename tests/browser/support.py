@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--lang=en-GB",  # dates in the GOV.UK order (day, month, year)
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 # WCAG 2.2 AA, as DESIGN.md and issue 9 ask: axe's rules tagged with these levels.
@@ -250,3 +250,23 @@ def focus_problems(page: Page, name: str, limit: int = 250) -> list[str]:
     else:
         problems.append(f"{name}: more than {limit} tab stops")
     return problems
+
+
+_DATE_ORDER: dict[int, str] = {}
+
+
+def date_keys(page: Page, iso: str) -> str:
+    """The digits to type into a date input for ``iso``, in the order this Chromium's date
+    input takes them (its build's locale decides, whatever the page's language): found
+    once per browser on a scratch page, since it is the browser's, not the page's."""
+    browser = page.context.browser
+    key = id(browser)
+    if key not in _DATE_ORDER:
+        probe = page.context.new_page()
+        probe.set_content("<input type=date id=probe>")
+        probe.focus("#probe")
+        probe.keyboard.type("01022003")
+        value = probe.eval_on_selector("#probe", "el => el.value")
+        probe.close()
+        _DATE_ORDER[key] = {"2003-02-01": "%d%m%Y", "2003-01-02": "%m%d%Y"}[value]
+    return date.fromisoformat(iso).strftime(_DATE_ORDER[key])

@@ -29,9 +29,10 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
-from tests.browser.data import INTAKE
+from tests.browser.data import INTAKE, days_ago
 from tests.browser.support import (
     assert_accessible,
+    date_keys,
     fill_field,
     fill_fields,
     focus_problems,
@@ -269,7 +270,70 @@ def answer_by_keyboard(page: Page, el: dict[str, Any], spec: Field | None, answe
         if not focused(page)["checked"]:
             page.keyboard.press("Space")
         return
+    if spec.type is FieldType.DATE:
+        page.keyboard.type(date_keys(page, value))  # each part moves on to the next when full
+        return
     page.keyboard.type(str(value))
+
+
+def answer_form_by_keyboard(page: Page, fields: list[Field], answers: dict, submit: str) -> None:
+    """From the skip link, Tab through the page's form answering each question, then press
+    Enter on its ``submit`` button; fail if a question is never reached."""
+    specs = {f.name: f for f in fields}
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    reached: set[str] = set()
+    last = None
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        el = focused(page)
+        assert el is not None, f"focus left the page before the {submit!r} button"
+        if el["tag"] == "button" and el["text"] == submit:
+            break
+        if not el["inForm"] or (el["type"] == "date" and el["name"] == last):
+            continue  # outside the form, or Tab moving through a date's day, month and year
+        last = el["name"]
+        reached.add(el["name"])
+        answer_by_keyboard(page, el, specs.get(el["name"]), answers)
+    assert set(specs) <= reached, f"never reached: {set(specs) - reached}"
+    page.keyboard.press("Enter")
+
+
+def test_a_lead_moves_a_case_on_and_allocates_it_by_keyboard_alone(new_page, people):
+    """The case page's step buttons (links drawn as buttons: Space presses them), a
+    step's form, and the allocation form, with the keyboard only."""
+    case = case_raise(actor=people["frontline"], case_type="cuckooing", data=INTAKE["cuckooing"])
+    page = new_page(people["lead"])
+    page.goto(f"/cases/{case.reference}/")
+    meta = get_workflow("cuckooing").transition_meta("submit_concern")
+    tab_to(page, by_text(meta["label"]))
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", level=1)).to_have_text(meta["label"])
+    answers = {"submitted_on": days_ago(1), "police_informed": True, "mash_notified": False}
+    answer_form_by_keyboard(page, meta["fields"], answers, meta["label"])
+    expect(page.get_by_role("alert").filter(has_text=meta["label"])).to_have_count(1)
+
+    tab_to(page, by_text("Allocate this case"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Allocate this case")
+    choices = page.get_by_role("group", name="Allocate to").get_by_role("radio")
+    labels = [
+        choices.nth(i).evaluate("el => el.labels[0].innerText.trim()")
+        for i in range(choices.count())
+    ]  # noqa: E501
+    worker = Field(
+        "assignee", FieldType.CHOICE, "Allocate to", choices=[(label, label) for label in labels]
+    )  # noqa: E501
+    answer_form_by_keyboard(
+        page, [worker], {"assignee": "Priya Shah (frontline.north)"}, "Allocate"
+    )  # noqa: E501
+    expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
+
+    after = Case.objects.get(pk=case.pk)
+    assert after.state == "safeguarding_concern_submitted"
+    assert after.details["submitted_on"] == days_ago(1)
+    assert after.owner == people["frontline"]
 
 
 # 2. A lead triages, allocates, refers and closes ------------------------------------------
