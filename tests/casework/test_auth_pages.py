@@ -93,11 +93,11 @@ def without_csrf_tokens(html: str) -> str:
         pytest.param(
             Role.FRONTLINE, ["north"], "You are signed in as Frontline staff.", id="frontline"
         ),
-        pytest.param(Role.LEAD, ["north"], "You are signed in as a Safeguarding lead.", id="lead"),
+        pytest.param(Role.LEAD, ["north"], "You are signed in as a Safeguarding lead for North locality team.", id="lead"),
         pytest.param(
             Role.PREVENT_LEAD,
             ["north"],
-            "You are signed in as a Prevent-cleared lead.",
+            "You are signed in as a Prevent-cleared lead for North locality team.",
             id="prevent",
         ),
         pytest.param(Role.AUDITOR, [], "You are signed in as an Auditor.", id="auditor"),
@@ -133,7 +133,7 @@ def test_every_role_signs_in_and_is_greeted_by_role_on_home(
 @pytest.mark.parametrize(
     ("role", "line"),
     [
-        (Role.FRONTLINE, "raise safeguarding concerns and follow the cases you raised"),
+        (Role.FRONTLINE, "raise safeguarding concerns, follow the cases you raised"),
         (Role.LEAD, "triage, allocate and refer your teams’ cases"),
         (Role.PREVENT_LEAD, "including Prevent cases"),
         (Role.AUDITOR, "read every case and its history"),
