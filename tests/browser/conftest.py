@@ -134,7 +134,10 @@ def casebook(people) -> types.SimpleNamespace:
     frontline, lead = people["frontline"], people["lead"]
     cases = {t: case_raise(actor=frontline, case_type=t, data=INTAKE[t]) for t in WORKFLOWS}
     cases["cse"] = take(cases["cse"], lead, "refer_to_mash")
-    cases["cuckooing"] = take(cases["cuckooing"], lead, "submit_concern", police_informed=True)
+    cases["cuckooing"] = take(
+        cases["cuckooing"], lead, "submit_concern", police_informed=True,
+        police_reference="NT/26/44120",
+    )  # fmt: skip
     clocks = Deadline.objects.filter(case=cases["cse"], status=DeadlineStatus.OPEN).order_by("id")
     paused = deadline_pause(deadline=clocks.last(), actor=lead, reason="Police investigation.")
     spec = REFERRAL_TYPES["mash_referral"]
