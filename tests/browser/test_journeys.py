@@ -551,3 +551,25 @@ def test_every_tab_stop_shows_its_focus_in_view(new_page, people, casebook):
         page.goto(path)
         problems += focus_problems(page, name)
     assert not problems, "\n".join(problems)
+
+
+def test_the_session_timeout_warning_works_by_keyboard(new_page, people, settings):
+    """Before the idle sign-out a modal warning takes the focus; it passes axe, and Enter
+    on "Stay signed in" renews the session and closes it."""
+    page = new_page(people["frontline"])
+    page.clock.install()
+    page.goto("/")
+    warning_at = settings.SESSION_COOKIE_AGE - settings.SAFECASE_SESSION_WARNING_SECONDS
+    dialog = page.get_by_role("dialog", name="You are about to be signed out")
+    expect(dialog).to_be_hidden()
+    page.clock.fast_forward(warning_at * 1000 + 1000)
+    expect(dialog).to_be_visible()
+    assert_accessible(page, "session timeout warning")
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")
+    assert focused(page)["text"] == "Stay signed in"
+    with page.expect_response(lambda r: r.url.endswith("/session/keep-alive/")) as renewed:
+        page.keyboard.press("Enter")
+    assert renewed.value.status == 204
+    expect(dialog).to_be_hidden()
+    page.goto("/cases/")
+    expect(page).to_have_url(re.compile(r"/cases/$"))  # still signed in, not sent to sign in
