@@ -44,6 +44,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import psycopg
 
@@ -227,6 +228,16 @@ def load_data(rng: random.Random, users: int) -> dict[str, Any]:
     families = list(
         Person.objects.order_by("?").values_list("family_name", flat=True).distinct()[:40]
     )
+    # Full names of people on the leads' own cases: what staff type to find someone.
+    full_names = [
+        f"{given} {family}"
+        for given, family in Person.objects.filter(
+            case_links__case__reference__in=[r for lead in leads for r in lead["cases"][:20]]
+        )
+        .exclude(given_names="")
+        .exclude(family_name="")
+        .values_list("given_names", "family_name")[:200]
+    ]
     filters = [
         (t, s)
         for t, w in WORKFLOWS.items()
@@ -240,6 +251,7 @@ def load_data(rng: random.Random, users: int) -> dict[str, Any]:
         "workers": workers,
         "auditors": auditors,
         "names": [f for f in families if f] or ["Smith"],
+        "full_names": full_names or ["Andrei Smith"],
         "references": [r for lead in leads for r in lead["cases"][:10]],
         "usernames": [lead["username"] for lead in leads] + [w["username"] for w in workers],
         "filters": filters,
@@ -296,11 +308,13 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
     reference = lead["cases"][0]
     other = lead["cases"][1]
     name = data["names"][0]
+    full_name = quote_plus(data["full_names"][0])
     pages = {
         "home": ("lead", "/"),
         "case list": ("lead", "/cases/"),
         "list filtered": ("lead", f"/cases/?case_type={data['filters'][0][0]}"),
-        "search name (API)": ("lead_api", f"/api/v1/cases/?q={name}"),
+        "search name (API)": ("lead_api", f"/api/v1/cases/?q={full_name}"),
+        "search surname (API)": ("lead_api", f"/api/v1/cases/?q={name}"),
         "search reference (API)": ("lead_api", "/api/v1/cases/?q=SC-"),
         "case page": ("lead", f"/cases/{reference}/"),
         "case page (another)": ("lead", f"/cases/{other}/"),
@@ -308,7 +322,7 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
         "audit by action": ("auditor", "/audit/?action=case.viewed"),
     }
     if data["page_search"]:
-        pages["search name (page)"] = ("lead", f"/cases/?q={name}")
+        pages["search name (page)"] = ("lead", f"/cases/?q={full_name}")
     clients = {}
     for key, username in (("lead", lead["username"]), ("auditor", data["auditors"][0]["username"])):
         client = Client()
