@@ -51,12 +51,19 @@ class _Staff(FastHttpUser):
         self.client.get(path, headers=self.api_headers, name=name)
 
 
+class Home(_Staff):
+    """A lead's home page: their dashboard (triage queue, counts, clocks, responses)."""
+
+    @task
+    def home(self) -> None:
+        self.page("/", "home (dashboard)")
+
+
 class Queue(_Staff):
-    """A lead's triage queue: the home page and the case list they see, newest first."""
+    """A lead's case list, newest first, and their triage queue (a first state)."""
 
     @task
     def queue(self) -> None:
-        self.page("/", "home")
         self.page("/cases/", "case list")
         self.page(f"/cases/?state={self.rng.choice(DATA['triage_states'])}", "triage queue")
 

@@ -13,8 +13,9 @@
    ago, in a transaction rolled back afterwards so every run measures the same sweep.
 3. gunicorn serves the app (``--workers``, 4 sync workers for 2 cores, DEBUG off) on
    loopback; locust, a second process, runs each scenario headless with 16 users for
-   ``--duration`` seconds, one after another: a lead's triage queue, the case list
-   filtered, search, a case page, raising a concern, a transition, the auditor's search.
+   ``--duration`` seconds, one after another: a lead's dashboard, their case list and
+   triage queue, the case list filtered, search, a case page, raising a concern, a
+   transition, the auditor's search.
    Staff sign in before the run (sessions and API tokens), so the deliberately slow
    password hashing is not measured.
 4. p50/p95/p99, throughput and errors per request, with the load average, are printed
@@ -56,6 +57,7 @@ from config.env import database_config  # noqa: E402
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 SCENARIOS = {
+    "home": "Home",
     "queue": "Queue",
     "list": "ListFiltered",
     "search": "Search",
@@ -310,7 +312,7 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
     name = data["names"][0]
     full_name = quote_plus(data["full_names"][0])
     pages = {
-        "home": ("lead", "/"),
+        "home (dashboard)": ("lead", "/"),
         "case list": ("lead", "/cases/"),
         "list filtered": ("lead", f"/cases/?case_type={data['filters'][0][0]}"),
         "search name (API)": ("lead_api", f"/api/v1/cases/?q={full_name}"),
