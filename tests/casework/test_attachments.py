@@ -20,26 +20,10 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseAttachment
 from casework.note_views import AttachmentSizeLimit
 from casework.notes import attachment_check, case_attachment_add
-from casework.roles import Role
+from tests.samples import ADULT
 from tests.workflows.walker import default_raise
-from workflows import modern_slavery, prevent
+from workflows import modern_slavery
 
-ADULT = {
-    "summary": "Seen sleeping at the car wash; says she is not paid.",
-    "subject_given_names": "Maria",
-    "subject_family_name": "Kowalska",
-    "subject_date_of_birth": "1990-01-01",
-    "subject_estimated_age": None,
-    "nationality": "Polish",
-}
-PREVENT_SUBJECT = {
-    "summary": "Shares extremist videos with classmates.",
-    "subject_given_names": "Daniel",
-    "subject_family_name": "Hughes",
-    "subject_date_of_birth": "1999-03-02",
-    "subject_estimated_age": None,
-    "concerns": "Talks of travelling abroad to fight.",
-}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 40 + b"\xff\xd9"
@@ -64,39 +48,11 @@ XLSX = zipped("[Content_Types].xml", "xl/workbook.xml")
 ODT = zipped("content.xml", first=("mimetype", b"application/vnd.oasis.opendocument.text"))
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> Path:
-    settings.SAFECASE_MEDIA_ROOT = tmp_path / "media"
-    return tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def stored_files(media: Path) -> list[Path]:
     return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "frontline": make_user("frontline.north", Role.FRONTLINE, ["north"]),
-        "worker": make_user("worker.north", Role.FRONTLINE, ["north"]),
-        "lead": make_user("lead.north", Role.LEAD, ["north"]),
-        "other_lead": make_user("lead.south", Role.LEAD, ["south"]),
-        "prevent_lead": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
-        "auditor": make_user("auditor", Role.AUDITOR, []),
-        "admin": make_user("admin", Role.ADMINISTRATOR, []),
-    }
-
-
-@pytest.fixture
-def case(people):
-    raised = default_raise(modern_slavery.WORKFLOW, people["frontline"])(ADULT)
-    Case.objects.filter(pk=raised.pk).update(owner=people["worker"])
-    return Case.objects.get(pk=raised.pk)
-
-
-@pytest.fixture
-def prevent_case(people):
-    return default_raise(prevent.WORKFLOW, people["frontline"])(PREVENT_SUBJECT)
 
 
 def upload_url(case: Case) -> str:

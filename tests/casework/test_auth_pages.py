@@ -93,7 +93,12 @@ def without_csrf_tokens(html: str) -> str:
         pytest.param(
             Role.FRONTLINE, ["north"], "You are signed in as Frontline staff.", id="frontline"
         ),
-        pytest.param(Role.LEAD, ["north"], "You are signed in as a Safeguarding lead for North locality team.", id="lead"),
+        pytest.param(
+            Role.LEAD,
+            ["north"],
+            "You are signed in as a Safeguarding lead for North locality team.",
+            id="lead",
+        ),
         pytest.param(
             Role.PREVENT_LEAD,
             ["north"],

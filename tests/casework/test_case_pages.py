@@ -12,27 +12,12 @@ from django.utils import timezone
 
 from casework.models import AuditEvent, Case, CasePerson, CasePersonRole
 from casework.roles import Role
+from tests.samples import ADULT, PREVENT_SUBJECT
 from tests.workflows.walker import default_raise, sample_values
 from workflows import community_trigger, modern_slavery, prevent
 from workflows.models import BankHoliday, Deadline, DeadlineStatus
 from workflows.services import case_transition
 
-ADULT = {
-    "summary": "Seen sleeping at the car wash; says she is not paid.",
-    "subject_given_names": "Maria",
-    "subject_family_name": "Kowalska",
-    "subject_date_of_birth": "1990-01-01",
-    "subject_estimated_age": None,
-    "nationality": "Polish",
-}
-PREVENT_SUBJECT = {
-    "summary": "Shares extremist videos with classmates.",
-    "subject_given_names": "Daniel",
-    "subject_family_name": "Hughes",
-    "subject_date_of_birth": "1999-03-02",
-    "subject_estimated_age": None,
-    "concerns": "Talks of travelling abroad to fight.",
-}
 CSRF = re.compile(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"')
 
 

@@ -15,59 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseNote
 from casework.notes import case_attachment_add, case_note_add, note_text_clean
-from casework.roles import Role
+from tests.samples import ADULT
 from tests.workflows.walker import default_raise
-from workflows import modern_slavery, prevent
+from workflows import modern_slavery
 
-ADULT = {
-    "summary": "Seen sleeping at the car wash; says she is not paid.",
-    "subject_given_names": "Maria",
-    "subject_family_name": "Kowalska",
-    "subject_date_of_birth": "1990-01-01",
-    "subject_estimated_age": None,
-    "nationality": "Polish",
-}
-PREVENT_SUBJECT = {
-    "summary": "Shares extremist videos with classmates.",
-    "subject_given_names": "Daniel",
-    "subject_family_name": "Hughes",
-    "subject_date_of_birth": "1999-03-02",
-    "subject_estimated_age": None,
-    "concerns": "Talks of travelling abroad to fight.",
-}
 SECRET = "Met her at the hostel; she fears the gangmaster."
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.SAFECASE_MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "frontline": make_user("frontline.north", Role.FRONTLINE, ["north"]),
-        "worker": make_user("worker.north", Role.FRONTLINE, ["north"]),
-        "colleague": make_user("colleague.north", Role.FRONTLINE, ["north"]),
-        "lead": make_user("lead.north", Role.LEAD, ["north"]),
-        "other_lead": make_user("lead.south", Role.LEAD, ["south"]),
-        "prevent_lead": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
-        "auditor": make_user("auditor", Role.AUDITOR, []),
-        "admin": make_user("admin", Role.ADMINISTRATOR, []),
-    }
-
-
-@pytest.fixture
-def case(people):
-    """A modern slavery case raised by frontline staff, allocated to another worker."""
-    raised = default_raise(modern_slavery.WORKFLOW, people["frontline"])(ADULT)
-    Case.objects.filter(pk=raised.pk).update(owner=people["worker"])
-    return Case.objects.get(pk=raised.pk)
-
-
-@pytest.fixture
-def prevent_case(people):
-    return default_raise(prevent.WORKFLOW, people["frontline"])(PREVENT_SUBJECT)
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def html_of(response) -> str:

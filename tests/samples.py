@@ -1,0 +1,18 @@
+"""Sample concerns the tests raise: an adult modern slavery subject and a Prevent subject."""
+
+ADULT = {
+    "summary": "Seen sleeping at the car wash; says she is not paid.",
+    "subject_given_names": "Maria",
+    "subject_family_name": "Kowalska",
+    "subject_date_of_birth": "1990-01-01",
+    "subject_estimated_age": None,
+    "nationality": "Polish",
+}
+PREVENT_SUBJECT = {
+    "summary": "Shares extremist videos with classmates.",
+    "subject_given_names": "Daniel",
+    "subject_family_name": "Hughes",
+    "subject_date_of_birth": "1999-03-02",
+    "subject_estimated_age": None,
+    "concerns": "Talks of travelling abroad to fight.",
+}
