@@ -162,6 +162,13 @@ class Case(models.Model):
             models.Index(fields=["raised_by"]),
             # The case list, newest first, and the case search (workflows.case_search).
             models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
+            # A lead's dashboard counts its teams' open cases by type, state and owner
+            # (referrals/dashboard.py) from this index alone.
+            models.Index(
+                fields=["team", "case_type", "state", "owner"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_open_by_team",
+            ),
             GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="case_reference_trgm"),
             GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="case_summary_trgm"),
         ]

@@ -154,6 +154,22 @@ def case_content_list_for_user(user: Any) -> QuerySet[Case]:
     return cases if condition is None else cases.filter(condition)
 
 
+def team_case_list_for_user(user: Any) -> QuerySet[Case]:
+    """The cases a lead sees in full because they are their teams' cases (a Prevent-cleared
+    lead's including Prevent): a subset of ``case_content_list_for_user`` written with the
+    team and type columns alone, so that an index answers a team's counts without the
+    raiser/owner/grant OR of the full visibility (docs/performance.md). Dashboards of a
+    team use it; lists and searches keep to ``case_list_for_user``. Nobody else has team
+    cases: frontline staff, auditors and administrators get none."""
+    held = roles_of(user)
+    if not held & {Role.LEAD, Role.PREVENT_LEAD}:
+        return Case.objects.none()
+    cases = Case.objects.filter(team_id__in=team_ids_of(user))
+    if Role.PREVENT_LEAD not in held:
+        cases = cases.exclude(case_type__in=restricted_case_types())
+    return cases
+
+
 def case_content_condition(user: Any) -> Q | None:
     """Among the cases ``user`` may see, those they may see in full, as a filter with no
     subquery (None: all of them), so that lists can filter and sort on content cheaply;

@@ -10,7 +10,7 @@ link into the filtered case list) built with a fixed number of queries, however 
 cases there are (tests/workflows/test_dashboard.py). What a panel counts or lists comes
 from ``case_list_for_user`` (a lead never sees another team's case, nor a Prevent case
 unless cleared) and, for content such as clocks and referrals, from
-``case_content_list_for_user``.
+``team_case_list_for_user`` (its teams' cases the lead sees in full).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from casework.audit import verb_label
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, role_of
-from casework.selectors import case_content_list_for_user, case_is_limited, case_list_for_user
+from casework.selectors import case_is_limited, case_list_for_user, team_case_list_for_user
 from referrals.models import Referral, ReferralState
 from workflows import modern_slavery
 from workflows.calendar import add_working_days, working_days_between
@@ -187,8 +187,9 @@ def awaiting_lead() -> Q:
 
 
 def _team_cases(user: Any) -> QuerySet[Case]:
-    """The open cases of the user's teams that the user may see."""
-    return case_list_for_user(user).filter(team_id__in=team_ids_of(user), closed_at__isnull=True)
+    """The open cases of the user's teams that the user sees in full (the partial index
+    ``case_open_by_team`` serves them)."""
+    return team_case_list_for_user(user).filter(closed_at__isnull=True)
 
 
 def _counts(user: Any, teams: dict[int, Team]) -> list[TypeCounts]:
@@ -248,7 +249,7 @@ def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
     fifth working day (England and Wales bank holidays, RULES.md §0.3)."""
     holidays = bank_holidays(now)
     horizon = add_working_days(now, DUE_SOON_WORKING_DAYS, holidays)
-    content = case_content_list_for_user(user).filter(team_id__in=team_ids_of(user))
+    content = team_case_list_for_user(user)
     open_clocks = Deadline.objects.filter(case__in=content.values("pk"), status=DeadlineStatus.OPEN)
     return {
         "overdue": _deadline_panel(
@@ -272,7 +273,7 @@ def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
 def _responses(user: Any, now: datetime) -> Panel:
     """Referrals of the team's cases sent and not yet answered, the partner's response
     clock soonest first (RULES.md: each partner's expected response time)."""
-    content = case_content_list_for_user(user).filter(team_id__in=team_ids_of(user))
+    content = team_case_list_for_user(user)
     awaited = Referral.objects.filter(
         case__in=content.values("pk"), state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]
     )

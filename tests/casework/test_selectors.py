@@ -14,6 +14,7 @@ from casework.selectors import (
     case_get_for_user,
     case_is_limited,
     case_list_for_user,
+    team_case_list_for_user,
 )
 
 
@@ -130,3 +131,37 @@ def test_content_list_leaves_out_cases_known_only_as_received(people, cases, who
     assert seen == {cases[name].reference for name in CONTENT[who]}
     for case in case_list_for_user(people[who]):
         assert (case.reference in seen) is not case_is_limited(people[who], case)
+
+
+TEAM_EXPECTED = {
+    # A lead's team cases, Prevent only for the cleared: what the dashboard counts.
+    "lead": {"raised", "allocated", "team"},
+    "lead_south": {"south"},
+    "cleared": {"raised", "allocated", "team", "prevent"},
+    "cleared_south": {"south", "prevent_south"},
+    # Nobody else has team cases, whatever they may see otherwise.
+    "frontline": set(),
+    "frontline_other": set(),
+    "auditor": set(),
+    "admin": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", sorted(TEAM_EXPECTED))
+def test_team_cases_are_the_teams_cases_seen_in_full(people, cases, who):
+    user = people[who]
+    team = set(team_case_list_for_user(user).values_list("reference", flat=True))
+    assert team == {cases[name].reference for name in TEAM_EXPECTED[who]}
+    # Never wider than what the user sees in full.
+    assert team <= set(case_content_list_for_user(user).values_list("reference", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_leads_own_prevent_referral_is_not_among_their_team_cases(people, cases):
+    """A lead who raised a Prevent case knows it only as received: the dashboard's counts
+    by state must not tell them where it is."""
+    raised = make_case("SC-7", "prevent", "concern_raised", "north", people["lead"])
+    assert case_is_limited(people["lead"], raised)
+    assert raised not in team_case_list_for_user(people["lead"])
+    assert raised in team_case_list_for_user(people["cleared"])
