@@ -162,6 +162,9 @@ class Case(models.Model):
             models.Index(fields=["raised_by"]),
             # The case list, newest first, and the case search (workflows.case_search).
             models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
+            # "The clocks / referrals of my teams' cases" (the lead's dashboard) reads a
+            # team's case ids from this index alone, not 13,000 heap pages at 500,000.
+            models.Index(fields=["team", "case_type", "id"], name="case_team_type_id"),
             # A lead's dashboard counts its teams' open cases by type, state and owner
             # (referrals/dashboard.py) from this index alone.
             models.Index(
