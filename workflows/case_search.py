@@ -19,6 +19,7 @@ expressions instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,12 @@ ORDERS = ("asc", "desc")
 # People's names are matched word by word ("maria kowalska" finds given names "Maria",
 # family name "Kowalska"); more words than this add nothing but cost.
 MAX_NAME_TERMS = 5
+# A whole reference ("SC-2026-000123") finds that case on the unique index alone.
+WHOLE_REFERENCE = re.compile(r"SC-\d{4}-\d{6,}", re.IGNORECASE)
+# The matches are read first and then kept to the visible cases, so PostgreSQL checks
+# visibility for the matches only, not builds a lead's 25,000 visible cases to join them
+# (docs/performance.md). Beyond this many matches the search stays one statement.
+MATCHED_IDS_LIMIT = 5_000
 
 
 def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
@@ -99,6 +106,16 @@ def case_search_ids(content: Q | None, q: str) -> QuerySet[Any]:
         _content_cases(content).filter(pk__in=people.values("case_id")).order_by().values("pk")
     )
     return by_reference.union(by_summary, by_person)
+
+
+def _matching_ids(content: Q | None, q: str) -> list[int] | QuerySet[Any]:
+    """The ids of the cases matching ``q`` (``case_search_ids``), as a list read in one
+    query when there are at most ``MATCHED_IDS_LIMIT``, else as the subquery."""
+    if WHOLE_REFERENCE.fullmatch(q):
+        return list(Case.objects.filter(reference=q.upper()).values_list("pk", flat=True))
+    matches = case_search_ids(content, q)
+    ids = [row["pk"] for row in matches[: MATCHED_IDS_LIMIT + 1]]
+    return ids if len(ids) <= MATCHED_IDS_LIMIT else matches
 
 
 def _gated(content: Q | None, field: str) -> BaseExpression:
@@ -155,7 +172,7 @@ def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> Q
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     q = str(filters.get("q") or "").strip()
     if q:
-        cases = cases.filter(pk__in=case_search_ids(content, q))
+        cases = cases.filter(pk__in=_matching_ids(content, q))
     return cases
 
 

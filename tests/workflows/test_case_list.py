@@ -16,7 +16,7 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from tests.workflows.walker import default_raise
-from workflows import community_trigger, modern_slavery, prevent
+from workflows import case_search, community_trigger, modern_slavery, prevent
 from workflows.case_search import case_search_for_user
 from workflows.models import Deadline, DeadlineStatus
 
@@ -339,5 +339,32 @@ def test_the_selector_is_one_statement_with_each_row_ready(frontline, lead):
         assert found[0].raised_by.username
         assert found[0].has_overdue_deadline is False
     assert [c.pk for c in found] == [case.pk]
-    # The user's roles and teams are read once; the search itself is one statement.
-    assert len([q for q in captured if "casework_case" in q["sql"]]) == 1
+    # The user's roles and teams are read once; the search is two statements: the
+    # matching ids, then the visible ones among them with everything a row shows.
+    assert len([q for q in captured if "casework_case" in q["sql"]]) == 2
+
+
+@pytest.mark.django_db
+def test_a_search_with_more_matches_than_the_limit_matches_in_the_database(
+    frontline, lead, monkeypatch
+):
+    monkeypatch.setattr(case_search, "MATCHED_IDS_LIMIT", 0)
+    case = slavery(frontline)
+    with CaptureQueriesContext(connection) as captured:
+        found = list(case_search_for_user(lead, {"q": "maria"}))
+    assert [c.pk for c in found] == [case.pk]
+    # Too many ids to pass back: the list's statement carries the match as a subquery.
+    *_, listing = [q["sql"] for q in captured if "casework_case" in q["sql"]]
+    assert "UNION" in listing
+
+
+@pytest.mark.django_db
+def test_a_whole_reference_finds_that_case_alone(frontline, lead):
+    case = slavery(frontline)
+    other = slavery(frontline)
+    Case.objects.filter(pk=other.pk).update(summary=f"Linked to {case.reference}.")
+    found = case_search_for_user(lead, {"q": case.reference.lower()})
+    assert [c.pk for c in found] == [case.pk]
+    # Part of a reference still searches summaries too.
+    partial = case.reference[-6:]
+    assert {c.pk for c in case_search_for_user(lead, {"q": partial})} == {case.pk, other.pk}
