@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 import pytest
+from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
+from django.views.defaults import server_error
 from playwright.sync_api import Page, expect
 
 from tests.browser.data import INTAKE
@@ -59,8 +61,17 @@ def test_signed_out_and_error_pages(new_page, people):
     page.get_by_role("button", name="Sign in").click()
     audit.check(page, "sign-in with errors")
     visit(page, audit, "page not found (signed out)", "/no-such-page/", 404)
-    if route_exists("accessibility"):
-        visit(page, audit, "accessibility statement", reverse("accessibility"))
+    visit(page, audit, "accessibility statement", reverse("accessibility"))
+    # No route fails on purpose: the 500 page Django's handler renders (no request
+    # context, no database) is served to the browser as the server would send it.
+    error_page = server_error(RequestFactory().get("/")).content.decode()
+    page.route(
+        "**/server-error/",
+        lambda route: route.fulfill(
+            status=500, content_type="text/html; charset=utf-8", body=error_page
+        ),
+    )
+    visit(page, audit, "server error", "/server-error/", 500)
     for _ in range(5):
         page.goto("/sign-in/")
         page.get_by_label("Username").fill("frontline.north")
