@@ -52,7 +52,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config.env import database_config  # noqa: E402
+from bench.databases import admin_connection, with_database  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -102,24 +102,6 @@ RAISE_BODY = {
 }
 
 
-def _admin(url: str) -> psycopg.Connection:
-    config = database_config(url)
-    return psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    )
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, rest = url.rpartition("/")
-    query = rest.partition("?")[2]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
-
-
 def _seeded_cases(url: str) -> int | None:
     """The size of the seed the database holds, None when it holds none (or other data)."""
     with psycopg.connect(url) as conn:
@@ -133,8 +115,8 @@ def _seeded_cases(url: str) -> int | None:
 def prepare_database(url: str, cases: int, reseed: bool) -> tuple[str, bool]:
     """Create ``safecase_bench_<N>`` if need be; True when it already holds the seed."""
     name = f"safecase_bench_{cases}"
-    bench_url = _with_database(url, name)
-    with _admin(url) as admin:
+    bench_url = with_database(url, name)
+    with admin_connection(url) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not reseed:
             seeded = _seeded_cases(bench_url)

@@ -36,32 +36,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config.env import database_config  # noqa: E402
+from bench.databases import admin_connection, with_database  # noqa: E402
 
 TEAMS = 10
-
-
-def _connect_admin(url: str) -> psycopg.Connection:
-    config = database_config(url)
-    return psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    )
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, rest = url.rpartition("/")
-    query = rest.partition("?")[2]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
 def _setup_django(url: str, queue: str, broker_dir: Path) -> None:
@@ -290,13 +270,13 @@ def main() -> None:
     if not url:
         raise SystemExit("DATABASE_URL is not set: run under python -m config.embedded --")
     name = f"safecase_bench_{uuid.uuid4().hex[:8]}"
-    with _connect_admin(url) as admin:
+    with admin_connection(url) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     broker_dir = Path(tempfile.mkdtemp(prefix="safecase-bench-"))
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     print(f"database {name}, {args.deadlines} clocks, private queue {queue}")
     try:
-        _setup_django(_with_database(url, name), queue, broker_dir)
+        _setup_django(with_database(url, name), queue, broker_dir)
         run(args)
     finally:
         from django.db import connections
@@ -307,7 +287,7 @@ def main() -> None:
             shutil.rmtree(broker_dir, ignore_errors=True)
             connections.close_all()
             if not args.keep:
-                with _connect_admin(url) as admin:
+                with admin_connection(url) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
