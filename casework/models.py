@@ -240,6 +240,13 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The names of the actor and of the people, teams and partners ``data`` refers to by
+    # id, as they were when the event was recorded ({"users": {"4": "Sam Lead"}, ...});
+    # covered by the hash when present (casework.audit.canonical_content).
+    # The database default lets bulk loaders (seed_scale's COPY) leave it out.
+    names = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
