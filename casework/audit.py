@@ -249,6 +249,8 @@ def user_display_name(user: Any) -> str:
 
 
 def _name_users(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
     users = get_user_model().objects.filter(pk__in=ids)
     return {user.pk: user_display_name(user) for user in users}
 
@@ -295,21 +297,28 @@ def _named_ids(data: Mapping[str, Any]) -> dict[str, set[int]]:
 
 def audit_names_at(entries: Sequence[AuditEntry]) -> list[dict[str, dict[str, str]]]:
     """For each entry, the names of the people, teams and partners its data refers to,
-    and of its actor, as they are now (one query per kind for all the entries)."""
+    and of its actor, as they are now: the actor from the user object in hand (no
+    query, so a page's read records cost what they did), the rest with one query per
+    kind for all the entries."""
     wanted: dict[str, set[int]] = {}
     per_entry = []
+    actors: dict[int, str] = {}
     for entry in entries:
         ids = _named_ids(entry.data or {})
         actor_id = getattr(entry.actor, "pk", None)
         if actor_id is not None and getattr(entry.actor, "is_authenticated", False):
             ids.setdefault("users", set()).add(actor_id)
+            actors[actor_id] = user_display_name(entry.actor)
         per_entry.append(ids)
         for kind, values in ids.items():
             wanted.setdefault(kind, set()).update(values)
     known = {
-        kind: _NAMERS[kind](values) if kind in _NAMERS and values else {}
+        kind: _NAMERS[kind](values - set(actors) if kind == "users" else values)
+        if kind in _NAMERS and values
+        else {}
         for kind, values in wanted.items()
     }
+    known.setdefault("users", {}).update(actors)
     return [
         {
             kind: {str(i): known[kind][i] for i in sorted(ids) if i in known[kind]}

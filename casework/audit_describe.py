@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -406,7 +407,27 @@ def _viewed(ctx: Context) -> list[Line]:
     seen = "only that it was received" if ctx.data.get("limited") else "in full"
     via = {"page": "the case page", "api": "the API", "audit": "the audit timeline"}
     channel = via.get(ctx.data.get("via", "page")) or words(ctx.data.get("via"))
-    return [Line("", f"Seen {seen}, on {channel}")]
+    lines = [Line("", f"Seen {seen}, on {channel}")]
+    repeat = view_repeat_of(ctx.event)
+    if repeat is not None and repeat.repeats:
+        times = repeat.repeats + 1
+        lines.append(Line("Viewed", f"{times} times, the last on {gov_datetime(repeat.last_at)}"))
+    return lines
+
+
+def view_repeat_of(event: AuditEvent) -> Any:
+    """The count of further looks kept on a view (None when there were none); loaded
+    with the event where the page selected it."""
+    try:
+        return event.view_repeat
+    except ObjectDoesNotExist:
+        return None
+
+
+def view_count(event: AuditEvent) -> int:
+    """How many looks a view event stands for."""
+    repeat = view_repeat_of(event)
+    return 1 + (repeat.repeats if repeat is not None else 0)
 
 
 _PERSON_FIELDS = {f.attname: f for f in Person._meta.concrete_fields}

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from casework.audit import (
+    AuditVerb,
     audit_case_condition,
     audit_chain_latest,
     audit_event_list_for_user,
@@ -113,7 +114,11 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/search.html", context, status=400)
     filters = form.filters() if form.is_bound else {}
-    events = audit_event_list_for_user(request.user, filters).order_by("-id")
+    events = (
+        audit_event_list_for_user(request.user, filters)
+        .select_related("view_repeat")
+        .order_by("-id")
+    )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _rows(page)
     audit_search_record(
@@ -227,6 +232,10 @@ def _row_history(case: Case) -> list[RowChange]:
     return sorted((change for _, change in found), key=lambda c: c.at)
 
 
+# Looks at a case or its people, which the timeline can hide (issue 20).
+VIEW_VERBS = [AuditVerb.CASE_VIEWED, AuditVerb.PERSON_VIEWED, AuditVerb.ATTACHMENT_DOWNLOADED]
+
+
 @auditor_required
 def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     """Everything recorded about a case, oldest first: every audit event of the case,
@@ -238,9 +247,17 @@ def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     events = (
         audit_event_list_for_user(request.user, {})
         .filter(audit_case_condition(Case.objects.filter(pk=case.pk)))
+        .select_related("view_repeat")
         .order_by("id")
     )
+    show_views = request.GET.get("views") != "hide"
+    views = events.filter(verb__in=VIEW_VERBS)
+    view_events = views.count()
+    if not show_views:
+        events = events.exclude(verb__in=VIEW_VERBS)
     context = {
+        "show_views": show_views,
+        "view_events": view_events,
         "case": case,
         "case_type_label": case.get_case_type_display(),
         "state_label": audit_label(case.case_type, "state", case.state),

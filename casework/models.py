@@ -270,6 +270,22 @@ class AuditEvent(models.Model):
         return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class CaseViewRepeat(models.Model):
+    """Further looks at a case by the same person soon after a recorded view (issue 20):
+    the view is one audit event, and this row counts the repeats and when the last was,
+    so the timeline reads "viewed 6 times" rather than six events. The audit event itself
+    stays unchanged; only this count moves (``casework.services.case_view_record``)."""
+
+    event = models.OneToOneField(
+        AuditEvent, primary_key=True, on_delete=models.PROTECT, related_name="view_repeat"
+    )
+    repeats = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.repeats} more views of event {self.event_id}"
+
+
 class AuditChainVerification(models.Model):
     """One run of ``verify_audit_chain``: whether the chain was intact, and if not the
     first broken link. The auditor's workspace shows the latest; runs are append-only."""
