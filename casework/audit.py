@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import (
@@ -535,8 +535,11 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.
-        cases = Case.objects.filter(reference=filters["reference"].strip().upper())
-        events = events.filter(audit_case_condition(cases))
+        reference = filters["reference"].strip().upper()
+        cases = Case.objects.filter(reference=reference)
+        # Requests for a reference no case has are found by the reference asked for.
+        asked = Q(verb=AuditVerb.ACCESS_DENIED, case__isnull=True, data__reference=reference)
+        events = events.filter(audit_case_condition(cases) | asked)
     if filters.get("user"):
         name = filters["user"]
         # The user's id first, so the (actor, at) index is used (docs/performance.md).
@@ -563,3 +566,41 @@ def _as_date(value: date | str) -> date:
 def audit_chain_latest() -> AuditChainVerification | None:
     """The most recent verification of the chain, if it was ever checked."""
     return AuditChainVerification.objects.order_by("-ran_at", "-id").first()
+
+
+ACCESS_DENIED_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class DeniedCount:
+    user: Any
+    name: str
+    count: int
+    last_at: datetime
+
+
+def access_denied_counts_for_user(
+    user: Any, *, days: int = ACCESS_DENIED_DAYS
+) -> list[DeniedCount]:
+    """For an auditor's dashboard: how many times each member of staff asked for a case
+    they may not see in the last ``days`` days, most first (nothing for anyone else)."""
+    if Role.AUDITOR not in roles_of(user) or not user.is_active:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        AuditEvent.objects.filter(verb=AuditVerb.ACCESS_DENIED, at__gte=since)
+        .values("actor")
+        .annotate(count=Count("id"), last_at=Max("at"))
+        .order_by("-count", "actor")
+    )
+    users = get_user_model().objects.in_bulk([r["actor"] for r in rows if r["actor"]])
+    return [
+        DeniedCount(
+            users.get(r["actor"]),
+            user_display_name(users.get(r["actor"])),
+            r["count"],
+            r["last_at"],
+        )
+        for r in rows
+        if r["actor"] in users
+    ]

@@ -316,6 +316,22 @@ def _view_repeat(event: AuditEvent, at: Any) -> None:
 
 
 @transaction.atomic
+def access_denied_record(
+    *, user: Any, reference: str, route: str, path: str, exists: bool, case_id: int | None
+) -> AuditEvent:
+    """Record that ``user`` asked for a case (or its referral or attachment) they may not
+    see: who, the reference asked for and through what. The user was given the same 404
+    as for one that does not exist; the event is on the case when there is one, so the
+    case's timeline shows who tried to open it."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.ACCESS_DENIED,
+        case=Case.objects.filter(pk=case_id).first() if case_id else None,
+        data={"reference": reference, "route": route, "path": path, "exists": exists},
+    )
+
+
+@transaction.atomic
 def case_list_record(
     *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
 ) -> AuditEvent:

@@ -25,7 +25,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.audit import verb_label
+from casework.audit import access_denied_counts_for_user, verb_label
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, role_of
@@ -340,7 +340,9 @@ def auditor_dashboard(user: Any) -> dict[str, Any]:
                 reference=e.case.reference if e.case_id else "",
             )
             for e in events
-        ]
+        ],
+        # Who asked for cases they may not see, last 30 days (issue 20).
+        "denied": access_denied_counts_for_user(user),
     }
 
 
