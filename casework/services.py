@@ -111,7 +111,7 @@ def user_ensure(
     groups = roles_ensure()
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.is_staff = role is Role.ADMINISTRATOR
+    user.is_staff = False  # the Django admin is for superusers only (casework.admin)
     user.set_password(password)
     user.save()
     user.groups.set([groups[role]])

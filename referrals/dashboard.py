@@ -347,27 +347,11 @@ def auditor_dashboard(user: Any) -> dict[str, Any]:
 
 
 ADMIN_LINKS = (
-    ("Users", "admin:auth_user_changelist", "Add staff, give them a role and reset access."),
-    ("Teams", "admin:casework_team_changelist", "The teams that own cases."),
     (
-        "Partner agencies",
-        "admin:referrals_partneragency_changelist",
-        "Who cases are referred to, and how to reach them.",
-    ),
-    (
-        "Partner response times",
-        "admin:referrals_partnerresponsetime_changelist",
-        "How long each partner is expected to take to answer a referral.",
-    ),
-    (
-        "Timescales",
-        "admin:workflows_timescaleoverride_changelist",
-        "Local durations of the non-statutory deadlines.",
-    ),
-    (
-        "Bank holidays",
-        "admin:workflows_bankholiday_changelist",
-        "The days working-day deadlines skip.",
+        "People",
+        "staff:people",
+        "Add staff, give them a role, teams and clearance, reset "
+        "passwords, unlock and deactivate accounts.",
     ),
 )
 

@@ -113,6 +113,8 @@ SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
 RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
 # The auditor's workspace: auditors only, whatever the case (refused before any lookup).
 AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
+# Staff administration (issue 20): administrators only, refused before any lookup.
+ADMINISTRATORS_ONLY = by_role(raising=403, auditor=403, administrator=200)
 AUDIT_CASE = per_relation(
     **{role: dict.fromkeys(APPLIES[role], 403) for role in ROLES if role != "anonymous"}
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
@@ -297,8 +299,9 @@ MATRIX: dict[str, Route] = {
         by_role(raising=204, auditor=204, administrator=204),
         method="post",
     ),
+    # The Django admin is for superusers only (issue 20): every role is sent to its sign-in.
     "django-admin": Route(
-        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=200)
+        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=302)
     ),
     "home": Route(lambda w, c: "/", SIGNED_IN_200),
     "case-list": Route(lambda w, c: "/cases/", SIGNED_IN_200),
@@ -359,6 +362,23 @@ MATRIX: dict[str, Route] = {
     "premises-edit": Route(premises_edit_url, PREMISES_EDIT),
     "person-edit": Route(lambda w, c: f"/people/{w.subject(c).pk}/edit/", PERSON_EDIT),
     "audit:search": Route(lambda w, c: "/audit/", AUDITORS_ONLY),
+    "staff:people": Route(lambda w, c: "/staff/people/", ADMINISTRATORS_ONLY),
+    "staff:person-add": Route(lambda w, c: "/staff/people/new/", ADMINISTRATORS_ONLY),
+    "staff:person-detail": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:person-change": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/change/", ADMINISTRATORS_ONLY
+    ),
+    "staff:person-action": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/deactivate/", ADMINISTRATORS_ONLY
+    ),
+    # The one-time password link is the member of staff's own: no sign-in, and a link
+    # that is not valid is 400 for everyone.
+    "staff:set-password": Route(
+        lambda w, c: "/staff/set-password/MQ/not-a-token/",
+        by_role(400, raising=400, auditor=400, administrator=400),
+    ),
     "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
     "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
     "referrals:referral-type": Route(lambda w, c: f"/cases/{c.reference}/referrals/new/", ACT),

@@ -1,0 +1,372 @@
+"""Staff administration (issue 20): people, their role, teams and Prevent clearance.
+
+Administrators manage staff in the service's own pages (``casework.staff_views``), never
+case content (DESIGN.md "Access"). Every change is one service in one transaction,
+audited with who made it and why; nobody is deleted (deactivated staff keep their
+history attributable), and an administrator never changes their own role, clearance or
+active status. Prevent clearance is a property of the person: a safeguarding lead with
+it holds the "Prevent-cleared lead" role.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from casework.audit import AuditVerb, audit_record
+from casework.models import Team, TeamMembership
+from casework.roles import Role, role_of, roles_of
+from casework.services import roles_ensure
+from notifications.models import Channel
+from notifications.services import outbox_enqueue
+
+User = get_user_model()
+
+# The roles an administrator gives; Prevent clearance turns a lead into a Prevent-cleared lead.
+ASSIGNABLE_ROLES = [Role.FRONTLINE, Role.LEAD, Role.AUDITOR, Role.ADMINISTRATOR]
+CLEARABLE_ROLES = {Role.LEAD}
+REASON_MAX = 500
+NOT_AN_ADMINISTRATOR = "Only administrators can manage staff."
+
+
+def is_administrator(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and Role.ADMINISTRATOR in roles_of(user)
+
+
+def _require_administrator(actor: Any) -> None:
+    if not is_administrator(actor):
+        raise PermissionDenied(NOT_AN_ADMINISTRATOR)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Enter why you are making this change"]})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": [f"Reason must be {REASON_MAX} characters or fewer"]})
+    return reason
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffRole:
+    """What an administrator sees and sets: the role and whether Prevent-cleared."""
+
+    role: Role | None
+    cleared: bool
+
+    @property
+    def label(self) -> str:
+        if self.role is None:
+            return "No role"
+        return self.role.label + (" with Prevent clearance" if self.cleared else "")
+
+
+def staff_role_of(user: Any) -> StaffRole:
+    role = role_of(user)
+    if role is Role.PREVENT_LEAD:
+        return StaffRole(Role.LEAD, True)
+    return StaffRole(role, False)
+
+
+def staff_list_for_user(user: Any) -> QuerySet[Any]:
+    """Every member of staff, with groups and teams, for an administrator; none otherwise."""
+    if not is_administrator(user):
+        return User.objects.none()
+    memberships = TeamMembership.objects.select_related("team").order_by("team__name")
+    return User.objects.prefetch_related(
+        "groups", Prefetch("team_memberships", queryset=memberships)
+    ).order_by("last_name", "first_name", "username")
+
+
+def staff_get_for_user(user: Any, pk: int) -> Any:
+    """One member of staff for an administrator (Http404 when missing)."""
+    found = staff_list_for_user(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No member of staff found.")
+    return found
+
+
+def staff_locked_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of these usernames django-axes has locked out now (failures at the limit)."""
+    limit = settings.AXES_FAILURE_LIMIT
+    attempts = AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=limit
+    )
+    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    if cooloff is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cooloff)
+    return set(attempts.values_list("username", flat=True))
+
+
+def team_ids(user: Any) -> list[int]:
+    return [m.team_id for m in user.team_memberships.all()]
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def _set_role(user: Any, role: Role, cleared: bool) -> None:
+    groups = roles_ensure()
+    held = Role.PREVENT_LEAD if (role is Role.LEAD and cleared) else role
+    user.groups.set([groups[held]])
+    user._safecase_roles = None
+
+
+def _check_role(role: Any, cleared: bool) -> Role:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise ValidationError({"role": ["Select a role"]}) from None
+    if chosen not in ASSIGNABLE_ROLES:
+        raise ValidationError({"role": ["Select a role"]})
+    if cleared and chosen not in CLEARABLE_ROLES:
+        raise ValidationError(
+            {"clearance": ["Only a safeguarding lead can be given Prevent clearance"]}
+        )
+    return chosen
+
+
+def _set_teams(user: Any, teams: Iterable[Team]) -> None:
+    wanted = {t.pk for t in teams}
+    TeamMembership.objects.filter(user=user).exclude(team_id__in=wanted).delete()
+    have = set(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+    TeamMembership.objects.bulk_create(
+        [TeamMembership(user=user, team_id=pk) for pk in sorted(wanted - have)]
+    )
+
+
+def _clean_person(first_name: str, last_name: str, email: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    email = (email or "").strip().lower()
+    if not first_name:
+        errors["first_name"] = ["Enter their first name"]
+    if not last_name:
+        errors["last_name"] = ["Enter their last name"]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter an email address in the correct format, like name@example.gov.uk"]
+    if not errors.get("email") and User.objects.filter(username__iexact=email).exists():
+        errors["email"] = ["A member of staff with this email address already exists"]
+    if errors:
+        raise ValidationError(errors)
+    return first_name, last_name, email
+
+
+def _reset_link(user: Any) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("staff:set-password", args=[uid, token])
+
+
+def _send_link(user: Any, *, welcome: bool) -> None:
+    subject = "Set your Safecase password" if welcome else "Reset your Safecase password"
+    opening = (
+        "An account has been made for you on Safecase."
+        if welcome
+        else "An administrator has reset your Safecase password."
+    )
+    outbox_enqueue(
+        recipient_id=user.pk,
+        channel=Channel.EMAIL,
+        template="staff.password_link",
+        subject=subject,
+        body=f"{opening} Use this link once to choose a password. It stops working once "
+        "used, or after a few days.",
+        link=_reset_link(user),
+    )
+
+
+@transaction.atomic
+def staff_add(
+    *,
+    actor: Any,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+    teams: Iterable[Team],
+    cleared: bool,
+    reason: str,
+) -> Any:
+    """Add a member of staff with a role, teams and (leads only) Prevent clearance; they
+    are sent a one-time link to choose their password. Their username is their email."""
+    _require_administrator(actor)
+    first_name, last_name, email = _clean_person(first_name, last_name, email)
+    chosen = _check_role(role, cleared)
+    reason = _reason(reason)
+    teams = list(teams)
+    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.save()
+    _set_role(user, chosen, cleared)
+    _set_teams(user, teams)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_ADDED,
+        target=user,
+        data={
+            "user": user.pk,
+            "role": str(chosen),
+            "clearance": cleared,
+            "teams": [t.pk for t in teams],
+            "email": email,
+            "reason": reason,
+        },
+    )
+    _send_link(user, welcome=True)
+    return user
+
+
+def _locked_user(user: Any) -> Any:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _not_self(actor: Any, user: Any, field: str, message: str) -> None:
+    if actor.pk == user.pk:
+        raise ValidationError({field: [message]})
+
+
+@transaction.atomic
+def staff_change(
+    *, actor: Any, user: Any, role: str, teams: Iterable[Team], cleared: bool, reason: str
+) -> Any:
+    """Change someone's role, teams and Prevent clearance. An administrator never changes
+    their own role or clearance (DESIGN.md "Access"); their own teams they may."""
+    _require_administrator(actor)
+    user = _locked_user(user)
+    chosen = _check_role(role, cleared)
+    reason = _reason(reason)
+    before_role = staff_role_of(user)
+    if actor.pk == user.pk and (before_role.role, before_role.cleared) != (chosen, cleared):
+        raise ValidationError(
+            {"role": ["You cannot change your own role or clearance. Ask another administrator"]}
+        )
+    teams = list(teams)
+    before_teams = sorted(team_ids(user))
+    after_teams = sorted(t.pk for t in teams)
+    data: dict[str, Any] = {"user": user.pk}
+    if (before_role.role, before_role.cleared) != (chosen, cleared):
+        _set_role(user, chosen, cleared)
+        data["role"] = {"before": str(before_role.role or ""), "after": str(chosen)}
+        data["clearance"] = {"before": before_role.cleared, "after": cleared}
+    if before_teams != after_teams:
+        _set_teams(user, teams)
+        data["teams"] = {"before": before_teams, "after": after_teams}
+    if len(data) == 1:
+        raise ValidationError({"role": ["Change their role, clearance or teams, or cancel"]})
+    data["reason"] = reason
+    audit_record(actor=actor, verb=AuditVerb.STAFF_CHANGED, target=user, data=data)
+    return user
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
+    """Stop someone signing in; they are never deleted, so their history stays theirs."""
+    _require_administrator(actor)
+    user = _locked_user(user)
+    reason = _reason(reason)
+    _not_self(actor, user, "reason", "You cannot deactivate your own account")
+    if not user.is_active:
+        raise ValidationError({"reason": ["They are already deactivated"]})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_DEACTIVATED,
+        target=user,
+        data={"user": user.pk, "reason": reason},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: Any, user: Any, reason: str) -> Any:
+    """Let a deactivated member of staff sign in again."""
+    _require_administrator(actor)
+    user = _locked_user(user)
+    reason = _reason(reason)
+    if user.is_active:
+        raise ValidationError({"reason": ["They are already active"]})
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_REACTIVATED,
+        target=user,
+        data={"user": user.pk, "reason": reason},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_password_reset(*, actor: Any, user: Any, reason: str) -> Any:
+    """Replace someone's password with a one-time link sent to their email address; the
+    old password stops working at once."""
+    _require_administrator(actor)
+    user = _locked_user(user)
+    reason = _reason(reason)
+    if not user.is_active:
+        raise ValidationError({"reason": ["Reactivate them before resetting their password"]})
+    if not user.email:
+        raise ValidationError({"reason": ["They have no email address to send the link to"]})
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_RESET_LINK_SENT,
+        target=user,
+        data={"user": user.pk, "reason": reason},
+    )
+    _send_link(user, welcome=False)
+    return user
+
+
+@transaction.atomic
+def staff_password_set(*, user: Any, password: str) -> Any:
+    """Set the password chosen through a one-time link (the link's check is the view's);
+    audited as the member of staff themselves."""
+    user = _locked_user(user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user, verb=AuditVerb.STAFF_RESET_LINK_USED, target=user, data={"user": user.pk}
+    )
+    return user
+
+
+@transaction.atomic
+def staff_unlock(*, actor: Any, user: Any, reason: str) -> Any:
+    """Clear django-axes' lockout of someone's account after failed sign-ins."""
+    _require_administrator(actor)
+    reason = _reason(reason)
+    if not staff_locked_usernames([user.get_username()]):
+        raise ValidationError({"reason": ["Their account is not locked"]})
+    axes_reset(username=user.get_username())
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_UNLOCKED,
+        target=user,
+        data={"user": user.pk, "reason": reason},
+    )
+    return user
