@@ -262,6 +262,11 @@ KEY_LABELS = {
     "active": "Active",
     "email": "Email",
     "name": "Name",
+    "area": "Area",
+    "duty_lead_contact": "Duty lead contact",
+    "secure_email": "Secure mailbox",
+    "contact_email": "Contact email",
+    "duration": "Duration",
 }
 # Keys that are machinery, not what happened (hashes and ids of the event's own object).
 _QUIET_KEYS = {"names", "sha256", "note", "attachment", "deadline", "inputs", "case_type"}
@@ -287,7 +292,10 @@ class Context:
 
 
 # Values shown exactly as recorded: what someone typed or an address, never a code.
-_VERBATIM_KEYS = {"username", "email", "name", "title", "reference", "path", "area"}
+_VERBATIM_KEYS = {
+    "username", "email", "name", "title", "reference", "path", "area", "duty_lead_contact",
+    "secure_email", "contact_email", "phone", "source",
+}  # fmt: skip
 _FILTER_LABELS = {"reference": "Case reference", "user": "User", "action": "Action"}
 
 

@@ -21,6 +21,10 @@ class Team(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
+    area = models.CharField(max_length=200, blank=True, help_text="The area the team covers.")
+    duty_lead_contact = models.CharField(
+        max_length=300, blank=True, help_text="How to reach the team's duty lead."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -22,12 +22,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
 
 from casework.audit import AuditVerb, audit_record
 from casework.models import Team, TeamMembership
@@ -49,12 +50,12 @@ def is_administrator(user: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and Role.ADMINISTRATOR in roles_of(user)
 
 
-def _require_administrator(actor: Any) -> None:
+def require_administrator(actor: Any) -> None:
     if not is_administrator(actor):
         raise PermissionDenied(NOT_AN_ADMINISTRATOR)
 
 
-def _reason(reason: str) -> str:
+def reason_clean(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Enter why you are making this change"]})
@@ -211,10 +212,10 @@ def staff_add(
 ) -> Any:
     """Add a member of staff with a role, teams and (leads only) Prevent clearance; they
     are sent a one-time link to choose their password. Their username is their email."""
-    _require_administrator(actor)
+    require_administrator(actor)
     first_name, last_name, email = _clean_person(first_name, last_name, email)
     chosen = _check_role(role, cleared)
-    reason = _reason(reason)
+    reason = reason_clean(reason)
     teams = list(teams)
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
@@ -253,10 +254,10 @@ def staff_change(
 ) -> Any:
     """Change someone's role, teams and Prevent clearance. An administrator never changes
     their own role or clearance (DESIGN.md "Access"); their own teams they may."""
-    _require_administrator(actor)
+    require_administrator(actor)
     user = _locked_user(user)
     chosen = _check_role(role, cleared)
-    reason = _reason(reason)
+    reason = reason_clean(reason)
     before_role = staff_role_of(user)
     if actor.pk == user.pk and (before_role.role, before_role.cleared) != (chosen, cleared):
         raise ValidationError(
@@ -283,9 +284,9 @@ def staff_change(
 @transaction.atomic
 def staff_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
     """Stop someone signing in; they are never deleted, so their history stays theirs."""
-    _require_administrator(actor)
+    require_administrator(actor)
     user = _locked_user(user)
-    reason = _reason(reason)
+    reason = reason_clean(reason)
     _not_self(actor, user, "reason", "You cannot deactivate your own account")
     if not user.is_active:
         raise ValidationError({"reason": ["They are already deactivated"]})
@@ -303,9 +304,9 @@ def staff_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
 @transaction.atomic
 def staff_reactivate(*, actor: Any, user: Any, reason: str) -> Any:
     """Let a deactivated member of staff sign in again."""
-    _require_administrator(actor)
+    require_administrator(actor)
     user = _locked_user(user)
-    reason = _reason(reason)
+    reason = reason_clean(reason)
     if user.is_active:
         raise ValidationError({"reason": ["They are already active"]})
     user.is_active = True
@@ -323,9 +324,9 @@ def staff_reactivate(*, actor: Any, user: Any, reason: str) -> Any:
 def staff_password_reset(*, actor: Any, user: Any, reason: str) -> Any:
     """Replace someone's password with a one-time link sent to their email address; the
     old password stops working at once."""
-    _require_administrator(actor)
+    require_administrator(actor)
     user = _locked_user(user)
-    reason = _reason(reason)
+    reason = reason_clean(reason)
     if not user.is_active:
         raise ValidationError({"reason": ["Reactivate them before resetting their password"]})
     if not user.email:
@@ -358,8 +359,8 @@ def staff_password_set(*, user: Any, password: str) -> Any:
 @transaction.atomic
 def staff_unlock(*, actor: Any, user: Any, reason: str) -> Any:
     """Clear django-axes' lockout of someone's account after failed sign-ins."""
-    _require_administrator(actor)
-    reason = _reason(reason)
+    require_administrator(actor)
+    reason = reason_clean(reason)
     if not staff_locked_usernames([user.get_username()]):
         raise ValidationError({"reason": ["Their account is not locked"]})
     axes_reset(username=user.get_username())
@@ -370,3 +371,66 @@ def staff_unlock(*, actor: Any, user: Any, reason: str) -> Any:
         data={"user": user.pk, "reason": reason},
     )
     return user
+
+
+# Teams ----------------------------------------------------------------------------------------
+
+
+def team_list_for_user(user: Any) -> QuerySet[Team]:
+    """Every team with its number of active members, for an administrator."""
+    if not is_administrator(user):
+        return Team.objects.none()
+    return Team.objects.annotate(
+        members=Count("memberships", filter=Q(memberships__user__is_active=True))
+    ).order_by("name")
+
+
+def _unique_slug(name: str, team: Team | None) -> str:
+    base = slugify(name)[:40] or "team"
+    slug, n = base, 1
+    while Team.objects.filter(slug=slug).exclude(pk=getattr(team, "pk", None)).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def team_save(
+    *,
+    actor: Any,
+    team: Team | None,
+    name: str,
+    area: str,
+    duty_lead_contact: str,
+    reason: str,
+) -> Team:
+    """Add a team, or change one's name, area or duty lead contact; audited with before
+    and after of what changed and why. A team's short name (slug) never changes, since
+    its cases and demo data refer to it."""
+    require_administrator(actor)
+    name, area = (name or "").strip(), (area or "").strip()
+    contact = (duty_lead_contact or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Enter the team's name"]})
+    duplicate = Team.objects.filter(name__iexact=name).exclude(pk=getattr(team, "pk", None))
+    if duplicate.exists():
+        raise ValidationError({"name": ["A team with this name already exists"]})
+    reason = reason_clean(reason)
+    after = {"name": name, "area": area, "duty_lead_contact": contact}
+    if team is None:
+        team = Team.objects.create(slug=_unique_slug(name, None), **after)
+        data: dict[str, Any] = {"team": team.pk, **after}
+    else:
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        before = {k: getattr(team, k) for k in after}
+        changed = {k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v}
+        if not changed:
+            raise ValidationError({"name": ["Change the team's details, or cancel"]})
+        for key, value in after.items():
+            setattr(team, key, value)
+        team.save()
+        data = {"team": team.pk, **changed}
+    audit_record(
+        actor=actor, verb=AuditVerb.TEAM_SAVED, target=team, data={**data, "reason": reason}
+    )
+    return team

@@ -23,6 +23,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
@@ -435,3 +436,66 @@ def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form.fields["new_password1"].label = "New password"
     form.fields["new_password2"].label = "Confirm new password"
     return form_page(request, "staff/set_password.html", form, person=user)
+
+
+# Teams ----------------------------------------------------------------------------------------
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=120, error_messages={"required": "Enter the team's name"}
+    )
+    area = forms.CharField(
+        label="Area", max_length=200, required=False, help_text="For example, North Eastfield."
+    )
+    duty_lead_contact = forms.CharField(
+        label="Duty lead contact",
+        max_length=300,
+        required=False,
+        help_text="How to reach the team's duty lead, for example a phone number or mailbox.",
+    )
+    reason = ReasonField()
+
+
+@administrator_required
+@require_http_methods(["GET"])
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = staff.team_list_for_user(request.user)
+    return render(request, "staff/team_list.html", {"teams": teams, "section": "teams"})
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add a team, or change one's name, area and duty lead contact."""
+    team = staff.team_list_for_user(request.user).filter(pk=pk).first() if pk else None
+    if pk and team is None:
+        raise Http404("No team found.")
+    initial = {}
+    if team is not None:
+        initial = {
+            "name": team.name,
+            "area": team.area,
+            "duty_lead_contact": team.duty_lead_contact,
+        }
+    form = TeamForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = staff.team_save(
+                actor=request.user,
+                team=team,
+                name=data["name"],
+                area=data["area"],
+                duty_lead_contact=data["duty_lead_contact"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{saved.name} was saved.")
+            return redirect("staff:teams")
+    heading = f"Change {team.name}" if team else "Add a team"
+    return form_page(
+        request, "staff/simple_form.html", form, heading=heading, back=reverse("staff:teams")
+    )

@@ -350,8 +350,21 @@ ADMIN_LINKS = (
     (
         "People",
         "staff:people",
-        "Add staff, give them a role, teams and clearance, reset "
-        "passwords, unlock and deactivate accounts.",
+        "Add staff, give them a role, teams and clearance, reset passwords, unlock and "
+        "deactivate accounts.",
+    ),
+    ("Teams", "staff:teams", "The teams that own cases, their areas and duty leads."),
+    (
+        "Partner agencies",
+        "staff:partners",
+        "Who cases are referred to, their secure mailboxes and how long each is expected "
+        "to take to answer.",
+    ),
+    ("Bank holidays", "staff:bank-holidays", "The days working-day deadlines skip."),
+    (
+        "Timescales",
+        "staff:timescales",
+        "Every clock's timescale: the statutory ones fixed, the local ones set here.",
     ),
 )
 

@@ -34,7 +34,7 @@ from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
-from workflows.models import Deadline, IntakeDraft
+from workflows.models import BankHoliday, Deadline, IntakeDraft
 
 LOGIN = "login"
 ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
@@ -373,6 +373,28 @@ MATRIX: dict[str, Route] = {
     "staff:person-action": Route(
         lambda w, c: f"/staff/people/{w.users['lead'].pk}/deactivate/", ADMINISTRATORS_ONLY
     ),
+    "staff:teams": Route(lambda w, c: "/staff/teams/", ADMINISTRATORS_ONLY),
+    "staff:team-add": Route(lambda w, c: "/staff/teams/new/", ADMINISTRATORS_ONLY),
+    "staff:team-change": Route(
+        lambda w, c: f"/staff/teams/{w.teams['north'].pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:partners": Route(lambda w, c: "/staff/partners/", ADMINISTRATORS_ONLY),
+    "staff:partner-add": Route(lambda w, c: "/staff/partners/new/", ADMINISTRATORS_ONLY),
+    "staff:partner-change": Route(
+        lambda w, c: f"/staff/partners/{w.partner().pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:partner-response-time": Route(
+        lambda w, c: f"/staff/partners/{w.partner().pk}/response-time/", ADMINISTRATORS_ONLY
+    ),
+    "staff:bank-holidays": Route(lambda w, c: "/staff/bank-holidays/", ADMINISTRATORS_ONLY),
+    "staff:bank-holiday-add": Route(lambda w, c: "/staff/bank-holidays/new/", ADMINISTRATORS_ONLY),
+    "staff:bank-holiday-remove": Route(
+        lambda w, c: f"/staff/bank-holidays/{w.bank_holiday().pk}/remove/", ADMINISTRATORS_ONLY
+    ),
+    "staff:timescales": Route(lambda w, c: "/staff/timescales/", ADMINISTRATORS_ONLY),
+    "staff:timescale-change": Route(
+        lambda w, c: "/staff/timescales/modern_slavery/rg_decision/", ADMINISTRATORS_ONLY
+    ),
     # The one-time password link is the member of staff's own: no sign-in, and a link
     # that is not valid is 400 for everyone.
     "staff:set-password": Route(
@@ -514,6 +536,14 @@ class World:
             started_at=now, due_at=now + timezone.timedelta(days=7),
         )  # fmt: skip
         return case
+
+    def partner(self) -> PartnerAgency:
+        return PartnerAgency.objects.get_or_create(name="Matrix police", kind="police")[0]
+
+    def bank_holiday(self) -> BankHoliday:
+        return BankHoliday.objects.get_or_create(
+            date=timezone.datetime(2031, 5, 5).date(), defaults={"title": "Matrix day"}
+        )[0]
 
     def deadline(self, case: Case) -> Deadline:
         return case.deadlines.get()

@@ -81,7 +81,10 @@ def queries(client, user) -> int:
 
 
 # The service's own administration pages (issue 20).
-ADMIN_PAGES = ("/staff/people/",)
+ADMIN_PAGES = (
+    "/staff/people/", "/staff/teams/", "/staff/partners/", "/staff/bank-holidays/",
+    "/staff/timescales/",
+)  # fmt: skip
 
 
 @pytest.mark.django_db
