@@ -324,10 +324,15 @@ def test_opening_a_timeline_records_one_view_of_the_case(auditor_client, staff, 
 
 
 @pytest.mark.django_db
-def test_a_missing_case_has_no_timeline_and_records_nothing(auditor_client, story):
+def test_a_missing_case_has_no_timeline_and_records_only_the_request(auditor_client, story):
     since = last_id()
     assert auditor_client.get("/audit/cases/SC-NOPE-1/").status_code == 404
-    assert not AuditEvent.objects.filter(pk__gt=since).exists()
+    (event,) = AuditEvent.objects.filter(pk__gt=since)
+    assert (event.verb, event.data["route"], event.data["exists"]) == (
+        "access.denied",
+        "audit",
+        False,
+    )
 
 
 # Export -----------------------------------------------------------------------------------
