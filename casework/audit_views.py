@@ -263,6 +263,7 @@ def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
         "state_label": audit_label(case.case_type, "state", case.state),
         "team_name": case.team.name,
         "raised_words": gov_datetime(case.raised_at),
+        "people": [link.person for link in case.case_people.select_related("person")],
         "rows": _rows(events),
         "row_history": _row_history(case),
     }

@@ -332,6 +332,33 @@ def access_denied_record(
 
 
 @transaction.atomic
+def chronology_record(
+    *,
+    user: Any,
+    subject: str,
+    export_format: str,
+    cases: Iterable[Case],
+    count: int,
+    case: Case | None = None,
+    person: Person | None = None,
+) -> AuditEvent:
+    """Record that ``user`` produced a chronology (on screen, PDF or CSV): of what, which
+    cases it covers and how many entries, so a copy that leaves Safecase is traceable."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.CHRONOLOGY_PRODUCED,
+        case=case,
+        target=person if person is not None else case,
+        data={
+            "subject": subject,
+            "format": export_format,
+            "cases": [c.reference for c in cases],
+            "count": count,
+        },
+    )
+
+
+@transaction.atomic
 def case_list_record(
     *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
 ) -> AuditEvent:

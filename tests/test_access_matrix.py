@@ -403,6 +403,12 @@ MATRIX: dict[str, Route] = {
     ),
     "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
     "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
+    "audit:case-chronology": Route(
+        lambda w, c: f"/audit/cases/{c.reference}/chronology/", AUDIT_CASE
+    ),
+    "audit:person-chronology": Route(
+        lambda w, c: f"/audit/people/{w.subject(c).pk}/chronology/", AUDIT_CASE
+    ),
     "referrals:referral-type": Route(lambda w, c: f"/cases/{c.reference}/referrals/new/", ACT),
     "referrals:referral-create": Route(
         lambda w, c: f"/cases/{c.reference}/referrals/new/{REFERRAL_FOR[c.case_type]}/", ACT

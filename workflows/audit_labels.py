@@ -5,10 +5,13 @@ that each is shown by its label and its value in words (issue 20)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from casework.audit_describe import Line, gov_datetime
+from casework.chronology import Entry
 from workflows.definitions import Field, Unit
-from workflows.models import Deadline, ReminderStage
+from workflows.models import Deadline, DeadlineStatus, ReminderStage
 from workflows.registry import WORKFLOWS
 
 UNIT_WORDS = {
@@ -71,3 +74,38 @@ def workflow_field(case_type: str, step: str, name: str) -> Any:
             if field.name == name:
                 return field
     return None
+
+
+# Clock outcomes in a case chronology (casework.chronology) ------------------------------------
+
+
+def _status_words(status: str) -> str:
+    return dict(DeadlineStatus.choices).get(status) or status.replace("_", " ").capitalize()
+
+
+def clock_outcomes(cases: Sequence[Any]) -> list[Any]:
+    """How each clock of these cases ended: met, missed, cancelled (or a status a newer
+    release adds), with when it was due and when it ended, as chronology entries."""
+    deadlines = Deadline.objects.filter(case_id__in=[c.pk for c in cases]).select_related("case")
+    entries = []
+    for deadline in deadlines.exclude(status__in=["open", "paused"]).order_by("pk"):
+        ended = deadline.met_at or deadline.closed_at or deadline.due_at
+        lines = [
+            Line("Clock", deadline.label),
+            Line("Outcome", _status_words(deadline.status)),
+            Line("Was due", gov_datetime(deadline.due_at)),
+            Line("Timescale", "Statutory" if deadline.statutory else "Local practice"),
+        ]
+        if deadline.met_at:
+            lines.append(Line("Met", gov_datetime(deadline.met_at)))
+        entries.append(
+            Entry(
+                at=ended,
+                case=deadline.case.reference,
+                kind="Clock",
+                title=f"Clock {_status_words(deadline.status).lower()}",
+                by="Safecase",
+                lines=lines,
+            )
+        )
+    return entries
