@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
+from guardian.conf import settings as guardian_settings
 
 from casework.audit import AuditVerb, audit_record
 from casework.models import Team, TeamMembership
@@ -93,9 +94,12 @@ def staff_list_for_user(user: Any) -> QuerySet[Any]:
     if not is_administrator(user):
         return User.objects.none()
     memberships = TeamMembership.objects.select_related("team").order_by("team__name")
-    return User.objects.prefetch_related(
-        "groups", Prefetch("team_memberships", queryset=memberships)
-    ).order_by("last_name", "first_name", "username")
+    # django-guardian's stand-in for signed-out visitors is not a member of staff.
+    return (
+        User.objects.exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
+        .prefetch_related("groups", Prefetch("team_memberships", queryset=memberships))
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def staff_get_for_user(user: Any, pk: int) -> Any:
