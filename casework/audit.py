@@ -84,6 +84,8 @@ class AuditVerb(StrEnum):
     STAFF_RESET_LINK_SENT = "staff.reset_link_sent"
     STAFF_RESET_LINK_USED = "staff.reset_link_used"
     STAFF_UNLOCKED = "staff.unlocked"
+    STAFF_APPROVAL_REQUESTED = "staff.approval_requested"
+    STAFF_APPROVAL_DECIDED = "staff.approval_decided"
     TEAM_SAVED = "team.saved"
     PARTNER_SAVED = "partner.saved"
     BANK_HOLIDAY_ADDED = "bank_holiday.added"
@@ -137,6 +139,8 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.STAFF_RESET_LINK_SENT: "Password reset link sent",
     AuditVerb.STAFF_RESET_LINK_USED: "Password set from a reset link",
     AuditVerb.STAFF_UNLOCKED: "Locked account unlocked",
+    AuditVerb.STAFF_APPROVAL_REQUESTED: "Role or clearance sent for a second approval",
+    AuditVerb.STAFF_APPROVAL_DECIDED: "Role or clearance approved or declined",
     AuditVerb.TEAM_SAVED: "Team saved",
     AuditVerb.PARTNER_SAVED: "Partner agency saved",
     AuditVerb.BANK_HOLIDAY_ADDED: "Bank holiday added",
@@ -225,6 +229,7 @@ NAME_KEYS: dict[str, str] = {
     "to_owner": "users",
     "user": "users",
     "authorised_by": "users",
+    "requested_by": "users",
     "recipients": "users",
     "team": "teams",
     "teams": "teams",

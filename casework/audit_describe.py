@@ -234,6 +234,8 @@ KEY_LABELS = {
     "to_owner": "To",
     "user": "Member of staff",
     "authorised_by": "Authorised by",
+    "requested_by": "Asked for by",
+    "approved": "Approved",
     "recipients": "Sent to",
     "team": "Team",
     "teams": "Teams",
@@ -574,7 +576,7 @@ def _chronology(ctx: Context) -> list[Line]:
 
 def _staff(ctx: Context) -> list[Line]:
     lines = [Line("Member of staff", ctx.name("users", "user"))]
-    for key in ("role", "clearance", "teams", "active", "email", "name"):
+    for key in ("role", "clearance", "teams", "active", "email", "name", "approved"):
         if key not in ctx.data:
             continue
         value = ctx.data[key]
@@ -588,6 +590,8 @@ def _staff(ctx: Context) -> list[Line]:
             )
         else:
             lines.append(Line(KEY_LABELS[key], _staff_words(ctx, key, value)))
+    if ctx.data.get("requested_by"):
+        lines.append(Line("Asked for by", ctx.name("users", "requested_by")))
     if ctx.data.get("reason"):
         lines.append(Line("Reason", str(ctx.data["reason"])))
     return lines
@@ -658,6 +662,8 @@ _DESCRIBERS: dict[str, Callable[[Context], list[Line]]] = {
             AuditVerb.STAFF_RESET_LINK_SENT,
             AuditVerb.STAFF_RESET_LINK_USED,
             AuditVerb.STAFF_UNLOCKED,
+            AuditVerb.STAFF_APPROVAL_REQUESTED,
+            AuditVerb.STAFF_APPROVAL_DECIDED,
         )
     },
     **{

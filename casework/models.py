@@ -274,6 +274,47 @@ class AuditEvent(models.Model):
         return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class StaffApproval(models.Model):
+    """A change to someone's role that a second administrator must approve (DESIGN.md
+    "Access"): making them an auditor, or giving them Prevent clearance. The requested
+    role, clearance and teams wait here until another administrator decides."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_approvals"
+    )
+    role = models.CharField(max_length=30)
+    cleared = models.BooleanField()
+    team_ids = models.JSONField(default=list)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # One undecided request per person at a time.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(decided_at__isnull=True),
+                name="one_open_staff_approval",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="staff_approval_by_a_second_administrator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} for user {self.user_id}"
+
+
 class CaseViewRepeat(models.Model):
     """Further looks at a case by the same person soon after a recorded view (issue 20):
     the view is one audit event, and this row counts the repeats and when the last was,

@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from guardian.conf import settings as guardian_settings
 
 from casework.audit import AuditVerb, audit_record
-from casework.models import Team, TeamMembership
+from casework.models import StaffApproval, Team, TeamMembership
 from casework.roles import Role, role_of, roles_of
 from casework.services import roles_ensure
 from notifications.models import Channel
@@ -224,21 +224,25 @@ def staff_add(
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     user.save()
-    _set_role(user, chosen, cleared)
     _set_teams(user, teams)
+    waits = needs_second_approval(StaffRole(None, False), chosen, cleared)
+    if not waits:
+        _set_role(user, chosen, cleared)
     audit_record(
         actor=actor,
         verb=AuditVerb.STAFF_ADDED,
         target=user,
         data={
             "user": user.pk,
-            "role": str(chosen),
-            "clearance": cleared,
+            "role": "" if waits else str(chosen),
+            "clearance": False if waits else cleared,
             "teams": [t.pk for t in teams],
             "email": email,
             "reason": reason,
         },
     )
+    if waits:
+        _request_approval(actor, user, chosen, cleared, [t.pk for t in teams], reason)
     _send_link(user, welcome=True)
     return user
 
@@ -270,19 +274,106 @@ def staff_change(
     teams = list(teams)
     before_teams = sorted(team_ids(user))
     after_teams = sorted(t.pk for t in teams)
+    role_changes = (before_role.role, before_role.cleared) != (chosen, cleared)
+    waits = role_changes and needs_second_approval(before_role, chosen, cleared)
+    if waits and staff_approval_open(user) is not None:
+        raise ValidationError(
+            {"role": ["A change to their role is already waiting for a second administrator"]}
+        )
     data: dict[str, Any] = {"user": user.pk}
-    if (before_role.role, before_role.cleared) != (chosen, cleared):
+    if role_changes and not waits:
         _set_role(user, chosen, cleared)
         data["role"] = {"before": str(before_role.role or ""), "after": str(chosen)}
         data["clearance"] = {"before": before_role.cleared, "after": cleared}
     if before_teams != after_teams:
         _set_teams(user, teams)
         data["teams"] = {"before": before_teams, "after": after_teams}
-    if len(data) == 1:
+    if len(data) == 1 and not waits:
         raise ValidationError({"role": ["Change their role, clearance or teams, or cancel"]})
-    data["reason"] = reason
-    audit_record(actor=actor, verb=AuditVerb.STAFF_CHANGED, target=user, data=data)
+    if len(data) > 1:
+        data["reason"] = reason
+        audit_record(actor=actor, verb=AuditVerb.STAFF_CHANGED, target=user, data=data)
+    if waits:
+        _request_approval(actor, user, chosen, cleared, after_teams, reason)
     return user
+
+
+# A second administrator approves auditor roles and clearances (DESIGN.md "Access") -------------
+
+
+def needs_second_approval(before: StaffRole, role: Role, cleared: bool) -> bool:
+    """Making someone an auditor, or giving them Prevent clearance, waits for a second
+    administrator; taking either away does not (it only narrows what they see)."""
+    return (role is Role.AUDITOR and before.role is not Role.AUDITOR) or (
+        cleared and not before.cleared
+    )
+
+
+def staff_approval_open(user: Any) -> StaffApproval | None:
+    """The undecided approval request for ``user``, if there is one."""
+    return StaffApproval.objects.filter(user=user, decided_at__isnull=True).first()
+
+
+def staff_approval_list_for_user(user: Any) -> QuerySet[StaffApproval]:
+    """Undecided approval requests, oldest first, for an administrator."""
+    if not is_administrator(user):
+        return StaffApproval.objects.none()
+    return StaffApproval.objects.filter(decided_at__isnull=True).select_related(
+        "user", "requested_by"
+    )
+
+
+def _request_approval(
+    actor: Any, user: Any, role: Role, cleared: bool, teams: list[int], reason: str
+) -> StaffApproval:
+    approval = StaffApproval.objects.create(
+        user=user, role=str(role), cleared=cleared, team_ids=teams, reason=reason,
+        requested_by=actor, requested_at=timezone.now(),
+    )  # fmt: skip
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_APPROVAL_REQUESTED,
+        target=user,
+        data={"user": user.pk, "role": str(role), "clearance": cleared, "reason": reason},
+    )
+    return approval
+
+
+@transaction.atomic
+def staff_approval_decide(
+    *, actor: Any, approval: StaffApproval, approve: bool, reason: str
+) -> StaffApproval:
+    """A second administrator approves (the role and clearance take effect) or declines
+    a request; never the one who asked, and never for their own role."""
+    require_administrator(actor)
+    approval = StaffApproval.objects.select_for_update().get(pk=approval.pk)
+    reason = reason_clean(reason)
+    if approval.decided_at is not None:
+        raise ValidationError({"reason": ["This request has already been decided"]})
+    if actor.pk == approval.requested_by_id:
+        raise ValidationError(
+            {"reason": ["You asked for this change: another administrator must decide it"]}
+        )
+    _not_self(actor, approval.user, "reason", "You cannot decide a change to your own role")
+    user = _locked_user(approval.user)
+    if approve:
+        _set_role(user, Role(approval.role), approval.cleared)
+    approval.decided_by, approval.decided_at, approval.approved = actor, timezone.now(), approve
+    approval.save(update_fields=["decided_by", "decided_at", "approved"])
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.STAFF_APPROVAL_DECIDED,
+        target=user,
+        data={
+            "user": user.pk,
+            "role": approval.role,
+            "clearance": approval.cleared,
+            "approved": approve,
+            "requested_by": approval.requested_by_id,
+            "reason": reason,
+        },
+    )
+    return approval
 
 
 @transaction.atomic

@@ -265,7 +265,9 @@ def people_list(request: HttpRequest) -> HttpResponse:
     people = list(staff.staff_list_for_user(request.user))
     locked = staff.staff_locked_usernames(u.get_username() for u in people)
     rows = [_row(u, locked) for u in people]
-    return render(request, "staff/people_list.html", {"rows": rows, "section": "people"})
+    waiting = [(a, approval_words(a)) for a in staff.staff_approval_list_for_user(request.user)]
+    context = {"rows": rows, "waiting": waiting, "section": "people"}
+    return render(request, "staff/people_list.html", context)
 
 
 @administrator_required
@@ -305,6 +307,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": user,
         "is_self": user.pk == request.user.pk,
         "locked": bool(locked),
+        "waiting": staff.staff_approval_open(user),
         "section": "people",
     }
     return render(request, "staff/person_detail.html", context)
@@ -498,4 +501,63 @@ def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     heading = f"Change {team.name}" if team else "Add a team"
     return form_page(
         request, "staff/simple_form.html", form, heading=heading, back=reverse("staff:teams")
+    )
+
+
+# A second administrator's approval ------------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        choices=[("approve", "Approve the change"), ("decline", "Decline it")],
+        error_messages={"required": "Select whether you approve the change"},
+    )
+    reason = ReasonField(label="Why?")
+
+
+def approval_words(approval: Any) -> str:
+    role = staff.StaffRole(staff.Role(approval.role), approval.cleared)
+    return role.label
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or decline a role or clearance another administrator asked for."""
+    approval = staff.staff_approval_list_for_user(request.user).filter(pk=pk).first()
+    if approval is None:
+        raise Http404("No request waiting for a decision.")
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            staff.staff_approval_decide(
+                actor=request.user,
+                approval=approval,
+                approve=approve,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            done = "approved" if approve else "declined"
+            messages.success(request, f"The change was {done}.")
+            return redirect("staff:person-detail", pk=approval.user_id)
+    name = approval.user.get_full_name() or approval.user.get_username()
+    asked = approval.requested_by.get_full_name() or approval.requested_by.get_username()
+    intro = (
+        f"{asked} asked to make {name} {approval_words(approval).lower()}, because: "
+        f"{approval.reason} A second administrator must approve an auditor's role or "
+        "Prevent clearance before it takes effect."
+    )
+    return form_page(
+        request,
+        "staff/simple_form.html",
+        form,
+        heading=f"Approve a change to {name}’s role",
+        intro=intro,
+        back=reverse("staff:people"),
+        button="Save decision",
     )

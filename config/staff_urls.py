@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/<int:pk>/", staff_views.person_detail, name="person-detail"),
     path("people/<int:pk>/change/", staff_views.person_change, name="person-change"),
     path("people/<int:pk>/<slug:action>/", staff_views.person_action, name="person-action"),
+    path("approvals/<int:pk>/", staff_views.approval_decide, name="approval"),
     path("teams/", staff_views.team_list, name="teams"),
     path("teams/new/", staff_views.team_form, name="team-add"),
     path("teams/<int:pk>/", staff_views.team_form, name="team-change"),

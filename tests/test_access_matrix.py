@@ -27,7 +27,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from casework.models import Case, CaseAttachment, CasePerson, Person, Premises, Team
+from casework.models import (
+    Case,
+    CaseAttachment,
+    CasePerson,
+    Person,
+    Premises,
+    StaffApproval,
+    Team,
+)
 from casework.notes import attachment_path
 from casework.roles import Role
 from casework.services import user_ensure
@@ -373,6 +381,9 @@ MATRIX: dict[str, Route] = {
     "staff:person-action": Route(
         lambda w, c: f"/staff/people/{w.users['lead'].pk}/deactivate/", ADMINISTRATORS_ONLY
     ),
+    "staff:approval": Route(
+        lambda w, c: f"/staff/approvals/{w.approval().pk}/", ADMINISTRATORS_ONLY
+    ),
     "staff:teams": Route(lambda w, c: "/staff/teams/", ADMINISTRATORS_ONLY),
     "staff:team-add": Route(lambda w, c: "/staff/teams/new/", ADMINISTRATORS_ONLY),
     "staff:team-change": Route(
@@ -545,6 +556,13 @@ class World:
 
     def partner(self) -> PartnerAgency:
         return PartnerAgency.objects.get_or_create(name="Matrix police", kind="police")[0]
+
+    def approval(self) -> StaffApproval:
+        return StaffApproval.objects.get_or_create(
+            user=self.users["lead"], decided_at=None,
+            defaults={"role": "lead", "cleared": True, "reason": "Matrix",
+                      "requested_by": self._other, "requested_at": timezone.now()},
+        )[0]  # fmt: skip
 
     def bank_holiday(self) -> BankHoliday:
         return BankHoliday.objects.get_or_create(

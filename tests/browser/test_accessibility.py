@@ -16,11 +16,13 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.defaults import server_error
 from playwright.sync_api import Page, expect
 
+from casework.models import StaffApproval
 from tests.browser.data import INTAKE
 from tests.browser.support import (
     AxeAudit,
@@ -230,6 +232,13 @@ def test_the_administrators_pages(new_page, people, casebook):
     for action, button in (("deactivate", "Deactivate"), ("reset-password", "Send a reset link")):
         visit(page, audit, f"person: {action}", f"/staff/people/{lead.pk}/{action}/")
         submit_empty(page, audit, f"person: {action} with errors", button)
+    approval = StaffApproval.objects.create(
+        user=people["frontline"], role="auditor", cleared=False, team_ids=[],
+        reason="Audit secondment.", requested_by=people["lead"], requested_at=timezone.now(),
+    )  # fmt: skip
+    visit(page, audit, "people with a change waiting", "/staff/people/")
+    visit(page, audit, "approve a change", f"/staff/approvals/{approval.pk}/")
+    submit_empty(page, audit, "approve a change with errors", "Save decision")
     visit(page, audit, "teams", "/staff/teams/")
     visit(page, audit, "add a team", "/staff/teams/new/")
     submit_empty(page, audit, "add a team with errors", "Save")

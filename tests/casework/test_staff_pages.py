@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from casework.audit import AuditVerb
-from casework.models import AuditEvent, Team
+from casework.models import AuditEvent, StaffApproval, Team
 from casework.roles import Role, roles_of
 from notifications.models import OutboxMessage
 from tests.conftest import DEMO_PASSWORD
@@ -99,8 +99,11 @@ def test_adding_someone_gives_role_teams_clearance_and_a_one_time_link(admin_cli
         "priya.shah@council.example",
         True,
     )
-    assert roles_of(user) == {Role.PREVENT_LEAD}
+    # Prevent clearance waits for a second administrator; the teams do not.
+    assert roles_of(user) == set()
     assert [m.team for m in user.team_memberships.all()] == [north]
+    approval = StaffApproval.objects.get(user=user, decided_at__isnull=True)
+    assert (approval.role, approval.cleared, approval.requested_by) == ("lead", True, admin)
     assert not user.has_usable_password()
     event = last_event(AuditVerb.STAFF_ADDED)
     assert event.actor == admin
@@ -253,3 +256,77 @@ def test_an_old_lockout_has_expired(admin_client, lead):
     long_ago = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
     AccessAttempt.objects.update(attempt_time=long_ago)
     assert "Unlock their account" not in html(admin_client.get(f"{PEOPLE}{lead.pk}/"))
+
+
+@pytest.fixture
+def second_admin(make_user):
+    return make_user("admin.two", Role.ADMINISTRATOR, [])
+
+
+@pytest.mark.django_db
+def test_a_second_administrator_approves_a_clearance(
+    client, admin_client, admin, lead, second_admin
+):
+    response = admin_client.post(
+        f"{PEOPLE}{lead.pk}/change/",
+        {"role": "lead", "teams": [t.pk for t in Team.objects.filter(slug="north")],
+         "clearance": "yes", "reason": "Joining the Prevent rota."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    lead._safecase_roles = None
+    assert roles_of(lead) == {Role.LEAD}  # not yet
+    approval = StaffApproval.objects.get(user=lead)
+    assert "Waiting for a second administrator" in html(admin_client.get(PEOPLE))
+    own = admin_client.post(
+        f"/staff/approvals/{approval.pk}/", {"decision": "approve", "reason": "Mine."}
+    )
+    assert own.status_code == 400
+    assert "another administrator must decide it" in html(own)
+    client.force_login(second_admin)
+    done = client.post(
+        f"/staff/approvals/{approval.pk}/", {"decision": "approve", "reason": "Checked vetting."}
+    )
+    assert done.status_code == 302
+    lead._safecase_roles = None
+    assert roles_of(lead) == {Role.PREVENT_LEAD}
+    event = last_event(AuditVerb.STAFF_APPROVAL_DECIDED)
+    assert (event.actor, event.data["approved"], event.data["requested_by"]) == (
+        second_admin,
+        True,
+        admin.pk,
+    )
+    assert client.get(f"/staff/approvals/{approval.pk}/").status_code == 404  # decided
+
+
+@pytest.mark.django_db
+def test_a_declined_auditor_role_changes_nothing(client, admin_client, lead, second_admin):
+    admin_client.post(
+        f"{PEOPLE}{lead.pk}/change/",
+        {"role": "auditor", "teams": [t.pk for t in Team.objects.filter(slug="north")],
+         "clearance": "no", "reason": "Audit secondment."},
+    )  # fmt: skip
+    again = admin_client.post(
+        f"{PEOPLE}{lead.pk}/change/",
+        {"role": "auditor", "clearance": "no", "reason": "Twice."},
+    )
+    assert "already waiting for a second administrator" in html(again)
+    approval = StaffApproval.objects.get(user=lead)
+    client.force_login(second_admin)
+    client.post(f"/staff/approvals/{approval.pk}/", {"decision": "decline", "reason": "No."})
+    lead._safecase_roles = None
+    assert roles_of(lead) == {Role.LEAD}
+    approval.refresh_from_db()
+    assert approval.approved is False
+
+
+@pytest.mark.django_db
+def test_taking_clearance_away_needs_no_second_approval(admin_client, make_user):
+    cleared = make_user("prevent.lead", Role.PREVENT_LEAD, ["north"])
+    admin_client.post(
+        f"{PEOPLE}{cleared.pk}/change/",
+        {"role": "lead", "teams": [t.pk for t in Team.objects.filter(slug="north")],
+         "clearance": "no", "reason": "Left the Prevent rota."},
+    )  # fmt: skip
+    cleared._safecase_roles = None
+    assert roles_of(cleared) == {Role.LEAD}
+    assert not StaffApproval.objects.exists()
