@@ -37,6 +37,7 @@ from casework.models import AuditEvent, CasePersonRole, Gender, Person, Premises
 
 MAX_VALUE_LENGTH = 300
 BLANK = "Not given"
+User = get_user_model()
 
 # A field declaration as the workflows and referrals apps give it: anything with a
 # ``label``, a ``type`` ("boolean", "date", "choice", ...), ``choices`` and, for
@@ -333,9 +334,8 @@ def inputs_lines(ctx: Context, step: str, inputs: Any) -> list[Line]:
     return lines
 
 
-def _generic(ctx: Context, skip: Iterable[str] = ()) -> list[Line]:
-    skipped = {*_QUIET_KEYS, *skip}
-    return [_key_line(ctx, k, v) for k, v in ctx.data.items() if k not in skipped]
+def _generic(ctx: Context) -> list[Line]:
+    return [_key_line(ctx, k, v) for k, v in ctx.data.items() if k not in _QUIET_KEYS]
 
 
 def _raised(ctx: Context) -> list[Line]:
@@ -731,13 +731,7 @@ def describe_events(events: Iterable[AuditEvent]) -> list[DescribedEvent]:
     ]
 
 
-def _team_names(ids: set[int]) -> dict[int, str]:
-    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
 # Row history (pghistory): columns in words ------------------------------------------------------
-
-User = get_user_model()
 
 
 def column_label(model: Any, column: str) -> str:
@@ -758,7 +752,8 @@ def column_words(model: Any, column: str, value: Any, *, case_type: str = "") ->
         user = User.objects.filter(pk=value).first()
         return user_display_name(user) if user else "a user no longer held"
     if column == "team_id":
-        return _team_names({int(value)}).get(int(value), "a team no longer held")
+        name = Team.objects.filter(pk=value).values_list("name", flat=True).first()
+        return name or "a team no longer held"
     if column == "state":
         return audit_label(case_type, "state", str(value))
     if column == "case_type":

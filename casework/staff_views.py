@@ -101,13 +101,14 @@ def controls_of(form: forms.Form) -> list[Control]:
         kind = _kind(bound.field)
         value = bound.value()
         chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+        # The template draws a select's empty "Select one" itself; radios and
+        # checkboxes have no empty option. The first input's id is the question's name,
+        # which the error summary links to.
+        choices = [(str(v), str(label)) for v, label in getattr(bound.field, "choices", [])]
         options = [
-            Option(f"{bound.name}-{i}" if i else bound.name, str(v), str(label), str(v) in chosen)
-            for i, (v, label) in enumerate(getattr(bound.field, "choices", []))
-            if str(v) != "" or kind == "select"
+            Option(f"{bound.name}-{i}" if i else bound.name, v, label, v in chosen)
+            for i, (v, label) in enumerate(c for c in choices if c[0] != "")
         ]
-        if kind == "select":
-            options = [o for o in options if o.value != ""]
         controls.append(
             Control(
                 name=bound.name,
