@@ -16,6 +16,7 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseAttachment, Team
 from casework.roles import Role
 from referrals.models import PartnerAgency, Referral
+from tests.conftest import DEMO_PASSWORD
 
 MISSING = "SC-2026-999999"
 
@@ -174,3 +175,19 @@ def test_the_auditors_dashboard_counts_denials_per_user_over_30_days(
     assert "Access refused in the last 30 days" in response.content.decode()
     client.force_login(staff["lead"])
     assert "denied" not in client.get("/").context["dashboard"]
+
+
+@pytest.mark.django_db
+def test_an_api_request_with_a_token_is_recorded_as_its_user(client, staff, prevent_case):
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"username": "frontline.north", "password": DEMO_PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
+    client.logout()
+    response = client.get(
+        f"/api/v1/cases/{prevent_case.reference}/", HTTP_AUTHORIZATION=f"Token {token}"
+    )
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    (event,) = denied()
+    assert (event.actor, event.data["route"]) == (staff["frontline"], "api")
