@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from guardian.conf import settings as guardian_settings
 
 from casework.audit import AuditVerb, audit_record
-from casework.models import StaffApproval, Team, TeamMembership
+from casework.models import AuditEvent, StaffApproval, Team, TeamMembership
 from casework.roles import Role, role_of, roles_of
 from casework.services import roles_ensure
 from notifications.models import Channel
@@ -108,6 +108,34 @@ def staff_get_for_user(user: Any, pk: int) -> Any:
     if found is None:
         raise Http404("No member of staff found.")
     return found
+
+
+STAFF_VERBS = [
+    AuditVerb.STAFF_ADDED,
+    AuditVerb.STAFF_CHANGED,
+    AuditVerb.STAFF_DEACTIVATED,
+    AuditVerb.STAFF_REACTIVATED,
+    AuditVerb.STAFF_RESET_LINK_SENT,
+    AuditVerb.STAFF_RESET_LINK_USED,
+    AuditVerb.STAFF_UNLOCKED,
+    AuditVerb.STAFF_APPROVAL_REQUESTED,
+    AuditVerb.STAFF_APPROVAL_DECIDED,
+]
+
+
+def staff_history_for_user(user: Any, person: Any) -> QuerySet[AuditEvent]:
+    """The administration of ``person`` (added, role and teams, deactivated, password,
+    unlocked, approvals), newest first, for an administrator: staff records, no case
+    content."""
+    if not is_administrator(user):
+        return AuditEvent.objects.none()
+    return (
+        AuditEvent.objects.filter(
+            object_type=User._meta.label_lower, object_id=str(person.pk), verb__in=STAFF_VERBS
+        )
+        .select_related("actor")
+        .order_by("-id")
+    )
 
 
 def staff_locked_usernames(usernames: Iterable[str]) -> set[str]:

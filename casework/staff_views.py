@@ -29,7 +29,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
 from casework import staff
-from casework.audit_describe import gov_datetime
+from casework.audit_describe import describe_events, gov_datetime
 from casework.models import Team
 
 User = get_user_model()
@@ -309,6 +309,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": user.pk == request.user.pk,
         "locked": bool(locked),
         "waiting": staff.staff_approval_open(user),
+        "history": describe_events(staff.staff_history_for_user(request.user, user)[:50]),
         "section": "people",
     }
     return render(request, "staff/person_detail.html", context)

@@ -202,7 +202,11 @@ def test_deactivating_keeps_the_person_and_stops_sign_in(admin_client, admin, le
     lead.refresh_from_db()
     assert lead.is_active is False
     assert last_event(AuditVerb.STAFF_DEACTIVATED).data == {"user": lead.pk, "reason": "Left."}
-    assert "Deactivated" in html(admin_client.get(f"{PEOPLE}{lead.pk}/"))
+    detail = admin_client.get(f"{PEOPLE}{lead.pk}/")
+    assert "Deactivated" in html(detail)
+    (row,) = detail.context["history"]  # who did it and why, on the person's page
+    assert (row.label, row.actor) == ("Member of staff deactivated", "Ada Admin")
+    assert "Reason: Left." in [str(line) for line in row.lines]
     visitor = Client()
     signed_in = visitor.post("/sign-in/", {"username": "lead.north", "password": DEMO_PASSWORD})
     assert signed_in.status_code == 200  # the sign-in page again, not home
