@@ -227,6 +227,14 @@ def test_the_administrators_pages(new_page, people, casebook):
     visit(page, audit, "add a member of staff", "/staff/people/new/")
     submit_empty(page, audit, "add a member of staff with errors", "Add and send a password link")
     visit(page, audit, "member of staff", f"/staff/people/{lead.pk}/")
+    worker = people["frontline"]
+    worker.email = "frontline.north@council.example"
+    worker.save()
+    page.goto(f"/staff/people/{worker.pk}/reset-password/")
+    page.get_by_label("Why are you making this change?").fill("Forgot it.")
+    page.get_by_role("button", name="Send a reset link").click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    audit.check(page, "member of staff with their history")
     visit(page, audit, "change role and teams", f"/staff/people/{lead.pk}/change/")
     submit_empty(page, audit, "change role and teams with errors", "Save changes")
     for action, button in (("deactivate", "Deactivate"), ("reset-password", "Send a reset link")):
