@@ -303,7 +303,7 @@ _FILTER_LABELS = {"reference": "Case reference", "user": "User", "action": "Acti
 
 
 def _key_line(ctx: Context, key: str, value: Any) -> Line:
-    kind = NAME_KEYS.get(key)
+    kind = NAME_KEYS.get(key) if _ids(value) else None
     label = KEY_LABELS.get(key) or humanise(key)
     if key in _VERBATIM_KEYS and isinstance(value, str):
         return Line(label, _clip(value) or BLANK)
@@ -328,7 +328,7 @@ def inputs_lines(ctx: Context, step: str, inputs: Any) -> list[Line]:
     for name, value in inputs.items():
         field = field_for(ctx.case_type, step, name)
         label = getattr(field, "label", None) or KEY_LABELS.get(name) or humanise(name)
-        kind = NAME_KEYS.get(name)
+        kind = NAME_KEYS.get(name) if _ids(value) else None  # a typed-in "team" is text
         shown = ctx.names.name(ctx.event, kind, value) if kind else words(value, field)
         lines.append(Line(str(label), shown))
     return lines

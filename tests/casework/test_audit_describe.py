@@ -291,3 +291,16 @@ def test_values_in_words():
     local = timezone.make_aware(timezone.datetime(2026, 6, 1, 12, 0))
     assert gov_datetime(local) == "1 June 2026 at midday"
     assert gov_date(local.date()) == "1 June 2026"
+
+
+@pytest.mark.django_db
+def test_an_input_named_like_a_person_but_typed_in_is_shown_as_typed(world):
+    with transaction.atomic():
+        event = audit_record(
+            actor=world["lead"], verb=AuditVerb.CASE_TRANSITIONED, case=world["case"],
+            data={"transition": "start_triage", "from": "concern_raised", "to": "triage",
+                  "inputs": {"team": "Northtown police", "partner": "Barnardo's"}},
+        )  # fmt: skip
+    lines = [str(line) for line in describe_events([event])[0].lines]
+    assert "Team: Northtown police" in lines
+    assert "Partner: Barnardo's" in lines
