@@ -73,7 +73,7 @@ def chronology_pdf(*, title: str, intro: str, entries: Sequence[Entry]) -> bytes
 
     doc = SimpleDocTemplate(
         buffer, pagesize=page, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=18 * mm,
-        bottomMargin=15 * mm, title=title, author="Safecase", subject="Chronology",
+        bottomMargin=15 * mm, title=title, author="Safecase", subject="Chronology", lang="en-GB",
     )  # fmt: skip
     rows = [[Paragraph(h, head) for h in ("When", "Case", "What", "By", "Details")]]
     rows += [

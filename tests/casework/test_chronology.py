@@ -108,6 +108,7 @@ def test_the_csv_and_pdf_hold_the_same_entries(auditor_client, case, monkeypatch
     body = pdf.content
     assert body.startswith(b"%PDF")
     assert f"/Title (Chronology of {case.reference})".encode() in body
+    assert b"/Lang (en-GB)" in body  # screen readers read it in English
     strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", body)
     text = " ".join(s.decode("latin-1") for s in strings)
     assert "Spoke to her at the car wash." in text
