@@ -85,6 +85,7 @@ def deadline_open(
         case=case,
         rule=rule.name,
         label=rule.label,
+        kind=str(rule.kind),
         unit=str(rule.unit),
         duration=duration,
         statutory=rule.statutory,
