@@ -239,6 +239,16 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["deadline_id", "scheduled_for"]
+        indexes = [
+            # Stages that reached nobody (``workflows.reminders.reminders_unheard``): a
+            # few rows among millions, read on every lead's dashboard and listed for
+            # administrators newest first.
+            models.Index(
+                fields=["acted_at"],
+                condition=models.Q(skipped=False, recipients=0),
+                name="reminder_unheard_acted",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["deadline", "stage"], name="unique_reminder_stage"),
             models.CheckConstraint(

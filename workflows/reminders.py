@@ -691,14 +691,16 @@ def digest_horizon(now: datetime, holidays: set[date]) -> datetime:
 
 
 def digest_send(*, at: datetime | None = None) -> DigestReport:
-    """Send each person one message a day listing the open clocks due in the next 5
+    """Send each person one message a day listing the open tasks due in the next 5
     working days on the cases they can open: those allocated to them and, for leads,
-    their teams'. Nothing for people who opted out or have nothing due."""
+    their teams'. Periods are not work due, so they are left out. Nothing for people
+    who opted out or have nothing due."""
     now = at or timezone.now()
     report = DigestReport(at=now)
     horizon = digest_horizon(now, bank_holidays(now))
     deadlines = list(
         Deadline.objects.filter(
+            kind=DeadlineKind.TASK,  # a period's end is nothing anyone has to do
             status=DeadlineStatus.OPEN,
             due_at__gt=now,
             due_at__lte=horizon,

@@ -807,6 +807,7 @@ def test_the_digest_lists_each_persons_clocks_due_in_five_working_days(
     clock_on(north, due_at=end_of(2026, 12, 31), label="Due too late")
     clock_on(north, due_at=end_of(2026, 12, 20), label="Already overdue")
     clock_on(secret, due_at=end_of(2026, 12, 22), label="Prevent clock")
+    period_on(north, due_at=end_of(2026, 12, 23), label="Appeal window")
 
     report = digest_send(at=now)
 
@@ -816,6 +817,7 @@ def test_the_digest_lists_each_persons_clocks_due_in_five_working_days(
     assert set(digests) == {"frontline.north", "lead.north", "prevent.lead"}
     assert report.sent == 3
     assert "Due in time" in digests["frontline.north"].body
+    assert "Appeal window" not in digests["frontline.north"].body  # a period: nothing to do
     assert "Due too late" not in digests["frontline.north"].body
     assert "Already overdue" not in digests["frontline.north"].body
     assert "Prevent clock" not in digests["lead.north"].body  # not cleared for Prevent
