@@ -62,7 +62,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework.audit import AuditEntry, AuditVerb, audit_record_many
@@ -452,7 +452,10 @@ def deadlines_mark_ended(deadlines: Sequence[Deadline], *, now: datetime) -> int
     for deadline in ended:
         deadline.status = DeadlineStatus.ENDED
         deadline.closed_at = deadline.due_at
-        deadline.save(update_fields=["status", "closed_at"])
+    if ended:
+        Deadline.objects.filter(pk__in=[d.pk for d in ended]).update(
+            status=DeadlineStatus.ENDED, closed_at=F("due_at")
+        )
     return len(ended)
 
 

@@ -553,6 +553,25 @@ def test_a_running_period_is_not_even_a_candidate_of_the_sweep(frontline):
     assert list(reminders.sweep_candidates(at(2026, 12, 31), holidays, policy)) == [period]
 
 
+@pytest.mark.django_db
+def test_periods_ending_together_cost_the_same_queries_however_many(
+    frontline, lead, django_assert_num_queries
+):
+    case = default_raise(WORKFLOW, frontline)(CHILD)
+    Deadline.objects.filter(case=case).delete()
+    sweep(at=at(2026, 1, 5))  # creates the service manager group
+    for _ in range(2):
+        period_on(case, due_at=end_of(2026, 12, 30))
+    with django_assert_num_queries(QUERIES, exact=False) as few:
+        sweep(at=at(2027, 1, 5))
+    for _ in range(20):
+        period_on(case, due_at=end_of(2027, 1, 30))
+    with django_assert_num_queries(len(few.captured_queries)):
+        sweep(at=at(2027, 2, 5))
+    assert Deadline.objects.filter(case=case, status=DeadlineStatus.ENDED).count() == 22
+    assert messages(S.PERIOD_ENDED).count() == 22
+
+
 # Nobody to tell -----------------------------------------------------------------------------
 
 
