@@ -5,7 +5,9 @@ A reminder or escalation the deadline sweep acted on but that reached nobody (an
 cleared for Prevent) is recorded, never dropped silently (docs/reminders.md). The people
 who can fix that are administrators (group membership, roles, teams), who see no case
 content (DESIGN.md "Access"): the page names the case reference, the clock's rule label
-and the stage, nothing else of the case.
+and the stage, nothing else of the case. For a case in a need-to-know compartment
+(Prevent, RULES.md §4.5) not even the label, which would tell where its process stands:
+only that the case is restricted, so that clearance is what to look at.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from casework.permissions import restricted_case_types
 from casework.roles import Role, roles_of
 from workflows.models import ReminderStage
 from workflows.reminders import reminders_unheard
 
 PAGE_SIZE = 50
 NOT_AN_ADMINISTRATOR = "Only administrators can see the reminders that reached nobody."
+RESTRICTED_LABEL = "Not shown: a restricted case (only cleared staff may be told)"
 # Who each stage was meant for, in words, so an administrator knows what to fix.
 MEANT_FOR = {
     ReminderStage.REMIND_BEFORE: "The allocated worker, or the team’s leads",
@@ -55,10 +59,13 @@ def reminders_unheard_list(request: HttpRequest) -> HttpResponse:
         return render(request, "workflows/forbidden.html", context, status=403)
     unheard = reminders_unheard().select_related("deadline__case").order_by("-acted_at", "-pk")
     page = Paginator(unheard, PAGE_SIZE).get_page(request.GET.get("page"))
+    restricted = restricted_case_types()
     rows = [
         UnheardRow(
             reference=r.deadline.case.reference,
-            label=r.deadline.label,
+            label=(
+                RESTRICTED_LABEL if r.deadline.case.case_type in restricted else r.deadline.label
+            ),
             stage=ReminderStage(r.stage).label,
             meant_for=MEANT_FOR.get(ReminderStage(r.stage), ""),
             acted_at=r.acted_at,

@@ -283,6 +283,25 @@ def test_an_administrator_is_told_how_many_reached_nobody_and_sees_only_referenc
 
 
 @pytest.mark.django_db
+def test_a_restricted_cases_reminder_shows_its_reference_but_not_its_clock(
+    client, frontline, administrator
+):
+    case = raise_prevent(frontline)
+    now = timezone.now()
+    Deadline.objects.create(
+        case=case, rule="channel_panel", label="Channel panel discussion", unit="working_days",
+        duration=5, started_at=now - timedelta(days=9), due_at=now - timedelta(days=2),
+    )  # fmt: skip
+    label = "Channel panel discussion"
+    nobody_told(case)
+    client.force_login(administrator)
+    text = client.get("/reminders/nobody-told/").content.decode()
+    row = text.split(f'data-reference="{case.reference}"')[1].split("</tr>")[0]
+    assert "Not shown: a restricted case" in row
+    assert escape(label) not in row
+
+
+@pytest.mark.django_db
 def test_no_deadlines_says_so(client, lead):
     deadlines = panel(html_of(client, lead), "deadlines")
     assert "No deadline of your teams’ cases is overdue." in deadlines
