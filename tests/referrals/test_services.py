@@ -460,7 +460,7 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
     step = next(t for t in workflow.transitions() if t.name == chosen.transition)
     referral = referral_record_decision(
         referral=referral, actor=lead, decision=decision,
-        data=decision_data(referral, decision, decided_on="2026-03-02"),
+        data=decision_data(referral, decision, decided_on=timezone.localdate().isoformat()),
     )  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
     assert case.state == (step.target or step.source)
@@ -477,12 +477,13 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
 
 def test_a_positive_rg_decision_starts_the_recovery_period(draft_for, lead):
     referral = referral_send(referral=draft_for("nrm_referral"), actor=lead)
+    today = timezone.localdate().isoformat()
     referral_record_decision(referral=referral, actor=lead, decision="rg_positive",
                              data=decision_data(referral, "rg_positive",
-                                                decided_on="2026-03-02"))  # fmt: skip
+                                                decided_on=today))  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
     assert case.state == "recovery_period"
-    assert case.details["rg_decision_on"] == "2026-03-02"
+    assert case.details["rg_decision_on"] == today
     recovery = Deadline.objects.get(case=case, rule="recovery_period")
     assert (recovery.status, recovery.duration, recovery.unit) == ("open", 30, "calendar_days")
     assert Deadline.objects.get(case=case, rule="rg_decision").status == DeadlineStatus.MET
