@@ -29,7 +29,13 @@ from workflows import clocks
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
 from workflows.forms import validate_fields
-from workflows.models import BankHoliday, Deadline, DeadlineStatus, TimescaleOverride
+from workflows.models import (
+    BankHoliday,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    TimescaleOverride,
+)
 from workflows.registry import UnknownCaseType, get_workflow
 
 # Clocks on different machines disagree a little: a time this far ahead is still "now".
@@ -319,6 +325,10 @@ def _deadline_for_update(deadline: Deadline, actor: Any) -> Deadline:
 def deadline_pause(*, deadline: Deadline, actor: Any, reason: str) -> Deadline:
     """Stop a running clock, keeping what is left of it (e.g. criminal proceedings)."""
     deadline = _deadline_for_update(deadline, actor)
+    if deadline.kind == DeadlineKind.PERIOD:
+        raise ValidationError(
+            {"deadline": ["A period (a protection or window others hold) cannot be paused."]}
+        )
     if deadline.status != DeadlineStatus.OPEN:
         raise ValidationError({"deadline": ["Only an open deadline can be paused."]})
     if not reason.strip():
