@@ -279,6 +279,44 @@ CLOSING_FIELDS = (
 )
 
 
+WAIVER = Field(
+    "applicant_waived_escalation",
+    FieldType.BOOLEAN,
+    "Has the applicant said in writing that they will not ask for an escalation?",
+    required=False,
+    help_text="Needed only to close the case while the applicant's escalation window is open.",
+)
+CLOSING_WITH_WINDOW = (*CLOSING_FIELDS, WAIVER)
+
+
+def escalation_window_open(case: Case, data: dict) -> None:
+    """The applicant's right to ask for an escalation survives closure (RULES.md §5.3):
+    while their window (a period) is open, the case closes only if they have said they
+    will not escalate. Raises ValidationError on the waiver field; writes nothing."""
+    from workflows.models import Deadline, DeadlineStatus
+
+    window = (
+        Deadline.objects.filter(
+            case=case,
+            rule__in=APPEAL_WINDOW_RULES,
+            status=DeadlineStatus.OPEN,
+            due_at__gt=timezone.now(),
+        )
+        .order_by("-due_at")
+        .first()
+    )
+    if window is not None and not data.get("applicant_waived_escalation"):
+        until = timezone.localtime(window.due_at)
+        raise ValidationError(
+            {
+                "applicant_waived_escalation": [
+                    f"The applicant may ask for an escalation until {until:%-d %B %Y}: close "
+                    "the case after that, or record that they have said they will not."
+                ]
+            }
+        )
+
+
 class CommunityTriggerCase(WorkflowCaseMixin, Case):
     """A Community Trigger (ASB case review) application; transitions follow RULES.md §5.3."""
 
@@ -483,9 +521,10 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: threshold not met",
         outcome=Outcome.THRESHOLD_NOT_MET,
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_threshold_not_met(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
@@ -614,9 +653,10 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         outcome=Outcome.REVIEWED_WITH_RECOMMENDATIONS,
         conditions=[recommendations_made],
         guard_message="The review made no recommendations: close it as such.",
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_with_recommendations(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
@@ -627,9 +667,10 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         outcome=Outcome.REVIEWED_NO_RECOMMENDATIONS,
         conditions=[no_recommendations_made],
         guard_message="The review made recommendations: close it as such.",
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_no_recommendations(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
