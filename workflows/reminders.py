@@ -26,9 +26,11 @@ passes, the sweep marks it ``ended`` (closed at its due time) and sends one quie
 note (stage ``period_ended``) to the allocated worker, or the case's leads if it is not
 allocated.
 
-One message per stage, the latest only: when several stages of a clock are due at once
-(a sweep after an outage, or a clock started from a past date that is already past its
-reminder times), only the latest is sent; the earlier ones are recorded as skipped, so
+One message per stage and person, the latest only: when several stages of a clock are
+due at once (a sweep after an outage, or a clock started from a past date that is already
+past its reminder times), each audience gets only the latest stage meant for it (the
+worker's reminders and the leads' escalation are one chain; the service managers' stage
+goes to them besides); the earlier ones are recorded as skipped, so
 nobody gets "due tomorrow", "due today" and "overdue" together. A stage that reached
 nobody (an empty service-manager group, no leads who can open the case) is recorded with
 ``recipients == 0`` and not skipped: ``reminders_unheard`` lists them for administrators
@@ -505,14 +507,22 @@ def _to_act_on(
     policy: ReminderPolicy,
     done: set[tuple[int, str]],
 ) -> list[tuple[StageTime, bool]]:
-    """The due stages of a clock not yet recorded, each with whether it is sent: only the
-    latest that applies is; the others (caught up after an outage, or passed before a
-    backdated clock was recorded) are recorded as skipped, so each person hears once."""
+    """The due stages of a clock not yet recorded, each with whether it is sent.
+
+    Stages that fall due together (caught up after an outage, or passed before a
+    backdated clock was recorded) are collapsed per audience, so each person hears once
+    and hears the latest news: of the worker's reminders and the leads' escalation only
+    the latest is sent (the leads' escalation once the clock is overdue), and the service
+    managers' escalation goes to its own audience besides. Sending the managers' stage
+    alone would leave the case's own leads untold whenever the managers' group is empty.
+    The others are recorded as skipped, so exactly-once still holds."""
     due = _due_stages(deadline, now, holidays, policy)
     pending = [s for s in due if (deadline.pk, s.stage) not in done]
     applicable = [s for s in pending if s.applies]
-    latest = applicable[-1] if applicable else None
-    return [(s, s is latest) for s in pending]
+    chain = [s for s in applicable if s.stage != ReminderStage.ESCALATE_MANAGER]
+    managers = [s for s in applicable if s.stage == ReminderStage.ESCALATE_MANAGER]
+    sent = {id(s) for s in (chain[-1:] + managers[-1:])}
+    return [(s, id(s) in sent) for s in pending]
 
 
 def _recorded(deadline_ids: Sequence[int]) -> set[tuple[int, str]]:

@@ -312,6 +312,26 @@ def test_a_catch_up_sweep_sends_only_the_latest_stage_due_and_records_the_others
 
 
 @pytest.mark.django_db
+def test_a_catch_up_past_the_managers_escalation_still_tells_the_leads_once(
+    frontline, lead, monkeypatch
+):
+    """Down for weeks, past the managers' escalation too, with nobody in the managers'
+    group: the case's leads are still told it is overdue (the latest stage meant for
+    them), once; the managers' stage is recorded with nobody to tell, not dropped."""
+    case, deadline = open_rg_clock(frontline, lead, monkeypatch, at(2026, 12, 18, 10))
+
+    report = sweep(at=at(2027, 1, 20, 10))
+
+    assert rows() == [
+        (S.ESCALATE_LEAD, False), (S.ESCALATE_MANAGER, False),
+        (S.REMIND_BEFORE, True), (S.REMIND_DUE_DAY, True),
+    ]  # fmt: skip
+    assert sent_to(S.ESCALATE_LEAD) == {("lead.north", Channel.IN_APP)}
+    assert not messages(S.ESCALATE_MANAGER).exists()
+    assert dict(report.unheard) == {S.ESCALATE_MANAGER: 1}
+
+
+@pytest.mark.django_db
 def test_a_reminder_caught_up_before_the_due_time_still_says_due_by(frontline, lead, monkeypatch):
     """Down over both reminder times but back before the clock is due: the due-day
     reminder alone goes, saying it is due today."""
