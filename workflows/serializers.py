@@ -95,7 +95,17 @@ class TransitionDefinitionSerializer(serializers.Serializer):
 class DeadlineRuleSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=DeadlineKind.values,
+        help_text="task: the council acts by then (reminded, escalated, overdue when late); "
+        "period: a protection or window others hold, which ends quietly (docs/clocks.md).",
+    )
     starts_on = serializers.CharField(help_text="A transition name, or 'raise' for intake.")
+    starts_at_field = serializers.CharField(
+        allow_null=True,
+        help_text="The step's input holding when the starting event happened; null means "
+        "the clock starts when the step is recorded.",
+    )
     duration = serializers.IntegerField(
         help_text="In force here: a local rule's duration may be set by the deployment."
     )
@@ -105,6 +115,13 @@ class DeadlineRuleSerializer(serializers.Serializer):
     source = serializers.CharField(allow_blank=True)
     repeatable = serializers.BooleanField()
     disregard_christmas_day = serializers.BooleanField()
+    cancelled_by = serializers.ListField(child=serializers.CharField())
+    due_at_field = serializers.CharField(
+        allow_null=True, help_text="An input holding the date the clock is due, if any."
+    )
+    period_effect = serializers.CharField(
+        allow_null=True, help_text="For a period: what it allows or blocks."
+    )
 
 
 class WorkflowSerializer(serializers.Serializer):
