@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import (
@@ -29,8 +29,10 @@ from casework.models import (
     AuditEvent,
     Case,
     CasePerson,
+    CaseType,
     Person,
     Premises,
+    Team,
 )
 from casework.roles import Role, roles_of
 
@@ -73,6 +75,22 @@ class AuditVerb(StrEnum):
     NOTE_ADDED = "note.added"
     ATTACHMENT_ADDED = "attachment.added"
     ATTACHMENT_DOWNLOADED = "attachment.downloaded"
+    ACCESS_DENIED = "access.denied"
+    CHRONOLOGY_PRODUCED = "chronology.produced"
+    STAFF_ADDED = "staff.added"
+    STAFF_CHANGED = "staff.changed"
+    STAFF_DEACTIVATED = "staff.deactivated"
+    STAFF_REACTIVATED = "staff.reactivated"
+    STAFF_RESET_LINK_SENT = "staff.reset_link_sent"
+    STAFF_RESET_LINK_USED = "staff.reset_link_used"
+    STAFF_UNLOCKED = "staff.unlocked"
+    STAFF_APPROVAL_REQUESTED = "staff.approval_requested"
+    STAFF_APPROVAL_DECIDED = "staff.approval_decided"
+    TEAM_SAVED = "team.saved"
+    PARTNER_SAVED = "partner.saved"
+    BANK_HOLIDAY_ADDED = "bank_holiday.added"
+    BANK_HOLIDAY_REMOVED = "bank_holiday.removed"
+    TIMESCALE_SET = "timescale.set"
 
 
 # What each verb is called in the auditor's workspace. Every verb has one (checked when
@@ -112,6 +130,22 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.NOTE_ADDED: "Note added",
     AuditVerb.ATTACHMENT_ADDED: "Attachment added",
     AuditVerb.ATTACHMENT_DOWNLOADED: "Attachment downloaded",
+    AuditVerb.ACCESS_DENIED: "Access refused",
+    AuditVerb.CHRONOLOGY_PRODUCED: "Chronology produced",
+    AuditVerb.STAFF_ADDED: "Member of staff added",
+    AuditVerb.STAFF_CHANGED: "Member of staff's role or teams changed",
+    AuditVerb.STAFF_DEACTIVATED: "Member of staff deactivated",
+    AuditVerb.STAFF_REACTIVATED: "Member of staff reactivated",
+    AuditVerb.STAFF_RESET_LINK_SENT: "Password reset link sent",
+    AuditVerb.STAFF_RESET_LINK_USED: "Password set from a reset link",
+    AuditVerb.STAFF_UNLOCKED: "Locked account unlocked",
+    AuditVerb.STAFF_APPROVAL_REQUESTED: "Role or clearance sent for a second approval",
+    AuditVerb.STAFF_APPROVAL_DECIDED: "Role or clearance approved or declined",
+    AuditVerb.TEAM_SAVED: "Team saved",
+    AuditVerb.PARTNER_SAVED: "Partner agency saved",
+    AuditVerb.BANK_HOLIDAY_ADDED: "Bank holiday added",
+    AuditVerb.BANK_HOLIDAY_REMOVED: "Bank holiday removed",
+    AuditVerb.TIMESCALE_SET: "Local timescale changed",
 }
 _unlabelled = set(AuditVerb) - set(VERB_LABELS)
 if _unlabelled:  # pragma: no cover - a programming error caught at import
@@ -126,6 +160,8 @@ READ_VERBS = frozenset(
         AuditVerb.AUDIT_SEARCHED,
         AuditVerb.AUDIT_EXPORTED,
         AuditVerb.ATTACHMENT_DOWNLOADED,
+        AuditVerb.ACCESS_DENIED,
+        AuditVerb.CHRONOLOGY_PRODUCED,
     }
 )
 
@@ -154,6 +190,20 @@ def audit_labeller_register(labeller: Labeller) -> Labeller:
     return labeller
 
 
+def _casework_label(case_type: str, kind: str, name: str) -> str | None:
+    if kind == "role":
+        try:
+            return Role(name).label
+        except ValueError:
+            return None
+    if kind == "case_type":
+        return dict(CaseType.choices).get(name)
+    return None
+
+
+_LABELLERS.append(_casework_label)
+
+
 def audit_label(case_type: str, kind: str, name: str) -> str:
     """A state's, transition's or rule's label from the registered labellers, or the
     name humanised ("safeguarding_triage" -> "Safeguarding triage")."""
@@ -168,6 +218,122 @@ def audit_label(case_type: str, kind: str, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Names as they were when an event was recorded (issue 20): an event that refers to a
+# person, team or partner by id also keeps that one's name in its ``names``, so the
+# audit trail reads as it did on the day even after someone is renamed. Each data key
+# that holds ids belongs to a kind ("users", "teams", ...) and each kind to a namer,
+# ``fn(ids) -> {id: name}``; casework names users and teams, other apps register theirs.
+Namer = Callable[[set[int]], dict[int, str]]
+NAME_KEYS: dict[str, str] = {
+    "from_owner": "users",
+    "to_owner": "users",
+    "user": "users",
+    "authorised_by": "users",
+    "requested_by": "users",
+    "recipients": "users",
+    "team": "teams",
+    "teams": "teams",
+    "person": "people",
+}
+_NAMERS: dict[str, Namer] = {}
+
+
+def audit_namer_register(kind: str, namer: Namer, *keys: str) -> Namer:
+    """Name the ids of ``kind`` (found under ``keys`` of an event's data) when recorded."""
+    _NAMERS[kind] = namer
+    for key in keys:
+        NAME_KEYS[key] = kind
+    return namer
+
+
+def user_display_name(user: Any) -> str:
+    """A member of staff as the audit trail names them: full name, else username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _name_users(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {user.pk: user_display_name(user) for user in users}
+
+
+def _name_teams(ids: set[int]) -> dict[int, str]:
+    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _name_people(ids: set[int]) -> dict[int, str]:
+    return {p.pk: p.full_name or "Name not known" for p in Person.objects.filter(pk__in=ids)}
+
+
+_NAMERS.update(users=_name_users, teams=_name_teams, people=_name_people)
+
+
+def audit_names_lookup(kind: str, ids: set[int]) -> dict[int, str]:
+    """Today's names of some ids of ``kind`` (for events recorded before names were kept)."""
+    namer = _NAMERS.get(kind)
+    return namer(ids) if namer is not None and ids else {}
+
+
+def _ids_in(value: Any) -> list[int]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str) and value.isdigit():
+        return [int(value)]
+    if isinstance(value, list | tuple):
+        return [i for v in value for i in _ids_in(v)]
+    return []
+
+
+def _named_ids(data: Mapping[str, Any]) -> dict[str, set[int]]:
+    """The ids, by kind, that an event's data (and its step inputs) refer to."""
+    found: dict[str, set[int]] = {}
+    for part in (data, data.get("inputs") if isinstance(data.get("inputs"), dict) else {}):
+        for key, value in part.items():
+            kind = NAME_KEYS.get(key)
+            if kind is not None:
+                found.setdefault(kind, set()).update(_ids_in(value))
+    return found
+
+
+def audit_names_at(entries: Sequence[AuditEntry]) -> list[dict[str, dict[str, str]]]:
+    """For each entry, the names of the people, teams and partners its data refers to,
+    and of its actor, as they are now: the actor from the user object in hand (no
+    query, so a page's read records cost what they did), the rest with one query per
+    kind for all the entries."""
+    wanted: dict[str, set[int]] = {}
+    per_entry = []
+    actors: dict[int, str] = {}
+    for entry in entries:
+        ids = _named_ids(entry.data or {})
+        actor_id = getattr(entry.actor, "pk", None)
+        if actor_id is not None and getattr(entry.actor, "is_authenticated", False):
+            ids.setdefault("users", set()).add(actor_id)
+            actors[actor_id] = user_display_name(entry.actor)
+        per_entry.append(ids)
+        for kind, values in ids.items():
+            wanted.setdefault(kind, set()).update(values)
+    known = {
+        kind: _NAMERS[kind](values - set(actors) if kind == "users" else values)
+        if kind in _NAMERS and values
+        else {}
+        for kind, values in wanted.items()
+    }
+    known.setdefault("users", {}).update(actors)
+    return [
+        {
+            kind: {str(i): known[kind][i] for i in sorted(ids) if i in known[kind]}
+            for kind, ids in entry_ids.items()
+            if any(i in known[kind] for i in ids)
+        }
+        for entry_ids in per_entry
+    ]
+
+
 def canonical_content(
     *,
     at: datetime,
@@ -178,8 +344,11 @@ def canonical_content(
     object_id: str,
     data: dict[str, Any],
     prev_hash: str,
+    names: dict[str, Any] | None = None,
 ) -> str:
-    """The exact text an event's hash is computed over (sorted keys, ISO times)."""
+    """The exact text an event's hash is computed over (sorted keys, ISO times). The
+    names kept with an event are covered when there are any, so events recorded before
+    names were kept hash as they always did."""
     payload = {
         "at": at.isoformat(),
         "actor_id": actor_id,
@@ -190,6 +359,8 @@ def canonical_content(
         "data": data,
         "prev_hash": prev_hash,
     }
+    if names:
+        payload["names"] = names
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
 
 
@@ -204,6 +375,7 @@ def event_hash(event: AuditEvent) -> str:
         object_id=event.object_id,
         data=event.data,
         prev_hash=event.prev_hash,
+        names=event.names,
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -245,7 +417,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     previous = previous or GENESIS_HASH
     now = timezone.now()
     events = []
-    for entry in entries:
+    for entry, names in zip(entries, audit_names_at(entries), strict=True):
         target = entry.target
         event = AuditEvent(
             at=now,
@@ -260,6 +432,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
             object_id=str(target.pk) if target is not None else "",
             # JSON round trip so the stored data and the hashed data are identical.
             data=json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
+            names=names,
             prev_hash=previous,
         )
         event.hash = previous = event_hash(event)
@@ -367,8 +540,11 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.
-        cases = Case.objects.filter(reference=filters["reference"].strip().upper())
-        events = events.filter(audit_case_condition(cases))
+        reference = filters["reference"].strip().upper()
+        cases = Case.objects.filter(reference=reference)
+        # Requests for a reference no case has are found by the reference asked for.
+        asked = Q(verb=AuditVerb.ACCESS_DENIED, case__isnull=True, data__reference=reference)
+        events = events.filter(audit_case_condition(cases) | asked)
     if filters.get("user"):
         name = filters["user"]
         # The user's id first, so the (actor, at) index is used (docs/performance.md).
@@ -395,3 +571,41 @@ def _as_date(value: date | str) -> date:
 def audit_chain_latest() -> AuditChainVerification | None:
     """The most recent verification of the chain, if it was ever checked."""
     return AuditChainVerification.objects.order_by("-ran_at", "-id").first()
+
+
+ACCESS_DENIED_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class DeniedCount:
+    user: Any
+    name: str
+    count: int
+    last_at: datetime
+
+
+def access_denied_counts_for_user(
+    user: Any, *, days: int = ACCESS_DENIED_DAYS
+) -> list[DeniedCount]:
+    """For an auditor's dashboard: how many times each member of staff asked for a case
+    they may not see in the last ``days`` days, most first (nothing for anyone else)."""
+    if Role.AUDITOR not in roles_of(user) or not user.is_active:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        AuditEvent.objects.filter(verb=AuditVerb.ACCESS_DENIED, at__gte=since)
+        .values("actor")
+        .annotate(count=Count("id"), last_at=Max("at"))
+        .order_by("-count", "actor")
+    )
+    users = get_user_model().objects.in_bulk([r["actor"] for r in rows if r["actor"]])
+    return [
+        DeniedCount(
+            users.get(r["actor"]),
+            user_display_name(users.get(r["actor"])),
+            r["count"],
+            r["last_at"],
+        )
+        for r in rows
+        if r["actor"] in users
+    ]

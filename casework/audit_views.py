@@ -33,7 +33,22 @@ from casework.audit import (
     audit_chain_latest,
     audit_event_list_for_user,
     audit_label,
+    user_display_name,
     verb_label,
+)
+from casework.audit_describe import (
+    DescribedEvent,
+    NameBook,
+    actor_name,
+    column_label,
+    column_words,
+    describe,
+    describe_events,
+    describe_text,
+    field_for,
+    gov_datetime,
+    humanise,
+    words,
 )
 from casework.forms import AuditSearchForm, govuk_controls, govuk_error_summary
 from casework.models import AuditEvent, Case, Person, Premises
@@ -62,138 +77,11 @@ def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return login_required(wrapped)
 
 
-# Describing an event in words ---------------------------------------------------------
+# Describing events in words: casework.audit_describe ---------------------------------
 
 
-@dataclasses.dataclass
-class EventRow:
-    event: AuditEvent
-    label: str
-    actor: str
-    lines: list[str]
-
-
-def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
-
-
-def _value(value: Any) -> str:
-    if value in (None, "", [], {}):
-        return "(blank)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    if len(text) > MAX_VALUE_LENGTH:
-        text = text[: MAX_VALUE_LENGTH - 1] + "…"
-    return f"“{text}”"
-
-
-def _field(name: str) -> str:
-    text = name.removesuffix("_id").replace("_", " ")
-    return text[:1].upper() + text[1:]
-
-
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [f"{_field(k)}: {_value(before.get(k))} → {_value(after.get(k))}" for k in after]
-
-
-def _state(event: AuditEvent, state: Any) -> str:
-    case_type = event.case.case_type if event.case is not None else ""
-    return audit_label(case_type, "state", str(state or ""))
-
-
-def _transitioned(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    case_type = event.case.case_type if event.case is not None else ""
-    lines = [audit_label(case_type, "transition", str(data.get("transition", "")))]
-    if data.get("from") != data.get("to"):
-        lines.append(f"{_state(event, data.get('from'))} → {_state(event, data.get('to'))}")
-    return lines
-
-
-def _allocated(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    before = users.get(data.get("from_owner")) or "no one"
-    return [f"From {before} to {users.get(data.get('to_owner'), data.get('to_owner'))}"]
-
-
-def _access(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    who = users.get(data.get("user"), data.get("user"))
-    return [f"{who}: {str(data.get('permission', '')).replace('_', ' ')}"]
-
-
-def _clock(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    case_type = event.case.case_type if event.case is not None else ""
-    lines = [f"Clock: {audit_label(case_type, 'rule', str(data.get('rule', '')))}"]
-    if data.get("reason"):
-        lines.append(f"Reason: {data['reason']}")
-    return lines
-
-
-def _search(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    filters = data.get("filters") or {}
-    shown = "; ".join(f"{_field(k)}: {v}" for k, v in sorted(filters.items())) or "none"
-    return [f"Filters: {shown}", f"Results: {data.get('count', 0)}"]
-
-
-def _viewed(event: AuditEvent, data: dict[str, Any], users: dict) -> list[str]:
-    seen = "only that it was received" if data.get("limited") else "in full"
-    via = {"page": "the case page", "api": "the API", "audit": "the audit timeline"}
-    return [f"Seen {seen}, on {via.get(data.get('via', 'page'), data.get('via'))}"]
-
-
-_DESCRIBERS: dict[str, Callable[[AuditEvent, dict[str, Any], dict], list[str]]] = {
-    AuditVerb.CASE_RAISED: lambda e, d, u: [f"State: {_state(e, d.get('state'))}"],
-    AuditVerb.CASE_TRANSITIONED: _transitioned,
-    AuditVerb.CASE_ALLOCATED: _allocated,
-    AuditVerb.ACCESS_GRANTED: _access,
-    AuditVerb.ACCESS_REVOKED: _access,
-    AuditVerb.DEADLINE_PAUSED: _clock,
-    AuditVerb.DEADLINE_RESUMED: _clock,
-    AuditVerb.CASES_LISTED: _search,
-    AuditVerb.AUDIT_SEARCHED: _search,
-    AuditVerb.AUDIT_EXPORTED: _search,
-    AuditVerb.CASE_VIEWED: _viewed,
-    AuditVerb.USER_SIGN_IN_FAILED: lambda e, d, u: [f"Username tried: {d.get('username', '')}"],
-    AuditVerb.PERSON_LINKED: lambda e, d, u: [f"As {_field(str(d.get('role', '')))}"],
-}
-
-
-def _describe(event: AuditEvent, users: dict[Any, str]) -> list[str]:
-    """What happened, in a few lines: before and after for an edit, the states for a
-    transition, the filters for a search; for a verb this release does not know (one a
-    newer app added), its data as it was recorded."""
-    data = event.data if isinstance(event.data, dict) else {"value": event.data}
-    describer = _DESCRIBERS.get(event.verb)
-    if describer is not None:
-        return describer(event, data, users)
-    if isinstance(data.get("before"), dict) and isinstance(data.get("after"), dict):
-        return _changes(data["before"], data["after"])
-    return [f"{_field(k)}: {_value(v)}" for k, v in sorted(data.items())]
-
-
-_USER_KEYS = ("from_owner", "to_owner", "user")
-
-
-def _user_names(ids: Iterable[Any]) -> dict[Any, str]:
-    """Names of the users events refer to by id, in one query."""
-    wanted = {i for i in ids if isinstance(i, int)}
-    if not wanted:
-        return {}
-    return {user.pk: _name(user) for user in User.objects.filter(pk__in=wanted)}
-
-
-def _rows(events: Iterable[AuditEvent]) -> list[EventRow]:
-    events = list(events)
-    ids = [
-        e.data.get(k) for e in events if isinstance(e.data, dict) for k in _USER_KEYS if k in e.data
-    ]
-    users = _user_names(ids)
-    return [
-        EventRow(
-            event=event,
-            label=verb_label(event.verb),
-            actor=_name(event.actor),
-            lines=_describe(event, users),
-        )
-        for event in events
-    ]
+def _rows(events: Iterable[AuditEvent]) -> list[DescribedEvent]:
+    return describe_events(events)
 
 
 # The search page ----------------------------------------------------------------------
@@ -226,7 +114,11 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/search.html", context, status=400)
     filters = form.filters() if form.is_bound else {}
-    events = audit_event_list_for_user(request.user, filters).order_by("-id")
+    events = (
+        audit_event_list_for_user(request.user, filters)
+        .select_related("view_repeat")
+        .order_by("-id")
+    )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _rows(page)
     audit_search_record(
@@ -257,6 +149,10 @@ class RowChange:
     changes: list[str]
     by: str
 
+    @property
+    def when(self) -> str:
+        return gov_datetime(self.at)
+
 
 # Columns whose change says nothing an auditor needs (they move with every change).
 _QUIET_COLUMNS = {"id", "created_at", "updated_at"}
@@ -266,25 +162,33 @@ def _columns(model: type[Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if f.name not in _QUIET_COLUMNS]
 
 
-def _diff(columns: list[str], before: Any, after: Any) -> list[str]:
+def _diff(model: type[Model], columns: list[str], before: Any, after: Any, case_type: str):
     lines = []
     for column in columns:
         old, new = getattr(before, column), getattr(after, column)
         if old == new:
             continue
+        label = column_label(model, column)
         if isinstance(old, dict) and isinstance(new, dict):
-            keys = sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
-            lines.extend(
-                f"{_field(column)} › {_field(k)}: {_value(old.get(k))} → {_value(new.get(k))}"
-                for k in keys
-            )
+            keys = [k for k in {**old, **new} if old.get(k) != new.get(k)]
+            for key in keys:
+                field = field_for(case_type, "", key)
+                name = getattr(field, "label", None) or humanise(key)
+                lines.append(
+                    f"{label} › {name}: {words(old.get(key), field)} → {words(new.get(key), field)}"
+                )
         else:
-            lines.append(f"{_field(column)}: {_value(old)} → {_value(new)}")
+            was = column_words(model, column, old, case_type=case_type)
+            now = column_words(model, column, new, case_type=case_type)
+            lines.append(f"{label}: {was} → {now}")
     return lines
 
 
 def _history(
-    tracked: type[Model], object_ids: list[int], subject: Callable[[Any], str]
+    tracked: type[Model],
+    object_ids: list[int],
+    subject: Callable[[Any], str],
+    case_type: str = "",
 ) -> list[tuple[Any, RowChange]]:
     """The row history of some objects of ``tracked``, each event diffed against the
     one before it for the same object."""
@@ -300,7 +204,7 @@ def _history(
     found, previous = [], {}
     for event in events:
         before = previous.get(event.pgh_obj_id)
-        changes = _diff(columns, before, event) if before is not None else []
+        changes = _diff(tracked, columns, before, event, case_type) if before else []
         previous[event.pgh_obj_id] = event
         context = event.pgh_context.metadata if event.pgh_context is not None else {}
         change = RowChange(event.pgh_created_at, subject(event), event.pgh_label, changes, "")
@@ -313,7 +217,7 @@ def _row_history(case: Case) -> list[RowChange]:
     a change is shown where the service that made it said so (pghistory context)."""
     people = {link.person_id: link.person for link in case.case_people.select_related("person")}
     found = [
-        *_history(Case, [case.pk], lambda e: f"Case {case.reference}"),
+        *_history(Case, [case.pk], lambda e: f"Case {case.reference}", case.case_type),
         *_history(
             Person,
             list(people),
@@ -321,10 +225,15 @@ def _row_history(case: Case) -> list[RowChange]:
         ),
         *_history(Premises, [case.premises_id] if case.premises_id else [], lambda e: "Premises"),
     ]
-    names = _user_names(context.get("user") for context, _ in found)
+    ids = {c.get("user") for c, _ in found if isinstance(c.get("user"), int)}
+    names = {u.pk: user_display_name(u) for u in User.objects.filter(pk__in=ids)}
     for context, change in found:
         change.by = names.get(context.get("user"), "")
     return sorted((change for _, change in found), key=lambda c: c.at)
+
+
+# Looks at a case or its people, which the timeline can hide (issue 20).
+VIEW_VERBS = [AuditVerb.CASE_VIEWED, AuditVerb.PERSON_VIEWED, AuditVerb.ATTACHMENT_DOWNLOADED]
 
 
 @auditor_required
@@ -338,13 +247,23 @@ def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     events = (
         audit_event_list_for_user(request.user, {})
         .filter(audit_case_condition(Case.objects.filter(pk=case.pk)))
+        .select_related("view_repeat")
         .order_by("id")
     )
+    show_views = request.GET.get("views") != "hide"
+    views = events.filter(verb__in=VIEW_VERBS)
+    view_events = views.count()
+    if not show_views:
+        events = events.exclude(verb__in=VIEW_VERBS)
     context = {
+        "show_views": show_views,
+        "view_events": view_events,
         "case": case,
         "case_type_label": case.get_case_type_display(),
         "state_label": audit_label(case.case_type, "state", case.state),
         "team_name": case.team.name,
+        "raised_words": gov_datetime(case.raised_at),
+        "people": [link.person for link in case.case_people.select_related("person")],
         "rows": _rows(events),
         "row_history": _row_history(case),
     }
@@ -367,6 +286,9 @@ CSV_HEADER = [
     "data",
     "prev_hash",
     "hash",
+    "when",
+    "by",
+    "description",
 ]
 # A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -384,7 +306,8 @@ def _cell(value: Any) -> str:
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
-def _csv_line(event: AuditEvent) -> list[str]:
+def _csv_line(event: AuditEvent, names: NameBook) -> list[str]:
+    """The machine columns (unchanged) then the event in words: when, by whom, what."""
     return [
         _cell(value)
         for value in (
@@ -399,6 +322,9 @@ def _csv_line(event: AuditEvent) -> list[str]:
             json.dumps(event.data, sort_keys=True, ensure_ascii=False),
             event.prev_hash,
             event.hash,
+            gov_datetime(event.at),
+            actor_name(event),
+            describe_text(describe(event, names)),
         )
     ]
 
@@ -406,8 +332,19 @@ def _csv_line(event: AuditEvent) -> list[str]:
 def _csv_stream(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
+    chunk: list[AuditEvent] = []
     for event in events.iterator(chunk_size=EXPORT_CHUNK):
-        yield writer.writerow(_csv_line(event))
+        chunk.append(event)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _csv_chunk(writer, chunk)
+            chunk = []
+    yield from _csv_chunk(writer, chunk)
+
+
+def _csv_chunk(writer: Any, chunk: list[AuditEvent]) -> Iterator[str]:
+    names = NameBook(chunk)  # one lookup per kind of name for the chunk
+    for event in chunk:
+        yield writer.writerow(_csv_line(event, names))
 
 
 @auditor_required

@@ -21,6 +21,10 @@ class Team(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
+    area = models.CharField(max_length=200, blank=True, help_text="The area the team covers.")
+    duty_lead_contact = models.CharField(
+        max_length=300, blank=True, help_text="How to reach the team's duty lead."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -240,6 +244,13 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The names of the actor and of the people, teams and partners ``data`` refers to by
+    # id, as they were when the event was recorded ({"users": {"4": "Sam Lead"}, ...});
+    # covered by the hash when present (casework.audit.canonical_content).
+    # The database default lets bulk loaders (seed_scale's COPY) leave it out.
+    names = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -261,6 +272,63 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class StaffApproval(models.Model):
+    """A change to someone's role that a second administrator must approve (DESIGN.md
+    "Access"): making them an auditor, or giving them Prevent clearance. The requested
+    role, clearance and teams wait here until another administrator decides."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_approvals"
+    )
+    role = models.CharField(max_length=30)
+    cleared = models.BooleanField()
+    team_ids = models.JSONField(default=list)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # One undecided request per person at a time.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(decided_at__isnull=True),
+                name="one_open_staff_approval",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="staff_approval_by_a_second_administrator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} for user {self.user_id}"
+
+
+class CaseViewRepeat(models.Model):
+    """Further looks at a case by the same person soon after a recorded view (issue 20):
+    the view is one audit event, and this row counts the repeats and when the last was,
+    so the timeline reads "viewed 6 times" rather than six events. The audit event itself
+    stays unchanged; only this count moves (``casework.services.case_view_record``)."""
+
+    event = models.OneToOneField(
+        AuditEvent, primary_key=True, on_delete=models.PROTECT, related_name="view_repeat"
+    )
+    repeats = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.repeats} more views of event {self.event_id}"
 
 
 class AuditChainVerification(models.Model):

@@ -32,7 +32,7 @@ from casework.audit import AuditVerb, audit_record
 from casework.files import allowed_types, clean_filename, detect_type, type_list_words
 from casework.models import Case, CaseAttachment, CaseNote
 from casework.permissions import worker_may
-from casework.selectors import case_content_list_for_user, case_is_limited
+from casework.selectors import case_content_list_for_user, case_denied_note, case_is_limited
 
 NOTE_MAX_CHARS = 10_000
 DESCRIPTION_MAX_CHARS = 500
@@ -303,5 +303,7 @@ def case_attachment_get_for_user(user: Any, reference: str, attachment_id: int) 
         .first()
     )
     if attachment is None:
+        exists = CaseAttachment.objects.filter(pk=attachment_id, case__reference=reference)
+        case_denied_note(reference=reference, kind="attachment", exists=exists.exists())
         raise Http404("No attachment found.")
     return attachment

@@ -9,6 +9,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.http import Http404
 
+from casework.denied import access_denied_note
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
@@ -113,8 +114,27 @@ def case_get_for_user(user: Any, reference: str) -> Case:
         .first()
     )
     if case is None:
+        _note_denied(reference, "case")
         raise Http404("No case found.")
     return case
+
+
+def _note_denied(reference: str, kind: str, exists: bool | None = None) -> None:
+    """Note the refused request for the audit log (casework.denied), keeping whether the
+    case exists for the auditor only."""
+    found = Case.objects.filter(reference=str(reference).strip().upper()).values("pk").first()
+    access_denied_note(
+        reference=str(reference),
+        exists=(found is not None) if exists is None else exists,
+        case_id=found["pk"] if found else None,
+        kind=kind,
+    )
+
+
+def case_denied_note(*, reference: str, kind: str, exists: bool) -> None:
+    """For other selectors: note a refused request for a ``kind`` of case ``reference``
+    (a referral, an attachment), and whether the thing asked for exists."""
+    _note_denied(reference, kind, exists)
 
 
 def case_is_limited(user: Any, case: Case) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import pghistory
@@ -14,7 +15,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from casework.audit import AuditVerb, audit_record
+from casework.audit import READ_VERBS, AuditVerb, audit_record
 from casework.errors import StaleCase
 from casework.models import (
     AuditEvent,
@@ -22,6 +23,7 @@ from casework.models import (
     CasePerson,
     CasePersonRole,
     CaseUserObjectPermission,
+    CaseViewRepeat,
     Person,
     Premises,
     Team,
@@ -109,7 +111,7 @@ def user_ensure(
     groups = roles_ensure()
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.is_staff = role is Role.ADMINISTRATOR
+    user.is_staff = False  # the Django admin is for superusers only (casework.admin)
     user.set_password(password)
     user.save()
     user.groups.set([groups[role]])
@@ -254,22 +256,105 @@ def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> Ca
 # Recording reads (DESIGN.md "Audit": reads of a case are recorded) ----------------------
 
 CASE_VIEW_CHANNELS = frozenset({"page", "api", "audit"})
+# The case page shown after the user's own action on the case (the redirect after a
+# POST) within this time is the result of that action, not a new look at the case.
+OWN_ACTION_SECONDS = 120
+# Further looks by the same person at the same case through the same channel within this
+# time of a recorded view are counted on that view, not recorded as new views.
+REPEAT_VIEW_SECONDS = 30 * 60
+
+
+def _last_own_event(user: Any, case: Case, since: Any) -> AuditEvent | None:
+    return (
+        AuditEvent.objects.filter(case=case, actor=user, at__gte=since)
+        .only("id", "verb", "data", "at")
+        .order_by("-id")
+        .first()
+    )
 
 
 @transaction.atomic
-def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent:
+def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent | None:
     """Record that ``user`` was shown ``case``: who, when, which case, by which channel
     (the case page, its API record, the auditor's timeline) and whether they saw it in
     full or only as received. Called once for each response that shows a case, after
-    the selector found it, so a hidden or missing case (404) records nothing."""
+    the selector found it, so a hidden or missing case (404) records nothing here.
+
+    Views that mean something (issue 20): the case page shown within two minutes of
+    the user's own action on the case is that action's result and is not recorded; a
+    look within 30 minutes of their last recorded view of it through the same channel
+    is counted on that view (``CaseViewRepeat``). Returns the event the look counts on,
+    or None when none was recorded."""
     if via not in CASE_VIEW_CHANNELS:
         raise ValueError(f"unknown channel {via!r}")
+    now = timezone.now()
+    since = now - timedelta(seconds=max(OWN_ACTION_SECONDS, REPEAT_VIEW_SECONDS))
+    last = _last_own_event(user, case, since)
+    limited = case_is_limited(user, case)
+    if last is not None and last.verb == AuditVerb.CASE_VIEWED:
+        if last.data.get("via") == via and last.data.get("limited") == limited:
+            _view_repeat(last, now)
+            return last
+    elif last is not None and via == "page" and last.verb not in READ_VERBS:
+        if (now - last.at).total_seconds() <= OWN_ACTION_SECONDS:
+            return None
     return audit_record(
         actor=user,
         verb=AuditVerb.CASE_VIEWED,
         case=case,
         target=case,
-        data={"via": via, "limited": case_is_limited(user, case)},
+        data={"via": via, "limited": limited},
+    )
+
+
+def _view_repeat(event: AuditEvent, at: Any) -> None:
+    repeat, created = CaseViewRepeat.objects.select_for_update().get_or_create(
+        event=event, defaults={"repeats": 1, "last_at": at}
+    )
+    if not created:
+        CaseViewRepeat.objects.filter(pk=repeat.pk).update(repeats=F("repeats") + 1, last_at=at)
+
+
+@transaction.atomic
+def access_denied_record(
+    *, user: Any, reference: str, route: str, path: str, exists: bool, case_id: int | None
+) -> AuditEvent:
+    """Record that ``user`` asked for a case (or its referral or attachment) they may not
+    see: who, the reference asked for and through what. The user was given the same 404
+    as for one that does not exist; the event is on the case when there is one, so the
+    case's timeline shows who tried to open it."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.ACCESS_DENIED,
+        case=Case.objects.filter(pk=case_id).first() if case_id else None,
+        data={"reference": reference, "route": route, "path": path, "exists": exists},
+    )
+
+
+@transaction.atomic
+def chronology_record(
+    *,
+    user: Any,
+    subject: str,
+    export_format: str,
+    cases: Iterable[Case],
+    count: int,
+    case: Case | None = None,
+    person: Person | None = None,
+) -> AuditEvent:
+    """Record that ``user`` produced a chronology (on screen, PDF or CSV): of what, which
+    cases it covers and how many entries, so a copy that leaves Safecase is traceable."""
+    return audit_record(
+        actor=user,
+        verb=AuditVerb.CHRONOLOGY_PRODUCED,
+        case=case,
+        target=person if person is not None else case,
+        data={
+            "subject": subject,
+            "format": export_format,
+            "cases": [c.reference for c in cases],
+            "count": count,
+        },
     )
 
 

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "casework.sessions.AbsoluteSessionLimitMiddleware",
+    # Requests for a case the user may not see are recorded for auditors (issue 20).
+    "casework.access_log.AccessDeniedMiddleware",
     # Row history (pghistory) records which user and request made each change.
     "pghistory.middleware.HistoryMiddleware",
 ]

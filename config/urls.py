@@ -19,6 +19,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("audit/", include("casework.audit_urls")),
+    path("staff/", include("config.staff_urls")),
     path("", include("casework.urls")),
     path("", include("workflows.case_urls")),
     path("", include("workflows.urls")),

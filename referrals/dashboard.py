@@ -25,7 +25,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.audit import verb_label
+from casework.audit import access_denied_counts_for_user, verb_label
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, role_of
@@ -370,32 +370,31 @@ def auditor_dashboard(user: Any) -> dict[str, Any]:
                 reference=e.case.reference if e.case_id else "",
             )
             for e in events
-        ]
+        ],
+        # Who asked for cases they may not see, last 30 days (issue 20).
+        "denied": access_denied_counts_for_user(user),
     }
 
 
 ADMIN_LINKS = (
-    ("Users", "admin:auth_user_changelist", "Add staff, give them a role and reset access."),
-    ("Teams", "admin:casework_team_changelist", "The teams that own cases."),
+    (
+        "People",
+        "staff:people",
+        "Add staff, give them a role, teams and clearance, reset passwords, unlock and "
+        "deactivate accounts.",
+    ),
+    ("Teams", "staff:teams", "The teams that own cases, their areas and duty leads."),
     (
         "Partner agencies",
-        "admin:referrals_partneragency_changelist",
-        "Who cases are referred to, and how to reach them.",
+        "staff:partners",
+        "Who cases are referred to, their secure mailboxes and how long each is expected "
+        "to take to answer.",
     ),
-    (
-        "Partner response times",
-        "admin:referrals_partnerresponsetime_changelist",
-        "How long each partner is expected to take to answer a referral.",
-    ),
+    ("Bank holidays", "staff:bank-holidays", "The days working-day deadlines skip."),
     (
         "Timescales",
-        "admin:workflows_timescaleoverride_changelist",
-        "Local durations of the non-statutory deadlines.",
-    ),
-    (
-        "Bank holidays",
-        "admin:workflows_bankholiday_changelist",
-        "The days working-day deadlines skip.",
+        "staff:timescales",
+        "Every clock's timescale: the statutory ones fixed, the local ones set here.",
     ),
 )
 

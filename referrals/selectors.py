@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from casework.models import AuditEvent, Case
-from casework.selectors import case_content_list_for_user
+from casework.selectors import case_content_list_for_user, case_denied_note
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
 
@@ -38,6 +38,10 @@ def referral_get_for_user(user: Any, pk: int) -> Referral:
         .first()
     )
     if referral is None:
+        # Recorded for auditors under the referral's case (issue 20); the user sees 404.
+        reference = Referral.objects.filter(pk=pk).values_list("case__reference", flat=True)
+        found = reference.first()
+        case_denied_note(reference=found or f"Referral {pk}", kind="referral", exists=bool(found))
         raise Http404("No referral found.")
     return referral
 

@@ -27,14 +27,22 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from casework.models import Case, CaseAttachment, CasePerson, Person, Premises, Team
+from casework.models import (
+    Case,
+    CaseAttachment,
+    CasePerson,
+    Person,
+    Premises,
+    StaffApproval,
+    Team,
+)
 from casework.notes import attachment_path
 from casework.roles import Role
 from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
-from workflows.models import Deadline, IntakeDraft
+from workflows.models import BankHoliday, Deadline, IntakeDraft
 
 LOGIN = "login"
 ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
@@ -113,6 +121,8 @@ SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
 RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
 # The auditor's workspace: auditors only, whatever the case (refused before any lookup).
 AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
+# Staff administration (issue 20): administrators only, refused before any lookup.
+ADMINISTRATORS_ONLY = by_role(raising=403, auditor=403, administrator=200)
 AUDIT_CASE = per_relation(
     **{role: dict.fromkeys(APPLIES[role], 403) for role in ROLES if role != "anonymous"}
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
@@ -297,8 +307,9 @@ MATRIX: dict[str, Route] = {
         by_role(raising=204, auditor=204, administrator=204),
         method="post",
     ),
+    # The Django admin is for superusers only (issue 20): every role is sent to its sign-in.
     "django-admin": Route(
-        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=200)
+        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=302)
     ),
     "home": Route(lambda w, c: "/", SIGNED_IN_200),
     "case-list": Route(lambda w, c: "/cases/", SIGNED_IN_200),
@@ -364,8 +375,56 @@ MATRIX: dict[str, Route] = {
     "premises-edit": Route(premises_edit_url, PREMISES_EDIT),
     "person-edit": Route(lambda w, c: f"/people/{w.subject(c).pk}/edit/", PERSON_EDIT),
     "audit:search": Route(lambda w, c: "/audit/", AUDITORS_ONLY),
+    "staff:people": Route(lambda w, c: "/staff/people/", ADMINISTRATORS_ONLY),
+    "staff:person-add": Route(lambda w, c: "/staff/people/new/", ADMINISTRATORS_ONLY),
+    "staff:person-detail": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:person-change": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/change/", ADMINISTRATORS_ONLY
+    ),
+    "staff:person-action": Route(
+        lambda w, c: f"/staff/people/{w.users['lead'].pk}/deactivate/", ADMINISTRATORS_ONLY
+    ),
+    "staff:approval": Route(
+        lambda w, c: f"/staff/approvals/{w.approval().pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:teams": Route(lambda w, c: "/staff/teams/", ADMINISTRATORS_ONLY),
+    "staff:team-add": Route(lambda w, c: "/staff/teams/new/", ADMINISTRATORS_ONLY),
+    "staff:team-change": Route(
+        lambda w, c: f"/staff/teams/{w.teams['north'].pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:partners": Route(lambda w, c: "/staff/partners/", ADMINISTRATORS_ONLY),
+    "staff:partner-add": Route(lambda w, c: "/staff/partners/new/", ADMINISTRATORS_ONLY),
+    "staff:partner-change": Route(
+        lambda w, c: f"/staff/partners/{w.partner().pk}/", ADMINISTRATORS_ONLY
+    ),
+    "staff:partner-response-time": Route(
+        lambda w, c: f"/staff/partners/{w.partner().pk}/response-time/", ADMINISTRATORS_ONLY
+    ),
+    "staff:bank-holidays": Route(lambda w, c: "/staff/bank-holidays/", ADMINISTRATORS_ONLY),
+    "staff:bank-holiday-add": Route(lambda w, c: "/staff/bank-holidays/new/", ADMINISTRATORS_ONLY),
+    "staff:bank-holiday-remove": Route(
+        lambda w, c: f"/staff/bank-holidays/{w.bank_holiday().pk}/remove/", ADMINISTRATORS_ONLY
+    ),
+    "staff:timescales": Route(lambda w, c: "/staff/timescales/", ADMINISTRATORS_ONLY),
+    "staff:timescale-change": Route(
+        lambda w, c: "/staff/timescales/modern_slavery/rg_decision/", ADMINISTRATORS_ONLY
+    ),
+    # The one-time password link is the member of staff's own: no sign-in, and a link
+    # that is not valid is 400 for everyone.
+    "staff:set-password": Route(
+        lambda w, c: "/staff/set-password/MQ/not-a-token/",
+        by_role(400, raising=400, auditor=400, administrator=400),
+    ),
     "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
     "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
+    "audit:case-chronology": Route(
+        lambda w, c: f"/audit/cases/{c.reference}/chronology/", AUDIT_CASE
+    ),
+    "audit:person-chronology": Route(
+        lambda w, c: f"/audit/people/{w.subject(c).pk}/chronology/", AUDIT_CASE
+    ),
     "referrals:referral-type": Route(lambda w, c: f"/cases/{c.reference}/referrals/new/", ACT),
     "referrals:referral-create": Route(
         lambda w, c: f"/cases/{c.reference}/referrals/new/{REFERRAL_FOR[c.case_type]}/", ACT
@@ -499,6 +558,21 @@ class World:
             started_at=now, due_at=now + timezone.timedelta(days=7),
         )  # fmt: skip
         return case
+
+    def partner(self) -> PartnerAgency:
+        return PartnerAgency.objects.get_or_create(name="Matrix police", kind="police")[0]
+
+    def approval(self) -> StaffApproval:
+        return StaffApproval.objects.get_or_create(
+            user=self.users["lead"], decided_at=None,
+            defaults={"role": "lead", "cleared": True, "reason": "Matrix",
+                      "requested_by": self._other, "requested_at": timezone.now()},
+        )[0]  # fmt: skip
+
+    def bank_holiday(self) -> BankHoliday:
+        return BankHoliday.objects.get_or_create(
+            date=timezone.datetime(2031, 5, 5).date(), defaults={"title": "Matrix day"}
+        )[0]
 
     def deadline(self, case: Case) -> Deadline:
         return case.deadlines.get()

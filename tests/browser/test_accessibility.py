@@ -13,11 +13,16 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.views.defaults import server_error
 from playwright.sync_api import Page, expect
 
+from casework.models import StaffApproval
 from tests.browser.data import INTAKE
 from tests.browser.support import (
     AxeAudit,
@@ -200,4 +205,76 @@ def test_the_auditors_workspace(new_page, people, casebook):
     screenshot(page, "audit-search")
     visit(page, audit, "audit log with errors", "/audit/?date_from=not-a-date", 400)
     visit(page, audit, "case audit timeline", f"/audit/cases/{case.reference}/")
+    screenshot(page, "audit-case-timeline")
+    visit(
+        page,
+        audit,
+        "case audit timeline, views hidden",
+        f"/audit/cases/{case.reference}/?views=hide",
+    )
+    visit(page, audit, "case chronology", f"/audit/cases/{case.reference}/chronology/")
+    visit(page, audit, "person chronology", f"/audit/people/{casebook.person.pk}/chronology/")
+    visit(page, audit, "refused requests", "/audit/?action=access.denied")
+    audit.assert_clean()
+
+
+def test_the_administrators_pages(new_page, people, casebook):
+    audit = AxeAudit()
+    lead = people["lead"]
+    page = new_page(people["administrator"])
+    visit(page, audit, "people", "/staff/people/")
+    screenshot(page, "people")
+    visit(page, audit, "add a member of staff", "/staff/people/new/")
+    submit_empty(page, audit, "add a member of staff with errors", "Add and send a password link")
+    visit(page, audit, "member of staff", f"/staff/people/{lead.pk}/")
+    worker = people["frontline"]
+    worker.email = "frontline.north@council.example"
+    worker.save()
+    page.goto(f"/staff/people/{worker.pk}/reset-password/")
+    page.get_by_label("Why are you making this change?").fill("Forgot it.")
+    page.get_by_role("button", name="Send a reset link").click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    audit.check(page, "member of staff with their history")
+    visit(page, audit, "change role and teams", f"/staff/people/{lead.pk}/change/")
+    submit_empty(page, audit, "change role and teams with errors", "Save changes")
+    for action, button in (("deactivate", "Deactivate"), ("reset-password", "Send a reset link")):
+        visit(page, audit, f"person: {action}", f"/staff/people/{lead.pk}/{action}/")
+        submit_empty(page, audit, f"person: {action} with errors", button)
+    approval = StaffApproval.objects.create(
+        user=people["frontline"], role="auditor", cleared=False, team_ids=[],
+        reason="Audit secondment.", requested_by=people["lead"], requested_at=timezone.now(),
+    )  # fmt: skip
+    visit(page, audit, "people with a change waiting", "/staff/people/")
+    visit(page, audit, "approve a change", f"/staff/approvals/{approval.pk}/")
+    submit_empty(page, audit, "approve a change with errors", "Save decision")
+    visit(page, audit, "teams", "/staff/teams/")
+    visit(page, audit, "add a team", "/staff/teams/new/")
+    submit_empty(page, audit, "add a team with errors", "Save")
+    partner = casebook.referral.partner
+    visit(page, audit, "partner agencies", "/staff/partners/")
+    visit(page, audit, "change a partner", f"/staff/partners/{partner.pk}/")
+    visit(page, audit, "add a partner", "/staff/partners/new/")
+    submit_empty(page, audit, "add a partner with errors", "Save")
+    visit(page, audit, "response time", f"/staff/partners/{partner.pk}/response-time/")
+    submit_empty(page, audit, "response time with errors", "Save")
+    visit(page, audit, "bank holidays", "/staff/bank-holidays/")
+    visit(page, audit, "add a bank holiday", "/staff/bank-holidays/new/")
+    submit_empty(page, audit, "add a bank holiday with errors", "Save")
+    visit(page, audit, "timescales", "/staff/timescales/")
+    visit(page, audit, "change a timescale", "/staff/timescales/modern_slavery/rg_decision/")
+    submit_empty(page, audit, "change a timescale with errors", "Save")
+    visit(
+        new_page(people["lead"]),
+        audit,
+        "forbidden (lead on the staff pages)",
+        "/staff/people/",
+        403,
+    )
+    stranger = new_page()
+    uid = urlsafe_base64_encode(force_bytes(lead.pk))
+    link = f"/staff/set-password/{uid}/{default_token_generator.make_token(lead)}/"
+    visit(stranger, audit, "choose a password", link)
+    stranger.get_by_role("button", name="Set password").click()
+    audit.check(stranger, "choose a password with errors")
+    visit(stranger, audit, "link expired", "/staff/set-password/MQ/not-a-token/", 400)
     audit.assert_clean()

@@ -353,13 +353,17 @@ def test_the_limited_page_of_a_prevent_case_records_one_view(client, staff):
 
 
 @pytest.mark.django_db
-def test_a_hidden_or_missing_case_records_nothing(client, staff, slavery_case):
+def test_a_hidden_or_missing_case_records_no_view_only_the_refusal(client, staff, slavery_case):
     client.force_login(staff["lead_south"])
     since = last_id()
     assert client.get(f"/cases/{slavery_case.reference}/").status_code == 404
     assert client.get("/cases/SC-0000-000000/").status_code == 404
     assert client.get("/people/999999/").status_code == 404
-    assert new_events(since) == []
+    # No view, only the refused requests for a case (issue 20: recorded for auditors).
+    assert [(e.verb, e.data["reference"]) for e in new_events(since)] == [
+        ("access.denied", slavery_case.reference),
+        ("access.denied", "SC-0000-000000"),
+    ]
 
 
 @pytest.mark.django_db

@@ -171,9 +171,9 @@ def test_searching_by_case_reference_finds_its_people_and_premises_too(auditor_c
     }
     html = page(response)
     assert f'href="/audit/cases/{case.reference}/"' in html
-    assert "Family name: “Example” → “Kowalska-Nowak”" in html
-    assert "Landlord: (blank) → “Wash Ltd”" in html
-    assert "Concern raised → Safeguarding triage" in html  # the workflow's own labels
+    assert "Family name: Example → Kowalska-Nowak" in html
+    assert "Landlord: Not given → Wash Ltd" in html
+    assert "State: Concern raised → Safeguarding triage" in html  # the workflow's own labels
     assert "SC-OTHER-1" not in html
 
 
@@ -300,11 +300,13 @@ def test_a_cases_timeline_shows_every_event_and_the_row_history(auditor_client, 
         "premises.updated",
     ]
     assert "Concern raised" in html
-    assert "Summary: “A concern raised in a test.” → “Works nights at the car wash.”" in html
-    assert "From no one to worker.north" in html
-    assert "worker.south: view case" in html
+    lines = {str(line) for row in response.context["rows"] for line in row.lines}
+    assert "Summary: A concern raised in a test. → Works nights at the car wash." in lines
+    assert "From no one to worker.north" in lines
+    assert {"Member of staff: worker.south", "Permission: read the case"} <= lines
     history = response.context["row_history"]
-    assert any("Outcome code: (blank) → “BULK”" in c.changes for c in history)
+    assert any("Outcome code: Not given → BULK" in c.changes for c in history)
+    assert any("Owner: Not given → worker.north" in c.changes for c in history)
     assert any(c.subject.startswith("Person: ") and c.label == "update" for c in history)
     assert any(c.subject == "Premises" and c.by == "lead.north" for c in history)
     assert "SC-OTHER-1" not in html
@@ -322,10 +324,15 @@ def test_opening_a_timeline_records_one_view_of_the_case(auditor_client, staff, 
 
 
 @pytest.mark.django_db
-def test_a_missing_case_has_no_timeline_and_records_nothing(auditor_client, story):
+def test_a_missing_case_has_no_timeline_and_records_only_the_request(auditor_client, story):
     since = last_id()
     assert auditor_client.get("/audit/cases/SC-NOPE-1/").status_code == 404
-    assert not AuditEvent.objects.filter(pk__gt=since).exists()
+    (event,) = AuditEvent.objects.filter(pk__gt=since)
+    assert (event.verb, event.data["route"], event.data["exists"]) == (
+        "access.denied",
+        "audit",
+        False,
+    )
 
 
 # Export -----------------------------------------------------------------------------------
@@ -348,7 +355,7 @@ def test_the_export_is_the_search_as_csv_and_is_recorded(auditor_client, staff, 
     header, body = rows[0], rows[1:]
     assert header == [
         "id", "at", "actor", "action", "verb", "case", "object_type", "object_id", "data",
-        "prev_hash", "hash",
+        "prev_hash", "hash", "when", "by", "description",
     ]  # fmt: skip
     expected = AuditEvent.objects.filter(pk__lte=since, case=case).count() + 2  # person, premises
     assert len(body) == expected
@@ -358,6 +365,8 @@ def test_the_export_is_the_search_as_csv_and_is_recorded(auditor_client, staff, 
     edit = next(r for r in body if r[4] == "person.updated")
     assert edit[2] == "lead.north"
     assert json.loads(edit[8])["after"] == {"family_name": "Kowalska-Nowak"}
+    assert edit[12] == "lead.north"
+    assert "Family name: Example → Kowalska-Nowak" in edit[13]
     stored = AuditEvent.objects.get(pk=edit[0])
     assert (edit[9], edit[10]) == (stored.prev_hash, stored.hash)
     exported = AuditEvent.objects.get(pk__gt=since)

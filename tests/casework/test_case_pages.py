@@ -91,9 +91,11 @@ def without_csrf(response) -> str:
 
 
 def trace(case: Case) -> tuple:
-    """Everything a refused request must leave as it was."""
+    """Everything a refused request must leave as it was (a refused request for a hidden
+    case is recorded for auditors, issue 20, and changes nothing)."""
     stored = Case.objects.get(pk=case.pk)
-    return stored.state, stored.version, AuditEvent.objects.filter(case=case).count()
+    events = AuditEvent.objects.filter(case=case).exclude(verb="access.denied")
+    return stored.state, stored.version, events.count()
 
 
 def take(case: Case, actor, name: str, **data) -> Case:
@@ -325,6 +327,8 @@ def test_another_teams_lead_gets_404_for_an_action(client, other_lead, slavery_c
     data = {"immediate_risk": "true", "police_informed": "true", "version": slavery_case.version}
     assert client.post(url, data).status_code == 404
     assert trace(slavery_case) == before
+    refused = AuditEvent.objects.filter(case=slavery_case, verb="access.denied")
+    assert [e.actor for e in refused] == [other_lead, other_lead]
 
 
 @pytest.mark.django_db

@@ -244,10 +244,11 @@ def trace(referral: Referral) -> tuple:
     """Everything a refused call must leave as it was."""
     row = Referral.objects.get(pk=referral.pk)
     case = Case.objects.get(pk=referral.case_id)
-    # Writes only: signing in and reading pages are recorded too, and change nothing.
+    # Writes only: signing in, reading pages and being refused a hidden one (a 404) are
+    # recorded too, and change nothing.
     writes = AuditEvent.objects.exclude(verb__startswith="user.").exclude(verb__endswith="viewed")
     return (
-        writes.exclude(verb__in=["cases.listed", "referral.exported"]).count(),
+        writes.exclude(verb__in=["cases.listed", "referral.exported", "access.denied"]).count(),
         OutboxMessage.objects.count(),
         list(Deadline.objects.order_by("id").values_list("id", "status", "due_at", "met_at")),
         (row.state, row.version, row.content, row.decision, row.response_deadline_id),
