@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, to answer every /api/ failure below it in JSON (config/api_middleware.py).
+    "config.api_middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +78,9 @@ MIDDLEWARE = [
     "casework.sessions.AbsoluteSessionLimitMiddleware",
     # Row history (pghistory) records which user and request made each change.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, so that an /api/ write's transaction holds the view and its rendered answer
+    # and is rolled back for any answer of 400 or more.
+    "config.api_middleware.ApiAtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -242,7 +247,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api_parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
 }
