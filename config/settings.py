@@ -306,6 +306,11 @@ SAFECASE_SERVICE_MANAGER_GROUP = env.str(
     "SAFECASE_SERVICE_MANAGER_GROUP", default="Service managers"
 )
 SAFECASE_DIGEST_WORKING_DAYS = env.int("SAFECASE_DIGEST_WORKING_DAYS", default=5)
+# /readyz says "unavailable" when no worker recorded a heartbeat for this long (beat asks
+# for one every minute).
+SAFECASE_WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int(
+    "SAFECASE_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=180
+)
 # An outbox message still pending after this long has its delivery task sent again.
 SAFECASE_OUTBOX_STALE_MINUTES = env.int("SAFECASE_OUTBOX_STALE_MINUTES", default=10)
 

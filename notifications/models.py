@@ -11,7 +11,7 @@ class WorkerHeartbeat(models.Model):
 
     Beat sends ``record_worker_heartbeat`` every minute; whichever worker takes it
     stamps its own row, so an old ``last_seen`` means no worker is consuming the queue
-    (or beat is not sending). ``/readyz`` reports the age for operators.
+    (or beat is not sending). ``/readyz`` is unavailable when it is too old.
     """
 
     name = models.CharField(max_length=255, unique=True)
