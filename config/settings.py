@@ -9,6 +9,7 @@ Without ``REDIS_URL`` Celery uses the kombu filesystem transport under ``var/``.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from config.env import BASE_DIR, VAR_DIR, ConfigError, database_config, env, require
@@ -17,6 +18,7 @@ SAFECASE_ENV = env.str("SAFECASE_ENV", default="development")
 if SAFECASE_ENV not in {"development", "production"}:
     raise ConfigError(f"SAFECASE_ENV must be 'development' or 'production', got {SAFECASE_ENV!r}")
 PRODUCTION = SAFECASE_ENV == "production"
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 
 if PRODUCTION:
     SECRET_KEY = require("SECRET_KEY", "production needs a long random secret key")
@@ -110,7 +112,12 @@ if not _database_url:
         "which start the embedded PostgreSQL"
     )
 DATABASES = {"default": database_config(_database_url)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Persistent connections suit servers with a fixed set of threads (gunicorn's workers,
+# Celery's pool). runserver starts a thread per connection and never closes what each
+# kept, so there every request closes its own (it once held 67 of 100 server slots).
+DATABASES["default"]["CONN_MAX_AGE"] = (
+    0 if RUNSERVER else env.int("DATABASE_CONN_MAX_AGE", default=60)
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT", default=5
