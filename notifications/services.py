@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from notifications.models import (
 )
 
 logger = logging.getLogger(__name__)
+DEFAULT_FROM_DOMAIN = re.compile(r"@([A-Za-z0-9.-]+)")
 
 
 @transaction.atomic
@@ -152,13 +154,36 @@ def outbox_requeue_stale(*, now: datetime | None = None, limit: int = 5000) -> i
     return _send_after_commit(ids) if ids else 0
 
 
-@transaction.atomic
 def outbox_deliver(*, message_id: int) -> bool:
     """Deliver one pending message; True if this call sent it.
 
     The row is locked, so two workers holding the same task cannot both send it; a
-    message that is not pending is left alone.
+    message that is not pending is left alone. An in-app message is made and marked sent
+    in one transaction. An email is sent at most once: the attempt is committed (status
+    ``sending``) before the mail server is called, so a worker that dies after the send
+    leaves a row no later task sends again. A send that raises was not made: the row
+    goes back to pending for the task's retry.
     """
+    message = _claim(message_id)
+    if message is None or message.status != OutboxStatus.SENDING:
+        return message is not None and message.status == OutboxStatus.SENT
+    try:
+        _send_email(message)
+    except Exception as exc:
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        raise
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now()
+    )
+    return True
+
+
+@transaction.atomic
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Lock a pending message and either deliver it in-app (SENT), refuse it (FAILED), or
+    record the email attempt (SENDING); None if it was not pending."""
     # OF self: locking the joined user row too would make two deliveries to the same
     # person (an in-app and an email copy, say) skip each other and leave one unsent.
     message = (
@@ -168,23 +193,38 @@ def outbox_deliver(*, message_id: int) -> bool:
         .first()
     )
     if message is None:
-        return False
+        return None
     message.attempts += 1
-    if message.channel == Channel.EMAIL:
-        if not message.recipient.email:
-            message.status, message.last_error = OutboxStatus.FAILED, "recipient has no email"
-            message.save()
-            return False
-        send_mail(message.subject, _email_body(message), None, [message.recipient.email])
-    else:
+    if message.channel != Channel.EMAIL:
         Notification.objects.create(
             recipient_id=message.recipient_id, outbox_message=message,
             subject=message.subject, body=message.body, link=message.link,
             created_at=message.created_at,
         )  # fmt: skip
-    message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
+        message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
+    elif not message.recipient.email:
+        message.status, message.last_error = OutboxStatus.FAILED, "recipient has no email"
+    else:
+        message.status, message.sending_at = OutboxStatus.SENDING, timezone.now()
     message.save()
-    return True
+    return message
+
+
+def email_message_id(message: OutboxMessage) -> str:
+    """The email's Message-ID, fixed by the outbox row: a copy sent again by hand carries
+    the same one, so mail clients show it once and the mail server's log finds it."""
+    domain = DEFAULT_FROM_DOMAIN.search(settings.DEFAULT_FROM_EMAIL)
+    return f"<safecase-outbox-{message.pk}@{domain[1] if domain else 'safecase'}>"
+
+
+def _send_email(message: OutboxMessage) -> None:
+    email = EmailMessage(
+        subject=message.subject,
+        body=_email_body(message),
+        to=[message.recipient.email],
+        headers={"Message-ID": email_message_id(message)},
+    )
+    email.send()
 
 
 def _email_body(message: OutboxMessage) -> str:

@@ -144,18 +144,18 @@ def test_a_due_clock_is_delivered_once_per_person_and_stage_across_many_sweeps(
 def test_a_delivery_that_fails_is_retried_and_sends_once(
     transactional_db, default_queue, staff, monkeypatch
 ):
-    """The mail server refuses the first connection (OSError inside the delivery's
-    transaction): the task retries with backoff and the email goes once."""
-    real_send_mail = services.send_mail
+    """The mail server refuses the first connection (OSError from the send): the row goes
+    back to pending, the task retries with backoff and the email goes once."""
+    real_send = services._send_email
     calls = []
 
-    def flaky_send_mail(*args, **kwargs):
-        calls.append(args[0])
+    def flaky_send(message):
+        calls.append(message.pk)
         if len(calls) == 1:
             raise ConnectionRefusedError("SMTP server not answering")
-        return real_send_mail(*args, **kwargs)
+        return real_send(message)
 
-    monkeypatch.setattr(services, "send_mail", flaky_send_mail)
+    monkeypatch.setattr(services, "_send_email", flaky_send)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[default_queue]):
         sweep(at=REMIND_BEFORE)
         delivered = poll(all_sent)
@@ -164,7 +164,8 @@ def test_a_delivery_that_fails_is_retried_and_sends_once(
     assert len(calls) == 2
     assert len(mail.outbox) == 1
     email = reminder_messages().get(channel=Channel.EMAIL)
-    assert (email.status, email.attempts) == (OutboxStatus.SENT, 1)  # the failed try rolled back
+    assert (email.status, email.attempts) == (OutboxStatus.SENT, 2)  # both tries recorded
+    assert "SMTP server not answering" in email.last_error
     assert Notification.objects.count() == 1  # the in-app copy, delivered once
 
 
