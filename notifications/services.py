@@ -12,7 +12,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -107,8 +107,10 @@ DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
 def _send_after_commit(message_ids: Sequence[int]) -> int:
     """Send the delivery task of each message; return how many reached the broker.
 
-    By name: the task module imports this one. If the broker is down the messages stay
-    pending in the database and ``outbox_requeue_stale`` sends them again later.
+    By name: the task module imports this one. Each message the broker took is stamped
+    ``queued_at``, so the stale sweep leaves it alone while it waits its turn. If the
+    broker is down the messages stay pending and unstamped, and ``outbox_requeue_stale``
+    sends them again a minute later.
     """
     sent = 0
     try:
@@ -122,33 +124,56 @@ def _send_after_commit(message_ids: Sequence[int]) -> int:
             len(message_ids) - sent,
             len(message_ids),
         )
+    if sent:
+        _mark_queued(list(message_ids[:sent]))
     return sent
+
+
+def _mark_queued(message_ids: list[int]) -> None:
+    try:
+        OutboxMessage.objects.filter(pk__in=message_ids, queued_at__isnull=True).update(
+            queued_at=timezone.now()
+        )
+    except DatabaseError:  # the tasks are queued; at worst the sweep queues them again
+        logger.warning("could not record that %d message(s) were queued", len(message_ids))
 
 
 def _stale_minutes() -> int:
     return int(getattr(settings, "SAFECASE_OUTBOX_STALE_MINUTES", 10))
 
 
+# A message whose task never reached the broker (down at commit) is sent again after this
+# long: long enough for the commit's own send to have stamped it.
+NEVER_QUEUED_GRACE = timedelta(minutes=1)
+
+
 def outbox_requeue_stale(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Send the delivery task again for messages pending longer than they should be.
 
-    A message stays pending when the broker was unreachable at commit, or a worker died
-    holding its task. Delivery skips a message already sent, so an extra task is
-    harmless; each message is re-sent at most once per staleness period
-    (``SAFECASE_OUTBOX_STALE_MINUTES``, default 10) so a long worker outage does not
-    flood the queue. Returns how many were re-sent.
+    A message stays pending when the broker was unreachable at commit (it was never
+    queued), or a worker died holding its task (queued, then lost). The first kind is
+    sent again a minute after it was written; the second only once its task has been
+    with the broker for longer than ``SAFECASE_OUTBOX_STALE_MINUTES`` (default 10), so
+    messages still waiting their turn in the queue are not queued twice and a long
+    worker outage does not flood the queue. ``now`` is the real time: a sweep run "as
+    of" another time (``sweep_deadlines --at``) judges staleness by the clock, not by
+    the time it pretends. Delivery skips a message already sent, so an extra task is
+    harmless. Returns how many were re-sent.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=_stale_minutes())
     with transaction.atomic():
         ids = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
-            .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=cutoff))
+            .filter(status=OutboxStatus.PENDING)
+            .filter(
+                Q(queued_at__isnull=True, created_at__lte=now - NEVER_QUEUED_GRACE)
+                | Q(queued_at__lte=cutoff)
+            )
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
-        OutboxMessage.objects.filter(pk__in=ids).update(requeued_at=now)
+        OutboxMessage.objects.filter(pk__in=ids).update(requeued_at=now, queued_at=now)
     if ids:
         logger.info("re-sending %d outbox message(s) left pending", len(ids))
     return _send_after_commit(ids) if ids else 0

@@ -247,6 +247,10 @@ def test_messages_queued_while_the_broker_was_down_are_sent_once_when_it_is_back
             reset_broker_pools()
         assert "stay pending" in " ".join(warnings)
         assert reminder_messages().get().status == OutboxStatus.PENDING
+        assert reminder_messages().get().queued_at is None  # never reached the broker
+        # A message that never reached the broker is sent again a minute after it was
+        # written, by the real clock (whatever --at says).
+        reminder_messages().update(created_at=timezone.now() - timedelta(minutes=2))
 
         out = StringIO()
         later = (REMIND_BEFORE + timedelta(minutes=11)).isoformat()
@@ -298,10 +302,13 @@ def test_requeue_resends_only_messages_pending_too_long_once_a_period(make_user,
     OutboxMessage.objects.filter(pk=done.pk).update(status=OutboxStatus.SENT)
     sends.clear()
 
-    assert outbox_requeue_stale(now=now) == 1
-    assert outbox_requeue_stale(now=now + timedelta(minutes=5)) == 0  # sent again just now
-    assert outbox_requeue_stale(now=now + timedelta(minutes=11)) == 2  # old, and recent now
-    assert sends == [old.pk, old.pk, recent.pk]
+    # (Neither task reached a broker here: the sends are only recorded.)
+    assert outbox_requeue_stale(now=now) == 1  # old; recent was written a moment ago
+    # recent never reached the broker, so it goes a minute after it was written; old was
+    # queued again just now and waits a stale period.
+    assert outbox_requeue_stale(now=now + timedelta(minutes=5)) == 1
+    assert outbox_requeue_stale(now=now + timedelta(minutes=11)) == 1  # old, once a period
+    assert sends == [old.pk, recent.pk, old.pk]
 
 
 @pytest.mark.django_db
@@ -325,3 +332,36 @@ def test_enqueue_many_inserts_in_bulk_and_sends_after_commit(
     assert len(callbacks) == 1
     assert len({m.pk for m in messages}) == 50
     assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 50
+
+
+@pytest.mark.django_db
+def test_a_manual_sweep_as_of_a_later_time_leaves_queued_messages_alone(make_user, sends):
+    """`sweep_deadlines --at <later>` once re-sent the tasks of up to 5,000 messages still
+    waiting their turn in the queue (issue 16): staleness is judged by the real clock and
+    by when each task reached the broker."""
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    queued = [_message(user) for _ in range(3)]
+    OutboxMessage.objects.update(queued_at=timezone.now())  # the broker took their tasks
+    sends.clear()
+
+    out = StringIO()
+    call_command("sweep_deadlines", "--at", "2030-01-01T09:00", stdout=out)
+
+    assert "outbox messages sent again: 0" in out.getvalue()
+    assert sends == []
+    # Queued 11 minutes ago and still pending: a worker lost them; now they go again.
+    OutboxMessage.objects.update(queued_at=timezone.now() - timedelta(minutes=11))
+    assert outbox_requeue_stale() == 3
+    assert sends == [m.pk for m in queued]
+
+
+@pytest.mark.django_db
+def test_the_broker_taking_a_task_stamps_the_message_queued(make_user, monkeypatch):
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    message = _message(user)
+    monkeypatch.setattr(celery_app, "send_task", lambda *args, **kwargs: None)
+
+    assert services._send_after_commit([message.pk]) == 1
+
+    message.refresh_from_db()
+    assert message.queued_at is not None
