@@ -76,6 +76,10 @@ class Pagination(PageNumberPagination):
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    # A plain dict, not the QueryDict: DRF reads an empty form value of an optional field
+    # as absent, so ?state= passed although the schema says at least one character.
+    if hasattr(data, "getlist"):
+        data = {key: data.get(key) for key in data}
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

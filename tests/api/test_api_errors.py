@@ -147,3 +147,20 @@ def test_a_server_error_under_the_api_is_json(lead_token, monkeypatch):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert "boom" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["/api/v1/cases/?state=", "/api/v1/cases/?case_type=", "/api/v1/deadlines/?status=",
+     "/api/v1/deadlines/?overdue=", "/api/v1/cases/?page="],
+)  # fmt: skip
+def test_an_empty_filter_is_a_400_not_ignored(lead_token, query):
+    response = client_for(lead_token).get(query)
+
+    assert response.status_code == 400, response.content
+    name = query.split("?")[1].rstrip("=")
+    assert name in response.json()["errors"]
+
+
+def test_an_empty_search_is_still_allowed(lead_token):
+    assert client_for(lead_token).get("/api/v1/cases/?q=").status_code == 200
