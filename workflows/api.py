@@ -26,6 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.audit import READ_VERBS
+from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
+from casework.idempotency import idempotent
 from casework.models import Case, Team
 from casework.selectors import (
     case_content_list_for_user,
@@ -200,9 +202,11 @@ class CaseListView(APIView):
         summary="Raise a concern",
         description="The type's intake fields (GET /api/v1/workflows/{case_type}/, "
         '"intake_fields") go alongside case_type and summary.',
+        parameters=[IDEMPOTENCY_KEY],
         request=RaiseSerializer,
         responses={201: CASE_OR_LIMITED, **error_responses(400, 401, 403)},
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         body = json_object(request.data)
         case_type = body.get("case_type")
