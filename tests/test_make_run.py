@@ -171,10 +171,31 @@ def wait_ready(running: Running) -> None:
     assert {"gunicorn", "celery"} <= names, names
 
 
+def half_sent_request(port: int) -> socket.socket:
+    """A request the server has accepted and is reading: its last line is not sent yet."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    time.sleep(1)  # a worker has taken the connection and waits for the rest
+    return sock
+
+
+def finish(sock: socket.socket) -> bytes:
+    with sock:
+        sock.sendall(b"Connection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def stop_and_check(running: Running, how: str) -> None:
     pid = running.process.pid
     if how == "SIGTERM":
+        # A request in flight when the signal comes is answered, not dropped.
+        in_flight = half_sent_request(running.port)
         running.process.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert finish(in_flight).startswith(b"HTTP/1.1 200 OK"), running.output()[-2000:]
     elif how == "SIGINT to the group":  # Ctrl-C in the terminal
         os.killpg(pid, signal.SIGINT)
     elif how == "SIGKILL to the group":
