@@ -70,8 +70,8 @@ class OutboxMessage(models.Model):
     # When ``outbox_requeue_stale`` last sent the delivery task again for a message still
     # pending (the broker was down at commit, say); it waits as long again before the next.
     requeued_at = models.DateTimeField(null=True, blank=True)
-    # When its delivery task was last handed to the broker; null while it never was (the
-    # broker was down at commit). The stale sweep judges a queued message by this.
+    # When its delivery task was last handed to the broker (written with the row, for the
+    # send after commit); null when the broker refused it. The stale sweep judges by this.
     queued_at = models.DateTimeField(null=True, blank=True)
     # When an attempt to email it was recorded (committed) before handing it to the mail
     # server; its Message-ID is derived from the row (``email_message_id``).

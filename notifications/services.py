@@ -57,7 +57,7 @@ def outbox_enqueue(
             dedupe_key=dedupe_key,
             defaults={
                 "recipient_id": recipient_id, "channel": channel, "template": template,
-                "subject": subject, "body": body, "link": link,
+                "subject": subject, "body": body, "link": link, "queued_at": timezone.now(),
             },
         )  # fmt: skip
         if not created:
@@ -65,7 +65,7 @@ def outbox_enqueue(
     else:
         message = OutboxMessage.objects.create(
             recipient_id=recipient_id, channel=channel, template=template,
-            subject=subject, body=body, link=link,
+            subject=subject, body=body, link=link, queued_at=timezone.now(),
         )  # fmt: skip
     transaction.on_commit(lambda: _send_after_commit([message.pk]))
     return message
@@ -93,8 +93,9 @@ def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]
     """
     if not drafts:
         return []
+    now = timezone.now()
     messages = OutboxMessage.objects.bulk_create(
-        [OutboxMessage(**dataclasses.asdict(d)) for d in drafts], batch_size=1000
+        [OutboxMessage(**dataclasses.asdict(d), queued_at=now) for d in drafts], batch_size=1000
     )
     ids = [m.pk for m in messages]
     transaction.on_commit(lambda: _send_after_commit(ids))
@@ -107,10 +108,12 @@ DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
 def _send_after_commit(message_ids: Sequence[int]) -> int:
     """Send the delivery task of each message; return how many reached the broker.
 
-    By name: the task module imports this one. Each message the broker took is stamped
-    ``queued_at``, so the stale sweep leaves it alone while it waits its turn. If the
-    broker is down the messages stay pending and unstamped, and ``outbox_requeue_stale``
-    sends them again a minute later.
+    By name: the task module imports this one. A message is written with ``queued_at``
+    set, as its task is expected to reach the broker after the commit; if the broker is
+    down, the messages whose task did not reach it lose the stamp, stay pending, and
+    ``outbox_requeue_stale`` sends them again a minute later. (Stamping after a
+    successful send instead would lock the row just when a worker may be taking it, and
+    the worker skips a locked row.)
     """
     sent = 0
     try:
@@ -124,18 +127,16 @@ def _send_after_commit(message_ids: Sequence[int]) -> int:
             len(message_ids) - sent,
             len(message_ids),
         )
-    if sent:
-        _mark_queued(list(message_ids[:sent]))
+        _mark_not_queued(list(message_ids[sent:]))
     return sent
 
 
-def _mark_queued(message_ids: list[int]) -> None:
+def _mark_not_queued(message_ids: list[int]) -> None:
+    """No task of these messages is in the broker, so no worker holds their rows."""
     try:
-        OutboxMessage.objects.filter(pk__in=message_ids, queued_at__isnull=True).update(
-            queued_at=timezone.now()
-        )
-    except DatabaseError:  # the tasks are queued; at worst the sweep queues them again
-        logger.warning("could not record that %d message(s) were queued", len(message_ids))
+        OutboxMessage.objects.filter(pk__in=message_ids).update(queued_at=None)
+    except DatabaseError:  # they are sent again after the stale period instead
+        logger.warning("could not record that %d message(s) were not queued", len(message_ids))
 
 
 def _stale_minutes() -> int:

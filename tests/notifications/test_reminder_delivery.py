@@ -297,18 +297,15 @@ def test_requeue_resends_only_messages_pending_too_long_once_a_period(make_user,
     old, recent, done = _message(user), _message(user), _message(user)
     now = timezone.now()
     OutboxMessage.objects.filter(pk__in=[old.pk, done.pk]).update(
-        created_at=now - timedelta(minutes=30)
+        created_at=now - timedelta(minutes=30), queued_at=now - timedelta(minutes=30)
     )
     OutboxMessage.objects.filter(pk=done.pk).update(status=OutboxStatus.SENT)
     sends.clear()
 
-    # (Neither task reached a broker here: the sends are only recorded.)
-    assert outbox_requeue_stale(now=now) == 1  # old; recent was written a moment ago
-    # recent never reached the broker, so it goes a minute after it was written; old was
-    # queued again just now and waits a stale period.
-    assert outbox_requeue_stale(now=now + timedelta(minutes=5)) == 1
-    assert outbox_requeue_stale(now=now + timedelta(minutes=11)) == 1  # old, once a period
-    assert sends == [old.pk, recent.pk, old.pk]
+    assert outbox_requeue_stale(now=now) == 1
+    assert outbox_requeue_stale(now=now + timedelta(minutes=5)) == 0  # sent again just now
+    assert outbox_requeue_stale(now=now + timedelta(minutes=11)) == 2  # old, and recent now
+    assert sends == [old.pk, old.pk, recent.pk]
 
 
 @pytest.mark.django_db
@@ -356,12 +353,22 @@ def test_a_manual_sweep_as_of_a_later_time_leaves_queued_messages_alone(make_use
 
 
 @pytest.mark.django_db
-def test_the_broker_taking_a_task_stamps_the_message_queued(make_user, monkeypatch):
+def test_a_message_is_written_queued_and_unstamped_when_the_broker_refuses_it(
+    make_user, monkeypatch
+):
     user = make_user("lead.north", Role.LEAD, ["north"])
-    message = _message(user)
-    monkeypatch.setattr(celery_app, "send_task", lambda *args, **kwargs: None)
+    taken, refused = _message(user), _message(user)
+    assert taken.queued_at is not None  # its task goes to the broker after the commit
 
-    assert services._send_after_commit([message.pk]) == 1
+    def broker(name, args, producer):
+        if args == [refused.pk]:
+            raise ConnectionRefusedError("broker down")
 
-    message.refresh_from_db()
-    assert message.queued_at is not None
+    monkeypatch.setattr(celery_app, "send_task", broker)
+
+    assert services._send_after_commit([taken.pk, refused.pk]) == 1
+
+    taken.refresh_from_db()
+    refused.refresh_from_db()
+    assert taken.queued_at is not None
+    assert refused.queued_at is None
