@@ -286,3 +286,42 @@ def _stop_embedded_postgres(clone: Path) -> None:
         except ProcessLookupError:
             return
         psutil.wait_procs([psutil.Process(pid)], timeout=20)
+
+
+def test_killing_make_alone_stops_what_it_started(tmp_path):
+    """`make` does not pass a signal on to its recipe; config.embedded (the recipe) asks
+    the kernel for SIGTERM when its parent dies and passes that on to its command."""
+    child_pid = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        f"proc = subprocess.Popen([sys.executable, '-m', 'config.embedded', '--', 'bash', '-c',"
+        f" 'echo $$ > {child_pid}; exec sleep 120'])\n"
+        "time.sleep(120)\n"
+    )
+    make = subprocess.Popen([PYTHON, "-c", script], cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not child_pid.exists():
+            time.sleep(0.2)
+        time.sleep(0.5)
+        pid = int(child_pid.read_text())
+        assert psutil.pid_exists(pid)
+        make.kill()  # SIGKILL to the "make" stand-in only
+        make.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.2)
+        assert not _running(pid), "the command outlived the killed make"
+    finally:
+        if make.poll() is None:
+            make.kill()
+        for proc in psutil.Process().children(recursive=True):
+            if "config.embedded" in " ".join(proc.cmdline()):
+                proc.kill()  # only if the test failed: the embedded wrapper it started
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
