@@ -299,13 +299,15 @@ def test_killing_make_alone_stops_what_it_started(tmp_path):
         "time.sleep(120)\n"
     )
     make = subprocess.Popen([PYTHON, "-c", script], cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    started: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not child_pid.exists():
             time.sleep(0.2)
         time.sleep(0.5)
         pid = int(child_pid.read_text())
-        assert psutil.pid_exists(pid)
+        started = psutil.Process(make.pid).children(recursive=True)
+        assert pid in {p.pid for p in started}
         make.kill()  # SIGKILL to the "make" stand-in only
         make.wait(10)
         deadline = time.monotonic() + 15
@@ -315,9 +317,9 @@ def test_killing_make_alone_stops_what_it_started(tmp_path):
     finally:
         if make.poll() is None:
             make.kill()
-        for proc in psutil.Process().children(recursive=True):
-            if "config.embedded" in " ".join(proc.cmdline()):
-                proc.kill()  # only if the test failed: the embedded wrapper it started
+        for proc in started:  # still running only if the test failed
+            if _running(proc.pid):
+                proc.kill()
 
 
 def _running(pid: int) -> bool:
