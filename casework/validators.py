@@ -9,10 +9,9 @@ before anything is written (shared/API.md: "a refused request changes nothing").
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -21,9 +20,6 @@ LATEST_DATE = date(2100, 12, 31)
 INTEGER_MIN = 0
 INTEGER_MAX = 1_000_000
 DATE_RANGE_MESSAGE = "Enter a date between 1 January 1900 and 31 December 2100."
-NOT_FUTURE_MESSAGE = "Enter when it happened: it cannot be in the future."
-# Clocks on two machines disagree a little; a time this far ahead is still "now".
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def validate_date_in_range(value: date | datetime) -> None:
@@ -31,13 +27,3 @@ def validate_date_in_range(value: date | datetime) -> None:
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range")
-
-
-def validate_not_in_future(value: date | datetime) -> None:
-    """Refuse a date after today, or a time after now, for an event that has happened."""
-    if isinstance(value, datetime):
-        future = value > timezone.now() + CLOCK_SKEW
-    else:
-        future = value > timezone.localdate()
-    if future:
-        raise ValidationError(NOT_FUTURE_MESSAGE, code="date_in_future")

@@ -5,13 +5,11 @@ Django form, so pages and the API share one set of rules and messages. It return
 JSON-ready values (dates as ISO strings) or raises ``ValidationError`` with an error
 per field. Dates and datetimes must fall between 1900 and 2100 and whole numbers within
 their declared bounds (``casework.validators``), so no value a clock or a page cannot
-hold is ever stored; the time an event happened that starts a clock (a deadline rule's
-``starts_at_field``) cannot be in the future.
+hold is ever stored.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,14 +17,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from casework.validators import (
-    INTEGER_MAX,
-    INTEGER_MIN,
-    validate_date_in_range,
-    validate_not_in_future,
-)
-from workflows.definitions import RAISE, Field, FieldType
-from workflows.registry import WORKFLOWS
+from casework.validators import INTEGER_MAX, INTEGER_MIN, validate_date_in_range
+from workflows.definitions import Field, FieldType
 
 
 def _records_field(spec: Field) -> forms.Field:
@@ -57,37 +49,6 @@ class RecordsField(forms.Field):
         return cleaned
 
 
-def clock_start_fields() -> frozenset[int]:
-    """The declared fields (by identity) that record when something happened and start a
-    clock: a deadline rule's ``starts_at_field`` on the step (or intake) that starts it.
-    Such an event cannot be in the future: the clock would start later than it did."""
-    return _clock_start_fields(tuple(sorted(WORKFLOWS)))
-
-
-@functools.lru_cache(maxsize=4)
-def _clock_start_fields(case_types: tuple[str, ...]) -> frozenset[int]:
-    found = set()
-    for workflow in (WORKFLOWS[t] for t in case_types):
-        for rule in workflow.deadline_rules:
-            if not rule.starts_at_field:
-                continue
-            if rule.starts_on == RAISE:
-                fields = workflow.intake_fields
-            elif rule.starts_on in workflow.transition_names():
-                fields = workflow.transition_meta(rule.starts_on)["fields"]
-            else:
-                fields = ()
-            found.update(id(f) for f in fields if f.name == rule.starts_at_field)
-    return frozenset(found)
-
-
-def _date_validators(spec: Field) -> list[Any]:
-    validators = [validate_date_in_range]
-    if id(spec) in clock_start_fields():
-        validators.append(validate_not_in_future)
-    return validators
-
-
 def form_field(spec: Field) -> forms.Field:
     """The Django form field for one declared field."""
     common: dict[str, Any] = {
@@ -104,9 +65,9 @@ def form_field(spec: Field) -> forms.Field:
             common["required"] = False  # an unticked box is False, not missing
             return forms.NullBooleanField(**common)
         case FieldType.DATE:
-            return forms.DateField(validators=_date_validators(spec), **common)
+            return forms.DateField(validators=[validate_date_in_range], **common)
         case FieldType.DATETIME:
-            return forms.DateTimeField(validators=_date_validators(spec), **common)
+            return forms.DateTimeField(validators=[validate_date_in_range], **common)
         case FieldType.INTEGER:
             return forms.IntegerField(
                 min_value=INTEGER_MIN if spec.min_value is None else spec.min_value,

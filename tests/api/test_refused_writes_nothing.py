@@ -15,16 +15,14 @@ committed its work (a value the serializer cannot show, a bug) is rolled back to
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from casework.models import Case
 from casework.roles import Role
-from casework.validators import INTEGER_MAX, INTEGER_MIN, NOT_FUTURE_MESSAGE
+from casework.validators import INTEGER_MAX, INTEGER_MIN
 from notifications.models import OutboxMessage
 from tests.api.conftest import snapshot
 from tests.workflows.walker import sample_values
@@ -175,33 +173,9 @@ def test_dates_in_range_are_accepted_at_both_ends():
     assert validate_fields(fields, values) == values
 
 
-def test_a_clock_start_in_the_future_is_refused_writing_nothing(api, make_user):
-    """When the child returned starts the 72-hour return interview clock: a time after
-    now would start the clock late, so it is refused (the other times of the step, such
-    as when the child went missing, are only held to the range)."""
-    lead = make_user("lead.north", Role.LEAD, ["north"])
-    client = api(lead)
-    created = client.post("/api/v1/cases/", intake_body(WORKFLOWS["cse"]), format="json").json()
-    case = Case.objects.get(reference=created["reference"])
-    case = case_transition(case=case, actor=lead, name="refer_to_mash", data={
-        "referral_method": "marf", "police_informed": True})  # fmt: skip
-    url = f"/api/v1/cases/{case.reference}/transitions/record_return_from_missing/"
-    tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
-    before = snapshot(case)
-
-    response = client.post(
-        url,
-        {"version": case.version, "missing_from": timezone.now().isoformat(),
-         "returned_at": tomorrow},
-        format="json",
-    )  # fmt: skip
-
-    assert response.status_code == 400
-    assert response.json()["errors"]["returned_at"] == [NOT_FUTURE_MESSAGE]
-    assert snapshot(case) == before
-
-
 def test_a_step_at_the_start_of_the_range_is_accepted(api, make_user):
+    """(When the child returned starts a clock, so it is also checked not to be in the
+    future, by the transition service.)"""
     lead = make_user("lead.north", Role.LEAD, ["north"])
     client = api(lead)
     created = client.post("/api/v1/cases/", intake_body(WORKFLOWS["cse"]), format="json").json()
