@@ -34,8 +34,9 @@ from referrals.models import Referral, ReferralState
 from workflows import modern_slavery
 from workflows.calendar import add_working_days, working_days_between
 from workflows.clocks import bank_holidays
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import Deadline, DeadlineStatus, ReminderStage
 from workflows.registry import WORKFLOWS, get_workflow
+from workflows.reminders import reminders_unheard
 
 PANEL_ROWS = 10
 # "Due soon" on a lead's dashboard: by the end of this many working days (local practice).
@@ -94,6 +95,16 @@ class DeadlineLine:
     due_at: datetime
     statutory: bool
     working_days: int  # left before it is due, or past it when overdue
+
+
+@dataclasses.dataclass
+class UnheardLine:
+    """A reminder or escalation that reached nobody: which case, clock and stage, when."""
+
+    reference: str
+    label: str
+    stage: str
+    acted_at: datetime
 
 
 @dataclasses.dataclass
@@ -245,22 +256,24 @@ def _deadline_panel(
 
 
 def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
-    """Open clocks of the team's cases seen in full: overdue, and due by the end of the
-    fifth working day (England and Wales bank holidays, RULES.md §0.3)."""
+    """Tasks of the team's cases seen in full: overdue (``Deadline.objects.overdue``:
+    past due and neither met nor cancelled, whether or not the sweep has marked them
+    missed, so they stay here until done), and due by the end of the fifth working day
+    (England and Wales bank holidays, RULES.md §0.3). Periods are never overdue and are
+    not work due; the case page shows them."""
     holidays = bank_holidays(now)
     horizon = add_working_days(now, DUE_SOON_WORKING_DAYS, holidays)
-    content = team_case_list_for_user(user)
-    open_clocks = Deadline.objects.filter(case__in=content.values("pk"), status=DeadlineStatus.OPEN)
+    clocks = Deadline.objects.filter(case__in=team_case_list_for_user(user).values("pk"))
     return {
         "overdue": _deadline_panel(
-            open_clocks.filter(due_at__lt=now),
+            clocks.overdue(now),
             now,
             holidays,
             overdue=True,
             url=case_list_url(overdue="true", team=one_team),
         ),
         "due_soon": _deadline_panel(
-            open_clocks.filter(due_at__gte=now, due_at__lte=horizon),
+            clocks.tasks().filter(status=DeadlineStatus.OPEN, due_at__gte=now, due_at__lte=horizon),
             now,
             holidays,
             overdue=False,
@@ -268,6 +281,26 @@ def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
         ),
         "due_horizon": horizon,
     }
+
+
+def _unheard(user: Any) -> Panel:
+    """Reminders and escalations of the team's open cases, on clocks still running, that
+    reached nobody (an empty service-manager group, no lead who can open the case):
+    never dropped silently (docs/reminders.md). Two queries."""
+    unheard = reminders_unheard().filter(
+        deadline__case__in=_team_cases(user).values("pk"), deadline__closed_at__isnull=True
+    )
+    rows = unheard.select_related("deadline__case").order_by("-acted_at", "-pk")[:PANEL_ROWS]
+    lines = [
+        UnheardLine(
+            reference=r.deadline.case.reference,
+            label=r.deadline.label,
+            stage=ReminderStage(r.stage).label,
+            acted_at=r.acted_at,
+        )
+        for r in rows
+    ]
+    return Panel(lines, unheard.count())
 
 
 def _responses(user: Any, now: datetime) -> Panel:
@@ -289,11 +322,7 @@ def _responses(user: Any, now: datetime) -> Panel:
             state_label=ReferralState(r.state).label,
             sent_at=r.sent_at,
             due_at=r.response_deadline.due_at if r.response_deadline else None,
-            overdue=bool(
-                r.response_deadline
-                and r.response_deadline.status == DeadlineStatus.OPEN
-                and r.response_deadline.due_at < now
-            ),
+            overdue=bool(r.response_deadline and r.response_deadline.is_overdue(now)),
         )
         for r in rows
     ]
@@ -316,6 +345,7 @@ def lead_dashboard(user: Any) -> dict[str, Any]:
         ),
         "counts": _counts(user, teams),
         **_deadlines(user, now, one_team),
+        "unheard": _unheard(user),
         "responses": _responses(user, now),
     }
 
@@ -371,9 +401,13 @@ ADMIN_LINKS = (
 
 
 def administrator_dashboard(user: Any) -> dict[str, Any]:
-    """Links into the administration pages; no case content at all (DESIGN.md "Access")."""
+    """Links into the administration pages, and how many reminders reached nobody (with
+    a link to their list, which names the case reference and the clock only); no case
+    content at all (DESIGN.md "Access")."""
     return {
-        "admin_links": [AdminLink(label, reverse(name), text) for label, name, text in ADMIN_LINKS]
+        "admin_links": [AdminLink(label, reverse(name), text) for label, name, text in ADMIN_LINKS],
+        "unheard_count": reminders_unheard().count(),
+        "unheard_url": reverse("workflows:reminders-unheard"),
     }
 
 

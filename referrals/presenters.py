@@ -153,20 +153,26 @@ def clock(deadline: Deadline | None, now: datetime | None = None) -> Clock | Non
     now = now or timezone.now()
     hours = deadline.unit == "hours"
     due = datetime_words(deadline.due_at) if hours else date_words(deadline.due_at)
-    left, overdue = "", False
-    if deadline.status in (DeadlineStatus.OPEN, DeadlineStatus.MISSED) and not deadline.met_at:
+    # Overdue until answered or cancelled, whether or not the sweep marked it missed
+    # (``Deadline.is_overdue``, the twin of ``overdue_q``).
+    left, overdue = "", deadline.is_overdue(now)
+    status = deadline.get_status_display()
+    if overdue:
+        left = "Overdue: the partner has not answered"
+    elif deadline.status == DeadlineStatus.OPEN:
         if hours:
             remaining = math.ceil((deadline.due_at - now).total_seconds() / 3600)
             left = f"{_plural(remaining, 'hour')} left" if remaining > 0 else ""
         else:
             days = (timezone.localtime(deadline.due_at).date() - timezone.localdate(now)).days
             left = f"{_plural(days, 'day')} left" if days > 0 else "Due today" if days == 0 else ""
-        overdue = deadline.due_at <= now
-        if overdue:
-            left = "Overdue: the partner has not answered"
+    elif deadline.met_at and deadline.met_late_by:
+        status = "Answered late"
+        left = f"Answered on {date_words(deadline.met_at)}, after it was due"
     elif deadline.met_at:
         left = f"Answered on {date_words(deadline.met_at)}"
-    status = "Overdue" if overdue else deadline.get_status_display()
+    if overdue:
+        status = "Overdue"
     unit = "hour" if hours else "working day"
     basis = f"{_plural(deadline.duration, unit)}: {deadline.source}"
     return Clock(deadline=deadline, due=due, status=status, left=left, overdue=overdue, basis=basis)

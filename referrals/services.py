@@ -15,7 +15,7 @@ and a referral without a lawful basis (``referrals.checks``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +42,7 @@ from referrals.types import (
     step_fields,
     step_inputs,
 )
+from workflows import clocks
 from workflows.clocks import due_after
 from workflows.definitions import Field, FieldType
 from workflows.forms import validate_fields
@@ -322,8 +323,14 @@ def referral_send_problems(referral: Referral) -> Problems:
 
 def _open_response_clock(referral: Referral, actor: Any, now: datetime) -> Deadline:
     """The partner's response clock, as a deadline on the case so that the deadline sweep
-    reminds and escalates to the case's people like any other clock."""
+    reminds and escalates to the case's people like any other clock.
+
+    Where the type's answer is itself a clock of the case's workflow (``case_clock``: the
+    NRM's reasonable grounds decision) that one clock is used, opened now if the case's
+    step has not opened it yet, so a lead never sees two clocks for one decision."""
     spec = REFERRAL_TYPES[referral.referral_type]
+    if spec.case_clock:
+        return _case_clock(referral, spec.case_clock, actor, now)
     expected = response_time_for(referral.partner, referral.referral_type)
     return Deadline.objects.create(
         case=referral.case,
@@ -337,6 +344,20 @@ def _open_response_clock(referral: Referral, actor: Any, now: datetime) -> Deadl
         due_at=due_after(now, expected.duration, expected.unit),
         created_by=actor,
     )
+
+
+def _case_clock(referral: Referral, rule_name: str, actor: Any, now: datetime) -> Deadline:
+    running = clocks.running_clocks(referral.case, [rule_name])
+    if running:
+        return running[0]
+    workflow = get_workflow(referral.case.case_type)
+    rule = workflow.rule(rule_name)
+    opened = clocks.deadline_open(
+        case=referral.case, workflow=workflow, rule=rule, at=now, actor=actor, recorded_at=now
+    )
+    if opened is None:  # a paused clock of the rule: the decision is still awaited on it
+        return Deadline.objects.filter(case=referral.case, rule=rule_name).latest("started_at")
+    return opened
 
 
 @transaction.atomic
@@ -395,19 +416,31 @@ def referral_acknowledge(
     return referral
 
 
-def _stop_clock(referral: Referral, now: datetime) -> None:
-    """The partner answered: the response clock is met (a missed one keeps that status and
-    records when the answer came, as ``workflows.clocks.deadlines_meet`` does)."""
+def _stop_clock(referral: Referral, at: datetime) -> None:
+    """The partner answered at ``at`` (the decision's date, not when it was typed in): the
+    response clock is met on time or late (``workflows.clocks.deadline_stop``)."""
     deadline = referral.response_deadline
     if deadline is None or deadline.met_at is not None:
         return
-    if deadline.status in (DeadlineStatus.OPEN, DeadlineStatus.PAUSED):
-        deadline.status = DeadlineStatus.MET
-    elif deadline.status != DeadlineStatus.MISSED:
+    if deadline.status in (DeadlineStatus.OPEN, DeadlineStatus.PAUSED, DeadlineStatus.MISSED):
+        clocks.deadline_stop(deadline, at)
+
+
+def _check_decision_date(referral: Referral, values: Mapping[str, Any], now: datetime) -> None:
+    """A decision is dated between the referral's sending and today (issue 14)."""
+    decided = values.get("decided_on")
+    if not decided:
         return
-    deadline.met_at = deadline.closed_at = now
-    deadline.paused_at = None
-    deadline.save()
+    day = date.fromisoformat(decided)
+    sent = timezone.localdate(referral.sent_at) if referral.sent_at else None
+    if day > timezone.localdate(now):
+        raise ValidationError({"decided_on": ["Date of the partner's decision must be today "
+                                              "or in the past."]})  # fmt: skip
+    if sent is not None and day < sent:
+        raise ValidationError(
+            {"decided_on": [f"Date of the partner's decision must be on or after "
+                            f"{sent:%-d %B %Y}, when the referral was sent."]}
+        )  # fmt: skip
 
 
 def decision_blocker(referral: Referral, decision: Decision) -> str | None:
@@ -450,7 +483,8 @@ def referral_record_decision(
     _require_step(referral, method, "Recording the partner's decision")
     values = validate_fields(decision_fields(spec, chosen), data)
     now = timezone.now()
-    _stop_clock(referral, now)
+    _check_decision_date(referral, values, now)
+    _stop_clock(referral, clocks.event_time(values.get("decided_on")) or now)
     before = referral.case.state
     case = referral.case
     if chosen.transition:
@@ -507,8 +541,9 @@ def referral_record_no_response(
 ) -> Referral:
     """Record that the partner has not answered; only once its response clock has run out.
 
-    The clock is marked missed (it stays for reports; a late decision records when it
-    finally came).
+    The clock is marked missed and stopped: the lead has acted on it, so it leaves the
+    overdue views; it stays missed for reports, and a late decision still records when it
+    finally came.
     """
     referral = _locked(referral, actor, expected_version)
     _require_step(referral, "record_no_response", "Recording no response")
@@ -518,8 +553,9 @@ def referral_record_no_response(
         raise TransitionNotAllowed(blocker, state=referral.state)
     values = validate_fields(NO_RESPONSE_FIELDS, data)
     deadline = referral.response_deadline
-    if deadline.status == DeadlineStatus.OPEN:
+    if deadline.status in (DeadlineStatus.OPEN, DeadlineStatus.MISSED):
         deadline.status = DeadlineStatus.MISSED
+        deadline.closed_at = deadline.closed_at or now
         deadline.save()
     referral.record_no_response(at=now)
     _save(referral)

@@ -60,6 +60,10 @@ class ReferralTypeSpec:
     check: Callable[[Case, Mapping[str, Any]], None] | None = None
     # A rule on the lawful basis that only this type has; returns field errors.
     lawful_basis_rule: Callable[[Case, Referral], Problems] | None = None
+    # The case's own deadline rule that is this partner's answer (the NRM referral's
+    # reasonable grounds decision): sending uses that one clock instead of opening a
+    # second, separate partner-response clock for the same event (issue 14).
+    case_clock: str = ""
 
     @property
     def label(self) -> str:
@@ -176,6 +180,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
             ),
             check=nrm_check,
             lawful_basis_rule=nrm_lawful_basis,
+            case_clock="rg_decision",
             decisions=[
                 Decision(
                     "rg_positive",

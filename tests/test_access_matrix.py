@@ -343,6 +343,11 @@ MATRIX: dict[str, Route] = {
     ),
     "workflows:workflow-list": Route(lambda w, c: "/workflows/", SIGNED_IN_200),
     "workflows:workflow-detail": Route(lambda w, c: "/workflows/cse/", SIGNED_IN_200),
+    # Reminders that reached nobody: references and clock labels, for administrators.
+    "workflows:reminders-unheard": Route(
+        lambda w, c: "/reminders/nobody-told/",
+        by_role(raising=403, auditor=403, administrator=200),
+    ),
     "notifications:notification-list": Route(lambda w, c: "/notifications/", SIGNED_IN_200),
     "notifications:notification-read": Route(
         # Someone else's notification: never theirs to read.

@@ -37,7 +37,7 @@ from casework.selectors import (
 from casework.services import case_list_record, case_view_record
 from config.api_errors import error_responses
 from workflows.case_search import case_search_for_user
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import Deadline, DeadlineKind, DeadlineStatus, overdue_q
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.selectors import available_transitions
 from workflows.serializers import (
@@ -308,10 +308,17 @@ def deadline_queryset(user: Any, filters: Mapping[str, Any]) -> QuerySet[Deadlin
     """Deadlines of the cases whose content the user may see, soonest first."""
     visible = case_content_list_for_user(user).values("pk")
     deadlines = Deadline.objects.filter(case__in=visible).select_related("case")
-    if "status" in filters:
+    if filters.get("status") == DeadlineStatus.OPEN:
+        # "open" is what is still running: a task the sweep marked missed stays open
+        # until it is met or cancelled (issue 14), so it never drops out of this view.
+        deadlines = deadlines.filter(
+            Q(status=DeadlineStatus.OPEN)
+            | Q(status=DeadlineStatus.MISSED, kind=DeadlineKind.TASK, closed_at__isnull=True)
+        )
+    elif "status" in filters:
         deadlines = deadlines.filter(status=filters["status"])
     if "overdue" in filters:
-        overdue = Q(status=DeadlineStatus.OPEN, due_at__lt=timezone.now())
+        overdue = overdue_q(timezone.now())
         deadlines = deadlines.filter(overdue if filters["overdue"] == "true" else ~overdue)
     if filters.get("assigned_to") == "me":
         deadlines = deadlines.filter(case__owner=user)

@@ -3,8 +3,9 @@
 - Working days are Monday to Friday less the England and Wales bank holidays in the
   ``BankHoliday`` table (seeded from ``holidays``, editable by administrators). The day
   the clock starts is day 0 and the deadline is the end of the Nth following working day;
-  an event after the cut-off time (``SAFECASE_WORKING_DAY_CUTOFF``, default 17:00) counts
-  from the next working day. This convention is local practice [U], hence a setting.
+  an event outside working hours (after the cut-off time ``SAFECASE_WORKING_DAY_CUTOFF``,
+  default 17:00, at a weekend or on a bank holiday) counts from the next working day.
+  This convention is local practice [U], hence a setting.
 - Calendar days and months are due at the end of the day they land on; months are
   calendar months, clamped to the month's last day (31 January + 1 month = 28/29 February).
 - Hour clocks run continuously through weekends and bank holidays but disregard
@@ -47,11 +48,14 @@ def is_working_day(day: date, holidays: set[date]) -> bool:
 
 
 def working_day_start(moment: datetime, holidays: set[date]) -> date:
-    """Day 0 of a working-day clock: the event's date, or the next working day when the
-    event falls after the cut-off."""
+    """Day 0 of a working-day clock (RULES.md §0.3, one rule for every case): the
+    event's date when it happened on a working day before the cut-off, else the next
+    working day. So an event after the cut-off, at a weekend or on a bank holiday counts
+    from the next working day: Fri 4 Dec 2026 18:00 and Sat 5 Dec 2026 09:00 are both
+    day 0 on Mon 7 Dec, and 1 working day after either is Tue 8 Dec."""
     local = _local(moment)
     day = local.date()
-    if local.time() >= _cutoff() and is_working_day(day, holidays):
+    if not is_working_day(day, holidays) or local.time() >= _cutoff():
         day = next_working_day(day, holidays)
     return day
 

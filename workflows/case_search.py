@@ -34,7 +34,7 @@ from casework.models import Case, CasePerson, Person, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
 from casework.selectors import case_content_condition, case_list_for_user
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import Deadline, overdue_q
 
 User = get_user_model()
 CASE_WORKER_ROLES = (Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD)
@@ -72,8 +72,9 @@ MATCHED_IDS_LIMIT = 5_000
 
 
 def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
-    """The case's open clocks past their due time (an ``Exists`` subquery)."""
-    return Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now)
+    """The case's overdue tasks (an ``Exists`` subquery): past due and not met or
+    cancelled, whether or not the sweep marked them missed (``overdue_q``)."""
+    return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
 def _contains(field: str, text: str) -> Q:

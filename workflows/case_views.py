@@ -57,7 +57,7 @@ from workflows.clocks import bank_holidays
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
 from workflows.list_views import case_row
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import TASK_RUNNING, Deadline, DeadlineStatus
 from workflows.registry import get_workflow
 from workflows.selectors import available_transitions
 
@@ -103,6 +103,9 @@ class DeadlineRow:
     overdue: bool
     tag: str
     status: str
+    started: str = ""
+    # A period: what it allows or blocks (its rule's ``period_effect``).
+    effect: str = ""
 
 
 @dataclasses.dataclass
@@ -257,37 +260,126 @@ _STATUS_TAGS = {
     DeadlineStatus.MISSED: "govuk-tag--red",
     DeadlineStatus.PAUSED: "govuk-tag--yellow",
     DeadlineStatus.CANCELLED: "govuk-tag--grey",
+    DeadlineStatus.ENDED: "govuk-tag--grey",
 }
 
 
-def _deadline_row(deadline: Deadline, now: datetime, holidays: set[date]) -> DeadlineRow:
+def _due_words(deadline: Deadline) -> str:
     if deadline.unit == Unit.HOURS:
-        due = _datetime_words(deadline.due_at)
-    else:
-        due = _date_words(deadline.due_at)
-    left, overdue = "", False
-    if deadline.status == DeadlineStatus.OPEN:
+        return _datetime_words(deadline.due_at)
+    return _date_words(deadline.due_at)
+
+
+def _late_words(deadline: Deadline, met_at: datetime, holidays: set[date]) -> str:
+    """How late a task was met, in its own unit: "3 working days", "5 hours", "2 days"."""
+    if deadline.unit == Unit.WORKING_DAYS:
+        late = calendar.working_days_between(deadline.due_at, met_at, holidays)
+        return _plural(late, "working day") if late else "less than a working day"
+    if deadline.unit == Unit.HOURS:
+        hours = math.ceil((met_at - deadline.due_at).total_seconds() / 3600)
+        return _plural(max(hours, 1), "hour")
+    days = (timezone.localtime(met_at).date() - timezone.localtime(deadline.due_at).date()).days
+    return _plural(days, "day") if days else "less than a day"
+
+
+def _task_row(deadline: Deadline, now: datetime, holidays: set[date]) -> DeadlineRow:
+    """A task: overdue from its due time until it is met or cancelled, whatever the
+    sweep marked (``Deadline.is_overdue``); met on time, or late by how much."""
+    left, overdue, status = "", False, deadline.get_status_display()
+    if deadline.is_overdue(now):
+        left, overdue = _time_left(deadline, now, holidays)
+        overdue, status = True, "Overdue"
+    elif deadline.status == DeadlineStatus.OPEN:
         left, overdue = _time_left(deadline, now, holidays)
     elif deadline.status == DeadlineStatus.PAUSED and deadline.paused_at:
         left = (
             f"Paused on {_date_words(deadline.paused_at)} with {_left_when_paused(deadline)} left"
         )
+    elif deadline.met_at and deadline.met_late_by:
+        status = "Met late"
+        late = _late_words(deadline, deadline.met_at, holidays)
+        left = f"Met late by {late}, on {_date_words(deadline.met_at)}"
     elif deadline.met_at:
+        status = "Met"
         left = f"Met on {_date_words(deadline.met_at)}"
-    tag = "govuk-tag--red" if overdue else _STATUS_TAGS.get(deadline.status, "govuk-tag--grey")
-    status = "Overdue" if overdue else deadline.get_status_display()
+    if overdue:
+        tag = "govuk-tag--red"
+    elif status == "Met late":
+        tag = "govuk-tag--orange"
+    else:
+        tag = _STATUS_TAGS.get(deadline.status, "govuk-tag--grey")
+    due = _due_words(deadline)
     return DeadlineRow(deadline, due=due, left=left, overdue=overdue, tag=tag, status=status)
+
+
+def _period_row(deadline: Deadline, now: datetime, effect: str) -> DeadlineRow:
+    """A period (a protection or window someone else holds): its start, its end and
+    what it allows or blocks; running or ended, never overdue."""
+    status, tag, left = deadline.get_status_display(), _STATUS_TAGS[DeadlineStatus.OPEN], ""
+    ended = deadline.status == DeadlineStatus.ENDED or (
+        deadline.status == DeadlineStatus.OPEN and deadline.due_at <= now
+    )
+    if ended:
+        status, tag = "Ended", _STATUS_TAGS[DeadlineStatus.ENDED]
+        left = f"Ended on {_date_words(deadline.closed_at or deadline.due_at)}"
+    elif deadline.status == DeadlineStatus.OPEN:
+        status = "Running"
+        days = (timezone.localtime(deadline.due_at).date() - timezone.localtime(now).date()).days
+        left = "Ends today" if days <= 0 else f"{_plural(days, 'day')} left"
+    elif deadline.status == DeadlineStatus.PAUSED and deadline.paused_at:
+        tag = _STATUS_TAGS[DeadlineStatus.PAUSED]
+        left = f"Paused on {_date_words(deadline.paused_at)}"
+    else:
+        tag = _STATUS_TAGS.get(deadline.status, "govuk-tag--grey")
+        if deadline.closed_at:
+            left = f"Ended early on {_date_words(deadline.closed_at)}"
+    due = _due_words(deadline)
+    return DeadlineRow(
+        deadline, due=due, left=left, overdue=False, tag=tag, status=status, effect=effect
+    )
+
+
+def _period_effect(workflow: Workflow | None, rule: str) -> str:
+    """What a period allows or blocks, from its workflow rule; "" for a rule the
+    workflow does not declare (e.g. a partner's response clock)."""
+    if workflow is None:
+        return ""
+    try:
+        return workflow.rule(rule).period_effect
+    except KeyError:
+        return ""
+
+
+def _deadline_row(
+    deadline: Deadline, now: datetime, holidays: set[date], workflow: Workflow | None = None
+) -> DeadlineRow:
+    if deadline.is_period:
+        row = _period_row(deadline, now, _period_effect(workflow, deadline.rule))
+    else:
+        row = _task_row(deadline, now, holidays)
+    row.started = _date_words(deadline.started_at)
+    return row
+
+
+def _needs_holidays(deadline: Deadline) -> bool:
+    """A working-day task still running, or met late (counted in working days)."""
+    return (
+        deadline.unit == Unit.WORKING_DAYS
+        and not deadline.is_period
+        and (deadline.status in TASK_RUNNING or deadline.met_late_by is not None)
+    )
 
 
 def _deadline_rows(case: Case, now: datetime) -> list[DeadlineRow]:
     """The case's clocks, soonest first; bank holidays are read once, and only when a
-    working-day clock is running."""
+    working-day task is running or was met late."""
     deadlines = list(case.deadlines.order_by("due_at", "pk"))
-    working = any(
-        d.unit == Unit.WORKING_DAYS and d.status == DeadlineStatus.OPEN for d in deadlines
-    )
-    holidays = bank_holidays(now) if working else set()
-    return [_deadline_row(d, now, holidays) for d in deadlines]
+    holidays = bank_holidays(now) if any(_needs_holidays(d) for d in deadlines) else set()
+    try:
+        workflow = get_workflow(case.case_type)
+    except KeyError:
+        workflow = None
+    return [_deadline_row(d, now, holidays, workflow) for d in deadlines]
 
 
 def _transition_label(workflow: Workflow, name: str) -> str:

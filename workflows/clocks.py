@@ -8,12 +8,19 @@ transactions, which record the change that moved the clock.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from workflows import calendar
 from workflows.definitions import DeadlineRule, Unit, Workflow
-from workflows.models import BankHoliday, Deadline, DeadlineStatus, TimescaleOverride
+from workflows.models import (
+    BankHoliday,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    TimescaleOverride,
+)
 
 # Working-day clocks never span more than a few months; a year either side is ample.
 _HOLIDAY_WINDOW = timedelta(days=400)
@@ -59,22 +66,63 @@ def due_after(
     raise ValueError(unit)
 
 
-def rule_start(rule: DeadlineRule, values: dict, now: datetime) -> datetime:
-    """When a rule's clock starts: the transition's ``starts_at_field`` input if the rule
-    names one and it was given (a date means the start of that day), else ``now``."""
-    raw = values.get(rule.starts_at_field) if rule.starts_at_field else None
-    if not raw:
-        return now
+def event_time(raw: Any) -> datetime | None:
+    """An event's time from a step's date or datetime input: a date means the start of
+    that day (UK time), so a clock met "on 21 December" is met by the end of that day."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, datetime):
+        return raw if timezone.is_aware(raw) else timezone.make_aware(raw)
+    if isinstance(raw, date):
+        return timezone.make_aware(datetime.combine(raw, time.min))
     if isinstance(raw, str) and "T" not in raw and len(raw) == 10:
         return timezone.make_aware(datetime.combine(date.fromisoformat(raw), time.min))
-    moment = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    moment = datetime.fromisoformat(raw)
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
+def rule_start(
+    workflow: Workflow, rule: DeadlineRule, values: dict, now: datetime, earlier: dict | None = None
+) -> datetime:
+    """When a rule's clock starts (its start event, docs/clocks.md): the input named by
+    the rule's ``starts_at_field`` or the starting step's event field, read from the
+    step's inputs or, failing that, from what the case recorded earlier (``earlier``,
+    the case's details); the time the step was recorded only when there is no such
+    input."""
+    field = workflow.start_field(rule)
+    if not field:
+        return now
+    raw = values.get(field)
+    if raw in (None, "") and earlier is not None:
+        raw = earlier.get(field)
+    return event_time(raw) or now
+
+
+def rule_due(
+    workflow: Workflow, rule: DeadlineRule, duration: int, start: datetime, values: dict
+) -> datetime:
+    """When a clock started at ``start`` falls due: the end of the date in the rule's
+    ``due_at_field`` if the step gave one (a date the panel set), else after ``duration``."""
+    chosen = event_time(values.get(rule.due_at_field)) if rule.due_at_field else None
+    if chosen is not None:
+        return calendar.add_calendar_days(chosen, 0)
+    return due_after(
+        start, duration, rule.unit, disregard_christmas_day=rule.disregard_christmas_day
+    )
+
+
 def deadline_open(
-    *, case, workflow: Workflow, rule: DeadlineRule, at: datetime, actor=None
+    *,
+    case,
+    workflow: Workflow,
+    rule: DeadlineRule,
+    at: datetime,
+    actor=None,
+    recorded_at: datetime | None = None,
+    values: dict | None = None,
 ) -> Deadline | None:
-    """Start a clock, unless the same non-repeatable clock is already running."""
+    """Start a clock at its start event ``at``, unless the same non-repeatable clock is
+    already running. ``recorded_at`` is when the starting step was entered."""
     running = Deadline.objects.filter(
         case=case, rule=rule.name, status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED]
     )
@@ -85,54 +133,71 @@ def deadline_open(
         case=case,
         rule=rule.name,
         label=rule.label,
+        kind=str(rule.kind),
         unit=str(rule.unit),
         duration=duration,
         statutory=rule.statutory,
         disregard_christmas_day=rule.disregard_christmas_day,
         source=rule.source,
         started_at=at,
-        due_at=due_after(
-            at, duration, rule.unit, disregard_christmas_day=rule.disregard_christmas_day
-        ),
+        recorded_at=recorded_at or timezone.now(),
+        due_at=rule_due(workflow, rule, duration, at, values or {}),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
 
-def deadlines_meet(*, case, rule_names: list[str], at: datetime) -> list[Deadline]:
-    """Mark the running clocks of these rules met (a repeatable rule: the oldest one).
+def deadline_stop(deadline: Deadline, at: datetime) -> Deadline:
+    """Record a clock's stop event at ``at`` (when it happened, not when it was typed in).
 
-    A clock the sweep already marked missed keeps that status but records when it was
-    finally met, so reports count it as missed and the history shows the date.
+    A task is met on time if ``at`` is by its due time, even if the sweep had already
+    marked it missed because the event was recorded late; met after it, it stays (or
+    becomes) missed with ``met_at`` saying how late. A period ends.
     """
-    met = []
-    for name in rule_names:
-        running = list(
-            Deadline.objects.filter(
-                case=case,
-                rule=name,
-                status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED, DeadlineStatus.MISSED],
-                met_at__isnull=True,
-            ).order_by("started_at", "id")
-        )
-        for deadline in running[:1] if len(running) > 1 else running:
-            if deadline.status != DeadlineStatus.MISSED:
-                deadline.status = DeadlineStatus.MET
-            deadline.met_at = at
-            deadline.closed_at = at
-            deadline.paused_at = None
-            deadline.save()
-            met.append(deadline)
-    return met
+    if deadline.kind == DeadlineKind.PERIOD:
+        deadline.status = DeadlineStatus.ENDED
+    elif at <= deadline.due_at:
+        deadline.status = DeadlineStatus.MET
+    else:
+        deadline.status = DeadlineStatus.MISSED
+    deadline.met_at = at
+    deadline.closed_at = at
+    deadline.paused_at = None
+    deadline.save()
+    return deadline
+
+
+def running_clocks(case, rule_names: list[str]) -> list[Deadline]:
+    """The clocks of these rules that a stop event would stop, oldest first."""
+    return list(
+        Deadline.objects.filter(
+            case=case,
+            rule__in=rule_names,
+            status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED, DeadlineStatus.MISSED],
+            met_at__isnull=True,
+            closed_at__isnull=True,
+        ).order_by("started_at", "id")
+    )
+
+
+def deadlines_meet(*, case, rule_names: list[str], at: datetime) -> list[Deadline]:
+    """Stop the running clocks of these rules at ``at`` (a repeatable rule: the oldest)."""
+    by_rule: dict[str, list[Deadline]] = {}
+    for deadline in running_clocks(case, rule_names):
+        by_rule.setdefault(deadline.rule, []).append(deadline)
+    return [deadline_stop(running[0], at) for running in by_rule.values()]
 
 
 def deadlines_cancel(*, case, at: datetime, rule_names: list[str] | None = None) -> int:
-    """Stop running clocks that no longer apply (all of them when the case closes)."""
-    running = Deadline.objects.filter(
-        case=case, status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED]
-    )
+    """Stop running clocks that no longer apply (all of them when the case closes).
+
+    A task already missed keeps that status (reports count it) but stops being overdue."""
+    running = Deadline.objects.filter(case=case, closed_at__isnull=True, met_at__isnull=True)
     if rule_names is not None:
         running = running.filter(rule__in=rule_names)
-    return running.update(status=DeadlineStatus.CANCELLED, closed_at=at, paused_at=None)
+    stopped = running.filter(status=DeadlineStatus.MISSED).update(closed_at=at)
+    return stopped + running.filter(status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED]).update(
+        status=DeadlineStatus.CANCELLED, closed_at=at, paused_at=None
+    )
 
 
 def remaining_at(deadline: Deadline, at: datetime) -> float:

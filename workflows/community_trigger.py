@@ -32,6 +32,7 @@ from django.utils import timezone
 from casework.models import Case
 from workflows.definitions import (
     RAISE,
+    ClockKind,
     DeadlineRule,
     Field,
     FieldType,
@@ -278,6 +279,44 @@ CLOSING_FIELDS = (
 )
 
 
+WAIVER = Field(
+    "applicant_waived_escalation",
+    FieldType.BOOLEAN,
+    "Has the applicant said in writing that they will not ask for an escalation?",
+    required=False,
+    help_text="Needed only to close the case while the applicant's escalation window is open.",
+)
+CLOSING_WITH_WINDOW = (*CLOSING_FIELDS, WAIVER)
+
+
+def escalation_window_open(case: Case, data: dict) -> None:
+    """The applicant's right to ask for an escalation survives closure (RULES.md §5.3):
+    while their window (a period) is open, the case closes only if they have said they
+    will not escalate. Raises ValidationError on the waiver field; writes nothing."""
+    from workflows.models import Deadline, DeadlineStatus
+
+    window = (
+        Deadline.objects.filter(
+            case=case,
+            rule__in=APPEAL_WINDOW_RULES,
+            status=DeadlineStatus.OPEN,
+            due_at__gt=timezone.now(),
+        )
+        .order_by("-due_at")
+        .first()
+    )
+    if window is not None and not data.get("applicant_waived_escalation"):
+        until = timezone.localtime(window.due_at)
+        raise ValidationError(
+            {
+                "applicant_waived_escalation": [
+                    f"The applicant may ask for an escalation until {until:%-d %B %Y}: close "
+                    "the case after that, or record that they have said they will not."
+                ]
+            }
+        )
+
+
 class CommunityTriggerCase(WorkflowCaseMixin, Case):
     """A Community Trigger (ASB case review) application; transitions follow RULES.md §5.3."""
 
@@ -286,6 +325,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         app_label = "workflows"
 
     @step(
+        event_field="consent_given_on",
         source=State.APPLICATION_RECEIVED,
         target=None,
         label="Record the affected person's consent",
@@ -300,6 +340,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({**data, "victim_consent": True})
 
     @step(
+        event_field="applicant_told_on",
         source=State.APPLICATION_RECEIVED,
         target=State.CLOSED,
         label="Close: no consent from the person affected",
@@ -312,6 +353,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="acknowledged_on",
         source=State.APPLICATION_RECEIVED,
         target=State.ACKNOWLEDGED,
         label="Acknowledge the application",
@@ -338,6 +380,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="information_requested_on",
         source=State.ACKNOWLEDGED,
         target=State.INFORMATION_GATHERING,
         label="Pass the application to the relevant bodies and ask for their records",
@@ -355,6 +398,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="responded_on",
         source=State.INFORMATION_GATHERING,
         target=None,
         label="Record a relevant body's response",
@@ -394,6 +438,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="threshold_decided_on",
         source=State.THRESHOLD_DECISION,
         target=State.THRESHOLD_MET,
         label="Record that the threshold is met automatically (s104(4))",
@@ -422,6 +467,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         )
 
     @step(
+        event_field="threshold_decided_on",
         source=State.THRESHOLD_DECISION,
         target=State.THRESHOLD_MET,
         label="Decide the threshold is met on discretionary grounds (s104(5))",
@@ -445,6 +491,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({**data, "threshold_met": True, "threshold_basis": "discretionary"})
 
     @step(
+        event_field="threshold_decided_on",
         source=State.THRESHOLD_DECISION,
         target=State.THRESHOLD_NOT_MET,
         label="Decide the threshold is not met",
@@ -469,13 +516,15 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({**data, "threshold_met": False})
 
     @step(
+        event_field="applicant_told_on",
         source=State.THRESHOLD_NOT_MET,
         target=State.CLOSED,
         label="Close: threshold not met",
         outcome=Outcome.THRESHOLD_NOT_MET,
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_threshold_not_met(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
@@ -510,6 +559,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({"meeting_on": data["meeting_on"], "meeting_moved_reason": data["reason"]})
 
     @step(
+        event_field="meeting_held_on",
         source=State.REVIEW_MEETING_SCHEDULED,
         target=State.REVIEW_MEETING_HELD,
         label="Record the review meeting",
@@ -552,6 +602,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         )
 
     @step(
+        event_field="outcome_sent_on",
         source=State.REVIEW_MEETING_HELD,
         target=State.OUTCOME_COMMUNICATED,
         label="Send the outcome to the applicant and the relevant bodies",
@@ -581,6 +632,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="progress_on",
         source=State.ACTION_PLAN_MONITORING,
         target=None,
         label="Record progress on the action plan",
@@ -594,30 +646,35 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({"plan_progress": [*self.details.get("plan_progress", []), data]})
 
     @step(
+        event_field="applicant_told_on",
         source=State.ACTION_PLAN_MONITORING,
         target=State.CLOSED,
         label="Close: reviewed, recommendations made",
         outcome=Outcome.REVIEWED_WITH_RECOMMENDATIONS,
         conditions=[recommendations_made],
         guard_message="The review made no recommendations: close it as such.",
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_with_recommendations(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
+        event_field="applicant_told_on",
         source=State.ACTION_PLAN_MONITORING,
         target=State.CLOSED,
         label="Close: reviewed, no recommendations",
         outcome=Outcome.REVIEWED_NO_RECOMMENDATIONS,
         conditions=[no_recommendations_made],
         guard_message="The review made recommendations: close it as such.",
-        fields=list(CLOSING_FIELDS),
+        fields=list(CLOSING_WITH_WINDOW),
     )
     def close_no_recommendations(self, *, actor: Any, data: dict) -> None:
+        escalation_window_open(self, data)
         self.record(data)
 
     @step(
+        event_field="escalation_requested_on",
         source=[
             State.THRESHOLD_NOT_MET,
             State.OUTCOME_COMMUNICATED,
@@ -641,6 +698,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record({**data, "escalated_from": self.state})
 
     @step(
+        event_field="escalation_decided_on",
         source=State.ESCALATION_REQUESTED,
         target=State.ESCALATION_DECIDED,
         label="Record the escalation decision",
@@ -698,6 +756,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="applicant_told_on",
         source=State.ESCALATION_DECIDED,
         target=State.CLOSED,
         label="Close: escalation not upheld, threshold not met",
@@ -712,6 +771,7 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="withdrawn_on",
         source=[
             State.APPLICATION_RECEIVED,
             State.ACKNOWLEDGED,
@@ -834,8 +894,12 @@ THRESHOLD_DECISIONS = (
 LOCAL = "local practice, no national timescale found; overridable per deployment"
 
 
+OWED = "A step of the review the council owes the applicant"
+
+
 def _local_rule(name: str, label: str, starts_on: str, duration: int, met_by: tuple[str, ...],
-                source: str) -> DeadlineRule:  # fmt: skip
+                source: str, **kwargs: Any) -> DeadlineRule:  # fmt: skip
+    """A task for the council with a local default timescale (RULES.md §5.4)."""
     return DeadlineRule(
         name=name,
         label=label,
@@ -845,6 +909,9 @@ def _local_rule(name: str, label: str, starts_on: str, duration: int, met_by: tu
         met_by=met_by,
         statutory=False,
         source=f"RULES.md §5.4: {source}; {LOCAL}",
+        kind=kwargs.pop("kind", ClockKind.TASK),
+        kind_reason=kwargs.pop("kind_reason", OWED),
+        **kwargs,
     )
 
 
@@ -856,9 +923,14 @@ REVIEW_MEETING_STARTS = {
     "review_meeting_after_escalation": "order_re_review",
 }
 APPEAL_WINDOW_STARTS = {
-    "appeal_window_after_outcome": "communicate_outcome",
-    "appeal_window_after_threshold_not_met": "decide_threshold_not_met",
+    "appeal_window_after_outcome": ("communicate_outcome", "outcome_sent_on"),
+    "appeal_window_after_threshold_not_met": ("decide_threshold_not_met", "applicant_informed_on"),
 }
+APPEAL_WINDOW_RULES = tuple(APPEAL_WINDOW_STARTS)
+ESCALATION_EFFECT = (
+    "The applicant may ask for the decision to be reviewed (escalation); the case cannot "
+    "be closed while the window is open unless the applicant says they will not escalate"
+)
 
 DEADLINE_RULES = [
     _local_rule(
@@ -887,8 +959,12 @@ DEADLINE_RULES = [
             name, "The applicant may ask for an escalation", starts_on, 20,
             ("request_escalation",),
             "suggested default appeal window of 20 working days (Birmingham)",
+            starts_at_field=field,
+            kind=ClockKind.PERIOD,
+            kind_reason="A right the applicant holds; the council has nothing to do by then",
+            period_effect=ESCALATION_EFFECT,
         )
-        for name, starts_on in APPEAL_WINDOW_STARTS.items()
+        for name, (starts_on, field) in APPEAL_WINDOW_STARTS.items()
     ),
 ]  # fmt: skip
 
@@ -908,5 +984,6 @@ WORKFLOW = register(
         intake_fields=INTAKE_FIELDS,
         intake_check=check_intake,
         deadline_rules=DEADLINE_RULES,
+        intake_event_field="application_received_on",
     )
 )

@@ -40,6 +40,8 @@ from django.utils import timezone
 
 from casework.models import Case, CasePersonRole, Person
 from workflows.definitions import (
+    RAISE,
+    ClockKind,
     DeadlineRule,
     Field,
     FieldType,
@@ -202,6 +204,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- The concern and the referral -----------------------------------------------------
 
     @step(
+        event_field="emergency_action_at",
         source=State.CONCERN_RAISED,
         target=State.IMMEDIATE_PROTECTION,
         label="Record emergency action (child in immediate danger)",
@@ -230,6 +233,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="referred_at",
         source=[State.CONCERN_RAISED, State.IMMEDIATE_PROTECTION, State.EARLY_HELP],
         target=State.REFERRED_TO_MASH,
         label="Refer to children's social care (MASH)",
@@ -237,6 +241,13 @@ class CSECase(WorkflowCaseMixin, Case):
             Field("referral_method", FieldType.CHOICE, "How referred", choices=REFERRAL_METHODS),
             Field("mash_reference", FieldType.STRING, "MASH reference", required=False),
             Field("police_informed", FieldType.BOOLEAN, "Have the police been told?"),
+            Field(
+                "referred_at",
+                FieldType.DATETIME,
+                "When the referral was made, if not now",
+                required=False,
+                help_text="The decision and assessment clocks run from the referral.",
+            ),
         ],
     )
     def refer_to_mash(self, *, actor: Any, data: dict) -> None:
@@ -245,6 +256,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- The MASH decision (within 1 working day) ----------------------------------------
 
     @step(
+        event_field="mash_decision_on",
         source=State.REFERRED_TO_MASH,
         target=State.CLOSED,
         label="Record the MASH decision: no further action or advice",
@@ -259,6 +271,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({**data, "mash_decision": "nfa_advice", "assessment_status": "not_required"})
 
     @step(
+        event_field="mash_decision_on",
         source=State.REFERRED_TO_MASH,
         target=State.EARLY_HELP,
         label="Record the MASH decision: early help",
@@ -271,6 +284,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({**data, "mash_decision": "early_help", "assessment_status": "not_required"})
 
     @step(
+        event_field="mash_decision_on",
         source=State.REFERRED_TO_MASH,
         target=State.S17_ASSESSMENT,
         label="Record the MASH decision: child and family assessment (s17)",
@@ -283,6 +297,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({**data, "mash_decision": "s17_assessment", "assessment_status": "in_progress"})
 
     @step(
+        event_field="mash_decision_on",
         source=State.REFERRED_TO_MASH,
         target=State.STRATEGY_DISCUSSION,
         label="Record the MASH decision: strategy discussion",
@@ -316,6 +331,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- Child in need (s17) -------------------------------------------------------------
 
     @step(
+        event_field="assessment_completed_on",
         source=State.S17_ASSESSMENT,
         target=State.CIN_PLAN,
         label="Record the assessment's outcome: child in need plan",
@@ -328,6 +344,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({**data, "assessment_status": "completed"})
 
     @step(
+        event_field="assessment_completed_on",
         source=State.S17_ASSESSMENT,
         target=State.CLOSED,
         label="Record the assessment's outcome: close",
@@ -357,6 +374,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="strategy_decided_on",
         source=[State.S17_ASSESSMENT, State.CIN_PLAN],
         target=State.STRATEGY_DISCUSSION,
         label="Record a decision to hold a strategy discussion (significant harm suspected)",
@@ -371,6 +389,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- Strategy discussion and s47 -----------------------------------------------------
 
     @step(
+        event_field="strategy_discussion_on",
         source=State.STRATEGY_DISCUSSION,
         target=State.S47_ENQUIRY,
         label="Record the strategy discussion: section 47 enquiry started",
@@ -388,6 +407,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="strategy_discussion_on",
         source=State.STRATEGY_DISCUSSION,
         target=State.S17_ASSESSMENT,
         label="Record the strategy discussion: assess under s17 instead",
@@ -400,6 +420,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="strategy_discussion_on",
         source=State.STRATEGY_DISCUSSION,
         target=State.CLOSED,
         label="Record the strategy discussion: no further action",
@@ -418,6 +439,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.ICPC,
         label="Record the s47 outcome: initial child protection conference convened",
@@ -430,6 +452,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.CIN_PLAN,
         label="Record the s47 outcome: child in need plan",
@@ -442,6 +465,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.CLOSED,
         label="Record the s47 outcome: no further action",
@@ -457,6 +481,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- Conferences and the child protection plan ---------------------------------------
 
     @step(
+        event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CP_PLAN_ACTIVE,
         label="Record the ICPC: child protection plan",
@@ -475,6 +500,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CIN_PLAN,
         label="Record the ICPC: child in need plan",
@@ -484,6 +510,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CLOSED,
         label="Record the ICPC: no plan, close",
@@ -496,6 +523,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="review_held_on",
         source=State.CP_PLAN_ACTIVE,
         target=None,
         label="Record a review conference: the plan continues",
@@ -508,6 +536,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="review_held_on",
         source=State.CP_PLAN_ACTIVE,
         target=State.CP_PLAN_ENDED,
         label="Record a review conference: the plan ends",
@@ -520,6 +549,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="plan_started_on",
         source=State.CP_PLAN_ENDED,
         target=State.CIN_PLAN,
         label="Continue support under a child in need plan",
@@ -541,6 +571,7 @@ class CSECase(WorkflowCaseMixin, Case):
     # --- From any open state -------------------------------------------------------------
 
     @step(
+        event_field="transferred_on",
         source=OPEN_STATES,
         target=State.CLOSED,
         label="Close: the child moved out of the area",
@@ -577,6 +608,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="returned_at",
         source=AFTER_REFERRAL,
         target=None,
         label="Record a return from a missing episode",
@@ -592,6 +624,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({"missing_episodes": episodes_with_return(self.details, data)})
 
     @step(
+        event_field="interview_on",
         source=AFTER_REFERRAL,
         target=None,
         label="Record a return home interview",
@@ -608,6 +641,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({"missing_episodes": episodes_with_interview(self.details, data)})
 
     @step(
+        event_field="assessment_completed_on",
         source=[
             State.STRATEGY_DISCUSSION,
             State.S47_ENQUIRY,
@@ -629,6 +663,7 @@ class CSECase(WorkflowCaseMixin, Case):
         self.record({**data, "assessment_status": "completed"})
 
     @step(
+        event_field="risk_assessed_on",
         source=OPEN_STATES,
         target=None,
         label="Record the exploitation risk assessment",
@@ -755,17 +790,53 @@ WORKFLOW = register(
         intake_check=check_intake,
         deadline_rules=[
             DeadlineRule(
+                name="refer_same_day",
+                label="Refer to children's social care and tell the police (same working day)",
+                starts_on=RAISE,
+                duration=0,
+                unit=Unit.WORKING_DAYS,
+                met_by=("refer_to_mash", "close_without_referral"),
+                statutory=False,
+                source=(
+                    "RULES.md §3.1-3.2: a child at risk of exploitation is referred to "
+                    "children's social care and the police immediately [S70][S85]; local "
+                    "default of the same working day (the referral step records whether "
+                    "the police were told)"
+                ),
+                kind=ClockKind.TASK,
+                kind_reason="The person who raised the concern must make the referral",
+            ),
+            DeadlineRule(
+                name="exploitation_risk_assessment",
+                label="Exploitation risk assessment",
+                starts_on=RAISE,
+                duration=10,
+                unit=Unit.WORKING_DAYS,
+                met_by=("record_exploitation_risk",),
+                statutory=False,
+                source=(
+                    "RULES.md §3.3: exploitation risk assessment within 10 working days of "
+                    "screening (North Yorkshire) [S72][S84]; local default, overridable"
+                ),
+                kind=ClockKind.TASK,
+                kind_reason="The lead must complete or obtain the assessment",
+            ),
+            DeadlineRule(
                 name="mash_decision",
                 label="MASH decision on the referral, acknowledged to the referrer",
                 starts_on="refer_to_mash",
                 duration=1,
                 unit=Unit.WORKING_DAYS,
                 met_by=MASH_DECISIONS,
-                statutory=False,
+                statutory=True,
                 source=(
-                    "RULES.md §3.2-3.3: 1 working day, Working Together 2023 (statutory "
-                    "guidance) as quoted by partnerships [S71]; applied through local "
-                    "procedures, so a local default"
+                    "RULES.md §3.2-3.3: a decision within 1 working day of the referral, "
+                    "Working Together 2023 (statutory guidance) as quoted by partnerships [S71]"
+                ),
+                kind=ClockKind.TASK,
+                kind_reason=(
+                    "Children's social care decides, and the referrer chases a decision not "
+                    "received within the working day"
                 ),
             ),
             DeadlineRule(
@@ -781,6 +852,8 @@ WORKFLOW = register(
                     "RULES.md §3.3: at most 45 working days from the point of referral, "
                     "Working Together 2023 (statutory guidance) via procedures [S82][S83]"
                 ),
+                kind=ClockKind.TASK,
+                kind_reason="A statutory timescale for the assessment the lead follows",
             ),
             DeadlineRule(
                 name="icpc",
@@ -795,6 +868,8 @@ WORKFLOW = register(
                     "RULES.md §3.2-3.3: within 15 working days of the strategy discussion at "
                     "which the s47 enquiry was initiated [S75][S76][S77]"
                 ),
+                kind=ClockKind.TASK,
+                kind_reason="The conference must be held in time",
             ),
             DeadlineRule(
                 name="first_cp_review",
@@ -805,6 +880,8 @@ WORKFLOW = register(
                 met_by=REVIEW_HELD,
                 statutory=True,
                 source=f"{REVIEW_SOURCE}: within 3 months of the ICPC",
+                kind=ClockKind.TASK,
+                kind_reason="The review conference must be held in time",
             ),
             DeadlineRule(
                 name="cp_review",
@@ -816,6 +893,8 @@ WORKFLOW = register(
                 repeatable=True,
                 statutory=True,
                 source=f"{REVIEW_SOURCE}: then at intervals of not more than 6 months",
+                kind=ClockKind.TASK,
+                kind_reason="Each review conference must be held in time",
             ),
             DeadlineRule(
                 name="return_home_interview",
@@ -833,6 +912,8 @@ WORKFLOW = register(
                     "within 72 hours of each return [S68][S69]; the hours run through "
                     "weekends, bank holidays and Christmas Day"
                 ),
+                kind=ClockKind.TASK,
+                kind_reason="The interview must be offered to the child in time",
             ),
         ],
     )

@@ -36,6 +36,7 @@ from django.utils import timezone
 from casework.models import Case
 from workflows import calendar, clocks
 from workflows.definitions import (
+    ClockKind,
     DeadlineRule,
     Effect,
     Field,
@@ -254,6 +255,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="submitted_on",
         source=[State.CONCERN_RAISED, State.IMMEDIATE_RISK_ACTION],
         target=State.SAFEGUARDING_CONCERN_SUBMITTED,
         label="Submit the safeguarding concern to adult social care",
@@ -272,6 +274,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="triage_started_on",
         source=State.SAFEGUARDING_CONCERN_SUBMITTED,
         target=State.S42_TRIAGE,
         label="Start s42 triage",
@@ -312,6 +315,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record({**data, "s42_criteria_met": all(data[name] for name in S42_TEST)})
 
     @step(
+        event_field="enquiry_started_on",
         source=State.S42_TRIAGE,
         target=State.S42_ENQUIRY,
         label="Start a s42 enquiry",
@@ -326,6 +330,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record({**data, "enquiry_type": "s42"})
 
     @step(
+        event_field="enquiry_started_on",
         source=State.S42_TRIAGE,
         target=State.NON_STATUTORY_ENQUIRY,
         label="Start a non-statutory enquiry",
@@ -390,6 +395,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="issued_at",
         source=State.SAFETY_PLAN_ACTIVE,
         target=State.CLOSURE_NOTICE_ISSUED,
         label="Issue a closure notice (24 hours)",
@@ -399,6 +405,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record({**data, "notice_duration_hours": 24, "notice_extended": False})
 
     @step(
+        event_field="issued_at",
         source=State.SAFETY_PLAN_ACTIVE,
         target=State.CLOSURE_NOTICE_ISSUED,
         label="Issue a 48-hour closure notice (superintendent or chief executive)",
@@ -408,6 +415,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record({**data, "notice_duration_hours": 48, "notice_extended": False})
 
     @step(
+        event_field="extended_at",
         source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
         target=None,
         label="Extend the closure notice to 48 hours",
@@ -431,6 +439,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record({**data, "notice_duration_hours": 48, "notice_extended": True})
 
     @step(
+        event_field="notice_cancelled_at",
         source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
         target=State.SAFETY_PLAN_ACTIVE,
         label="Cancel the closure notice (s78)",
@@ -443,6 +452,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="application_made_on",
         source=State.CLOSURE_NOTICE_ISSUED,
         target=State.CLOSURE_ORDER_HEARING,
         label="Apply to the magistrates for a closure order",
@@ -457,6 +467,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="adjourned_on",
         source=State.CLOSURE_ORDER_HEARING,
         target=None,
         label="Record an adjournment of the hearing (s81(3))",
@@ -474,6 +485,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="hearing_at",
         source=State.CLOSURE_ORDER_HEARING,
         target=State.CLOSURE_ORDER_IN_FORCE,
         label="Record the closure order made",
@@ -506,6 +518,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         )
 
     @step(
+        event_field="hearing_at",
         source=State.CLOSURE_ORDER_HEARING,
         target=State.SAFETY_PLAN_ACTIVE,
         label="Record that the court refused the closure order",
@@ -519,6 +532,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="extension_ordered_on",
         source=State.CLOSURE_ORDER_IN_FORCE,
         target=None,
         label="Record an extension of the closure order (s82)",
@@ -550,6 +564,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         )
 
     @step(
+        event_field="appeal_lodged_on",
         source=[State.CLOSURE_ORDER_IN_FORCE, State.SAFETY_PLAN_ACTIVE],
         target=None,
         label="Record an appeal to the Crown Court (s84)",
@@ -568,6 +583,7 @@ class CuckooingCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="review_on",
         source=[State.SAFETY_PLAN_ACTIVE, State.CLOSURE_ORDER_IN_FORCE],
         target=State.REVIEW,
         label="Review the case",
@@ -829,7 +845,21 @@ APPEAL_SOURCE = (
 )
 
 
-def _hour_rule(name: str, label: str, starts_on: str, hours: int, source: str) -> DeadlineRule:
+NOTICE_EFFECT = (
+    "The premises are closed by the notice (s76); the court must hear the application "
+    "for a closure order before the notice ends, or it lapses"
+)
+ORDER_EFFECT = (
+    "The premises are closed by the order; before it ends the council may apply to extend "
+    "it (s82), to at most 6 months in all"
+)
+TASK_COURT = "The council must have the application heard in time, or the closure lapses"
+
+
+def _notice_period(name: str, label: str, starts_on: str, hours: int, source: str,
+                   **kwargs: Any) -> DeadlineRule:  # fmt: skip
+    """How long a closure notice lasts: a period (it closes the premises), ended by the
+    court's decision or the notice's cancellation."""
     return DeadlineRule(
         name=name,
         label=label,
@@ -839,8 +869,49 @@ def _hour_rule(name: str, label: str, starts_on: str, hours: int, source: str) -
         met_by=HEARD,
         statutory=True,
         source=source,
+        cancelled_by=kwargs.pop("cancelled_by", ("cancel_closure_notice",)),
+        disregard_christmas_day=True,
+        kind=ClockKind.PERIOD,
+        kind_reason="The notice's own duration, a closure in force rather than a task",
+        period_effect=NOTICE_EFFECT,
+        **kwargs,
+    )
+
+
+def _hearing_task(name: str, starts_on: str) -> DeadlineRule:
+    """The court hears the application within 48 hours of service (s80(3)-(4))."""
+    return DeadlineRule(
+        name=name,
+        label="Court hears the closure order application",
+        starts_on=starts_on,
+        duration=48,
+        unit=Unit.HOURS,
+        met_by=HEARD,
+        statutory=True,
+        source=HEARING_SOURCE,
         cancelled_by=("cancel_closure_notice",),
         disregard_christmas_day=True,
+        starts_at_field="served_at",
+        kind=ClockKind.TASK,
+        kind_reason=TASK_COURT,
+    )
+
+
+def _appeal_window(name: str, label: str, starts_on: str, starts_at_field: str,
+                   effect: str) -> DeadlineRule:  # fmt: skip
+    return DeadlineRule(
+        name=name,
+        label=label,
+        starts_on=starts_on,
+        duration=20,
+        unit=Unit.CALENDAR_DAYS,
+        met_by=("record_appeal",),
+        statutory=True,
+        source=APPEAL_SOURCE,
+        starts_at_field=starts_at_field,
+        kind=ClockKind.PERIOD,
+        kind_reason="A right of appeal that others hold; nothing for the council to do by then",
+        period_effect=effect,
     )
 
 
@@ -858,46 +929,35 @@ DEADLINE_RULES = [
             "LA, 2-5 working days in others [S37]; s42 sets no timescale (§2.1). Local "
             "default of 1 working day, overridable per deployment"
         ),
+        kind=ClockKind.TASK,
+        kind_reason="Adult social care must decide on the concern; the lead chases it",
     ),
-    dataclasses.replace(
-        _hour_rule(
-            "closure_notice_24h",
-            "Closure notice expires (24 hours)",
-            "issue_closure_notice",
-            24,
-            f"{NOTICE_SOURCE}; 24 hours at most",
-        ),
+    _notice_period(
+        "closure_notice_24h",
+        "Closure notice in force (24 hours)",
+        "issue_closure_notice",
+        24,
+        f"{NOTICE_SOURCE}; 24 hours at most",
         cancelled_by=("cancel_closure_notice", "extend_closure_notice"),
     ),
-    _hour_rule(
+    _notice_period(
         "closure_notice_48h",
-        "Closure notice expires (48 hours)",
+        "Closure notice in force (48 hours)",
         "issue_closure_notice_48h",
         48,
         f"{NOTICE_SOURCE}; 48 hours when issued by a superintendent or signed by the LA "
         "chief executive (§2.4 Duration)",
     ),
-    _hour_rule(
+    _notice_period(
         "closure_notice_extended",
-        "Extended closure notice expires (48 hours from issue)",
+        "Extended closure notice in force (48 hours from issue)",
         "extend_closure_notice",
         48,
         f"{NOTICE_SOURCE}; a 24-hour notice extended to 48 hours, counted from its issue",
+        starts_at_field="issued_at",
     ),
-    _hour_rule(
-        "closure_hearing",
-        "Court hears the closure order application",
-        "issue_closure_notice",
-        48,
-        HEARING_SOURCE,
-    ),
-    _hour_rule(
-        "closure_hearing_48h_notice",
-        "Court hears the closure order application",
-        "issue_closure_notice_48h",
-        48,
-        HEARING_SOURCE,
-    ),
+    _hearing_task("closure_hearing", "issue_closure_notice"),
+    _hearing_task("closure_hearing_48h_notice", "issue_closure_notice_48h"),
     DeadlineRule(
         name="hearing_adjournment",
         label="Adjourned closure order hearing resumes",
@@ -908,10 +968,15 @@ DEADLINE_RULES = [
         statutory=True,
         source="RULES.md §2.4/§2.5: ASBCPA 2014 s81(3), adjournment of at most 14 days [P]",
         cancelled_by=("cancel_closure_notice",),
+        kind=ClockKind.TASK,
+        kind_reason=(
+            "The council must be ready for the resumed hearing and record the court's "
+            "decision; an adjournment past 14 days needs the lead's attention"
+        ),
     ),
     DeadlineRule(
         name="closure_order",
-        label="Closure order expires (at most 3 months)",
+        label="Closure order in force (at most 3 months)",
         starts_on="record_order_made",
         duration=MAX_ORDER_MONTHS,
         unit=Unit.MONTHS,
@@ -922,10 +987,14 @@ DEADLINE_RULES = [
             "each clock runs for the months the court ordered"
         ),
         cancelled_by=("extend_closure_order",),
+        starts_at_field="order_made_on",
+        kind=ClockKind.PERIOD,
+        kind_reason="The order's length: a closure in force, not a task",
+        period_effect=ORDER_EFFECT,
     ),
     DeadlineRule(
         name="closure_order_extended",
-        label="Extended closure order expires (at most 6 months in total)",
+        label="Extended closure order in force (at most 6 months in total)",
         starts_on="extend_closure_order",
         duration=MAX_TOTAL_ORDER_MONTHS,
         unit=Unit.MONTHS,
@@ -935,26 +1004,24 @@ DEADLINE_RULES = [
             "RULES.md §2.4/§2.5: ASBCPA 2014 s82, further periods of at most 3 months, 6 months "
             "in total from the order [S]; runs from the order for the months ordered in total"
         ),
+        starts_at_field="order_made_on",
+        kind=ClockKind.PERIOD,
+        kind_reason="The extended order's length: a closure in force, not a task",
+        period_effect="The premises stay closed by the extended order; no further extension",
     ),
-    DeadlineRule(
-        name="appeal_against_order",
-        label="Appeal against the closure order (21 days)",
-        starts_on="record_order_made",
-        duration=20,
-        unit=Unit.CALENDAR_DAYS,
-        met_by=("record_appeal",),
-        statutory=True,
-        source=APPEAL_SOURCE,
+    _appeal_window(
+        "appeal_against_order",
+        "Appeal against the closure order (21 days)",
+        "record_order_made",
+        "order_made_on",
+        "The occupier or anyone with an interest may appeal to the Crown Court (s84)",
     ),
-    DeadlineRule(
-        name="appeal_against_refusal",
-        label="Appeal against the refusal of a closure order (21 days)",
-        starts_on="record_order_refused",
-        duration=20,
-        unit=Unit.CALENDAR_DAYS,
-        met_by=("record_appeal",),
-        statutory=True,
-        source=APPEAL_SOURCE,
+    _appeal_window(
+        "appeal_against_refusal",
+        "Appeal against the refusal of a closure order (21 days)",
+        "record_order_refused",
+        "order_refused_on",
+        "The police or council may appeal the refusal to the Crown Court (s84)",
     ),
 ]
 

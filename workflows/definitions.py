@@ -79,15 +79,40 @@ class Unit(StrEnum):
 RAISE = "raise"  # the pseudo-transition that starts clocks at intake
 
 
+class ClockKind(StrEnum):
+    """A task (the council must do something by then) or a period (a protection or a
+    window someone else holds). See ``workflows.models.DeadlineKind`` and docs/clocks.md."""
+
+    TASK = "task"
+    PERIOD = "period"
+
+
 @dataclasses.dataclass(frozen=True)
 class DeadlineRule:
-    """A clock: started by a transition, met by others (RULES.md, "Deadline engine").
+    """A clock: started by an event, stopped by others (RULES.md §0.3, docs/clocks.md).
+
+    **Start event**: the transition ``starts_on`` (or ``RAISE``), at the time its
+    ``starts_at_field`` input holds (the date of the strategy discussion, of the
+    decision, of exit) or, when the rule names none, the starting step's declared
+    ``event_field``; only a step with no such field starts its clocks when it is
+    recorded. A ``starts_at_field`` the step lacks is read from what the case recorded
+    earlier (e.g. an extended closure notice counts from the notice's issue).
+    **Stop event**: any transition in ``met_by``, at its own ``event_field`` (a hearing
+    held in time but recorded late is met on time); ``cancelled_by`` transitions and
+    closing the case stop it without meeting it.
+
+    ``kind``: a TASK is reminded, escalated and overdue when late; a PERIOD (minimum
+    recovery period, appeal windows, a closure order's length) is shown with its start,
+    end and ``period_effect``, reaches its end quietly and is never missed.
+    ``kind_reason`` says why the rule is one or the other.
 
     ``statutory`` rules come from statute or statutory guidance and cannot be overridden
     per deployment; local ones can (``workflows.models.TimescaleOverride``).
     An ``hours`` clock may disregard Christmas Day, as the ASB closure-power clocks must
     (ASBCPA 2014 s77(3), s80(4)); others run continuously.
     ``repeatable`` clocks open again each time their starting transition happens.
+    ``due_at_field`` names an input holding the date the clock is due (e.g. the
+    reassessment date a Channel panel sets); without it the duration applies.
     """
 
     name: str
@@ -98,25 +123,39 @@ class DeadlineRule:
     met_by: Sequence[str]
     statutory: bool
     source: str
+    kind: ClockKind
+    kind_reason: str
     cancelled_by: Sequence[str] = ()
     repeatable: bool = False
     disregard_christmas_day: bool = False
-    # The clock runs from this input of the starting transition (a date or datetime, e.g.
-    # when a child returned) rather than from when the step was recorded.
     starts_at_field: str = ""
+    due_at_field: str = ""
+    # For a period: what it allows or blocks, shown on the case page.
+    period_effect: str = ""
 
-    def as_api(self, duration: int | None = None) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        if self.kind is ClockKind.PERIOD and not self.period_effect:
+            raise ValueError(f"period {self.name} must say what it allows or blocks")
+        if not self.kind_reason:
+            raise ValueError(f"rule {self.name} must say why it is a {self.kind}")
+
+    def as_api(self, duration: int | None = None, starts_at_field: str | None = None) -> dict:
         return {
             "name": self.name,
             "label": self.label,
+            "kind": str(self.kind),
             "starts_on": self.starts_on,
+            "starts_at_field": (starts_at_field or self.starts_at_field) or None,
             "duration": self.duration if duration is None else duration,
             "unit": str(self.unit),
             "met_by": list(self.met_by),
+            "cancelled_by": list(self.cancelled_by),
             "statutory": self.statutory,
             "source": self.source,
             "repeatable": self.repeatable,
             "disregard_christmas_day": self.disregard_christmas_day,
+            "due_at_field": self.due_at_field or None,
+            "period_effect": self.period_effect or None,
         }
 
 
@@ -142,6 +181,9 @@ class Workflow:
     # ValidationError with field errors.
     intake_check: Callable[[dict[str, Any]], None] | None = None
     description: str = ""
+    # The intake field holding when the concern or application was received, if the
+    # type asks for one (clocks that start on RAISE run from it; RULES.md §5.4).
+    intake_event_field: str = ""
 
     def transitions(self) -> list[Any]:
         """django-fsm Transition objects of this workflow, one per (name, source)."""
@@ -174,6 +216,18 @@ class Workflow:
             if r.name == name:
                 return r
         raise KeyError(name)
+
+    def event_field(self, transition: str) -> str:
+        """The input of a step (or of intake) that holds when its event happened, or ""
+        when the step has none and its time is when it was recorded."""
+        if transition == RAISE:
+            return self.intake_event_field
+        return self.transition_meta(transition).get("event_field", "")
+
+    def start_field(self, rule: DeadlineRule) -> str:
+        """The input a rule's clock starts from: its own ``starts_at_field`` or the
+        starting step's event field ("" = the time the step was recorded)."""
+        return rule.starts_at_field or self.event_field(rule.starts_on)
 
 
 class WorkflowCaseMixin:

@@ -56,23 +56,81 @@ class TimescaleOverride(models.Model):
 class DeadlineStatus(models.TextChoices):
     OPEN = "open", "Open"
     MET = "met", "Met"
+    # A task whose due time passed before it was met: what reports count as missed
+    # (met late, or never met). It stays overdue (``Deadline.objects.overdue``) until it
+    # is met or cancelled: "missed" is never a way out of sight.
     MISSED = "missed", "Missed"
     PAUSED = "paused", "Paused"
     CANCELLED = "cancelled", "Cancelled"
+    # A period that reached its end, or that its stop event ended; never "missed".
+    ENDED = "ended", "Ended"
+
+
+class DeadlineKind(models.TextChoices):
+    """What a clock is (RULES.md §0.3, docs/clocks.md).
+
+    A **task** is something the council must do by the due time: it is reminded,
+    escalated, overdue when late and met on time or late. A **period** is a protection
+    or a window that someone else holds (the minimum recovery period, an appeal window,
+    a closure order's length): it is shown with its start and end, may guard a step,
+    reaches its end quietly and never counts as missed.
+    """
+
+    TASK = "task", "Task"
+    PERIOD = "period", "Period"
+
+
+# The statuses of a task that is still to be done.
+TASK_RUNNING = ("open", "missed")
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def overdue(self, now):
+        """Tasks past due and neither met nor cancelled, whether or not the sweep has
+        marked them missed: the one definition every overdue view uses (issue 14)."""
+        return self.filter(overdue_q(now))
+
+    def tasks(self):
+        return self.filter(kind=DeadlineKind.TASK)
+
+    def periods(self):
+        return self.filter(kind=DeadlineKind.PERIOD)
+
+
+def overdue_q(now, prefix: str = "") -> models.Q:
+    """The overdue condition as a Q, for filters across a relation (``prefix`` e.g.
+    ``"deadlines__"``). Matches the partial index ``deadline_task_due_case``."""
+    return models.Q(
+        **{
+            f"{prefix}kind": DeadlineKind.TASK,
+            f"{prefix}status__in": TASK_RUNNING,
+            f"{prefix}closed_at__isnull": True,
+            f"{prefix}due_at__lt": now,
+        }
+    )
 
 
 class Deadline(models.Model):
-    """One running (or finished) clock on a case, from a workflow's DeadlineRule."""
+    """One running (or finished) clock on a case, from a workflow's DeadlineRule.
+
+    ``started_at`` is when the starting event happened (the step's own date, e.g. the
+    strategy discussion), ``recorded_at`` when it was entered; ``met_at`` is when the
+    stop event happened, so a task met on time but recorded late is met, not missed.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     rule = models.CharField(max_length=60)
     label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=DeadlineKind.choices, default=DeadlineKind.TASK)
     unit = models.CharField(max_length=20)
     duration = models.PositiveIntegerField()
     statutory = models.BooleanField(default=False)
     disregard_christmas_day = models.BooleanField(default=False)
     source = models.TextField(blank=True)
     started_at = models.DateTimeField()
+    # When the step that started the clock was recorded (later than started_at when the
+    # event was entered after it happened).
+    recorded_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(
         max_length=20, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN
@@ -86,19 +144,22 @@ class Deadline(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
 
+    objects = DeadlineQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_at"]
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["case", "status"]),
-            # Open clocks by due time with their case, read from the index alone: "is
-            # this case overdue" on the case list and the dashboards hashes every
-            # overdue clock (51,000 at county scale: docs/performance.md).
+            # Unfinished tasks by due time with their case, read from the index alone:
+            # "is this case overdue" on the case list and the dashboards hashes every
+            # overdue clock (51,000 at county scale: docs/performance.md). The
+            # condition is ``overdue_q`` less its due time.
             models.Index(
                 fields=["due_at"],
                 include=["case"],
-                condition=models.Q(status="open"),
-                name="deadline_open_due_case",
+                condition=models.Q(kind="task", status__in=TASK_RUNNING, closed_at__isnull=True),
+                name="deadline_task_due_case",
             ),
         ]
         constraints = [
@@ -110,10 +171,39 @@ class Deadline(models.Model):
                 condition=~models.Q(status="paused") | models.Q(paused_at__isnull=False),
                 name="deadline_paused_has_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=DeadlineKind.values), name="deadline_kind_valid"
+            ),
+            # A period is never missed and a task never "ended".
+            models.CheckConstraint(
+                condition=~models.Q(kind="period", status="missed")
+                & ~models.Q(kind="task", status="ended"),
+                name="deadline_status_fits_kind",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.label} ({self.get_status_display()}, due {self.due_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_period(self) -> bool:
+        return self.kind == DeadlineKind.PERIOD
+
+    def is_overdue(self, now) -> bool:
+        """Python twin of ``overdue_q`` for a row already loaded."""
+        return (
+            self.kind == DeadlineKind.TASK
+            and self.status in TASK_RUNNING
+            and self.closed_at is None
+            and self.due_at < now
+        )
+
+    @property
+    def met_late_by(self):
+        """How late a task was met (a timedelta), or None if met on time or not met."""
+        if self.met_at is None or self.met_at <= self.due_at:
+            return None
+        return self.met_at - self.due_at
 
 
 class ReminderStage(models.TextChoices):
@@ -123,6 +213,8 @@ class ReminderStage(models.TextChoices):
     REMIND_DUE_DAY = "remind_due_day", "Reminder on the due day"
     ESCALATE_LEAD = "escalate_lead", "Escalation to the team's leads"
     ESCALATE_MANAGER = "escalate_manager", "Escalation to service managers"
+    # A period's quiet end: an in-app note, never an escalation.
+    PERIOD_ENDED = "period_ended", "Period ended"
 
 
 class Reminder(models.Model):
@@ -147,6 +239,16 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["deadline_id", "scheduled_for"]
+        indexes = [
+            # Stages that reached nobody (``workflows.reminders.reminders_unheard``): a
+            # few rows among millions, read on every lead's dashboard and listed for
+            # administrators newest first.
+            models.Index(
+                fields=["acted_at"],
+                condition=models.Q(skipped=False, recipients=0),
+                name="reminder_unheard_acted",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["deadline", "stage"], name="unique_reminder_stage"),
             models.CheckConstraint(

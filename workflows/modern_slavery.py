@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from casework.models import Case, CasePersonRole
 from workflows.definitions import (
+    ClockKind,
     DeadlineRule,
     Field,
     FieldType,
@@ -151,6 +152,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="child_welfare_form_sent_on",
         source=State.TRIAGE,
         target=State.CHILD_WELFARE_NOTIFIED,
         label="Send the child welfare form",
@@ -170,6 +172,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "not_required_child"})
 
     @step(
+        event_field="consent_explained_on",
         source=State.TRIAGE,
         target=State.ADULT_CONSENT_SOUGHT,
         label="Seek the adult's consent",
@@ -187,6 +190,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="consent_given_on",
         source=State.ADULT_CONSENT_SOUGHT,
         target=State.CONSENT_GIVEN,
         label="Record consent to an NRM referral",
@@ -196,6 +200,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "given"})
 
     @step(
+        event_field="nrm_submitted_on",
         source=[State.CHILD_WELFARE_NOTIFIED, State.CONSENT_GIVEN],
         target=State.AWAITING_RG,
         label="Submit the NRM referral",
@@ -214,6 +219,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "notification_route": "nrm"})
 
     @step(
+        event_field="dtn_submitted_on",
         source=State.ADULT_CONSENT_SOUGHT,
         target=State.DTN_SUBMITTED,
         label="Submit the anonymous Duty to Notify",
@@ -258,6 +264,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         )
 
     @step(
+        event_field="consent_explained_on",
         source=State.DTN_SUBMITTED,
         target=State.ADULT_CONSENT_SOUGHT,
         label="The adult now wishes to consider consent",
@@ -277,6 +284,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="rg_decision_on",
         source=State.AWAITING_RG,
         target=State.RECOVERY_PERIOD,
         label="Record a positive reasonable grounds decision",
@@ -286,6 +294,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "rg_decision": "positive"})
 
     @step(
+        event_field="rg_decision_on",
         source=State.AWAITING_RG,
         target=State.RG_NEGATIVE,
         label="Record a negative reasonable grounds decision",
@@ -295,6 +304,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "rg_decision": "negative"})
 
     @step(
+        event_field="reconsideration_requested_on",
         source=State.RG_NEGATIVE,
         target=State.AWAITING_RG,
         label="Request reconsideration of the RG decision",
@@ -314,6 +324,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="cg_decision_on",
         source=State.RECOVERY_PERIOD,
         target=State.CG_POSITIVE,
         label="Record a positive conclusive grounds decision",
@@ -323,6 +334,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "cg_decision": "positive"})
 
     @step(
+        event_field="cg_decision_on",
         source=State.RECOVERY_PERIOD,
         target=State.CG_NEGATIVE,
         label="Record a negative conclusive grounds decision",
@@ -332,6 +344,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "cg_decision": "negative"})
 
     @step(
+        event_field="reconsideration_requested_on",
         source=State.CG_NEGATIVE,
         target=State.RECOVERY_PERIOD,
         label="Request reconsideration of the CG decision",
@@ -487,6 +500,12 @@ WORKFLOW = register(
                 met_by=RG_MET_BY,
                 statutory=False,
                 source="RULES.md §1.4: Home Office guidance target of 5 working days [S22][S9]",
+                kind=ClockKind.TASK,
+                kind_reason=(
+                    "The competent authority decides, but the lead chases it when the target "
+                    "passes (the victim's support depends on it); the NRM referral's partner "
+                    "response clock is this same clock, not a second one"
+                ),
             ),
             DeadlineRule(
                 name="rg_reconsideration",
@@ -496,7 +515,12 @@ WORKFLOW = register(
                 unit=Unit.WORKING_DAYS,
                 met_by=RG_MET_BY,
                 statutory=False,
-                source="RULES.md §1.4: reconsideration window not found [U]; local default",
+                source=(
+                    "RULES.md §1.4: no timescale for a reconsideration was found [U]; a local "
+                    "default of 5 working days, as for the first decision, overridable"
+                ),
+                kind=ClockKind.TASK,
+                kind_reason="The lead chases the competent authority for the reconsidered decision",
             ),
             DeadlineRule(
                 name="recovery_period",
@@ -506,7 +530,20 @@ WORKFLOW = register(
                 unit=Unit.CALENDAR_DAYS,
                 met_by=CG_MET_BY,
                 statutory=True,
-                source="RULES.md §1.4: NABA 2022 s61 / MSA 2015 s50A, at least 30 days",
+                source=(
+                    "RULES.md §1.4: NABA 2022 s61 / MSA 2015 s50A, at least 30 days from the "
+                    "positive reasonable grounds decision [P]; the exact start-day wording [U]"
+                ),
+                kind=ClockKind.PERIOD,
+                kind_reason=(
+                    "A protection the victim holds while the Home Office decides, not "
+                    "something the council must do: it is never overdue or missed"
+                ),
+                period_effect=(
+                    "The person may not be removed from the UK and is entitled to support "
+                    "and assistance; it lasts at least 30 days, or until the conclusive "
+                    "grounds decision if that is later"
+                ),
             ),
         ],
     )

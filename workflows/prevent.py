@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from casework.models import Case, CasePersonRole
 from workflows.definitions import (
+    ClockKind,
     DeadlineRule,
     Field,
     FieldType,
@@ -143,6 +144,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         app_label = "workflows"
 
     @step(
+        event_field="referral_submitted_on",
         source=State.CONCERN_RAISED,
         target=State.REFERRAL_SUBMITTED,
         label="Submit the Prevent referral to the police",
@@ -171,6 +173,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="gateway_started_on",
         source=State.REFERRAL_SUBMITTED,
         target=State.GATEWAY_ASSESSMENT,
         label="Record that the police gateway assessment has started",
@@ -189,6 +192,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="gateway_outcome_on",
         source=GATEWAY_SOURCES,
         target=State.CLOSED,
         label="Close: no further action at the gateway",
@@ -199,6 +203,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "gateway_outcome": "nfa"})
 
     @step(
+        event_field="gateway_outcome_on",
         source=GATEWAY_SOURCES,
         target=State.CLOSED,
         label="Close: signposted to other services",
@@ -212,6 +217,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "gateway_outcome": "signposted"})
 
     @step(
+        event_field="gateway_outcome_on",
         source=GATEWAY_SOURCES,
         target=State.CLOSED,
         label="Close: police-led partnership management",
@@ -222,6 +228,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "gateway_outcome": "police_led"})
 
     @step(
+        event_field="gateway_outcome_on",
         source=GATEWAY_SOURCES,
         target=State.CHANNEL_INFO_GATHERING,
         label="Record a referral to the Channel panel",
@@ -253,6 +260,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="panel_date",
         source=State.CHANNEL_PANEL,
         target=State.ADOPTED,
         label="Record the panel's decision: adopted",
@@ -270,6 +278,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "panel_decision": "adopted", "consent_status": "not_asked"})
 
     @step(
+        event_field="panel_date",
         source=State.CHANNEL_PANEL,
         target=State.CLOSED,
         label="Close: not adopted by the panel",
@@ -297,6 +306,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "panel_decision": "not_adopted"})
 
     @step(
+        event_field="consent_requested_on",
         source=State.ADOPTED,
         target=State.CONSENT_REQUESTED,
         label="Record that consent has been requested",
@@ -309,6 +319,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "requested"})
 
     @step(
+        event_field="consent_given_on",
         source=State.CONSENT_REQUESTED,
         target=State.SUPPORT_ACTIVE,
         label="Record the person's consent and start support",
@@ -323,6 +334,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "given", "consent_given_by": "the_person"})
 
     @step(
+        event_field="consent_given_on",
         source=State.CONSENT_REQUESTED,
         target=State.SUPPORT_ACTIVE,
         label="Record a parent's or guardian's consent and start support",
@@ -344,6 +356,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "given", "consent_given_by": "parent_guardian"})
 
     @step(
+        event_field="consent_refused_on",
         source=State.CONSENT_REQUESTED,
         target=State.CONSENT_REFUSED,
         label="Record that consent was refused",
@@ -357,6 +370,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "refused"})
 
     @step(
+        event_field="reviewed_on",
         source=State.SUPPORT_ACTIVE,
         target=None,
         label="Record a review of the support plan",
@@ -371,6 +385,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({"support_plan_reviews": [*self.details.get("support_plan_reviews", []), data]})
 
     @step(
+        event_field="consent_withdrawn_on",
         source=State.SUPPORT_ACTIVE,
         target=State.CONSENT_WITHDRAWN,
         label="Record that consent was withdrawn",
@@ -387,6 +402,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "withdrawn"})
 
     @step(
+        event_field="reassessment_started_on",
         source=[State.CONSENT_REFUSED, State.CONSENT_WITHDRAWN],
         target=State.CHANNEL_INFO_GATHERING,
         label="Reassess: gather information for the panel again",
@@ -438,6 +454,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="exited_on",
         source=State.SUPPORT_ACTIVE,
         target=State.EXITED,
         label="Record the person's exit from Channel",
@@ -451,6 +468,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="review_6m_on",
         source=State.EXITED,
         target=State.POST_EXIT_REVIEW_6M,
         label="Record the six-month post-exit review",
@@ -463,6 +481,7 @@ class PreventCase(WorkflowCaseMixin, Case):
         self.record(data)
 
     @step(
+        event_field="review_12m_on",
         source=State.POST_EXIT_REVIEW_6M,
         target=State.POST_EXIT_REVIEW_12M,
         label="Record the twelve-month post-exit review",
@@ -566,6 +585,118 @@ POST_EXIT_SOURCE = (
     "Channel duty guidance wording [U]; local default"
 )
 
+TASK_FOLLOW_UP = (
+    "Something the Prevent lead must see done or chase by then: reminded, escalated and "
+    "overdue when late"
+)
+
+
+def _support_plan_review(name: str, starts_on: str, **kwargs: Any) -> DeadlineRule:
+    return DeadlineRule(
+        name=name,
+        label="Support plan review at the Channel panel",
+        starts_on=starts_on,
+        duration=1,
+        unit=Unit.MONTHS,
+        met_by=("review_support_plan",),
+        cancelled_by=("exit_support", "withdraw_consent"),
+        statutory=False,
+        source=(
+            "RULES.md §4.3: the panel reviews the support plan at each panel or regularly "
+            "(s36(4)(c)-(d)) [S97]; panels typically meet monthly [S100]; 'each panel' [U]; "
+            "local default of 1 month, overridable"
+        ),
+        kind=ClockKind.TASK,
+        kind_reason="The panel must review the plan it put in place; the lead brings it back",
+        **kwargs,
+    )
+
+
+def _reassessment(name: str, starts_on: str) -> DeadlineRule:
+    return DeadlineRule(
+        name=name,
+        label="Panel reassessment after consent was refused or withdrawn",
+        starts_on=starts_on,
+        duration=3,
+        unit=Unit.MONTHS,
+        met_by=("reassess",),
+        due_at_field="reassess_on",
+        statutory=False,
+        source=(
+            "RULES.md §4.2: CTSA 2015 s36(4)(e), the panel reassesses after consent is "
+            "refused or withdrawn, by the date it sets; no national timescale found [U], so "
+            "a local default of 3 months when the panel sets no date"
+        ),
+        kind=ClockKind.TASK,
+        kind_reason="The panel decided to look again by a date; the lead must bring it back",
+    )
+
+
+DEADLINE_RULES = [
+    DeadlineRule(
+        name="gateway_assessment",
+        label="Police gateway assessment (typical, not a target)",
+        starts_on="submit_referral",
+        duration=5,
+        unit=Unit.WORKING_DAYS,
+        met_by=GATEWAY_MET_BY,
+        statutory=False,
+        source=(
+            "RULES.md §4.3: the police initial assessment 'on average takes up to "
+            "5 days', descriptive, not a target [S102]; local default"
+        ),
+        kind=ClockKind.TASK,
+        kind_reason="The police assess, but the lead follows up a referral left unanswered",
+    ),
+    DeadlineRule(
+        name="channel_panel",
+        label="Channel panel discussion",
+        starts_on="list_for_panel",
+        duration=1,
+        unit=Unit.MONTHS,
+        met_by=("adopt", "not_adopt"),
+        statutory=False,
+        source="RULES.md §4.3: panels typically meet monthly [S100]; local default",
+        kind=ClockKind.TASK,
+        kind_reason=TASK_FOLLOW_UP,
+    ),
+    _support_plan_review(
+        "support_plan_review_first", "record_consent", starts_at_field="support_start_on"
+    ),
+    _support_plan_review(
+        "support_plan_review_first_parental",
+        "record_parental_consent",
+        starts_at_field="support_start_on",
+    ),
+    _support_plan_review("support_plan_review", "review_support_plan", repeatable=True),
+    _reassessment("reassessment_after_refusal", "refuse_consent"),
+    _reassessment("reassessment_after_withdrawal", "withdraw_consent"),
+    DeadlineRule(
+        name="post_exit_review_6m",
+        label="Six-month post-exit review",
+        starts_on="exit_support",
+        duration=6,
+        unit=Unit.MONTHS,
+        met_by=("record_6m_review",),
+        statutory=False,
+        source=POST_EXIT_SOURCE,
+        kind=ClockKind.TASK,
+        kind_reason=TASK_FOLLOW_UP,
+    ),
+    DeadlineRule(
+        name="post_exit_review_12m",
+        label="Twelve-month post-exit review",
+        starts_on="exit_support",
+        duration=12,
+        unit=Unit.MONTHS,
+        met_by=("record_12m_review",),
+        statutory=False,
+        source=POST_EXIT_SOURCE,
+        kind=ClockKind.TASK,
+        kind_reason=TASK_FOLLOW_UP,
+    ),
+]
+
 WORKFLOW = register(
     Workflow(
         case_type="prevent",
@@ -582,50 +713,6 @@ WORKFLOW = register(
         terminal_states=(State.CLOSED,),
         intake_fields=INTAKE_FIELDS,
         intake_check=check_intake,
-        deadline_rules=[
-            DeadlineRule(
-                name="gateway_assessment",
-                label="Police gateway assessment (typical, not a target)",
-                starts_on="submit_referral",
-                duration=5,
-                unit=Unit.WORKING_DAYS,
-                met_by=GATEWAY_MET_BY,
-                statutory=False,
-                source=(
-                    "RULES.md §4.3: the police initial assessment 'on average takes up to "
-                    "5 days', descriptive, not a target [S102]; local default"
-                ),
-            ),
-            DeadlineRule(
-                name="channel_panel",
-                label="Channel panel discussion",
-                starts_on="list_for_panel",
-                duration=1,
-                unit=Unit.MONTHS,
-                met_by=("adopt", "not_adopt"),
-                statutory=False,
-                source="RULES.md §4.3: panels typically meet monthly [S100]; local default",
-            ),
-            DeadlineRule(
-                name="post_exit_review_6m",
-                label="Six-month post-exit review",
-                starts_on="exit_support",
-                duration=6,
-                unit=Unit.MONTHS,
-                met_by=("record_6m_review",),
-                statutory=False,
-                source=POST_EXIT_SOURCE,
-            ),
-            DeadlineRule(
-                name="post_exit_review_12m",
-                label="Twelve-month post-exit review",
-                starts_on="exit_support",
-                duration=12,
-                unit=Unit.MONTHS,
-                met_by=("record_12m_review",),
-                statutory=False,
-                source=POST_EXIT_SOURCE,
-            ),
-        ],
+        deadline_rules=DEADLINE_RULES,
     )
 )

@@ -1,8 +1,8 @@
 """Deadline reminders, escalations and the daily digest (RULES.md §0.3, §7.3).
 
-Beat runs ``sweep`` every five minutes (``workflows.tasks.sweep_deadlines``). Each clock
-that is open (or already missed and not yet met) goes through four stages, whose times
-come from its due time and the bank-holiday calendar:
+Beat runs ``sweep`` every five minutes (``workflows.tasks.sweep_deadlines``). Each task
+(``DeadlineKind.TASK``) that is open (or already missed and not yet met) goes through
+four stages, whose times come from its due time and the bank-holiday calendar:
 
 - ``remind_before``: 09:00 on the working day before the due day, to the allocated
   worker (the case's leads if it is not allocated);
@@ -18,6 +18,23 @@ Settings (local practice, so configurable): ``SAFECASE_REMINDER_TIME`` ("09:00")
 ("Service managers"; the sweep creates the group if it is missing, and administrators
 add people to it in the admin). A reminder whose time is not after the clock started, or
 not before it falls due, does not apply and is recorded as skipped.
+
+Periods (``DeadlineKind.PERIOD``: the minimum recovery period, appeal windows, a closure
+order's length) are protections or windows someone else holds, not work the council
+owes: they get no reminder and no escalation and are never missed. When a period's end
+passes, the sweep marks it ``ended`` (closed at its due time) and sends one quiet in-app
+note (stage ``period_ended``) to the allocated worker, or the case's leads if it is not
+allocated.
+
+One message per stage and person, the latest only: when several stages of a clock are
+due at once (a sweep after an outage, or a clock started from a past date that is already
+past its reminder times), each audience gets only the latest stage meant for it (the
+worker's reminders and the leads' escalation are one chain; the service managers' stage
+goes to them besides); the earlier ones are recorded as skipped, so
+nobody gets "due tomorrow", "due today" and "overdue" together. A stage that reached
+nobody (an empty service-manager group, no leads who can open the case) is recorded with
+``recipients == 0`` and not skipped: ``reminders_unheard`` lists them for administrators
+and the leads' dashboards.
 
 Exactly once, nothing lost: the sweep acts on every stage whose time is at or before
 "now" and that has no ``Reminder`` row yet, so a sweep after an outage of hours catches
@@ -47,7 +64,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework.audit import AuditEntry, AuditVerb, audit_record_many
@@ -63,7 +80,13 @@ from notifications.selectors import (
 from notifications.services import OutboxDraft, outbox_enqueue, outbox_enqueue_many
 from workflows import calendar
 from workflows.clocks import bank_holidays
-from workflows.models import Deadline, DeadlineStatus, Reminder, ReminderStage
+from workflows.models import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Reminder,
+    ReminderStage,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -71,6 +94,8 @@ User = get_user_model()
 BATCH_SIZE = 500
 RUNNING = [DeadlineStatus.OPEN, DeadlineStatus.MISSED]
 REMINDER_STAGES = {ReminderStage.REMIND_BEFORE, ReminderStage.REMIND_DUE_DAY}
+# Stages that go to the case's own people (the allocated worker, else its leads).
+CASE_PEOPLE_STAGES = {*REMINDER_STAGES, ReminderStage.PERIOD_ENDED}
 
 
 # --- Policy and timing --------------------------------------------------------------
@@ -143,6 +168,11 @@ def stage_schedule(
     return schedule
 
 
+def period_schedule(*, due_at: datetime) -> list[StageTime]:
+    """A period's only stage: the quiet note when it ends."""
+    return [StageTime(ReminderStage.PERIOD_ENDED, due_at, True)]
+
+
 def _start_of(day: date) -> datetime:
     return _local_moment(day, time.min)
 
@@ -209,9 +239,10 @@ def sweep_candidates(
 ) -> QuerySet[Deadline]:
     """Running clocks with a stage due by ``now`` and not yet recorded.
 
-    An open clock past its due time is always one (it is to be marked missed). A clock
-    is marked missed in the same transaction as its earlier stages are recorded, so a
-    missed one can only still need the service managers' escalation. The explicit
+    An open task past its due time is always one (it is to be marked missed), and so is
+    an open period past its end (it is to be marked ended); periods have no other stage.
+    A task is marked missed in the same transaction as its earlier stages are recorded,
+    so a missed one can only still need the service managers' escalation. The explicit
     ranges on due_at let the (status, due_at) index do the finding.
     """
     due = _due_filters(now, holidays, policy)
@@ -221,9 +252,12 @@ def sweep_candidates(
     manager_bound, manager_due = due[ReminderStage.ESCALATE_MANAGER]
     missed_needs = manager_due & _not_recorded(ReminderStage.ESCALATE_MANAGER)
     return Deadline.objects.filter(
-        Q(status=DeadlineStatus.OPEN, due_at__lt=open_bound) & open_needs
-        | Q(status=DeadlineStatus.MISSED, due_at__lt=manager_bound) & missed_needs,
+        Q(status=DeadlineStatus.OPEN, kind=DeadlineKind.TASK, due_at__lt=open_bound) & open_needs
+        | Q(status=DeadlineStatus.OPEN, kind=DeadlineKind.PERIOD, due_at__lte=now)
+        | Q(status=DeadlineStatus.MISSED, kind=DeadlineKind.TASK, due_at__lt=manager_bound)
+        & missed_needs,
         met_at__isnull=True,
+        closed_at__isnull=True,
         case__closed_at__isnull=True,
     )
 
@@ -263,7 +297,7 @@ class Audience:
 
     def wanted(self, stage: ReminderStage, case: Case) -> list[int]:
         """Everyone a stage is meant for, before the visibility check."""
-        if stage in REMINDER_STAGES:
+        if stage in CASE_PEOPLE_STAGES:
             return [case.owner_id] if case.owner_id else self.leads(case)
         if stage == ReminderStage.ESCALATE_LEAD:
             return self.leads(case)
@@ -326,6 +360,12 @@ def render_stage(
 ) -> tuple[str, str]:
     """The subject and body of a stage's message: reference, what is due, by when."""
     when = due_in_words(due_at)
+    if stage == ReminderStage.PERIOD_ENDED:
+        return (
+            f"{reference}: {label} has ended",
+            f"{label} on case {reference} ended at {when}. It is a period, not a task: "
+            "nothing was due from you and nothing was missed.",
+        )
     if stage in REMINDER_STAGES and now < due_at:
         today = stage == ReminderStage.REMIND_DUE_DAY
         return (
@@ -357,6 +397,7 @@ def render_stage(
 class SweepReport:
     at: datetime
     missed: int = 0
+    ended: int = 0
     acted: Counter = dataclasses.field(default_factory=Counter)
     skipped: Counter = dataclasses.field(default_factory=Counter)
     messages: Counter = dataclasses.field(default_factory=Counter)
@@ -364,7 +405,11 @@ class SweepReport:
     unheard: Counter = dataclasses.field(default_factory=Counter)
 
     def lines(self) -> list[str]:
-        out = [f"Deadline sweep as of {self.at.isoformat()}", f"marked missed: {self.missed}"]
+        out = [
+            f"Deadline sweep as of {self.at.isoformat()}",
+            f"marked missed: {self.missed}",
+            f"periods ended: {self.ended}",
+        ]
         for stage in ReminderStage:
             out.append(
                 f"{stage.value}: {self.acted[stage]} sent, {self.skipped[stage]} skipped, "
@@ -381,15 +426,39 @@ def service_manager_group_ensure(policy: ReminderPolicy) -> Group:
 
 
 def deadlines_mark_missed(deadlines: Sequence[Deadline], *, now: datetime) -> int:
-    """Open clocks whose due time has passed become missed, for reports to count; a
-    clock met later keeps that status (``workflows.clocks.deadlines_meet``). The caller
-    holds the rows' locks, so concurrent sweeps never wait on each other."""
-    overdue = [d for d in deadlines if d.status == DeadlineStatus.OPEN and d.due_at <= now]
+    """Open tasks whose due time has passed become missed, for reports to count; they
+    stay overdue (``Deadline.objects.overdue``) until met or cancelled, and a task met
+    later keeps the status (``workflows.clocks.deadlines_meet``). Periods are never
+    missed. The caller holds the rows' locks, so concurrent sweeps never wait on each
+    other."""
+    overdue = [
+        d
+        for d in deadlines
+        if d.kind == DeadlineKind.TASK and d.status == DeadlineStatus.OPEN and d.due_at <= now
+    ]
     for deadline in overdue:
         deadline.status = DeadlineStatus.MISSED
     if overdue:
         Deadline.objects.filter(pk__in=[d.pk for d in overdue]).update(status=DeadlineStatus.MISSED)
     return len(overdue)
+
+
+def deadlines_mark_ended(deadlines: Sequence[Deadline], *, now: datetime) -> int:
+    """Open periods whose end has passed have ended, closed at their end (not at the
+    sweep's time, which may be later after an outage). The caller holds the locks."""
+    ended = [
+        d
+        for d in deadlines
+        if d.kind == DeadlineKind.PERIOD and d.status == DeadlineStatus.OPEN and d.due_at <= now
+    ]
+    for deadline in ended:
+        deadline.status = DeadlineStatus.ENDED
+        deadline.closed_at = deadline.due_at
+    if ended:
+        Deadline.objects.filter(pk__in=[d.pk for d in ended]).update(
+            status=DeadlineStatus.ENDED, closed_at=F("due_at")
+        )
+    return len(ended)
 
 
 def sweep(*, at: datetime | None = None) -> SweepReport:
@@ -404,7 +473,9 @@ def sweep(*, at: datetime | None = None) -> SweepReport:
     rows = list(
         sweep_candidates(now, holidays, policy)
         .select_related("case")
-        .only("due_at", "started_at", "case", "case__owner", "case__team", "case__case_type")
+        .only(
+            "kind", "due_at", "started_at", "case", "case__owner", "case__team", "case__case_type"
+        )
         .order_by("case_id", "pk")
     )
     audience = Audience(policy)
@@ -420,10 +491,38 @@ def sweep(*, at: datetime | None = None) -> SweepReport:
 def _due_stages(
     deadline: Deadline, now: datetime, holidays: set[date], policy: ReminderPolicy
 ) -> list[StageTime]:
-    schedule = stage_schedule(
-        due_at=deadline.due_at, started_at=deadline.started_at, holidays=holidays, policy=policy
-    )
+    if deadline.kind == DeadlineKind.PERIOD:
+        schedule = period_schedule(due_at=deadline.due_at)
+    else:
+        schedule = stage_schedule(
+            due_at=deadline.due_at, started_at=deadline.started_at, holidays=holidays, policy=policy
+        )
     return [s for s in schedule if s.at <= now]
+
+
+def _to_act_on(
+    deadline: Deadline,
+    now: datetime,
+    holidays: set[date],
+    policy: ReminderPolicy,
+    done: set[tuple[int, str]],
+) -> list[tuple[StageTime, bool]]:
+    """The due stages of a clock not yet recorded, each with whether it is sent.
+
+    Stages that fall due together (caught up after an outage, or passed before a
+    backdated clock was recorded) are collapsed per audience, so each person hears once
+    and hears the latest news: of the worker's reminders and the leads' escalation only
+    the latest is sent (the leads' escalation once the clock is overdue), and the service
+    managers' escalation goes to its own audience besides. Sending the managers' stage
+    alone would leave the case's own leads untold whenever the managers' group is empty.
+    The others are recorded as skipped, so exactly-once still holds."""
+    due = _due_stages(deadline, now, holidays, policy)
+    pending = [s for s in due if (deadline.pk, s.stage) not in done]
+    applicable = [s for s in pending if s.applies]
+    chain = [s for s in applicable if s.stage != ReminderStage.ESCALATE_MANAGER]
+    managers = [s for s in applicable if s.stage == ReminderStage.ESCALATE_MANAGER]
+    sent = {id(s) for s in (chain[-1:] + managers[-1:])}
+    return [(s, id(s) in sent) for s in pending]
 
 
 def _recorded(deadline_ids: Sequence[int]) -> set[tuple[int, str]]:
@@ -446,8 +545,8 @@ def _pairs_for(
 ) -> Iterator[tuple[int, int]]:
     """Every (user, case) a due stage of these clocks may go to, to check in bulk."""
     for deadline in rows:
-        for due in _due_stages(deadline, now, holidays, policy):
-            if due.applies and (deadline.pk, due.stage) not in done:
+        for due, send in _to_act_on(deadline, now, holidays, policy, done):
+            if send:
                 for user_id in audience.wanted(due.stage, deadline.case):
                     yield user_id, deadline.case_id
 
@@ -466,32 +565,32 @@ def _sweep_batch(
         deadlines = list(
             Deadline.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("case")
-            .filter(pk__in=ids, status__in=RUNNING, met_at__isnull=True)
+            .filter(pk__in=ids, status__in=RUNNING, met_at__isnull=True, closed_at__isnull=True)
             .filter(case__closed_at__isnull=True)
             .order_by("pk")
         )
         report.missed += deadlines_mark_missed(deadlines, now=now)
+        report.ended += deadlines_mark_ended(deadlines, now=now)
         done = set(
             Reminder.objects.filter(deadline__in=deadlines).values_list("deadline_id", "stage")
         )
         plans = [
-            (deadline, due, audience.recipients(due.stage, deadline.case) if due.applies else [])
+            (deadline, due, send, audience.recipients(due.stage, deadline.case) if send else [])
             for deadline in deadlines
-            for due in _due_stages(deadline, now, holidays, policy)
-            if (deadline.pk, due.stage) not in done
+            for due, send in _to_act_on(deadline, now, holidays, policy, done)
         ]
         email_ok = email_reminder_recipient_ids({u for *_, users in plans for u in users})
         reminders: list[Reminder] = []
         drafts: list[OutboxDraft] = []
-        for deadline, due, recipients in plans:
-            reminder, messages = _act(deadline, due, recipients, now, email_ok)
+        for deadline, due, send, recipients in plans:
+            reminder, messages = _act(deadline, due, send, recipients, now, email_ok)
             reminders.append(reminder)
             drafts.extend(messages)
             _count(report, reminder, len(messages))
         Reminder.objects.bulk_create(reminders, batch_size=1000)
         outbox_enqueue_many(drafts=drafts)
         audit_record_many(
-            [_audit_entry(deadline, due, users) for deadline, due, users in plans if due.applies]
+            [_audit_entry(deadline, due, users) for deadline, due, send, users in plans if send]
         )
 
 
@@ -519,10 +618,16 @@ def _audit_entry(deadline: Deadline, due: StageTime, recipients: list[int]) -> A
 
 
 def _act(
-    deadline: Deadline, due: StageTime, recipients: list[int], now: datetime, email_ok: set[int]
+    deadline: Deadline,
+    due: StageTime,
+    send: bool,
+    recipients: list[int],
+    now: datetime,
+    email_ok: set[int],
 ) -> tuple[Reminder, list[OutboxDraft]]:
     """The Reminder row of one stage and its messages: in-app to each recipient, and an
-    email copy to those with an address who did not opt out."""
+    email copy to those with an address who did not opt out (a period's end: in-app
+    only). A stage not sent is a skipped row with no messages."""
     case = deadline.case
     reminder = Reminder(
         deadline=deadline,
@@ -531,12 +636,16 @@ def _act(
         scheduled_for=due.at,
         acted_at=now,
         recipients=len(recipients),
-        skipped=not due.applies,
+        skipped=not send,
     )
+    if not send:
+        return reminder, []
     subject, body = render_stage(
         due.stage, reference=case.reference, label=deadline.label, due_at=deadline.due_at, now=now
     )
     both = [Channel.IN_APP, Channel.EMAIL]
+    if due.stage == ReminderStage.PERIOD_ENDED:
+        email_ok = set()
     drafts = [
         OutboxDraft(
             recipient_id=user_id,
@@ -551,6 +660,14 @@ def _act(
         for channel in (both if user_id in email_ok else both[:1])
     ]
     return reminder, drafts
+
+
+def reminders_unheard() -> QuerySet[Reminder]:
+    """Stages the sweep acted on that reached nobody: nobody it was meant for could open
+    the case (no leads, an empty service-manager group, a manager not cleared for
+    Prevent). Never dropped silently: administrators see them (reference and rule only,
+    ``workflows.reminder_views``) and so do the leads of the case's team (dashboard)."""
+    return Reminder.objects.filter(skipped=False, recipients=0)
 
 
 def _count(report: SweepReport, reminder: Reminder, messages: int) -> None:
@@ -587,14 +704,16 @@ def digest_horizon(now: datetime, holidays: set[date]) -> datetime:
 
 
 def digest_send(*, at: datetime | None = None) -> DigestReport:
-    """Send each person one message a day listing the open clocks due in the next 5
+    """Send each person one message a day listing the open tasks due in the next 5
     working days on the cases they can open: those allocated to them and, for leads,
-    their teams'. Nothing for people who opted out or have nothing due."""
+    their teams'. Periods are not work due, so they are left out. Nothing for people
+    who opted out or have nothing due."""
     now = at or timezone.now()
     report = DigestReport(at=now)
     horizon = digest_horizon(now, bank_holidays(now))
     deadlines = list(
         Deadline.objects.filter(
+            kind=DeadlineKind.TASK,  # a period's end is nothing anyone has to do
             status=DeadlineStatus.OPEN,
             due_at__gt=now,
             due_at__lte=horizon,

@@ -18,7 +18,7 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CasePerson
 from workflows.clocks import effective_duration
 from workflows.definitions import Field, FieldType, Unit, Workflow
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import Deadline, DeadlineKind, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.services import SUMMARY_FIELD
 
@@ -95,7 +95,17 @@ class TransitionDefinitionSerializer(serializers.Serializer):
 class DeadlineRuleSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=DeadlineKind.values,
+        help_text="task: the council acts by then (reminded, escalated, overdue when late); "
+        "period: a protection or window others hold, which ends quietly (docs/clocks.md).",
+    )
     starts_on = serializers.CharField(help_text="A transition name, or 'raise' for intake.")
+    starts_at_field = serializers.CharField(
+        allow_null=True,
+        help_text="The step's input holding when the starting event happened; null means "
+        "the clock starts when the step is recorded.",
+    )
     duration = serializers.IntegerField(
         help_text="In force here: a local rule's duration may be set by the deployment."
     )
@@ -105,6 +115,13 @@ class DeadlineRuleSerializer(serializers.Serializer):
     source = serializers.CharField(allow_blank=True)
     repeatable = serializers.BooleanField()
     disregard_christmas_day = serializers.BooleanField()
+    cancelled_by = serializers.ListField(child=serializers.CharField())
+    due_at_field = serializers.CharField(
+        allow_null=True, help_text="An input holding the date the clock is due, if any."
+    )
+    period_effect = serializers.CharField(
+        allow_null=True, help_text="For a period: what it allows or blocks."
+    )
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -154,7 +171,8 @@ def workflow_data(workflow: Workflow) -> dict[str, Any]:
         "intake_fields": [field_data(f) for f in [SUMMARY_FIELD, *workflow.intake_fields]],
         "transitions": _transitions_data(workflow),
         "deadline_rules": [
-            rule.as_api(effective_duration(workflow, rule)) for rule in workflow.deadline_rules
+            rule.as_api(effective_duration(workflow, rule), workflow.start_field(rule))
+            for rule in workflow.deadline_rules
         ],
     }
 
@@ -168,22 +186,32 @@ class DeadlineSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="rule", help_text="The workflow's deadline rule.")
     label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=DeadlineKind.values,
+        help_text="task: the council must act by due_at; period: a protection or window "
+        "someone else holds, which ends quietly and is never overdue.",
+    )
     due_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=DeadlineStatus.values)
     statutory = serializers.BooleanField()
     source = serializers.CharField(allow_blank=True)
     unit = serializers.CharField()
     duration = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    met_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(help_text="When the starting event happened.")
+    recorded_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the step that started the clock was recorded."
+    )
+    met_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the stop event happened (may be after due_at)."
+    )
     closed_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     def get_overdue(self, deadline: Deadline) -> bool:
-        """Open and past its due time."""
-        now = self.context["now"]
-        return deadline.status == DeadlineStatus.OPEN and deadline.due_at < now
+        """A task past due and neither met nor cancelled, whether or not the sweep marked
+        it missed; a period is never overdue (shared/API.md)."""
+        return deadline.is_overdue(self.context["now"])
 
 
 class DeadlineListItemSerializer(DeadlineSerializer):
@@ -240,12 +268,11 @@ class CaseSummarySerializer(serializers.Serializer):
         return case.raised_by.get_username()
 
     def get_overdue(self, case: Case) -> bool:
-        """An open deadline of the case is past due."""
+        """A task of the case is past due and not met or cancelled."""
         annotated = getattr(case, "has_overdue_deadline", None)
         if annotated is not None:
             return bool(annotated)
-        now = self.context["now"]
-        return case.deadlines.filter(status=DeadlineStatus.OPEN, due_at__lt=now).exists()
+        return case.deadlines.overdue(self.context["now"]).exists()
 
     @extend_schema_field({"type": "boolean", "enum": [False]})
     def get_limited(self, case: Case) -> bool:

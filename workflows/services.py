@@ -9,6 +9,7 @@ written, and the transaction rolls back anything written before a later failure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import holidays
@@ -28,9 +29,17 @@ from workflows import clocks
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
 from workflows.forms import validate_fields
-from workflows.models import BankHoliday, Deadline, DeadlineStatus, TimescaleOverride
+from workflows.models import (
+    BankHoliday,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    TimescaleOverride,
+)
 from workflows.registry import UnknownCaseType, get_workflow
 
+# Clocks on different machines disagree a little: a time this far ahead is still "now".
+EVENT_CLOCK_SKEW = timedelta(minutes=5)
 SUMMARY_FIELD = Field(name="summary", type=FieldType.TEXT, label="Summary of the concern")
 PERSON_ATTRS = {f.name for f in Person._meta.get_fields() if getattr(f, "concrete", False)}
 
@@ -117,7 +126,10 @@ def case_raise(
         data={"case_type": case_type, "state": case.state, "inputs": values},
     )
     for rule in workflow.rules_starting_on(RAISE):
-        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=now, actor=actor)
+        start = clocks.rule_start(workflow, rule, values, now)
+        clocks.deadline_open(
+            case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
+        )
     _notify_raised(case, workflow)
     return case
 
@@ -173,17 +185,80 @@ def _check_guards(workflow: Workflow, case: Case, name: str) -> None:
 def _apply_clocks(
     workflow: Workflow, case: Case, name: str, actor: Any, now: Any, values: dict[str, Any]
 ) -> None:
+    """Stop the clocks this step meets or cancels and start the ones it starts, each at
+    the time its event happened (docs/clocks.md), not when the step was typed in."""
     rules = workflow.deadline_rules
-    clocks.deadlines_meet(case=case, rule_names=[r.name for r in rules if name in r.met_by], at=now)
+    event_at = clocks.event_time(values.get(workflow.event_field(name))) or now
+    met = [r.name for r in rules if name in r.met_by]
+    clocks.deadlines_meet(case=case, rule_names=met, at=event_at)
     cancelled = [r.name for r in rules if name in r.cancelled_by]
     if cancelled:
-        clocks.deadlines_cancel(case=case, at=now, rule_names=cancelled)
+        clocks.deadlines_cancel(case=case, at=event_at, rule_names=cancelled)
     if case.state in workflow.terminal_states:
-        clocks.deadlines_cancel(case=case, at=now)
+        clocks.deadlines_cancel(case=case, at=event_at)
         return
     for rule in workflow.rules_starting_on(name):
-        start = clocks.rule_start(rule, values, now)
-        clocks.deadline_open(case=case, workflow=workflow, rule=rule, at=start, actor=actor)
+        start = clocks.rule_start(workflow, rule, values, now, earlier=case.details)
+        clocks.deadline_open(
+            case=case,
+            workflow=workflow,
+            rule=rule,
+            at=start,
+            actor=actor,
+            recorded_at=now,
+            values=values,
+        )
+
+
+def _event_fields(workflow: Workflow, name: str) -> list[str]:
+    """The inputs of step ``name`` that say when something happened: its event field and
+    the start fields of the clocks it starts."""
+    fields = [workflow.event_field(name)]
+    fields += [r.starts_at_field for r in workflow.rules_starting_on(name)]
+    own = {f.name for f in workflow.transition_meta(name)["fields"]}
+    return [f for f in dict.fromkeys(fields) if f and f in own]
+
+
+def check_event_dates(
+    workflow: Workflow, case: Case, name: str, values: dict[str, Any], now: Any
+) -> None:
+    """The dates that start or stop clocks must be true (RULES.md §0.3, issue 14): not in
+    the future, and a stop event not before the event that started the clock it stops
+    (a conference cannot precede the strategy discussion that called it). Events before
+    the case was raised are allowed: a closure notice served at the first police visit
+    or a referral made before the concern was entered here. Raises ValidationError by
+    field; writes nothing."""
+    labels = {f.name: f.label for f in workflow.transition_meta(name)["fields"]}
+    today = timezone.localdate(now)
+    errors: dict[str, list[str]] = {}
+    stop_field = workflow.event_field(name)
+    met = [r.name for r in workflow.deadline_rules if name in r.met_by]
+    running = clocks.running_clocks(case, met) if stop_field else []
+    for field in _event_fields(workflow, name):
+        raw = values.get(field)
+        moment = clocks.event_time(raw)
+        if moment is None:
+            continue
+        dated = isinstance(raw, str) and len(raw) == 10
+        local = timezone.localtime(moment)
+        label = labels.get(field, field)
+        if (local.date() > today) if dated else (moment > now + EVENT_CLOCK_SKEW):
+            errors[field] = [f"{label} must be today or in the past."]
+        elif field == stop_field:
+            # Only a clock started from a recorded event date is a true earlier event;
+            # one started when its step was typed in says nothing of when it happened.
+            for deadline in running:
+                if deadline.recorded_at in (None, deadline.started_at):
+                    continue
+                start = timezone.localtime(deadline.started_at)
+                if (local.date() < start.date()) if dated else (moment < deadline.started_at):
+                    errors[field] = [
+                        f"{label} must be on or after {start:%-d %B %Y}, when "
+                        f"{deadline.label.lower()} started."
+                    ]
+                    break
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -213,9 +288,10 @@ def case_transition(
         raise PermissionDenied("You are not allowed to do this on this case.")
     custom = transition.custom
     values = validate_fields(custom["fields"], data or {})
+    now = timezone.now()
+    check_event_dates(workflow, case, name, values, now)
     _check_guards(workflow, case, name)
     before = case.state
-    now = timezone.now()
     getattr(case, name)(actor=actor, data=values)
     if case.state in workflow.terminal_states and case.closed_at is None:
         case.closed_at = now
@@ -249,6 +325,10 @@ def _deadline_for_update(deadline: Deadline, actor: Any) -> Deadline:
 def deadline_pause(*, deadline: Deadline, actor: Any, reason: str) -> Deadline:
     """Stop a running clock, keeping what is left of it (e.g. criminal proceedings)."""
     deadline = _deadline_for_update(deadline, actor)
+    if deadline.kind == DeadlineKind.PERIOD:
+        raise ValidationError(
+            {"deadline": ["A period (a protection or window others hold) cannot be paused."]}
+        )
     if deadline.status != DeadlineStatus.OPEN:
         raise ValidationError({"deadline": ["Only an open deadline can be paused."]})
     if not reason.strip():

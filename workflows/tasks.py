@@ -36,7 +36,11 @@ def sweep_deadlines() -> dict[str, int]:
     """Send the reminders and escalations that are due (beat, every 5 minutes)."""
     report = sweep()
     logger.info("; ".join(report.lines()))
-    return {"missed": report.missed, **{str(k): v for k, v in report.messages.items()}}
+    return {
+        "missed": report.missed,
+        "ended": report.ended,
+        **{str(k): v for k, v in report.messages.items()},
+    }
 
 
 @shared_task(name=DIGEST_TASK, **_RETRY)

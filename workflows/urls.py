@@ -1,8 +1,9 @@
-"""Raising a concern (/concerns/...) and the workflows reference (/workflows/...)."""
+"""Raising a concern (/concerns/...), the workflows reference (/workflows/...) and, for
+administrators, the reminders that reached nobody (/reminders/nobody-told/)."""
 
 from django.urls import path
 
-from workflows import views
+from workflows import reminder_views, views
 
 app_name = "workflows"
 
@@ -19,4 +20,9 @@ urlpatterns = [
     path("concerns/raised/<str:reference>/", views.concern_raised, name="concern-raised"),
     path("workflows/", views.workflow_list, name="workflow-list"),
     path("workflows/<slug:case_type>/", views.workflow_detail, name="workflow-detail"),
+    path(
+        "reminders/nobody-told/",
+        reminder_views.reminders_unheard_list,
+        name="reminders-unheard",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from casework.models import Case
 from referrals.models import PartnerAgency, PartnerKind, Referral
@@ -93,8 +94,9 @@ def test_a_referral_is_drafted_sent_acknowledged_and_decided(
     early_help = next(d for d in decisions if d["decision"] == "early_help")
     values = {f["name"]: f for f in early_help["fields"]}
     data = {}
-    data.update({"decision": "early_help", "decided_on": "2026-01-06",
-                 "decision_details": "Early help offered.", "mash_decision_on": "2026-01-06",
+    today = timezone.localdate().isoformat()  # the referral went today
+    data.update({"decision": "early_help", "decided_on": today,
+                 "decision_details": "Early help offered.", "mash_decision_on": today,
                  "early_help_provider": "Family hub"})  # fmt: skip
     assert set(data) >= {n for n, f in values.items() if f["required"]}
     decided = step(lead, referral, "record_decision", **data)

@@ -73,6 +73,9 @@ def test_a_definition_matches_the_declared_workflow(api, users, case_type):
     for rule in body["deadline_rules"]:
         assert rule["unit"] in ("working_days", "calendar_days", "hours", "months")
         assert {"starts_on", "duration", "met_by", "statutory", "source", "label"} <= set(rule)
+        declared_rule = workflow.rule(rule["name"])
+        assert rule["kind"] == str(declared_rule.kind)  # task or period (issue 14)
+        assert rule["starts_at_field"] == (workflow.start_field(declared_rule) or None)
 
 
 def test_deadline_rules_show_the_duration_in_force(api, users):

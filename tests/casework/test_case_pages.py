@@ -15,7 +15,7 @@ from casework.roles import Role
 from tests.samples import ADULT, PREVENT_SUBJECT
 from tests.workflows.walker import default_raise, sample_values
 from workflows import community_trigger, modern_slavery, prevent
-from workflows.models import BankHoliday, Deadline, DeadlineStatus
+from workflows.models import BankHoliday, Deadline, DeadlineKind, DeadlineStatus
 from workflows.services import case_transition
 
 CSRF = re.compile(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"')
@@ -408,7 +408,11 @@ def test_a_clock_says_when_it_is_due_and_how_long_is_left(client, lead, trigger_
     due = working_days(today, +1, 3)
     Deadline.objects.filter(pk=deadline.pk).update(due_at=end_of(due))
     row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
-    assert f"Acknowledge the application {due.day} {due:%B %Y} Open 3 working days left" in row
+    started = timezone.localtime(deadline.started_at)
+    assert (
+        f"Acknowledge the application {started.day} {started:%B %Y} {due.day} {due:%B %Y} "
+        "Open 3 working days left"
+    ) in row
     assert "Local practice" in row
 
     was_due = working_days(today, -1, 2)
@@ -422,6 +426,112 @@ def test_a_clock_says_when_it_is_due_and_how_long_is_left(client, lead, trigger_
     )
     assert f"Overdue Overdue by {late} working day" in deadline_row(html, deadline)
     assert 'class="govuk-tag govuk-tag--red">Overdue<' in html
+
+
+def words(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def late_working_days(due_day, today) -> int:
+    return sum(
+        1
+        for n in range(1, (today - due_day).days + 1)
+        if (day := due_day + timedelta(days=n)).weekday() < 5
+        and not BankHoliday.objects.filter(date=day).exists()
+    )
+
+
+@pytest.mark.django_db
+def test_a_missed_task_shows_overdue_until_it_is_met_and_then_how_late(client, lead, trigger_case):
+    """Issue 14: the sweep marking a task missed does not make it stop looking overdue;
+    once met, the page says it was met late, by how much and when."""
+    deadline = clock(trigger_case)
+    client.force_login(lead)
+    today = timezone.localdate()
+    was_due = working_days(today, -1, 4)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        due_at=end_of(was_due), status=DeadlineStatus.MISSED
+    )
+    html = page(client.get(case_url(trigger_case)))
+    late = late_working_days(was_due, today)
+    assert f"Overdue Overdue by {late} working days" in deadline_row(html, deadline)
+
+    met_on = working_days(was_due, +1, 2)
+    met_at = timezone.make_aware(datetime.combine(met_on, time(11)))
+    Deadline.objects.filter(pk=deadline.pk).update(met_at=met_at, closed_at=met_at)
+    row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
+    assert f"Met late Met late by 2 working days, on {words(met_on)}" in row
+    assert "Overdue" not in row
+
+
+@pytest.mark.django_db
+def test_a_task_met_on_time_says_when(client, lead, trigger_case):
+    deadline = clock(trigger_case)
+    client.force_login(lead)
+    met_at = deadline.due_at - timedelta(days=1)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        status=DeadlineStatus.MET, met_at=met_at, closed_at=met_at
+    )
+    row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
+    assert f"Met Met on {words(timezone.localtime(met_at))}" in row
+    assert "late" not in row
+
+
+@pytest.mark.django_db
+def test_a_clock_started_from_a_past_date_is_overdue_at_once(client, frontline, lead):
+    """An application received four weeks ago and recorded today: its acknowledgement
+    (5 working days from receipt) is overdue as soon as the case exists."""
+    received = timezone.localdate() - timedelta(days=28)
+    case = default_raise(community_trigger.WORKFLOW, frontline)(
+        {"application_received_on": received.isoformat()}
+    )
+    deadline = clock(case)
+    assert timezone.localtime(deadline.started_at).date() == received
+    client.force_login(lead)
+    row = deadline_row(page(client.get(case_url(case))), deadline)
+    assert f"Acknowledge the application {words(received)}" in row
+    assert "Overdue Overdue by" in row
+
+
+def period(case: Case, *, rule: str, due_at, status=DeadlineStatus.OPEN, label="A period"):
+    return Deadline.objects.create(
+        case=case, rule=rule, label=label, kind=DeadlineKind.PERIOD, unit="calendar_days",
+        duration=30, statutory=True, started_at=due_at - timedelta(days=30), due_at=due_at,
+        status=status, closed_at=due_at if status == DeadlineStatus.ENDED else None,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_period_shows_its_start_end_and_effect_and_is_never_overdue(client, lead, slavery_case):
+    rule = modern_slavery.WORKFLOW.rule("recovery_period")
+    now = timezone.now()
+    running = period(slavery_case, rule=rule.name, due_at=now + timedelta(days=12),
+                     label=rule.label)  # fmt: skip
+    past = period(slavery_case, rule=rule.name, due_at=now - timedelta(days=3), label=rule.label)
+    client.force_login(lead)
+    html = page(client.get(case_url(slavery_case)))
+
+    row = deadline_row(html, running)
+    start, end = (timezone.localtime(running.started_at), timezone.localtime(running.due_at))
+    assert f"Minimum recovery period Period {rule.period_effect}" in row
+    assert f"{words(start)} Ends {words(end)} Running" in row
+    assert "days left" in row
+    # Past its end and not yet swept: it has ended, quietly; never overdue.
+    row = deadline_row(html, past)
+    assert f"Ended Ended on {words(timezone.localtime(past.due_at))}" in row
+    assert "Overdue" not in row
+
+
+@pytest.mark.django_db
+def test_a_period_of_a_rule_the_workflow_does_not_declare_shows_no_effect(
+    client, lead, slavery_case
+):
+    ended = period(slavery_case, rule="partner_response", due_at=timezone.now() - timedelta(days=1),
+                   status=DeadlineStatus.ENDED)  # fmt: skip
+    client.force_login(lead)
+    row = deadline_row(page(client.get(case_url(slavery_case))), ended)
+    assert "A period Period" in row
+    assert "Ended Ended on" in row
 
 
 @pytest.mark.django_db

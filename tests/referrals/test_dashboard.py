@@ -19,7 +19,8 @@ from referrals.dashboard import PANEL_ROWS
 from referrals.services import referral_send
 from tests.workflows.walker import default_raise
 from workflows import community_trigger, modern_slavery, prevent
-from workflows.models import Deadline, DeadlineStatus
+from workflows.models import Deadline, DeadlineKind, DeadlineStatus, Reminder
+from workflows.reminders import sweep
 
 SLAVERY = {
     "summary": "Works at the car wash, is not paid.",
@@ -187,6 +188,120 @@ def test_deadlines_overdue_and_due_in_the_next_five_working_days(client, frontli
 
 
 @pytest.mark.django_db
+def test_a_task_swept_missed_stays_overdue_until_it_is_met(client, frontline, lead):
+    """Issue 14: the sweep marking a task missed does not take it out of sight; meeting
+    it does."""
+    case = raise_trigger(frontline)
+    clock = Deadline.objects.get(case=case, status=DeadlineStatus.OPEN)
+    Deadline.objects.filter(pk=clock.pk).update(due_at=timezone.now() - timedelta(days=3))
+    sweep(at=timezone.now())
+    clock.refresh_from_db()
+    assert clock.status == DeadlineStatus.MISSED
+
+    overdue = panel(html_of(client, lead), "deadlines").split("Due by the end of")[0]
+    assert f'data-deadline-case="{case.reference}"' in overdue
+    assert "1 overdue deadline:" in overdue
+
+    now = timezone.now()
+    Deadline.objects.filter(pk=clock.pk).update(met_at=now, closed_at=now)
+    overdue = panel(html_of(client, lead), "deadlines").split("Due by the end of")[0]
+    assert case.reference not in overdue
+    assert "No deadline of your teams’ cases is overdue." in overdue
+
+
+@pytest.mark.django_db
+def test_a_period_is_never_overdue_nor_due_soon(client, frontline, lead):
+    case = raise_trigger(frontline)
+    now = timezone.now()
+    for due_at in (now - timedelta(days=3), now + timedelta(hours=2)):
+        Deadline.objects.create(
+            case=case, rule="appeal_window", label="Appeal window", kind=DeadlineKind.PERIOD,
+            unit="calendar_days", duration=21, started_at=now - timedelta(days=21), due_at=due_at,
+        )  # fmt: skip
+    Deadline.objects.filter(case=case, kind=DeadlineKind.TASK).delete()
+    deadlines = panel(html_of(client, lead), "deadlines")
+    assert case.reference not in deadlines
+    assert "Appeal window" not in deadlines
+
+
+def nobody_told(case, stage="escalate_manager"):
+    """A stage of one of the case's clocks that the sweep recorded as reaching nobody."""
+    deadline = Deadline.objects.filter(case=case).first()
+    now = timezone.now()
+    return Reminder.objects.create(
+        deadline=deadline, stage=stage, due_at=deadline.due_at, scheduled_for=now,
+        acted_at=now, recipients=0, skipped=False,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_reminders_that_reached_nobody_show_on_the_teams_leads_dashboard(
+    client, frontline, lead, other_lead
+):
+    case = raise_trigger(frontline)
+    assert 'data-panel="unheard"' not in html_of(client, lead)
+    nobody_told(case)
+    skipped = nobody_told(case, stage="remind_before")
+    Reminder.objects.filter(pk=skipped.pk).update(skipped=True)
+
+    unheard = panel(html_of(client, lead), "unheard")
+    assert references_unheard(unheard) == [case.reference]
+    assert "Escalation to service managers" in unheard
+    assert "1 reminder about your teams’ running deadlines reached nobody" in unheard
+    assert 'data-panel="unheard"' not in html_of(client, other_lead)
+    # Once the clock is done, it is no longer the lead's to worry about.
+    Deadline.objects.filter(case=case).update(closed_at=timezone.now())
+    assert 'data-panel="unheard"' not in html_of(client, lead)
+
+
+def references_unheard(html: str) -> list[str]:
+    return re.findall(r'data-unheard-case="([^"]+)"', html)
+
+
+@pytest.mark.django_db
+def test_an_administrator_is_told_how_many_reached_nobody_and_sees_only_references(
+    client, frontline, administrator, lead
+):
+    case = raise_trigger(frontline)
+    html = html_of(client, administrator)
+    assert "data-unheard-count" not in html
+    assert 'href="/reminders/nobody-told/"' in panel(html, "administration")
+    nobody_told(case)
+
+    html = html_of(client, administrator)
+    assert 'data-unheard-count="1"' in html
+    assert case.reference not in html  # the dashboard counts; the page names
+    page = client.get("/reminders/nobody-told/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'data-reference="{case.reference}"' in text
+    assert "Escalation to service managers" in text
+    assert "“Service managers”" in text
+    assert escape(case.summary or "no summary") not in text
+    client.force_login(lead)
+    assert client.get("/reminders/nobody-told/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_restricted_cases_reminder_shows_its_reference_but_not_its_clock(
+    client, frontline, administrator
+):
+    case = raise_prevent(frontline)
+    now = timezone.now()
+    Deadline.objects.create(
+        case=case, rule="channel_panel", label="Channel panel discussion", unit="working_days",
+        duration=5, started_at=now - timedelta(days=9), due_at=now - timedelta(days=2),
+    )  # fmt: skip
+    label = "Channel panel discussion"
+    nobody_told(case)
+    client.force_login(administrator)
+    text = client.get("/reminders/nobody-told/").content.decode()
+    row = text.split(f'data-reference="{case.reference}"')[1].split("</tr>")[0]
+    assert "Not shown: a restricted case" in row
+    assert escape(label) not in row
+
+
+@pytest.mark.django_db
 def test_no_deadlines_says_so(client, lead):
     deadlines = panel(html_of(client, lead), "deadlines")
     assert "No deadline of your teams’ cases is overdue." in deadlines
@@ -287,6 +402,7 @@ def test_each_dashboard_runs_the_same_queries_for_few_and_many_cases(
         cases = raise_slavery(frontline, 3) + [raise_trigger(frontline), raise_prevent(frontline)]
         Case.objects.filter(pk=cases[0].pk).update(owner=frontline)
         Deadline.objects.filter(case=cases[3]).update(due_at=timezone.now() - timedelta(days=9))
+        nobody_told(cases[3])
         referral_send(referral=draft_for("mash_referral"), actor=lead)
 
     more_of_everything()

@@ -10,6 +10,7 @@ import re
 import pytest
 import reportlab.rl_config
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from casework.models import AuditEvent, Case, Person
 from referrals.models import Referral, ReferralEvent
@@ -105,7 +106,8 @@ def sent_dtn(draft_for, lead):
 def test_the_record_and_its_history_hold_nothing_identifying(sent_dtn, lead):
     referral = referral_record_decision(
         referral=sent_dtn, actor=lead, decision="recorded",
-        data={"decided_on": "2026-03-02", "decision_details": "Recorded by the MSU."},
+        data={"decided_on": timezone.localdate().isoformat(),
+              "decision_details": "Recorded by the MSU."},
     )  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
     # The case itself knows the person: that is what makes the search below mean something.
@@ -124,7 +126,8 @@ def test_the_record_and_its_history_hold_nothing_identifying(sent_dtn, lead):
 def test_the_decision_records_the_anonymous_notification_on_the_case(sent_dtn, lead):
     referral_record_decision(
         referral=sent_dtn, actor=lead, decision="recorded",
-        data={"decided_on": "2026-03-02", "decision_details": "Recorded by the MSU."},
+        data={"decided_on": timezone.localdate().isoformat(),
+              "decision_details": "Recorded by the MSU."},
     )  # fmt: skip
     case = Case.objects.get(pk=sent_dtn.case_id)
     assert case.state == "dtn_submitted"

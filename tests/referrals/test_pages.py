@@ -260,7 +260,7 @@ def test_a_decision_from_the_page_moves_the_case(draft_for, lead, client):
     response = client.post(url, {})
     assert response.status_code == 400
     data = post_form({
-        "version": referral.version, "decided_on": "2026-03-02",
+        "version": referral.version, "decided_on": timezone.localdate().isoformat(),
         "decision_details": "Strategy discussion tomorrow.", "emergency_action_taken": False,
         "significant_harm_concern": "Exploitation by adults.",
     })  # fmt: skip
@@ -316,7 +316,8 @@ def test_the_whole_lifecycle_through_the_pages(draft_for, lead, client):
     post("actions/send/", {})
     post("actions/acknowledge/", {"acknowledged_on": "2026-03-01", "partner_reference": "CT-9"})
     post("actions/record_decision/referred_to_channel/", {
-        "decided_on": "2026-03-05", "decision_details": "Referred to Channel.",
+        "decided_on": timezone.localdate().isoformat(),  # the referral was made today
+        "decision_details": "Referred to Channel.",
         "channel_referred_by": "police",
     })  # fmt: skip
     post("actions/record_outcome/", {"outcome_on": "2026-04-01", "outcome": "Adopted."})

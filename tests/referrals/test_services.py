@@ -460,7 +460,7 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
     step = next(t for t in workflow.transitions() if t.name == chosen.transition)
     referral = referral_record_decision(
         referral=referral, actor=lead, decision=decision,
-        data=decision_data(referral, decision, decided_on="2026-03-02"),
+        data=decision_data(referral, decision, decided_on=timezone.localdate().isoformat()),
     )  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
     assert case.state == (step.target or step.source)
@@ -477,12 +477,13 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
 
 def test_a_positive_rg_decision_starts_the_recovery_period(draft_for, lead):
     referral = referral_send(referral=draft_for("nrm_referral"), actor=lead)
+    today = timezone.localdate().isoformat()
     referral_record_decision(referral=referral, actor=lead, decision="rg_positive",
                              data=decision_data(referral, "rg_positive",
-                                                decided_on="2026-03-02"))  # fmt: skip
+                                                decided_on=today))  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
     assert case.state == "recovery_period"
-    assert case.details["rg_decision_on"] == "2026-03-02"
+    assert case.details["rg_decision_on"] == today
     recovery = Deadline.objects.get(case=case, rule="recovery_period")
     assert (recovery.status, recovery.duration, recovery.unit) == ("open", 30, "calendar_days")
     assert Deadline.objects.get(case=case, rule="rg_decision").status == DeadlineStatus.MET
@@ -517,7 +518,9 @@ def test_an_invalid_decision_names_its_fields_and_writes_nothing(draft_for, lead
 # --- The partner's response clock and its chaser ---------------------------------------------
 
 
-@pytest.mark.parametrize("referral_type", ALL_TYPES)
+@pytest.mark.parametrize(
+    "referral_type", [t for t in ALL_TYPES if not REFERRAL_TYPES[t].case_clock]
+)
 def test_sending_opens_the_partners_response_clock(referral_type, draft_for, acting_lead,
                                                    monkeypatch):  # fmt: skip
     referral = draft_for(referral_type)
@@ -541,6 +544,34 @@ def test_sending_opens_the_partners_response_clock(referral_type, draft_for, act
     assert set(sent.values_list("recipient_id", flat=True)) == expected
     assert OutboxMessage.objects.count() == messages + len(expected)
     assert all(m.link == f"/referrals/{referral.pk}/" for m in sent)
+
+
+def test_an_nrm_referral_waits_on_the_cases_one_reasonable_grounds_clock(draft_for, lead):
+    """Issue 14: the NRM referral's response and the workflow's reasonable grounds target
+    are one clock, whichever was recorded first, met once by the decision's date."""
+    referral = draft_for("nrm_referral")
+    case = referral.case
+    assert Deadline.objects.filter(case=case, rule="rg_decision").count() == 1  # the step's
+    referral = referral_send(referral=referral, actor=lead)
+    assert referral.response_deadline.rule == "rg_decision"
+    assert not Deadline.objects.filter(case=case, rule="partner_response").exists()
+    assert Deadline.objects.filter(case=case, rule="rg_decision").count() == 1
+    today = timezone.localdate().isoformat()
+    data = decision_data(referral, "rg_positive", decided_on=today)
+    referral_record_decision(referral=referral, actor=lead, decision="rg_positive", data=data)
+    rg = Deadline.objects.get(case=case, rule="rg_decision")
+    assert (rg.status, timezone.localdate(rg.met_at).isoformat()) == ("met", today)
+
+
+def test_a_decision_dated_before_the_referral_was_sent_is_refused(draft_for, lead):
+    referral = referral_send(referral=draft_for("nrm_referral"), actor=lead)
+    before = trace(referral)
+    with pytest.raises(ValidationError) as info:
+        referral_record_decision(referral=referral, actor=lead, decision="rg_positive",
+                                 data=decision_data(referral, "rg_positive",
+                                                    decided_on="2020-01-01"))  # fmt: skip
+    assert "when the referral was sent" in info.value.message_dict["decided_on"][0]
+    assert trace(referral) == before
 
 
 def test_the_clock_is_the_partners_expected_time_or_the_local_default(draft_for, lead,

@@ -57,9 +57,22 @@ def test_event_after_cut_off_counts_from_next_working_day(holidays, settings):
     assert local(before).date().isoformat() == "2026-12-24"
 
 
-def test_weekend_start_counts_from_monday(holidays):
+def test_weekend_start_counts_from_the_next_working_day(holidays):
+    """One day-0 rule (issue 14): an event at a weekend counts from Monday, as one after
+    the cut-off on Friday does, so 1 working day later is Tuesday for both."""
     due = calendar.add_working_days(at(2026, 11, 28, 12), 1, holidays)  # a Saturday
-    assert local(due).date().isoformat() == "2026-11-30"
+    assert local(due).date().isoformat() == "2026-12-01"
+    friday_evening = calendar.add_working_days(at(2026, 12, 4, 18), 1, holidays)
+    saturday_morning = calendar.add_working_days(at(2026, 12, 5, 9), 1, holidays)
+    assert local(friday_evening).date() == local(saturday_morning).date() == date(2026, 12, 8)
+
+
+def test_a_bank_holiday_counts_from_the_next_working_day(holidays):
+    """Christmas Day 10:00 and Christmas Eve 18:00 both count from Tue 29 Dec 2026 (28 Dec
+    is the Boxing Day substitute), so 1 working day later is Wed 30 Dec for both."""
+    christmas = calendar.add_working_days(at(2026, 12, 25, 10), 1, holidays)
+    eve = calendar.add_working_days(at(2026, 12, 24, 18), 1, holidays)
+    assert local(christmas).date() == local(eve).date() == date(2026, 12, 30)
 
 
 def test_an_edited_bank_holiday_moves_the_deadline(db):

@@ -12,8 +12,9 @@ from django.utils import timezone
 from casework.models import AuditEvent
 from tests.workflows.walker import default_raise, sample_values
 from workflows import clocks, modern_slavery
-from workflows.definitions import DeadlineRule, Unit
+from workflows.definitions import ClockKind, DeadlineRule, Unit
 from workflows.models import Deadline, DeadlineStatus
+from workflows.registry import get_workflow
 from workflows.services import case_transition, deadline_pause, deadline_resume, timescale_set
 
 LONDON = ZoneInfo("Europe/London")
@@ -115,21 +116,21 @@ def test_hour_clocks_skip_christmas_only_when_the_rule_says_so():
 def test_deadline_rule_api_shape():
     rule = DeadlineRule(
         name="x", label="X", starts_on="raise", duration=5, unit=Unit.WORKING_DAYS,
-        met_by=["a"], statutory=False, source="RULES.md §0.3",
+        met_by=["a"], statutory=False, source="RULES.md §0.3", kind=ClockKind.TASK,
+        kind_reason="a test",
     )  # fmt: skip
     assert set(rule.as_api()) >= {
-        "name", "label", "starts_on", "duration", "unit", "met_by", "statutory", "source",
+        "name", "label", "kind", "starts_on", "starts_at_field", "duration", "unit", "met_by",
+        "statutory", "source",
     }  # fmt: skip
+    assert rule.as_api()["kind"] == "task"
 
 
 def test_a_clock_can_run_from_a_recorded_time_rather_than_when_it_was_recorded():
-    rule = DeadlineRule(
-        name="rhi", label="RHI", starts_on="record_return", duration=72, unit=Unit.HOURS,
-        met_by=[], statutory=True, source="x", starts_at_field="returned_at",
-    )  # fmt: skip
+    workflow = get_workflow("cse")
+    rule = workflow.rule("return_home_interview")
     now = at(2026, 12, 2, 9)
-    assert clocks.rule_start(rule, {"returned_at": "2026-12-01T22:30:00+00:00"}, now) == at(
-        2026, 12, 1, 22, 30
-    )
-    assert clocks.rule_start(rule, {"returned_at": "2026-12-01"}, now) == at(2026, 12, 1)
-    assert clocks.rule_start(rule, {}, now) == now
+    start = clocks.rule_start(workflow, rule, {"returned_at": "2026-12-01T22:30:00+00:00"}, now)
+    assert start == at(2026, 12, 1, 22, 30)
+    assert clocks.rule_start(workflow, rule, {"returned_at": "2026-12-01"}, now) == at(2026, 12, 1)
+    assert clocks.rule_start(workflow, rule, {}, now) == now

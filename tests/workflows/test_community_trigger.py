@@ -504,13 +504,13 @@ def test_outcome_and_appeal_clocks_and_a_review_after_escalation(frontline, lead
     assert (window.status, window.duration) == ("open", 20)
     case = steps(case, lead, "start_monitoring", "request_escalation")
     window.refresh_from_db()
-    assert window.status == DeadlineStatus.MET
+    assert window.status == DeadlineStatus.ENDED  # a period: ended by the escalation
     case = step(case, lead, "decide_escalation", escalation_decision="re_review")
     case = step(case, lead, "order_re_review")
     assert clock(case, "review_meeting_after_escalation").status == DeadlineStatus.OPEN
     case = steps(case, lead, "hold_review_meeting", "communicate_outcome")
     assert [d.status for d in clocks(case, "outcome_letter")] == ["met", "met"]
-    assert [d.status for d in clocks(case, "appeal_window_after_outcome")] == ["met", "open"]
+    assert [d.status for d in clocks(case, "appeal_window_after_outcome")] == ["ended", "open"]
 
 
 @pytest.mark.django_db
@@ -528,7 +528,7 @@ def test_appeal_window_after_not_met_is_cancelled_when_the_case_closes(frontline
 def test_appeal_window_after_not_met_is_met_by_an_escalation(frontline, lead):
     case = steps(raise_ct(frontline, BELOW), lead, *TO_DECISION, "decide_threshold_not_met",
                  "request_escalation")  # fmt: skip
-    assert clock(case, "appeal_window_after_threshold_not_met").status == DeadlineStatus.MET
+    assert clock(case, "appeal_window_after_threshold_not_met").status == DeadlineStatus.ENDED
 
 
 @pytest.mark.django_db

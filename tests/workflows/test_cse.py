@@ -206,9 +206,9 @@ def test_turned_18_closure_waits_for_the_18th_birthday(frontline, lead, monkeypa
         State.CLOSED,
         "TURNED_18_TRANSITIONED_TO_ADULT_SERVICES",
     )
-    assert set(Deadline.objects.filter(case=case).values_list("status", flat=True)) == {
-        DeadlineStatus.CANCELLED
-    }
+    statuses = dict(Deadline.objects.filter(case=case).values_list("rule", "status"))
+    assert statuses.pop("refer_same_day") == DeadlineStatus.MET  # referred on the day
+    assert set(statuses.values()) == {DeadlineStatus.CANCELLED}
 
 
 @pytest.mark.django_db
@@ -261,7 +261,7 @@ def test_mash_decision_is_due_one_working_day_after_referral(frontline, lead, mo
     case = walk(raise_cse(frontline), lead, "refer_to_mash")
     mash = clock(case, "mash_decision")
     assert (mash.status, mash.unit, mash.duration, mash.statutory) == (
-        "open", "working_days", 1, False,
+        "open", "working_days", 1, True,
     )  # fmt: skip
     assert "Working Together 2023 (statutory guidance) as quoted by partnerships [S71]" in (
         mash.source
@@ -407,12 +407,14 @@ def test_closing_cancels_every_running_clock(frontline, lead):
     case = walk(raise_cse(frontline), lead, *TO_CP_PLAN, "hold_review_conference",
                 "record_return_from_missing")  # fmt: skip
     running = set(Deadline.objects.filter(case=case, status="open").values_list("rule", flat=True))
-    assert running == {"cf_assessment", "cp_review", "return_home_interview"}
+    assert running == {
+        "cf_assessment", "cp_review", "return_home_interview", "exploitation_risk_assessment",
+    }  # fmt: skip
     case = take(case, lead, "close_transferred_out", receiving_authority="Southshire")
     assert case.closed_at is not None
     assert case.outcome_code == "TRANSFERRED_OUT_OF_AREA"
     assert not Deadline.objects.filter(case=case, status="open").exists()
-    assert Deadline.objects.filter(case=case, status="cancelled").count() == 3
+    assert Deadline.objects.filter(case=case, status="cancelled").count() == 4
 
 
 # --- Intake -------------------------------------------------------------------------------
@@ -434,7 +436,11 @@ def test_raise_links_the_child_and_parent_and_keeps_the_referral_details(frontli
         "parental_consent": "given",
         "immediate_danger": False,
     }
-    assert Deadline.objects.filter(case=case).count() == 0
+    # Intake starts the same-day referral and the exploitation risk assessment (issue 14).
+    assert set(Deadline.objects.filter(case=case).values_list("rule", flat=True)) == {
+        "refer_same_day",
+        "exploitation_risk_assessment",
+    }
 
 
 @pytest.mark.django_db

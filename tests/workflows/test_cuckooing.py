@@ -91,7 +91,7 @@ def to_hearing(frontline, lead, monkeypatch, now):
 
 def make_order(case, lead, made_on, months):
     return step(case, lead, "record_order_made", order_made_on=made_on, order_months=months,
-                hearing_at=at(*map(int, made_on.split("-")), 10).isoformat())  # fmt: skip
+                hearing_at=at(*map(int, made_on.split("-")), 11, 30).isoformat())  # fmt: skip
 
 
 def clock(case, rule, status=None):
@@ -424,8 +424,8 @@ def test_order_decision_meets_the_notice_and_hearing_clocks(frontline, lead, mon
     case = to_hearing(frontline, lead, monkeypatch, at(2025, 11, 30, 12))
     case = make_order(case, lead, "2025-11-30", 3)
     assert case.state == State.CLOSURE_ORDER_IN_FORCE
-    for rule in ("closure_notice_24h", "closure_hearing"):
-        assert clock(case, rule).status == DeadlineStatus.MET
+    assert clock(case, "closure_notice_24h").status == DeadlineStatus.ENDED  # a period
+    assert clock(case, "closure_hearing").status == DeadlineStatus.MET
 
 
 @pytest.mark.django_db
@@ -449,7 +449,7 @@ def test_adjournment_is_at_most_14_days_and_restarts(frontline, lead, monkeypatc
     assert (first.unit, first.duration, first.statutory) == ("calendar_days", 14, True)
     assert first.due_at == end_of(2026, 1, 12)
     assert clock(case, "closure_hearing").status == DeadlineStatus.MET  # it was heard
-    assert clock(case, "closure_notice_24h").status == DeadlineStatus.MET
+    assert clock(case, "closure_notice_24h").status == DeadlineStatus.ENDED
     freeze(monkeypatch, at(2026, 1, 12, 12))
     case = step(case, lead, "adjourn_hearing", adjourned_on="2026-01-12",
                 adjourned_to="2026-01-19")  # fmt: skip
@@ -468,7 +468,8 @@ def test_adjournment_is_at_most_14_days_and_restarts(frontline, lead, monkeypatc
 @pytest.mark.django_db
 def test_order_runs_for_the_months_ordered_and_opens_the_appeal_window(frontline, lead,
                                                                        monkeypatch):  # fmt: skip
-    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 11, 29, 12))
+    freeze(monkeypatch, at(2025, 12, 1, 12))
     case = make_order(case, lead, "2025-11-30", 3)  # heard the day before it was entered
     order = clock(case, "closure_order")
     assert (order.unit, order.duration, order.statutory) == ("months", 3, True)
@@ -479,7 +480,7 @@ def test_order_runs_for_the_months_ordered_and_opens_the_appeal_window(frontline
     assert appeal.due_at == end_of(2025, 12, 20)  # 21 days beginning with 30 November
     freeze(monkeypatch, at(2026, 2, 1, 9))
     case = step(case, lead, "start_review")
-    assert clock(case, "closure_order").status == DeadlineStatus.MET
+    assert clock(case, "closure_order").status == DeadlineStatus.ENDED
 
 
 @pytest.mark.django_db
@@ -491,7 +492,8 @@ def test_orders_of_more_than_3_months_are_refused(frontline, lead, monkeypatch):
 
 @pytest.mark.django_db
 def test_order_extensions_never_exceed_6_months_in_total(frontline, lead, monkeypatch):
-    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 11, 29, 12))
+    freeze(monkeypatch, at(2025, 12, 1, 12))
     case = make_order(case, lead, "2025-11-30", 1)
     assert clock(case, "closure_order").due_at == end_of(2025, 12, 30)
     freeze(monkeypatch, at(2025, 12, 29, 12))
@@ -543,7 +545,7 @@ def test_refusal_opens_an_appeal_window_met_by_an_appeal_in_time(frontline, lead
     late = refused(case, lead, "record_appeal", ValidationError, appeal_lodged_on="2026-03-23")
     assert "appeal_lodged_on" in late.message_dict
     case = step(case, lead, "record_appeal", appeal_lodged_on="2026-03-22", appellant="police")
-    assert clock(case, "appeal_against_refusal").status == DeadlineStatus.MET
+    assert clock(case, "appeal_against_refusal").status == DeadlineStatus.ENDED
 
 
 @pytest.mark.django_db
@@ -560,7 +562,7 @@ def test_closing_cancels_a_running_appeal_window(frontline, lead, monkeypatch):
     case = step(step(case, lead, "start_review"), lead, "close_case")
     assert case.state == State.CLOSED
     assert clock(case, "appeal_against_order").status == DeadlineStatus.CANCELLED
-    assert clock(case, "closure_order").status == DeadlineStatus.MET
+    assert clock(case, "closure_order").status == DeadlineStatus.ENDED
     assert not Deadline.objects.filter(case=case, status__in=["open", "paused"]).exists()
 
 

@@ -129,7 +129,7 @@ def test_rg_clock_and_recovery_period(frontline, lead):
     assert (recovery.due_at - recovery.started_at).days >= 29
     case = step(case, lead, "record_cg_positive")
     recovery.refresh_from_db()
-    assert recovery.status == DeadlineStatus.MET
+    assert recovery.status == DeadlineStatus.ENDED  # a period, ended by the decision
     case = step(case, lead, "close_cg_positive")
     assert (case.state, case.outcome_code) == (State.CLOSED, "NRM_CG_POSITIVE")
     assert case.closed_at is not None

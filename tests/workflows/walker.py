@@ -46,7 +46,13 @@ def sample_value(spec: Field) -> Any:
 
 
 def sample_values(fields: Iterable[Field], overrides: dict[str, Any] | None = None) -> dict:
-    values = {f.name: sample_value(f) for f in fields}
+    """A value for every field, except an optional date or time ("if not now"): left out,
+    it means the step happened when it was recorded."""
+    values = {
+        f.name: sample_value(f)
+        for f in fields
+        if f.required or f.type not in (FieldType.DATE, FieldType.DATETIME)
+    }
     values.update(overrides or {})
     return values
 
