@@ -11,6 +11,7 @@ from django import forms
 
 from casework.audit import VERB_LABELS
 from casework.models import Gender
+from casework.validators import validate_date_in_range
 
 Choices = Sequence[tuple[str, str]]
 
@@ -138,12 +139,14 @@ class AuditSearchForm(forms.Form):
         error_messages={"invalid_choice": "Select an action from the list"},
     )
     date_from = forms.DateField(
+        validators=[validate_date_in_range],
         required=False,
         label="From",
         widget=DateInput(),
         error_messages={"invalid": "Enter a real date for the start of the range"},
     )
     date_to = forms.DateField(
+        validators=[validate_date_in_range],
         required=False,
         label="To",
         widget=DateInput(),

@@ -432,3 +432,29 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ApiIdempotencyKey(models.Model):
+    """A creating API request made with an ``Idempotency-Key`` header, and its answer.
+
+    The row is written in the request's transaction, before the work: a second request
+    with the same key by the same user waits on the unique key until the first commits,
+    then gets the first's answer instead of creating again (casework/idempotency.py).
+    A request that failed leaves no row, so the key can be used again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -32,6 +32,7 @@ from casework.models import (
 from casework.permissions import lead_may, restricted_case_types, team_ids_of
 from casework.roles import Role, roles_of
 from casework.selectors import case_is_limited, person_list_for_user
+from casework.validators import EARLIEST_DATE
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 
@@ -507,6 +508,8 @@ def _person_rules(clean: dict[str, Any]) -> None:
     born = clean.get("date_of_birth")
     if born is not None and born > timezone.localdate():
         errors["date_of_birth"] = ["Date of birth must be today or in the past."]
+    elif born is not None and born < EARLIEST_DATE:
+        errors["date_of_birth"] = ["Date of birth must be in 1900 or later."]
     age = clean.get("estimated_age")
     if age is not None and age > MAX_ESTIMATED_AGE:
         errors["estimated_age"] = [f"Estimated age must be {MAX_ESTIMATED_AGE} or less."]

@@ -48,6 +48,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 6 * 3600},
     },
+    # Idempotency keys of the API's creating requests are kept a day (casework/idempotency.py).
+    "expire-idempotency-keys": {
+        "task": "casework.tasks.expire_idempotency_keys",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 3000},
+    },
     # The audit log's hash chain (casework/audit.py), checked nightly at 02:30 UK time
     # when little is written; the auditor's workspace shows the latest result.
     "verify-audit-chain": {

@@ -10,6 +10,7 @@ the kombu filesystem transport under ``var/``.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import warnings
 from config.env import VAR_DIR, socket_database_url
 
 DATABASE_NAME = "safecase"
+_PR_SET_PDEATHSIG = 1
 
 
 def start_embedded_postgres() -> tuple[object, str]:
@@ -36,7 +38,15 @@ def start_embedded_postgres() -> tuple[object, str]:
     return server, socket_database_url(str(socket_dir), DATABASE_NAME)
 
 
+def stop_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when its parent dies (Linux), so that
+    killing ``make`` alone still stops what it started: SIGTERM is passed on below."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def run(command: list[str]) -> int:
+    stop_with_parent()
     env = os.environ.copy()
     server = None
     if not env.get("DATABASE_URL"):

@@ -9,6 +9,7 @@ Without ``REDIS_URL`` Celery uses the kombu filesystem transport under ``var/``.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from config.env import BASE_DIR, VAR_DIR, ConfigError, database_config, env, require
@@ -17,6 +18,7 @@ SAFECASE_ENV = env.str("SAFECASE_ENV", default="development")
 if SAFECASE_ENV not in {"development", "production"}:
     raise ConfigError(f"SAFECASE_ENV must be 'development' or 'production', got {SAFECASE_ENV!r}")
 PRODUCTION = SAFECASE_ENV == "production"
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 
 if PRODUCTION:
     SECRET_KEY = require("SECRET_KEY", "production needs a long random secret key")
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, to answer every /api/ failure below it in JSON (config/api_middleware.py).
+    "config.api_middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +82,9 @@ MIDDLEWARE = [
     "casework.access_log.AccessDeniedMiddleware",
     # Row history (pghistory) records which user and request made each change.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, so that an /api/ write's transaction holds the view and its rendered answer
+    # and is rolled back for any answer of 400 or more.
+    "config.api_middleware.ApiAtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,7 +114,12 @@ if not _database_url:
         "which start the embedded PostgreSQL"
     )
 DATABASES = {"default": database_config(_database_url)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Persistent connections suit servers with a fixed set of threads (gunicorn's workers,
+# Celery's pool). runserver starts a thread per connection and never closes what each
+# kept, so there every request closes its own (it once held 67 of 100 server slots).
+DATABASES["default"]["CONN_MAX_AGE"] = (
+    0 if RUNSERVER else env.int("DATABASE_CONN_MAX_AGE", default=60)
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT", default=5
@@ -244,7 +256,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api_parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
 }
@@ -303,6 +315,11 @@ SAFECASE_SERVICE_MANAGER_GROUP = env.str(
     "SAFECASE_SERVICE_MANAGER_GROUP", default="Service managers"
 )
 SAFECASE_DIGEST_WORKING_DAYS = env.int("SAFECASE_DIGEST_WORKING_DAYS", default=5)
+# /readyz says "unavailable" when no worker recorded a heartbeat for this long (beat asks
+# for one every minute).
+SAFECASE_WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int(
+    "SAFECASE_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=180
+)
 # An outbox message still pending after this long has its delivery task sent again.
 SAFECASE_OUTBOX_STALE_MINUTES = env.int("SAFECASE_OUTBOX_STALE_MINUTES", default=10)
 

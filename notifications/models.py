@@ -11,7 +11,7 @@ class WorkerHeartbeat(models.Model):
 
     Beat sends ``record_worker_heartbeat`` every minute; whichever worker takes it
     stamps its own row, so an old ``last_seen`` means no worker is consuming the queue
-    (or beat is not sending). ``/readyz`` reports the age for operators.
+    (or beat is not sending). ``/readyz`` is unavailable when it is too old.
     """
 
     name = models.CharField(max_length=255, unique=True)
@@ -31,6 +31,9 @@ class Channel(models.TextChoices):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # An email handed to the mail server by an attempt that never confirmed it (the worker
+    # died between the send and recording it): perhaps sent, so never sent again.
+    SENDING = "sending", "Sending (not confirmed)"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 
@@ -40,7 +43,11 @@ class OutboxMessage(models.Model):
 
     Delivery happens after commit (``deliver_outbox_message``); a message that is no
     longer pending is never sent again, so retries cannot send twice (DESIGN.md
-    "Notifications"). ``dedupe_key`` makes a message that must exist at most once (a
+    "Notifications"). An in-app message is delivered and marked sent in one transaction
+    (exactly once). An email is first marked ``sending`` and committed, then sent, then
+    marked ``sent``: a worker killed between the send and the last step leaves it
+    ``sending``, and it is not sent again (at most once; docs/operations.md).
+    ``dedupe_key`` makes a message that must exist at most once (a
     reminder for one deadline stage, say) impossible to queue twice.
     """
 
@@ -63,6 +70,12 @@ class OutboxMessage(models.Model):
     # When ``outbox_requeue_stale`` last sent the delivery task again for a message still
     # pending (the broker was down at commit, say); it waits as long again before the next.
     requeued_at = models.DateTimeField(null=True, blank=True)
+    # When its delivery task was last handed to the broker (written with the row, for the
+    # send after commit); null when the broker refused it. The stale sweep judges by this.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When an attempt to email it was recorded (committed) before handing it to the mail
+    # server; its Message-ID is derived from the row (``email_message_id``).
+    sending_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

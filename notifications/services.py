@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from notifications.models import (
 )
 
 logger = logging.getLogger(__name__)
+DEFAULT_FROM_DOMAIN = re.compile(r"@([A-Za-z0-9.-]+)")
 
 
 @transaction.atomic
@@ -55,7 +57,7 @@ def outbox_enqueue(
             dedupe_key=dedupe_key,
             defaults={
                 "recipient_id": recipient_id, "channel": channel, "template": template,
-                "subject": subject, "body": body, "link": link,
+                "subject": subject, "body": body, "link": link, "queued_at": timezone.now(),
             },
         )  # fmt: skip
         if not created:
@@ -63,7 +65,7 @@ def outbox_enqueue(
     else:
         message = OutboxMessage.objects.create(
             recipient_id=recipient_id, channel=channel, template=template,
-            subject=subject, body=body, link=link,
+            subject=subject, body=body, link=link, queued_at=timezone.now(),
         )  # fmt: skip
     transaction.on_commit(lambda: _send_after_commit([message.pk]))
     return message
@@ -91,8 +93,9 @@ def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]
     """
     if not drafts:
         return []
+    now = timezone.now()
     messages = OutboxMessage.objects.bulk_create(
-        [OutboxMessage(**dataclasses.asdict(d)) for d in drafts], batch_size=1000
+        [OutboxMessage(**dataclasses.asdict(d), queued_at=now) for d in drafts], batch_size=1000
     )
     ids = [m.pk for m in messages]
     transaction.on_commit(lambda: _send_after_commit(ids))
@@ -105,8 +108,12 @@ DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
 def _send_after_commit(message_ids: Sequence[int]) -> int:
     """Send the delivery task of each message; return how many reached the broker.
 
-    By name: the task module imports this one. If the broker is down the messages stay
-    pending in the database and ``outbox_requeue_stale`` sends them again later.
+    By name: the task module imports this one. A message is written with ``queued_at``
+    set, as its task is expected to reach the broker after the commit; if the broker is
+    down, the messages whose task did not reach it lose the stamp, stay pending, and
+    ``outbox_requeue_stale`` sends them again a minute later. (Stamping after a
+    successful send instead would lock the row just when a worker may be taking it, and
+    the worker skips a locked row.)
     """
     sent = 0
     try:
@@ -120,45 +127,89 @@ def _send_after_commit(message_ids: Sequence[int]) -> int:
             len(message_ids) - sent,
             len(message_ids),
         )
+        _mark_not_queued(list(message_ids[sent:]))
     return sent
+
+
+def _mark_not_queued(message_ids: list[int]) -> None:
+    """No task of these messages is in the broker, so no worker holds their rows."""
+    try:
+        OutboxMessage.objects.filter(pk__in=message_ids).update(queued_at=None)
+    except DatabaseError:  # they are sent again after the stale period instead
+        logger.warning("could not record that %d message(s) were not queued", len(message_ids))
 
 
 def _stale_minutes() -> int:
     return int(getattr(settings, "SAFECASE_OUTBOX_STALE_MINUTES", 10))
 
 
+# A message whose task never reached the broker (down at commit) is sent again after this
+# long: long enough for the commit's own send to have stamped it.
+NEVER_QUEUED_GRACE = timedelta(minutes=1)
+
+
 def outbox_requeue_stale(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Send the delivery task again for messages pending longer than they should be.
 
-    A message stays pending when the broker was unreachable at commit, or a worker died
-    holding its task. Delivery skips a message already sent, so an extra task is
-    harmless; each message is re-sent at most once per staleness period
-    (``SAFECASE_OUTBOX_STALE_MINUTES``, default 10) so a long worker outage does not
-    flood the queue. Returns how many were re-sent.
+    A message stays pending when the broker was unreachable at commit (it was never
+    queued), or a worker died holding its task (queued, then lost). The first kind is
+    sent again a minute after it was written; the second only once its task has been
+    with the broker for longer than ``SAFECASE_OUTBOX_STALE_MINUTES`` (default 10), so
+    messages still waiting their turn in the queue are not queued twice and a long
+    worker outage does not flood the queue. ``now`` is the real time: a sweep run "as
+    of" another time (``sweep_deadlines --at``) judges staleness by the clock, not by
+    the time it pretends. Delivery skips a message already sent, so an extra task is
+    harmless. Returns how many were re-sent.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=_stale_minutes())
     with transaction.atomic():
         ids = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
-            .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=cutoff))
+            .filter(status=OutboxStatus.PENDING)
+            .filter(
+                Q(queued_at__isnull=True, created_at__lte=now - NEVER_QUEUED_GRACE)
+                | Q(queued_at__lte=cutoff)
+            )
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
-        OutboxMessage.objects.filter(pk__in=ids).update(requeued_at=now)
+        OutboxMessage.objects.filter(pk__in=ids).update(requeued_at=now, queued_at=now)
     if ids:
         logger.info("re-sending %d outbox message(s) left pending", len(ids))
     return _send_after_commit(ids) if ids else 0
 
 
-@transaction.atomic
 def outbox_deliver(*, message_id: int) -> bool:
     """Deliver one pending message; True if this call sent it.
 
     The row is locked, so two workers holding the same task cannot both send it; a
-    message that is not pending is left alone.
+    message that is not pending is left alone. An in-app message is made and marked sent
+    in one transaction. An email is sent at most once: the attempt is committed (status
+    ``sending``) before the mail server is called, so a worker that dies after the send
+    leaves a row no later task sends again. A send that raises was not made: the row
+    goes back to pending for the task's retry.
     """
+    message = _claim(message_id)
+    if message is None or message.status != OutboxStatus.SENDING:
+        return message is not None and message.status == OutboxStatus.SENT
+    try:
+        _send_email(message)
+    except Exception as exc:
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        raise
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now()
+    )
+    return True
+
+
+@transaction.atomic
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Lock a pending message and either deliver it in-app (SENT), refuse it (FAILED), or
+    record the email attempt (SENDING); None if it was not pending."""
     # OF self: locking the joined user row too would make two deliveries to the same
     # person (an in-app and an email copy, say) skip each other and leave one unsent.
     message = (
@@ -168,23 +219,38 @@ def outbox_deliver(*, message_id: int) -> bool:
         .first()
     )
     if message is None:
-        return False
+        return None
     message.attempts += 1
-    if message.channel == Channel.EMAIL:
-        if not message.recipient.email:
-            message.status, message.last_error = OutboxStatus.FAILED, "recipient has no email"
-            message.save()
-            return False
-        send_mail(message.subject, _email_body(message), None, [message.recipient.email])
-    else:
+    if message.channel != Channel.EMAIL:
         Notification.objects.create(
             recipient_id=message.recipient_id, outbox_message=message,
             subject=message.subject, body=message.body, link=message.link,
             created_at=message.created_at,
         )  # fmt: skip
-    message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
+        message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
+    elif not message.recipient.email:
+        message.status, message.last_error = OutboxStatus.FAILED, "recipient has no email"
+    else:
+        message.status, message.sending_at = OutboxStatus.SENDING, timezone.now()
     message.save()
-    return True
+    return message
+
+
+def email_message_id(message: OutboxMessage) -> str:
+    """The email's Message-ID, fixed by the outbox row: a copy sent again by hand carries
+    the same one, so mail clients show it once and the mail server's log finds it."""
+    domain = DEFAULT_FROM_DOMAIN.search(settings.DEFAULT_FROM_EMAIL)
+    return f"<safecase-outbox-{message.pk}@{domain[1] if domain else 'safecase'}>"
+
+
+def _send_email(message: OutboxMessage) -> None:
+    email = EmailMessage(
+        subject=message.subject,
+        body=_email_body(message),
+        to=[message.recipient.email],
+        headers={"Message-ID": email_message_id(message)},
+    )
+    email.send()
 
 
 def _email_body(message: OutboxMessage) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_ready
 from django.db import DatabaseError
 
 from notifications.services import (
@@ -16,6 +19,18 @@ from notifications.services import (
 
 HEARTBEAT_TASK = "notifications.tasks.record_worker_heartbeat"
 REQUEUE_TASK = "notifications.tasks.requeue_stale_outbox_messages"
+logger = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def record_heartbeat_on_start(sender: Any = None, **kwargs: Any) -> None:
+    """A worker that has just started is running: say so at once rather than after beat's
+    first heartbeat a minute later, so /readyz is not "unavailable" for that minute."""
+    name = getattr(sender, "hostname", None) or socket.gethostname()
+    try:
+        worker_heartbeat_record(name=name)
+    except DatabaseError as exc:  # the beat heartbeat will try again
+        logger.warning("could not record the heartbeat of %s at start: %s", name, exc)
 
 
 @shared_task(bind=True, name=HEARTBEAT_TASK, ignore_result=True)

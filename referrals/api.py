@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.errors import TransitionNotAllowed
+from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
+from casework.idempotency import idempotent
 from casework.permissions import lead_may
 from config.api_errors import error_responses
 from referrals import services
@@ -95,10 +97,11 @@ class CaseReferralCreateView(APIView):
         summary="Draft a referral of the case to a partner",
         description="The referral type's fields and the lawful basis go alongside; the "
         "draft may be incomplete, and is sent with the referral's send step.",
-        parameters=[REFERENCE],
+        parameters=[REFERENCE, IDEMPOTENCY_KEY],
         request=ReferralCreateSerializer,
         responses={201: ReferralSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
+    @idempotent
     def post(self, request: Request, reference: str) -> Response:
         case = visible_case(request.user, reference)
         body = json_object(request.data)

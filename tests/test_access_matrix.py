@@ -40,6 +40,7 @@ from casework.notes import attachment_path
 from casework.roles import Role
 from casework.services import user_ensure
 from notifications.models import Notification, OutboxMessage
+from notifications.services import worker_heartbeat_record
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
 from workflows.models import BankHoliday, Deadline, IntakeDraft
@@ -281,6 +282,12 @@ def api_step_url(world: World, case: Case) -> str:
     return f"/api/v1/cases/{case.reference}/transitions/{ACTION_FOR[case.case_type]}/"
 
 
+def readyz_url() -> str:
+    """Readiness, with a worker running (its heartbeat recorded just now)."""
+    worker_heartbeat_record(name="celery@matrix")
+    return "/readyz"
+
+
 def draft_delete_url(world: World, case: Case | None) -> str:
     """Deleting a draft: each user who may raise concerns has a draft of their own."""
     for role in ("frontline", "lead", "prevent_lead"):
@@ -292,7 +299,7 @@ def draft_delete_url(world: World, case: Case | None) -> str:
 
 MATRIX: dict[str, Route] = {
     "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
-    "readyz": Route(lambda w, c: "/readyz", EVERYONE_200),
+    "readyz": Route(lambda w, c: readyz_url(), EVERYONE_200),
     "login": Route(
         lambda w, c: "/sign-in/", by_role(200, raising=302, auditor=302, administrator=302)
     ),  # fmt: skip

@@ -255,7 +255,7 @@ def test_runtime_stage_copies_every_local_app(dockerfile):
         app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()
     ]
     assert local_apps
-    for directory in [*local_apps, "config", "templates"]:
+    for directory in [*local_apps, "config", "templates", "docs/workflows"]:
         assert f"{directory}/ {directory}/" in copies, f"the image lacks {directory}/"
 
 

@@ -162,3 +162,22 @@ def test_local_practice_settings_come_from_the_environment():
     result = manage("shell", "--verbosity", "0", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["16:30", "2", "prevent,cse"]
+
+
+@pytest.mark.parametrize(("command", "expected"), [("runserver", "0"), ("migrate", "60")])
+def test_runserver_keeps_no_database_connection_between_requests(command, expected):
+    """runserver serves each connection on a new thread and never closes what a finished
+    thread kept open; persistent connections there leaked (issue 16)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DATABASE_CONN_MAX_AGE", None)
+    code = (
+        f"import sys; sys.argv = ['manage.py', {command!r}]\n"
+        "from django.conf import settings\n"
+        "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -26,6 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.audit import READ_VERBS
+from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
+from casework.idempotency import idempotent
 from casework.models import Case, Team
 from casework.selectors import (
     case_content_list_for_user,
@@ -76,6 +78,10 @@ class Pagination(PageNumberPagination):
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    # A plain dict, not the QueryDict: DRF reads an empty form value of an optional field
+    # as absent, so ?state= passed although the schema says at least one character.
+    if hasattr(data, "getlist"):
+        data = {key: data.get(key) for key in data}
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -196,9 +202,11 @@ class CaseListView(APIView):
         summary="Raise a concern",
         description="The type's intake fields (GET /api/v1/workflows/{case_type}/, "
         '"intake_fields") go alongside case_type and summary.',
+        parameters=[IDEMPOTENCY_KEY],
         request=RaiseSerializer,
         responses={201: CASE_OR_LIMITED, **error_responses(400, 401, 403)},
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         body = json_object(request.data)
         case_type = body.get("case_type")

@@ -1,9 +1,13 @@
-"""Each workflow described for people: a Graphviz diagram and the reference tables.
+"""Each workflow described for people: a diagram and the reference tables.
 
 The declared django-fsm transitions are the specification (DESIGN.md "Transitions"), so
 the diagram and the tables are drawn from them and cannot drift from the code.
-``workflow_dot`` is pure; ``dot_to_svg`` runs Graphviz's ``dot`` where it is installed
-(``manage.py draw_workflows`` and the /workflows/ pages use it).
+``workflow_dot`` is pure; ``dot_to_svg`` runs Graphviz's ``dot``, which only
+``manage.py draw_workflows`` (``make diagrams``) needs: it writes docs/workflows/, and
+the SVG it wrote is committed. The /workflows/ pages show that committed SVG, so no
+server needs Graphviz, and only while its edges are exactly the declared transitions
+(``svg_edges``; tests/workflows/test_diagrams.py fails on a stale one). Otherwise the page
+says the diagram is not available: the tables say the same in words.
 """
 
 from __future__ import annotations
@@ -13,13 +17,19 @@ import functools
 import shutil
 import subprocess
 import textwrap
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from workflows.clocks import effective_duration
 from workflows.definitions import RAISE, DeadlineRule, Unit, Workflow
 from workflows.steps import LEAD, WORKER
 
+DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "docs" / "workflows"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 FONT = "Helvetica,Arial,sans-serif"
 START = "__start__"
 DOT_TIMEOUT_SECONDS = 20
@@ -107,16 +117,63 @@ def dot_to_svg(dot: str) -> str:
     return result.stdout
 
 
-def inline_svg(dot: str) -> str | None:
-    """The diagram as an ``<svg>`` element to put in a page, or None without Graphviz."""
-    if not graphviz_installed():
-        return None
+def declared_edges(workflow: Workflow) -> Counter[tuple[str, str, str, str]]:
+    """(source, target, transition name, label) of every declared edge, counted."""
+    return Counter((e.source, e.target, e.name, e.label) for e in edges(workflow))
+
+
+def svg_edges(svg: str) -> Counter[tuple[str, str, str, str]]:
+    """The same, read from a Graphviz SVG of ``workflow_dot``: each edge's title is
+    ``source->target``, its link title the transition's name (the DOT tooltip), and its
+    text lines the wrapped label."""
+    root = ElementTree.fromstring(svg)  # noqa: S314 - our own committed file
+    found: Counter[tuple[str, str, str, str]] = Counter()
+    for group in root.iter(f"{SVG_NS}g"):
+        if group.get("class") != "edge":
+            continue
+        source, _, target = (group.findtext(f"{SVG_NS}title") or "").partition("->")
+        if source == START:
+            continue
+        link = next(group.iter(f"{SVG_NS}a"), None)
+        name = link.get(XLINK_TITLE, "") if link is not None else ""
+        lines = [t.text or "" for t in group.findall(f"{SVG_NS}text")]
+        found[(source, target, name, _unwrap(lines))] += 1
+    return found
+
+
+def _unwrap(lines: list[str]) -> str:
+    """Undo ``textwrap.wrap``: lines joined by a space, or by nothing after a hyphen."""
+    text = ""
+    for line in lines:
+        text += line if not text or text.endswith("-") else f" {line}"
+    return text
+
+
+def committed_svg_path(workflow: Workflow) -> Path:
+    return DIAGRAM_DIR / f"{workflow.case_type}.svg"
+
+
+@functools.lru_cache(maxsize=16)
+def _committed_svg(path: Path, mtime: float) -> str | None:
     try:
-        svg = dot_to_svg(dot)
-    except (OSError, subprocess.SubprocessError):
+        svg = path.read_text(encoding="utf-8")
+    except OSError:
         return None
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else None
+
+
+def inline_svg(workflow: Workflow) -> str | None:
+    """The committed diagram as an ``<svg>`` element for a page, or None when there is none
+    or it no longer shows exactly the declared transitions."""
+    path = committed_svg_path(workflow)
+    try:
+        svg = _committed_svg(path, path.stat().st_mtime)
+    except OSError:
+        return None
+    if svg is None or svg_edges(svg) != declared_edges(workflow):
+        return None
+    return svg
 
 
 # The reference tables ----------------------------------------------------------------------

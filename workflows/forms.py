@@ -3,7 +3,9 @@
 ``validate_fields`` turns the declarations of ``workflows.definitions.Field`` into a
 Django form, so pages and the API share one set of rules and messages. It returns
 JSON-ready values (dates as ISO strings) or raises ``ValidationError`` with an error
-per field.
+per field. Dates and datetimes must fall between 1900 and 2100 and whole numbers within
+their declared bounds (``casework.validators``), so no value a clock or a page cannot
+hold is ever stored.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from casework.validators import INTEGER_MAX, INTEGER_MIN, validate_date_in_range
 from workflows.definitions import Field, FieldType
 
 
@@ -62,11 +65,15 @@ def form_field(spec: Field) -> forms.Field:
             common["required"] = False  # an unticked box is False, not missing
             return forms.NullBooleanField(**common)
         case FieldType.DATE:
-            return forms.DateField(**common)
+            return forms.DateField(validators=[validate_date_in_range], **common)
         case FieldType.DATETIME:
-            return forms.DateTimeField(**common)
+            return forms.DateTimeField(validators=[validate_date_in_range], **common)
         case FieldType.INTEGER:
-            return forms.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+            return forms.IntegerField(
+                min_value=INTEGER_MIN if spec.min_value is None else spec.min_value,
+                max_value=INTEGER_MAX if spec.max_value is None else spec.max_value,
+                **common,
+            )
         case FieldType.CHOICE:
             return forms.ChoiceField(choices=list(spec.choices), **common)
         case FieldType.MULTICHOICE:

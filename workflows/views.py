@@ -522,13 +522,11 @@ def workflow_list(request: HttpRequest) -> HttpResponse:
 def workflow_detail(request: HttpRequest, case_type: str) -> HttpResponse:
     """One case type's states, transitions, deadline rules and diagram."""
     workflow = _workflow_or_404(case_type)
-    dot = diagrams.workflow_dot(workflow)
     context = {
         "workflow": workflow,
         "states": diagrams.state_rows(workflow),
         "transitions": diagrams.transition_rows(workflow),
         "rules": diagrams.rule_rows(workflow),
-        "dot": dot,
-        "svg": diagrams.inline_svg(dot),
+        "svg": diagrams.inline_svg(workflow),
     }
     return render(request, "workflows/workflow_detail.html", context)

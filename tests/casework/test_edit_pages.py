@@ -148,6 +148,7 @@ def test_a_lead_corrects_a_person(client, staff, case):
         ({"email": "sam.example"}, "email", "Enter an email address in the correct format"),
         ({"date_of_birth": "31/02/1990"}, "date_of_birth", "Enter a real date of birth"),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth", "must be today or in the past"),
+        ({"date_of_birth": "0001-01-01"}, "date_of_birth", "must be in 1900 or later"),
         ({"estimated_age": "old"}, "estimated_age", "Estimated age must be a whole number"),
         ({"gender": "dragon"}, "gender", "Select a valid choice"),
     ],

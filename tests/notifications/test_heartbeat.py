@@ -6,6 +6,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from config.celery import HEARTBEAT_INTERVAL_SECONDS
@@ -73,3 +74,14 @@ def test_the_scheduled_task_is_registered_under_its_scheduled_name():
 
     assert record_worker_heartbeat.name == HEARTBEAT_TASK
     assert HEARTBEAT_TASK in celery_app.tasks
+
+
+def test_a_worker_records_a_heartbeat_as_soon_as_it_is_ready():
+    """/readyz judges the heartbeat's age; a new worker must not wait a minute for beat."""
+
+    class Consumer:
+        hostname = "celery@fresh"
+
+    worker_ready.send(sender=Consumer())
+
+    assert worker_heartbeat_latest().name == "celery@fresh"

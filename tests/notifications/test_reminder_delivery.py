@@ -146,18 +146,18 @@ def test_a_due_clock_is_delivered_once_per_person_and_stage_across_many_sweeps(
 def test_a_delivery_that_fails_is_retried_and_sends_once(
     transactional_db, default_queue, staff, monkeypatch
 ):
-    """The mail server refuses the first connection (OSError inside the delivery's
-    transaction): the task retries with backoff and the email goes once."""
-    real_send_mail = services.send_mail
+    """The mail server refuses the first connection (OSError from the send): the row goes
+    back to pending, the task retries with backoff and the email goes once."""
+    real_send = services._send_email
     calls = []
 
-    def flaky_send_mail(*args, **kwargs):
-        calls.append(args[0])
+    def flaky_send(message):
+        calls.append(message.pk)
         if len(calls) == 1:
             raise ConnectionRefusedError("SMTP server not answering")
-        return real_send_mail(*args, **kwargs)
+        return real_send(message)
 
-    monkeypatch.setattr(services, "send_mail", flaky_send_mail)
+    monkeypatch.setattr(services, "_send_email", flaky_send)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[default_queue]):
         sweep(at=REMIND_BEFORE)
         delivered = poll(all_sent)
@@ -166,7 +166,8 @@ def test_a_delivery_that_fails_is_retried_and_sends_once(
     assert len(calls) == 2
     assert len(mail.outbox) == 1
     email = reminder_messages().get(channel=Channel.EMAIL)
-    assert (email.status, email.attempts) == (OutboxStatus.SENT, 1)  # the failed try rolled back
+    assert (email.status, email.attempts) == (OutboxStatus.SENT, 2)  # both tries recorded
+    assert "SMTP server not answering" in email.last_error
     assert Notification.objects.count() == 1  # the in-app copy, delivered once
 
 
@@ -248,6 +249,10 @@ def test_messages_queued_while_the_broker_was_down_are_sent_once_when_it_is_back
             reset_broker_pools()
         assert "stay pending" in " ".join(warnings)
         assert reminder_messages().get().status == OutboxStatus.PENDING
+        assert reminder_messages().get().queued_at is None  # never reached the broker
+        # A message that never reached the broker is sent again a minute after it was
+        # written, by the real clock (whatever --at says).
+        reminder_messages().update(created_at=timezone.now() - timedelta(minutes=2))
 
         out = StringIO()
         later = (REMIND_BEFORE + timedelta(minutes=11)).isoformat()
@@ -294,7 +299,7 @@ def test_requeue_resends_only_messages_pending_too_long_once_a_period(make_user,
     old, recent, done = _message(user), _message(user), _message(user)
     now = timezone.now()
     OutboxMessage.objects.filter(pk__in=[old.pk, done.pk]).update(
-        created_at=now - timedelta(minutes=30)
+        created_at=now - timedelta(minutes=30), queued_at=now - timedelta(minutes=30)
     )
     OutboxMessage.objects.filter(pk=done.pk).update(status=OutboxStatus.SENT)
     sends.clear()
@@ -326,3 +331,46 @@ def test_enqueue_many_inserts_in_bulk_and_sends_after_commit(
     assert len(callbacks) == 1
     assert len({m.pk for m in messages}) == 50
     assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 50
+
+
+@pytest.mark.django_db
+def test_a_manual_sweep_as_of_a_later_time_leaves_queued_messages_alone(make_user, sends):
+    """`sweep_deadlines --at <later>` once re-sent the tasks of up to 5,000 messages still
+    waiting their turn in the queue (issue 16): staleness is judged by the real clock and
+    by when each task reached the broker."""
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    queued = [_message(user) for _ in range(3)]
+    OutboxMessage.objects.update(queued_at=timezone.now())  # the broker took their tasks
+    sends.clear()
+
+    out = StringIO()
+    call_command("sweep_deadlines", "--at", "2030-01-01T09:00", stdout=out)
+
+    assert "outbox messages sent again: 0" in out.getvalue()
+    assert sends == []
+    # Queued 11 minutes ago and still pending: a worker lost them; now they go again.
+    OutboxMessage.objects.update(queued_at=timezone.now() - timedelta(minutes=11))
+    assert outbox_requeue_stale() == 3
+    assert sends == [m.pk for m in queued]
+
+
+@pytest.mark.django_db
+def test_a_message_is_written_queued_and_unstamped_when_the_broker_refuses_it(
+    make_user, monkeypatch
+):
+    user = make_user("lead.north", Role.LEAD, ["north"])
+    taken, refused = _message(user), _message(user)
+    assert taken.queued_at is not None  # its task goes to the broker after the commit
+
+    def broker(name, args, producer):
+        if args == [refused.pk]:
+            raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(celery_app, "send_task", broker)
+
+    assert services._send_after_commit([taken.pk, refused.pk]) == 1
+
+    taken.refresh_from_db()
+    refused.refresh_from_db()
+    assert taken.queued_at is not None
+    assert refused.queued_at is None

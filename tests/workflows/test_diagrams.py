@@ -172,23 +172,76 @@ def test_reference_page_shows_a_local_override_but_never_for_a_statutory_rule(cl
 
 
 @pytest.mark.django_db
-@needs_graphviz
-def test_reference_page_inlines_the_svg_diagram(client, lead):
+@pytest.mark.parametrize("graphviz", [True, False], ids=["with-graphviz", "without-graphviz"])
+def test_reference_page_inlines_the_committed_svg_with_or_without_graphviz(
+    client, lead, monkeypatch, graphviz
+):
+    """The page never runs Graphviz and never shows DOT source (issue 16)."""
+    monkeypatch.setattr(diagrams.shutil, "which", lambda name: "/usr/bin/dot" if graphviz else None)
+    monkeypatch.setattr(diagrams.subprocess, "run", fail_if_called)
     client.force_login(lead)
     page = client.get("/workflows/modern_slavery/").content.decode()
     assert "<svg" in page
     assert "<?xml" not in page
     assert "digraph" not in page
+    assert "<pre" not in page
+
+
+def fail_if_called(*args, **kwargs):
+    raise AssertionError("the page ran a program")
 
 
 @pytest.mark.django_db
-def test_reference_page_without_graphviz_shows_the_dot_text(client, lead, monkeypatch):
-    monkeypatch.setattr(diagrams, "graphviz_installed", lambda: False)
+def test_reference_page_with_a_stale_diagram_says_so_without_dot_text(
+    client, lead, monkeypatch, tmp_path
+):
+    stale = (diagrams.DIAGRAM_DIR / "modern_slavery.svg").read_text()
+    (tmp_path / "modern_slavery.svg").write_text(stale.replace("Submit the NRM", "Send the NRM"))
+    monkeypatch.setattr(diagrams, "DIAGRAM_DIR", tmp_path)
     client.force_login(lead)
     page = client.get("/workflows/modern_slavery/").content.decode()
     assert "<svg" not in page
-    assert "Graphviz is not installed" in page
-    assert escape(workflow_dot(MS)) in page
+    assert "The diagram of this workflow is not available" in page
+    assert "digraph" not in page
+    assert "<pre" not in page
+
+
+# The committed diagrams are the declared transitions ---------------------------------------
+
+
+@pytest.mark.parametrize("case_type", sorted(WORKFLOWS))
+def test_committed_dot_is_the_declared_workflow(case_type):
+    """docs/workflows/<type>.dot is what draw_workflows writes now; if this fails, run
+    `make diagrams` where Graphviz is installed and commit the .dot and .svg."""
+    committed = (diagrams.DIAGRAM_DIR / f"{case_type}.dot").read_text()
+    assert committed == workflow_dot(WORKFLOWS[case_type])
+
+
+@pytest.mark.parametrize("case_type", sorted(WORKFLOWS))
+def test_committed_svg_has_exactly_the_declared_transitions(case_type):
+    """Every declared (source, transition) is an edge of the committed SVG with its label,
+    and the SVG has no other: checked without Graphviz. If this fails, run `make diagrams`
+    where Graphviz is installed and commit the .dot and .svg."""
+    workflow = WORKFLOWS[case_type]
+    svg = diagrams.committed_svg_path(workflow).read_text()
+    assert diagrams.svg_edges(svg) == diagrams.declared_edges(workflow)
+    assert diagrams.inline_svg(workflow) is not None
+    for state in workflow.states:
+        assert f"<title>{state.value}</title>" in svg, state.value
+
+
+def test_a_changed_transition_makes_the_svg_stale():
+    svg = diagrams.committed_svg_path(MS).read_text()
+    renamed = svg.replace("Submit the NRM referral", "Send the NRM referral", 1)
+    assert diagrams.svg_edges(renamed) != diagrams.declared_edges(MS)
+    assert diagrams.svg_edges(svg) == diagrams.declared_edges(MS)
+
+
+def test_wrapped_labels_are_unwrapped_at_spaces_and_hyphens():
+    assert diagrams._unwrap(["Close: returned to police-", "led management"]) == (
+        "Close: returned to police-led management"
+    )
+    assert diagrams._unwrap(["Record the", "outcome"]) == "Record the outcome"
 
 
 @pytest.mark.django_db
