@@ -288,6 +288,9 @@ SAFECASE_WORKING_DAY_CUTOFF = env.str("SAFECASE_WORKING_DAY_CUTOFF", default="17
 SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = env.int("SAFECASE_COMMUNITY_TRIGGER_THRESHOLD", default=3)
 # case types in a need-to-know compartment (§4.5).
 SAFECASE_RESTRICTED_CASE_TYPES = env.list("SAFECASE_RESTRICTED_CASE_TYPES", default=["prevent"])
+# case types whose compartment is the people named to each case, and auditors given its
+# clearance (§6; casework.permissions).
+SAFECASE_NAMED_CASE_TYPES = env.list("SAFECASE_NAMED_CASE_TYPES", default=["dhr"])
 
 # Deadline reminders and escalations (workflows/reminders.py, docs/reminders.md). The
 # timings are local practice (RULES.md §0.3, §7.3), so each deployment may change them.

@@ -67,6 +67,7 @@ from django.utils import timezone
 
 from casework.audit import AuditEntry, AuditVerb, audit_record_many
 from casework.models import Case, TeamMembership
+from casework.permissions import named_case_types
 from casework.roles import Role
 from casework.selectors import case_leads, case_list_for_user
 from notifications.models import Channel
@@ -273,13 +274,15 @@ class Audience:
     def __init__(self, policy: ReminderPolicy) -> None:
         self.policy = policy
         self.users: dict[int, Any] = {}
-        self._leads: dict[tuple[int, str], list[int]] = {}
+        self._leads: dict[tuple[int, str, int], list[int]] = {}
         self._managers: list[int] | None = None
         self._visible: dict[int, set[int]] = defaultdict(set)
         self._checked: dict[int, set[int]] = defaultdict(set)
 
     def leads(self, case: Case) -> list[int]:
-        key = (case.team_id, case.case_type)
+        # A named compartment's leads are those named to each case (casework.permissions).
+        named = case.case_type in named_case_types()
+        key = (case.team_id, case.case_type, case.pk if named else 0)
         if key not in self._leads:
             self._leads[key] = list(case_leads(case).values_list("pk", flat=True))
         return self._leads[key]

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.models import Case, Team
-from casework.permissions import can_raise, lead_may, team_ids_of
+from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.roles import role_of
 from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
@@ -143,7 +143,7 @@ def concern_type(request: HttpRequest) -> HttpResponse:
     chosen, error = "", ""
     if request.method == "POST":
         chosen = request.POST.get("case_type", "")
-        if chosen in WORKFLOWS:
+        if chosen in WORKFLOWS and may_raise_type(request.user, chosen):
             return redirect("workflows:concern-form", case_type=chosen)
         error = "Select the type of concern"
     drafts = [
@@ -151,7 +151,7 @@ def concern_type(request: HttpRequest) -> HttpResponse:
         for d in draft_list_for_user(request.user)
     ]
     context = {
-        "workflows": list(WORKFLOWS.values()),
+        "workflows": [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)],
         "chosen": chosen,
         "error": error,
         "drafts": drafts,
