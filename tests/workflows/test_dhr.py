@@ -385,3 +385,20 @@ def test_the_sweep_reminds_only_the_leads_named_to_each_review(people, now_is):
         assert timedelta(0) < Deadline.objects.get(case=case).due_at - timezone.now()
         sent = AuditEvent.objects.filter(case=case, verb=AuditVerb.DEADLINE_REMINDED)
         assert [e.data["recipients"] for e in sent] == [[people[named].pk]]
+
+
+def test_committee_pack_figures_count_reviews_by_year(lead):
+    from workflows.selectors import dhr_figures
+
+    drive(raise_review(lead), lead, TO_DECISION)
+    declined = drive(raise_review(lead), lead, ["start_scoping"])
+    step(declined, lead, "decide_not_to_review", decided_on="2026-02-01")
+    published = drive(raise_review(lead, notified_on="2026-01-05"), lead, TO_APPROVED)
+    step(published, lead, "publish", **ANONYMISED)
+    raise_review(lead, notified_on="2025-12-30", date_of_death="2025-12-28")
+    figures = dhr_figures(year=2026)
+    assert figures == {
+        "year": 2026, "notified": 3, "decided_to_review": 2, "decided_not_to_review": 1,
+        "published": 1, "in_progress": 1,
+    }  # fmt: skip
+    assert dhr_figures(year=2025)["notified"] == 1
