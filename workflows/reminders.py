@@ -52,7 +52,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
@@ -394,11 +394,23 @@ def render_stage(
 # --- The sweep -----------------------------------------------------------------------
 
 
+# Clocks kept outside ``Deadline`` register here (a footage request's overwrite clock,
+# footage.reminders): the sweep runs each after the deadlines, with the time it acts
+# as of, and adds the counts it returns to its report.
+EXTRA_SWEEPS: list[Callable[[datetime], dict[str, int]]] = []
+
+
+def sweep_register(extra: Callable[[datetime], dict[str, int]]) -> None:
+    if extra not in EXTRA_SWEEPS:
+        EXTRA_SWEEPS.append(extra)
+
+
 @dataclasses.dataclass
 class SweepReport:
     at: datetime
     missed: int = 0
     ended: int = 0
+    other_clocks: Counter = dataclasses.field(default_factory=Counter)
     acted: Counter = dataclasses.field(default_factory=Counter)
     skipped: Counter = dataclasses.field(default_factory=Counter)
     messages: Counter = dataclasses.field(default_factory=Counter)
@@ -416,6 +428,7 @@ class SweepReport:
                 f"{stage.value}: {self.acted[stage]} sent, {self.skipped[stage]} skipped, "
                 f"{self.messages[stage]} message(s), {self.unheard[stage]} with nobody to tell"
             )
+        out += [f"{name}: {count}" for name, count in sorted(self.other_clocks.items())]
         return out
 
 
@@ -486,6 +499,8 @@ def sweep(*, at: datetime | None = None) -> SweepReport:
         _sweep_batch(chunk, now, holidays, policy, audience, report)
     for stage, count in report.unheard.items():
         logger.warning("%s: %d clock(s) with nobody who can open the case to tell", stage, count)
+    for extra in EXTRA_SWEEPS:
+        report.other_clocks.update(extra(now))
     return report
 
 
