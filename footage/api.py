@@ -97,7 +97,7 @@ class FootageRequestListView(APIView):
     def post(self, request: Request) -> Response:
         if not can_raise.test(request.user):
             raise PermissionDenied("Your role cannot ask for footage.")
-        data = request.data if isinstance(request.data, dict) else {}
+        data = request.data if hasattr(request.data, "get") else {}
         made = request_create(actor=request.user, data=data)
         return Response(_body(request.user, made.pk), status=201)
 
@@ -126,7 +126,7 @@ class FootageRequestActionView(APIView):
             raise Http404
         if not may_act(item, request.user):
             raise PermissionDenied("Only a safeguarding lead of the request's team can do this.")
-        data = request.data
+        data = request.data if hasattr(request.data, "get") else {}
         action_take(
             request=item, actor=request.user, name=action, data=data,
             version=version_of(data), file=request.FILES.get("exported_file"),
