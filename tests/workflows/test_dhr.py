@@ -402,3 +402,14 @@ def test_committee_pack_figures_count_reviews_by_year(lead):
         "published": 1, "in_progress": 1,
     }  # fmt: skip
     assert dhr_figures(year=2025)["notified"] == 1
+
+
+def test_the_access_page_names_people_to_the_review(people, client):
+    case = raise_review(people["recorder"])
+    client.force_login(people["recorder"])
+    page = client.get(f"/cases/{case.reference}/access/").content.decode()
+    assert "People named to this review" in page
+    assert "its team cannot" in page
+    response = client.post(f"/cases/{case.reference}/access/", {"username": "lead.north"})
+    assert response.status_code == 302
+    assert case_list_for_user(people["team_lead"]).filter(pk=case.pk).exists()
