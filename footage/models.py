@@ -73,6 +73,8 @@ class RequestStatus(models.TextChoices):
 
 # Statuses in which the footage is still to be preserved before the overwrite.
 AWAITING_PRESERVATION = (RequestStatus.REQUESTED, RequestStatus.APPROVED)
+# Statuses in which the council still holds an exported copy.
+COPY_KEPT = (RequestStatus.EXPORTED, RequestStatus.HANDED_OVER)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), append_only=True)
@@ -178,6 +180,7 @@ class CustodyTransfer(models.Model):
 class FootageReminderStage(models.TextChoices):
     PRESERVE_SOON = "preserve_soon", "Reminder: preserve before the overwrite"
     PRESERVE_BY_PASSED = "preserve_by_passed", "Escalation: the margin before overwrite is gone"
+    DESTROY_DUE = "destroy_due", "Reminder: the exported copy is due for destruction"
 
 
 class FootageReminder(models.Model):

@@ -410,3 +410,20 @@ def test_the_demo_camera_register_has_120_cameras_of_28_or_31_days(db):
     call_command("seed_cameras", stdout=io.StringIO())
     assert Camera.objects.count() == 120
     assert set(Camera.objects.values_list("retention_days", flat=True)) == {28, 31}
+
+
+def test_the_sweep_reminds_once_to_destroy_a_copy_kept_past_its_date(staff, cameras, now_is):
+    now_is(INCIDENT + timedelta(days=1))
+    request = exported(staff)
+    kept_until = datetime.combine(request.retain_until, datetime.min.time(), tzinfo=LONDON)
+    sweep(at=kept_until - timedelta(hours=1))
+    assert not FootageReminder.objects.filter(stage="destroy_due").exists()
+    sweep(at=kept_until + timedelta(hours=10))
+    sweep(at=kept_until + timedelta(days=1, hours=10))
+    assert FootageReminder.objects.get(stage="destroy_due").recipients == 1
+    assert (
+        OutboxMessage.objects.filter(
+            subject=f"{request.reference}: destroy the council's exported copy"
+        ).count()
+        == 1
+    )
