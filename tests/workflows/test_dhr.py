@@ -369,6 +369,8 @@ def test_pages_and_api_hide_a_review_from_those_not_named(people, client):
 def test_the_case_type_is_offered_only_to_leads(people, client):
     client.force_login(people["frontline"])
     assert "Domestic Homicide Review" not in client.get("/concerns/new/").content.decode()
+    assert client.get("/concerns/new/dhr/").status_code == 403
+    assert client.post("/concerns/new/", {"case_type": "dhr"}).status_code == 200  # re-asked
     client.force_login(people["team_lead"])
     assert "Domestic Homicide Review" in client.get("/concerns/new/").content.decode()
 
