@@ -415,3 +415,21 @@ def test_the_access_page_names_people_to_the_review(people, client):
     response = client.post(f"/cases/{case.reference}/access/", {"username": "lead.north"})
     assert response.status_code == 302
     assert case_list_for_user(people["team_lead"]).filter(pk=case.pk).exists()
+
+
+def test_the_audit_log_shows_a_reviews_events_only_to_cleared_auditors(people):
+    from casework.audit import audit_event_list_for_user
+
+    case = raise_review(people["recorder"])
+    AuditEvent.objects.create(
+        at=timezone.now(), verb="user.signed_in", actor=people["auditor"], prev_hash="0" * 64,
+        hash="1" * 64,
+    )  # fmt: skip
+    uncleared = audit_event_list_for_user(people["auditor"], {})
+    assert not uncleared.filter(case=case).exists()
+    assert uncleared.filter(verb="user.signed_in").exists()
+    by_reference = audit_event_list_for_user(people["auditor"], {"reference": case.reference})
+    assert not by_reference.exists()
+    _clear(people["cleared_auditor"])
+    cleared = audit_event_list_for_user(people["cleared_auditor"], {})
+    assert cleared.filter(case=case, verb="case.raised").exists()
