@@ -34,6 +34,7 @@ from casework.models import (
     Premises,
     Team,
 )
+from casework.permissions import auditor_cleared_for, named_case_types
 from casework.roles import Role, roles_of
 
 GENESIS_HASH = "0" * 64
@@ -537,6 +538,10 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     if Role.AUDITOR not in roles_of(user) or not user.is_active:
         return AuditEvent.objects.none()
     events = AuditEvent.objects.select_related("actor", "case")
+    # A named compartment's events (a Domestic Homicide Review's) only with its clearance.
+    hidden = [t for t in named_case_types() if not auditor_cleared_for(user, t)]
+    if hidden:
+        events = events.exclude(case__case_type__in=hidden)
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.

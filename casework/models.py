@@ -49,13 +49,14 @@ class TeamMembership(models.Model):
 
 
 class CaseType(models.TextChoices):
-    """The five case types of DESIGN.md; ids are part of the API (shared/API.md)."""
+    """The case types of DESIGN.md; ids are part of the API (shared/API.md)."""
 
     MODERN_SLAVERY = "modern_slavery", "Modern slavery"
     CUCKOOING = "cuckooing", "County lines cuckooing"
     CSE = "cse", "Child sexual exploitation"
     PREVENT = "prevent", "Prevent"
     COMMUNITY_TRIGGER = "community_trigger", "Community Trigger (ASB case review)"
+    DHR = "dhr", "Domestic Homicide Review"
 
 
 class Gender(models.TextChoices):

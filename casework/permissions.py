@@ -4,6 +4,21 @@ Visibility (who may *see* a case) is decided by the selectors; these predicates 
 who may *act*. They follow DESIGN.md "Access": safeguarding leads act on their teams'
 cases; restricted case types (Prevent, and any a deployment adds) only for
 Prevent-cleared leads; auditors and administrators never act on cases.
+
+Two kinds of need-to-know compartment:
+
+- **cleared by role** (``SAFECASE_RESTRICTED_CASE_TYPES``, Prevent): the compartment is
+  open to every Prevent-cleared lead of the case's team (RULES.md §4.5);
+- **named** (``SAFECASE_NAMED_CASE_TYPES``, Domestic Homicide Reviews, RULES.md §6): the
+  compartment of each case is the people named to it, and nobody else, whatever their
+  role or clearance for other compartments. Being named is the case's per-case read
+  grant (``casework.services.case_access_grant``, audited; the person who records the
+  case is named when it is raised); a named lead of the case's team acts on it. Auditors
+  read a named compartment only with its clearance: membership of the group
+  ``clearance_group(case_type)`` that administrators give and withdraw.
+
+Named types count as restricted too (``restricted_case_types``), so every place that
+keeps restricted cases from the uncleared keeps them out as well.
 """
 
 from __future__ import annotations
@@ -19,8 +34,45 @@ LEAD_ROLES = {Role.LEAD, Role.PREVENT_LEAD}
 
 
 def restricted_case_types() -> set[str]:
-    """Case types in a need-to-know compartment (default: Prevent; RULES.md §4.5)."""
-    return set(getattr(settings, "SAFECASE_RESTRICTED_CASE_TYPES", ["prevent"]))
+    """Case types in a need-to-know compartment (default: Prevent, RULES.md §4.5, and the
+    named compartments)."""
+    return set(getattr(settings, "SAFECASE_RESTRICTED_CASE_TYPES", ["prevent"])) | (
+        named_case_types()
+    )
+
+
+def named_case_types() -> set[str]:
+    """Case types whose compartment is the people named to each case (default: Domestic
+    Homicide Reviews, RULES.md §6)."""
+    return set(getattr(settings, "SAFECASE_NAMED_CASE_TYPES", ["dhr"]))
+
+
+def clearance_group(case_type: str) -> str:
+    """The group that clears an auditor to read a named compartment's cases."""
+    return f"Cleared auditor: {case_type}"
+
+
+def auditor_cleared_for(user: Any, case_type: str) -> bool:
+    """An auditor given the clearance of a named compartment (cached per request)."""
+    if not user.is_authenticated or Role.AUDITOR not in roles_of(user):
+        return False
+    cached = getattr(user, "_safecase_clearances", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._safecase_clearances = cached
+    return clearance_group(case_type) in cached
+
+
+def is_named_to(user: Any, case: Any) -> bool:
+    """``user`` is named to ``case`` (holds its per-case read grant)."""
+    from casework.models import CaseUserObjectPermission
+
+    return (
+        user.is_authenticated
+        and CaseUserObjectPermission.objects.filter(
+            user=user, content_object_id=case.pk, permission__codename="view_case"
+        ).exists()
+    )
 
 
 def team_ids_of(user: Any) -> set[int]:
@@ -36,7 +88,10 @@ def team_ids_of(user: Any) -> set[int]:
 
 @rules.predicate
 def is_cleared_for(user: Any, case: Any) -> bool:
-    """A restricted case type needs Prevent clearance; others need none."""
+    """A named compartment needs the user named to the case, another restricted type
+    Prevent clearance; others need none."""
+    if case.case_type in named_case_types():
+        return is_named_to(user, case)
     if case.case_type in restricted_case_types():
         return Role.PREVENT_LEAD in roles_of(user)
     return True
@@ -55,6 +110,14 @@ def is_case_owner(user: Any, case: Any) -> bool:
 @rules.predicate
 def can_raise(user: Any) -> bool:
     return bool(roles_of(user) & {Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD})
+
+
+def may_raise_type(user: Any, case_type: str) -> bool:
+    """A named compartment's case is recorded by a lead, who is named to it and acts on
+    it (a frontline worker named alone could do nothing and nobody else could see it)."""
+    if case_type in named_case_types():
+        return bool(roles_of(user) & LEAD_ROLES)
+    return bool(can_raise.test(user))
 
 
 may_manage_case = is_team_lead & is_cleared_for

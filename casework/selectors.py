@@ -17,7 +17,12 @@ from casework.models import (
     CaseUserObjectPermission,
     Person,
 )
-from casework.permissions import restricted_case_types, team_ids_of
+from casework.permissions import (
+    auditor_cleared_for,
+    named_case_types,
+    restricted_case_types,
+    team_ids_of,
+)
 from casework.roles import Role, roles_of
 
 User = get_user_model()
@@ -28,18 +33,26 @@ def case_leads(case: Case) -> QuerySet[Any]:
     restricted case type (DESIGN.md "Access")."""
     roles = (
         [Role.PREVENT_LEAD]
-        if case.case_type in restricted_case_types()
+        if case.case_type in restricted_case_types() - named_case_types()
         else [Role.LEAD, Role.PREVENT_LEAD]
     )
-    return (
-        User.objects.filter(
-            is_active=True,
-            team_memberships__team_id=case.team_id,
-            groups__name__in=[r.group_name for r in roles],
-        )
-        .distinct()
-        .order_by("pk")
+    leads = User.objects.filter(
+        is_active=True,
+        team_memberships__team_id=case.team_id,
+        groups__name__in=[r.group_name for r in roles],
     )
+    return _named_only(case, leads).distinct().order_by("pk")
+
+
+def _named_only(case: Case, users: QuerySet[Any]) -> QuerySet[Any]:
+    """``users`` less those not named to ``case``, for a named compartment (a Domestic
+    Homicide Review: only the people named to it; casework.permissions)."""
+    if case.case_type not in named_case_types():
+        return users
+    named = CaseUserObjectPermission.objects.filter(
+        content_object_id=case.pk, permission__codename="view_case"
+    ).values("user_id")
+    return users.filter(pk__in=named)
 
 
 def _visibility(user: Any) -> Q | None:
@@ -49,22 +62,32 @@ def _visibility(user: Any) -> Q | None:
     them. Leads: also their teams' cases. Restricted types (Prevent): only Prevent-cleared
     leads of the team, the allocated worker, and the raiser, who sees only that it was
     received (``case_is_limited``).
-    Auditors: every case, read-only. Administrators: none unless they hold a case role.
+    Auditors: every case, read-only, but a named compartment's only with its clearance.
+    Administrators: none unless they hold a case role.
+    Named compartments (Domestic Homicide Reviews, RULES.md §6): only the people named to
+    the case, whoever raised it, owns it or leads its team (casework.permissions).
     """
     held = roles_of(user)
+    named = named_case_types()
     if Role.AUDITOR in held:
-        return None
+        hidden = [t for t in named if not auditor_cleared_for(user, t)]
+        return ~Q(case_type__in=hidden) if hidden else None
     if not held - {Role.ADMINISTRATOR}:
         return Q(pk__in=[])
     mine = Q(raised_by=user) | Q(owner=user)
     teams = team_ids_of(user)
     restricted = restricted_case_types()
+    granted = _granted(user)
     if Role.PREVENT_LEAD in held:
-        return mine | Q(team_id__in=teams) | _granted(user)
-    unrestricted_grants = _granted(user) & ~Q(case_type__in=restricted)
-    if Role.LEAD in held:
-        return mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted)) | unrestricted_grants
-    return mine | unrestricted_grants
+        usual = mine | Q(team_id__in=teams) | granted
+    elif Role.LEAD in held:
+        unrestricted_grants = granted & ~Q(case_type__in=restricted)
+        usual = mine | (Q(team_id__in=teams) & ~Q(case_type__in=restricted)) | unrestricted_grants
+    else:
+        usual = mine | (granted & ~Q(case_type__in=restricted))
+    if not named:
+        return usual
+    return (usual & ~Q(case_type__in=named)) | (Q(case_type__in=named) & granted)
 
 
 def _granted(user: Any) -> Q:
@@ -140,7 +163,7 @@ def case_denied_note(*, reference: str, kind: str, exists: bool) -> None:
 def case_is_limited(user: Any, case: Case) -> bool:
     """True when ``user`` sees only that a restricted case was received (its reference and
     date), not its content: the frontline raiser of a Prevent case (RULES.md §4.5)."""
-    if case.case_type not in restricted_case_types():
+    if case.case_type not in restricted_case_types() - named_case_types():
         return False
     held = roles_of(user)
     if Role.AUDITOR in held or case.owner_id == user.pk:
@@ -153,7 +176,7 @@ def person_list_for_user(user: Any) -> QuerySet[Person]:
     may see in full); a person known only from hidden cases does not exist for them."""
     visible = case_list_for_user(user)
     if not roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD}:
-        visible = visible.exclude(case_type__in=restricted_case_types())
+        visible = visible.exclude(case_type__in=restricted_case_types() - named_case_types())
     return Person.objects.filter(case_links__case__in=visible.values("pk")).distinct()
 
 
@@ -186,8 +209,9 @@ def team_case_list_for_user(user: Any) -> QuerySet[Case]:
         return Case.objects.none()
     cases = Case.objects.filter(team_id__in=team_ids_of(user))
     if Role.PREVENT_LEAD not in held:
-        cases = cases.exclude(case_type__in=restricted_case_types())
-    return cases
+        return cases.exclude(case_type__in=restricted_case_types())
+    # A named compartment is nobody's by team (casework.permissions).
+    return cases.exclude(case_type__in=named_case_types())
 
 
 def case_content_condition(user: Any) -> Q | None:
@@ -200,7 +224,8 @@ def case_content_condition(user: Any) -> Q | None:
     full = Q(owner=user)
     if Role.PREVENT_LEAD in held:
         full |= Q(team_id__in=team_ids_of(user))
-    return ~Q(case_type__in=restricted_case_types()) | full
+    # A named compartment's case is seen in full by everyone who may see it.
+    return ~Q(case_type__in=restricted_case_types() - named_case_types()) | full
 
 
 def case_assignees(case: Case) -> QuerySet[Any]:
@@ -208,18 +233,15 @@ def case_assignees(case: Case) -> QuerySet[Any]:
     only Prevent-cleared leads for a restricted type (DESIGN.md "Access")."""
     roles = (
         [Role.PREVENT_LEAD]
-        if case.case_type in restricted_case_types()
+        if case.case_type in restricted_case_types() - named_case_types()
         else [Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD]
     )
-    return (
-        User.objects.filter(
-            is_active=True,
-            team_memberships__team_id=case.team_id,
-            groups__name__in=[r.group_name for r in roles],
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
+    users = User.objects.filter(
+        is_active=True,
+        team_memberships__team_id=case.team_id,
+        groups__name__in=[r.group_name for r in roles],
     )
+    return _named_only(case, users).distinct().order_by("last_name", "first_name", "username")
 
 
 def case_grants(case: Case) -> QuerySet[CaseUserObjectPermission]:

@@ -29,7 +29,13 @@ from casework.models import (
     Team,
     TeamMembership,
 )
-from casework.permissions import lead_may, restricted_case_types, team_ids_of
+from casework.permissions import (
+    is_named_to,
+    lead_may,
+    named_case_types,
+    restricted_case_types,
+    team_ids_of,
+)
 from casework.roles import Role, roles_of
 from casework.selectors import case_is_limited, person_list_for_user
 from casework.validators import EARLIEST_DATE
@@ -132,6 +138,12 @@ def _require_lead(case: Case, actor: Any) -> None:
 
 
 def _require_compartment(case: Case, user: Any, field: str) -> None:
+    if case.case_type in named_case_types():
+        if not is_named_to(user, case):
+            raise ValidationError(
+                {field: [f"{user.get_username()} is not named to this review. Name them first."]}
+            )
+        return
     if case.case_type in restricted_case_types() and Role.PREVENT_LEAD not in roles_of(user):
         raise ValidationError(
             {field: [f"{user.get_username()} is not cleared for {case.get_case_type_display()}."]}
@@ -196,11 +208,14 @@ def _grant_check(case: Case, actor: Any, user: Any, permission: str) -> None:
 def case_access_grant(*, case: Case, actor: Any, user: Any, permission: str = "view_case"):
     """Let one more person read a case outside the usual rules (a lead's decision, audited).
 
-    A grant cannot open a need-to-know compartment to someone who is not cleared.
+    A grant cannot open a need-to-know compartment to someone who is not cleared. In a
+    named compartment (a Domestic Homicide Review) the grant is what names the person to
+    the case (casework.permissions), so it needs no other clearance.
     """
     case = _locked_case(case)
     _grant_check(case, actor, user, permission)
-    _require_compartment(case, user, "user")
+    if case.case_type not in named_case_types():
+        _require_compartment(case, user, "user")
     if not assign_perm(f"casework.{permission}", user, case):
         raise ValidationError({"user": ["That permission could not be granted."]})
     audit_record(
@@ -209,6 +224,22 @@ def case_access_grant(*, case: Case, actor: Any, user: Any, permission: str = "v
         case=case,
         target=case,
         data={"user": user.pk, "permission": permission},
+    )
+
+
+def case_compartment_name_raiser(*, case: Case, actor: Any) -> None:
+    """Name the lead who recorded a named compartment's case to it (the case's first
+    member; casework.permissions). Runs inside ``case_raise``'s transaction; audited as
+    a grant."""
+    if case.case_type not in named_case_types():
+        return
+    assign_perm("casework.view_case", actor, case)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.ACCESS_GRANTED,
+        case=case,
+        target=case,
+        data={"user": actor.pk, "permission": "view_case", "reason": "recorded the case"},
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from casework.api import TokenView
+from footage import api as footage_api
 from referrals import api as referrals_api
 from workflows import api as workflows_api
 
@@ -52,6 +53,21 @@ urlpatterns = [
         "v1/referrals/<str:pk>/transitions/<str:name>/",
         referrals_api.ReferralTransitionView.as_view(),
         name="referral-transition",
+    ),
+    path(
+        "v1/footage/requests/",
+        footage_api.FootageRequestListView.as_view(),
+        name="footage-request-list",
+    ),
+    path(
+        "v1/footage/requests/<str:pk>/",
+        footage_api.FootageRequestDetailView.as_view(),
+        name="footage-request-detail",
+    ),
+    path(
+        "v1/footage/requests/<str:pk>/<str:action>/",
+        footage_api.FootageRequestActionView.as_view(),
+        name="footage-request-action",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "workflows",
     "referrals",
     "notifications",
+    "footage",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,18 @@ SAFECASE_WORKING_DAY_CUTOFF = env.str("SAFECASE_WORKING_DAY_CUTOFF", default="17
 SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = env.int("SAFECASE_COMMUNITY_TRIGGER_THRESHOLD", default=3)
 # case types in a need-to-know compartment (§4.5).
 SAFECASE_RESTRICTED_CASE_TYPES = env.list("SAFECASE_RESTRICTED_CASE_TYPES", default=["prevent"])
+# case types whose compartment is the people named to each case, and auditors given its
+# clearance (§6; casework.permissions).
+SAFECASE_NAMED_CASE_TYPES = env.list("SAFECASE_NAMED_CASE_TYPES", default=["dhr"])
+
+# CCTV footage requests (footage/, local practice): the margin before the overwrite by
+# which footage must be exported, the reminder before it, and how long the council keeps
+# an exported copy before destroying it.
+SAFECASE_FOOTAGE_SAFETY_MARGIN_HOURS = env.int("SAFECASE_FOOTAGE_SAFETY_MARGIN_HOURS", default=48)
+SAFECASE_FOOTAGE_REMIND_HOURS = env.int("SAFECASE_FOOTAGE_REMIND_HOURS", default=24)
+SAFECASE_FOOTAGE_EXPORT_RETENTION_DAYS = env.int(
+    "SAFECASE_FOOTAGE_EXPORT_RETENTION_DAYS", default=90
+)
 
 # Deadline reminders and escalations (workflows/reminders.py, docs/reminders.md). The
 # timings are local practice (RULES.md §0.3, §7.3), so each deployment may change them.

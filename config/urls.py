@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("referrals.urls")),
     path("", include("notifications.urls")),
+    path("", include("footage.urls")),
 ]

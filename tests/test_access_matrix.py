@@ -39,6 +39,7 @@ from casework.models import (
 from casework.notes import attachment_path
 from casework.roles import Role
 from casework.services import user_ensure
+from footage.models import Camera, FootageRequest
 from notifications.models import Notification, OutboxMessage
 from notifications.services import worker_heartbeat_record
 from referrals.models import PartnerAgency, Referral
@@ -297,6 +298,39 @@ def draft_delete_url(world: World, case: Case | None) -> str:
     return "/concerns/drafts/cse/delete/"
 
 
+def footage_request_of(world: World) -> FootageRequest:
+    """A footage request that frontline.north made for the north team (made once)."""
+    request = FootageRequest.objects.first()
+    if request is None:
+        camera, _ = Camera.objects.get_or_create(
+            camera_id="CAM-M1", defaults={"location": "Matrix"}
+        )
+        now = timezone.now()
+        request = FootageRequest.objects.create(
+            team=world.teams["north"], requester_type="police", requester_name="PC Matrix",
+            incident_reference="M/1", window_start=now - timezone.timedelta(days=1),
+            window_end=now - timezone.timedelta(hours=23), reason="Matrix",
+            requested_by=world.users["frontline"], requested_at=now,
+            overwrite_at=now + timezone.timedelta(days=30),
+            preserve_by=now + timezone.timedelta(days=28),
+        )  # fmt: skip
+        request.cameras.set([camera])
+    return request
+
+
+# Footage requests (footage/, not cases): the asker, the leads of the request's team and
+# auditors read one; administrators see no content (404, or 403 for the lists); only a
+# lead of its team acts on it.
+FOOTAGE_LIST = by_role(raising=200, auditor=200, administrator=403)
+FOOTAGE_READ = {"anonymous": LOGIN, "frontline": 200, "lead": 200, "prevent_lead": 200,
+                "auditor": 200, "administrator": 404}  # fmt: skip
+FOOTAGE_ACT = {**FOOTAGE_READ, "frontline": 403, "auditor": 403}
+# The API: 401 for no credentials; acting with an empty body is 400 for the leads.
+API_FOOTAGE_LIST = {**FOOTAGE_LIST, "anonymous": 401}
+API_FOOTAGE_READ = {**FOOTAGE_READ, "anonymous": 401}
+API_FOOTAGE_ACT = {**FOOTAGE_ACT, "anonymous": 401, "lead": 400, "prevent_lead": 400}
+
+
 MATRIX: dict[str, Route] = {
     "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
     "readyz": Route(lambda w, c: readyz_url(), EVERYONE_200),
@@ -479,6 +513,26 @@ MATRIX: dict[str, Route] = {
     "api:referral-transition": Route(
         lambda w, c: f"/api/v1/referrals/{referral_of(c).pk}/transitions/send/",
         API_REFERRAL_ACT,
+        method="post",
+        data={"version": 1},
+        content_type="application/json",
+    ),
+    "footage:request-list": Route(lambda w, c: "/footage/", FOOTAGE_LIST),
+    "footage:request-new": Route(lambda w, c: "/footage/new/", RAISERS_ONLY),
+    "footage:camera-list": Route(lambda w, c: "/footage/cameras/", SIGNED_IN_200),
+    "footage:request-detail": Route(
+        lambda w, c: f"/footage/{footage_request_of(w).pk}/", FOOTAGE_READ
+    ),
+    "footage:request-action": Route(
+        lambda w, c: f"/footage/{footage_request_of(w).pk}/decide/", FOOTAGE_ACT
+    ),
+    "api:footage-request-list": Route(lambda w, c: "/api/v1/footage/requests/", API_FOOTAGE_LIST),
+    "api:footage-request-detail": Route(
+        lambda w, c: f"/api/v1/footage/requests/{footage_request_of(w).pk}/", API_FOOTAGE_READ
+    ),
+    "api:footage-request-action": Route(
+        lambda w, c: f"/api/v1/footage/requests/{footage_request_of(w).pk}/decide/",
+        API_FOOTAGE_ACT,
         method="post",
         data={"version": 1},
         content_type="application/json",

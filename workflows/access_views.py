@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from casework.models import Case
-from casework.permissions import lead_may
+from casework.permissions import lead_may, named_case_types
 from casework.selectors import case_assignees, case_get_for_user, case_grants
 from casework.services import case_access_grant, case_access_revoke, case_allocate
 from workflows.case_views import case_page
@@ -99,6 +99,8 @@ def _render_access(request, case, draft, errors, status=200) -> HttpResponse:
         "controls": controls,
         "error_summary": error_summary(controls, errors),
         "grants": case_grants(case),
+        # A named compartment (a Domestic Homicide Review): sharing is naming to it.
+        "named_compartment": case.case_type in named_case_types(),
     }
     return render(request, "workflows/case_access.html", context, status=status)
 

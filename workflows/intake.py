@@ -25,7 +25,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.utils import timezone
 
 from casework.models import Team
-from casework.permissions import can_raise, team_ids_of
+from casework.permissions import can_raise, may_raise_type, team_ids_of
 from workflows.definitions import Field, FieldType, Workflow
 from workflows.forms import validate_fields
 from workflows.registry import get_workflow
@@ -131,6 +131,8 @@ def intake_validate(*, actor: Any, case_type: str, data: Mapping[str, Any]) -> d
     if not can_raise.test(actor):
         raise PermissionDenied("Your role cannot raise concerns.")
     workflow = get_workflow(case_type)
+    if not may_raise_type(actor, case_type):
+        raise PermissionDenied(f"Only a safeguarding lead can record a {workflow.label.lower()}.")
     fields = intake_fields(workflow)
     errors = unanswered_questions(fields, data)
     values: dict[str, Any] = {}

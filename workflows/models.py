@@ -307,6 +307,7 @@ from workflows import (  # noqa: E402
     community_trigger,  # noqa: F401
     cse,  # noqa: F401
     cuckooing,  # noqa: F401
+    dhr,  # noqa: F401
     modern_slavery,  # noqa: F401
     prevent,  # noqa: F401
 )

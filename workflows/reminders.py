@@ -54,7 +54,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
@@ -69,6 +69,7 @@ from django.utils import timezone
 
 from casework.audit import AuditEntry, AuditVerb, audit_record_many
 from casework.models import Case, TeamMembership
+from casework.permissions import named_case_types
 from casework.roles import Role
 from casework.selectors import case_leads, case_list_for_user
 from notifications.models import Channel
@@ -275,13 +276,15 @@ class Audience:
     def __init__(self, policy: ReminderPolicy) -> None:
         self.policy = policy
         self.users: dict[int, Any] = {}
-        self._leads: dict[tuple[int, str], list[int]] = {}
+        self._leads: dict[tuple[int, str, int], list[int]] = {}
         self._managers: list[int] | None = None
         self._visible: dict[int, set[int]] = defaultdict(set)
         self._checked: dict[int, set[int]] = defaultdict(set)
 
     def leads(self, case: Case) -> list[int]:
-        key = (case.team_id, case.case_type)
+        # A named compartment's leads are those named to each case (casework.permissions).
+        named = case.case_type in named_case_types()
+        key = (case.team_id, case.case_type, case.pk if named else 0)
         if key not in self._leads:
             self._leads[key] = list(case_leads(case).values_list("pk", flat=True))
         return self._leads[key]
@@ -393,11 +396,23 @@ def render_stage(
 # --- The sweep -----------------------------------------------------------------------
 
 
+# Clocks kept outside ``Deadline`` register here (a footage request's overwrite clock,
+# footage.reminders): the sweep runs each after the deadlines, with the time it acts
+# as of, and adds the counts it returns to its report.
+EXTRA_SWEEPS: list[Callable[[datetime], dict[str, int]]] = []
+
+
+def sweep_register(extra: Callable[[datetime], dict[str, int]]) -> None:
+    if extra not in EXTRA_SWEEPS:
+        EXTRA_SWEEPS.append(extra)
+
+
 @dataclasses.dataclass
 class SweepReport:
     at: datetime
     missed: int = 0
     ended: int = 0
+    other_clocks: Counter = dataclasses.field(default_factory=Counter)
     acted: Counter = dataclasses.field(default_factory=Counter)
     skipped: Counter = dataclasses.field(default_factory=Counter)
     messages: Counter = dataclasses.field(default_factory=Counter)
@@ -415,6 +430,7 @@ class SweepReport:
                 f"{stage.value}: {self.acted[stage]} sent, {self.skipped[stage]} skipped, "
                 f"{self.messages[stage]} message(s), {self.unheard[stage]} with nobody to tell"
             )
+        out += [f"{name}: {count}" for name, count in sorted(self.other_clocks.items())]
         return out
 
 
@@ -485,6 +501,8 @@ def sweep(*, at: datetime | None = None) -> SweepReport:
         _sweep_batch(chunk, now, holidays, policy, audience, report)
     for stage, count in report.unheard.items():
         logger.warning("%s: %d clock(s) with nobody who can open the case to tell", stage, count)
+    for extra in EXTRA_SWEEPS:
+        report.other_clocks.update(extra(now))
     return report
 
 

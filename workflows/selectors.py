@@ -20,3 +20,23 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
     workflow = get_workflow(case.case_type)
     proxy = case if isinstance(case, workflow.model) else workflow.model.objects.get(pk=case.pk)
     return list(proxy.get_available_user_state_transitions(user))
+
+
+def dhr_figures(*, year: int) -> dict[str, int]:
+    """The committee pack's Domestic Homicide Review counts for ``year`` (RULES.md §6):
+    deaths notified, decisions to review and not to, reviews published, and reviews in
+    progress now (decided, not yet published). Counts from the dates the steps recorded,
+    never a review's content; the caller suppresses small numbers where it publishes."""
+    from workflows.dhr import REVIEW_BEFORE_PUBLICATION
+
+    reviews = Case.objects.filter(case_type="dhr")
+    prefix = f"{year:04d}-"
+    decided = reviews.filter(details__decided_on__startswith=prefix)
+    return {
+        "year": year,
+        "notified": reviews.filter(details__notified_on__startswith=prefix).count(),
+        "decided_to_review": decided.filter(details__decision="review").count(),
+        "decided_not_to_review": decided.filter(details__decision="no_review").count(),
+        "published": reviews.filter(details__published_on__startswith=prefix).count(),
+        "in_progress": reviews.filter(state__in=REVIEW_BEFORE_PUBLICATION).count(),
+    }

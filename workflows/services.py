@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
 from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, Team
-from casework.permissions import can_raise, lead_may, team_ids_of
+from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.references import next_case_reference
 from casework.selectors import case_leads
+from casework.services import case_compartment_name_raiser
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 from workflows import clocks
@@ -98,6 +99,8 @@ def case_raise(
         workflow = get_workflow(case_type)
     except UnknownCaseType:
         raise ValidationError({"case_type": ["Choose a type of concern."]}) from None
+    if not may_raise_type(actor, case_type):
+        raise PermissionDenied(f"Only a safeguarding lead can record a {workflow.label.lower()}.")
     fields = [SUMMARY_FIELD, *workflow.intake_fields]
     values = validate_fields(fields, data)
     if workflow.intake_check is not None:
@@ -118,6 +121,7 @@ def case_raise(
         premises=Premises.objects.create(**premises) if premises else None,
     )
     _link_people(case, people)
+    case_compartment_name_raiser(case=case, actor=actor)
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,
@@ -348,8 +352,9 @@ def deadline_pause(*, deadline: Deadline, actor: Any, reason: str) -> Deadline:
 
 
 @transaction.atomic
-def deadline_resume(*, deadline: Deadline, actor: Any) -> Deadline:
-    """Restart a paused clock with the time it had left when paused."""
+def deadline_resume(*, deadline: Deadline, actor: Any, reason: str = "") -> Deadline:
+    """Restart a paused clock with the time it had left when paused (``reason``, if
+    given, is recorded: e.g. the criminal proceedings concluded)."""
     deadline = _deadline_for_update(deadline, actor)
     if deadline.status != DeadlineStatus.PAUSED:
         raise ValidationError({"deadline": ["Only a paused deadline can be resumed."]})
@@ -363,7 +368,12 @@ def deadline_resume(*, deadline: Deadline, actor: Any) -> Deadline:
         verb=AuditVerb.DEADLINE_RESUMED,
         case=deadline.case,
         target=deadline,
-        data={"rule": deadline.rule, "previous_due_at": old_due, "due_at": deadline.due_at},
+        data={
+            "rule": deadline.rule,
+            "previous_due_at": old_due,
+            "due_at": deadline.due_at,
+            **({"reason": reason} if reason else {}),
+        },
     )
     return deadline
 

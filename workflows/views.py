@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.models import Case, Team
-from casework.permissions import can_raise, lead_may, team_ids_of
+from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.roles import role_of
 from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
@@ -127,6 +127,19 @@ def _workflow_or_404(case_type: str) -> Workflow:
         raise Http404("No such type of concern.") from None
 
 
+def _raisable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """403 on a type the user may not raise (a review is recorded by a lead)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, case_type: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if case_type in WORKFLOWS and not may_raise_type(request.user, case_type):
+            message = f"Only a safeguarding lead can record a {WORKFLOWS[case_type].label}."
+            return _forbidden(request, message)
+        return view(request, case_type, *args, **kwargs)
+
+    return wrapped
+
+
 def _saved_at(draft: IntakeDraft | None) -> str:
     """When a draft was last saved, as the user's clock shows it ("14:32")."""
     return f"{timezone.localtime(draft.updated_at):%H:%M}" if draft else ""
@@ -143,7 +156,7 @@ def concern_type(request: HttpRequest) -> HttpResponse:
     chosen, error = "", ""
     if request.method == "POST":
         chosen = request.POST.get("case_type", "")
-        if chosen in WORKFLOWS:
+        if chosen in WORKFLOWS and may_raise_type(request.user, chosen):
             return redirect("workflows:concern-form", case_type=chosen)
         error = "Select the type of concern"
     drafts = [
@@ -151,7 +164,7 @@ def concern_type(request: HttpRequest) -> HttpResponse:
         for d in draft_list_for_user(request.user)
     ]
     context = {
-        "workflows": list(WORKFLOWS.values()),
+        "workflows": [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)],
         "chosen": chosen,
         "error": error,
         "drafts": drafts,
@@ -161,6 +174,7 @@ def concern_type(request: HttpRequest) -> HttpResponse:
 
 
 @raiser_required
+@_raisable
 @require_http_methods(["GET", "POST"])
 def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
     """The intake form, filled from the user's draft. Every POST saves the draft first
@@ -197,6 +211,7 @@ def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
 
 
 @raiser_required
+@_raisable
 @require_http_methods(["GET", "POST"])
 def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
     """Check your answers; submitting raises the concern from the user's saved draft
@@ -221,6 +236,7 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
 
 
 @raiser_required
+@_raisable
 @require_http_methods(["POST"])
 def draft_autosave(request: HttpRequest, case_type: str) -> HttpResponse:
     """Save the intake form's fields as the user's draft (the browser's autosave, with

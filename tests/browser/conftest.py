@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from casework.models import Case, CasePerson
+from casework.permissions import named_case_types
 from casework.roles import Role
 from casework.services import roles_ensure, user_ensure
 from referrals.models import PartnerAgency
@@ -132,7 +133,11 @@ def casebook(people) -> types.SimpleNamespace:
     """A case of each type raised by a north frontline worker; the CSE case referred to
     the MASH (two clocks, one paused) with a referral sent; the cuckooing case moved on."""
     frontline, lead = people["frontline"], people["lead"]
-    cases = {t: case_raise(actor=frontline, case_type=t, data=INTAKE[t]) for t in WORKFLOWS}
+    cases = {
+        t: case_raise(actor=lead if t in named_case_types() else frontline, case_type=t,
+                      data=INTAKE[t])
+        for t in WORKFLOWS
+    }  # fmt: skip
     cases["cse"] = take(cases["cse"], lead, "refer_to_mash")
     cases["cuckooing"] = take(
         cases["cuckooing"], lead, "submit_concern", police_informed=True,

@@ -93,3 +93,17 @@ INTAKE: dict[str, dict[str, Any]] = {
         ],
     },
 }
+
+# A death for review is recorded by a lead (a named compartment, RULES.md §6).
+INTAKE["dhr"] = {
+    "summary": "The police notified the partnership in writing of a death at home.",
+    "subject_given_names": "Joanne",
+    "subject_family_name": "Marsh",
+    "subject_date_of_birth": "1984-05-17",
+    "date_of_death": days_ago(3),
+    "notified_on": days_ago(2),
+    "notifying_force": "Northshire Police",
+    "relationship": "intimate_partner",
+    "review_type": "homicide",
+    "circumstances": "Found dead at home; her partner has been arrested.",
+}

@@ -30,8 +30,10 @@ def make_case_in(workflow, state, team, raised_by, n=[0]):  # noqa: B006 (a coun
     )
 
 
-def test_all_five_case_types_are_registered():
-    assert set(WORKFLOWS) == {"modern_slavery", "cuckooing", "cse", "prevent", "community_trigger"}
+def test_all_six_case_types_are_registered():
+    assert set(WORKFLOWS) == {
+        "modern_slavery", "cuckooing", "cse", "prevent", "community_trigger", "dhr"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("case_type", ALL)

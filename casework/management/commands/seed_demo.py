@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.roles import Role
@@ -50,3 +51,5 @@ class Command(BaseCommand):
             f"Demo data ready: teams {', '.join(t for t, _ in TEAMS)}; "
             f"users {', '.join(u[0] for u in DEMO_USERS)}."
         )
+        # By name, so that casework does not import the footage app.
+        call_command("seed_cameras", stdout=self.stdout)

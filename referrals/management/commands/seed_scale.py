@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from casework.audit import GENESIS_HASH, AuditVerb, canonical_content
 from casework.models import Case, Team
-from casework.permissions import restricted_case_types
+from casework.permissions import named_case_types, restricted_case_types
 from casework.references import SEQUENCE
 from casework.roles import Role
 from casework.services import roles_ensure
@@ -134,6 +134,11 @@ SUMMARIES = {
         "{name}'s household.",
         "Repeated reports by {name} of youths gathering and harassment near the {place}.",
     ),
+    "dhr": (
+        "Police notified the partnership in writing of the death of {name}; her former "
+        "partner has been arrested.",
+        "Death of {name} by suspected suicide; a history of coercive control is known.",
+    ),
 }
 PLACES = ("car wash", "nail bar", "farm", "takeaway", "warehouse", "building site", "park")
 PERSON_ROLES = {
@@ -142,6 +147,7 @@ PERSON_ROLES = {
     "cse": ("subject", "parent_carer"),
     "prevent": ("subject",),
     "community_trigger": ("applicant", "subject"),
+    "dhr": ("subject", "alleged_perpetrator"),
 }
 CASE_COLUMNS = (
     "id", "reference", "case_type", "state", "summary", "details", "team_id", "owner_id",
@@ -236,7 +242,9 @@ class Seeder:
         self.out = out
         self.now = timezone.now().astimezone(UTC)
         self.start = self.now - timedelta(days=365 * YEARS)
-        self.restricted = restricted_case_types()
+        self.named = named_case_types()
+        # Named compartments are seeded apart: recorded by a lead, who is named to them.
+        self.restricted = restricted_case_types() - self.named
 
     # Staff ------------------------------------------------------------------------------
 
@@ -497,9 +505,14 @@ class Seeder:
         terminal, state, path = self._pick_state(case_type, raised_at)
         team = rng.choice(self.teams)
         restricted = case_type in self.restricted
-        raised_by = rng.choice(self.frontline[team] + self.leads[team])
+        named = case_type in self.named
+        raised_by = rng.choice(
+            self.leads[team] if named else self.frontline[team] + self.leads[team]
+        )
         owner = None
-        if restricted:
+        if named:
+            pass  # only the people named to a review: the lead who recorded it
+        elif restricted:
             owner = rng.choice(self.prevent_leads[team]) if rng.random() < 0.8 else None
         elif terminal or rng.random() < 0.75:
             owner = rng.choice(self.frontline[team] + self.leads[team][:1])
@@ -529,14 +542,20 @@ class Seeder:
              owner, raised_by, raised_at, closed_at, outcome, premises,
              1 + len(path) + (1 if owner else 0), end),
         )  # fmt: skip
-        lead = rng.choice(self.prevent_leads[team] if restricted else self.leads[team])
+        lead = (
+            raised_by
+            if named
+            else rng.choice(self.prevent_leads[team] if restricted else self.leads[team])
+        )
+        if named:
+            self._name_to_case(events, case_id, raised_by, raised_at)
         self._trail(events, case_id, case_type, workflow.initial_state, summary, raised_at,
                     end, raised_by, owner, lead, path, links)  # fmt: skip
         self._clocks(case_id, workflow, raised_at, end, terminal)
         if self.referral_types.get(case_type) and rng.random() < 0.33:
             self._referral(events, case_id, case_type, lead, raised_at, end, terminal)
         # Per-case grants: a worker of another team on about 1 case in 25.
-        if not restricted and rng.random() < 0.04:
+        if not restricted and not named and rng.random() < 0.04:
             grantee = rng.choice(self.frontline[rng.choice(self.teams)])
             copier.add(
                 "casework_caseuserobjectpermission",
@@ -555,6 +574,18 @@ class Seeder:
                 (raised_at - timedelta(minutes=rng.randint(1, 50)), raised_by,
                  AuditVerb.USER_SIGNED_IN, None, "", "", {}),
             )  # fmt: skip
+
+    def _name_to_case(self, events: list[tuple], case_id: int, user: int, at: datetime) -> None:
+        """Name the recording lead to a named compartment's case (casework.permissions)."""
+        self.copier.add(
+            "casework_caseuserobjectpermission",
+            ("id", "permission_id", "user_id", "content_object_id"),
+            (self.ids.take("casework_caseuserobjectpermission"), self.view_case, user, case_id),
+        )
+        events.append(
+            (at, user, AuditVerb.ACCESS_GRANTED, case_id, "casework.case", str(case_id),
+             {"user": user, "permission": "view_case", "reason": "recorded the case"}),
+        )  # fmt: skip
 
     def _people(self, case_id: int, case_type: str, raised_at: datetime) -> tuple[list, list]:
         """The case's people: the subject (occupier, applicant) and sometimes another;
@@ -786,6 +817,8 @@ _TYPE_WEIGHTS = {
     "cse": 26,
     "prevent": 10,
     "community_trigger": 24,
+    # A partnership commissions a handful of reviews a year.
+    "dhr": 1,
 }
 
 
