@@ -674,10 +674,11 @@ class Seeder:
         ids = self.ids
         self.copier.add(
             "workflows_deadline",
-            ("id", "case_id", "rule", "label", "unit", "duration", "statutory",
+            ("id", "case_id", "rule", "label", "kind", "unit", "duration", "statutory",
              "disregard_christmas_day", "source", "started_at", "due_at", "status", "met_at",
              "closed_at", "paused_at", "remaining", "created_by_id"),
-            (ids.take("workflows_deadline"), case_id, rule.name, rule.label, str(rule.unit),
+            (ids.take("workflows_deadline"), case_id, rule.name, rule.label, str(rule.kind),
+             str(rule.unit),
              rule.duration, rule.statutory, rule.disregard_christmas_day, rule.source, started,
              due, status, done if status == "met" else None, done, None, None, None),
         )  # fmt: skip
