@@ -364,3 +364,53 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class TsVectorField(models.Field):
+    """A PostgreSQL ``tsvector`` column, written by ``casework.search_index`` alone."""
+
+    description = "Text search document"
+
+    def db_type(self, connection: object) -> str:
+        return "tsvector"
+
+
+@TsVectorField.register_lookup
+class TsMatch(models.Lookup):
+    """``document @@ 'query'::tsquery``: the query text is a tsquery already (its lexemes
+    quoted by ``casework.search_index``), cast, never re-parsed by a text search
+    configuration, so it means the same on every PostgreSQL."""
+
+    lookup_name = "matches"
+
+    def as_sql(self, compiler: object, connection: object) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @@ ({rhs})::tsquery", [*lhs_params, *rhs_params]
+
+    def get_db_prep_lookup(self, value: object, connection: object) -> tuple[str, list]:
+        return "%s", [str(value)]
+
+
+class CaseSearchEntry(models.Model):
+    """The search index: one row a case, holding what staff search by (normalised names
+    with phonetic keys, dates of birth, postcodes, first address lines, phone digits,
+    references, summary words) and who may see it (team, owner, raiser and grants, per
+    case type), all as lexemes of one ``tsvector`` under one GIN index, so that one
+    indexed query answers "the matches this user may see" (``casework.search_index``).
+
+    Kept by the write services (raise, transition, allocate, grants, person and premises
+    edits) in their transactions; rebuilt by ``manage.py search_index_rebuild``."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    document = TsVectorField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "case search entries"
+        indexes = [GinIndex(fields=["document"], name="case_search_document")]
+
+    def __str__(self) -> str:
+        return f"Search entry of case {self.case_id}"

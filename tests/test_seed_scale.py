@@ -16,10 +16,18 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from casework.audit import audit_chain_check
-from casework.models import AuditEvent, Case, CasePerson, CaseUserObjectPermission, Team
+from casework.models import (
+    AuditEvent,
+    Case,
+    CasePerson,
+    CaseSearchEntry,
+    CaseUserObjectPermission,
+    Team,
+)
 from casework.references import next_case_reference
 from casework.roles import Role, roles_of
-from casework.selectors import case_list_for_user
+from casework.search_index import search_case_ids_for_user
+from casework.selectors import case_content_list_for_user, case_list_for_user
 from referrals.models import Referral
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import WORKFLOWS
@@ -145,6 +153,24 @@ def test_people_clocks_and_referrals(seeded):
     for referral in Referral.objects.exclude(state__in=["draft", "withdrawn"]):
         assert referral.sent_at
         assert referral.authorised_by_id
+
+
+def test_every_seeded_case_is_in_the_search_index_with_its_access(seeded):
+    assert CaseSearchEntry.objects.count() == CASES
+    assert "case_search_document" in _indexes("casework_casesearchentry")
+    User = get_user_model()  # noqa: N806
+    lead = User.objects.get(username="t01-lead-1")
+    link = (
+        CasePerson.objects.filter(case__in=case_content_list_for_user(lead))
+        .exclude(person__family_name="")
+        .select_related("person", "case")
+        .first()
+    )
+    found = set(
+        search_case_ids_for_user(lead, link.person.family_name).values_list("case_id", flat=True)
+    )
+    assert link.case_id in found
+    assert found <= set(case_content_list_for_user(lead).values_list("pk", flat=True))
 
 
 def test_the_reference_sequence_is_moved_past_the_seeded_cases(seeded):

@@ -22,6 +22,7 @@ from casework.audit import AuditVerb, audit_record
 from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, Team
 from casework.permissions import can_raise, lead_may, team_ids_of
 from casework.references import next_case_reference
+from casework.search_index import search_index_update
 from casework.selectors import case_leads
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -118,6 +119,7 @@ def case_raise(
         premises=Premises.objects.create(**premises) if premises else None,
     )
     _link_people(case, people)
+    search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,
@@ -292,6 +294,7 @@ def case_transition(
     check_event_dates(workflow, case, name, values, now)
     _check_guards(workflow, case, name)
     before = case.state
+    indexed = (case.team_id, case.owner_id)
     getattr(case, name)(actor=actor, data=values)
     if case.state in workflow.terminal_states and case.closed_at is None:
         case.closed_at = now
@@ -302,6 +305,8 @@ def case_transition(
     effect = workflow.effects.get(name)
     if effect is not None:
         effect(case=case, actor=actor, data=values, at=now)
+    if (case.team_id, case.owner_id) != indexed:
+        search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_TRANSITIONED,
