@@ -82,11 +82,6 @@ class Person(models.Model):
         verbose_name_plural = "people"
         indexes = [
             models.Index(fields=["family_name", "given_names"]),
-            # The case search's name matches (workflows.case_search, pg_trgm).
-            *[
-                GinIndex(fields=[f], opclasses=["gin_trgm_ops"], name=f"person_{f}_trgm")
-                for f in ("given_names", "family_name", "aliases")
-            ],
         ]
 
     def __str__(self) -> str:
@@ -160,7 +155,7 @@ class Case(models.Model):
             models.Index(fields=["team", "state"]),
             models.Index(fields=["owner"]),
             models.Index(fields=["raised_by"]),
-            # The case list, newest first, and the case search (workflows.case_search).
+            # The case list, newest first (workflows.case_search).
             models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
             # "The clocks / referrals of my teams' cases" (the lead's dashboard) reads a
             # team's case ids from this index alone, not 13,000 heap pages at 500,000.
@@ -172,8 +167,6 @@ class Case(models.Model):
                 condition=models.Q(closed_at__isnull=True),
                 name="case_open_by_team",
             ),
-            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="case_reference_trgm"),
-            GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="case_summary_trgm"),
         ]
         permissions = [
             ("raise_case", "Can raise a concern"),
