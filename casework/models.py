@@ -407,3 +407,22 @@ class CaseSearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Search entry of case {self.case_id}"
+
+
+class PossibleMatch(models.Model):
+    """A case raised whose person or premises may be one already known from another case
+    (``casework.matching``), with why; recorded whoever may see the other case, and
+    shown to each viewer only as far as they may see it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="possible_matches")
+    matched_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(default=list)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "matched_case"], name="unique_possible_match"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} may match {self.matched_case}"

@@ -332,16 +332,16 @@ def search_index_rebuild() -> int:
 # Searching ---------------------------------------------------------------------------------
 
 
-def _quote(lexeme: str, prefix: bool = False) -> str:
+def quote(lexeme: str, prefix: bool = False) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
 
 
-def _any(alternatives: Iterable[str]) -> str:
+def any_of(alternatives: Iterable[str]) -> str:
     parts = list(dict.fromkeys(alternatives))
     return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
 
-def _all(parts: list[str]) -> str:
+def all_of(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
 
@@ -406,7 +406,7 @@ def _dates(text: str) -> tuple[list[str], str]:
         for match in pattern.finditer(text):
             y, m, d = (int(match.group(i + 1)) for i in order)
             try:
-                found.append(_quote(f"#d:{date(y, m, d):%Y%m%d}"))
+                found.append(quote(f"#d:{date(y, m, d):%Y%m%d}"))
             except ValueError:
                 continue
         text = pattern.sub(" ", text)
@@ -417,25 +417,25 @@ def _specials(text: str) -> tuple[list[str], str]:
     """Dates of birth, postcodes and phone numbers in the search, and what is left."""
     found, text = _dates(text)
     for outward, inward in POSTCODE.findall(text):
-        found.append(_quote(f"#p:{outward}{inward}"))
+        found.append(quote(f"#p:{outward}{inward}"))
     text = POSTCODE.sub(" ", text)
     for match in PHONE.findall(text):
         digits = phone_digits(match)
         if len(digits) >= MIN_PHONE_DIGITS:
-            found.append(_quote(f"#t:{digits}", prefix=True))
+            found.append(quote(f"#t:{digits}", prefix=True))
             text = text.replace(match, " ")
     return found, text
 
 
 def _word_term(word: str) -> str:
-    alternatives = [_quote(word, prefix=True)]
+    alternatives = [quote(word, prefix=True)]
     if word.isdigit() and len(word) >= 6:
-        alternatives.append(_quote(f"#t:{word}", prefix=True))
+        alternatives.append(quote(f"#t:{word}", prefix=True))
     elif OUTWARD.fullmatch(word):
-        alternatives.append(_quote(f"#o:{word}"))
+        alternatives.append(quote(f"#o:{word}"))
     elif word.isalpha() and len(word) > 1 and phonetic(word):
-        alternatives.append(_quote("~" + phonetic(word)))
-    return _any(alternatives)
+        alternatives.append(quote("~" + phonetic(word)))
+    return any_of(alternatives)
 
 
 def parse(q: str) -> Parsed:
@@ -443,13 +443,13 @@ def parse(q: str) -> Parsed:
     nothing."""
     text = fold(q).strip()
     if WHOLE_REFERENCE.fullmatch(text):
-        return Parsed(reference=_quote("#r:" + "".join(words(text))))
+        return Parsed(reference=quote("#r:" + "".join(words(text))))
     parsed = Parsed()
     tokens = words(text)
     if len(tokens) == 1 and any(c.isdigit() for c in tokens[0]):
-        parsed.reference = _quote("#r:" + tokens[0], prefix=True)
+        parsed.reference = quote("#r:" + tokens[0], prefix=True)
     elif len(tokens) > 1 and all(t.isdigit() or t == "sc" for t in tokens):
-        parsed.reference = _quote("#r:" + "".join(tokens), prefix=True)
+        parsed.reference = quote("#r:" + "".join(tokens), prefix=True)
     specials, rest = _specials(text)
     parsed.terms = specials + [_word_term(w) for w in words(rest)[:MAX_WORDS]]
     return parsed
@@ -462,13 +462,13 @@ def tsquery(parsed: Parsed, keys: Keys) -> str | None:
     if parsed.terms and keys.content != ():
         parts = list(parsed.terms)
         if keys.content is not None:
-            parts.append(_any(_quote(k) for k in keys.content))
-        branches.append(_all(parts))
+            parts.append(any_of(quote(k) for k in keys.content))
+        branches.append(all_of(parts))
     if parsed.reference and keys.visible != ():
         parts = [parsed.reference]
         if keys.visible is not None:
-            parts.append(_any(_quote(k) for k in keys.visible))
-        branches.append(_all(parts))
+            parts.append(any_of(quote(k) for k in keys.visible))
+        branches.append(all_of(parts))
     if not branches:
         return None
     return branches[0] if len(branches) == 1 else f"{branches[0]} | {branches[1]}"
