@@ -4,8 +4,8 @@
     .venv/bin/python bench/run.py --cases 500000
 
 1. The database ``safecase_bench_<N>`` on the server ``DATABASE_URL`` names (the embedded
-   PostgreSQL under ``make``) is created, migrated and seeded with ``manage.py seed_scale
-   --cases N`` unless it already holds a seed of N cases, which is reused (``--reseed``
+   PostgreSQL under ``make``) is created, migrated and seeded with ``bench/seed_scale.py``
+   (``--cases N``) unless it already holds a seed of N cases, which is reused (``--reseed``
    drops it first). It is kept afterwards.
 2. In this process (Django's test client, nothing served): the SQL queries of each page at
    two page sizes, which must be equal; then one deadline sweep, timed, over the seeded
@@ -670,7 +670,9 @@ def main() -> None:
         print(f"reusing safecase_bench_{args.cases} (already seeded)")
     else:
         seed_started = time.perf_counter()
-        call_command("seed_scale", cases=args.cases, seed=args.seed)
+        from bench.seed_scale import Command as SeedScale
+
+        call_command(SeedScale(), cases=args.cases, seed=args.seed)
         seed_seconds = round(time.perf_counter() - seed_started)
     data = load_data(random.Random(args.seed), args.users)  # noqa: S311 (not security)
     results: dict[str, Any] = {

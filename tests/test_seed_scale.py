@@ -1,4 +1,4 @@
-"""``manage.py seed_scale``: the benchmark's data is valid data (issue 10).
+"""``bench/seed_scale.py``: the benchmark's data is valid data (issue 10).
 
 The seeder writes with COPY and without row triggers, so nothing but these checks stands
 between it and a database the application would reject: every foreign key must point at
@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from bench.seed_scale import Command as SeedScale
 from casework.audit import audit_chain_check
 from casework.models import (
     AuditEvent,
@@ -68,7 +69,7 @@ def _indexes(table: str) -> set[str]:
 @pytest.fixture
 def seeded():
     before = {t: _indexes(t) for t in ("casework_auditevent", "casework_case")}
-    call_command("seed_scale", cases=CASES, seed=7, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
+    call_command(SeedScale(), cases=CASES, seed=7, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
     return before
 
 
@@ -183,7 +184,7 @@ def test_the_reference_sequence_is_moved_past_the_seeded_cases(seeded):
 
 def test_a_seeded_database_is_refused_without_force(seeded):
     with pytest.raises(CommandError, match="already has cases"):
-        call_command("seed_scale", cases=5)
-    call_command("seed_scale", cases=5, force=True, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
+        call_command(SeedScale(), cases=5)
+    call_command(SeedScale(), cases=5, force=True, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
     assert Case.objects.count() == CASES + 5
     assert audit_chain_check().ok

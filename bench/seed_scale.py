@@ -1,4 +1,8 @@
-"""``manage.py seed_scale --cases N``: a county's worth of data, fast, for the benchmark.
+"""``python bench/seed.py --cases N``: a county's worth of data, fast, for the benchmark.
+
+It lives beside the benchmark, not in an app: it needs every app (cases, clocks,
+referrals), and the apps hold their own domain only. ``bench/run.py`` and the tests run
+its ``Command`` with ``call_command(Command(), ...)``; ``bench/seed.py`` from the shell.
 
 N cases of all five types spread over five years, in valid states of their workflows,
 with their people (some shared between cases), premises for cuckooing, open and closed
