@@ -8,9 +8,11 @@ not depend on the server's text search configuration."""
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,9 +38,13 @@ from casework.services import (
     person_update,
     premises_update,
 )
-from tests.workflows.walker import default_raise
+from tests.workflows.walker import default_raise, sample_values
 from workflows import cuckooing, modern_slavery, prevent
 from workflows.case_search import case_search_for_user
+from workflows.errors import TransitionNotAllowed
+from workflows.registry import get_workflow
+from workflows.selectors import available_transitions
+from workflows.services import case_transition
 
 
 @pytest.fixture
@@ -366,3 +372,65 @@ def test_the_same_search_gives_the_same_answers_whatever_the_servers_text_config
             cursor.execute("SELECT set_config('default_text_search_config', %s, true)", [config])
     for q, expected in GOLDEN.items():
         assert {names[r] for r in found(staff["lead"], q)} == expected, q
+
+
+def _documents() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT case_id, document::text FROM casework_casesearchentry")
+        return dict(cursor.fetchall())
+
+
+def _random_write(rng: random.Random, staff: dict, cases: list, step: int) -> str:
+    """One write through a service, chosen at random; returns what it was."""
+    roll = rng.random()
+    if roll < 0.25 or not cases:
+        maker = rng.choice((slavery, premises_case, prevent_case))
+        actor = rng.choice([staff[w] for w in ("frontline", "frontline_south", "lead", "cleared")])
+        cases.append(maker(actor).pk)
+        return "raise"
+    case = Case.objects.select_related("team").get(pk=rng.choice(cases))
+    lead = staff["lead_south"] if case.team.slug == "south" else staff["cleared"]
+    if roll < 0.4:
+        case_allocate(case=case, actor=lead, assignee=lead)
+        return "allocate"
+    if roll < 0.5:
+        case_access_grant(case=case, actor=lead, user=rng.choice(list(staff.values())))
+        return "grant"
+    grant = case.caseuserobjectpermission_set.first()
+    if roll < 0.6 and grant:
+        case_access_revoke(case=case, actor=lead, user=grant.user)
+        return "revoke"
+    link = case.case_people.first()
+    if roll < 0.75 and link:
+        family = rng.choice(("Smith", "Jones", "Ørsted"))
+        person_update(person=link.person, actor=lead, family_name=family, phone=f"0770 {step:06d}")
+        return "person"
+    if roll < 0.8 and case.premises_id:
+        premises_update(premises=case.premises, actor=lead, postcode=f"LS{step % 9 + 1} 1AA")
+        return "premises"
+    available = available_transitions(case, lead)
+    if not available:
+        return "none"
+    name = rng.choice(available).name
+    fields = get_workflow(case.case_type).transition_meta(name)["fields"]
+    case_transition(case=case, actor=lead, name=name, data=sample_values(fields))
+    return "transition"
+
+
+@pytest.mark.django_db
+def test_the_index_the_services_keep_is_the_index_a_rebuild_writes(staff):
+    """Random raises, allocations, grants, revocations, edits and transitions: at the end
+    every entry is exactly what rebuilding it from the database writes."""
+    rng = random.Random(18)
+    cases: list[int] = []
+    done = set()
+    for step in range(80):
+        try:
+            done.add(_random_write(rng, staff, cases, step))
+        except (ValidationError, PermissionDenied, TransitionNotAllowed):
+            continue
+    assert done >= {"raise", "allocate", "grant", "revoke", "person", "premises", "transition"}
+    kept = _documents()
+    assert set(kept) == set(cases)
+    search_index_rebuild()
+    assert _documents() == kept
