@@ -223,8 +223,9 @@ def intake_matches_for_user(
     user: Any, *, people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any]
 ) -> Matches:
     """The known people and premises that may be the ones being entered, in cases
-    ``user`` may see in full (their content keys): what the raiser is offered. Two
-    index queries and two reads, however many cases there are."""
+    ``user`` may see in full (their content keys): what the raiser is offered. One
+    index query, then the candidates' visibility, cases and people (five queries with
+    the user's groups), however many cases there are."""
     query = candidate_query(people.values(), premises)
     ids = _candidates(query, user_keys(user), exclude=None)
     if not ids:
