@@ -37,6 +37,7 @@ import platform
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -276,7 +277,11 @@ def _found_by(leads: list[dict[str, Any]]) -> dict[str, Any]:
         "dobs": [f"{p.date_of_birth:%d/%m/%Y}" for p in people if p.date_of_birth]
         or ["12/03/1985"],
         "people": [
-            {"given": p.given_names, "family": p.family_name, "born": p.date_of_birth}
+            {
+                "given": p.given_names,
+                "family": p.family_name,
+                "born": p.date_of_birth.isoformat() if p.date_of_birth else None,
+            }
             for p in people
             if p.family_name and p.given_names
         ],
@@ -297,7 +302,7 @@ def _with_drafts(workers: list[dict[str, Any]], people: list[dict[str, Any]]) ->
         data |= {"subject_given_names": known["given"], "subject_family_name": known["family"]}
         if known.get("born"):
             data |= {
-                "subject_date_of_birth": known["born"].isoformat(),
+                "subject_date_of_birth": known["born"],
                 "subject_estimated_age": None,
             }
         user = User.objects.get(username=worker["username"])
@@ -402,11 +407,12 @@ def measure_sweep() -> dict[str, Any]:
     of earlier sweeps is written until five minutes ago (stages done, overdue clocks
     missed), then the sweep is timed; all in a transaction that is rolled back."""
     from django.db import connection, transaction
+    from django.db.models import F
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from workflows.clocks import bank_holidays
-    from workflows.models import Deadline, DeadlineStatus, Reminder
+    from workflows.models import Deadline, DeadlineKind, DeadlineStatus, Reminder
     from workflows.reminders import ReminderPolicy, stage_schedule, sweep
 
     now = timezone.now()
@@ -435,7 +441,13 @@ def measure_sweep() -> dict[str, Any]:
                         )  # fmt: skip
                     )
         Reminder.objects.bulk_create(rows, batch_size=10000)
-        running.filter(due_at__lte=until).update(status=DeadlineStatus.MISSED)
+        # What earlier sweeps did: tasks past due marked missed, periods past their end
+        # ended at it (a period is never missed: the deadline_status_fits_kind check).
+        past = running.filter(due_at__lte=until)
+        past.filter(kind=DeadlineKind.TASK).update(status=DeadlineStatus.MISSED)
+        past.filter(kind=DeadlineKind.PERIOD).update(
+            status=DeadlineStatus.ENDED, closed_at=F("due_at")
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE workflows_deadline")
             cursor.execute("ANALYZE workflows_reminder")
@@ -461,7 +473,16 @@ def measure_sweep() -> dict[str, Any]:
 # Serving and loading -----------------------------------------------------------------------
 
 
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def start_gunicorn(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    # Another server on the port would answer the health check and be measured instead.
+    if _port_taken(port):
+        raise SystemExit(f"127.0.0.1:{port} is in use by another server: choose --port")
     env = {
         **os.environ,
         "DATABASE_URL": url,
