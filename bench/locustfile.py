@@ -14,6 +14,7 @@ import json
 import os
 import random
 from datetime import UTC, date, datetime
+from urllib.parse import quote_plus
 
 from locust import FastHttpUser, between, constant, task
 
@@ -90,6 +91,17 @@ class Search(_Staff):
         self.api_get(f"/api/v1/cases/?q={name}", "search name (API)")
         self.api_get(f"/api/v1/cases/?q={reference}", "search reference (API)")
         self.api_get(f"/api/v1/cases/?q={self.rng.choice(DATA['names'])}", "search surname (API)")
+        self.api_get(
+            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['postcodes']))}",
+            "search postcode (API)",
+        )
+        self.api_get(
+            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['phones']))}", "search phone (API)"
+        )
+        self.api_get(
+            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['dobs']))}",
+            "search date of birth (API)",
+        )
         if DATA["page_search"]:
             self.page(f"/cases/?q={name}", "search name (page)")
             self.page(f"/cases/?q={reference}", "search reference (page)")
@@ -101,6 +113,29 @@ class CasePage(_Staff):
     @task
     def case_page(self) -> None:
         self.page(f"/cases/{self.rng.choice(self.me['cases'])}/", "case page")
+
+
+class PersonPage(_Staff):
+    """A person's page and a premises page, of people and premises on the lead's cases:
+    every case of theirs the lead may see."""
+
+    @task
+    def person_page(self) -> None:
+        if self.me["person_ids"]:
+            self.page(f"/people/{self.rng.choice(self.me['person_ids'])}/", "person page")
+        if self.me["premises_ids"]:
+            self.page(f"/premises/{self.rng.choice(self.me['premises_ids'])}/", "premises page")
+
+
+class IntakeMatch(_Staff):
+    """ "Check your answers" of a concern about someone already known (each worker's draft,
+    written before the run): the intake matching of the people and address entered."""
+
+    pool = "workers"
+
+    @task
+    def check_answers(self) -> None:
+        self.page("/concerns/new/modern_slavery/check/", "intake matching")
 
 
 class Raise(_Staff):

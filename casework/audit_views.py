@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -50,6 +49,7 @@ from casework.audit_describe import (
     humanise,
     words,
 )
+from casework.counting import CappedPaginator
 from casework.forms import AuditSearchForm, govuk_controls, govuk_error_summary
 from casework.models import AuditEvent, Case, Person, Premises
 from casework.roles import Role, roles_of
@@ -119,7 +119,8 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         .select_related("view_repeat")
         .order_by("-id")
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    page = CappedPaginator(events, PAGE_SIZE, page=asked).get_page(asked)
     rows = _rows(page)
     audit_search_record(
         user=request.user, filters=filters, count=page.paginator.count, page=page.number

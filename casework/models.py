@@ -87,11 +87,6 @@ class Person(models.Model):
         verbose_name_plural = "people"
         indexes = [
             models.Index(fields=["family_name", "given_names"]),
-            # The case search's name matches (workflows.case_search, pg_trgm).
-            *[
-                GinIndex(fields=[f], opclasses=["gin_trgm_ops"], name=f"person_{f}_trgm")
-                for f in ("given_names", "family_name", "aliases")
-            ],
         ]
 
     def __str__(self) -> str:
@@ -165,7 +160,7 @@ class Case(models.Model):
             models.Index(fields=["team", "state"]),
             models.Index(fields=["owner"]),
             models.Index(fields=["raised_by"]),
-            # The case list, newest first, and the case search (workflows.case_search).
+            # The case list, newest first (workflows.case_search).
             models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
             # "The clocks / referrals of my teams' cases" (the lead's dashboard) reads a
             # team's case ids from this index alone, not 13,000 heap pages at 500,000.
@@ -177,8 +172,6 @@ class Case(models.Model):
                 condition=models.Q(closed_at__isnull=True),
                 name="case_open_by_team",
             ),
-            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="case_reference_trgm"),
-            GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="case_summary_trgm"),
         ]
         permissions = [
             ("raise_case", "Can raise a concern"),
@@ -459,3 +452,72 @@ class ApiIdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"
+
+
+class TsVectorField(models.Field):
+    """A PostgreSQL ``tsvector`` column, written by ``casework.search_index`` alone."""
+
+    description = "Text search document"
+
+    def db_type(self, connection: object) -> str:
+        return "tsvector"
+
+
+@TsVectorField.register_lookup
+class TsMatch(models.Lookup):
+    """``document @@ 'query'::tsquery``: the query text is a tsquery already (its lexemes
+    quoted by ``casework.search_index``), cast, never re-parsed by a text search
+    configuration, so it means the same on every PostgreSQL."""
+
+    lookup_name = "matches"
+
+    def as_sql(self, compiler: object, connection: object) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @@ ({rhs})::tsquery", [*lhs_params, *rhs_params]
+
+    def get_db_prep_lookup(self, value: object, connection: object) -> tuple[str, list]:
+        return "%s", [str(value)]
+
+
+class CaseSearchEntry(models.Model):
+    """The search index: one row a case, holding what staff search by (normalised names
+    with phonetic keys, dates of birth, postcodes, first address lines, phone digits,
+    references, summary words) and who may see it (team, owner, raiser and grants, per
+    case type), all as lexemes of one ``tsvector`` under one GIN index, so that one
+    indexed query answers "the matches this user may see" (``casework.search_index``).
+
+    Kept by the write services (raise, transition, allocate, grants, person and premises
+    edits) in their transactions; rebuilt by ``manage.py search_index_rebuild``."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    document = TsVectorField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "case search entries"
+        indexes = [GinIndex(fields=["document"], name="case_search_document")]
+
+    def __str__(self) -> str:
+        return f"Search entry of case {self.case_id}"
+
+
+class PossibleMatch(models.Model):
+    """A case raised whose person or premises may be one already known from another case
+    (``casework.matching``), with why; recorded whoever may see the other case, and
+    shown to each viewer only as far as they may see it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="possible_matches")
+    matched_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(default=list)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "matched_case"], name="unique_possible_match"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} may match {self.matched_case}"

@@ -37,6 +37,7 @@ from casework.permissions import (
     team_ids_of,
 )
 from casework.roles import Role, roles_of
+from casework.search_index import search_index_update
 from casework.selectors import case_is_limited, person_list_for_user
 from casework.validators import EARLIEST_DATE
 from notifications.models import Channel
@@ -176,6 +177,7 @@ def case_allocate(*, case: Case, actor: Any, assignee: Any, expected_version: in
         raise ValidationError({"assignee": ["The case is already allocated to them."]})
     Case.objects.filter(pk=case.pk).update(owner=assignee, version=F("version") + 1)
     case.refresh_from_db(fields=["owner", "version"])
+    search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_ALLOCATED,
@@ -275,6 +277,7 @@ def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> Ca
     link, created = CasePerson.objects.get_or_create(case=case, person=person, role=role)
     if not created:
         raise ValidationError({"person": ["They are already linked to this case in that role."]})
+    search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.PERSON_LINKED,
@@ -524,6 +527,7 @@ def case_summary_update(
             summary=summary, version=F("version") + 1, updated_at=timezone.now()
         )
     case.refresh_from_db(fields=["summary", "version", "updated_at"])
+    search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_UPDATED,
@@ -567,6 +571,7 @@ def person_update(*, person: Person, actor: Any, **fields: Any) -> Person:
         setattr(person, name, value)
     with pghistory.context(user=actor.pk, service="person_update"):
         person.save(update_fields=list(after))
+    search_index_update(c.pk for c in cases)
     audit_record(
         actor=actor,
         verb=AuditVerb.PERSON_UPDATED,
@@ -597,6 +602,7 @@ def premises_update(*, premises: Premises, actor: Any, **fields: Any) -> Premise
         setattr(premises, name, value)
     with pghistory.context(user=actor.pk, service="premises_update"):
         premises.save(update_fields=list(after))
+    search_index_update(c.pk for c in cases)
     audit_record(
         actor=actor,
         verb=AuditVerb.PREMISES_UPDATED,

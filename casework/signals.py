@@ -3,7 +3,8 @@
 Signals are otherwise kept for UI concerns (STYLE.md 2: never audit or notifications).
 Signing in and out is the exception: Django's authentication views do it, there is no
 service of ours in that path, and these signals are the hook Django gives for it. Each
-receiver writes its event in its own transaction.
+receiver writes its event in its own transaction. The search index follows the per-case
+grant rows here too (``index_case_grant``): search is a decoupled concern.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from casework.audit import AuditVerb, audit_record
+from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.search_index import search_index_update
 
 SIGNED_OUT_MESSAGE = "You have been signed out"
 # Enough for any real username; a longer "username" is cut rather than stored whole.
@@ -62,3 +66,17 @@ def audit_sign_in_failed(
     username = str(credentials.get("username") or "")[:MAX_ATTEMPTED_USERNAME]
     with transaction.atomic():
         audit_record(actor=None, verb=AuditVerb.USER_SIGN_IN_FAILED, data={"username": username})
+
+
+@receiver(post_save, sender=CaseUserObjectPermission, dispatch_uid="casework.index_user_grant")
+@receiver(post_delete, sender=CaseUserObjectPermission, dispatch_uid="casework.index_user_ungrant")
+@receiver(post_save, sender=CaseGroupObjectPermission, dispatch_uid="casework.index_group_grant")
+@receiver(
+    post_delete, sender=CaseGroupObjectPermission, dispatch_uid="casework.index_group_ungrant"
+)
+def index_case_grant(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Keep the search index's grants (who may see a case) with the grant rows, however
+    they are written: ``case_access_grant``/``case_access_revoke``, guardian's shortcuts
+    or the admin. STYLE.md 2 keeps signals for decoupled concerns such as search; this is
+    the same transaction as the grant, so the index never lags it."""
+    search_index_update([instance.content_object_id])

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit import access_denied_counts_for_user, verb_label
+from casework.counting import capped_count, count_text
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, role_of
@@ -61,11 +62,23 @@ class CaseLine:
 
 @dataclasses.dataclass
 class Panel:
-    """A bounded list: ``rows`` (at most PANEL_ROWS), ``total`` in all, where to see all."""
+    """A bounded list: ``rows`` (at most PANEL_ROWS), ``total`` in all (counted up to
+    ``casework.counting.COUNT_CAP``; ``capped``: more than that), where to see all."""
 
     rows: list[Any]
     total: int
     view_all_url: str = ""
+    capped: bool = False
+
+    @classmethod
+    def of(cls, rows: list[Any], everything: QuerySet[Any], view_all_url: str = "") -> Panel:
+        """The panel of ``rows``, counting ``everything`` only up to the cap."""
+        total, capped = capped_count(everything)
+        return cls(rows, total, view_all_url, capped)
+
+    @property
+    def total_text(self) -> str:
+        return count_text(self.total, self.capped)
 
     @property
     def more(self) -> int:
@@ -162,7 +175,7 @@ def _line(user: Any, case: Case) -> CaseLine:
 def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
     """Two queries: the first rows (with team and owner) and the count."""
     rows = cases.select_related("team", "owner").order_by(*order)[:PANEL_ROWS]
-    return Panel([_line(user, c) for c in rows], cases.count(), url)
+    return Panel.of([_line(user, c) for c in rows], cases, url)
 
 
 # Frontline staff ----------------------------------------------------------------------------
@@ -252,7 +265,7 @@ def _deadline_panel(
         )
         for d in rows
     ]
-    return Panel(lines, deadlines.count(), url)
+    return Panel.of(lines, deadlines, url)
 
 
 def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
@@ -300,7 +313,7 @@ def _unheard(user: Any) -> Panel:
         )
         for r in rows
     ]
-    return Panel(lines, unheard.count())
+    return Panel.of(lines, unheard)
 
 
 def _responses(user: Any, now: datetime) -> Panel:
@@ -326,7 +339,7 @@ def _responses(user: Any, now: datetime) -> Panel:
         )
         for r in rows
     ]
-    return Panel(lines, awaited.count())
+    return Panel.of(lines, awaited)
 
 
 def lead_dashboard(user: Any) -> dict[str, Any]:

@@ -153,6 +153,12 @@ def premises_edit_url(world: World, case: Case) -> str:
     return f"/cases/{case.reference}/premises/edit/"
 
 
+def premises_detail_url(world: World, case: Case) -> str:
+    """The premises page of the case's premises (given them as ``premises_edit_url``)."""
+    premises_edit_url(world, case)
+    return f"/premises/{case.premises_id}/"
+
+
 # Referrals are part of a case's content: visible to exactly those who see the case in
 # full (the raiser of a Prevent case, who knows it only as received, sees none: 404), and
 # only the case's leads act on them (others who see them get 403).
@@ -367,6 +373,8 @@ MATRIX: dict[str, Route] = {
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
+    # Premises, as a person: only where a case at them is seen in full.
+    "premises-detail": Route(premises_detail_url, PERSON),
     "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),
     "workflows:concern-form": Route(lambda w, c: "/concerns/new/cse/", RAISERS_ONLY),
     "workflows:concern-check": Route(

@@ -1,4 +1,4 @@
-"""``manage.py seed_scale``: the benchmark's data is valid data (issue 10).
+"""``bench/seed_scale.py``: the benchmark's data is valid data (issue 10).
 
 The seeder writes with COPY and without row triggers, so nothing but these checks stands
 between it and a database the application would reject: every foreign key must point at
@@ -15,11 +15,20 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from bench.seed_scale import Command as SeedScale
 from casework.audit import audit_chain_check
-from casework.models import AuditEvent, Case, CasePerson, CaseUserObjectPermission, Team
+from casework.models import (
+    AuditEvent,
+    Case,
+    CasePerson,
+    CaseSearchEntry,
+    CaseUserObjectPermission,
+    Team,
+)
 from casework.references import next_case_reference
 from casework.roles import Role, roles_of
-from casework.selectors import case_list_for_user
+from casework.search_index import search_case_ids_for_user
+from casework.selectors import case_content_list_for_user, case_list_for_user
 from referrals.models import Referral
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import WORKFLOWS
@@ -60,7 +69,7 @@ def _indexes(table: str) -> set[str]:
 @pytest.fixture
 def seeded():
     before = {t: _indexes(t) for t in ("casework_auditevent", "casework_case")}
-    call_command("seed_scale", cases=CASES, seed=7, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
+    call_command(SeedScale(), cases=CASES, seed=7, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
     return before
 
 
@@ -147,6 +156,24 @@ def test_people_clocks_and_referrals(seeded):
         assert referral.authorised_by_id
 
 
+def test_every_seeded_case_is_in_the_search_index_with_its_access(seeded):
+    assert CaseSearchEntry.objects.count() == CASES
+    assert "case_search_document" in _indexes("casework_casesearchentry")
+    User = get_user_model()  # noqa: N806
+    lead = User.objects.get(username="t01-lead-1")
+    link = (
+        CasePerson.objects.filter(case__in=case_content_list_for_user(lead))
+        .exclude(person__family_name="")
+        .select_related("person", "case")
+        .first()
+    )
+    found = set(
+        search_case_ids_for_user(lead, link.person.family_name).values_list("case_id", flat=True)
+    )
+    assert link.case_id in found
+    assert found <= set(case_content_list_for_user(lead).values_list("pk", flat=True))
+
+
 def test_the_reference_sequence_is_moved_past_the_seeded_cases(seeded):
     numbers = {
         int(ref.rsplit("-", 1)[1]) for ref in Case.objects.values_list("reference", flat=True)
@@ -157,7 +184,7 @@ def test_the_reference_sequence_is_moved_past_the_seeded_cases(seeded):
 
 def test_a_seeded_database_is_refused_without_force(seeded):
     with pytest.raises(CommandError, match="already has cases"):
-        call_command("seed_scale", cases=5)
-    call_command("seed_scale", cases=5, force=True, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
+        call_command(SeedScale(), cases=5)
+    call_command(SeedScale(), cases=5, force=True, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
     assert Case.objects.count() == CASES + 5
     assert audit_chain_check().ok

@@ -10,6 +10,7 @@ the case exists, but not what is in it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.audit import READ_VERBS
+from casework.counting import CappedPaginator
 from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from casework.idempotency import idempotent
 from casework.models import Case, Team
@@ -72,9 +74,28 @@ REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PAT
 
 
 class Pagination(PageNumberPagination):
-    """25 a page; a page past the last is a 404."""
+    """25 a page; a page past the last is a 404. ``count`` stops at ``COUNT_CAP`` past
+    the page asked for (``casework.counting``) and ``count_capped`` says there are more:
+    a list never counts what it does not show."""
 
     page_size = PAGE_SIZE
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        asked = request.query_params.get(self.page_query_param, 1)
+        self.django_paginator_class = functools.partial(CappedPaginator, page=asked)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_capped": paginator.more,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

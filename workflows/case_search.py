@@ -1,5 +1,5 @@
 """The one selector behind the case list page and ``GET /api/v1/cases/``: the cases a
-user may see, filtered, searched and sorted, in one SQL statement.
+user may see, filtered, searched and sorted.
 
 Visibility is ``casework.selectors.case_list_for_user``. Whatever a case known only as
 received does not show (a Prevent case's raiser sees its reference, type and when it was
@@ -8,18 +8,15 @@ team, owner, overdue clocks, the summary and people's names match only cases the
 see in full, and sorting by state, team or owner puts limited cases last, as if the value
 were blank. Only the reference (which the raiser was given) finds a limited case.
 
-Search is index-driven at 500,000 cases: each part (reference, summary, people's names)
-is its own query on a trigram index (``pg_trgm`` GIN indexes on the columns, migration
-``casework.0007_case_search_trigram_indexes``) and the parts are combined with UNION, so
-PostgreSQL never evaluates a pattern against every visible case. A match is a
-case-insensitive regular expression of the literal text (``~*``), which those indexes
-serve directly; Django's ``icontains`` (``UPPER(col) LIKE``) would need indexes on
-expressions instead.
+Search (``q``) is one query on the search index (``casework.search_index``), which holds
+both what is searched and who may see each case, so a common family name costs the
+matches this user may see, not the county's matches filtered afterwards. Its ids are
+read first and the page is then read by primary key with the visibility condition
+applied again, so a stale index entry could never show a case its viewer may not open.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,9 +27,10 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
-from casework.models import Case, CasePerson, Person, Team
+from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
+from casework.search_index import search_case_ids_for_user
 from casework.selectors import case_content_condition, case_list_for_user
 from workflows.models import Deadline, overdue_q
 
@@ -60,14 +58,9 @@ SORT_LABELS = {
 DEFAULT_SORT = "raised"
 DEFAULT_ORDER = "desc"
 ORDERS = ("asc", "desc")
-# People's names are matched word by word ("maria kowalska" finds given names "Maria",
-# family name "Kowalska"); more words than this add nothing but cost.
-MAX_NAME_TERMS = 5
-# A whole reference ("SC-2026-000123") finds that case on the unique index alone.
-WHOLE_REFERENCE = re.compile(r"SC-\d{4}-\d{6,}", re.IGNORECASE)
-# The matches are read first and then kept to the visible cases, so PostgreSQL checks
-# visibility for the matches only, not builds a lead's 25,000 visible cases to join them
-# (docs/performance.md). Beyond this many matches the search stays one statement.
+# The matches are read first and the page read by their ids, so PostgreSQL checks
+# visibility for the matches only (docs/performance.md). Beyond this many matches the
+# search stays one statement, the index query a subquery of the list's.
 MATCHED_IDS_LIMIT = 5_000
 
 
@@ -77,45 +70,12 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _contains(field: str, text: str) -> Q:
-    """``field`` contains ``text``, ignoring case, as ``field ~* 'literal'``: every
-    character but letters and digits is escaped, so the text is never a pattern."""
-    literal = "".join(c if c.isalnum() else "\\" + c for c in text)
-    return Q(**{f"{field}__iregex": literal})
-
-
-def _content_cases(content: Q | None) -> QuerySet[Case]:
-    return Case.objects.all() if content is None else Case.objects.filter(content)
-
-
-def case_search_ids(content: Q | None, q: str) -> QuerySet[Any]:
-    """Ids of the cases matching ``q``: by reference any case, by summary or a linked
-    person's names (given, family, aliases) only cases within ``content``. The caller
-    keeps to visible cases. A UNION of three index scans."""
-    # order_by(): no branch sorts (Case's default ordering); the outer query sorts.
-    by_reference = Case.objects.filter(_contains("reference", q)).order_by().values("pk")
-    by_summary = _content_cases(content).filter(_contains("summary", q)).order_by().values("pk")
-    names = Q()
-    for term in q.split()[:MAX_NAME_TERMS]:
-        names &= (
-            _contains("given_names", term)
-            | _contains("family_name", term)
-            | _contains("aliases", term)
-        )
-    people = CasePerson.objects.filter(person__in=Person.objects.filter(names).values("pk"))
-    by_person = (
-        _content_cases(content).filter(pk__in=people.values("case_id")).order_by().values("pk")
-    )
-    return by_reference.union(by_summary, by_person)
-
-
-def _matching_ids(content: Q | None, q: str) -> list[int] | QuerySet[Any]:
-    """The ids of the cases matching ``q`` (``case_search_ids``), as a list read in one
-    query when there are at most ``MATCHED_IDS_LIMIT``, else as the subquery."""
-    if WHOLE_REFERENCE.fullmatch(q):
-        return list(Case.objects.filter(reference=q.upper()).values_list("pk", flat=True))
-    matches = case_search_ids(content, q)
-    ids = [row["pk"] for row in matches[: MATCHED_IDS_LIMIT + 1]]
+def _matching_ids(user: Any, q: str) -> list[int] | QuerySet[Any]:
+    """The ids of the cases matching ``q`` that ``user`` may see, from the search index:
+    a list read in one query when there are at most ``MATCHED_IDS_LIMIT``, else the
+    subquery itself."""
+    matches = search_case_ids_for_user(user, q)
+    ids = [row["case_id"] for row in matches[: MATCHED_IDS_LIMIT + 1]]
     return ids if len(ids) <= MATCHED_IDS_LIMIT else matches
 
 
@@ -173,7 +133,7 @@ def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> Q
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     q = str(filters.get("q") or "").strip()
     if q:
-        cases = cases.filter(pk__in=_matching_ids(content, q))
+        cases = cases.filter(pk__in=_matching_ids(user, q))
     return cases
 
 

@@ -32,7 +32,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.audit import READ_VERBS, AuditVerb, verb_label
-from casework.models import AuditEvent, Case, CaseAttachment, CaseNote, CasePerson, Person
+from casework.matching import possible_matches_for_user, premises_cases_for_user
+from casework.models import (
+    AuditEvent,
+    Case,
+    CaseAttachment,
+    CaseNote,
+    CasePerson,
+    Person,
+    Premises,
+)
 from casework.notes import (
     case_attachment_list_for_user,
     case_may_add_to,
@@ -48,6 +57,7 @@ from casework.selectors import (
     person_list_for_user,
 )
 from casework.services import (
+    case_list_record,
     case_view_record,
     person_may_edit,
     person_view_record,
@@ -621,6 +631,7 @@ def case_page(
         "may_edit": may_edit,
         "may_add": may_add,
         "is_auditor": Role.AUDITOR in roles_of(request.user),
+        "matches": possible_matches_for_user(request.user, case),
         "error_summary": [("actions", message) for message in problems],
         **_content_context(request, case, workflow),
     }
@@ -698,3 +709,20 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "may_edit": person_may_edit(request.user, person),
     }
     return render(request, "casework/person_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def premises_detail(request: HttpRequest, premises_id: int) -> HttpResponse:
+    """Premises and every case at that address the user may see in full: those about
+    these premises and those at the same address recorded again (same postcode and first
+    line; repeat addresses are the signal of cuckooing). Premises the user knows of no
+    case at are the same 404 as missing ones."""
+    premises = Premises.objects.filter(pk=premises_id).first()
+    cases = premises_cases_for_user(request.user, premises) if premises else []
+    if not cases:
+        raise Http404("No premises found.")
+    rows = [case_row(request.user, case) for case in cases]
+    case_list_record(user=request.user, filters={"premises": premises.pk}, count=len(rows))
+    context = {"premises": premises, "rows": rows}
+    return render(request, "casework/premises_detail.html", context)

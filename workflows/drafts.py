@@ -129,11 +129,26 @@ def draft_delete(*, author: Any, case_type: str) -> bool:
 
 @transaction.atomic
 def concern_raise(
-    *, actor: Any, case_type: str, data: Mapping[str, Any], team: Team | None = None
+    *,
+    actor: Any,
+    case_type: str,
+    data: Mapping[str, Any],
+    team: Team | None = None,
+    existing_people: Mapping[str, Any] | None = None,
+    existing_premises: Any = None,
 ) -> Case:
     """Raise the concern (``case_raise``) and delete its draft in the same transaction,
-    so that a concern is never raised twice from one draft and a failed raise keeps it."""
-    case = case_raise(actor=actor, case_type=case_type, data=data, team=team)
+    so that a concern is never raised twice from one draft and a failed raise keeps it.
+    ``existing_people`` and ``existing_premises``: the known records the raiser chose
+    to link instead of creating new ones (intake matching)."""
+    case = case_raise(
+        actor=actor,
+        case_type=case_type,
+        data=data,
+        team=team,
+        existing_people=existing_people,
+        existing_premises=existing_premises,
+    )
     IntakeDraft.objects.filter(author=actor, case_type=case_type).delete()
     return case
 

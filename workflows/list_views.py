@@ -14,11 +14,11 @@ import dataclasses
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from casework.counting import CappedPaginator
 from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.models import Case
 from casework.selectors import case_is_limited
@@ -191,7 +191,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = case_search_for_user(
             request.user, _selector_filters(filters, teams, owners), sort=sort, order=order
         )
-        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        asked = request.GET.get("page")
+        page = CappedPaginator(cases, PAGE_SIZE, page=asked).get_page(asked)
         case_list_record(
             user=request.user, filters=filters, count=page.paginator.count, page=page.number
         )

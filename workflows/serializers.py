@@ -372,7 +372,8 @@ CASE_OR_LIMITED = PolymorphicProxySerializer(
 
 
 class CasePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Exact up to 1,000 past the page asked for.")
+    count_capped = serializers.BooleanField(help_text="True: there are more than count.")
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = PolymorphicProxySerializer(
@@ -384,7 +385,8 @@ class CasePageSerializer(serializers.Serializer):
 
 
 class DeadlinePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Exact up to 1,000 past the page asked for.")
+    count_capped = serializers.BooleanField(help_text="True: there are more than count.")
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = DeadlineListItemSerializer(many=True)

@@ -19,10 +19,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
+from casework.matching import possible_matches_record
 from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.references import next_case_reference
-from casework.selectors import case_leads
+from casework.search_index import search_index_update
+from casework.selectors import case_content_list_for_user, case_leads, person_list_for_user
 from casework.services import case_compartment_name_raiser
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -78,20 +80,64 @@ def _split_values(
     return details, people, premises
 
 
-def _link_people(case: Case, people: dict[str, dict[str, Any]]) -> None:
+def _link_people(
+    case: Case, people: dict[str, dict[str, Any]], existing: Mapping[str, Person]
+) -> None:
     for role, attrs in people.items():
-        person = Person.objects.create(**{k: v for k, v in attrs.items() if k in PERSON_ATTRS})
+        person = existing.get(role) or Person.objects.create(
+            **{k: v for k, v in attrs.items() if k in PERSON_ATTRS}
+        )
         CasePerson.objects.create(case=case, person=person, role=CasePersonRole(role))
+
+
+def intake_people_and_premises(
+    case_type: str, values: Mapping[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The people (by role) and the premises entered in validated intake ``values``:
+    what intake matching compares (``casework.matching``)."""
+    workflow = get_workflow(case_type)
+    _, people, premises = _split_values([SUMMARY_FIELD, *workflow.intake_fields], dict(values))
+    return people, premises
+
+
+def _check_existing(
+    actor: Any,
+    people: Mapping[str, Any],
+    existing_people: Mapping[str, Person],
+    existing_premises: Premises | None,
+) -> None:
+    """A raiser may link only people and premises of cases they may see in full, and a
+    person only in a part the intake asks about."""
+    errors = {}
+    for role, person in existing_people.items():
+        known = person_list_for_user(actor).filter(pk=person.pk).exists()
+        if role not in people or not known:
+            errors[f"link_{role}"] = ["Choose a person from the matches offered."]
+    if existing_premises is not None and not (
+        case_content_list_for_user(actor).filter(premises=existing_premises).exists()
+    ):
+        errors["link_premises"] = ["Choose premises from the matches offered."]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def case_raise(
-    *, actor: Any, case_type: str, data: Mapping[str, Any], team: Team | None = None
+    *,
+    actor: Any,
+    case_type: str,
+    data: Mapping[str, Any],
+    team: Team | None = None,
+    existing_people: Mapping[str, Person] | None = None,
+    existing_premises: Premises | None = None,
 ) -> Case:
     """Raise a concern of ``case_type`` from validated intake data (frontline and leads).
 
     Creates the case in its workflow's initial state with a new reference, the people
-    named in the intake, an audit event and the clocks that start on intake.
+    named in the intake (or, for a role in ``existing_people``, links the person already
+    known, whom the raiser may see), its premises (or ``existing_premises``), an audit
+    event, the clocks that start on intake and the possible matches with known people
+    and addresses (``casework.matching.possible_matches_record``).
     """
     if not can_raise.test(actor):
         raise PermissionDenied("Your role cannot raise concerns.")
@@ -107,6 +153,8 @@ def case_raise(
         workflow.intake_check(values)
     team = _team_for_raise(actor, team)
     details, people, premises = _split_values(fields, values)
+    existing_people = dict(existing_people or {})
+    _check_existing(actor, people, existing_people, existing_premises)
     summary = details.pop("summary")
     now = timezone.now()
     case = workflow.model.objects.create(
@@ -118,16 +166,22 @@ def case_raise(
         team=team,
         raised_by=actor,
         raised_at=now,
-        premises=Premises.objects.create(**premises) if premises else None,
+        premises=existing_premises or (Premises.objects.create(**premises) if premises else None),
     )
-    _link_people(case, people)
+    _link_people(case, people, existing_people)
     case_compartment_name_raiser(case=case, actor=actor)
+    search_index_update([case.pk])
+    possible_matches_record(case=case, people=people, premises=premises)
+    linked = {role: p.pk for role, p in existing_people.items()}
+    if existing_premises is not None:
+        linked["premises"] = existing_premises.pk
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,
         case=case,
         target=case,
-        data={"case_type": case_type, "state": case.state, "inputs": values},
+        data={"case_type": case_type, "state": case.state, "inputs": values}
+        | ({"linked": linked} if linked else {}),
     )
     for rule in workflow.rules_starting_on(RAISE):
         start = clocks.rule_start(workflow, rule, values, now)
@@ -296,6 +350,7 @@ def case_transition(
     check_event_dates(workflow, case, name, values, now)
     _check_guards(workflow, case, name)
     before = case.state
+    indexed = (case.team_id, case.owner_id)
     getattr(case, name)(actor=actor, data=values)
     if case.state in workflow.terminal_states and case.closed_at is None:
         case.closed_at = now
@@ -306,6 +361,8 @@ def case_transition(
     effect = workflow.effects.get(name)
     if effect is not None:
         effect(case=case, actor=actor, data=values, at=now)
+    if (case.team_id, case.owner_id) != indexed:
+        search_index_update([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_TRANSITIONED,

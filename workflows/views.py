@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from casework.models import Case, Team
+from casework.matching import Matches, intake_matches_for_user
+from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.roles import role_of
 from casework.selectors import case_get_for_user, case_list_for_user
@@ -62,7 +63,12 @@ from workflows.intake import (
 )
 from workflows.models import Deadline, IntakeDraft
 from workflows.registry import WORKFLOWS, get_workflow
-from workflows.services import case_transition, deadline_pause, deadline_resume
+from workflows.services import (
+    case_transition,
+    deadline_pause,
+    deadline_resume,
+    intake_people_and_premises,
+)
 
 CANNOT_RAISE = (
     "Your role does not allow you to raise concerns. If your job needs it, ask an "
@@ -225,14 +231,41 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
     try:
         values = intake_validate(actor=request.user, case_type=case_type, data=draft)
         team = intake_team(teams=teams, choice=draft.get(TEAM))
+        people, premises = intake_people_and_premises(case_type, values)
+        matches = intake_matches_for_user(request.user, people=people, premises=premises)
         if request.method == "POST":
-            case = concern_raise(actor=request.user, case_type=case_type, data=draft, team=team)
+            links = _chosen_links(request, matches)
+            case = concern_raise(
+                actor=request.user, case_type=case_type, data=draft, team=team, **links
+            )
             return redirect("workflows:concern-raised", reference=case.reference)
     except ValidationError as exc:
         return _render_form(request, workflow, draft, error_messages(exc))
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
-    return _render_check(request, workflow, values, team if len(teams) > 1 else None)
+    return _render_check(request, workflow, values, team if len(teams) > 1 else None, matches)
+
+
+def role_label(role: str) -> str:
+    return str(dict(CasePersonRole.choices).get(role, role)).lower()
+
+
+def _chosen_links(request: HttpRequest, matches: Matches) -> dict[str, Any]:
+    """The known people and premises the raiser chose to link, among those offered
+    (anything else posted is ignored: only an offered match can be chosen)."""
+    people = {}
+    for match in matches.people:
+        if request.POST.get(f"link_{match.role}") == str(match.person.pk):
+            people[match.role] = match.person
+    premises = next(
+        (
+            m.premises
+            for m in matches.premises
+            if request.POST.get("link_premises") == str(m.premises.pk)
+        ),
+        None,
+    )
+    return {"existing_people": people, "existing_premises": premises}
 
 
 @raiser_required
@@ -323,13 +356,25 @@ def _render_form(
 
 
 def _render_check(
-    request: HttpRequest, workflow: Workflow, values: dict[str, Any], team: Team | None
+    request: HttpRequest,
+    workflow: Workflow,
+    values: dict[str, Any],
+    team: Team | None,
+    matches: Matches,
 ) -> HttpResponse:
     form_url = reverse("workflows:concern-form", kwargs={"case_type": workflow.case_type})
     rows = answer_rows(intake_fields(workflow), values, form_url)
     if team is not None:
         rows.append(AnswerRow("Team", [team.name], f"{form_url}#{TEAM}"))
-    context = {"workflow": workflow, "rows": rows}
+    roles = {}
+    for match in matches.people:
+        roles.setdefault(match.role, []).append(match)
+    context = {
+        "workflow": workflow,
+        "rows": rows,
+        "person_matches": [(role, role_label(role), found) for role, found in roles.items()],
+        "premises_matches": matches.premises,
+    }
     return render(request, "workflows/concern_check.html", context)
 
 

@@ -142,6 +142,8 @@ def test_case_list_case_pages_and_the_forms_that_act_on_them(new_page, people, c
     submit_empty(page, audit, "allocate with errors", "Allocate")
     visit(page, audit, "who can read the case", f"/cases/{cse.reference}/access/")
     visit(page, audit, "person", f"/people/{casebook.person.pk}/")
+    if cases["cuckooing"].premises_id:
+        visit(page, audit, "premises", f"/premises/{cases['cuckooing'].premises_id}/")
     visit(page, audit, "person edit", f"/people/{casebook.person.pk}/edit/")
     page.get_by_label("Estimated age").fill("about twenty")
     submit_empty(page, audit, "person edit with errors", "Save changes")
@@ -196,6 +198,17 @@ def test_raising_a_concern(new_page, people):
     page.get_by_role("button", name="Submit concern").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Concern raised")
     audit.check(page, "concern raised")
+    # A second concern at the same address: the known premises are offered to link.
+    page.goto("/concerns/new/cuckooing/")
+    fill_fields(
+        page.get_by_role("main"), intake_fields(WORKFLOWS["cuckooing"]), INTAKE["cuckooing"]
+    )
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Is this address already known?")).to_be_visible()
+    audit.check(page, "check your answers with known premises")
+    page.get_by_role("main").get_by_role("radio").first.check()
+    page.get_by_role("button", name="Submit concern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Concern raised")
     audit.assert_clean()
 
 

@@ -1,0 +1,67 @@
+"""Counts that stop: lists and searches count exactly up to a cap, then say "more than".
+
+A lead's team holds 25,000 cases at county scale, and counting them all to print
+"Showing 1 to 25 of 23,412 cases" read every one of them twice a page (docs/performance.md).
+Nobody pages to the 937th page; "more than 1,000" says as much. So a list counts at most
+``COUNT_CAP`` rows past the start of the page asked for (``SELECT count(*) FROM (...
+LIMIT n)``), enough to show that page, its neighbours and whether there are more, and
+never counts what it does not show.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.formats import number_format
+
+COUNT_CAP = 1_000
+
+
+def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
+    """(how many, whether there are more): at most ``cap`` (``COUNT_CAP``) rows are
+    counted."""
+    cap = COUNT_CAP if cap is None else cap
+    if isinstance(queryset, QuerySet):
+        queryset = queryset.values("pk")  # the rows' columns and annotations are not counted
+    found = queryset[: cap + 1].count()
+    return min(found, cap), found > cap
+
+
+def count_text(count: int, more: bool) -> str:
+    """``1,000`` or ``more than 1,000``."""
+    text = number_format(count, force_grouping=True)
+    return f"more than {text}" if more else text
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``cap`` rows, or at the end of the page asked
+    for when that is further: ``more`` says there are rows beyond the count, and the
+    page after the last counted one exists, so "Next" keeps working."""
+
+    def __init__(
+        self, object_list: Any, per_page: int, *, page: Any = 1, cap: int | None = None
+    ) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            asked = max(int(page), 1)
+        except (TypeError, ValueError):
+            asked = 1
+        self.limit = max(COUNT_CAP if cap is None else cap, asked * per_page)
+        self.more = False
+
+    @cached_property
+    def count(self) -> int:
+        found, self.more = capped_count(self.object_list, self.limit)
+        return found
+
+    @cached_property
+    def num_pages(self) -> int:
+        pages = super().num_pages
+        return pages + 1 if self.count and self.more else pages
+
+    @property
+    def count_text(self) -> str:
+        return count_text(self.count, self.more)

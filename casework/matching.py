@@ -1,0 +1,337 @@
+"""Is this person or address already known to us? Matching at intake (issue 18).
+
+While a concern is raised, the people and the address entered are matched against the
+search index (``casework.search_index``): candidates are the cases whose document shares
+a family name (spelt or sounding alike) with a given name or a date of birth, a phone
+number, or a postcode with a word of the first address line; each candidate's people and
+premises are then compared field by field, and a match names why ("same family name,
+same date of birth").
+
+- The raiser is offered only matches in cases they may see in full (their content keys),
+  so they can link the existing record instead of creating a duplicate.
+- Matches they may not see are never shown to them. When the concern is raised, every
+  match is recorded (``PossibleMatch``) and the case page shows each viewer those in
+  cases they may open; of the rest, a lead of the new case's team is told how many are
+  in other teams' cases (never which, nor anything of a restricted compartment), and the
+  leads of a matched case they cannot see are told in the app instead
+  (``possible_matches_record``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from casework.models import Case, CasePerson, CaseSearchEntry, Person, PossibleMatch, Premises
+from casework.permissions import lead_may, restricted_case_types
+from casework.search_index import (
+    MIN_PHONE_DIGITS,
+    Keys,
+    all_of,
+    any_of,
+    name_words,
+    phone_digits,
+    phonetic,
+    postcode_lexemes,
+    quote,
+    user_keys,
+    words,
+)
+from casework.selectors import case_content_list_for_user, case_leads
+from notifications.models import Channel
+from notifications.services import outbox_enqueue
+
+# Enough candidates for anyone to read; a name common enough to match more needs a date
+# of birth or a phone number to tell them apart anyway.
+MAX_CANDIDATES = 20
+# The cases listed on a premises page at most (a cuckooed flat has a handful).
+PREMISES_CASES = 200
+# Words of a first address line that say nothing about which home it is.
+ADDRESS_NOISE = frozenset({"flat", "apartment", "the", "road", "street", "lane", "avenue"})
+
+
+@dataclass
+class PersonMatch:
+    """An existing person who may be the one entered in ``role``."""
+
+    role: str
+    person: Person
+    reasons: list[str]
+    cases: list[Case] = field(default_factory=list)
+
+
+@dataclass
+class PremisesMatch:
+    """Existing premises that may be the address entered."""
+
+    premises: Premises
+    reasons: list[str]
+    cases: list[Case] = field(default_factory=list)
+
+
+@dataclass
+class Matches:
+    people: list[PersonMatch] = field(default_factory=list)
+    premises: list[PremisesMatch] = field(default_factory=list)
+
+    @property
+    def case_ids(self) -> set[int]:
+        found = {c.pk for m in self.people for c in m.cases}
+        return found | {c.pk for m in self.premises for c in m.cases}
+
+
+def _name_term(word: str) -> str:
+    key = phonetic(word)
+    return any_of([quote(word), *([quote("~" + key)] if key else [])])
+
+
+def _person_branches(person: Mapping[str, Any]) -> list[str]:
+    family = name_words(person.get("family_name") or "")
+    given = name_words(person.get("given_names") or "")
+    born = person.get("date_of_birth")
+    branches = []
+    if family and given:
+        branches.append(all_of([_name_term(family[-1]), _name_term(given[0])]))
+    if family and born:
+        branches.append(all_of([_name_term(family[-1]), quote(f"#d:{_date(born):%Y%m%d}")]))
+    digits = phone_digits(person.get("phone") or "")
+    if len(digits) >= MIN_PHONE_DIGITS:
+        branches.append(quote(f"#t:{digits}"))
+    return branches
+
+
+def _first_line_words(address: str) -> list[str]:
+    first = next((line for line in (address or "").splitlines() if line.strip()), "")
+    return [w for w in words(first) if w not in ADDRESS_NOISE]
+
+
+def _premises_branch(address: str, postcode: str) -> str | None:
+    postcodes = [p for p in postcode_lexemes(f"{address} {postcode}") if p.startswith("#p:")]
+    line = _first_line_words(address)
+    if not postcodes or not line:
+        return None
+    return all_of([any_of(quote(p) for p in postcodes), any_of(quote(w) for w in line)])
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def candidate_query(people: Iterable[Mapping[str, Any]], premises: Mapping[str, Any]) -> str:
+    """The tsquery of everything that could match, without access ('' for nothing)."""
+    branches = [b for p in people for b in _person_branches(p)]
+    place = _premises_branch(premises.get("address") or "", premises.get("postcode") or "")
+    if place:
+        branches.append(place)
+    return any_of(branches) if branches else ""
+
+
+def _candidates(
+    query: str, keys: Keys, exclude: int | None, limit: int = MAX_CANDIDATES
+) -> list[int]:
+    if not query or keys.content == ():
+        return []
+    if keys.content is not None:
+        query = all_of([query, any_of(quote(k) for k in keys.content)])
+    entries = CaseSearchEntry.objects.filter(document__matches=query)
+    if exclude is not None:
+        entries = entries.exclude(case_id=exclude)
+    ids = entries.order_by("-case_id").values_list("case_id", flat=True)
+    return list(ids[:limit])
+
+
+def person_reasons(entered: Mapping[str, Any], known: Person) -> list[str]:
+    """Why ``known`` may be the person ``entered``; [] when not enough says so."""
+    reasons = []
+    family, known_family = (
+        name_words(entered.get("family_name") or ""),
+        name_words(known.family_name),
+    )
+    given, known_given = name_words(entered.get("given_names") or ""), name_words(known.given_names)
+    same_family = bool(family and known_family and family[-1] == known_family[-1])
+    sounds = bool(family and known_family) and phonetic(family[-1]) == phonetic(known_family[-1])
+    if same_family:
+        reasons.append("same family name")
+    elif sounds:
+        reasons.append("family name sounds the same")
+    if given and known_given and phonetic(given[0]) == phonetic(known_given[0]):
+        reasons.append(
+            "same given name" if given[0] == known_given[0] else "given name sounds the same"
+        )
+    born = entered.get("date_of_birth")
+    same_born = bool(born and known.date_of_birth and _date(born) == known.date_of_birth)
+    if same_born:
+        reasons.append("same date of birth")
+    digits = phone_digits(entered.get("phone") or "")
+    same_phone = len(digits) >= MIN_PHONE_DIGITS and digits == phone_digits(known.phone)
+    if same_phone:
+        reasons.append("same phone number")
+    named = (same_family or sounds) and (len(reasons) >= 2)
+    return reasons if named or same_phone else []
+
+
+def _postcodes(address: str, postcode: str) -> set[str]:
+    return {p for p in postcode_lexemes(f"{address or ''} {postcode or ''}") if p[:3] == "#p:"}
+
+
+def premises_reasons(entered: Mapping[str, Any], known: Premises) -> list[str]:
+    """Why ``known`` may be the premises ``entered``: the same postcode and a shared word
+    of the first line (a house number or a name); [] otherwise."""
+    address = entered.get("address") or ""
+    same_postcode = _postcodes(address, entered.get("postcode") or "") & _postcodes(
+        known.address, known.postcode
+    )
+    shared = set(_first_line_words(address)) & set(_first_line_words(known.address))
+    if not (same_postcode and shared):
+        return []
+    return ["same postcode", "same first line of the address"]
+
+
+def _compare(
+    people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any], case_ids: list[int]
+) -> Matches:
+    matches = Matches()
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related("premises")}
+    links = CasePerson.objects.filter(case_id__in=case_ids).select_related("person")
+    by_person: dict[tuple[str, int], PersonMatch] = {}
+    for link in links.order_by("-case_id"):
+        for role, entered in people.items():
+            reasons = person_reasons(entered, link.person)
+            if reasons:
+                key = (role, link.person_id)
+                match = by_person.setdefault(key, PersonMatch(role, link.person, reasons))
+                match.cases.append(cases[link.case_id])
+    matches.people = list(by_person.values())
+    by_premises: dict[int, PremisesMatch] = {}
+    for case in sorted(cases.values(), key=lambda c: -c.pk):
+        if case.premises is not None and premises:
+            reasons = premises_reasons(premises, case.premises)
+            if reasons:
+                match = by_premises.setdefault(
+                    case.premises_id, PremisesMatch(case.premises, reasons)
+                )
+                match.cases.append(case)
+    matches.premises = list(by_premises.values())
+    return matches
+
+
+def intake_matches_for_user(
+    user: Any, *, people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any]
+) -> Matches:
+    """The known people and premises that may be the ones being entered, in cases
+    ``user`` may see in full (their content keys): what the raiser is offered. One
+    index query, then the candidates' visibility, cases and people (five queries with
+    the user's groups), however many cases there are."""
+    query = candidate_query(people.values(), premises)
+    ids = _candidates(query, user_keys(user), exclude=None)
+    if not ids:
+        return Matches()
+    visible = set(case_content_list_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return _compare(people, premises, [i for i in ids if i in visible])
+
+
+def possible_matches_record(
+    *, case: Case, people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any]
+) -> list[PossibleMatch]:
+    """Record every case the new ``case``'s people or premises may match, whoever may
+    see it (called by ``case_raise`` in its transaction), and tell the leads who act on
+    each matched case of another team or in a restricted compartment (they may not see
+    the new case). The raiser is never told of a case they may not see, and a lead of the
+    new case only how many are in other teams' cases (``possible_matches_for_user``)."""
+    query = candidate_query(people.values(), premises)
+    ids = _candidates(query, Keys(None, None), exclude=case.pk)
+    if not ids:
+        return []
+    matches = _compare(people, premises, ids)
+    reasons: dict[int, list[str]] = {}
+    for match in [*matches.people, *matches.premises]:
+        for matched in match.cases:
+            reasons.setdefault(matched.pk, [])
+            reasons[matched.pk] += [r for r in match.reasons if r not in reasons[matched.pk]]
+    now = timezone.now()
+    rows = PossibleMatch.objects.bulk_create(
+        [
+            PossibleMatch(case=case, matched_case_id=i, reasons=r, found_at=now)
+            for i, r in reasons.items()
+        ]
+    )
+    restricted = restricted_case_types()
+    for matched in Case.objects.filter(pk__in=reasons).select_related("team"):
+        if matched.team_id != case.team_id or matched.case_type in restricted:
+            _tell_leads(case, matched)
+    return rows
+
+
+def _tell_leads(case: Case, matched: Case) -> None:
+    """An in-app message to the leads who act on ``matched`` (Prevent-cleared ones only
+    for a restricted case), naming both references and nothing of either's content."""
+    for lead in case_leads(matched):
+        outbox_enqueue(
+            recipient_id=lead.pk,
+            channel=Channel.IN_APP,
+            template="case.possible_match",
+            subject=f"{matched.reference} may be linked to a new concern",
+            body=(
+                f"A new concern, {case.reference}, may be about a person or an address of "
+                f"{matched.reference}. Contact the team that raised it if you need to share "
+                "information."
+            ),
+            dedupe_key=f"possible-match:{case.pk}:{matched.pk}:{lead.pk}",
+        )
+
+
+@dataclass
+class CaseMatches:
+    """A case's possible matches as one viewer may see them."""
+
+    visible: list[PossibleMatch]
+    other_teams: int
+
+
+def possible_matches_for_user(user: Any, case: Case) -> CaseMatches:
+    """The possible matches of ``case`` in cases ``user`` may see in full, and how many
+    more are in other teams' cases outside any restricted compartment (told only to a
+    lead of ``case``'s team, for whom that is the flag to ask the other team). Nothing
+    about a restricted case the user may not see. Two queries."""
+    rows = list(
+        PossibleMatch.objects.filter(case=case)
+        .select_related("matched_case")
+        .order_by("-matched_case__raised_at")
+    )
+    if not rows:
+        return CaseMatches([], 0)
+    ids = [r.matched_case_id for r in rows]
+    full = set(case_content_list_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = [r for r in rows if r.matched_case_id in full]
+    hidden = 0
+    if lead_may(case, user):
+        restricted = restricted_case_types()
+        hidden = sum(
+            1
+            for r in rows
+            if r.matched_case_id not in full and r.matched_case.case_type not in restricted
+        )
+    return CaseMatches(visible, hidden)
+
+
+def premises_cases_for_user(user: Any, premises: Premises) -> list[Case]:
+    """The cases at ``premises`` or at the same address recorded again (the same postcode
+    and first line) that ``user`` may see in full, newest first: repeat addresses are the
+    signal of cuckooing. Empty unless the user may see a case at ``premises`` itself, so
+    a premises record tells nobody about another's address."""
+    visible = case_content_list_for_user(user)
+    own = list(visible.filter(premises=premises).values_list("pk", flat=True))
+    if not own:
+        return []
+    entered = {"address": premises.address, "postcode": premises.postcode}
+    same = _candidates(candidate_query([], entered), user_keys(user), None, PREMISES_CASES)
+    ids = set(own) | {
+        c.pk
+        for c in Case.objects.filter(pk__in=same).select_related("premises")
+        if c.premises is not None and premises_reasons(entered, c.premises)
+    }
+    return list(visible.filter(pk__in=ids).select_related("team").order_by("-raised_at"))

@@ -1,0 +1,492 @@
+"""The search index: what staff search by and who may see it, in one ``tsvector`` a case.
+
+Each case has one ``CaseSearchEntry`` whose document holds lexemes of three kinds:
+
+- **what is searched**, normalised (case and accents folded; ``Łukasz`` is ``lukasz``):
+  the words of its people's given names, family names and aliases, each with a phonetic
+  key (``~sm0`` for Smith and Smyth, ``~jn`` for John and Jon), the words of the summary
+  and of the first line of each address, dates of birth (``#d:19850312``), postcodes
+  (``#p:ls61aa``, outward code ``#o:ls6``) and phone digits (``#t:07700900123``);
+- **the reference** (``#r:sc2026000123``, ``#r:000123``, ``#r:123``), which also finds a
+  case its viewer may know only as received (the frontline raiser of a Prevent case);
+- **who may see it** (``#a:...``): its owner, and per case type its raiser, its team and
+  each user or group granted it. Case types are part of those lexemes, so whether a type
+  is in a need-to-know compartment (``SAFECASE_RESTRICTED_CASE_TYPES``) is decided when
+  searching, never frozen into the index.
+
+A search is one ``tsquery``: ``(every word matches) & (one of the user's content keys)``,
+or'd with ``(the reference matches) & (one of the user's visibility keys)``, answered by
+the GIN index alone (prefix matches are ``'word':*``). ``tsvector``, ``tsquery`` and GIN
+are core PostgreSQL: the embedded server of ``make run`` needs no extension. The keys
+mirror ``casework.selectors`` (``_visibility`` and ``case_content_condition``) exactly;
+``tests/casework/test_search_index.py`` checks that, user by user and case by case.
+
+Writes: the services call ``search_index_update(case_ids)`` in their transaction after
+changing what is indexed; grants written by guardian outside a service are caught by
+the receivers in ``casework.signals``. ``search_index_rebuild`` (``manage.py
+search_index_rebuild``) fills or refreshes the whole index in batches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from casework.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CasePerson,
+    CaseSearchEntry,
+    CaseType,
+    CaseUserObjectPermission,
+)
+from casework.permissions import named_case_types, restricted_case_types, team_ids_of
+from casework.roles import Role, roles_of
+
+# Folded letters that Unicode does not decompose into a base letter and an accent.
+_FOLD = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"}
+)
+_WORD = re.compile(r"[a-z0-9]+")
+POSTCODE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})\b")
+OUTWARD = re.compile(r"[a-z]{1,2}\d[a-z\d]?")
+DATE_DMY = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\b")
+DATE_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+PHONE = re.compile(r"\+?\d[\d \-()]{6,}\d")
+WHOLE_REFERENCE = re.compile(r"sc-?\d{4}-?\d{6,}")
+MIN_PHONE_DIGITS = 9
+MAX_WORDS = 5
+MAX_SUMMARY_WORDS = 300
+BATCH = 2_000
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Zoë Łukasz`` is ``zoe lukasz``."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` (letters and digits; everything else separates)."""
+    return _WORD.findall(fold(text))
+
+
+def name_words(text: str) -> list[str]:
+    """A name's words, and hyphenated or apostrophised names joined too (``O'Brien`` is
+    ``o``, ``brien`` and ``obrien``), so either spelling finds it."""
+    found = []
+    for part in fold(text).split():
+        pieces = _WORD.findall(part)
+        found += pieces
+        if len(pieces) > 1:
+            found.append("".join(pieces))
+    return found
+
+
+# Phonetic key: a compact form of Lawrence Philips' Metaphone (1990) ---------------------
+
+_VOWELS = set("aeiou")
+_SAME = {"f": "f", "j": "j", "l": "l", "m": "m", "n": "n", "r": "r", "q": "k", "v": "f", "z": "s"}
+
+
+def _c(w: str, i: int, nxt: str) -> str:
+    if nxt == "h" and w[i - 1 : i] != "s":
+        return "x"
+    if w[i + 1 : i + 3] == "ia":
+        return "x"
+    if nxt and nxt in "iey":
+        return "" if w[i - 1 : i] == "s" else "s"
+    return "k"
+
+
+def _g(w: str, i: int, nxt: str) -> str:
+    if nxt == "h" and i + 2 < len(w) and w[i + 2] not in _VOWELS:
+        return ""
+    if nxt == "n" and (i + 2 == len(w) or w[i + 2 :] == "ed"):
+        return ""
+    if nxt and nxt in "iey" and w[i - 1 : i] != "g":
+        return "j"
+    return "k"
+
+
+def _letter(w: str, i: int) -> str:  # noqa: C901 - one rule a letter, as Metaphone states them
+    ch, nxt, prev = w[i], w[i + 1 : i + 2], w[i - 1 : i]
+    if ch in _VOWELS:
+        return "a" if i == 0 else ""
+    if ch in _SAME:
+        return _SAME[ch]
+    if ch == "b":
+        return "" if prev == "m" and i == len(w) - 1 else "b"
+    if ch == "c":
+        return _c(w, i, nxt)
+    if ch == "d":
+        return "j" if nxt == "g" and w[i + 2 : i + 3] in ("e", "i", "y") else "t"
+    if ch == "g":
+        return _g(w, i, nxt)
+    if ch == "h":
+        silent = prev in ("c", "s", "p", "t", "g") or (prev in _VOWELS and nxt not in _VOWELS)
+        return "" if silent or not nxt else "h"
+    if ch == "k":
+        return "" if prev == "c" else "k"
+    if ch == "p":
+        return "f" if nxt == "h" else "p"
+    if ch == "s":
+        return "x" if nxt == "h" or w[i + 1 : i + 3] in ("io", "ia") else "s"
+    if ch == "t":
+        if w[i + 1 : i + 3] in ("io", "ia"):
+            return "x"
+        if nxt == "h":
+            return "0"
+        return "" if w[i + 1 : i + 3] == "ch" else "t"
+    if ch in ("w", "y"):
+        return ch if nxt in _VOWELS and nxt else ""
+    if ch == "x":
+        return "ks"
+    return ""
+
+
+def phonetic(word: str) -> str:
+    """The word's phonetic key: ``smith`` and ``smyth`` are ``sm0``, ``john`` and ``jon``
+    ``jn``, ``catherine`` and ``kathryn`` ``k0rn``. Letters only; '' for none."""
+    w = "".join(c for c in fold(word) if "a" <= c <= "z")
+    if w[:2] in ("kn", "gn", "pn", "ae", "wr"):
+        w = w[1:]
+    if w[:1] == "x":
+        w = "s" + w[1:]
+    if w[:2] == "wh":
+        w = "w" + w[2:]
+    w = "".join(c for i, c in enumerate(w) if i == 0 or c != w[i - 1] or c == "c")
+    return "".join(_letter(w, i) for i in range(len(w)))
+
+
+# What a case's document holds --------------------------------------------------------------
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a UK phone number, ``+44 7700 900123`` as ``07700900123``."""
+    digits = "".join(c for c in text or "" if c.isdigit())
+    if digits.startswith("44") and (text or "").lstrip().startswith("+"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def postcode_lexemes(text: str) -> list[str]:
+    """``#p:`` whole postcodes and ``#o:`` their outward codes found in ``text``."""
+    found = []
+    for outward, inward in POSTCODE.findall(fold(text)):
+        found += [f"#p:{outward}{inward}", f"#o:{outward}"]
+    return found
+
+
+def reference_lexemes(reference: str) -> list[str]:
+    """``SC-2026-000123`` as ``#r:sc2026000123``, ``#r:2026000123``, ``#r:000123`` and
+    ``#r:123``: a whole reference, its number with or without the year, or its serial."""
+    parts = words(reference)
+    found = {"#r:" + "".join(parts)}
+    if len(parts) >= 3:
+        found |= {"#r:" + "".join(parts[1:]), "#r:" + parts[-1], "#r:" + parts[-1].lstrip("0")}
+    return sorted(x for x in found if x != "#r:")
+
+
+def _person_lexemes(person: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for name in name_words(" ".join(person[f] for f in ("given_names", "family_name", "aliases"))):
+        found.add(name)
+        key = phonetic(name)
+        if key:
+            found.add("~" + key)
+    if person["date_of_birth"]:
+        found.add(f"#d:{person['date_of_birth']:%Y%m%d}")
+    digits = phone_digits(person["phone"])
+    if len(digits) >= MIN_PHONE_DIGITS:
+        found.add(f"#t:{digits}")
+    found |= _address_lexemes(person["address"])
+    return found
+
+
+def _address_lexemes(address: str, postcode: str = "") -> set[str]:
+    """The first line's words and every postcode in the address (or given apart)."""
+    first = next((line for line in (address or "").splitlines() if line.strip()), "")
+    return {*words(first), *postcode_lexemes(f"{address or ''} {postcode or ''}")}
+
+
+def access_lexemes(case: dict[str, Any], users: Iterable[int], groups: Iterable[int]) -> set[str]:
+    """Who may see the case, per its type (see the module docstring)."""
+    kind = case["case_type"]
+    found = {f"#a:r{case['raised_by_id']}.{kind}", f"#a:t{case['team_id']}.{kind}"}
+    if case["owner_id"]:
+        found.add(f"#a:o{case['owner_id']}")
+    found |= {f"#a:u{u}.{kind}" for u in users}
+    found |= {f"#a:g{g}.{kind}" for g in groups}
+    return found
+
+
+@dataclass
+class _Facts:
+    people: list[dict[str, Any]] = field(default_factory=list)
+    users: set[int] = field(default_factory=set)
+    groups: set[int] = field(default_factory=set)
+
+
+def document(case: dict[str, Any], facts: _Facts) -> list[str]:
+    """Every lexeme of a case's document, sorted."""
+    found = set(reference_lexemes(case["reference"]))
+    found |= set(words(case["summary"])[:MAX_SUMMARY_WORDS])
+    found |= _address_lexemes(case["premises__address"] or "", case["premises__postcode"] or "")
+    for person in facts.people:
+        found |= _person_lexemes(person)
+    found |= access_lexemes(case, facts.users, facts.groups)
+    return sorted(found)
+
+
+_CASE_FIELDS = (
+    "pk",
+    "reference",
+    "case_type",
+    "summary",
+    "team_id",
+    "owner_id",
+    "raised_by_id",
+    "premises__address",
+    "premises__postcode",
+)
+_PERSON_FIELDS = ("given_names", "family_name", "aliases", "date_of_birth", "phone", "address")
+
+
+def _facts(case_ids: list[int]) -> dict[int, _Facts]:
+    facts: dict[int, _Facts] = defaultdict(_Facts)
+    people = CasePerson.objects.filter(case_id__in=case_ids).values(
+        "case_id", *(f"person__{f}" for f in _PERSON_FIELDS)
+    )
+    for row in people:
+        facts[row["case_id"]].people.append({f: row[f"person__{f}"] for f in _PERSON_FIELDS})
+    for model, attr, key in (
+        (CaseUserObjectPermission, "users", "user_id"),
+        (CaseGroupObjectPermission, "groups", "group_id"),
+    ):
+        grants = model.objects.filter(
+            content_object_id__in=case_ids, permission__codename="view_case"
+        ).values_list("content_object_id", key)
+        for case_id, holder in grants:
+            getattr(facts[case_id], attr).add(holder)
+    return facts
+
+
+_UPSERT = """
+INSERT INTO casework_casesearchentry (case_id, document, updated_at)
+SELECT (entry->>0)::bigint,
+       array_to_tsvector(ARRAY(SELECT jsonb_array_elements_text(entry->1))),
+       %s
+FROM jsonb_array_elements(%s::jsonb) AS entry
+ON CONFLICT (case_id) DO UPDATE
+SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+"""
+
+
+def search_index_update(case_ids: Iterable[int]) -> int:
+    """Write the index entries of these cases from what is in the database now (call it
+    inside the transaction that changed them). Four reads and one write, whatever the
+    number of cases; returns how many entries were written."""
+    ids = sorted({int(i) for i in case_ids})
+    if not ids:
+        return 0
+    cases = list(Case.objects.filter(pk__in=ids).order_by().values(*_CASE_FIELDS))
+    facts = _facts(ids)
+    rows = [[c["pk"], document(c, facts[c["pk"]])] for c in cases]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, [timezone.now(), json.dumps(rows)])
+    return len(rows)
+
+
+def _batches(last: int | None) -> Iterator[list[int]]:
+    ids = Case.objects.order_by("pk").values_list("pk", flat=True)
+    start = 0
+    while True:
+        batch = list(ids.filter(pk__gt=start)[:BATCH])
+        if not batch:
+            return
+        yield batch
+        start = batch[-1]
+        if last is not None and start >= last:
+            return
+
+
+def search_index_rebuild() -> int:
+    """Write every case's entry (the backfill, and the repair after a bulk import), in
+    batches of ``BATCH`` cases, and drop entries of cases that no longer exist."""
+    written = sum(search_index_update(batch) for batch in _batches(None))
+    CaseSearchEntry.objects.exclude(case_id__in=Case.objects.values("pk")).delete()
+    return written
+
+
+# Searching ---------------------------------------------------------------------------------
+
+
+def quote(lexeme: str, prefix: bool = False) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+
+
+def any_of(alternatives: Iterable[str]) -> str:
+    parts = list(dict.fromkeys(alternatives))
+    return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+
+
+def all_of(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The access lexemes that find what a user may see (``visible``) and what they may
+    see in full (``content``); ``None`` for both means every case (an auditor)."""
+
+    visible: tuple[str, ...] | None
+    content: tuple[str, ...] | None
+
+
+def _case_types() -> list[str]:
+    return sorted(set(CaseType.values) | restricted_case_types())
+
+
+def user_keys(user: Any) -> Keys:
+    """The user's keys, mirroring ``casework.selectors._visibility`` (what they may open)
+    and ``case_content_condition`` (what they may see in full)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Keys((), ())
+    held = roles_of(user)
+    if Role.AUDITOR in held:
+        return Keys(None, None)
+    if not held - {Role.ADMINISTRATOR}:
+        return Keys((), ())
+    restricted = restricted_case_types()
+    kinds = _case_types()
+    open_kinds = [k for k in kinds if k not in restricted]
+    groups = list(user.groups.values_list("pk", flat=True))
+    teams = sorted(team_ids_of(user))
+    cleared = Role.PREVENT_LEAD in held
+    lead = held & {Role.LEAD, Role.PREVENT_LEAD}
+
+    def granted(types: list[str]) -> list[str]:
+        return [f"#a:u{user.pk}.{k}" for k in types] + [
+            f"#a:g{g}.{k}" for g in groups for k in types
+        ]
+
+    # A named compartment (a Domestic Homicide Review) opens to the people named to the
+    # case (its grants) alone: neither the team nor Prevent clearance opens it.
+    named = sorted(named_case_types() & restricted)
+    cleared_kinds = sorted(restricted - set(named))
+    team = [f"#a:t{t}.{k}" for t in teams for k in open_kinds] if lead else []
+    cleared_team = [f"#a:t{t}.{k}" for t in teams for k in cleared_kinds] if cleared else []
+    content = [f"#a:o{user.pk}", *(f"#a:r{user.pk}.{k}" for k in open_kinds)]
+    content += granted(open_kinds) + team + cleared_team + granted(named)
+    visible = content + [f"#a:r{user.pk}.{k}" for k in restricted]
+    if cleared:
+        visible += granted(cleared_kinds)
+    return Keys(tuple(dict.fromkeys(visible)), tuple(dict.fromkeys(content)))
+
+
+@dataclass
+class Parsed:
+    """A search's terms: each a tsquery of alternatives that must all match (content),
+    and the reference's alternatives (which also find a case known only as received)."""
+
+    terms: list[str] = field(default_factory=list)
+    reference: str | None = None
+
+
+def _dates(text: str) -> tuple[list[str], str]:
+    found = []
+    for pattern, order in ((DATE_ISO, (0, 1, 2)), (DATE_DMY, (2, 1, 0))):
+        for match in pattern.finditer(text):
+            y, m, d = (int(match.group(i + 1)) for i in order)
+            try:
+                found.append(quote(f"#d:{date(y, m, d):%Y%m%d}"))
+            except ValueError:
+                continue
+        text = pattern.sub(" ", text)
+    return found, text
+
+
+def _specials(text: str) -> tuple[list[str], str]:
+    """Dates of birth, postcodes and phone numbers in the search, and what is left."""
+    found, text = _dates(text)
+    for outward, inward in POSTCODE.findall(text):
+        found.append(quote(f"#p:{outward}{inward}"))
+    text = POSTCODE.sub(" ", text)
+    for match in PHONE.findall(text):
+        digits = phone_digits(match)
+        if len(digits) >= MIN_PHONE_DIGITS:
+            found.append(quote(f"#t:{digits}", prefix=True))
+            text = text.replace(match, " ")
+    return found, text
+
+
+def _word_term(word: str) -> str:
+    alternatives = [quote(word, prefix=True)]
+    if word.isdigit() and len(word) >= 6:
+        alternatives.append(quote(f"#t:{word}", prefix=True))
+    elif OUTWARD.fullmatch(word):
+        alternatives.append(quote(f"#o:{word}"))
+    elif word.isalpha() and len(word) > 1 and phonetic(word):
+        alternatives.append(quote("~" + phonetic(word)))
+    return any_of(alternatives)
+
+
+def parse(q: str) -> Parsed:
+    """What a search asks for (see the module docstring); an empty ``Parsed`` asks
+    nothing."""
+    text = fold(q).strip()
+    if WHOLE_REFERENCE.fullmatch(text):
+        return Parsed(reference=quote("#r:" + "".join(words(text))))
+    parsed = Parsed()
+    tokens = words(text)
+    if len(tokens) == 1 and any(c.isdigit() for c in tokens[0]):
+        parsed.reference = quote("#r:" + tokens[0], prefix=True)
+    elif len(tokens) > 1 and all(t.isdigit() or t == "sc" for t in tokens):
+        parsed.reference = quote("#r:" + "".join(tokens), prefix=True)
+    specials, rest = _specials(text)
+    parsed.terms = specials + [_word_term(w) for w in words(rest)[:MAX_WORDS]]
+    return parsed
+
+
+def tsquery(parsed: Parsed, keys: Keys) -> str | None:
+    """The one tsquery of a search by a user with ``keys``; None when it can find
+    nothing (no terms, or a user who may see no case)."""
+    branches = []
+    if parsed.terms and keys.content != ():
+        parts = list(parsed.terms)
+        if keys.content is not None:
+            parts.append(any_of(quote(k) for k in keys.content))
+        branches.append(all_of(parts))
+    if parsed.reference and keys.visible != ():
+        parts = [parsed.reference]
+        if keys.visible is not None:
+            parts.append(any_of(quote(k) for k in keys.visible))
+        branches.append(all_of(parts))
+    if not branches:
+        return None
+    return branches[0] if len(branches) == 1 else f"{branches[0]} | {branches[1]}"
+
+
+def search_entries_for_user(user: Any, q: str) -> Any:
+    """The index entries of the cases matching ``q`` that ``user`` may see (by what
+    they may see of them): one query on the GIN index."""
+    query = tsquery(parse(q), user_keys(user))
+    if query is None:
+        return CaseSearchEntry.objects.none()
+    return CaseSearchEntry.objects.filter(document__matches=query)
+
+
+def search_case_ids_for_user(user: Any, q: str) -> Any:
+    """``search_entries_for_user`` as a subquery of case ids."""
+    return search_entries_for_user(user, q).order_by().values("case_id")

@@ -1,0 +1,233 @@
+"""Person and premises matching at intake (casework/matching.py): the raiser is offered
+known people and addresses from cases they may see and can link them instead of making
+duplicates; matches they may not see are never shown to them, and are flagged to leads
+without leaking another team's case or anything of a restricted compartment. The person
+and premises pages list the cases the viewer may see."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.matching import intake_matches_for_user, person_reasons
+from casework.models import Case, Person, PossibleMatch, Premises
+from casework.roles import Role
+from notifications.models import OutboxMessage
+from tests.workflows.walker import default_raise, sample_values
+from workflows import cuckooing, modern_slavery, prevent
+from workflows.drafts import draft_save
+from workflows.services import case_raise
+
+CHECK = "/concerns/new/modern_slavery/check/"
+CUCKOOING_CHECK = "/concerns/new/cuckooing/check/"
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "frontline": make_user("frontline.north", Role.FRONTLINE, ["north"]),
+        "frontline_south": make_user("frontline.south", Role.FRONTLINE, ["south"]),
+        "lead": make_user("lead.north", Role.LEAD, ["north"]),
+        "lead_south": make_user("lead.south", Role.LEAD, ["south"]),
+        "cleared": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
+    }
+
+
+def slavery_data(given="John", family="Smith", born="1985-03-12", **more) -> dict:
+    return sample_values(
+        modern_slavery.WORKFLOW.intake_fields,
+        {
+            "summary": "Works at the car wash.",
+            "subject_given_names": given,
+            "subject_family_name": family,
+            "subject_aliases": "",
+            "subject_date_of_birth": born,
+            "subject_estimated_age": None,
+            "subject_phone": "",
+            **more,
+        },
+    )
+
+
+def slavery(actor, **data):
+    return default_raise(modern_slavery.WORKFLOW, actor)(slavery_data(**data))
+
+
+def cuckooing_data(address="Flat 4, 12 Acacia Avenue\nLeeds", postcode="LS6 1AA") -> dict:
+    return sample_values(
+        cuckooing.WORKFLOW.intake_fields,
+        {
+            "summary": "Young men coming and going at all hours.",
+            "premises_address": address,
+            "premises_postcode": postcode,
+            "occupier_given_names": "Agnes",
+            "occupier_family_name": "Field",
+            "occupier_aliases": "",
+            "occupier_phone": "",
+        },
+    )
+
+
+def check_page(client, user, data, url=CHECK, case_type="modern_slavery") -> str:
+    draft_save(author=user, case_type=case_type, data=data)
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_person_is_matched_on_name_and_birth_or_phone_not_on_a_name_alone():
+    known = Person(given_names="John", family_name="Smith", date_of_birth=None, phone="")
+    assert person_reasons({"given_names": "Jon", "family_name": "Smyth"}, known) == [
+        "family name sounds the same",
+        "given name sounds the same",
+    ]
+    assert person_reasons({"family_name": "Smith"}, known) == []
+    assert person_reasons({"given_names": "Mary", "family_name": "Smith"}, known) == []
+    known.phone = "07700 900123"
+    assert person_reasons({"phone": "+44 7700 900123"}, known) == ["same phone number"]
+
+
+@pytest.mark.django_db
+def test_the_raiser_is_offered_a_known_person_and_links_them_instead_of_a_duplicate(client, staff):
+    frontline = staff["frontline"]
+    earlier = slavery(frontline)
+    person = earlier.case_people.get().person
+    page = check_page(client, frontline, slavery_data(given="Jon", family="Smyth"))
+    assert "Is the subject someone already known?" in page
+    assert f'value="{person.pk}"' in page
+    assert earlier.reference in page
+    people_before = Person.objects.count()
+    response = client.post(CHECK, {"link_subject": str(person.pk)})
+    assert response.status_code == 302
+    case = Case.objects.order_by("-pk").first()
+    assert case.case_people.get().person == person
+    assert Person.objects.count() == people_before
+    assert case.audit_events.get(verb="case.raised").data["linked"] == {"subject": person.pk}
+
+
+@pytest.mark.django_db
+def test_a_match_in_another_teams_case_is_never_shown_to_the_raiser_but_flagged(client, staff):
+    theirs = slavery(staff["frontline_south"], subject_phone="07700 900123")
+    their_person = theirs.case_people.get().person
+    page = check_page(client, staff["frontline"], slavery_data(subject_phone="07700900123"))
+    assert theirs.reference not in page
+    assert "already known" not in page
+    # Posting the other team's person anyway links nothing: only offered matches count.
+    client.post(CHECK, {"link_subject": str(their_person.pk)})
+    case = Case.objects.order_by("-pk").first()
+    assert case.case_people.get().person != their_person
+    assert PossibleMatch.objects.get(case=case).matched_case == theirs
+    # The raiser's case page says nothing of it; the triaging lead learns only that
+    # another team has a case, not which.
+    own = client.get(f"/cases/{case.reference}/").content.decode()
+    assert theirs.reference not in own
+    assert "another team" not in own
+    client.force_login(staff["lead"])
+    lead_page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert theirs.reference not in lead_page
+    assert "1 case of another team may be about the same person or address" in lead_page
+    # The other team's leads are told, naming both references and nothing else.
+    told = OutboxMessage.objects.get(template="case.possible_match")
+    assert told.recipient == staff["lead_south"]
+    assert case.reference in told.body
+    assert theirs.reference in told.body
+    assert "Smith" not in told.body
+
+
+@pytest.mark.django_db
+def test_a_prevent_match_leaks_to_no_one_who_is_not_cleared(client, staff):
+    prevent_case = default_raise(prevent.WORKFLOW, staff["lead"])(
+        {
+            "summary": "Shares extremist videos.",
+            "concerns": "Talks of travelling abroad.",
+            "subject_given_names": "Daniel",
+            "subject_family_name": "Hughes",
+            "subject_date_of_birth": "2009-05-01",
+        }
+    )
+    data = slavery_data(given="Daniel", family="Hughes", born="2009-05-01")
+    page = check_page(client, staff["frontline"], data)
+    assert prevent_case.reference not in page
+    assert "already known" not in page
+    client.post(CHECK, {})
+    case = Case.objects.order_by("-pk").first()
+    assert PossibleMatch.objects.filter(case=case, matched_case=prevent_case).exists()
+    for who in ("frontline", "lead"):
+        client.force_login(staff[who])
+        html = client.get(f"/cases/{case.reference}/").content.decode()
+        assert prevent_case.reference not in html, who
+        assert "Possible matches" not in html, who
+    # Only the Prevent-cleared lead who acts on the Prevent case is told, and sees it.
+    assert {m.recipient for m in OutboxMessage.objects.filter(template="case.possible_match")} == {
+        staff["cleared"]
+    }
+    client.force_login(staff["cleared"])
+    html = client.get(f"/cases/{case.reference}/").content.decode()
+    assert prevent_case.reference in html
+
+
+@pytest.mark.django_db
+def test_a_person_the_raiser_may_not_see_cannot_be_linked_by_the_service(staff):
+    theirs = slavery(staff["frontline_south"])
+    with pytest.raises(ValidationError) as raised:
+        case_raise(
+            actor=staff["frontline"],
+            case_type="modern_slavery",
+            data=slavery_data(),
+            existing_people={"subject": theirs.case_people.get().person},
+        )
+    assert "link_subject" in raised.value.message_dict
+
+
+@pytest.mark.django_db
+def test_known_premises_are_offered_linked_and_listed_with_repeat_addresses(client, staff):
+    frontline = staff["frontline"]
+    first = default_raise(cuckooing.WORKFLOW, frontline)(cuckooing_data())
+    again = default_raise(cuckooing.WORKFLOW, frontline)(
+        cuckooing_data(address="12 Acacia Ave\nLeeds", postcode="ls61aa")
+    )
+    assert again.premises != first.premises  # recorded twice before matching existed
+    elsewhere = default_raise(cuckooing.WORKFLOW, staff["frontline_south"])(cuckooing_data())
+    page = check_page(
+        client, frontline, cuckooing_data(address="12 Acacia Avenue"), CUCKOOING_CHECK, "cuckooing"
+    )
+    assert "Is this address already known?" in page
+    assert f'value="{first.premises_id}"' in page
+    assert elsewhere.reference not in page
+    premises_before = Premises.objects.count()
+    client.post(CUCKOOING_CHECK, {"link_premises": str(first.premises_id)})
+    linked = Case.objects.order_by("-pk").first()
+    assert linked.premises == first.premises
+    assert Premises.objects.count() == premises_before
+    # The premises page lists every case at the address the viewer may see.
+    client.force_login(staff["lead"])
+    html = client.get(f"/premises/{first.premises_id}/").content.decode()
+    for case in (first, again, linked):
+        assert case.reference in html
+    assert elsewhere.reference not in html
+    client.force_login(staff["lead_south"])
+    assert client.get(f"/premises/{first.premises_id}/").status_code == 404
+    html = client.get(f"/premises/{elsewhere.premises_id}/").content.decode()
+    assert elsewhere.reference in html
+    assert first.reference not in html
+
+
+@pytest.mark.django_db
+def test_intake_matching_costs_the_same_queries_with_more_known_cases(staff):
+    frontline = staff["frontline"]
+    people = {"subject": {"given_names": "John", "family_name": "Smith", "phone": "07700900123"}}
+    slavery(frontline, subject_phone="07700 900123")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            matches = intake_matches_for_user(frontline, people=people, premises={})
+        assert matches.people
+        return len(captured)
+
+    few = count()
+    for _ in range(5):
+        slavery(frontline, subject_phone="07700 900123")
+    assert count() == few

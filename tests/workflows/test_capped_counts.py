@@ -1,0 +1,95 @@
+"""Counts that stop (casework/counting.py): the case list and the cases API count
+exactly up to a cap past the page asked for, then say "more than", and never count
+what they do not show."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework import audit_views, counting
+from casework.roles import Role
+from tests.workflows.walker import default_raise
+from workflows import list_views, modern_slavery
+from workflows.api import Pagination
+
+
+@pytest.fixture
+def seven(make_user, monkeypatch):
+    monkeypatch.setattr(counting, "COUNT_CAP", 5)
+    monkeypatch.setattr(list_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(Pagination, "page_size", 2)
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    raise_one = default_raise(modern_slavery.WORKFLOW, frontline)
+    cases = [raise_one({"summary": f"Concern {n}."}) for n in range(7)]
+    return lead, cases
+
+
+def page_text(client, user, **params) -> str:
+    client.force_login(user)
+    response = client.get("/cases/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_list_counts_up_to_the_cap_then_says_more_than(client, seven):
+    lead, _ = seven
+    first = page_text(client, lead)
+    assert "Showing 1 to 2 of more than 5 cases" in first
+    assert "<title>Cases (page 1)" in first  # no "of N": the pages are not all counted
+    assert 'href="?page=4"' in first  # the page after the counted ones is offered
+    # Further on, it counts as far as the page asked for, and exactly at the end.
+    assert "Showing 5 to 6 of more than 6 cases" in page_text(client, lead, page=3)
+    last = page_text(client, lead, page=4)
+    assert "Showing 7 to 7 of 7 cases" in last
+    assert "<title>Cases (page 4 of 4)" in last
+
+
+@pytest.mark.django_db
+def test_the_count_is_one_bounded_statement(client, seven):
+    lead, _ = seven
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/cases/")
+    counts = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT COUNT(*)") and "casework_case" in q["sql"]
+    ]
+    assert len(counts) == 1
+    assert "LIMIT 6" in counts[0]
+    assert "workflows_deadline" not in counts[0]  # what a row shows is not counted
+
+
+@pytest.mark.django_db
+def test_the_api_says_when_its_count_is_capped(client, seven):
+    lead, _ = seven
+    client.force_login(lead)
+    body = client.get("/api/v1/cases/").json()
+    assert body["count"] == 5
+    assert body["count_capped"] is True
+    assert body["next"].endswith("page=2")
+    last = client.get("/api/v1/cases/", {"page": 4}).json()
+    assert last["count"] == 7
+    assert last["count_capped"] is False
+    assert len(last["results"]) == 1
+    narrow = client.get("/api/v1/cases/", {"q": "concern 3"}).json()
+    assert narrow["count"] == 1
+    assert narrow["count_capped"] is False
+
+
+def test_count_text():
+    assert counting.count_text(1000, True) == "more than 1,000"
+    assert counting.count_text(23, False) == "23"
+
+
+@pytest.mark.django_db
+def test_the_auditors_search_counts_up_to_the_cap(client, seven, make_user, monkeypatch):
+    monkeypatch.setattr(audit_views, "PAGE_SIZE", 2)
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    client.force_login(auditor)
+    html = client.get("/audit/", {"action": "case.raised"}).content.decode()
+    assert "Showing 1 to 2 of more than 5 events" in html
