@@ -527,7 +527,12 @@ class Seeder:
 
     def _case(self, i: int, events: list[tuple]) -> None:
         rng, ids, copier = self.rng, self.ids, self.copier
-        case_type = rng.choices(self.types, weights=[_TYPE_WEIGHTS[t] for t in self.types])[0]
+        weights = [_TYPE_WEIGHTS[t] for t in self.types]
+        # The first cases are one of each type, so even a small run has every type (a
+        # review is 1 case in 101); the rest follow the weights.
+        case_type = (
+            self.types[i] if 0 <= i < len(self.types) else rng.choices(self.types, weights)[0]
+        )
         workflow = WORKFLOWS[case_type]
         raised_at = self._when(i)
         terminal, state, path = self._pick_state(case_type, raised_at)

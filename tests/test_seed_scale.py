@@ -35,7 +35,8 @@ from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.django_db
 
-CASES = 80
+# Enough for 20 or more type-state pairs across the six types.
+CASES = 120
 
 # (child table, column, parent table): every link the seeder writes.
 LINKS = [

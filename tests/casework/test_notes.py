@@ -214,7 +214,10 @@ def test_the_case_page_runs_the_same_queries_for_1_and_30_notes_attachments_and_
     client, people
 ):
     raise_case = default_raise(modern_slavery.WORKFLOW, people["frontline"])
-    small, large = raise_case(ADULT), raise_case(ADULT)
+    # Different people: the same person twice would be a possible match (issue 18), shown
+    # on the second case's page with a query of its own.
+    small = raise_case(ADULT)
+    large = raise_case({**ADULT, "subject_given_names": "Ana", "subject_family_name": "Nowak"})
     _fill(small, people["lead"], 1)
     _fill(large, people["lead"], 30)
     client.force_login(people["lead"])

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework.models import Case
-from casework.permissions import restricted_case_types
+from casework.permissions import named_case_types, restricted_case_types
 from casework.roles import Role
 from casework.services import case_allocate
 from referrals.dashboard import EXTRA_AWAITING_LEAD_STATES, lead_dashboard
@@ -72,7 +72,10 @@ def test_the_dashboards_figures_match_a_count_of_every_case_after_random_steps(m
     plain = make_user("lead.north", Role.LEAD, ["north"])
     cases = [
         default_raise(WORKFLOWS[kind], frontline[team])(INTAKE_OVERRIDES.get(kind, {})).pk
+        # A review (a named compartment) is recorded by a lead and seen only by those named
+        # to it: its dashboard figures are tested with its compartment (tests/workflows).
         for kind in WORKFLOWS
+        if kind not in named_case_types()
         for team in ("north", "south")
         for _ in range(2)
     ]
