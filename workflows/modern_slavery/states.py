@@ -1,0 +1,77 @@
+"""Modern slavery (RULES.md §1): states and vocabularies (choices)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    CONCERN_RAISED = "concern_raised", "Concern raised"
+    TRIAGE = "triage", "Safeguarding triage"
+    CHILD_WELFARE_NOTIFIED = "child_welfare_notified", "Child welfare services notified"
+    ADULT_CONSENT_SOUGHT = "adult_consent_sought", "Adult's consent sought"
+    CONSENT_GIVEN = "consent_given", "Adult consented to an NRM referral"
+    DTN_SUBMITTED = "dtn_submitted", "Anonymous Duty to Notify submitted"
+    AWAITING_RG = "awaiting_rg", "Awaiting reasonable grounds decision"
+    RECOVERY_PERIOD = "recovery_period", "Recovery period (positive reasonable grounds)"
+    RG_NEGATIVE = "rg_negative", "Negative reasonable grounds decision"
+    CG_POSITIVE = "cg_positive", "Positive conclusive grounds decision"
+    CG_NEGATIVE = "cg_negative", "Negative conclusive grounds decision"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    CLOSED = "closed", "Closed"
+
+
+EXPLOITATION_TYPES = (
+    ("sexual", "Sexual exploitation"),
+    ("labour", "Labour exploitation"),
+    ("domestic_servitude", "Domestic servitude"),
+    ("criminal", "Criminal exploitation"),
+    ("organ_harvesting", "Organ harvesting"),
+    ("other", "Other"),
+)
+
+
+CONSENT_STATUSES = (
+    ("not_asked", "Not yet asked"),
+    ("given", "Consent given"),
+    ("refused", "Consent refused"),
+    ("not_required_child", "Not required (child)"),
+    ("lacks_capacity", "Lacks capacity to consent"),
+)
+
+
+COMPETENT_AUTHORITIES = (
+    ("sca", "Single Competent Authority (Home Office)"),
+    ("ieca", "Immigration Enforcement Competent Authority"),
+    ("local_pilot", "Devolved child decision-making panel"),
+)
+
+
+AGE_BANDS = (
+    ("18_24", "18 to 24"),
+    ("25_34", "25 to 34"),
+    ("35_44", "35 to 44"),
+    ("45_54", "45 to 54"),
+    ("55_plus", "55 or over"),
+    ("unknown", "Not known"),
+)
+
+
+UK_REGIONS = (
+    ("north_east", "North East"),
+    ("north_west", "North West"),
+    ("yorkshire_humber", "Yorkshire and the Humber"),
+    ("east_midlands", "East Midlands"),
+    ("west_midlands", "West Midlands"),
+    ("east", "East of England"),
+    ("london", "London"),
+    ("south_east", "South East"),
+    ("south_west", "South West"),
+    ("wales", "Wales"),
+    ("outside_uk", "Outside the UK"),
+    ("multiple", "More than one area"),
+    ("unknown", "Not known"),
+)
+
+
+CHILD_AGE = 18
