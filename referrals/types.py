@@ -80,7 +80,14 @@ class ReferralTypeSpec:
 DECISION_FIELDS = (
     Field("decided_on", FieldType.DATE, "Date of the partner's decision"),
     Field("decision_details", FieldType.TEXT, "The partner's decision and reasons, as given"),
-    Field("partner_reference", FieldType.STRING, "The partner's reference", required=False),
+    Field(
+        "partner_reference",
+        FieldType.STRING,
+        "The partner's reference",
+        required=False,
+        max_length=100,
+        column="referrals.Referral.partner_reference",
+    ),
 )
 
 

@@ -27,7 +27,14 @@ def check_intake(values: dict[str, Any]) -> None:
 
 INTAKE_FIELDS = [
     Field("premises_address", FieldType.TEXT, "Address of the property", premises="address"),
-    Field("premises_postcode", FieldType.STRING, "Postcode", required=False, premises="postcode"),
+    Field(
+        "premises_postcode",
+        FieldType.STRING,
+        "Postcode",
+        required=False,
+        premises="postcode",
+        max_length=10,
+    ),
     Field(
         "premises_tenure",
         FieldType.CHOICE,
@@ -42,6 +49,7 @@ INTAKE_FIELDS = [
         "Landlord or housing provider",
         required=False,
         premises="landlord",
+        max_length=200,
     ),
     *person_fields("occupier", label="The occupier"),
     Field(
