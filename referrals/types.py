@@ -138,14 +138,27 @@ def nrm_check(case: Case, values: Mapping[str, Any]) -> None:
 def nrm_lawful_basis(case: Case, referral: Referral) -> Problems:
     """An adult enters the NRM only with their consent; a child needs none (MSA 2015
     s52(3), RULES.md §1.3, §1.6)."""
-    if modern_slavery.subject_is_adult(case) and not referral.consent_given:
+    if (
+        modern_slavery.subject_is_adult(case)
+        and not referral.consent_given
+        and not modern_slavery.best_interests_decided(case)
+    ):
         return {
             "consent_given": [
-                "An adult is referred into the NRM only with their consent. Without it, "
-                "send an anonymous Duty to Notify instead."
+                "An adult is referred into the NRM only with their consent (or, lacking "
+                "capacity, a recorded best-interests decision). Without it, send an "
+                "anonymous Duty to Notify instead."
             ]
         }
     return {}
+
+
+def dtn_check(case: Case, values: Mapping[str, Any]) -> None:
+    """A child always goes into the NRM: no anonymous notification for a child, and the
+    age band must include the recorded age (RULES.md §1.1, issue 15)."""
+    problem = modern_slavery.age_band_problem(case, values.get("age_band") or "unknown")
+    if problem:
+        raise ValidationError({"age_band": [problem]})
 
 
 def dtn_lawful_basis(case: Case, referral: Referral) -> Problems:
@@ -215,6 +228,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
                 "The s52 notification for an adult who does not consent: nothing that "
                 "identifies them, alone or in combination."
             ),
+            check=dtn_check,
             lawful_basis_rule=dtn_lawful_basis,
             decisions=[
                 Decision(

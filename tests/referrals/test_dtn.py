@@ -16,8 +16,10 @@ from casework.models import AuditEvent, Case, Person
 from referrals.models import Referral, ReferralEvent
 from referrals.services import referral_create, referral_record_decision, referral_send
 from referrals.types import REFERRAL_TYPES
-from tests.referrals.conftest import PERSON, complete_content
+from tests.referrals.conftest import PERSON, complete_content, person_intake, take
+from tests.workflows.walker import default_raise
 from workflows.modern_slavery import DutyToNotifyNotification
+from workflows.registry import get_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,37 @@ def test_the_create_form_is_not_filled_in_with_the_persons_details(case_for, par
     assert found_in(page.content.decode()) == []
     nrm = client.get(f"/cases/{case.reference}/referrals/new/nrm_referral/").content.decode()
     assert PERSON["family_name"] in nrm  # an NRM referral is filled in from the case
+
+
+# --- Issue 15: no anonymous notification for a child; the age band agrees with the age ---
+
+
+def _dtn_draft(frontline, lead, partners, age, band):
+    intake = person_intake("subject", PERSON) | {
+        "subject_date_of_birth": None,
+        "subject_estimated_age": age,
+    }
+    case = default_raise(get_workflow("modern_slavery"), frontline)(intake)
+    case = take(case, lead, "start_triage")
+    return referral_create(
+        case=case, actor=lead, referral_type="dtn_anonymous",
+        partner=partners["home_office_sca"],
+        content=complete_content("dtn_anonymous", age_band=band),
+        lawful_basis={"consent_given": False, "gateway": "dpa_2018_sch1_para18",
+                      "lawful_basis_notes": "The adult declined."},
+    )  # fmt: skip
+
+
+def test_an_anonymous_notification_for_a_child_cannot_be_sent(frontline, lead, partners):
+    referral = _dtn_draft(frontline, lead, partners, 16, "18_24")
+    with pytest.raises(ValidationError) as info:
+        referral_send(referral=referral, actor=lead)
+    assert "A child is referred into the NRM" in info.value.message_dict["age_band"][0]
+    assert Referral.objects.get(pk=referral.pk).state == "draft"
+
+
+def test_an_age_band_that_does_not_include_the_age_cannot_be_sent(frontline, lead, partners):
+    referral = _dtn_draft(frontline, lead, partners, 40, "18_24")
+    with pytest.raises(ValidationError) as info:
+        referral_send(referral=referral, actor=lead)
+    assert "recorded age (40)" in info.value.message_dict["age_band"][0]

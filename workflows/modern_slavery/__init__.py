@@ -13,16 +13,26 @@ days (NABA 2022 s61 / MSA s50A), then the conclusive grounds (CG) decision.
 from __future__ import annotations
 
 from workflows.definitions import Workflow
-from workflows.modern_slavery.checks import subject_age, subject_is_adult, subject_is_child
+from workflows.modern_slavery.checks import (
+    AGE_BAND_RANGES,
+    age_band_problem,
+    best_interests_decided,
+    may_refer_into_nrm,
+    subject_age,
+    subject_is_adult,
+    subject_is_child,
+)
 from workflows.modern_slavery.clocks import CG_MET_BY, DEADLINE_RULES, RG_MET_BY
 from workflows.modern_slavery.intake import INTAKE_FIELDS, check_intake
 from workflows.modern_slavery.notification import DutyToNotifyNotification, create_dtn_notification
 from workflows.modern_slavery.states import (
     AGE_BANDS,
+    CAPACITY_DECIDERS,
     CHILD_AGE,
     COMPETENT_AUTHORITIES,
     CONSENT_STATUSES,
     EXPLOITATION_TYPES,
+    NO_NOTIFICATION_REASONS,
     UK_REGIONS,
     State,
 )
@@ -47,6 +57,12 @@ WORKFLOW = register(
 
 
 __all__ = [
+    "AGE_BAND_RANGES",
+    "CAPACITY_DECIDERS",
+    "NO_NOTIFICATION_REASONS",
+    "age_band_problem",
+    "best_interests_decided",
+    "may_refer_into_nrm",
     "AGE_BANDS",
     "CG_MET_BY",
     "CHILD_AGE",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from casework.models import Case
+from workflows.modern_slavery.checks import age_band_problem
 from workflows.modern_slavery.states import AGE_BANDS, UK_REGIONS
 
 
@@ -42,7 +44,11 @@ class DutyToNotifyNotification(models.Model):
 
 
 def create_dtn_notification(*, case: Case, actor: Any, data: dict, at: Any) -> None:
-    """Effect of ``submit_duty_to_notify``: store only the non-identifying fields."""
+    """Effect of ``submit_duty_to_notify``: store only the non-identifying fields, after
+    checking the age band is an adult's and includes the recorded age (RULES.md §1.1)."""
+    problem = age_band_problem(case, data["age_band"])
+    if problem:
+        raise ValidationError({"age_band": [problem]})
     DutyToNotifyNotification.objects.create(
         case=case,
         submitted_on=data["dtn_submitted_on"],

@@ -57,6 +57,21 @@ AGE_BANDS = (
 )
 
 
+# Who made the best-interests decision for an adult lacking capacity (MCA 2005 s4) [U]:
+# a local default, configurable here.
+CAPACITY_DECIDERS = (
+    ("safeguarding_lead", "Safeguarding lead (the first responder)"),
+    ("social_worker", "Social worker"),
+    ("attorney_or_deputy", "Lasting power of attorney or court-appointed deputy"),
+    ("other", "Other"),
+)
+# Why no s52 notification is required after indicators were found [U]: an NRM referral
+# or Duty to Notify already made by another first responder discharges the duty, or on
+# review there are no reasonable grounds to believe the person is a victim.
+NO_NOTIFICATION_REASONS = (
+    ("already_notified", "Another first responder has already notified the Home Office"),
+    ("no_reasonable_grounds", "On review, no reasonable grounds to believe they are a victim"),
+)
 UK_REGIONS = (
     ("north_east", "North East"),
     ("north_west", "North West"),

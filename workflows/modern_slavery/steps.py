@@ -10,11 +10,17 @@ from workflows.definitions import (
     FieldType,
     WorkflowCaseMixin,
 )
-from workflows.modern_slavery.checks import subject_is_adult, subject_is_child
+from workflows.modern_slavery.checks import (
+    may_refer_into_nrm,
+    subject_is_adult,
+    subject_is_child,
+)
 from workflows.modern_slavery.states import (
     AGE_BANDS,
+    CAPACITY_DECIDERS,
     COMPETENT_AUTHORITIES,
     EXPLOITATION_TYPES,
+    NO_NOTIFICATION_REASONS,
     UK_REGIONS,
     State,
 )
@@ -99,10 +105,96 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         self.record({**data, "consent_status": "given"})
 
     @step(
+        event_field="consent_withdrawn_on",
+        source=State.CONSENT_GIVEN,
+        target=State.ADULT_CONSENT_SOUGHT,
+        label="The adult withdrew consent before the NRM referral",
+        fields=[
+            Field("consent_withdrawn_on", FieldType.DATE, "Date consent was withdrawn"),
+            Field("reason", FieldType.TEXT, "What the adult said", required=False),
+        ],
+    )
+    def withdraw_consent(self, *, actor: Any, data: dict) -> None:
+        """The duty to notify remains (MSA 2015 s52): without consent the notification is
+        made anonymously."""
+        self.record({**data, "consent_status": "withdrawn"})
+
+    @step(
+        event_field="best_interests_decided_on",
+        source=State.ADULT_CONSENT_SOUGHT,
+        target=None,
+        label="Record a best-interests decision (the adult lacks capacity to consent)",
+        conditions=[subject_is_adult],
+        guard_message="A best-interests decision is for an adult; a child needs no consent.",
+        fields=[
+            Field("capacity_assessed_on", FieldType.DATE, "Date capacity was assessed"),
+            Field(
+                "capacity_assessment",
+                FieldType.TEXT,
+                "Why the adult lacks capacity to decide about an NRM referral (MCA 2005 s2-3)",
+            ),
+            Field("decision_maker_name", FieldType.STRING, "Decision maker: name"),
+            Field(
+                "decision_maker_role",
+                FieldType.CHOICE,
+                "Decision maker: role",
+                choices=CAPACITY_DECIDERS,
+            ),
+            Field(
+                "consulted",
+                FieldType.TEXT,
+                "Who was consulted (carers, advocate, attorney or deputy) and their views",
+            ),
+            Field("best_interests_decided_on", FieldType.DATE, "Date of the decision"),
+            Field(
+                "best_interests_rationale",
+                FieldType.TEXT,
+                "Why an NRM referral is in the adult's best interests",
+            ),
+        ],
+    )
+    def record_best_interests_decision(self, *, actor: Any, data: dict) -> None:
+        """[U] The NRM guidance lets a first responder refer an adult who lacks capacity
+        in their best interests (MCA 2005 s4); who may decide is a local default."""
+        self.record({**data, "consent_status": "best_interests"})
+
+    @step(
+        source=[State.ADULT_CONSENT_SOUGHT, State.CONSENT_GIVEN],
+        target=State.CLOSED,
+        label="Close: decided that no notification is required",
+        outcome="NOTIFICATION_NOT_REQUIRED",
+        fields=[
+            Field(
+                "no_notification_reason",
+                FieldType.CHOICE,
+                "Why no notification is required",
+                choices=NO_NOTIFICATION_REASONS,
+            ),
+            Field(
+                "other_notification_reference",
+                FieldType.STRING,
+                "The other first responder's NRM or Duty to Notify reference, if known",
+                required=False,
+            ),
+            Field("decided_by_name", FieldType.STRING, "Decided by: name and role"),
+            Field("rationale", FieldType.TEXT, "The decision and its reasons"),
+        ],
+    )
+    def close_notification_not_required(self, *, actor: Any, data: dict) -> None:
+        """Once triage found indicators, only a recorded decision closes the case without
+        the s52 notification (RULES.md §1.3 ``NO_NOTIFICATION_REQUIRED``) [U]."""
+        self.record({**data, "notification_route": "none"})
+
+    @step(
         event_field="nrm_submitted_on",
-        source=[State.CHILD_WELFARE_NOTIFIED, State.CONSENT_GIVEN],
+        source=[State.CHILD_WELFARE_NOTIFIED, State.CONSENT_GIVEN, State.ADULT_CONSENT_SOUGHT],
         target=State.AWAITING_RG,
         label="Submit the NRM referral",
+        conditions=[may_refer_into_nrm],
+        guard_message=(
+            "An adult is referred into the NRM only with their consent or, if they lack "
+            "capacity to consent, a recorded best-interests decision."
+        ),
         fields=[
             Field(
                 "competent_authority",
@@ -122,6 +214,11 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         source=State.ADULT_CONSENT_SOUGHT,
         target=State.DTN_SUBMITTED,
         label="Submit the anonymous Duty to Notify",
+        conditions=[subject_is_adult],
+        guard_message=(
+            "A child is referred into the NRM without consent: an anonymous Duty to Notify "
+            "is only for an adult."
+        ),
         fields=[
             Field(
                 "gender",
@@ -304,15 +401,13 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
 
     @step(
         source=[
-            State.ADULT_CONSENT_SOUGHT,
-            State.CONSENT_GIVEN,
             State.AWAITING_RG,
             State.RECOVERY_PERIOD,
             State.RG_NEGATIVE,
             State.CG_NEGATIVE,
         ],
         target=State.WITHDRAWN,
-        label="Withdraw (the adult withdrew or disengaged)",
+        label="Withdraw from the NRM (the adult withdrew or disengaged after referral)",
         outcome="NRM_WITHDRAWN",
         fields=[Field("reason", FieldType.TEXT, "Why the case is withdrawn")],
     )
