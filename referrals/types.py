@@ -155,10 +155,18 @@ def nrm_lawful_basis(case: Case, referral: Referral) -> Problems:
 
 def dtn_check(case: Case, values: Mapping[str, Any]) -> None:
     """A child always goes into the NRM: no anonymous notification for a child, and the
-    age band must include the recorded age (RULES.md §1.1, issue 15)."""
+    age band must include the recorded age (RULES.md §1.1, issue 15). The sender confirms
+    they checked that nothing in it identifies the person (s52(3))."""
+    problems: Problems = {}
     problem = modern_slavery.age_band_problem(case, values.get("age_band") or "unknown")
     if problem:
-        raise ValidationError({"age_band": [problem]})
+        problems["age_band"] = [problem]
+    if values.get(content.DTN_CONFIRMATION) is not True:
+        problems[content.DTN_CONFIRMATION] = [
+            "Confirm that you have checked nothing in the notification identifies the person."
+        ]
+    if problems:
+        raise ValidationError(problems)
 
 
 def dtn_lawful_basis(case: Case, referral: Referral) -> Problems:
@@ -240,7 +248,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
                         **{
                             f.name: content_value(f.name)
                             for f in content.DTN_ANONYMOUS
-                            if f.name != "referrer_organisation"
+                            if f.name not in ("referrer_organisation", content.DTN_CONFIRMATION)
                         },
                         "dtn_submitted_on": sent_on,
                     },

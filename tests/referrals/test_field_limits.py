@@ -91,18 +91,16 @@ def test_every_text_input_is_bounded_and_says_so(where, spec):
 
 
 def test_a_string_over_its_column_is_a_field_error_not_a_500():
-    fields = WORKFLOWS["modern_slavery"].transition_meta("submit_duty_to_notify")["fields"]
+    intake = WORKFLOWS["modern_slavery"].intake_fields
     with pytest.raises(ValidationError) as info:
-        validate_fields(fields, {"nationality": "x" * 101, "exploitation_period": "y" * 101})
+        validate_fields(intake, {"subject_family_name": "x" * 201, "subject_phone": "1" * 51})
     errors = info.value.message_dict
-    assert "at most 100 characters" in errors["nationality"][0]
-    assert "at most 100 characters" in errors["exploitation_period"][0]
+    assert "at most 200 characters" in errors["subject_family_name"][0]
+    assert "at most 50 characters" in errors["subject_phone"][0]
 
 
 @pytest.mark.django_db
-def test_a_long_period_is_refused_when_drafting_the_anonymous_notification(
-    case_for, partners, lead
-):
+def test_a_long_value_is_refused_when_drafting_the_anonymous_notification(case_for, partners, lead):
     case = case_for("dtn_anonymous")
     with pytest.raises(ValidationError) as info:
         referral_create(
@@ -110,9 +108,9 @@ def test_a_long_period_is_refused_when_drafting_the_anonymous_notification(
             actor=lead,
             referral_type="dtn_anonymous",
             partner=partners["home_office_sca"],
-            content=complete_content("dtn_anonymous", exploitation_period="since " + "z" * 100),
+            content=complete_content("dtn_anonymous", referrer_organisation="z" * 501),
         )
-    assert list(info.value.message_dict) == ["exploitation_period"]
+    assert list(info.value.message_dict) == ["referrer_organisation"]
     assert DutyToNotifyNotification.objects.count() == 0
 
 

@@ -174,7 +174,7 @@ def test_dtn_transition_asks_for_no_identifying_field():
 @pytest.mark.django_db
 def test_adult_without_consent_path_stores_no_identity_in_the_notification(frontline, lead):
     case = step(step(raise_ms(frontline, ADULT), lead, "start_triage"), lead, "seek_consent")
-    case = step(case, lead, "submit_duty_to_notify", nationality="Polish",
+    case = step(case, lead, "submit_duty_to_notify", nationality="polish",
                 # Identifying values sent anyway must not be stored in the notification.
                 subject_given_names="Maria", subject_address=ADULT["subject_address"])  # fmt: skip
     assert case.state == State.DTN_SUBMITTED
@@ -187,7 +187,7 @@ def test_adult_without_consent_path_stores_no_identity_in_the_notification(front
     for value in ("Maria", "Kowalska", "1990-05-17", "Mill Lane", "NT1 4AB", "07700", "Masha",
                   "maria.k@example.com"):  # fmt: skip
         assert value not in stored
-    assert notification.nationality == "Polish"
+    assert notification.nationality == "polish"
 
 
 @pytest.mark.django_db

@@ -31,7 +31,9 @@ from workflows.modern_slavery.states import (
     CHILD_AGE,
     COMPETENT_AUTHORITIES,
     CONSENT_STATUSES,
+    EXPLOITATION_PERIODS,
     EXPLOITATION_TYPES,
+    NATIONALITIES,
     NO_NOTIFICATION_REASONS,
     UK_REGIONS,
     State,
@@ -57,6 +59,8 @@ WORKFLOW = register(
 
 
 __all__ = [
+    "EXPLOITATION_PERIODS",
+    "NATIONALITIES",
     "AGE_BAND_RANGES",
     "CAPACITY_DECIDERS",
     "NO_NOTIFICATION_REASONS",

@@ -30,6 +30,7 @@ class DutyToNotifyNotification(models.Model):
     )
     gender = models.CharField(max_length=20)
     age_band = models.CharField(max_length=20, choices=AGE_BANDS)
+    # Chosen from NATIONALITIES and EXPLOITATION_PERIODS by the step's form.
     nationality = models.CharField(max_length=100)
     exploitation_types = models.JSONField(default=list)
     exploitation_region = models.CharField(max_length=30, choices=UK_REGIONS)

@@ -72,6 +72,42 @@ NO_NOTIFICATION_REASONS = (
     ("already_notified", "Another first responder has already notified the Home Office"),
     ("no_reasonable_grounds", "On review, no reasonable grounds to believe they are a victim"),
 )
+# The anonymous notification's nationality and period are chosen from lists, not typed
+# (issue 15): free text invites details that identify the person ("the only Albanian
+# worker there, aged 32"). The list holds the nationalities most often referred into
+# the NRM (Home Office NRM statistics) [U: the Regulations' list could not be read];
+# a deployment may extend it here.
+NATIONALITIES = (
+    ("british", "British"),
+    ("afghan", "Afghan"),
+    ("albanian", "Albanian"),
+    ("bangladeshi", "Bangladeshi"),
+    ("chinese", "Chinese"),
+    ("egyptian", "Egyptian"),
+    ("eritrean", "Eritrean"),
+    ("ethiopian", "Ethiopian"),
+    ("filipino", "Filipino"),
+    ("indian", "Indian"),
+    ("iranian", "Iranian"),
+    ("iraqi", "Iraqi"),
+    ("nigerian", "Nigerian"),
+    ("pakistani", "Pakistani"),
+    ("polish", "Polish"),
+    ("romanian", "Romanian"),
+    ("sudanese", "Sudanese"),
+    ("syrian", "Syrian"),
+    ("vietnamese", "Vietnamese"),
+    ("other", "Another nationality"),
+    ("unknown", "Not known"),
+)
+EXPLOITATION_PERIODS = (
+    ("ongoing", "Still happening"),
+    ("under_3_months", "Ended less than 3 months ago"),
+    ("3_to_12_months", "Ended 3 to 12 months ago"),
+    ("1_to_5_years", "Ended 1 to 5 years ago"),
+    ("over_5_years", "Ended more than 5 years ago"),
+    ("unknown", "Not known"),
+)
 UK_REGIONS = (
     ("north_east", "North East"),
     ("north_west", "North West"),
