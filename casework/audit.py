@@ -32,7 +32,8 @@ from casework.models import (
     Person,
     Premises,
 )
-from casework.roles import Role, roles_of
+from casework.permissions import restricted_case_types
+from casework.roles import Role, has_prevent_clearance, roles_of
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 7_310_001  # an arbitrary, fixed advisory-lock key for the audit chain
@@ -58,6 +59,7 @@ class AuditVerb(StrEnum):
     USER_SIGNED_IN = "user.signed_in"
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
+    USER_CLEARANCE_CHANGED = "user.clearance_changed"
     AUDIT_SEARCHED = "audit.searched"
     AUDIT_EXPORTED = "audit.exported"
     REFERRAL_CREATED = "referral.created"
@@ -97,6 +99,7 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.USER_SIGNED_IN: "Signed in",
     AuditVerb.USER_SIGNED_OUT: "Signed out",
     AuditVerb.USER_SIGN_IN_FAILED: "Failed sign-in",
+    AuditVerb.USER_CLEARANCE_CHANGED: "Prevent clearance changed",
     AuditVerb.AUDIT_SEARCHED: "Audit log searched",
     AuditVerb.AUDIT_EXPORTED: "Audit log exported",
     AuditVerb.REFERRAL_CREATED: "Referral drafted",
@@ -364,6 +367,11 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     if Role.AUDITOR not in roles_of(user) or not user.is_active:
         return AuditEvent.objects.none()
     events = AuditEvent.objects.select_related("actor", "case")
+    if not has_prevent_clearance(user):
+        # Nothing of a restricted (Prevent) case for an auditor without clearance
+        # (RULES.md §4.5): not its events, nor those of its people and premises.
+        restricted = Case.objects.filter(case_type__in=restricted_case_types())
+        events = events.exclude(audit_case_condition(restricted))
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.

@@ -17,7 +17,7 @@ from casework.models import (
     Person,
 )
 from casework.permissions import restricted_case_types, team_ids_of
-from casework.roles import Role, roles_of
+from casework.roles import Role, has_prevent_clearance, roles_of
 
 User = get_user_model()
 
@@ -48,11 +48,13 @@ def _visibility(user: Any) -> Q | None:
     them. Leads: also their teams' cases. Restricted types (Prevent): only Prevent-cleared
     leads of the team, the allocated worker, and the raiser, who sees only that it was
     received (``case_is_limited``).
-    Auditors: every case, read-only. Administrators: none unless they hold a case role.
+    Auditors: every case, read-only, except restricted ones unless the auditor has
+    Prevent clearance (uncleared, they see what an uncleared lead sees of them: nothing).
+    Administrators: none unless they hold a case role.
     """
     held = roles_of(user)
     if Role.AUDITOR in held:
-        return None
+        return None if has_prevent_clearance(user) else ~Q(case_type__in=restricted_case_types())
     if not held - {Role.ADMINISTRATOR}:
         return Q(pk__in=[])
     mine = Q(raised_by=user) | Q(owner=user)
@@ -123,7 +125,7 @@ def case_is_limited(user: Any, case: Case) -> bool:
     if case.case_type not in restricted_case_types():
         return False
     held = roles_of(user)
-    if Role.AUDITOR in held or case.owner_id == user.pk:
+    if (Role.AUDITOR in held and has_prevent_clearance(user)) or case.owner_id == user.pk:
         return False
     return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))
 
@@ -132,7 +134,7 @@ def person_list_for_user(user: Any) -> QuerySet[Person]:
     """People linked to at least one case the user may see (and, for a restricted case,
     may see in full); a person known only from hidden cases does not exist for them."""
     visible = case_list_for_user(user)
-    if not roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD}:
+    if not (roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD} and has_prevent_clearance(user)):
         visible = visible.exclude(case_type__in=restricted_case_types())
     return Person.objects.filter(case_links__case__in=visible.values("pk")).distinct()
 
@@ -175,7 +177,7 @@ def case_content_condition(user: Any) -> Q | None:
     subquery (None: all of them), so that lists can filter and sort on content cheaply;
     the complement is exactly the cases ``case_is_limited`` for them."""
     held = roles_of(user)
-    if Role.AUDITOR in held:
+    if Role.AUDITOR in held and has_prevent_clearance(user):
         return None
     full = Q(owner=user)
     if Role.PREVENT_LEAD in held:

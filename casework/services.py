@@ -28,7 +28,7 @@ from casework.models import (
     TeamMembership,
 )
 from casework.permissions import lead_may, restricted_case_types, team_ids_of
-from casework.roles import Role, roles_of
+from casework.roles import PREVENT_CLEARANCE_GROUP, Role, has_prevent_clearance, roles_of
 from casework.selectors import case_is_limited, person_list_for_user
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -119,6 +119,32 @@ def user_ensure(
     return user
 
 
+@transaction.atomic
+def prevent_clearance_set(*, user: Any, actor: Any, cleared: bool) -> bool:
+    """Grant or withdraw a person's Prevent clearance (RULES.md §4.5, issue 15): membership
+    of the ``Prevent clearance`` group, held whatever their role. Only an administrator
+    may change it; a Prevent-cleared lead is cleared by their role. Audited; returns
+    whether anything changed."""
+    if Role.ADMINISTRATOR not in roles_of(actor):
+        raise PermissionDenied("Only an administrator can change Prevent clearance.")
+    group, _ = Group.objects.get_or_create(name=PREVENT_CLEARANCE_GROUP)
+    if has_prevent_clearance(user) == cleared or Role.PREVENT_LEAD in roles_of(user):
+        return False
+    if cleared:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    for cached in ("_safecase_groups", "_safecase_roles"):
+        user.__dict__.pop(cached, None)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.USER_CLEARANCE_CHANGED,
+        target=user,
+        data={"user": user.get_username(), "prevent_clearance": cleared},
+    )
+    return True
+
+
 def _locked_case(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("team").get(pk=case.pk)
 
@@ -130,6 +156,7 @@ def _require_lead(case: Case, actor: Any) -> None:
 
 def _require_compartment(case: Case, user: Any, field: str) -> None:
     if case.case_type in restricted_case_types() and Role.PREVENT_LEAD not in roles_of(user):
+        # Acting on a restricted case needs a Prevent-cleared lead, not clearance alone.
         raise ValidationError(
             {field: [f"{user.get_username()} is not cleared for {case.get_case_type_display()}."]}
         )

@@ -30,14 +30,18 @@ from django.utils import timezone
 from casework.models import Case, CaseAttachment, CasePerson, Person, Premises, Team
 from casework.notes import attachment_path
 from casework.roles import Role
-from casework.services import user_ensure
+from casework.services import prevent_clearance_set, user_ensure
 from notifications.models import Notification, OutboxMessage
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
 from workflows.models import Deadline, IntakeDraft
 
 LOGIN = "login"
-ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
+# "auditor" has no Prevent clearance; "cleared_auditor" has it (RULES.md §4.5, issue 15).
+ROLES = [
+    "anonymous", "frontline", "lead", "prevent_lead", "auditor", "cleared_auditor",
+    "administrator",
+]  # fmt: skip
 RELATIONS = ["raised", "allocated", "same_team", "other_team", "prevent", "prevent_raised"]
 # Relations a role can have at all (auditors and administrators raise nothing and are
 # allocated nothing).
@@ -47,13 +51,23 @@ APPLIES = {
     "lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
     "prevent_lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
     "auditor": ["same_team", "other_team", "prevent"],
+    "cleared_auditor": ["same_team", "other_team", "prevent"],
     "administrator": ["same_team", "other_team", "prevent"],
 }
 
 
 def per_relation(**by_role: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Outcomes by role and relation. ``auditor`` is what a cleared auditor gets unless
+    ``uncleared_auditor`` is given: an auditor without Prevent clearance finds nothing
+    of a Prevent case (404), as an uncleared lead does, except where the route refuses
+    every auditor before looking the case up."""
     table = {"anonymous": dict.fromkeys(APPLIES["anonymous"], LOGIN)}
+    uncleared = by_role.pop("uncleared_auditor", None)
     table.update(by_role)
+    if "auditor" in table and "cleared_auditor" not in by_role:  # not derived twice
+        cleared = table["auditor"]
+        table["cleared_auditor"] = cleared
+        table["auditor"] = uncleared or {**cleared, "prevent": 404}
     return table
 
 
@@ -90,6 +104,7 @@ RAISED_CONFIRMATION = per_relation(
     prevent_lead={"raised": 200, "allocated": 404, "same_team": 404, "other_team": 404,
                   "prevent": 404},
     auditor={"same_team": 403, "other_team": 403, "prevent": 403},
+    uncleared_auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     administrator={"same_team": 403, "other_team": 403, "prevent": 403},
 )  # fmt: skip
 
@@ -104,6 +119,7 @@ def by_role(
         "lead": raising,
         "prevent_lead": raising,
         "auditor": auditor,
+        "cleared_auditor": auditor,
         "administrator": administrator,
     }
 
@@ -114,7 +130,11 @@ RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
 # The auditor's workspace: auditors only, whatever the case (refused before any lookup).
 AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
 AUDIT_CASE = per_relation(
-    **{role: dict.fromkeys(APPLIES[role], 403) for role in ROLES if role != "anonymous"}
+    **{
+        role: dict.fromkeys(APPLIES[role], 403)
+        for role in ROLES
+        if role not in ("anonymous", "cleared_auditor")
+    }
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
 )
 # Correcting a person: as PERSON for who sees them, and of those only leads of one of
@@ -457,6 +477,7 @@ class World:
             "lead": self._user("lead.north", Role.LEAD, ["north"]),
             "prevent_lead": self._user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
             "auditor": self._user("auditor", Role.AUDITOR, []),
+            "cleared_auditor": self._cleared(self._user("cleared.auditor", Role.AUDITOR, [])),
             "administrator": self._user("admin", Role.ADMINISTRATOR, []),
         }
         other = self._user("frontline.other", Role.FRONTLINE, ["north"])
@@ -484,6 +505,11 @@ class World:
             username=username, password=DEMO_PASSWORD, role=role,
             teams=[self.teams[t] for t in teams],
         )  # fmt: skip
+
+    def _cleared(self, user: Any) -> Any:
+        admin = self._user("clearance.admin", Role.ADMINISTRATOR, [])
+        prevent_clearance_set(user=user, actor=admin, cleared=True)
+        return user
 
     def _case(self, case_type: str, team: str, raised_by: Any, owner: Any = None) -> Case:
         case = Case.objects.create(
