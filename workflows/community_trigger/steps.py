@@ -35,6 +35,7 @@ from workflows.definitions import (
     FieldType,
     WorkflowCaseMixin,
 )
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import WORKER, step
 
 INCIDENT_FIELDS = (
@@ -68,7 +69,7 @@ WAIVER = Field(
 CLOSING_WITH_WINDOW = (*CLOSING_FIELDS, WAIVER)
 
 
-class CommunityTriggerCase(WorkflowCaseMixin, Case):
+class CommunityTriggerCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A Community Trigger (ASB case review) application; transitions follow RULES.md §5.3."""
 
     class Meta:
@@ -143,10 +144,11 @@ class CommunityTriggerCase(WorkflowCaseMixin, Case):
                 choices=RELEVANT_BODIES,
             ),
             Field("information_requested_on", FieldType.DATE, "Date requested"),
+            *disclosure_fields(shared_with="the relevant bodies and who at each"),
         ],
     )
     def request_information(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
+        self.record_disclosure("request_information", data, actor)
 
     @step(
         event_field="responded_on",

@@ -29,6 +29,7 @@ from workflows.definitions import (
     FieldType,
     WorkflowCaseMixin,
 )
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import WORKER, step
 
 
@@ -41,7 +42,7 @@ def outcome_field(*codes: str) -> Field:
 CLOSING_NOTE = Field("closing_note", FieldType.TEXT, "Closing note", required=False)
 
 
-class CSECase(WorkflowCaseMixin, Case):
+class CSECase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A child sexual exploitation case; transitions follow RULES.md §3.2."""
 
     class Meta:
@@ -95,10 +96,13 @@ class CSECase(WorkflowCaseMixin, Case):
                 required=False,
                 help_text="The decision and assessment clocks run from the referral.",
             ),
+            *disclosure_fields(shared_with="children's social care (MASH)"),
         ],
     )
     def refer_to_mash(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "assessment_status": "awaiting_mash_decision"})
+        self.record_disclosure(
+            "refer_to_mash", {**data, "assessment_status": "awaiting_mash_decision"}, actor
+        )
 
     # --- The MASH decision (within 1 working day) ----------------------------------------
 

@@ -32,6 +32,7 @@ from workflows.definitions import (
     FieldType,
     WorkflowCaseMixin,
 )
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import step
 
 # Making Safeguarding Personal: the adult's views are recorded throughout (RULES.md §2.3).
@@ -49,7 +50,7 @@ ENQUIRY_FIELDS = [
 ]
 
 
-class CuckooingCase(WorkflowCaseMixin, Case):
+class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A cuckooing case; transitions follow RULES.md §2.3 and, for closure powers, §2.4."""
 
     class Meta:
@@ -83,10 +84,11 @@ class CuckooingCase(WorkflowCaseMixin, Case):
                 FieldType.BOOLEAN,
                 "Children's MASH notified? (needed when children live there or visit)",
             ),
+            *disclosure_fields(shared_with="adult social care"),
         ],
     )
     def submit_concern(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
+        self.record_disclosure("submit_concern", data, actor)
 
     @step(
         event_field="triage_started_on",

@@ -10,6 +10,7 @@ from workflows.definitions import (
     FieldType,
     WorkflowCaseMixin,
 )
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.prevent.checks import subject_is_adult, subject_is_child
 from workflows.prevent.states import (
     CHANNEL_REFERRERS,
@@ -32,7 +33,7 @@ SUPPORT_PLAN_FIELDS = [
 ]
 
 
-class PreventCase(WorkflowCaseMixin, Case):
+class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A Prevent case; transitions follow RULES.md §4.2."""
 
     class Meta:
@@ -52,10 +53,11 @@ class PreventCase(WorkflowCaseMixin, Case):
                 FieldType.BOOLEAN,
                 "For a person under 18: also sent to the MASH or children's social care?",
             ),
+            *disclosure_fields(shared_with="the police Prevent team"),
         ],
     )
     def submit_referral(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
+        self.record_disclosure("submit_referral", data, actor)
 
     @step(
         source=State.CONCERN_RAISED,
