@@ -208,6 +208,10 @@ class Workflow:
     # The intake field holding when the concern or application was received, if the
     # type asks for one (clocks that start on RAISE run from it; RULES.md §5.4).
     intake_event_field: str = ""
+    # The only steps out of a terminal state: each reopens the case for a right someone
+    # holds after closure (the Community Trigger applicant's escalation), and takes a
+    # recorded reason. Every other terminal state is final.
+    reopened_by: Sequence[str] = ()
 
     def transitions(self) -> list[Any]:
         """django-fsm Transition objects of this workflow, one per (name, source)."""

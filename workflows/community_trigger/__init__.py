@@ -53,6 +53,8 @@ from workflows.community_trigger.clocks import (
 from workflows.community_trigger.intake import INTAKE_FIELDS, _incident_errors, check_intake
 from workflows.community_trigger.states import (
     APPLICATION_BASES,
+    CLOSING_FIELDS,
+    CLOSING_WITH_WINDOW,
     CONTACT_METHODS,
     DEFAULT_THRESHOLD,
     DISCRETIONARY_GROUNDS,
@@ -61,6 +63,7 @@ from workflows.community_trigger.states import (
     ESCALATION_ROUTES,
     FOR_AFFECTED_PERSON,
     FOR_FIVE,
+    INCIDENT_FIELDS,
     NOT_UPHELD,
     ON_BEHALF_BASES,
     ONE_OF_FIVE,
@@ -68,16 +71,11 @@ from workflows.community_trigger.states import (
     RELEVANT_BODIES,
     SELF,
     TENURES,
+    WAIVER,
     Outcome,
     State,
 )
-from workflows.community_trigger.steps import (
-    CLOSING_FIELDS,
-    CLOSING_WITH_WINDOW,
-    INCIDENT_FIELDS,
-    WAIVER,
-    CommunityTriggerCase,
-)
+from workflows.community_trigger.steps import CommunityTriggerCase
 from workflows.definitions import Workflow
 from workflows.registry import register
 
@@ -96,6 +94,7 @@ WORKFLOW = register(
         terminal_states=(State.CLOSED, State.WITHDRAWN),
         intake_fields=INTAKE_FIELDS,
         intake_check=check_intake,
+        reopened_by=("reopen_for_escalation",),
         deadline_rules=DEADLINE_RULES,
         intake_event_field="application_received_on",
     )

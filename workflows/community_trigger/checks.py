@@ -18,6 +18,7 @@ from workflows.community_trigger.states import (
     NOT_UPHELD,
     ON_BEHALF_BASES,
     RE_REVIEW,
+    Outcome,
 )
 
 
@@ -121,6 +122,20 @@ def consent_in_place(case: Case) -> bool:
 
 def consent_missing(case: Case) -> bool:
     return not consent_in_place(case)
+
+
+# Closures after which the applicant may still ask for an escalation (RULES.md §5.3).
+ESCALATABLE_OUTCOMES = (
+    Outcome.THRESHOLD_NOT_MET,
+    Outcome.REVIEWED_NO_RECOMMENDATIONS,
+    Outcome.REVIEWED_WITH_RECOMMENDATIONS,
+)
+
+
+def closed_with_an_escalatable_outcome(case: Case) -> bool:
+    """The case closed on a threshold decision or a review, which the applicant may ask
+    to have escalated, and not on a withdrawal or an invalid application."""
+    return case.outcome_code in ESCALATABLE_OUTCOMES
 
 
 def escalation_upheld(case: Case) -> bool:

@@ -13,9 +13,9 @@ from workflows.community_trigger.states import (
     APPLICATION_BASES,
     CONTACT_METHODS,
     FOR_AFFECTED_PERSON,
+    INCIDENT_FIELDS,
     TENURES,
 )
-from workflows.community_trigger.steps import INCIDENT_FIELDS
 from workflows.definitions import (
     Field,
     FieldType,

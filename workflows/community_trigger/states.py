@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from workflows.definitions import Field, FieldType
+
 
 class State(models.TextChoices):
     APPLICATION_RECEIVED = "application_received", "Application received"
@@ -119,3 +121,35 @@ ESCALATION_DECISIONS = (
 # --- The threshold (s104(4), s104(11); RULES.md §5.1) ----------------------------------
 
 DEFAULT_THRESHOLD = 3
+
+
+# Inputs several steps and intake share.
+INCIDENT_FIELDS = (
+    Field("incident_date", FieldType.DATE, "Date of the behaviour"),
+    Field("description", FieldType.TEXT, "What happened"),
+    Field("reported_to", FieldType.STRING, "Reported to (agency or officer)"),
+    Field("reported_on", FieldType.DATE, "Date reported"),
+    Field("reference", FieldType.STRING, "Reference or crime number", required=False),
+)
+
+
+CLOSING_FIELDS = (
+    Field("closing_note", FieldType.TEXT, "Why the case is closed"),
+    Field(
+        "applicant_told_on",
+        FieldType.DATE,
+        "Date the applicant was told the case is closed, and why",
+    ),
+)
+
+
+WAIVER = Field(
+    "applicant_waived_escalation",
+    FieldType.BOOLEAN,
+    "Has the applicant said in writing that they will not ask for an escalation?",
+    required=False,
+    help_text="Needed only to close the case while the applicant's escalation window is open.",
+)
+
+
+CLOSING_WITH_WINDOW = (*CLOSING_FIELDS, WAIVER)

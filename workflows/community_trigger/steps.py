@@ -10,22 +10,20 @@ from workflows.community_trigger.checks import (
     applies_on_behalf,
     consent_in_place,
     consent_missing,
-    escalation_upheld,
     escalation_window_open,
     no_recommendations_made,
-    not_upheld_after_review,
-    not_upheld_without_review,
     qualifying_complaints,
     recommendations_made,
     threshold_met_automatically,
     threshold_not_met_automatically,
     threshold_number,
 )
+from workflows.community_trigger.escalation import EscalationSteps
 from workflows.community_trigger.states import (
+    CLOSING_FIELDS,
+    CLOSING_WITH_WINDOW,
     DISCRETIONARY_GROUNDS,
-    ESCALATION_DECISIONS,
-    ESCALATION_REQUESTERS,
-    ESCALATION_ROUTES,
+    INCIDENT_FIELDS,
     RELEVANT_BODIES,
     Outcome,
     State,
@@ -38,38 +36,8 @@ from workflows.definitions import (
 from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import WORKER, step
 
-INCIDENT_FIELDS = (
-    Field("incident_date", FieldType.DATE, "Date of the behaviour"),
-    Field("description", FieldType.TEXT, "What happened"),
-    Field("reported_to", FieldType.STRING, "Reported to (agency or officer)"),
-    Field("reported_on", FieldType.DATE, "Date reported"),
-    Field("reference", FieldType.STRING, "Reference or crime number", required=False),
-)
 
-
-CLOSING_FIELDS = (
-    Field("closing_note", FieldType.TEXT, "Why the case is closed"),
-    Field(
-        "applicant_told_on",
-        FieldType.DATE,
-        "Date the applicant was told the case is closed, and why",
-    ),
-)
-
-
-WAIVER = Field(
-    "applicant_waived_escalation",
-    FieldType.BOOLEAN,
-    "Has the applicant said in writing that they will not ask for an escalation?",
-    required=False,
-    help_text="Needed only to close the case while the applicant's escalation window is open.",
-)
-
-
-CLOSING_WITH_WINDOW = (*CLOSING_FIELDS, WAIVER)
-
-
-class CommunityTriggerCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
+class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A Community Trigger (ASB case review) application; transitions follow RULES.md §5.3."""
 
     class Meta:
@@ -424,103 +392,6 @@ class CommunityTriggerCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
     )
     def close_no_recommendations(self, *, actor: Any, data: dict) -> None:
         escalation_window_open(self, data)
-        self.record(data)
-
-    @step(
-        event_field="escalation_requested_on",
-        source=[
-            State.THRESHOLD_NOT_MET,
-            State.OUTCOME_COMMUNICATED,
-            State.ACTION_PLAN_MONITORING,
-        ],
-        target=State.ESCALATION_REQUESTED,
-        label="Record a request for escalation (appeal)",
-        fields=[
-            Field("escalation_requested_on", FieldType.DATE, "Date requested"),
-            Field(
-                "escalation_requested_by",
-                FieldType.CHOICE,
-                "Requested by",
-                choices=ESCALATION_REQUESTERS,
-            ),
-            Field("escalated_to", FieldType.CHOICE, "Escalated to", choices=ESCALATION_ROUTES),
-            Field("escalation_grounds", FieldType.TEXT, "Why the applicant is dissatisfied"),
-        ],
-    )
-    def request_escalation(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "escalated_from": self.state})
-
-    @step(
-        event_field="escalation_decided_on",
-        source=State.ESCALATION_REQUESTED,
-        target=State.ESCALATION_DECIDED,
-        label="Record the escalation decision",
-        fields=[
-            Field(
-                "escalation_decision",
-                FieldType.CHOICE,
-                "Decision",
-                choices=ESCALATION_DECISIONS,
-            ),
-            Field(
-                "escalation_decided_by", FieldType.CHOICE, "Decided by", choices=ESCALATION_ROUTES
-            ),
-            Field("escalation_decided_on", FieldType.DATE, "Date decided"),
-            Field("escalation_reasons", FieldType.TEXT, "Reasons"),
-        ],
-    )
-    def decide_escalation(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        source=State.ESCALATION_DECIDED,
-        target=State.REVIEW_MEETING_SCHEDULED,
-        label="Schedule the (further) review meeting the escalation ordered",
-        conditions=[escalation_upheld],
-        guard_message="The escalation was not upheld, so there is no further review.",
-        fields=[
-            Field("meeting_on", FieldType.DATE, "Date of the meeting"),
-            Field(
-                "bodies_invited",
-                FieldType.MULTICHOICE,
-                "Relevant bodies invited",
-                choices=RELEVANT_BODIES,
-            ),
-            Field("victim_invited", FieldType.BOOLEAN, "Was the person affected invited?"),
-            Field("independent_chair", FieldType.BOOLEAN, "Is the chair independent?"),
-        ],
-    )
-    def order_re_review(self, *, actor: Any, data: dict) -> None:
-        basis = self.details.get("threshold_basis") if self.details.get("threshold_met") else None
-        self.record({**data, "threshold_met": True, "threshold_basis": basis or "escalation"})
-
-    @step(
-        source=State.ESCALATION_DECIDED,
-        target=State.ACTION_PLAN_MONITORING,
-        label="Return to monitoring the action plan",
-        conditions=[not_upheld_after_review],
-        guard_message=(
-            "Only when an escalation of a review's outcome was not upheld does the "
-            "action plan stand."
-        ),
-        fields=[Field("plan_review_on", FieldType.DATE, "Next check of the plan", required=False)],
-    )
-    def resume_monitoring(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        event_field="applicant_told_on",
-        source=State.ESCALATION_DECIDED,
-        target=State.CLOSED,
-        label="Close: escalation not upheld, threshold not met",
-        outcome=Outcome.THRESHOLD_NOT_MET,
-        conditions=[not_upheld_without_review],
-        guard_message=(
-            "Close this way only when an escalation of a not-met decision was not upheld."
-        ),
-        fields=list(CLOSING_FIELDS),
-    )
-    def close_escalation_not_upheld(self, *, actor: Any, data: dict) -> None:
         self.record(data)
 
     @step(
