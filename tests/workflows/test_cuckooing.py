@@ -416,7 +416,23 @@ def test_a_48_hour_or_expired_notice_cannot_be_extended(frontline, lead, monkeyp
     other = issue(to_safety_plan(frontline, lead), lead, at(2025, 12, 24, 18),
                   at(2025, 12, 24, 18))  # fmt: skip
     freeze(monkeypatch, at(2025, 12, 26, 18, 1))  # a minute after the 24 hours ran out
-    refused(other, lead, "extend_closure_notice", TransitionNotAllowed)
+    late = refused(other, lead, "extend_closure_notice", ValidationError,
+                   extended_at=at(2025, 12, 26, 18, 1).isoformat(),
+                   extension_authorised_by_rank="superintendent")  # fmt: skip
+    assert "only before it expires" in late.message_dict["extended_at"][0]
+
+
+@pytest.mark.django_db
+def test_an_extension_made_in_time_may_be_recorded_after_the_24_hours(frontline, lead, monkeypatch):
+    """Issue 15: the extension counts from when it was made, not when it was typed in."""
+    freeze(monkeypatch, at(2025, 12, 24, 19))
+    case = issue(to_safety_plan(frontline, lead), lead, at(2025, 12, 24, 18), at(2025, 12, 24, 18))
+    freeze(monkeypatch, at(2025, 12, 27, 9))  # after the 24 hours (Christmas Day disregarded)
+    case = step(case, lead, "extend_closure_notice", extended_at=at(2025, 12, 26, 8).isoformat(),
+                extension_authorised_by_rank="superintendent")  # fmt: skip
+    assert case.details["extended_at"] == at(2025, 12, 26, 8).isoformat()
+    extended = clock(case, "closure_notice_extended", DeadlineStatus.OPEN)
+    assert (extended.started_at, extended.due_at) == (at(2025, 12, 24, 18), at(2025, 12, 27, 18))
 
 
 @pytest.mark.django_db

@@ -59,10 +59,26 @@ def _running(case: Case, *rules: str) -> models.QuerySet[Deadline]:
     return Deadline.objects.filter(case=case, rule__in=rules, status__in=RUNNING)
 
 
+def _notice_24h(case: Case) -> Deadline | None:
+    """The 24-hour notice's clock, running or run out, unless it was extended (which
+    cancels it), cancelled, or met by the court's decision."""
+    return (
+        Deadline.objects.filter(
+            case=case,
+            rule="closure_notice_24h",
+            status__in=(*RUNNING, DeadlineStatus.ENDED),
+        )
+        .order_by("-started_at")
+        .first()
+    )
+
+
 def notice_extendable(case: Case) -> bool:
-    """s77: only a 24-hour notice, once, before it expires (RULES.md §2.4). Its 24-hour
-    clock is running exactly then: a 48-hour notice has none, and extending cancels it."""
-    return _running(case, "closure_notice_24h").filter(due_at__gt=timezone.now()).exists()
+    """s77: only a 24-hour notice, once (RULES.md §2.4): a 48-hour notice has no 24-hour
+    clock, and extending cancels it. The extension must be made before the notice
+    expires, but may be recorded after (issue 15): ``notice_extended`` checks the time
+    it was made."""
+    return _notice_24h(case) is not None
 
 
 def order_extendable(case: Case) -> bool:
@@ -152,11 +168,23 @@ def notice_issued(notice_clock: str, hearing_clock: str) -> Effect:
 
 
 def notice_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
-    """s77: the extended notice expires 48 hours (less Christmas Day) after its issue."""
-    notice = _running(case, "closure_notice_24h").get()
+    """s77: the extended notice expires 48 hours (less Christmas Day) after its issue.
+    It counts from the time the extension was made, which must be before the 24 hours
+    ran out; it may be recorded later (issue 15)."""
+    notice = _notice_24h(case)
     extended = datetime.fromisoformat(data["extended_at"])
     if not notice.started_at <= extended <= at:
         _refuse({"extended_at": ["Enter when the notice was extended, after its issue."]})
+    if extended > notice.due_at:
+        expired = timezone.localtime(notice.due_at)
+        _refuse(
+            {
+                "extended_at": [
+                    f"The notice expired at {expired:%-I:%M%p on %-d %B %Y}. It can be "
+                    "extended only before it expires (ASBCPA 2014 s77)."
+                ]
+            }
+        )
     _restart_clock(case, "closure_notice_extended", start=notice.started_at, now=at, actor=actor)
 
 

@@ -238,8 +238,7 @@ class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         label="Extend the closure notice to 48 hours",
         conditions=[notice_extendable],
         guard_message=(
-            "Only a 24-hour closure notice can be extended, once, to 48 hours, and only "
-            "before it expires (ASBCPA 2014 s77)."
+            "Only a 24-hour closure notice can be extended, once, to 48 hours (ASBCPA 2014 s77)."
         ),
         fields=[
             Field("extension_reference", FieldType.STRING, "Extension notice reference"),
