@@ -87,6 +87,10 @@ def _appeal_window(name: str, label: str, starts_on: str, starts_at_field: str,
     )
 
 
+# The order ends when it is discharged (s83) or quashed on appeal (s84), or runs out; a
+# review after it ran out closes it off. A review while it is in force does not.
+ORDER_ENDED_BY = ("discharge_closure_order", "record_order_quashed", "start_review")
+
 DEADLINE_RULES = [
     DeadlineRule(
         name="concern_decision",
@@ -152,7 +156,7 @@ DEADLINE_RULES = [
         starts_on="record_order_made",
         duration=MAX_ORDER_MONTHS,
         unit=Unit.MONTHS,
-        met_by=("start_review",),
+        met_by=ORDER_ENDED_BY,
         statutory=True,
         source=(
             "RULES.md §2.4/§2.5: ASBCPA 2014 s80(5)-(6), at most 3 months from the order [P]; "
@@ -170,7 +174,7 @@ DEADLINE_RULES = [
         starts_on="extend_closure_order",
         duration=MAX_TOTAL_ORDER_MONTHS,
         unit=Unit.MONTHS,
-        met_by=("start_review",),
+        met_by=ORDER_ENDED_BY,
         statutory=True,
         source=(
             "RULES.md §2.4/§2.5: ASBCPA 2014 s82, further periods of at most 3 months, 6 months "

@@ -192,7 +192,7 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     """s81(3): an adjournment of not more than 14 days; each adjournment restarts the clock."""
     adjourned_on = date.fromisoformat(data["adjourned_on"])
     adjourned_to = date.fromisoformat(data["adjourned_to"])
-    errors = {}
+    errors = notice_continuation_problems(data, "adjourned_on")
     if adjourned_on > _local_date(at):
         errors["adjourned_on"] = ["Record the adjournment once it has happened."]
     if not adjourned_on <= adjourned_to <= adjourned_on + timedelta(days=MAX_ADJOURNMENT_DAYS):
@@ -221,7 +221,9 @@ def order_made(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
 
 
 def order_refused(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
-    """s84: the police or the council may appeal a refusal within 21 days."""
+    """s84: the police or the council may appeal a refusal within 21 days; s81(2): the
+    court may continue the notice for up to 48 hours."""
+    _refuse(notice_continuation_problems(data, "order_refused_on"))
     _check_decision(data, "order_refused_on", at)
     start = _start_of(date.fromisoformat(data["order_refused_on"]))
     _restart_clock(case, "appeal_against_refusal", start=start, now=at, actor=actor)
@@ -293,3 +295,58 @@ ORDER_EFFECT = (
 
 
 TASK_COURT = "The council must have the application heard in time, or the closure lapses"
+
+
+# --- The order's lifecycle beside the case's reviews (issue 15) ----------------------
+
+APPEAL_OUTCOMES = (
+    ("upheld", "Decision upheld (appeal dismissed)"),
+    ("varied", "Order varied"),
+)
+DISCHARGE_APPLICANTS = APPELLANTS  # s83(1): the same people as may appeal
+
+
+def order_in_force(case: Case) -> bool:
+    """A closure order (or its extension) has not yet run out."""
+    return _running(case, *ORDER_CLOCKS).filter(due_at__gt=timezone.now()).exists()
+
+
+def may_leave_for_review(case: Case) -> bool:
+    """A case review leaves the order's state only once the order has run out: a review
+    while it is in force is recorded beside it (``review_order_in_force``), so that its
+    expiry, extension, variation, discharge and appeal stay with the order."""
+    return case.state != "closure_order_in_force" or not order_in_force(case)
+
+
+def appeal_awaiting_outcome(case: Case) -> bool:
+    """An appeal was recorded and its outcome has not been (s84)."""
+    lodged = case.details.get("appeal_lodged_on")
+    return bool(lodged) and case.details.get("appeal_outcome_of") != lodged
+
+
+def appeal_decided(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
+    """The Crown Court varied the order: its new length, if changed, runs from the order
+    (at most 6 months in total, s82, s84)."""
+    months = data.get("order_months_after_appeal")
+    if data["appeal_outcome"] == "varied" and months:
+        if not case.details.get("order_made_on"):
+            _refuse({"order_months_after_appeal": ["There is no order whose length changes."]})
+        start = _start_of(date.fromisoformat(case.details["order_made_on"]))
+        _restart_clock(case, "closure_order", start=start, now=at, actor=actor, duration=months)
+        clocks.deadlines_cancel(case=case, at=at, rule_names=["closure_order_extended"])
+
+
+def notice_continuation_problems(data: dict, day_field: str) -> dict[str, list[str]]:
+    """s81(2): the court may continue the notice for at most 48 hours more."""
+    until = data.get("notice_continued_until")
+    if not until:
+        return {}
+    heard = datetime.fromisoformat(data["hearing_at"]) if data.get("hearing_at") else None
+    base = heard or _start_of(date.fromisoformat(data[day_field]))
+    if not base <= datetime.fromisoformat(until) <= base + timedelta(hours=48):
+        return {
+            "notice_continued_until": [
+                "The court can continue the notice for at most 48 hours (s81(2))."
+            ]
+        }
+    return {}

@@ -6,6 +6,7 @@ from typing import Any
 
 from casework.models import Case
 from workflows.cuckooing.checks import s42_test_met, s42_test_not_met
+from workflows.cuckooing.closure_order import ClosureOrderSteps
 from workflows.cuckooing.closure_powers import (
     APPELLANTS,
     APPLICANTS,
@@ -13,6 +14,7 @@ from workflows.cuckooing.closure_powers import (
     MAX_ORDER_MONTHS,
     SENIOR_ISSUERS,
     appeal_window_open,
+    may_leave_for_review,
     notice_extendable,
     notice_fields,
     order_expiry,
@@ -36,6 +38,13 @@ from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import step
 
 # Making Safeguarding Personal: the adult's views are recorded throughout (RULES.md §2.3).
+# s81(2): when the court refuses or adjourns, it may continue the notice up to 48 hours.
+NOTICE_CONTINUED_UNTIL = Field(
+    "notice_continued_until",
+    FieldType.DATETIME,
+    "If the court continued the closure notice: until when (at most 48 hours, s81(2))",
+    required=False,
+)
 VIEWS_FIELD = Field(
     "occupier_views",
     FieldType.TEXT,
@@ -50,7 +59,7 @@ ENQUIRY_FIELDS = [
 ]
 
 
-class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
+class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A cuckooing case; transitions follow RULES.md §2.3 and, for closure powers, §2.4."""
 
     class Meta:
@@ -295,6 +304,7 @@ class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
                 FieldType.BOOLEAN,
                 "Did the court continue the closure notice meanwhile?",
             ),
+            NOTICE_CONTINUED_UNTIL,
         ],
     )
     def adjourn_hearing(self, *, actor: Any, data: dict) -> None:
@@ -342,6 +352,7 @@ class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
             Field("hearing_at", FieldType.DATETIME, "Heard at"),
             Field("order_refused_on", FieldType.DATE, "Date of the decision"),
             Field("order_refused_reasons", FieldType.TEXT, "The court's reasons"),
+            NOTICE_CONTINUED_UNTIL,
         ],
     )
     def record_order_refused(self, *, actor: Any, data: dict) -> None:
@@ -403,6 +414,11 @@ class CuckooingCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         source=[State.SAFETY_PLAN_ACTIVE, State.CLOSURE_ORDER_IN_FORCE],
         target=State.REVIEW,
         label="Review the case",
+        conditions=[may_leave_for_review],
+        guard_message=(
+            "The closure order is still in force: record the review beside it, or record "
+            "its discharge first (ASBCPA 2014 s83)."
+        ),
         fields=[
             Field("review_on", FieldType.DATE, "Date of the review"),
             Field("review_notes", FieldType.TEXT, "What the review found"),
