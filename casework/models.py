@@ -49,7 +49,8 @@ class CaseType(models.TextChoices):
 
     MODERN_SLAVERY = "modern_slavery", "Modern slavery"
     CUCKOOING = "cuckooing", "County lines cuckooing"
-    CSE = "cse", "Child sexual exploitation"
+    # One child exploitation type, sexual and/or criminal; its id stays "cse" (API.md).
+    CSE = "cse", "Child exploitation"
     PREVENT = "prevent", "Prevent"
     COMMUNITY_TRIGGER = "community_trigger", "Community Trigger (ASB case review)"
 

@@ -1,24 +1,31 @@
-"""Child sexual exploitation: referral to children's social care through the MASH (RULES.md §3).
+"""Child exploitation: referral to children's social care through the MASH (RULES.md §3).
 
-A concern that a child under 18 is being sexually exploited (DfE 2017 definition, RULES.md
-§3.1) is referred to children's social care (CSC) through the Multi-Agency Safeguarding
-Hub, after emergency action (999, police protection) where the child is in immediate
-danger (§3.2). Within one working day CSC decides the response: no further action or
-advice, early help, a child and family assessment under Children Act 1989 s17, or a
-strategy discussion where significant harm is suspected. A strategy discussion can start
-a s47 enquiry, which can lead to an initial child protection conference (ICPC) within 15
+A concern that a child under 18 is being sexually exploited (DfE 2017 definition,
+RULES.md §3.1) and/or criminally exploited (county lines, drug running: the kind is
+recorded at intake, ``kinds``; the type's API id stays ``cse``, shared/API.md) is
+referred to children's social care (CSC) through the Multi-Agency Safeguarding Hub,
+after emergency action (999, police protection) where the child is in immediate danger
+(§3.2). Within one working day CSC decides the response: no further action or advice,
+early help, a child and family assessment under Children Act 1989 s17, or a strategy
+discussion where significant harm is suspected. A strategy discussion can start a s47
+enquiry, which can lead to an initial child protection conference (ICPC) within 15
 working days, a child protection plan and review conferences (first within 3 months,
 then at most 6 months apart) until the plan ends (Working Together to Safeguard Children
 2023, statutory guidance; RULES.md §3.3).
 
-CSC is the statutory lead. The council's community safety team refers and contributes, so
-every CSC stage here is a partner milestone the council records and is reminded about,
-not an action Safecase carries out (RULES.md §3.2 note); the labels say "Record ...".
+CSC is the statutory lead. The council's community safety team refers and contributes,
+so every CSC stage here is a partner milestone the council records and is reminded
+about, not an action Safecase carries out (RULES.md §3.2 note); the labels say "Record
+...".
 
 Whenever the child returns from a missing episode, an independent return home interview
 must be offered within 72 hours (statutory guidance on children who run away or go
 missing, RULES.md §3.1, §3.3). Each return opens its own clock; each interview recorded
 meets the oldest one still waiting.
+
+A child who may have been trafficked (moved or harboured for exploitation, criminal
+exploitation included) is referred into the National Referral Mechanism; a child needs
+no consent (MSA 2015 s52, RULES.md §1.3): ``refer_into_nrm``.
 
 Parents' consent to the referral is recorded with the reason when it was not sought
 (§3.5: sharing without consent where seeking it would increase the risk to the child,
@@ -71,10 +78,11 @@ from workflows.registry import register
 WORKFLOW = register(
     Workflow(
         case_type="cse",
-        label="Child sexual exploitation",
+        label="Child exploitation",
         description=(
-            "Referral to children's social care (MASH), its decision, s47, conferences and "
-            "plans as partner milestones; return home interviews after missing episodes."
+            "Sexual and/or criminal exploitation of a child: referral to children's social "
+            "care (MASH), its decision, s47, conferences and plans as partner milestones; "
+            "return home interviews after missing episodes; the NRM for a trafficked child."
         ),
         model=CSECase,
         states=State,

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from workflows.cse.states import CHILD_AGE, INDICATORS, PARENTAL_CONSENT
+from workflows.cse.states import CHILD_AGE, INDICATORS, KINDS, PARENTAL_CONSENT
 from workflows.definitions import (
     Field,
     FieldType,
@@ -65,6 +65,12 @@ def check_intake(values: dict[str, Any]) -> None:
 
 INTAKE_FIELDS = [
     *person_fields("subject", label="The child"),
+    Field(
+        "kinds",
+        FieldType.MULTICHOICE,
+        "Kind of exploitation suspected (choose all that apply)",
+        choices=KINDS,
+    ),
     Field(
         "indicators",
         FieldType.MULTICHOICE,

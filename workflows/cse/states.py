@@ -39,6 +39,16 @@ OUTCOMES = {
 }
 
 
+# The kinds of exploitation (issue 15): one child exploitation type, its id "cse" kept
+# (shared/API.md: names do not change). Criminal exploitation includes county lines.
+KINDS = (
+    ("sexual", "Sexual exploitation"),
+    ("criminal", "Criminal exploitation (for example county lines, drug running)"),
+)
+COMPETENT_AUTHORITIES = (
+    ("sca", "Single Competent Authority (Home Office)"),
+    ("local_pilot", "Devolved child decision-making panel"),
+)
 INDICATORS = (
     ("missing_episodes", "Missing episodes"),
     ("older_associates", "Older associates"),
@@ -47,6 +57,11 @@ INDICATORS = (
     ("substance_use", "Substance use"),
     ("school_disengagement", "Disengagement from school"),
     ("online_contacts", "Online contacts"),
+    ("carrying_drugs_or_cash", "Carrying drugs or large amounts of cash"),
+    ("travel_out_of_area", "Found or travelling out of area (county lines)"),
+    ("weapons", "Carrying weapons"),
+    ("unexplained_phones", "More than one phone, or unexplained phone use"),
+    ("trafficking", "Moved or harboured for exploitation (trafficking)"),
 )
 
 

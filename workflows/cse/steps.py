@@ -13,6 +13,7 @@ from workflows.cse.checks import (
     return_awaiting_interview,
     subject_is_18_or_over,
 )
+from workflows.cse.nrm import NRMSteps
 from workflows.cse.states import (
     AFTER_REFERRAL,
     CP_CATEGORIES,
@@ -42,7 +43,7 @@ def outcome_field(*codes: str) -> Field:
 CLOSING_NOTE = Field("closing_note", FieldType.TEXT, "Closing note", required=False)
 
 
-class CSECase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
+class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A child sexual exploitation case; transitions follow RULES.md §3.2."""
 
     class Meta:
