@@ -60,6 +60,7 @@ class AuditVerb(StrEnum):
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
     USER_CLEARANCE_CHANGED = "user.clearance_changed"
+    CASE_LINKED = "case.linked"
     AUDIT_SEARCHED = "audit.searched"
     AUDIT_EXPORTED = "audit.exported"
     REFERRAL_CREATED = "referral.created"
@@ -100,6 +101,7 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.USER_SIGNED_OUT: "Signed out",
     AuditVerb.USER_SIGN_IN_FAILED: "Failed sign-in",
     AuditVerb.USER_CLEARANCE_CHANGED: "Prevent clearance changed",
+    AuditVerb.CASE_LINKED: "Case linked",
     AuditVerb.AUDIT_SEARCHED: "Audit log searched",
     AuditVerb.AUDIT_EXPORTED: "Audit log exported",
     AuditVerb.REFERRAL_CREATED: "Referral drafted",

@@ -12,6 +12,7 @@ from django.http import Http404
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
+    CaseLink,
     CasePerson,
     CaseUserObjectPermission,
     Person,
@@ -213,3 +214,19 @@ def case_grants(case: Case) -> QuerySet[CaseUserObjectPermission]:
         .select_related("user")
         .order_by("user__username")
     )
+
+
+def case_links_for_user(user: Any, case: Case) -> list[tuple[Case, CaseLink]]:
+    """The cases linked to ``case`` (either way) that ``user`` may see in full, with the
+    link, oldest first. A linked case the user may not see is left out without a trace:
+    the link never tells anyone it exists (issue 15; DESIGN.md "Access", RULES.md §4.5)."""
+    visible = case_content_list_for_user(user).values("pk")
+    links = (
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
+        .filter(Q(from_case__in=visible) & Q(to_case__in=visible))
+        .select_related("from_case", "to_case", "linked_by")
+        .order_by("linked_at", "pk")
+    )
+    return [
+        (link.to_case if link.from_case_id == case.pk else link.from_case, link) for link in links
+    ]

@@ -337,6 +337,7 @@ MATRIX: dict[str, Route] = {
     ),
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
+    "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
     "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),
     "workflows:concern-form": Route(lambda w, c: "/concerns/new/cse/", RAISERS_ONLY),
