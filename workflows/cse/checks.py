@@ -15,6 +15,12 @@ from workflows.definitions import (
 # --- Guards -------------------------------------------------------------------------------
 
 
+def exploitation_kinds(case: Case) -> list[str]:
+    """The kinds recorded at intake; a concern raised without one (or before kinds were
+    recorded) is of sexual exploitation, the type's only kind then (issue 15)."""
+    return list(case.details.get("kinds") or ["sexual"])
+
+
 def subject_person(case: Case) -> Person | None:
     link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
     return link.person if link is not None else None

@@ -69,7 +69,12 @@ INTAKE_FIELDS = [
         "kinds",
         FieldType.MULTICHOICE,
         "Kind of exploitation suspected (choose all that apply)",
+        required=False,
         choices=KINDS,
+        help_text=(
+            "If none is chosen the concern is of sexual exploitation, as every concern of "
+            "this type was before criminal exploitation was added (API v1 clients)."
+        ),
     ),
     Field(
         "indicators",
