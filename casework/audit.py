@@ -34,8 +34,8 @@ from casework.models import (
     Premises,
     Team,
 )
-from casework.permissions import auditor_cleared_for, named_case_types
-from casework.roles import Role, roles_of
+from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
+from casework.roles import Role, has_prevent_clearance, roles_of
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 7_310_001  # an arbitrary, fixed advisory-lock key for the audit chain
@@ -61,6 +61,8 @@ class AuditVerb(StrEnum):
     USER_SIGNED_IN = "user.signed_in"
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
+    USER_CLEARANCE_CHANGED = "user.clearance_changed"
+    CASE_LINKED = "case.linked"
     AUDIT_SEARCHED = "audit.searched"
     AUDIT_EXPORTED = "audit.exported"
     REFERRAL_CREATED = "referral.created"
@@ -116,6 +118,8 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.USER_SIGNED_IN: "Signed in",
     AuditVerb.USER_SIGNED_OUT: "Signed out",
     AuditVerb.USER_SIGN_IN_FAILED: "Failed sign-in",
+    AuditVerb.USER_CLEARANCE_CHANGED: "Prevent clearance changed",
+    AuditVerb.CASE_LINKED: "Case linked",
     AuditVerb.AUDIT_SEARCHED: "Audit log searched",
     AuditVerb.AUDIT_EXPORTED: "Audit log exported",
     AuditVerb.REFERRAL_CREATED: "Referral drafted",
@@ -542,6 +546,12 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     hidden = [t for t in named_case_types() if not auditor_cleared_for(user, t)]
     if hidden:
         events = events.exclude(case__case_type__in=hidden)
+    if not has_prevent_clearance(user):
+        # Nothing of a restricted (Prevent) case for an auditor without clearance
+        # (RULES.md §4.5): not its events, nor those of its people and premises.
+        prevent_types = restricted_case_types() - named_case_types()
+        restricted = Case.objects.filter(case_type__in=prevent_types)
+        events = events.exclude(audit_case_condition(restricted))
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.

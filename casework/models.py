@@ -53,7 +53,8 @@ class CaseType(models.TextChoices):
 
     MODERN_SLAVERY = "modern_slavery", "Modern slavery"
     CUCKOOING = "cuckooing", "County lines cuckooing"
-    CSE = "cse", "Child sexual exploitation"
+    # One child exploitation type, sexual and/or criminal; its id stays "cse" (API.md).
+    CSE = "cse", "Child exploitation"
     PREVENT = "prevent", "Prevent"
     COMMUNITY_TRIGGER = "community_trigger", "Community Trigger (ASB case review)"
     DHR = "dhr", "Domestic Homicide Review"
@@ -194,6 +195,33 @@ class CasePersonRole(models.TextChoices):
     OCCUPIER = "occupier", "Occupier"
     HOUSEHOLD_MEMBER = "household_member", "Household member"
     OTHER = "other", "Other"
+
+
+class CaseLink(models.Model):
+    """Two related cases (issue 15): a cuckooing case and the occupier's NRM case, a child
+    exploitation case and its trafficking case, a Community Trigger about a cuckooed flat.
+    A link is shown on each case's page only to someone who may see the other case in
+    full (``casework.selectors.case_links_for_user``): it never tells anyone that a case
+    they may not see exists (across teams, or into Prevent)."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_in")
+    reason = models.TextField()
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case"], name="unique_case_link"),
+            models.CheckConstraint(
+                condition=~models.Q(from_case=models.F("to_case")), name="case_link_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case} linked to {self.to_case}"
 
 
 class CasePerson(models.Model):

@@ -36,8 +36,23 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMINISTRATOR: "Administrator",
 }
 
+# Prevent clearance is a property of the person, not of a role (RULES.md §4.5, issue 15):
+# membership of this group, which an administrator grants (casework.services
+# ``prevent_clearance_set``). A Prevent-cleared lead holds it by their role; an auditor
+# needs it to see anything of a restricted (Prevent) case.
+PREVENT_CLEARANCE_GROUP = "Prevent clearance"
+
 # Most senior first: the role shown for a user in several groups.
 _PRECEDENCE = [Role.PREVENT_LEAD, Role.LEAD, Role.AUDITOR, Role.FRONTLINE, Role.ADMINISTRATOR]
+
+
+def _group_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The names of the user's groups (one query, cached on the user object)."""
+    cached = getattr(user, "_safecase_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._safecase_groups = cached
+    return cached
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
@@ -47,10 +62,17 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     cached = getattr(user, "_safecase_roles", None)
     if cached is None:
         by_label = {label: role for role, label in ROLE_LABELS.items()}
-        names = user.groups.values_list("name", flat=True)
-        cached = {by_label[n] for n in names if n in by_label}
+        cached = {by_label[n] for n in _group_names(user) if n in by_label}
         user._safecase_roles = cached
     return cached
+
+
+def has_prevent_clearance(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether the person is cleared for restricted (Prevent) cases: a Prevent-cleared
+    lead, or anyone an administrator put in the ``Prevent clearance`` group."""
+    if not user.is_authenticated:
+        return False
+    return Role.PREVENT_LEAD in roles_of(user) or PREVENT_CLEARANCE_GROUP in _group_names(user)
 
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:

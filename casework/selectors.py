@@ -13,6 +13,7 @@ from casework.denied import access_denied_note
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
+    CaseLink,
     CasePerson,
     CaseUserObjectPermission,
     Person,
@@ -23,7 +24,7 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
-from casework.roles import Role, roles_of
+from casework.roles import Role, has_prevent_clearance, roles_of
 
 User = get_user_model()
 
@@ -62,7 +63,8 @@ def _visibility(user: Any) -> Q | None:
     them. Leads: also their teams' cases. Restricted types (Prevent): only Prevent-cleared
     leads of the team, the allocated worker, and the raiser, who sees only that it was
     received (``case_is_limited``).
-    Auditors: every case, read-only, but a named compartment's only with its clearance.
+    Auditors: every case, read-only, except a restricted (Prevent) case unless the
+    auditor has Prevent clearance, and a named compartment's only with its clearance.
     Administrators: none unless they hold a case role.
     Named compartments (Domestic Homicide Reviews, RULES.md §6): only the people named to
     the case, whoever raised it, owns it or leads its team (casework.permissions).
@@ -71,6 +73,8 @@ def _visibility(user: Any) -> Q | None:
     named = named_case_types()
     if Role.AUDITOR in held:
         hidden = [t for t in named if not auditor_cleared_for(user, t)]
+        if not has_prevent_clearance(user):
+            hidden += sorted(restricted_case_types() - named)
         return ~Q(case_type__in=hidden) if hidden else None
     if not held - {Role.ADMINISTRATOR}:
         return Q(pk__in=[])
@@ -166,7 +170,7 @@ def case_is_limited(user: Any, case: Case) -> bool:
     if case.case_type not in restricted_case_types() - named_case_types():
         return False
     held = roles_of(user)
-    if Role.AUDITOR in held or case.owner_id == user.pk:
+    if (Role.AUDITOR in held and has_prevent_clearance(user)) or case.owner_id == user.pk:
         return False
     return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))
 
@@ -175,7 +179,7 @@ def person_list_for_user(user: Any) -> QuerySet[Person]:
     """People linked to at least one case the user may see (and, for a restricted case,
     may see in full); a person known only from hidden cases does not exist for them."""
     visible = case_list_for_user(user)
-    if not roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD}:
+    if not (roles_of(user) & {Role.AUDITOR, Role.PREVENT_LEAD} and has_prevent_clearance(user)):
         visible = visible.exclude(case_type__in=restricted_case_types() - named_case_types())
     return Person.objects.filter(case_links__case__in=visible.values("pk")).distinct()
 
@@ -219,7 +223,7 @@ def case_content_condition(user: Any) -> Q | None:
     subquery (None: all of them), so that lists can filter and sort on content cheaply;
     the complement is exactly the cases ``case_is_limited`` for them."""
     held = roles_of(user)
-    if Role.AUDITOR in held:
+    if Role.AUDITOR in held and has_prevent_clearance(user):
         return None
     full = Q(owner=user)
     if Role.PREVENT_LEAD in held:
@@ -253,3 +257,19 @@ def case_grants(case: Case) -> QuerySet[CaseUserObjectPermission]:
         .select_related("user")
         .order_by("user__username")
     )
+
+
+def case_links_for_user(user: Any, case: Case) -> list[tuple[Case, CaseLink]]:
+    """The cases linked to ``case`` (either way) that ``user`` may see in full, with the
+    link, oldest first. A linked case the user may not see is left out without a trace:
+    the link never tells anyone it exists (issue 15; DESIGN.md "Access", RULES.md §4.5)."""
+    visible = case_content_list_for_user(user).values("pk")
+    links = (
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
+        .filter(Q(from_case__in=visible) & Q(to_case__in=visible))
+        .select_related("from_case", "to_case", "linked_by")
+        .order_by("linked_at", "pk")
+    )
+    return [
+        (link.to_case if link.from_case_id == case.pk else link.from_case, link) for link in links
+    ]

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -20,6 +20,7 @@ from casework.errors import StaleCase
 from casework.models import (
     AuditEvent,
     Case,
+    CaseLink,
     CasePerson,
     CasePersonRole,
     CaseUserObjectPermission,
@@ -36,9 +37,13 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
-from casework.roles import Role, roles_of
+from casework.roles import PREVENT_CLEARANCE_GROUP, Role, has_prevent_clearance, roles_of
 from casework.search_index import search_index_update
-from casework.selectors import case_is_limited, person_list_for_user
+from casework.selectors import (
+    case_content_list_for_user,
+    case_is_limited,
+    person_list_for_user,
+)
 from casework.validators import EARLIEST_DATE
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -129,6 +134,71 @@ def user_ensure(
     return user
 
 
+@transaction.atomic
+def prevent_clearance_set(*, user: Any, actor: Any, cleared: bool) -> bool:
+    """Grant or withdraw a person's Prevent clearance (RULES.md §4.5, issue 15): membership
+    of the ``Prevent clearance`` group, held whatever their role. Only an administrator
+    may change it; a Prevent-cleared lead is cleared by their role. Audited; returns
+    whether anything changed."""
+    if Role.ADMINISTRATOR not in roles_of(actor):
+        raise PermissionDenied("Only an administrator can change Prevent clearance.")
+    group, _ = Group.objects.get_or_create(name=PREVENT_CLEARANCE_GROUP)
+    if has_prevent_clearance(user) == cleared or Role.PREVENT_LEAD in roles_of(user):
+        return False
+    if cleared:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    for cached in ("_safecase_groups", "_safecase_roles"):
+        user.__dict__.pop(cached, None)
+    audit_record(
+        actor=actor,
+        verb=AuditVerb.USER_CLEARANCE_CHANGED,
+        target=user,
+        data={"user": user.get_username(), "prevent_clearance": cleared},
+    )
+    return True
+
+
+LINK_NOT_FOUND = "Enter the reference of a case you can see in full."
+
+
+@transaction.atomic
+def case_link(*, case: Case, actor: Any, other_reference: str, reason: str) -> CaseLink:
+    """Link ``case`` to a related case (issue 15), e.g. a cuckooing safety plan's NRM or
+    Duty to Notify case, or a child exploitation case with trafficking indicators.
+
+    Only a lead of the case's team may link it, and only to a case they may see in full;
+    any other reference is refused with the same message whether or not it exists, so
+    linking cannot be used to find cases. Audited on both cases."""
+    _require_lead(case, actor)
+    errors: dict[str, list[str]] = {}
+    reference = (other_reference or "").strip().upper()
+    other = case_content_list_for_user(actor).filter(reference=reference).first()
+    if other is None:
+        errors["other_reference"] = [LINK_NOT_FOUND]
+    elif other.pk == case.pk:
+        errors["other_reference"] = ["A case cannot be linked to itself."]
+    elif CaseLink.objects.filter(
+        Q(from_case=case, to_case=other) | Q(from_case=other, to_case=case)
+    ).exists():
+        errors["other_reference"] = [f"{case.reference} is already linked to {other.reference}."]
+    if not (reason or "").strip():
+        errors["reason"] = ["Say why the cases are related."]
+    if errors:
+        raise ValidationError(errors)
+    link = CaseLink.objects.create(
+        from_case=case, to_case=other, reason=reason.strip(), linked_by=actor
+    )
+    # Each case's history names only the link, not the other case or the reason: someone
+    # who may read one case's history may not be allowed to know of the other.
+    for one in (case, other):
+        audit_record(
+            actor=actor, verb=AuditVerb.CASE_LINKED, case=one, target=one, data={"link": link.pk}
+        )
+    return link
+
+
 def _locked_case(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("team").get(pk=case.pk)
 
@@ -146,6 +216,7 @@ def _require_compartment(case: Case, user: Any, field: str) -> None:
             )
         return
     if case.case_type in restricted_case_types() and Role.PREVENT_LEAD not in roles_of(user):
+        # Acting on a restricted case needs a Prevent-cleared lead, not clearance alone.
         raise ValidationError(
             {field: [f"{user.get_username()} is not cleared for {case.get_case_type_display()}."]}
         )

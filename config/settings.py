@@ -301,6 +301,10 @@ SAFECASE_WORKING_DAY_CUTOFF = env.str("SAFECASE_WORKING_DAY_CUTOFF", default="17
 # qualifying complaints that meet the Community Trigger threshold automatically (s104(4)
 # allows fewer than 3; §5.1);
 SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = env.int("SAFECASE_COMMUNITY_TRIGGER_THRESHOLD", default=3)
+# the names of places in the council's own area (its towns and districts, as written in
+# addresses): not treated as identifying a person in an anonymous Duty to Notify, since
+# the council's own name holds them (RULES.md §1.5, issue 15);
+SAFECASE_AREA_PLACE_NAMES = env.list("SAFECASE_AREA_PLACE_NAMES", default=[])
 # case types in a need-to-know compartment (§4.5).
 SAFECASE_RESTRICTED_CASE_TYPES = env.list("SAFECASE_RESTRICTED_CASE_TYPES", default=["prevent"])
 # case types whose compartment is the people named to each case, and auditors given its

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from casework.models import Case, Person
@@ -157,8 +158,11 @@ def _person_identifiers(person: Person) -> Iterable[Identifier]:
         born = person.date_of_birth
         for text in (born.isoformat(), f"{born:%d/%m/%Y}", f"{born.day} {born:%B %Y}"):
             yield Identifier("their date of birth", _word(text))
+    area = {name.casefold() for name in settings.SAFECASE_AREA_PLACE_NAMES}
     for line in re.split(r"[\n,]+", person.address):
-        if len(line.strip()) >= 5:
+        # A place in the council's own area (its town, its district) is where every
+        # person it notifies about lives, and is in its own name: it identifies no one.
+        if len(line.strip()) >= 5 and line.strip().casefold() not in area:
             yield Identifier("their address", _word(line.strip()))
     digits = re.sub(r"\D", "", person.phone)
     if len(digits) >= 6:

@@ -102,6 +102,8 @@ NRM_REFERRAL = [
 
 _DTN_STEP = "submit_duty_to_notify"
 _DTN_SET_WHEN_SENT = {"dtn_submitted_on"}
+# The sender's own check, asked on the form and not part of what is notified.
+DTN_CONFIRMATION = "confirm_not_identifying"
 
 
 def dtn_fields() -> list[Field]:
@@ -111,6 +113,13 @@ def dtn_fields() -> list[Field]:
     return [
         *(f for f in step if f.name not in _DTN_SET_WHEN_SENT),
         Field("referrer_organisation", FieldType.STRING, "First responder organisation"),
+        Field(
+            DTN_CONFIRMATION,
+            FieldType.BOOLEAN,
+            "I have checked that nothing in this notification identifies the person, "
+            "alone or in combination",
+            help_text="An anonymous notification cannot be sent until you have checked it.",
+        ),
     ]
 
 

@@ -155,6 +155,12 @@ class Gateway(models.TextChoices):
     )
     CDA_1998_S115 = "cda_1998_s115", "Crime and Disorder Act 1998 s115"
     PUBLIC_TASK = "uk_gdpr_6_1_e", "UK GDPR Art 6(1)(e): public task"
+    # The duty to share itself (MSA 2015 s52, CTSA 2015 s36/s38, ASBCPA 2014 s104(3)(b)).
+    LEGAL_OBLIGATION = (
+        "uk_gdpr_6_1_c",
+        "UK GDPR Art 6(1)(c): legal obligation (MSA 2015 s52, CTSA 2015 s36/s38, "
+        "ASBCPA 2014 s104(3)(b))",
+    )
     VITAL_INTERESTS = "vital_interests", "Vital interests (UK GDPR Art 6(1)(d))"
     CONSENT = "consent", "Consent"
 

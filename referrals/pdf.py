@@ -65,15 +65,15 @@ def _table(rows: Sequence[Row], styles: dict[str, ParagraphStyle]) -> Table:
 
 def referral_pdf(
     *,
-    case_reference: str,
-    referral_number: int,
+    reference: str,
     title: str,
     notice: str,
     sections: Sequence[tuple[str, Sequence[Row]]],
 ) -> bytes:
-    """The PDF's bytes: a title, an optional notice, then each (heading, rows) section."""
+    """The PDF's bytes: a title, an optional notice, then each (heading, rows) section;
+    ``reference`` (e.g. "Case SC-2026-000123 | Referral 7") heads and foots every page."""
     buffer = io.BytesIO()
-    header = f"Case {case_reference}  |  Referral {referral_number}  |  {MARKING}"
+    header = f"{reference}  |  {MARKING}"
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -81,7 +81,7 @@ def referral_pdf(
         canvas.drawString(MARGIN, A4[1] - 11 * mm, header)
         canvas.setFont("Helvetica", 8)
         canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {doc.page}")
-        canvas.drawString(MARGIN, 10 * mm, f"Case {case_reference}")
+        canvas.drawString(MARGIN, 10 * mm, reference)
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -91,7 +91,7 @@ def referral_pdf(
         rightMargin=MARGIN,
         topMargin=MARGIN + 4 * mm,
         bottomMargin=MARGIN,
-        title=f"{title}: {case_reference}",
+        title=f"{title}: {reference}",
         author="Safecase",
     )
     styles = _styles()

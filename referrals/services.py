@@ -57,7 +57,14 @@ STALE = "This referral has changed since you opened it. Reload it and try again.
 # The inputs of the referral's own steps (a decision's depend on its type: types.py).
 ACKNOWLEDGE_FIELDS = (
     Field("acknowledged_on", FieldType.DATE, "Date the partner acknowledged it"),
-    Field("partner_reference", FieldType.STRING, "The partner's reference", required=False),
+    Field(
+        "partner_reference",
+        FieldType.STRING,
+        "The partner's reference",
+        required=False,
+        max_length=100,
+        column="referrals.Referral.partner_reference",
+    ),
 )
 NO_RESPONSE_FIELDS = (
     Field("chased_on", FieldType.DATE, "Date the partner was last chased", required=False),

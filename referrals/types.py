@@ -80,7 +80,14 @@ class ReferralTypeSpec:
 DECISION_FIELDS = (
     Field("decided_on", FieldType.DATE, "Date of the partner's decision"),
     Field("decision_details", FieldType.TEXT, "The partner's decision and reasons, as given"),
-    Field("partner_reference", FieldType.STRING, "The partner's reference", required=False),
+    Field(
+        "partner_reference",
+        FieldType.STRING,
+        "The partner's reference",
+        required=False,
+        max_length=100,
+        column="referrals.Referral.partner_reference",
+    ),
 )
 
 
@@ -131,14 +138,35 @@ def nrm_check(case: Case, values: Mapping[str, Any]) -> None:
 def nrm_lawful_basis(case: Case, referral: Referral) -> Problems:
     """An adult enters the NRM only with their consent; a child needs none (MSA 2015
     s52(3), RULES.md §1.3, §1.6)."""
-    if modern_slavery.subject_is_adult(case) and not referral.consent_given:
+    if (
+        modern_slavery.subject_is_adult(case)
+        and not referral.consent_given
+        and not modern_slavery.best_interests_decided(case)
+    ):
         return {
             "consent_given": [
-                "An adult is referred into the NRM only with their consent. Without it, "
-                "send an anonymous Duty to Notify instead."
+                "An adult is referred into the NRM only with their consent (or, lacking "
+                "capacity, a recorded best-interests decision). Without it, send an "
+                "anonymous Duty to Notify instead."
             ]
         }
     return {}
+
+
+def dtn_check(case: Case, values: Mapping[str, Any]) -> None:
+    """A child always goes into the NRM: no anonymous notification for a child, and the
+    age band must include the recorded age (RULES.md §1.1, issue 15). The sender confirms
+    they checked that nothing in it identifies the person (s52(3))."""
+    problems: Problems = {}
+    problem = modern_slavery.age_band_problem(case, values.get("age_band") or "unknown")
+    if problem:
+        problems["age_band"] = [problem]
+    if values.get(content.DTN_CONFIRMATION) is not True:
+        problems[content.DTN_CONFIRMATION] = [
+            "Confirm that you have checked nothing in the notification identifies the person."
+        ]
+    if problems:
+        raise ValidationError(problems)
 
 
 def dtn_lawful_basis(case: Case, referral: Referral) -> Problems:
@@ -208,6 +236,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
                 "The s52 notification for an adult who does not consent: nothing that "
                 "identifies them, alone or in combination."
             ),
+            check=dtn_check,
             lawful_basis_rule=dtn_lawful_basis,
             decisions=[
                 Decision(
@@ -219,7 +248,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
                         **{
                             f.name: content_value(f.name)
                             for f in content.DTN_ANONYMOUS
-                            if f.name != "referrer_organisation"
+                            if f.name not in ("referrer_organisation", content.DTN_CONFIRMATION)
                         },
                         "dtn_submitted_on": sent_on,
                     },

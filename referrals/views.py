@@ -12,9 +12,12 @@ fields exactly as the intake and case step forms are (``workflows/_control.html`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -572,10 +575,33 @@ def referral_decision(request: HttpRequest, pk: int, decision: str) -> HttpRespo
 # --- Print view and PDF -------------------------------------------------------------------
 
 
+def anonymous_reference(referral: Referral) -> str:
+    """A reference for an anonymous notification only (MSA 2015 s52(3), issue 15): the
+    council's case reference would link the notification to the person's case, so what
+    is sent carries this one instead. Derived from the referral's number with the
+    deployment's secret key: stable, and meaningless outside Safecase."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"dtn-{referral.pk}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"DTN-{digest[:10].upper()}"
+
+
+def running_reference(spec: ReferralTypeSpec, referral: Referral) -> str:
+    """What heads every printed page: the case and referral, or for an anonymous
+    notification its referral-only reference."""
+    if spec.anonymous:
+        return f"Notification {anonymous_reference(referral)}"
+    return f"Case {referral.case.reference} · Referral {referral.pk}"
+
+
 def _sections(spec: ReferralTypeSpec, referral: Referral) -> list[tuple[str, list]]:
     partner = referral.partner
+    if spec.anonymous:
+        reference = presenters.Row("Notification reference", [anonymous_reference(referral)])
+    else:
+        reference = presenters.Row("Case reference", [referral.case.reference])
     about = [
-        presenters.Row("Case reference", [referral.case.reference]),
+        reference,
         presenters.Row("Type of referral", [spec.label]),
         presenters.Row("To", [partner.name]),
         presenters.Row("Partner's secure email", [partner.secure_email or "Not recorded"]),
@@ -601,7 +627,7 @@ def referral_print(request: HttpRequest, pk: int) -> HttpResponse:
     services.referral_export_record(referral=referral, actor=request.user, export_format="print")
     context = {
         "referral": referral,
-        "case_reference": referral.case.reference,
+        "reference": running_reference(spec, referral),
         "title": spec.label,
         "sections": _sections(spec, referral),
         "anonymous_notice": ANONYMOUS_NOTICE if spec.anonymous else "",
@@ -617,14 +643,16 @@ def referral_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     spec = REFERRAL_TYPES[referral.referral_type]
     services.referral_export_record(referral=referral, actor=request.user, export_format="pdf")
     body = referral_pdf(
-        case_reference=referral.case.reference,
-        referral_number=referral.pk,
+        reference=running_reference(spec, referral).replace(" · ", "  |  "),
         title=spec.label,
         notice=ANONYMOUS_NOTICE if spec.anonymous else "",
         sections=_sections(spec, referral),
     )
     response = HttpResponse(body, content_type="application/pdf")
-    filename = f"{referral.case.reference}-referral-{referral.pk}.pdf"
+    if spec.anonymous:
+        filename = f"{anonymous_reference(referral)}.pdf"
+    else:
+        filename = f"{referral.case.reference}-referral-{referral.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

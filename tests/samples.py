@@ -16,3 +16,13 @@ PREVENT_SUBJECT = {
     "subject_estimated_age": None,
     "concerns": "Talks of travelling abroad to fight.",
 }
+
+# The lawful basis a disclosing step records (issue 15: refer_to_mash, submit_referral,
+# submit_concern, request_information).
+LAWFUL_BASIS_STEP = {
+    "art6_basis": "uk_gdpr_6_1_e",
+    "special_category_condition": "dpa_2018_sch1_para18",
+    "sharing_reason": "The child is at risk of significant harm.",
+    "shared_what": "The referral form.",
+    "shared_with": "Northtown MASH",
+}

@@ -38,7 +38,7 @@ from casework.models import (
 )
 from casework.notes import attachment_path
 from casework.roles import Role
-from casework.services import user_ensure
+from casework.services import prevent_clearance_set, user_ensure
 from footage.models import Camera, FootageRequest
 from notifications.models import Notification, OutboxMessage
 from notifications.services import worker_heartbeat_record
@@ -47,7 +47,11 @@ from tests.conftest import DEMO_PASSWORD
 from workflows.models import BankHoliday, Deadline, IntakeDraft
 
 LOGIN = "login"
-ROLES = ["anonymous", "frontline", "lead", "prevent_lead", "auditor", "administrator"]
+# "auditor" has no Prevent clearance; "cleared_auditor" has it (RULES.md §4.5, issue 15).
+ROLES = [
+    "anonymous", "frontline", "lead", "prevent_lead", "auditor", "cleared_auditor",
+    "administrator",
+]  # fmt: skip
 RELATIONS = ["raised", "allocated", "same_team", "other_team", "prevent", "prevent_raised"]
 # Relations a role can have at all (auditors and administrators raise nothing and are
 # allocated nothing).
@@ -57,13 +61,23 @@ APPLIES = {
     "lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
     "prevent_lead": ["raised", "allocated", "same_team", "other_team", "prevent"],
     "auditor": ["same_team", "other_team", "prevent"],
+    "cleared_auditor": ["same_team", "other_team", "prevent"],
     "administrator": ["same_team", "other_team", "prevent"],
 }
 
 
 def per_relation(**by_role: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Outcomes by role and relation. ``auditor`` is what a cleared auditor gets unless
+    ``uncleared_auditor`` is given: an auditor without Prevent clearance finds nothing
+    of a Prevent case (404), as an uncleared lead does, except where the route refuses
+    every auditor before looking the case up."""
     table = {"anonymous": dict.fromkeys(APPLIES["anonymous"], LOGIN)}
+    uncleared = by_role.pop("uncleared_auditor", None)
     table.update(by_role)
+    if "auditor" in table and "cleared_auditor" not in by_role:  # not derived twice
+        cleared = table["auditor"]
+        table["cleared_auditor"] = cleared
+        table["auditor"] = uncleared or {**cleared, "prevent": 404}
     return table
 
 
@@ -100,6 +114,7 @@ RAISED_CONFIRMATION = per_relation(
     prevent_lead={"raised": 200, "allocated": 404, "same_team": 404, "other_team": 404,
                   "prevent": 404},
     auditor={"same_team": 403, "other_team": 403, "prevent": 403},
+    uncleared_auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     administrator={"same_team": 403, "other_team": 403, "prevent": 403},
 )  # fmt: skip
 
@@ -114,6 +129,7 @@ def by_role(
         "lead": raising,
         "prevent_lead": raising,
         "auditor": auditor,
+        "cleared_auditor": auditor,
         "administrator": administrator,
     }
 
@@ -126,7 +142,11 @@ AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
 # Staff administration (issue 20): administrators only, refused before any lookup.
 ADMINISTRATORS_ONLY = by_role(raising=403, auditor=403, administrator=200)
 AUDIT_CASE = per_relation(
-    **{role: dict.fromkeys(APPLIES[role], 403) for role in ROLES if role != "anonymous"}
+    **{
+        role: dict.fromkeys(APPLIES[role], 403)
+        for role in ROLES
+        if role not in ("anonymous", "cleared_auditor")
+    }
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
 )
 # Correcting a person: as PERSON for who sees them, and of those only leads of one of
@@ -280,6 +300,9 @@ API_REFERRAL_ACT = api_outcomes(allowed_as(REFERRAL_ACT, 400))
 API_STEP = {
     "version": 1, "referral_method": "marf", "police_informed": False,
     "referral_submitted_on": "2026-01-05", "submitted_to": "Police", "mash_informed": False,
+    # The lawful basis both steps record for their disclosure (issue 15).
+    "art6_basis": "uk_gdpr_6_1_e", "special_category_condition": "dpa_2018_sch1_para18",
+    "sharing_reason": "Risk of harm.", "shared_what": "The referral.", "shared_with": "MASH",
 }  # fmt: skip
 
 
@@ -372,6 +395,7 @@ MATRIX: dict[str, Route] = {
     ),
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
+    "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
     # Premises, as a person: only where a case at them is seen in full.
     "premises-detail": Route(premises_detail_url, PERSON),
@@ -585,6 +609,7 @@ class World:
             "lead": self._user("lead.north", Role.LEAD, ["north"]),
             "prevent_lead": self._user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
             "auditor": self._user("auditor", Role.AUDITOR, []),
+            "cleared_auditor": self._cleared(self._user("cleared.auditor", Role.AUDITOR, [])),
             "administrator": self._user("admin", Role.ADMINISTRATOR, []),
         }
         other = self._user("frontline.other", Role.FRONTLINE, ["north"])
@@ -612,6 +637,11 @@ class World:
             username=username, password=DEMO_PASSWORD, role=role,
             teams=[self.teams[t] for t in teams],
         )  # fmt: skip
+
+    def _cleared(self, user: Any) -> Any:
+        admin = self._user("clearance.admin", Role.ADMINISTRATOR, [])
+        prevent_clearance_set(user=user, actor=admin, cleared=True)
+        return user
 
     def _case(self, case_type: str, team: str, raised_by: Any, owner: Any = None) -> Case:
         case = Case.objects.create(

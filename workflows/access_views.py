@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from casework.models import Case
 from casework.permissions import lead_may, named_case_types
 from casework.selectors import case_assignees, case_get_for_user, case_grants
-from casework.services import case_access_grant, case_access_revoke, case_allocate
+from casework.services import case_access_grant, case_access_revoke, case_allocate, case_link
 from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType
 from workflows.errors import CaseConflict
@@ -134,3 +134,45 @@ def case_access_view(request: HttpRequest, reference: str) -> HttpResponse:
     except PermissionDenied:
         return _forbidden(request)
     return redirect("case-access", reference=case.reference)
+
+
+OTHER_REFERENCE = Field("other_reference", FieldType.STRING, "Reference of the related case")
+LINK_REASON = Field("reason", FieldType.TEXT, "Why the cases are related")
+
+
+def _render_link(request, case, draft, errors, status=200) -> HttpResponse:
+    controls = [control(OTHER_REFERENCE, draft, errors), control(LINK_REASON, draft, errors)]
+    context = {
+        "case": case,
+        "controls": controls,
+        "error_summary": error_summary(controls, errors),
+    }
+    return render(request, "workflows/case_link.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_link_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Link the case to a related one the lead may see (issue 15)."""
+    case = case_get_for_user(request.user, reference)
+    if not lead_may(case, request.user):
+        return _forbidden(request)
+    if request.method == "GET":
+        return _render_link(request, case, {}, {})
+    draft = {
+        "other_reference": request.POST.get("other_reference", "").strip(),
+        "reason": request.POST.get("reason", ""),
+    }
+    try:
+        link = case_link(
+            case=case,
+            actor=request.user,
+            other_reference=draft["other_reference"],
+            reason=draft["reason"],
+        )
+    except ValidationError as exc:
+        return _render_link(request, case, draft, error_messages(exc), 400)
+    except PermissionDenied:
+        return _forbidden(request)
+    messages.success(request, f"{case.reference} linked to {link.to_case.reference}")
+    return redirect("case-detail", reference=case.reference)

@@ -53,6 +53,7 @@ from casework.roles import Role, roles_of
 from casework.selectors import (
     case_get_for_user,
     case_is_limited,
+    case_links_for_user,
     person_cases_for_user,
     person_list_for_user,
 )
@@ -548,6 +549,7 @@ def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> 
         found.append(Action("allocate", label, reverse("case-allocate", args=[reference])))
     if may_manage:
         found.append(Action("share", "Share access", reverse("case-access", args=[reference])))
+        found.append(Action("link", "Link a related case", reverse("case-link", args=[reference])))
     if may_manage and not case.is_closed:
         url = reverse("referrals:referral-type", args=[reference])
         found.append(Action("refer", "Refer to a partner agency", url))
@@ -633,6 +635,7 @@ def case_page(
         "is_auditor": Role.AUDITOR in roles_of(request.user),
         "matches": possible_matches_for_user(request.user, case),
         "error_summary": [("actions", message) for message in problems],
+        "linked_cases": case_links_for_user(request.user, case),
         **_content_context(request, case, workflow),
     }
     return render(request, "casework/case_detail.html", context, status=status)

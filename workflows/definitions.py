@@ -32,13 +32,24 @@ class FieldType(StrEnum):
     RECORDS = "records"
 
 
+# The limits of inputs kept in a case's details (JSON), where no column bounds them.
+STRING_MAX_LENGTH = 500
+TEXT_MAX_LENGTH = 20000
+
+
 @dataclasses.dataclass(frozen=True)
 class Field:
     """An input field of intake or of a transition (API.md FIELD).
 
     ``person`` routes the value to a Person linked to the case instead of the case's
     details, e.g. ``person="subject.family_name"``; ``premises`` routes it to the case's
-    Premises, e.g. ``premises="address"``.
+    Premises, e.g. ``premises="address"``; ``column`` names any other column that stores
+    it (``"app_label.Model.field"``), e.g. the anonymous Duty to Notify notification's.
+
+    ``max_length`` bounds a string or text input; it must equal the length of the column
+    that stores it (``tests/referrals/test_field_limits.py``), so a value the form accepts
+    is never refused by the database. Without one a string allows
+    ``STRING_MAX_LENGTH`` characters and a text ``TEXT_MAX_LENGTH`` (kept as JSON).
     """
 
     name: str
@@ -52,6 +63,19 @@ class Field:
     fields: Sequence[Field] = ()  # sub-fields of a RECORDS field
     min_value: int | None = None
     max_value: int | None = None
+    max_length: int | None = None
+    column: str = ""
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters the form accepts (string and text inputs)."""
+        if self.max_length is not None:
+            return self.max_length
+        if self.type is FieldType.STRING:
+            return STRING_MAX_LENGTH
+        if self.type is FieldType.TEXT:
+            return TEXT_MAX_LENGTH
+        return None
 
     def as_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -184,6 +208,10 @@ class Workflow:
     # The intake field holding when the concern or application was received, if the
     # type asks for one (clocks that start on RAISE run from it; RULES.md §5.4).
     intake_event_field: str = ""
+    # The only steps out of a terminal state: each reopens the case for a right someone
+    # holds after closure (the Community Trigger applicant's escalation), and takes a
+    # recorded reason. Every other terminal state is final.
+    reopened_by: Sequence[str] = ()
 
     def transitions(self) -> list[Any]:
         """django-fsm Transition objects of this workflow, one per (name, source)."""
@@ -261,6 +289,7 @@ def person_fields(
             f"{label}: given names",
             required=names_required,
             person=f"{role}.given_names",
+            max_length=200,
         ),
         Field(
             f"{role}_family_name",
@@ -268,6 +297,7 @@ def person_fields(
             f"{label}: family name",
             required=names_required,
             person=f"{role}.family_name",
+            max_length=200,
         ),
         Field(
             f"{role}_aliases",
@@ -316,6 +346,7 @@ def person_fields(
                 f"{label}: phone",
                 required=False,
                 person=f"{role}.phone",
+                max_length=50,
             ),
             Field(
                 f"{role}_email",
@@ -323,6 +354,7 @@ def person_fields(
                 f"{label}: email",
                 required=False,
                 person=f"{role}.email",
+                max_length=254,
             ),
         ]
     return fields

@@ -57,10 +57,8 @@ def form_field(spec: Field) -> forms.Field:
         "help_text": spec.help_text,
     }
     match spec.type:
-        case FieldType.STRING:
-            return forms.CharField(max_length=500, **common)
-        case FieldType.TEXT:
-            return forms.CharField(max_length=20000, **common)
+        case FieldType.STRING | FieldType.TEXT:
+            return forms.CharField(max_length=spec.length_limit, **common)
         case FieldType.BOOLEAN:
             common["required"] = False  # an unticked box is False, not missing
             return forms.NullBooleanField(**common)

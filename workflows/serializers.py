@@ -43,6 +43,9 @@ class SubFieldSerializer(serializers.Serializer):
     help_text = serializers.CharField(required=False)
     min_value = serializers.IntegerField(required=False, help_text="Integer types, when bounded.")
     max_value = serializers.IntegerField(required=False, help_text="Integer types, when bounded.")
+    max_length = serializers.IntegerField(
+        required=False, help_text="String and text types: the most characters accepted."
+    )
 
 
 class FieldSerializer(SubFieldSerializer):
@@ -63,6 +66,8 @@ def field_data(spec: Field) -> dict[str, Any]:
         data["min_value"] = spec.min_value
     if spec.max_value is not None:
         data["max_value"] = spec.max_value
+    if spec.length_limit is not None:
+        data["max_length"] = spec.length_limit
     if spec.type is FieldType.RECORDS:
         data["fields"] = [field_data(sub) for sub in spec.fields]
     return data

@@ -9,6 +9,7 @@ from casework.models import Case
 from referrals.models import PartnerAgency, PartnerKind, Referral
 from referrals.types import REFERRAL_TYPES
 from tests.api.conftest import snapshot
+from tests.samples import LAWFUL_BASIS_STEP
 from tests.workflows.walker import sample_values
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def referred_case(api, users, raise_case):
     case = raise_case(users["frontline"])
     response = api(users["lead"]).post(
         f"/api/v1/cases/{case.reference}/transitions/refer_to_mash/",
-        {"version": 1, "referral_method": "marf", "police_informed": True},
+        {"version": 1, "referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP},
         format="json",
     )
     assert response.status_code == 200

@@ -30,6 +30,7 @@ from referrals.models import PartnerAgency, PartnerKind
 from referrals.services import referral_create
 from tests.api.conftest import cse_intake, prevent_intake
 from tests.conftest import DEMO_PASSWORD
+from tests.samples import LAWFUL_BASIS_STEP
 from workflows.services import case_raise, case_transition
 
 load_all_checks()
@@ -71,7 +72,7 @@ def seed(make_user: Any) -> dict[str, Any]:
     # A referral of the lead's case, drafted to a partner that takes it.
     referred = case_transition(
         case=cases[0], actor=lead, name="refer_to_mash",
-        data={"referral_method": "marf", "police_informed": True},
+        data={"referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP},
     )  # fmt: skip
     partner = PartnerAgency.objects.create(
         name="Northtown MASH", kind=PartnerKind.CHILDRENS_SOCIAL_CARE_MASH

@@ -11,11 +11,12 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from casework.services import case_allocate
 from tests.api.conftest import snapshot
+from tests.samples import LAWFUL_BASIS_STEP
 from workflows.models import Deadline
 from workflows.services import case_transition
 
 pytestmark = pytest.mark.django_db
-REFER = {"referral_method": "marf", "police_informed": True}
+REFER = {"referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP}
 
 
 def step_url(case, name="refer_to_mash"):
@@ -94,12 +95,14 @@ def test_a_step_whose_guard_refuses_is_409(api, users, case):
     [
         pytest.param(REFER, {"version"}, id="no-version"),
         pytest.param({"version": "one", **REFER}, {"version"}, id="version-not-a-number"),
-        pytest.param({"version": 1, "referral_method": "pigeon", "police_informed": True},
+        pytest.param({"version": 1, **REFER, "referral_method": "pigeon"},
                      {"referral_method"}, id="not-a-choice"),
-        pytest.param({"version": 1, "police_informed": True}, {"referral_method"},
-                     id="required-field-missing"),
-        pytest.param({"version": 1, "referral_method": "marf", "police_informed": "yes"},
+        pytest.param({"version": 1, **LAWFUL_BASIS_STEP, "police_informed": True},
+                     {"referral_method"}, id="required-field-missing"),
+        pytest.param({"version": 1, **REFER, "police_informed": "yes"},
                      {"police_informed"}, id="wrong-json-type"),
+        pytest.param({"version": 1, "referral_method": "marf", "police_informed": True},
+                     set(LAWFUL_BASIS_STEP), id="no-lawful-basis"),
     ],
 )  # fmt: skip
 def test_invalid_input_is_400_with_errors_by_field(api, users, case, body, fields):

@@ -47,6 +47,7 @@ INTAKE: dict[str, dict[str, Any]] = {
         "subject_given_names": "Lena",
         "subject_family_name": "Brzezinska",
         "subject_estimated_age": 14,
+        "kinds": ["sexual"],
         "indicators": ["older_associates", "gifts_or_money"],
         "what_has_happened": "She had a new phone and said an older friend bought it.",
         "school": "Northtown Academy",

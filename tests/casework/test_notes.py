@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseNote
 from casework.notes import case_attachment_add, case_note_add, note_text_clean
+from casework.services import prevent_clearance_set
 from tests.samples import ADULT
 from tests.workflows.walker import default_raise
 from workflows import modern_slavery
@@ -134,17 +135,21 @@ def test_the_raiser_of_a_prevent_case_can_neither_add_nor_see_notes(client, peop
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["frontline", "auditor", "prevent_lead"])
+@pytest.mark.parametrize("who", ["frontline", "auditor", "cleared_auditor", "prevent_lead"])
 def test_whoever_sees_the_case_in_full_reads_its_notes(client, people, case, prevent_case, who):
     case_note_add(case=case, actor=people["lead"], text=SECRET)
     case_note_add(case=prevent_case, actor=people["prevent_lead"], text="Channel panel booked.")
-    client.force_login(people[who])
+    user = people["auditor" if who == "cleared_auditor" else who]
+    if who == "cleared_auditor":
+        prevent_clearance_set(user=user, actor=people["admin"], cleared=True)
+    client.force_login(user)
     target = prevent_case if who == "prevent_lead" else case
     page = html_of(client.get(f"/cases/{target.reference}/"))
     assert (SECRET if target is case else "Channel panel booked.") in page
     prevent_page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
-    # Auditors read every case; the raiser of a Prevent case knows it only as received.
-    assert ("Channel panel booked." in prevent_page) is (who != "frontline")
+    # A cleared auditor reads every case, an uncleared one nothing of Prevent (issue 15);
+    # the raiser of a Prevent case knows it only as received.
+    assert ("Channel panel booked." in prevent_page) is (who in ("cleared_auditor", "prevent_lead"))
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from casework.selectors import (
     case_list_for_user,
     team_case_list_for_user,
 )
+from casework.services import prevent_clearance_set
 
 
 @pytest.fixture
@@ -28,8 +29,17 @@ def people(make_user):
         "cleared": make_user("prevent.lead", Role.PREVENT_LEAD, ["north"]),
         "cleared_south": make_user("prevent.south", Role.PREVENT_LEAD, ["south"]),
         "auditor": make_user("auditor", Role.AUDITOR, []),
+        "cleared_auditor": cleared_auditor(make_user),
         "admin": make_user("admin", Role.ADMINISTRATOR, []),
     }
+
+
+def cleared_auditor(make_user):
+    """An auditor an administrator gave Prevent clearance (issue 15)."""
+    auditor = make_user("cleared.auditor", Role.AUDITOR, [])
+    admin = make_user("clearance.admin", Role.ADMINISTRATOR, [])
+    prevent_clearance_set(user=auditor, actor=admin, cleared=True)
+    return auditor
 
 
 def make_case(ref, case_type, state, team_slug, raised_by, owner=None):
@@ -63,7 +73,9 @@ EXPECTED = {
     "lead_south": {"south"},
     "cleared": {"raised", "allocated", "team", "prevent"},
     "cleared_south": {"south", "prevent_south"},
-    "auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
+    # Without Prevent clearance an auditor sees nothing of Prevent (RULES.md §4.5).
+    "auditor": {"raised", "allocated", "team", "south"},
+    "cleared_auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
     "admin": set(),
 }
 
@@ -95,7 +107,7 @@ def test_missing_and_hidden_cases_are_the_same_404(people, cases):
 def test_the_raiser_of_a_prevent_case_sees_only_that_it_was_received(people, cases):
     assert case_is_limited(people["frontline"], cases["prevent"]) is True
     assert case_is_limited(people["cleared"], cases["prevent"]) is False
-    assert case_is_limited(people["auditor"], cases["prevent"]) is False
+    assert case_is_limited(people["cleared_auditor"], cases["prevent"]) is False
     assert case_is_limited(people["frontline"], cases["raised"]) is False
 
 
@@ -120,7 +132,8 @@ CONTENT = {
     "frontline": {"raised", "allocated"},
     "lead": {"raised", "allocated", "team"},
     "cleared": {"raised", "allocated", "team", "prevent"},
-    "auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
+    "auditor": {"raised", "allocated", "team", "south"},
+    "cleared_auditor": {"raised", "allocated", "team", "south", "prevent", "prevent_south"},
 }
 
 

@@ -22,6 +22,7 @@ from notifications.models import OutboxMessage
 from referrals import services
 from referrals.checks import NO_LAWFUL_BASIS
 from referrals.models import (
+    Gateway,
     PartnerAgency,
     PartnerResponseTime,
     Referral,
@@ -643,3 +644,12 @@ def test_the_deadline_sweep_chases_the_leads_until_the_partner_answers(referral_
     about_answered = [m for m in chasers if answered.case.reference in m.subject]
     assert about_answered == []
     assert Deadline.objects.get(pk=deadline.pk).status == DeadlineStatus.MISSED
+
+
+def test_a_legal_obligation_is_a_lawful_basis_for_a_referral(draft_for, lead):
+    """UK GDPR Art 6(1)(c) (issue 15): the Duty to Notify, Channel and the Community
+    Trigger are duties to share."""
+    referral = draft_for("dtn_anonymous")
+    referral.gateway = Gateway.LEGAL_OBLIGATION
+    referral.save()
+    assert referral_send(referral=referral, actor=lead).gateway == "uk_gdpr_6_1_c"

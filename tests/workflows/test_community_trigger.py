@@ -155,6 +155,10 @@ def test_every_transition_and_terminal_state_is_reachable(frontline, lead):
     def before_step(case, name):
         if name in adjustments:
             patch_details(case, **adjustments[name])
+        if name == "reopen_for_escalation":
+            # The shortest way to a closed case is an invalid application, which cannot
+            # be escalated: record the closure as a threshold decision instead.
+            Case.objects.filter(pk=case.pk).update(outcome_code=Outcome.THRESHOLD_NOT_MET)
 
     result = walk_all(
         WORKFLOW,
@@ -657,3 +661,49 @@ def test_only_the_team_lead_or_allocated_worker_may_act(request, frontline, lead
 def test_auditor_cannot_raise_an_application(auditor):
     with pytest.raises(PermissionDenied):
         case_raise(actor=auditor, case_type="community_trigger", data={})
+
+
+# --- Issue 15: the applicant's right to escalate survives closure --------------------------
+
+
+@pytest.mark.django_db
+def test_an_escalation_after_closure_reopens_the_case_with_a_recorded_reason(frontline, lead):
+    case = steps(raise_ct(frontline, BELOW), lead, *TO_DECISION, "decide_threshold_not_met")
+    case = step(case, lead, "close_threshold_not_met", applicant_waived_escalation=True)
+    assert (case.state, case.outcome_code) == (State.CLOSED, Outcome.THRESHOLD_NOT_MET)
+    closed_at = case.closed_at
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "request_escalation")
+    case = step(
+        case, lead, "reopen_for_escalation",
+        reopen_reason="The applicant asked within the window after all.",
+    )  # fmt: skip
+    assert (case.state, case.outcome_code, case.closed_at) == (
+        State.ESCALATION_REQUESTED, "", None,
+    )  # fmt: skip
+    [reopened] = case.details["reopenings"]
+    assert reopened["reason"] == "The applicant asked within the window after all."
+    assert reopened["closed_with"] == Outcome.THRESHOLD_NOT_MET
+    assert reopened["closed_at"] == closed_at.isoformat()
+    # The escalation then runs as from the not-met decision.
+    case = step(case, lead, "decide_escalation", escalation_decision="re_review")
+    case = step(case, lead, "order_re_review")
+    assert case.state == State.REVIEW_MEETING_SCHEDULED
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_whose_escalation_fails_closes_again(frontline, lead):
+    case = steps(raise_ct(frontline, BELOW), lead, *TO_DECISION, "decide_threshold_not_met")
+    case = step(case, lead, "close_threshold_not_met", applicant_waived_escalation=True)
+    case = steps(case, lead, "reopen_for_escalation")
+    case = step(case, lead, "decide_escalation", escalation_decision="not_upheld")
+    case = step(case, lead, "close_escalation_not_upheld")
+    assert (case.state, case.outcome_code) == (State.CLOSED, Outcome.THRESHOLD_NOT_MET)
+    assert case.closed_at is not None
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_or_invalid_application_is_not_reopened(frontline, lead):
+    case = raise_ct(frontline, NO_CONSENT)
+    case = step(case, lead, "close_invalid_no_consent")
+    assert_refused(case, lead, "reopen_for_escalation", "cannot")

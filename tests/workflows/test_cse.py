@@ -13,6 +13,7 @@ from casework.models import AuditEvent, Case, CasePerson, Person
 from tests.workflows.walker import default_raise, sample_values, walk_all
 from workflows import cse
 from workflows.cse import OUTCOMES, State
+from workflows.cse.checks import exploitation_kinds
 from workflows.errors import TransitionNotAllowed
 from workflows.models import Deadline, DeadlineStatus
 from workflows.services import case_transition
@@ -51,6 +52,7 @@ def child(**changes):
         "parent_carer_address": "12 Canal Street, Northtown NT2 5QP",
         "parent_carer_phone": "07700 900456",
         "parent_carer_email": None,
+        "kinds": ["sexual"],
         "indicators": ["missing_episodes", "older_associates", "gifts_or_money"],
         "school": "Northtown Academy",
         "what_has_happened": "Picked up from school by an unknown adult in a car; new phone.",
@@ -430,6 +432,7 @@ def test_raise_links_the_child_and_parent_and_keeps_the_referral_details(frontli
     parent = case.case_people.get(role="parent_carer").person
     assert (parent.family_name, parent.phone) == ("Walsh", "07700 900456")
     assert case.details == {
+        "kinds": ["sexual"],
         "indicators": ["missing_episodes", "older_associates", "gifts_or_money"],
         "what_has_happened": "Picked up from school by an unknown adult in a car; new phone.",
         "school": "Northtown Academy",
@@ -543,3 +546,32 @@ def test_the_allocated_worker_records_returns_but_not_decisions(frontline, lead)
     case = take(case, frontline, "record_return_from_missing")
     assert Deadline.objects.filter(case=case, rule="return_home_interview").count() == 1
     assert_refused_without_trace(case, frontline, "decide_s17_assessment", PermissionDenied)
+
+
+# --- Issue 15: one child exploitation type, sexual and/or criminal; the NRM link -------------
+
+
+def test_one_child_exploitation_type_keeps_its_api_name():
+    assert (WORKFLOW.case_type, WORKFLOW.label) == ("cse", "Child exploitation")
+    kinds = next(f for f in WORKFLOW.intake_fields if f.name == "kinds")
+    assert [v for v, _ in kinds.choices] == ["sexual", "criminal"]
+
+
+@pytest.mark.django_db
+def test_a_child_running_drugs_on_county_lines_is_a_child_exploitation_case(frontline):
+    case = raise_cse(frontline, kinds=["criminal"], indicators=["travel_out_of_area"])
+    assert (case.case_type, exploitation_kinds(case)) == ("cse", ["criminal"])
+    # A v1 client that does not send the kind raises a sexual exploitation concern.
+    assert exploitation_kinds(raise_cse(frontline, kinds=[])) == ["sexual"]
+
+
+@pytest.mark.django_db
+def test_a_trafficked_child_is_referred_into_the_nrm_once_with_its_lawful_basis(frontline, lead):
+    case = take(raise_cse(frontline, kinds=["sexual", "criminal"]), lead, "refer_to_mash")
+    case = take(case, lead, "refer_into_nrm", art6_basis="uk_gdpr_6_1_c",
+                legal_obligation="msa_2015_s52")  # fmt: skip
+    assert case.state == State.REFERRED_TO_MASH
+    assert case.details["nrm_referred"] is True
+    assert [d["step"] for d in case.details["disclosures"]] == ["refer_to_mash", "refer_into_nrm"]
+    with pytest.raises(TransitionNotAllowed):
+        take(case, lead, "refer_into_nrm")

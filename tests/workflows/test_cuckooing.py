@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ from casework.models import AuditEvent, Case, Person, Premises
 from tests.workflows.walker import default_raise, sample_values, walk_all
 from workflows import cuckooing
 from workflows.cuckooing import State
+from workflows.cuckooing.closure_powers import ORDER_CLOCKS
 from workflows.errors import TransitionNotAllowed
 from workflows.models import Deadline, DeadlineStatus
 from workflows.services import case_transition, timescale_set
@@ -140,6 +141,17 @@ def walk_before_step(lead):
             moved = step(case, lead, "issue_closure_notice")
             moved = step(moved, lead, "apply_for_closure_order")
             sync(case, step(moved, lead, "record_order_refused"))
+        elif name in ("record_appeal_outcome", "record_order_quashed"):
+            if case.state == State.SAFETY_PLAN_ACTIVE:
+                moved = step(case, lead, "issue_closure_notice")
+                moved = step(moved, lead, "apply_for_closure_order")
+                sync(case, step(moved, lead, "record_order_refused"))
+            sync(case, step(case, lead, "record_appeal"))
+        elif name == "start_review" and case.state == State.CLOSURE_ORDER_IN_FORCE:
+            # A case review leaves the order only once it has run out (issue 15).
+            Deadline.objects.filter(case=case, rule__in=ORDER_CLOCKS).update(
+                due_at=timezone.now() - timedelta(minutes=1)
+            )
 
     return before
 
@@ -416,7 +428,23 @@ def test_a_48_hour_or_expired_notice_cannot_be_extended(frontline, lead, monkeyp
     other = issue(to_safety_plan(frontline, lead), lead, at(2025, 12, 24, 18),
                   at(2025, 12, 24, 18))  # fmt: skip
     freeze(monkeypatch, at(2025, 12, 26, 18, 1))  # a minute after the 24 hours ran out
-    refused(other, lead, "extend_closure_notice", TransitionNotAllowed)
+    late = refused(other, lead, "extend_closure_notice", ValidationError,
+                   extended_at=at(2025, 12, 26, 18, 1).isoformat(),
+                   extension_authorised_by_rank="superintendent")  # fmt: skip
+    assert "only before it expires" in late.message_dict["extended_at"][0]
+
+
+@pytest.mark.django_db
+def test_an_extension_made_in_time_may_be_recorded_after_the_24_hours(frontline, lead, monkeypatch):
+    """Issue 15: the extension counts from when it was made, not when it was typed in."""
+    freeze(monkeypatch, at(2025, 12, 24, 19))
+    case = issue(to_safety_plan(frontline, lead), lead, at(2025, 12, 24, 18), at(2025, 12, 24, 18))
+    freeze(monkeypatch, at(2025, 12, 27, 9))  # after the 24 hours (Christmas Day disregarded)
+    case = step(case, lead, "extend_closure_notice", extended_at=at(2025, 12, 26, 8).isoformat(),
+                extension_authorised_by_rank="superintendent")  # fmt: skip
+    assert case.details["extended_at"] == at(2025, 12, 26, 8).isoformat()
+    extended = clock(case, "closure_notice_extended", DeadlineStatus.OPEN)
+    assert (extended.started_at, extended.due_at) == (at(2025, 12, 24, 18), at(2025, 12, 27, 18))
 
 
 @pytest.mark.django_db
@@ -478,9 +506,19 @@ def test_order_runs_for_the_months_ordered_and_opens_the_appeal_window(frontline
     appeal = clock(case, "appeal_against_order")
     assert (appeal.unit, appeal.statutory) == ("calendar_days", True)
     assert appeal.due_at == end_of(2025, 12, 20)  # 21 days beginning with 30 November
+    # Issue 15: a routine review while the order is in force leaves it running, with its
+    # extension still available; a case review leaves the order only once it ran out.
     freeze(monkeypatch, at(2026, 2, 1, 9))
-    case = step(case, lead, "start_review")
-    assert clock(case, "closure_order").status == DeadlineStatus.ENDED
+    refused(case, lead, "start_review", TransitionNotAllowed)
+    case = step(case, lead, "review_order_in_force", review_on="2026-02-01")
+    assert case.state == State.CLOSURE_ORDER_IN_FORCE
+    assert clock(case, "closure_order").status == DeadlineStatus.OPEN
+    case = step(case, lead, "extend_closure_order", extension_ordered_on="2026-02-01",
+                extension_months=1)  # fmt: skip
+    assert case.details["order_total_months"] == 4
+    freeze(monkeypatch, at(2026, 4, 1, 9))  # the extended order ran out on 30 March
+    case = step(case, lead, "start_review", review_on="2026-04-01")
+    assert clock(case, "closure_order_extended").status == DeadlineStatus.ENDED
 
 
 @pytest.mark.django_db
@@ -559,6 +597,7 @@ def test_appeal_needs_an_order_decision(frontline, lead):
 def test_closing_cancels_a_running_appeal_window(frontline, lead, monkeypatch):
     case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
     case = make_order(case, lead, "2025-12-01", 1)
+    case = step(case, lead, "discharge_closure_order")
     case = step(step(case, lead, "start_review"), lead, "close_case")
     assert case.state == State.CLOSED
     assert clock(case, "appeal_against_order").status == DeadlineStatus.CANCELLED
@@ -593,3 +632,57 @@ def test_only_a_lead_of_the_team_may_act(request, frontline, lead, who, name):
         to_safety_plan(frontline, lead) if name == "issue_closure_notice" else raise_case(frontline)
     )
     refused(case, request.getfixturevalue(who), name, PermissionDenied)
+
+
+# --- Issue 15: the order's lifecycle, the appeal's outcome, s81(2) ---------------------------
+
+
+@pytest.mark.django_db
+def test_an_order_is_varied_and_discharged_beside_the_safeguarding_route(frontline, lead,
+                                                                          monkeypatch):  # fmt: skip
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    case = make_order(case, lead, "2025-12-01", 3)
+    case = step(case, lead, "vary_closure_order", variation="The owner may enter by day.")
+    assert case.details["order_variations"][0]["variation"] == "The owner may enter by day."
+    case = step(case, lead, "discharge_closure_order", discharge_applicant="person_served")
+    assert (case.state, case.details["order_ended"]) == (State.SAFETY_PLAN_ACTIVE, "discharged")
+    assert clock(case, "closure_order").status == DeadlineStatus.ENDED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outcome", ["upheld", "varied"])
+def test_the_appeals_outcome_is_recorded_once(frontline, lead, monkeypatch, outcome):
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    case = make_order(case, lead, "2025-12-01", 3)
+    refused(case, lead, "record_appeal_outcome", TransitionNotAllowed)
+    case = step(case, lead, "record_appeal", appeal_lodged_on="2025-12-01")
+    case = step(case, lead, "record_appeal_outcome", appeal_outcome=outcome,
+                order_months_after_appeal=2)  # fmt: skip
+    assert case.details["appeal_outcome"] == outcome
+    months = 2 if outcome == "varied" else 3
+    assert clock(case, "closure_order", DeadlineStatus.OPEN).duration == months
+    refused(case, lead, "record_appeal_outcome", TransitionNotAllowed)
+
+
+@pytest.mark.django_db
+def test_an_order_quashed_on_appeal_ends(frontline, lead, monkeypatch):
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    case = make_order(case, lead, "2025-12-01", 3)
+    case = step(case, lead, "record_appeal", appeal_lodged_on="2025-12-01")
+    case = step(case, lead, "record_order_quashed")
+    assert (case.state, case.details["appeal_outcome"]) == (State.SAFETY_PLAN_ACTIVE, "quashed")
+    assert clock(case, "closure_order").status == DeadlineStatus.ENDED
+
+
+@pytest.mark.django_db
+def test_the_court_may_continue_the_notice_for_at_most_48_hours(frontline, lead, monkeypatch):
+    case = to_hearing(frontline, lead, monkeypatch, at(2025, 12, 1, 12))
+    heard = at(2025, 12, 1, 11, 30)
+    bad = refused(case, lead, "record_order_refused", ValidationError,
+                  hearing_at=heard.isoformat(), order_refused_on="2025-12-01",
+                  notice_continued_until=at(2025, 12, 3, 12).isoformat())  # fmt: skip
+    assert "48 hours" in bad.message_dict["notice_continued_until"][0]
+    case = step(case, lead, "record_order_refused", hearing_at=heard.isoformat(),
+                order_refused_on="2025-12-01",
+                notice_continued_until=at(2025, 12, 3, 11).isoformat())  # fmt: skip
+    assert case.details["notice_continued_until"] == at(2025, 12, 3, 11).isoformat()

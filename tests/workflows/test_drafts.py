@@ -236,7 +236,7 @@ def test_deleting_a_draft_asks_first(client, frontline):
     draft_save(author=frontline, case_type="cse", data={"summary": SECRET})
     draft_save(author=frontline, case_type="prevent", data={"summary": "Keep me"})
     confirm = page(client.get(DELETE))
-    assert "Delete your draft child sexual exploitation concern?" in confirm
+    assert "Delete your draft child exploitation concern?" in confirm
     assert "Yes, delete this draft" in confirm
     assert IntakeDraft.objects.count() == 2
 

@@ -56,8 +56,19 @@ def counts():
 
 @pytest.mark.django_db
 def test_every_transition_and_terminal_state_is_reachable(frontline, lead):
+    def best_interests_first(case, name):
+        # An adult who has not consented enters the NRM only after a best-interests
+        # decision (they lack capacity), recorded without changing state.
+        if name == "submit_nrm_referral" and case.state == State.ADULT_CONSENT_SOUGHT:
+            return step(case, lead, "record_best_interests_decision")
+        return None
+
     result = walk_all(
-        WORKFLOW, raise_case=lambda v: raise_ms(frontline, v), actor=lead, variants=[ADULT, CHILD]
+        WORKFLOW,
+        raise_case=lambda v: raise_ms(frontline, v),
+        actor=lead,
+        variants=[ADULT, CHILD],
+        before_step=best_interests_first,
     )
     declared = {(t.source, t.name) for t in WORKFLOW.transitions()}
     assert result["taken"] == declared
@@ -163,7 +174,7 @@ def test_dtn_transition_asks_for_no_identifying_field():
 @pytest.mark.django_db
 def test_adult_without_consent_path_stores_no_identity_in_the_notification(frontline, lead):
     case = step(step(raise_ms(frontline, ADULT), lead, "start_triage"), lead, "seek_consent")
-    case = step(case, lead, "submit_duty_to_notify", nationality="Polish",
+    case = step(case, lead, "submit_duty_to_notify", nationality="polish",
                 # Identifying values sent anyway must not be stored in the notification.
                 subject_given_names="Maria", subject_address=ADULT["subject_address"])  # fmt: skip
     assert case.state == State.DTN_SUBMITTED
@@ -176,7 +187,7 @@ def test_adult_without_consent_path_stores_no_identity_in_the_notification(front
     for value in ("Maria", "Kowalska", "1990-05-17", "Mill Lane", "NT1 4AB", "07700", "Masha",
                   "maria.k@example.com"):  # fmt: skip
         assert value not in stored
-    assert notification.nationality == "Polish"
+    assert notification.nationality == "polish"
 
 
 @pytest.mark.django_db
@@ -236,3 +247,106 @@ def test_direct_state_assignment_is_refused(frontline):
 def test_case_raise_requires_a_raising_role(auditor):
     with pytest.raises(PermissionDenied):
         case_raise(actor=auditor, case_type="modern_slavery", data={})
+
+
+# --- Issue 15: the duty cannot be skipped, no anonymous route for a child, capacity ---
+
+
+@pytest.mark.django_db
+def test_once_indicators_are_found_the_case_cannot_close_without_the_notification(frontline, lead):
+    case = raise_ms(frontline, ADULT)
+    case = step(case, lead, "start_triage")
+    case = step(case, lead, "seek_consent")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "withdraw")
+    case = step(case, lead, "record_consent")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "withdraw")
+    # The adult changes their mind before the referral: the duty remains, anonymously.
+    case = step(case, lead, "withdraw_consent")
+    assert case.state == State.ADULT_CONSENT_SOUGHT
+    case = step(case, lead, "submit_duty_to_notify")
+    case = step(case, lead, "close_dtn_only")
+    assert (case.state, case.outcome_code) == (State.CLOSED, "DTN_ONLY")
+
+
+@pytest.mark.django_db
+def test_a_recorded_decision_that_no_notification_is_required_closes_with_its_own_outcome(
+    frontline, lead
+):
+    case = raise_ms(frontline, ADULT)
+    for name in ("start_triage", "seek_consent"):
+        case = step(case, lead, name)
+    case = step(
+        case, lead, "close_notification_not_required",
+        no_notification_reason="already_notified", other_notification_reference="NRM-123",
+    )  # fmt: skip
+    assert (case.state, case.outcome_code) == (State.CLOSED, "NOTIFICATION_NOT_REQUIRED")
+    assert case.details["notification_route"] == "none"
+
+
+@pytest.mark.django_db
+def test_withdrawn_is_only_an_outcome_after_an_nrm_referral(frontline, lead):
+    case = raise_ms(frontline, ADULT)
+    for name in ("start_triage", "seek_consent", "record_consent", "submit_nrm_referral"):
+        case = step(case, lead, name)
+    case = step(case, lead, "withdraw")
+    assert (case.state, case.outcome_code) == (State.WITHDRAWN, "NRM_WITHDRAWN")
+    assert case.details["notification_route"] == "nrm"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("age", "band", "refused"),
+    [(36, "18_24", True), (36, "35_44", False), (36, "unknown", False), (19, "18_24", False)],
+)
+def test_the_age_band_must_include_the_recorded_age(frontline, lead, age, band, refused):
+    case = raise_ms(
+        frontline, {**ADULT, "subject_date_of_birth": None, "subject_estimated_age": age}
+    )
+    for name in ("start_triage", "seek_consent"):
+        case = step(case, lead, name)
+    if refused:
+        with pytest.raises(ValidationError) as info:
+            step(case, lead, "submit_duty_to_notify", age_band=band)
+        assert "include the person's recorded age (36)" in info.value.message_dict["age_band"][0]
+        assert DutyToNotifyNotification.objects.count() == 0
+        assert Case.objects.get(pk=case.pk).state == State.ADULT_CONSENT_SOUGHT
+    else:
+        case = step(case, lead, "submit_duty_to_notify", age_band=band)
+        assert DutyToNotifyNotification.objects.get(case=case).age_band == band
+
+
+@pytest.mark.django_db
+def test_no_anonymous_notification_for_a_child(frontline, lead):
+    case = raise_ms(frontline, CHILD)
+    case = step(case, lead, "start_triage")
+    with pytest.raises(TransitionNotAllowed):
+        step(case, lead, "seek_consent")
+    # Even if the case were at the adult's consent stage, the anonymous route is refused.
+    Case.objects.filter(pk=case.pk).update(state=State.ADULT_CONSENT_SOUGHT)
+    case = Case.objects.get(pk=case.pk)
+    with pytest.raises(TransitionNotAllowed) as info:
+        step(case, lead, "submit_duty_to_notify", age_band="unknown")
+    assert "only for an adult" in str(info.value)
+
+
+@pytest.mark.django_db
+def test_an_adult_lacking_capacity_is_referred_on_a_recorded_best_interests_decision(
+    frontline, lead
+):
+    case = raise_ms(frontline, {**ADULT, "consent_status": "lacks_capacity"})
+    for name in ("start_triage", "seek_consent"):
+        case = step(case, lead, name)
+    with pytest.raises(TransitionNotAllowed) as info:
+        step(case, lead, "submit_nrm_referral")
+    assert "best-interests decision" in str(info.value)
+    case = step(
+        case, lead, "record_best_interests_decision",
+        decision_maker_name="A. Social Worker", decision_maker_role="social_worker",
+    )  # fmt: skip
+    assert case.state == State.ADULT_CONSENT_SOUGHT
+    assert case.details["consent_status"] == "best_interests"
+    assert case.details["decision_maker_name"] == "A. Social Worker"
+    case = step(case, lead, "submit_nrm_referral")
+    assert case.state == State.AWAITING_RG

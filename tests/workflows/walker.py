@@ -21,8 +21,18 @@ from workflows.definitions import Field, FieldType, Workflow
 from workflows.errors import TransitionNotAllowed
 from workflows.services import case_raise, case_transition
 
+# Fields whose first choice would not fit every sample case: an anonymous notification's
+# age band must include the person's recorded age, and "Not known" fits every adult.
+NAMED_SAMPLES: dict[str, Any] = {"age_band": "unknown"}
+
 
 def sample_value(spec: Field) -> Any:
+    if spec.name in NAMED_SAMPLES:
+        return NAMED_SAMPLES[spec.name]
+    return _sample_of_type(spec)
+
+
+def _sample_of_type(spec: Field) -> Any:
     match spec.type:
         case FieldType.STRING:
             return "Example"
@@ -107,7 +117,8 @@ def walk_all(
                 for _, step_name, _ in [*paths[source], (source, name, target)]:
                     fields = workflow.transition_meta(step_name)["fields"]
                     if before_step is not None:
-                        before_step(case, step_name)
+                        # It may take a step that changes no state and return the case.
+                        case = before_step(case, step_name) or case
                     case = case_transition(
                         case=case,
                         actor=actor,

@@ -1,131 +1,37 @@
-"""Child sexual exploitation: referral to children's social care through the MASH (RULES.md §3).
-
-A concern that a child under 18 is being sexually exploited (DfE 2017 definition, RULES.md
-§3.1) is referred to children's social care (CSC) through the Multi-Agency Safeguarding
-Hub, after emergency action (999, police protection) where the child is in immediate
-danger (§3.2). Within one working day CSC decides the response: no further action or
-advice, early help, a child and family assessment under Children Act 1989 s17, or a
-strategy discussion where significant harm is suspected. A strategy discussion can start
-a s47 enquiry, which can lead to an initial child protection conference (ICPC) within 15
-working days, a child protection plan and review conferences (first within 3 months,
-then at most 6 months apart) until the plan ends (Working Together to Safeguard Children
-2023, statutory guidance; RULES.md §3.3).
-
-CSC is the statutory lead. The council's community safety team refers and contributes, so
-every CSC stage here is a partner milestone the council records and is reminded about,
-not an action Safecase carries out (RULES.md §3.2 note); the labels say "Record ...".
-
-Whenever the child returns from a missing episode, an independent return home interview
-must be offered within 72 hours (statutory guidance on children who run away or go
-missing, RULES.md §3.1, §3.3). Each return opens its own clock; each interview recorded
-meets the oldest one still waiting.
-
-Parents' consent to the referral is recorded with the reason when it was not sought
-(§3.5: sharing without consent where seeking it would increase the risk to the child,
-prejudice an investigation or cause undue delay).
-
-Timescales: the MASH decision is a local default (Working Together as quoted by
-partnerships, RULES.md §3.3); the assessment, conference, review and return home
-interview timescales are national maxima from statutory guidance, so statutory here.
-"""
+"""Child sexual exploitation (RULES.md §3): the proxy model whose transitions are the process."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils import timezone
-
-from casework.models import Case, CasePersonRole, Person
+from casework.models import Case
+from workflows.cse.checks import (
+    assessment_in_progress,
+    episodes_with_interview,
+    episodes_with_return,
+    not_in_immediate_danger,
+    return_awaiting_interview,
+    subject_is_18_or_over,
+)
+from workflows.cse.nrm import NRMSteps
+from workflows.cse.states import (
+    AFTER_REFERRAL,
+    CP_CATEGORIES,
+    EMERGENCY_ACTIONS,
+    INTERVIEW_OUTCOMES,
+    OPEN_STATES,
+    OUTCOMES,
+    REFERRAL_METHODS,
+    RISK_LEVELS,
+    State,
+)
 from workflows.definitions import (
-    RAISE,
-    ClockKind,
-    DeadlineRule,
     Field,
     FieldType,
-    Unit,
-    Workflow,
     WorkflowCaseMixin,
-    age_at,
-    person_fields,
 )
-from workflows.registry import register
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import WORKER, step
-
-
-class State(models.TextChoices):
-    CONCERN_RAISED = "concern_raised", "Concern raised"
-    IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection (emergency action taken)"
-    REFERRED_TO_MASH = "referred_to_mash", "Referred to MASH, awaiting the decision"
-    EARLY_HELP = "early_help", "Early help"
-    S17_ASSESSMENT = "s17_assessment", "Child and family assessment (s17)"
-    CIN_PLAN = "cin_plan", "Child in need plan"
-    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
-    S47_ENQUIRY = "s47_enquiry", "Section 47 enquiry"
-    ICPC = "icpc", "Initial child protection conference convened"
-    CP_PLAN_ACTIVE = "cp_plan_active", "Child protection plan"
-    CP_PLAN_ENDED = "cp_plan_ended", "Child protection plan ended"
-    CLOSED = "closed", "Closed"
-
-
-OPEN_STATES = [s for s in State if s != State.CLOSED]
-# Missing episodes and their interviews are recorded once the child has been referred on
-# (or protected in an emergency); before that there is only the concern.
-AFTER_REFERRAL = [s for s in OPEN_STATES if s != State.CONCERN_RAISED]
-
-OUTCOMES = {
-    "NFA_AT_TRIAGE": "No further action at triage (advice given)",
-    "STEPPED_DOWN_EARLY_HELP": "Stepped down to early help",
-    "CIN_CLOSED": "Closed as a child in need",
-    "CP_PLAN_ENDED": "Child protection plan ended",
-    "TRANSFERRED_OUT_OF_AREA": "Transferred out of area",
-    "TURNED_18_TRANSITIONED_TO_ADULT_SERVICES": "Turned 18: transitioned to adult services",
-    "NO_FURTHER_EXPLOITATION_CONCERNS": "No further exploitation concerns",
-}
-INDICATORS = (
-    ("missing_episodes", "Missing episodes"),
-    ("older_associates", "Older associates"),
-    ("gifts_or_money", "Unexplained gifts or money"),
-    ("stis_or_pregnancy", "Sexually transmitted infections or pregnancy"),
-    ("substance_use", "Substance use"),
-    ("school_disengagement", "Disengagement from school"),
-    ("online_contacts", "Online contacts"),
-)
-PARENTAL_CONSENT = (
-    ("given", "Given"),
-    ("not_sought_increase_risk", "Not sought: it would increase the risk to the child"),
-    ("not_sought_prejudice_investigation", "Not sought: it would prejudice an investigation"),
-    ("not_sought_undue_delay", "Not sought: it would cause undue delay"),
-)
-EMERGENCY_ACTIONS = (
-    ("police_999", "Police called (999)"),
-    ("police_protection", "Police protection"),
-    ("other", "Other emergency action"),
-)
-REFERRAL_METHODS = (
-    ("marf", "Multi-agency referral form"),
-    ("phone", "Phone (to be confirmed in writing)"),
-    ("other", "Other"),
-)
-CP_CATEGORIES = (
-    ("sexual_abuse", "Sexual abuse"),
-    ("physical_abuse", "Physical abuse"),
-    ("emotional_abuse", "Emotional abuse"),
-    ("neglect", "Neglect"),
-)
-INTERVIEW_OUTCOMES = (
-    ("held", "Interview held"),
-    ("declined", "Offered; the child declined"),
-)
-RISK_LEVELS = (
-    ("low", "Low"),
-    ("medium", "Medium"),
-    ("high", "High"),
-)
-
-CHILD_AGE = 18
 
 
 def outcome_field(*codes: str) -> Field:
@@ -137,64 +43,7 @@ def outcome_field(*codes: str) -> Field:
 CLOSING_NOTE = Field("closing_note", FieldType.TEXT, "Closing note", required=False)
 
 
-# --- Guards -------------------------------------------------------------------------------
-
-
-def subject_person(case: Case) -> Person | None:
-    link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
-    return link.person if link is not None else None
-
-
-def subject_age_now(case: Case) -> int | None:
-    """The child's age today: from the date of birth, else the estimate given at intake
-    plus the whole years since the concern was raised."""
-    person = subject_person(case)
-    if person is None:
-        return None
-    today = timezone.localdate()
-    if person.date_of_birth:
-        return age_at({"subject_date_of_birth": person.date_of_birth}, "subject", today)
-    if person.estimated_age is None:
-        return None
-    raised = timezone.localtime(case.raised_at).date()
-    return person.estimated_age + age_at({"subject_date_of_birth": raised}, "subject", today)
-
-
-def subject_is_18_or_over(case: Case) -> bool:
-    """Only a young person who has turned 18 moves to adult services (RULES.md §3.2)."""
-    age = subject_age_now(case)
-    return age is not None and age >= CHILD_AGE
-
-
-def not_in_immediate_danger(case: Case) -> bool:
-    """A child reported in immediate danger is protected and referred, never closed at the
-    concern stage (RULES.md §3.2: immediate danger goes to immediate protection)."""
-    return not case.details.get("immediate_danger")
-
-
-def return_awaiting_interview(case: Case) -> bool:
-    """An interview is recorded against a recorded return that has none yet."""
-    return any("interview" not in e for e in case.details.get("missing_episodes", []))
-
-
-def assessment_in_progress(case: Case) -> bool:
-    """A child and family assessment started by the latest referral is not yet complete."""
-    return case.details.get("assessment_status") == "in_progress"
-
-
-def episodes_with_return(details: dict[str, Any], data: dict[str, Any]) -> list[dict]:
-    return [*details.get("missing_episodes", []), dict(data)]
-
-
-def episodes_with_interview(details: dict[str, Any], data: dict[str, Any]) -> list[dict]:
-    """Attach the interview to the oldest return still waiting for one (as the clocks do)."""
-    episodes = [dict(e) for e in details.get("missing_episodes", [])]
-    waiting = next(e for e in episodes if "interview" not in e)
-    waiting["interview"] = dict(data)
-    return episodes
-
-
-class CSECase(WorkflowCaseMixin, Case):
+class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
     """A child sexual exploitation case; transitions follow RULES.md §3.2."""
 
     class Meta:
@@ -248,10 +97,13 @@ class CSECase(WorkflowCaseMixin, Case):
                 required=False,
                 help_text="The decision and assessment clocks run from the referral.",
             ),
+            *disclosure_fields(shared_with="children's social care (MASH)"),
         ],
     )
     def refer_to_mash(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "assessment_status": "awaiting_mash_decision"})
+        self.record_disclosure(
+            "refer_to_mash", {**data, "assessment_status": "awaiting_mash_decision"}, actor
+        )
 
     # --- The MASH decision (within 1 working day) ----------------------------------------
 
@@ -678,243 +530,3 @@ class CSECase(WorkflowCaseMixin, Case):
     )
     def record_exploitation_risk(self, *, actor: Any, data: dict) -> None:
         self.record(data)
-
-
-# --- Intake -------------------------------------------------------------------------------
-
-
-def _age_errors(values: dict[str, Any]) -> dict[str, list[str]]:
-    """A CSE referral is about a child under 18 (DfE 2017 definition, RULES.md §3.1)."""
-    dob = values.get("subject_date_of_birth")
-    if not dob and values.get("subject_estimated_age") is None:
-        return {
-            "subject_date_of_birth": [
-                "Enter the child's date of birth or, if not known, their age or best estimate."
-            ]
-        }
-    today = timezone.localdate()
-    if dob and date.fromisoformat(dob) > today:
-        return {"subject_date_of_birth": ["The date of birth cannot be in the future."]}
-    age = age_at(values, "subject", today)
-    if age is not None and age >= CHILD_AGE:
-        return {
-            "subject_date_of_birth": [
-                f"This is a referral for a child under 18, and this person is {age}. "
-                "For someone aged 18 or over, raise an adult safeguarding concern instead."
-            ]
-        }
-    return {}
-
-
-def _name_errors(values: dict[str, Any]) -> dict[str, list[str]]:
-    names = ("subject_given_names", "subject_family_name", "subject_aliases")
-    if any(values.get(n) for n in names):
-        return {}
-    return {"subject_given_names": ["Enter the child's name, or a name they are known by."]}
-
-
-def _consent_errors(values: dict[str, Any]) -> dict[str, list[str]]:
-    """Sharing without parental consent needs its reason recorded (RULES.md §3.5)."""
-    if values.get("parental_consent") == "given" or values.get("consent_rationale"):
-        return {}
-    return {"consent_rationale": ["Say why consent was not sought and who decided."]}
-
-
-def check_intake(values: dict[str, Any]) -> None:
-    """The child is under 18 and named; a referral without parental consent says why."""
-    errors = {**_age_errors(values), **_name_errors(values), **_consent_errors(values)}
-    if errors:
-        raise ValidationError(errors)
-
-
-INTAKE_FIELDS = [
-    *person_fields("subject", label="The child"),
-    Field(
-        "indicators",
-        FieldType.MULTICHOICE,
-        "Indicators of exploitation seen or told",
-        required=False,
-        choices=INDICATORS,
-    ),
-    Field("what_has_happened", FieldType.TEXT, "What has happened (what has changed today)"),
-    Field("school", FieldType.STRING, "School or education setting", required=False),
-    *person_fields("parent_carer", label="Parent or carer"),
-    Field(
-        "parental_consent",
-        FieldType.CHOICE,
-        "Parental consent to the referral",
-        choices=PARENTAL_CONSENT,
-    ),
-    Field(
-        "consent_rationale",
-        FieldType.TEXT,
-        "Why consent was not sought, and who decided",
-        required=False,
-        help_text="Required when consent was not sought.",
-    ),
-    Field(
-        "child_view",
-        FieldType.TEXT,
-        "The child's own view of the referral",
-        required=False,
-    ),
-    Field("immediate_danger", FieldType.BOOLEAN, "Is the child in immediate danger?"),
-]
-
-MASH_DECISIONS = (
-    "decide_no_further_action",
-    "decide_early_help",
-    "decide_s17_assessment",
-    "decide_strategy_discussion",
-)
-ICPC_HELD = ("hold_icpc_cp_plan", "hold_icpc_cin_plan", "hold_icpc_no_plan")
-REVIEW_HELD = ("hold_review_conference", "end_cp_plan")
-REVIEW_SOURCE = (
-    "RULES.md §3.2-3.3: Working Together 2023 (statutory guidance) as set out in child "
-    "protection procedures [S78][S79]"
-)
-
-WORKFLOW = register(
-    Workflow(
-        case_type="cse",
-        label="Child sexual exploitation",
-        description=(
-            "Referral to children's social care (MASH), its decision, s47, conferences and "
-            "plans as partner milestones; return home interviews after missing episodes."
-        ),
-        model=CSECase,
-        states=State,
-        initial_state=State.CONCERN_RAISED,
-        terminal_states=(State.CLOSED,),
-        intake_fields=INTAKE_FIELDS,
-        intake_check=check_intake,
-        deadline_rules=[
-            DeadlineRule(
-                name="refer_same_day",
-                label="Refer to children's social care and tell the police (same working day)",
-                starts_on=RAISE,
-                duration=0,
-                unit=Unit.WORKING_DAYS,
-                met_by=("refer_to_mash", "close_without_referral"),
-                statutory=False,
-                source=(
-                    "RULES.md §3.1-3.2: a child at risk of exploitation is referred to "
-                    "children's social care and the police immediately [S70][S85]; local "
-                    "default of the same working day (the referral step records whether "
-                    "the police were told)"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason="The person who raised the concern must make the referral",
-            ),
-            DeadlineRule(
-                name="exploitation_risk_assessment",
-                label="Exploitation risk assessment",
-                starts_on=RAISE,
-                duration=10,
-                unit=Unit.WORKING_DAYS,
-                met_by=("record_exploitation_risk",),
-                statutory=False,
-                source=(
-                    "RULES.md §3.3: exploitation risk assessment within 10 working days of "
-                    "screening (North Yorkshire) [S72][S84]; local default, overridable"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason="The lead must complete or obtain the assessment",
-            ),
-            DeadlineRule(
-                name="mash_decision",
-                label="MASH decision on the referral, acknowledged to the referrer",
-                starts_on="refer_to_mash",
-                duration=1,
-                unit=Unit.WORKING_DAYS,
-                met_by=MASH_DECISIONS,
-                statutory=True,
-                source=(
-                    "RULES.md §3.2-3.3: a decision within 1 working day of the referral, "
-                    "Working Together 2023 (statutory guidance) as quoted by partnerships [S71]"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason=(
-                    "Children's social care decides, and the referrer chases a decision not "
-                    "received within the working day"
-                ),
-            ),
-            DeadlineRule(
-                name="cf_assessment",
-                label="Child and family assessment",
-                starts_on="refer_to_mash",
-                duration=45,
-                unit=Unit.WORKING_DAYS,
-                met_by=("start_cin_plan", "close_after_assessment", "record_assessment_completed"),
-                cancelled_by=("decide_early_help",),
-                statutory=True,
-                source=(
-                    "RULES.md §3.3: at most 45 working days from the point of referral, "
-                    "Working Together 2023 (statutory guidance) via procedures [S82][S83]"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason="A statutory timescale for the assessment the lead follows",
-            ),
-            DeadlineRule(
-                name="icpc",
-                label="Initial child protection conference",
-                starts_on="start_s47_enquiry",
-                duration=15,
-                unit=Unit.WORKING_DAYS,
-                met_by=ICPC_HELD,
-                cancelled_by=("conclude_s47_cin_plan",),
-                statutory=True,
-                source=(
-                    "RULES.md §3.2-3.3: within 15 working days of the strategy discussion at "
-                    "which the s47 enquiry was initiated [S75][S76][S77]"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason="The conference must be held in time",
-            ),
-            DeadlineRule(
-                name="first_cp_review",
-                label="First child protection review conference",
-                starts_on="hold_icpc_cp_plan",
-                duration=3,
-                unit=Unit.MONTHS,
-                met_by=REVIEW_HELD,
-                statutory=True,
-                source=f"{REVIEW_SOURCE}: within 3 months of the ICPC",
-                kind=ClockKind.TASK,
-                kind_reason="The review conference must be held in time",
-            ),
-            DeadlineRule(
-                name="cp_review",
-                label="Child protection review conference",
-                starts_on="hold_review_conference",
-                duration=6,
-                unit=Unit.MONTHS,
-                met_by=REVIEW_HELD,
-                repeatable=True,
-                statutory=True,
-                source=f"{REVIEW_SOURCE}: then at intervals of not more than 6 months",
-                kind=ClockKind.TASK,
-                kind_reason="Each review conference must be held in time",
-            ),
-            DeadlineRule(
-                name="return_home_interview",
-                label="Return home interview offered",
-                starts_on="record_return_from_missing",
-                duration=72,
-                unit=Unit.HOURS,
-                met_by=("record_return_interview",),
-                repeatable=True,
-                starts_at_field="returned_at",
-                statutory=True,
-                source=(
-                    "RULES.md §3.1, §3.3: statutory guidance on children who run away or go "
-                    "missing from home or care, an independent return home interview offered "
-                    "within 72 hours of each return [S68][S69]; the hours run through "
-                    "weekends, bank holidays and Christmas Day"
-                ),
-                kind=ClockKind.TASK,
-                kind_reason="The interview must be offered to the child in time",
-            ),
-        ],
-    )
-)

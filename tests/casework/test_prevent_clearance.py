@@ -1,0 +1,74 @@
+"""Prevent clearance is a property of the person (RULES.md §4.5, issue 15): an auditor
+without it sees nothing of a Prevent case (not in lists, pages, people or the audit log),
+as an uncleared lead sees nothing; an auditor an administrator has cleared sees it all.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from casework.audit import AuditVerb, audit_event_list_for_user
+from casework.models import AuditEvent
+from casework.roles import has_prevent_clearance
+from casework.selectors import (
+    case_get_for_user,
+    case_is_limited,
+    case_list_for_user,
+    person_list_for_user,
+)
+from casework.services import prevent_clearance_set
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_auditor_without_clearance_sees_nothing_of_a_prevent_case(people, case, prevent_case):
+    auditor = people["auditor"]
+    assert not has_prevent_clearance(auditor)
+    assert set(case_list_for_user(auditor)) == {case}
+    with pytest.raises(Http404):
+        case_get_for_user(auditor, prevent_case.reference)
+    subject = prevent_case.case_people.get().person
+    assert subject not in person_list_for_user(auditor)
+    events = audit_event_list_for_user(auditor, {})
+    assert not events.filter(case=prevent_case).exists()
+    assert events.filter(case=case).exists()
+    searched = audit_event_list_for_user(auditor, {"reference": prevent_case.reference})
+    assert list(searched) == []
+
+
+def test_a_cleared_auditor_sees_it_all(people, case, prevent_case):
+    auditor = people["auditor"]
+    assert prevent_clearance_set(user=auditor, actor=people["admin"], cleared=True)
+    assert has_prevent_clearance(auditor)
+    assert set(case_list_for_user(auditor)) == {case, prevent_case}
+    found = case_get_for_user(auditor, prevent_case.reference)
+    assert not case_is_limited(auditor, found)
+    assert prevent_case.case_people.get().person in person_list_for_user(auditor)
+    assert audit_event_list_for_user(auditor, {}).filter(case=prevent_case).exists()
+
+
+def test_clearance_does_not_let_an_auditor_act(people, prevent_case):
+    auditor = people["auditor"]
+    prevent_clearance_set(user=auditor, actor=people["admin"], cleared=True)
+    assert not auditor.has_perm("casework.manage_case", prevent_case)
+
+
+def test_only_an_administrator_changes_clearance_and_it_is_audited(people):
+    auditor = people["auditor"]
+    with pytest.raises(PermissionDenied):
+        prevent_clearance_set(user=auditor, actor=people["prevent_lead"], cleared=True)
+    prevent_clearance_set(user=auditor, actor=people["admin"], cleared=True)
+    assert not prevent_clearance_set(user=auditor, actor=people["admin"], cleared=True)
+    prevent_clearance_set(user=auditor, actor=people["admin"], cleared=False)
+    assert not has_prevent_clearance(auditor)
+    changes = AuditEvent.objects.filter(verb=AuditVerb.USER_CLEARANCE_CHANGED).order_by("pk")
+    assert [e.data["prevent_clearance"] for e in changes] == [True, False]
+    assert {e.actor for e in changes} == {people["admin"]}
+
+
+def test_sign_in_failures_stay_in_an_uncleared_auditors_log(people, client):
+    client.post("/sign-in/", {"username": "nobody", "password": "wrong"})
+    events = audit_event_list_for_user(people["auditor"], {"action": "user.sign_in_failed"})
+    assert events.exists()

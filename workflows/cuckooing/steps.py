@@ -1,0 +1,462 @@
+"""Cuckooing (RULES.md §2): the proxy model whose transitions are the process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.models import Case
+from workflows.cuckooing.checks import s42_test_met, s42_test_not_met
+from workflows.cuckooing.closure_order import ClosureOrderSteps
+from workflows.cuckooing.closure_powers import (
+    APPELLANTS,
+    APPLICANTS,
+    ISSUERS,
+    MAX_ORDER_MONTHS,
+    SENIOR_ISSUERS,
+    appeal_window_open,
+    may_leave_for_review,
+    notice_extendable,
+    notice_fields,
+    order_expiry,
+    order_extendable,
+)
+from workflows.cuckooing.states import (
+    AGENCIES,
+    NFA_OUTCOME,
+    REVIEW_OUTCOMES,
+    RISK_LEVELS,
+    S42_TEST,
+    SAFETY_PLAN_ACTIONS,
+    State,
+)
+from workflows.definitions import (
+    Field,
+    FieldType,
+    WorkflowCaseMixin,
+)
+from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
+from workflows.steps import step
+
+# Making Safeguarding Personal: the adult's views are recorded throughout (RULES.md §2.3).
+# s81(2): when the court refuses or adjourns, it may continue the notice up to 48 hours.
+NOTICE_CONTINUED_UNTIL = Field(
+    "notice_continued_until",
+    FieldType.DATETIME,
+    "If the court continued the closure notice: until when (at most 48 hours, s81(2))",
+    required=False,
+)
+VIEWS_FIELD = Field(
+    "occupier_views",
+    FieldType.TEXT,
+    "The adult's views, wishes and desired outcomes",
+    required=False,
+)
+
+
+ENQUIRY_FIELDS = [
+    Field("enquiry_started_on", FieldType.DATE, "Date the enquiry started"),
+    Field("enquiry_lead_agency", FieldType.CHOICE, "Lead agency", choices=AGENCIES),
+]
+
+
+class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
+    """A cuckooing case; transitions follow RULES.md §2.3 and, for closure powers, §2.4."""
+
+    class Meta:
+        proxy = True
+        app_label = "workflows"
+
+    @step(
+        source=State.CONCERN_RAISED,
+        target=State.IMMEDIATE_RISK_ACTION,
+        label="Record immediate action (999 / police)",
+        fields=[
+            Field("emergency_services_called", FieldType.BOOLEAN, "999 or the police called?"),
+            Field("immediate_action_taken", FieldType.TEXT, "What was done"),
+            Field("police_reference", FieldType.STRING, "Police reference", required=False),
+        ],
+    )
+    def take_immediate_action(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="submitted_on",
+        source=[State.CONCERN_RAISED, State.IMMEDIATE_RISK_ACTION],
+        target=State.SAFEGUARDING_CONCERN_SUBMITTED,
+        label="Submit the safeguarding concern to adult social care",
+        fields=[
+            Field("submitted_on", FieldType.DATE, "Date submitted to adult social care"),
+            Field("police_informed", FieldType.BOOLEAN, "Police informed?"),
+            Field("police_reference", FieldType.STRING, "Police reference", required=False),
+            Field(
+                "mash_notified",
+                FieldType.BOOLEAN,
+                "Children's MASH notified? (needed when children live there or visit)",
+            ),
+            *disclosure_fields(shared_with="adult social care"),
+        ],
+    )
+    def submit_concern(self, *, actor: Any, data: dict) -> None:
+        self.record_disclosure("submit_concern", data, actor)
+
+    @step(
+        event_field="triage_started_on",
+        source=State.SAFEGUARDING_CONCERN_SUBMITTED,
+        target=State.S42_TRIAGE,
+        label="Start s42 triage",
+        fields=[
+            Field("triage_started_on", FieldType.DATE, "Date triage started"),
+            Field("occupier_aware", FieldType.BOOLEAN, "Is the adult aware of the concern?"),
+            Field("occupier_consents", FieldType.BOOLEAN, "Does the adult consent to it?"),
+            VIEWS_FIELD,
+        ],
+    )
+    def start_triage(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        source=State.S42_TRIAGE,
+        target=None,
+        label="Record the s42 three-part test",
+        fields=[
+            Field(
+                "s42_care_and_support_needs",
+                FieldType.BOOLEAN,
+                "(a) The adult has needs for care and support",
+            ),
+            Field(
+                "s42_abuse_or_neglect",
+                FieldType.BOOLEAN,
+                "(b) The adult is experiencing, or is at risk of, abuse or neglect",
+            ),
+            Field(
+                "s42_unable_to_protect",
+                FieldType.BOOLEAN,
+                "(c) Because of those needs, the adult cannot protect themselves",
+            ),
+            Field("s42_rationale", FieldType.TEXT, "Reasons for the decision"),
+        ],
+    )
+    def record_s42_test(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "s42_criteria_met": all(data[name] for name in S42_TEST)})
+
+    @step(
+        event_field="enquiry_started_on",
+        source=State.S42_TRIAGE,
+        target=State.S42_ENQUIRY,
+        label="Start a s42 enquiry",
+        conditions=[s42_test_met],
+        guard_message=(
+            "A s42 enquiry needs all three parts of the s42 test recorded as met "
+            "(Care Act 2014 s42(1))."
+        ),
+        fields=ENQUIRY_FIELDS,
+    )
+    def start_s42_enquiry(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "enquiry_type": "s42"})
+
+    @step(
+        event_field="enquiry_started_on",
+        source=State.S42_TRIAGE,
+        target=State.NON_STATUTORY_ENQUIRY,
+        label="Start a non-statutory enquiry",
+        conditions=[s42_test_not_met],
+        guard_message=(
+            "Record the s42 test first; a non-statutory enquiry is only for a concern that "
+            "does not meet it (when it is met the council must make a s42 enquiry)."
+        ),
+        fields=ENQUIRY_FIELDS,
+    )
+    def start_non_statutory_enquiry(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "enquiry_type": "non_statutory"})
+
+    @step(
+        source=State.S42_TRIAGE,
+        target=State.CLOSED,
+        label="Close: criteria not met, no further action",
+        outcome=NFA_OUTCOME,
+        conditions=[s42_test_not_met],
+        guard_message=(
+            "Record the s42 test first; no further action is only for a concern that does "
+            "not meet it."
+        ),
+        fields=[
+            Field("rationale", FieldType.TEXT, "Why no further action is needed"),
+            Field("signposted_to", FieldType.TEXT, "Signposted to", required=False),
+        ],
+    )
+    def close_no_further_action(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        source=[State.S42_ENQUIRY, State.NON_STATUTORY_ENQUIRY],
+        target=State.MULTI_AGENCY_RISK_MEETING,
+        label="Convene a multi-agency risk meeting",
+        fields=[
+            Field("meeting_on", FieldType.DATE, "Date of the meeting"),
+            Field("lead_agency", FieldType.CHOICE, "Lead agency", choices=AGENCIES),
+            Field("agencies_invited", FieldType.MULTICHOICE, "Agencies invited", choices=AGENCIES),
+            Field("risk_level", FieldType.CHOICE, "Risk level", choices=RISK_LEVELS),
+        ],
+    )
+    def convene_risk_meeting(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        source=State.MULTI_AGENCY_RISK_MEETING,
+        target=State.SAFETY_PLAN_ACTIVE,
+        label="Agree the safety plan",
+        fields=[
+            Field(
+                "safety_plan_actions",
+                FieldType.MULTICHOICE,
+                "Actions in the plan",
+                choices=SAFETY_PLAN_ACTIONS,
+            ),
+            Field("safety_plan_summary", FieldType.TEXT, "The plan"),
+            VIEWS_FIELD,
+        ],
+    )
+    def agree_safety_plan(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="issued_at",
+        source=State.SAFETY_PLAN_ACTIVE,
+        target=State.CLOSURE_NOTICE_ISSUED,
+        label="Issue a closure notice (24 hours)",
+        fields=notice_fields(ISSUERS),
+    )
+    def issue_closure_notice(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "notice_duration_hours": 24, "notice_extended": False})
+
+    @step(
+        event_field="issued_at",
+        source=State.SAFETY_PLAN_ACTIVE,
+        target=State.CLOSURE_NOTICE_ISSUED,
+        label="Issue a 48-hour closure notice (superintendent or chief executive)",
+        fields=notice_fields(SENIOR_ISSUERS),
+    )
+    def issue_closure_notice_48h(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "notice_duration_hours": 48, "notice_extended": False})
+
+    @step(
+        event_field="extended_at",
+        source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
+        target=None,
+        label="Extend the closure notice to 48 hours",
+        conditions=[notice_extendable],
+        guard_message=(
+            "Only a 24-hour closure notice can be extended, once, to 48 hours (ASBCPA 2014 s77)."
+        ),
+        fields=[
+            Field("extension_reference", FieldType.STRING, "Extension notice reference"),
+            Field("extended_at", FieldType.DATETIME, "Extended at"),
+            Field(
+                "extension_authorised_by_rank",
+                FieldType.CHOICE,
+                "Extension authorised by",
+                choices=SENIOR_ISSUERS,
+            ),
+        ],
+    )
+    def extend_closure_notice(self, *, actor: Any, data: dict) -> None:
+        self.record({**data, "notice_duration_hours": 48, "notice_extended": True})
+
+    @step(
+        event_field="notice_cancelled_at",
+        source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
+        target=State.SAFETY_PLAN_ACTIVE,
+        label="Cancel the closure notice (s78)",
+        fields=[
+            Field("notice_cancelled_at", FieldType.DATETIME, "Cancelled at"),
+            Field("notice_cancelled_reason", FieldType.TEXT, "Why it was cancelled"),
+        ],
+    )
+    def cancel_closure_notice(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="application_made_on",
+        source=State.CLOSURE_NOTICE_ISSUED,
+        target=State.CLOSURE_ORDER_HEARING,
+        label="Apply to the magistrates for a closure order",
+        fields=[
+            Field("application_made_on", FieldType.DATE, "Date of the application"),
+            Field("applicant", FieldType.CHOICE, "Applicant (s80(1)-(2))", choices=APPLICANTS),
+            Field("court", FieldType.STRING, "Magistrates' court"),
+            Field("hearing_listed_at", FieldType.DATETIME, "Hearing listed for"),
+        ],
+    )
+    def apply_for_closure_order(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="adjourned_on",
+        source=State.CLOSURE_ORDER_HEARING,
+        target=None,
+        label="Record an adjournment of the hearing (s81(3))",
+        fields=[
+            Field("adjourned_on", FieldType.DATE, "Date of the hearing that adjourned"),
+            Field("adjourned_to", FieldType.DATE, "Adjourned to"),
+            Field(
+                "notice_continued",
+                FieldType.BOOLEAN,
+                "Did the court continue the closure notice meanwhile?",
+            ),
+            NOTICE_CONTINUED_UNTIL,
+        ],
+    )
+    def adjourn_hearing(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="hearing_at",
+        source=State.CLOSURE_ORDER_HEARING,
+        target=State.CLOSURE_ORDER_IN_FORCE,
+        label="Record the closure order made",
+        fields=[
+            Field("hearing_at", FieldType.DATETIME, "Heard at"),
+            Field("order_made_on", FieldType.DATE, "Date the order was made"),
+            Field(
+                "order_months",
+                FieldType.INTEGER,
+                "Months ordered (at most 3)",
+                min_value=1,
+                max_value=MAX_ORDER_MONTHS,
+            ),
+            Field(
+                "order_covers_residents",
+                FieldType.BOOLEAN,
+                "Does the order also exclude people who live there?",
+            ),
+            Field("order_reference", FieldType.STRING, "Court reference", required=False),
+        ],
+    )
+    def record_order_made(self, *, actor: Any, data: dict) -> None:
+        months = data["order_months"]
+        self.record(
+            {
+                **data,
+                "order_total_months": months,
+                "order_expiry": order_expiry(data["order_made_on"], months).isoformat(),
+            }
+        )
+
+    @step(
+        event_field="hearing_at",
+        source=State.CLOSURE_ORDER_HEARING,
+        target=State.SAFETY_PLAN_ACTIVE,
+        label="Record that the court refused the closure order",
+        fields=[
+            Field("hearing_at", FieldType.DATETIME, "Heard at"),
+            Field("order_refused_on", FieldType.DATE, "Date of the decision"),
+            Field("order_refused_reasons", FieldType.TEXT, "The court's reasons"),
+            NOTICE_CONTINUED_UNTIL,
+        ],
+    )
+    def record_order_refused(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="extension_ordered_on",
+        source=State.CLOSURE_ORDER_IN_FORCE,
+        target=None,
+        label="Record an extension of the closure order (s82)",
+        conditions=[order_extendable],
+        guard_message=(
+            "A closure order can be extended only while it is in force, and to at most "
+            "6 months in total (ASBCPA 2014 s82)."
+        ),
+        fields=[
+            Field("extension_ordered_on", FieldType.DATE, "Date the court extended it"),
+            Field(
+                "extension_months",
+                FieldType.INTEGER,
+                "Further months ordered (at most 3)",
+                min_value=1,
+                max_value=MAX_ORDER_MONTHS,
+            ),
+        ],
+    )
+    def extend_closure_order(self, *, actor: Any, data: dict) -> None:
+        total = self.details["order_total_months"] + data["extension_months"]
+        made_on = self.details["order_made_on"]
+        self.record(
+            {
+                **data,
+                "order_total_months": total,
+                "order_expiry": order_expiry(made_on, total).isoformat(),
+            }
+        )
+
+    @step(
+        event_field="appeal_lodged_on",
+        source=[State.CLOSURE_ORDER_IN_FORCE, State.SAFETY_PLAN_ACTIVE],
+        target=None,
+        label="Record an appeal to the Crown Court (s84)",
+        conditions=[appeal_window_open],
+        guard_message=(
+            "An appeal can be recorded only within 21 days of a closure order decision "
+            "(ASBCPA 2014 s84)."
+        ),
+        fields=[
+            Field("appellant", FieldType.CHOICE, "Appellant", choices=APPELLANTS),
+            Field("appeal_lodged_on", FieldType.DATE, "Date the appeal was lodged"),
+            Field("appeal_grounds", FieldType.TEXT, "Grounds", required=False),
+        ],
+    )
+    def record_appeal(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        event_field="review_on",
+        source=[State.SAFETY_PLAN_ACTIVE, State.CLOSURE_ORDER_IN_FORCE],
+        target=State.REVIEW,
+        label="Review the case",
+        conditions=[may_leave_for_review],
+        guard_message=(
+            "The closure order is still in force: record the review beside it, or record "
+            "its discharge first (ASBCPA 2014 s83)."
+        ),
+        fields=[
+            Field("review_on", FieldType.DATE, "Date of the review"),
+            Field("review_notes", FieldType.TEXT, "What the review found"),
+            VIEWS_FIELD,
+        ],
+    )
+    def start_review(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        source=State.REVIEW,
+        target=State.SAFETY_PLAN_ACTIVE,
+        label="Continue the safety plan",
+        fields=[Field("safety_plan_changes", FieldType.TEXT, "Changes to the plan")],
+    )
+    def continue_safety_plan(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
+
+    @step(
+        source=State.REVIEW,
+        target=State.CLOSED,
+        label="Close the case (manager sign-off)",
+        fields=[
+            Field("outcome_code", FieldType.CHOICE, "Outcome", choices=REVIEW_OUTCOMES),
+            Field("closing_summary", FieldType.TEXT, "Closing summary"),
+            Field("signed_off_by", FieldType.STRING, "Manager who signed off"),
+            Field(
+                "adult_has_capacity",
+                FieldType.BOOLEAN,
+                "Has the adult capacity to decline help (MCA 2005)?",
+            ),
+            Field(
+                "transferred_to",
+                FieldType.STRING,
+                "Process transferred to (MARAC, MAPPA, NRM)",
+                required=False,
+            ),
+        ],
+    )
+    def close_case(self, *, actor: Any, data: dict) -> None:
+        self.record(data)
