@@ -49,8 +49,13 @@ from casework.models import (
     CaseType,
     CaseUserObjectPermission,
 )
-from casework.permissions import named_case_types, restricted_case_types, team_ids_of
-from casework.roles import Role, roles_of
+from casework.permissions import (
+    auditor_cleared_for,
+    named_case_types,
+    restricted_case_types,
+    team_ids_of,
+)
+from casework.roles import Role, has_prevent_clearance, roles_of
 
 # Folded letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = str.maketrans(
@@ -484,7 +489,21 @@ def search_entries_for_user(user: Any, q: str) -> Any:
     query = tsquery(parse(q), user_keys(user))
     if query is None:
         return CaseSearchEntry.objects.none()
-    return CaseSearchEntry.objects.filter(document__matches=query)
+    entries = CaseSearchEntry.objects.filter(document__matches=query)
+    hidden = auditor_hidden_types(user)
+    return entries.exclude(case__case_type__in=hidden) if hidden else entries
+
+
+def auditor_hidden_types(user: Any) -> list[str]:
+    """The compartments an auditor may not read (their keys are "everything" else): a
+    named compartment without its clearance, Prevent without Prevent clearance."""
+    if Role.AUDITOR not in roles_of(user):
+        return []
+    named = named_case_types()
+    hidden = [t for t in sorted(named) if not auditor_cleared_for(user, t)]
+    if not has_prevent_clearance(user):
+        hidden += sorted(restricted_case_types() - named)
+    return hidden
 
 
 def search_case_ids_for_user(user: Any, q: str) -> Any:

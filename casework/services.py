@@ -194,8 +194,9 @@ def case_link(*, case: Case, actor: Any, other_reference: str, reason: str) -> C
     # who may read one case's history may not be allowed to know of the other.
     for one in (case, other):
         audit_record(
-            actor=actor, verb=AuditVerb.CASE_LINKED, case=one, target=one, data={"link": link.pk}
-        )
+            actor=actor, verb=AuditVerb.CASE_LINKED, case=one, target=one,
+            data={"reason": link.reason},
+        )  # fmt: skip
     return link
 
 

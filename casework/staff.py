@@ -161,7 +161,7 @@ def _set_role(user: Any, role: Role, cleared: bool) -> None:
     groups = roles_ensure()
     held = Role.PREVENT_LEAD if (role is Role.LEAD and cleared) else role
     user.groups.set([groups[held]])
-    user._safecase_roles = None
+    user._safecase_roles = user._safecase_groups = None
 
 
 def _check_role(role: Any, cleared: bool) -> Role:

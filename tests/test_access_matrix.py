@@ -352,8 +352,8 @@ def footage_request_of(world: World) -> FootageRequest:
 # lead of its team acts on it.
 FOOTAGE_LIST = by_role(raising=200, auditor=200, administrator=403)
 FOOTAGE_READ = {"anonymous": LOGIN, "frontline": 200, "lead": 200, "prevent_lead": 200,
-                "auditor": 200, "administrator": 404}  # fmt: skip
-FOOTAGE_ACT = {**FOOTAGE_READ, "frontline": 403, "auditor": 403}
+                "auditor": 200, "cleared_auditor": 200, "administrator": 404}  # fmt: skip
+FOOTAGE_ACT = {**FOOTAGE_READ, "frontline": 403, "auditor": 403, "cleared_auditor": 403}
 # The API: 401 for no credentials; acting with an empty body is 400 for the leads.
 API_FOOTAGE_LIST = {**FOOTAGE_LIST, "anonymous": 401}
 API_FOOTAGE_READ = {**FOOTAGE_READ, "anonymous": 401}

@@ -16,6 +16,7 @@ from casework.models import ApiIdempotencyKey, Case
 from referrals.models import PartnerAgency, PartnerKind, Referral
 from tests.api.conftest import cse_intake, snapshot
 from tests.api.test_referrals import draft_body
+from tests.samples import LAWFUL_BASIS_STEP
 from tests.threads import run_in_threads
 
 INTAKE = {"case_type": "cse", **cse_intake()}
@@ -98,7 +99,7 @@ def referral_target(api, users, raise_case):
     case = raise_case(users["frontline"])
     response = api(users["lead"]).post(
         f"/api/v1/cases/{case.reference}/transitions/refer_to_mash/",
-        {"version": 1, "referral_method": "marf", "police_informed": True},
+        {"version": 1, "referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP},
         format="json",
     )
     assert response.status_code == 200

@@ -25,6 +25,7 @@ from casework.roles import Role
 from casework.validators import INTEGER_MAX, INTEGER_MIN
 from notifications.models import OutboxMessage
 from tests.api.conftest import snapshot
+from tests.samples import LAWFUL_BASIS_STEP
 from tests.workflows.walker import sample_values
 from workflows import api as workflows_api
 from workflows.definitions import Field, FieldType, Workflow
@@ -187,8 +188,8 @@ def test_a_step_at_the_start_of_the_range_is_accepted(api, make_user):
     client = api(lead)
     created = client.post("/api/v1/cases/", intake_body(WORKFLOWS["cse"]), format="json").json()
     case = Case.objects.get(reference=created["reference"])
-    case = case_transition(case=case, actor=lead, name="refer_to_mash", data={
-        "referral_method": "marf", "police_informed": True})  # fmt: skip
+    case = case_transition(case=case, actor=lead, name="refer_to_mash",
+                           data={k: v for k, v in REFER.items() if k != "version"})  # fmt: skip
     url = f"/api/v1/cases/{case.reference}/transitions/record_return_from_missing/"
     body = {"missing_from": "1900-01-01T00:00:00+00:00", "returned_at": "1900-01-02T12:00:00Z"}
 
@@ -209,7 +210,7 @@ def lead_and_case(api, make_user):
     return lead, Case.objects.get(reference=created.json()["reference"])
 
 
-REFER = {"version": 1, "referral_method": "marf", "police_informed": True}
+REFER = {"version": 1, "referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP}
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseAttachment, Team
-from casework.roles import Role
+from casework.roles import PREVENT_CLEARANCE_GROUP, Role
 from referrals.models import PartnerAgency, Referral
 from tests.conftest import DEMO_PASSWORD
 
@@ -139,6 +140,9 @@ def test_auditors_search_and_export_denials(client, staff, prevent_case):
     client.force_login(staff["lead"])
     client.get(f"/cases/{prevent_case.reference}/")
     client.get(f"/cases/{MISSING}/")
+    # Who tried to open a Prevent case is itself Prevent business: the auditor reading it
+    # holds Prevent clearance of their own (issue 15).
+    Group.objects.get_or_create(name=PREVENT_CLEARANCE_GROUP)[0].user_set.add(staff["auditor"])
     client.force_login(staff["auditor"])
     by_case = client.get("/audit/", {"reference": prevent_case.reference})
     assert AuditVerb.ACCESS_DENIED in [row.event.verb for row in by_case.context["rows"]]

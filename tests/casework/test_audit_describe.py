@@ -176,6 +176,8 @@ def _realistic(world) -> dict[str, tuple[object, dict]]:
                                        "reason": "Proclaimed."},
         AuditVerb.BANK_HOLIDAY_REMOVED: {"date": "2026-12-28", "title": "Boxing Day",
                                          "reason": "Entered twice."},
+        AuditVerb.USER_CLEARANCE_CHANGED: {"user": WORKER_ID, "prevent_clearance": True},
+        AuditVerb.CASE_LINKED: {"reason": "The same flat as the cuckooing case."},
         AuditVerb.TIMESCALE_SET: {"case_type": "cse", "rule": "strategy_discussion",
                                   "unit": "working_days",
                                   "duration": {"before": 3, "after": 2}, "reason": "Policy."},

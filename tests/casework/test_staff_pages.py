@@ -169,7 +169,7 @@ def test_changing_role_and_teams_is_audited_with_before_and_after(admin_client, 
     )
     assert response.status_code == 302
     lead.refresh_from_db()
-    lead._safecase_roles = None
+    lead._safecase_roles = lead._safecase_groups = None
     assert roles_of(lead) == {Role.FRONTLINE}
     event = last_event(AuditVerb.STAFF_CHANGED)
     assert event.data["role"] == {"before": "lead", "after": "frontline"}
@@ -277,7 +277,7 @@ def test_a_second_administrator_approves_a_clearance(
          "clearance": "yes", "reason": "Joining the Prevent rota."},
     )  # fmt: skip
     assert response.status_code == 302
-    lead._safecase_roles = None
+    lead._safecase_roles = lead._safecase_groups = None
     assert roles_of(lead) == {Role.LEAD}  # not yet
     approval = StaffApproval.objects.get(user=lead)
     assert "Waiting for a second administrator" in html(admin_client.get(PEOPLE))
@@ -291,7 +291,7 @@ def test_a_second_administrator_approves_a_clearance(
         f"/staff/approvals/{approval.pk}/", {"decision": "approve", "reason": "Checked vetting."}
     )
     assert done.status_code == 302
-    lead._safecase_roles = None
+    lead._safecase_roles = lead._safecase_groups = None
     assert roles_of(lead) == {Role.PREVENT_LEAD}
     event = last_event(AuditVerb.STAFF_APPROVAL_DECIDED)
     assert (event.actor, event.data["approved"], event.data["requested_by"]) == (
@@ -317,7 +317,7 @@ def test_a_declined_auditor_role_changes_nothing(client, admin_client, lead, sec
     approval = StaffApproval.objects.get(user=lead)
     client.force_login(second_admin)
     client.post(f"/staff/approvals/{approval.pk}/", {"decision": "decline", "reason": "No."})
-    lead._safecase_roles = None
+    lead._safecase_roles = lead._safecase_groups = None
     assert roles_of(lead) == {Role.LEAD}
     approval.refresh_from_db()
     assert approval.approved is False

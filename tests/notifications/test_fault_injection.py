@@ -42,6 +42,7 @@ from notifications.models import Channel, Notification, OutboxMessage, OutboxSta
 from notifications.services import outbox_enqueue, outbox_requeue_stale
 from tests.notifications.celery_helpers import poll, reset_broker_pools
 from tests.notifications.test_email_once import drain, emails_in, start_doomed_worker
+from tests.samples import LAWFUL_BASIS_STEP
 from workflows import services as workflow_services
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
@@ -55,7 +56,7 @@ INTAKE = {
     "parental_consent": "given",
     "immediate_danger": False,
 }
-REFER = {"referral_method": "marf", "police_informed": True}
+REFER = {"referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP}
 
 
 def client_for(user) -> APIClient:
