@@ -43,6 +43,7 @@ from tests.browser.support import (
     status_of,
 )
 from tests.conftest import DEMO_PASSWORD
+from tests.samples import LAWFUL_BASIS_STEP
 from workflows.definitions import Field, FieldType
 from workflows.intake import intake_fields
 from workflows.registry import WORKFLOWS, get_workflow
@@ -314,7 +315,8 @@ def test_a_lead_moves_a_case_on_and_allocates_it_by_keyboard_alone(new_page, peo
     tab_to(page, by_text(meta["label"]))
     page.keyboard.press("Space")
     expect(page.get_by_role("heading", level=1)).to_have_text(meta["label"])
-    answers = {"submitted_on": days_ago(1), "police_informed": True, "mash_notified": False}
+    answers = {"submitted_on": days_ago(1), "police_informed": True, "mash_notified": False,
+               **LAWFUL_BASIS_STEP}  # fmt: skip
     answer_form_by_keyboard(page, meta["fields"], answers, meta["label"])
     expect(page.get_by_role("alert").filter(has_text=meta["label"])).to_have_count(1)
 
