@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "footage",
+    "reports",
 ]
 
 MIDDLEWARE = [

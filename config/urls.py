@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("audit/", include("casework.audit_urls")),
     path("staff/", include("config.staff_urls")),
+    path("reports/", include("reports.urls")),
     path("", include("casework.urls")),
     path("", include("workflows.case_urls")),
     path("", include("workflows.urls")),

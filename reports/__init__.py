@@ -1,0 +1,1 @@
+"""Reports: the top layer (DESIGN.md). It may read every other app; nothing imports it."""
