@@ -167,7 +167,7 @@ class Case(models.Model):
             # team's case ids from this index alone, not 13,000 heap pages at 500,000.
             models.Index(fields=["team", "case_type", "id"], name="case_team_type_id"),
             # A lead's dashboard counts its teams' open cases by type, state and owner
-            # (referrals/dashboard.py) from this index alone.
+            # (reports/dashboards.py) from this index alone.
             models.Index(
                 fields=["team", "case_type", "state", "owner"],
                 condition=models.Q(closed_at__isnull=True),

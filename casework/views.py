@@ -16,7 +16,7 @@ from casework.roles import role_of
 # casework knows no case type, clock or referral (DESIGN.md: dependencies point one way),
 # so the app that knows them all registers the function that builds each role's
 # dashboard: ``home_dashboard_register(fn)`` with ``fn(user) -> template context``
-# (``referrals.dashboard.home_dashboard``, registered by ``ReferralsConfig.ready``).
+# (``reports.dashboards.home_dashboard``, registered by ``ReportsConfig.ready``).
 DashboardBuilder = Callable[[Any], dict[str, Any]]
 _DASHBOARD_BUILDERS: list[DashboardBuilder] = []
 

@@ -15,7 +15,7 @@ from casework.models import Case
 from casework.permissions import named_case_types, restricted_case_types
 from casework.roles import Role
 from casework.services import case_allocate
-from referrals.dashboard import EXTRA_AWAITING_LEAD_STATES, lead_dashboard
+from reports.dashboards import EXTRA_AWAITING_LEAD_STATES, lead_dashboard
 from tests.workflows.test_intake_pages import INTAKE_OVERRIDES
 from tests.workflows.walker import default_raise, sample_values
 from workflows.errors import TransitionNotAllowed

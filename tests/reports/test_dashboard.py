@@ -1,4 +1,4 @@
-"""The home page's dashboards (referrals/dashboard.py): each role's panels, what each
+"""The home page's dashboards (reports/dashboards.py): each role's panels, what each
 panel may count and list (visibility selectors), empty states, and a fixed number of
 queries whatever the number of cases."""
 
@@ -15,8 +15,8 @@ from django.utils.html import escape
 
 from casework.models import AuditEvent, Case
 from casework.roles import Role
-from referrals.dashboard import PANEL_ROWS
 from referrals.services import referral_send
+from reports.dashboards import PANEL_ROWS
 from tests.workflows.walker import default_raise
 from workflows import community_trigger, modern_slavery, prevent
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, Reminder

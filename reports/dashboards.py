@@ -1,13 +1,13 @@
 """The home page's dashboard for each role: reads only, through the visibility selectors.
 
-It lives in ``referrals`` because a lead's dashboard needs everything below it: cases
-(``casework``), their workflows and clocks (``workflows``) and partner referrals;
-dependencies point one way (DESIGN.md), so ``casework``'s home view receives it through
-``casework.views.home_dashboard_register`` (``ReferralsConfig.ready``).
+It lives in ``reports``, the top layer, because a lead's dashboard needs everything below
+it: cases (``casework``), their workflows and clocks (``workflows``) and partner
+referrals; dependencies point one way (DESIGN.md), so ``casework``'s home view receives
+it through ``casework.views.home_dashboard_register`` (``ReportsConfig.ready``).
 
 Every panel is a bounded list (``PANEL_ROWS`` rows and how many there are in all, with a
 link into the filtered case list) built with a fixed number of queries, however many
-cases there are (tests/workflows/test_dashboard.py). What a panel counts or lists comes
+cases there are (tests/reports/test_dashboard.py). What a panel counts or lists comes
 from ``case_list_for_user`` (a lead never sees another team's case, nor a Prevent case
 unless cleared) and, for content such as clocks and referrals, from
 ``team_case_list_for_user`` (its teams' cases the lead sees in full).
