@@ -126,6 +126,12 @@ def shows_exact(user: Any, case_type: str | None = None) -> bool:
     return False
 
 
+def shows_exact_by_type(user: Any) -> dict[str, bool]:
+    """``shows_exact`` for every case type at once: a page asks this first, so that its
+    query count does not depend on which types its figures happen to hold."""
+    return {case_type: shows_exact(user, case_type) for case_type in sorted(WORKFLOWS)}
+
+
 def _openable(user: Any, ids: Iterable[int]) -> set[int]:
     """Of ``ids``, the cases the user may open (one query; none when there are none)."""
     ids = set(ids)
