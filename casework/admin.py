@@ -9,6 +9,7 @@ audit log are deliberately not registered here.
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 
 from casework.models import Team, TeamMembership
@@ -20,7 +21,14 @@ def _superusers_only(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+def _sign_in_with_two_factor(request: HttpRequest, extra_context: Any = None) -> Any:
+    """The admin's own sign-in form would skip the second factor (issue 17): send
+    everyone to the service's sign-in instead."""
+    return redirect_to_login(request.get_full_path())
+
+
 admin.site.has_permission = _superusers_only
+admin.site.login = _sign_in_with_two_factor
 
 
 class TeamMembershipInline(admin.TabularInline):
