@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.models import Team, TeamMembership
 
@@ -35,6 +37,13 @@ class TeamMembershipInline(admin.TabularInline):
     model = TeamMembership
     extra = 1
     autocomplete_fields = ["user"]
+
+
+# Two-factor secrets (TOTP keys, recovery codes) and API tokens are on no admin page
+# (issue 17): nobody reads someone else's second factor; administrators reset it instead.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(Team)

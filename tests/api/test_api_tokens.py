@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from casework import staff
@@ -87,6 +89,8 @@ def test_the_plain_text_tokens_are_gone_and_no_admin_lists_tokens(db):
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
     assert "authtoken_token" not in connection.introspection.table_names()
     assert ApiToken not in admin.site._registry
+    # Nor the second factor's secrets.
+    assert not {TOTPDevice, StaticDevice} & set(admin.site._registry)
 
 
 def test_the_answer_says_when_the_token_stops_working(worker, settings):
