@@ -94,6 +94,13 @@ class AuditVerb(StrEnum):
     BANK_HOLIDAY_ADDED = "bank_holiday.added"
     BANK_HOLIDAY_REMOVED = "bank_holiday.removed"
     TIMESCALE_SET = "timescale.set"
+    # Sign-in security (issue 17: casework.api_tokens, casework.two_factor).
+    API_TOKEN_CREATED = "api_token.created"  # noqa: S105 (a verb)
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 (a verb)
+    TWO_FACTOR_ENROLLED = "two_factor.enrolled"
+    TWO_FACTOR_RESET = "two_factor.reset"
+    TWO_FACTOR_FAILED = "two_factor.failed"
+    TWO_FACTOR_RECOVERY_USED = "two_factor.recovery_code_used"
 
 
 # What each verb is called in the auditor's workspace. Every verb has one (checked when
@@ -151,6 +158,12 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.BANK_HOLIDAY_ADDED: "Bank holiday added",
     AuditVerb.BANK_HOLIDAY_REMOVED: "Bank holiday removed",
     AuditVerb.TIMESCALE_SET: "Local timescale changed",
+    AuditVerb.API_TOKEN_CREATED: "API token made",
+    AuditVerb.API_TOKEN_REVOKED: "API token revoked",
+    AuditVerb.TWO_FACTOR_ENROLLED: "Two-factor sign-in set up",
+    AuditVerb.TWO_FACTOR_RESET: "Two-factor sign-in reset",
+    AuditVerb.TWO_FACTOR_FAILED: "Wrong two-factor code",
+    AuditVerb.TWO_FACTOR_RECOVERY_USED: "Recovery code used",
 }
 _unlabelled = set(AuditVerb) - set(VERB_LABELS)
 if _unlabelled:  # pragma: no cover - a programming error caught at import

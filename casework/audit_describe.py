@@ -597,6 +597,20 @@ def _staff(ctx: Context) -> list[Line]:
     return lines
 
 
+def _sign_in_security(ctx: Context) -> list[Line]:
+    """API tokens and two-factor sign-in (issue 17): whose, which token, why."""
+    lines = [Line("Member of staff", ctx.name("users", "user"))] if "user" in ctx.data else []
+    if ctx.data.get("name"):
+        lines.append(Line("Token", f"{ctx.data['name']} ({ctx.data.get('prefix', '')}…)"))
+    if ctx.data.get("username"):
+        lines.append(Line("Username tried", str(ctx.data["username"])))
+    if ctx.data.get("recovery_codes_left") is not None:
+        lines.append(Line("Recovery codes left", words(ctx.data["recovery_codes_left"])))
+    if ctx.data.get("reason"):
+        lines.append(Line("Reason", str(ctx.data["reason"])))
+    return lines
+
+
 def _staff_words(ctx: Context, key: str, value: Any) -> str:
     if key == "teams":
         return ctx.names.name(ctx.event, "teams", value) if value else "none"
@@ -677,6 +691,11 @@ _DESCRIBERS: dict[str, Callable[[Context], list[Line]]] = {
         )
     },
     **{verb: _referral for verb in AuditVerb if verb.value.startswith("referral.")},
+    **{
+        verb: _sign_in_security
+        for verb in AuditVerb
+        if verb.value.startswith(("api_token.", "two_factor."))
+    },
 }
 
 

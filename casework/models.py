@@ -549,3 +549,34 @@ class PossibleMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} may match {self.matched_case}"
+
+
+class ApiToken(models.Model):
+    """An API token for one device (issue 17, finding 6; ``casework.api_tokens``).
+
+    Only a SHA-256 digest of the token is kept, with its first characters to tell tokens
+    apart: the token itself is shown once, to the client that signed in, and never again.
+    It stops working after ``SAFECASE_API_TOKEN_IDLE_HOURS`` without use, at
+    ``expires_at`` (``SAFECASE_API_TOKEN_MAX_DAYS`` after it was made), when revoked, and
+    when its user's password changes (``password_mark``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    # A digest of the user's session hash when the token was made: a new password changes
+    # it, and the token stops working however the password was changed.
+    password_mark = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from casework.api_tokens import REVOKED_AT_SIGN_OUT, api_tokens_revoke_for_user
 from casework.audit import AuditVerb, audit_record
 from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
 from casework.search_index import search_index_update
@@ -64,8 +65,23 @@ def audit_sign_in_failed(
     """Record a failed sign-in with the username that was tried (never the password),
     whether or not such a user exists; no actor, since no one signed in."""
     username = str(credentials.get("username") or "")[:MAX_ATTEMPTED_USERNAME]
+    # A wrong second-factor code (casework.two_factor) after a right password.
+    verb = AuditVerb.TWO_FACTOR_FAILED if credentials.get("two_factor") else None
     with transaction.atomic():
-        audit_record(actor=None, verb=AuditVerb.USER_SIGN_IN_FAILED, data={"username": username})
+        audit_record(
+            actor=None, verb=verb or AuditVerb.USER_SIGN_IN_FAILED, data={"username": username}
+        )
+
+
+@receiver(user_logged_out, dispatch_uid="casework.revoke_api_tokens_at_sign_out")
+def revoke_api_tokens_at_sign_out(
+    sender: type, request: HttpRequest | None, user: Any = None, **kwargs: Any
+) -> None:
+    """Signing out of the web revokes every API token of the person (issue 17,
+    docs/security-sign-in.md): sign-out means signed out everywhere."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    api_tokens_revoke_for_user(actor=user, user=user, reason=REVOKED_AT_SIGN_OUT)
 
 
 @receiver(post_save, sender=CaseUserObjectPermission, dispatch_uid="casework.index_user_grant")

@@ -31,6 +31,11 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from guardian.conf import settings as guardian_settings
 
+from casework.api_tokens import (
+    REVOKED_DEACTIVATED,
+    REVOKED_PASSWORD,
+    api_tokens_revoke_for_user,
+)
 from casework.audit import AuditVerb, audit_record
 from casework.models import AuditEvent, StaffApproval, Team, TeamMembership
 from casework.roles import Role, role_of, roles_of
@@ -120,6 +125,9 @@ STAFF_VERBS = [
     AuditVerb.STAFF_UNLOCKED,
     AuditVerb.STAFF_APPROVAL_REQUESTED,
     AuditVerb.STAFF_APPROVAL_DECIDED,
+    AuditVerb.API_TOKEN_REVOKED,
+    AuditVerb.TWO_FACTOR_ENROLLED,
+    AuditVerb.TWO_FACTOR_RESET,
 ]
 
 
@@ -421,6 +429,7 @@ def staff_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
         target=user,
         data={"user": user.pk, "reason": reason},
     )
+    api_tokens_revoke_for_user(actor=actor, user=user, reason=REVOKED_DEACTIVATED)
     return user
 
 
@@ -462,6 +471,7 @@ def staff_password_reset(*, actor: Any, user: Any, reason: str) -> Any:
         target=user,
         data={"user": user.pk, "reason": reason},
     )
+    api_tokens_revoke_for_user(actor=actor, user=user, reason=REVOKED_PASSWORD)
     _send_link(user, welcome=False)
     return user
 
@@ -476,6 +486,17 @@ def staff_password_set(*, user: Any, password: str) -> Any:
     audit_record(
         actor=user, verb=AuditVerb.STAFF_RESET_LINK_USED, target=user, data={"user": user.pk}
     )
+    api_tokens_revoke_for_user(actor=None, user=user, reason=REVOKED_PASSWORD)
+    return user
+
+
+@transaction.atomic
+def staff_api_tokens_revoke(*, actor: Any, user: Any, reason: str) -> Any:
+    """Revoke every API token of someone (a lost laptop, a leaver), with the reason."""
+    require_administrator(actor)
+    reason = reason_clean(reason)
+    if not api_tokens_revoke_for_user(actor=actor, user=user, reason=reason):
+        raise ValidationError({"reason": ["They have no API tokens to revoke"]})
     return user
 
 

@@ -28,7 +28,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
-from casework import staff
+from casework import api_tokens, staff, two_factor
 from casework.audit_describe import describe_events, gov_datetime
 from casework.models import Team
 
@@ -310,6 +310,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": user.pk == request.user.pk,
         "locked": bool(locked),
         "waiting": staff.staff_approval_open(user),
+        "api_tokens": api_tokens.api_tokens_for_user(request.user, user),
+        "two_factor_enrolled": two_factor.two_factor_enrolled(user),
         "history": describe_events(staff.staff_history_for_user(request.user, user)[:50]),
         "section": "people",
     }
@@ -374,6 +376,19 @@ PERSON_ACTIONS: dict[str, tuple[Callable[..., Any], str, str, str]] = {
         "Reset {name}’s password",
         "Send a reset link",
         "{name}’s password was reset and a one-time link sent to their email address.",
+    ),
+    "revoke-api-tokens": (
+        staff.staff_api_tokens_revoke,
+        "Revoke {name}’s API tokens",
+        "Revoke their tokens",
+        "{name}’s API tokens were revoked. Their scripts must sign in again.",
+    ),
+    "reset-two-factor": (
+        two_factor.two_factor_reset,
+        "Reset {name}’s two-factor sign-in",
+        "Reset two-factor sign-in",
+        "{name}’s two-factor sign-in was reset. They set up their app again when they next "
+        "sign in.",
     ),
     "unlock": (
         staff.staff_unlock,

@@ -56,7 +56,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Two-factor sign-in (casework.two_factor): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "casework",
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session without its second factor is signed out (issue 17, casework.two_factor).
+    "casework.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -254,7 +259,7 @@ if PRODUCTION:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -370,3 +375,12 @@ SAFECASE_ATTACHMENT_TYPES = env.list(
     "SAFECASE_ATTACHMENT_TYPES",
     default=["pdf", "jpg", "png", "docx", "xlsx", "odt", "txt", "eml", "msg"],
 )
+
+# Sign-in security (issue 17, docs/security-sign-in.md). API tokens stop working after this
+# many hours without use, and this many days after they were made however much used.
+SAFECASE_API_TOKEN_IDLE_HOURS = env.int("SAFECASE_API_TOKEN_IDLE_HOURS", default=8)
+SAFECASE_API_TOKEN_MAX_DAYS = env.int("SAFECASE_API_TOKEN_MAX_DAYS", default=30)
+# Two-factor sign-in is required for leads, auditors and administrators; for frontline
+# staff only when this is on (otherwise they may set it up for themselves).
+SAFECASE_2FA_FRONTLINE = env.bool("SAFECASE_2FA_FRONTLINE", default=False)
+OTP_TOTP_ISSUER = SAFECASE_SERVICE_NAME

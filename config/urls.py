@@ -4,15 +4,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from casework import health, sessions
+from casework import health, sessions, sign_in_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("sign-in/", sign_in_views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", sign_in_views.two_factor_code, name="two-factor-code"),
+    path("sign-in/recovery-code/", sign_in_views.two_factor_recovery, name="two-factor-recovery"),
+    path("sign-in/set-up/", sign_in_views.two_factor_set_up, name="two-factor-set-up"),
     path(
-        "sign-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "sign-in/recovery-codes/",
+        sign_in_views.two_factor_recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path("account/two-factor/", sign_in_views.account_two_factor, name="account-two-factor"),
+    path("account/api-tokens/", sign_in_views.account_api_tokens, name="account-api-tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        sign_in_views.account_api_token_revoke,
+        name="account-api-token-revoke",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/keep-alive/", sessions.session_keep_alive, name="session-keep-alive"),

@@ -62,6 +62,27 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _test_sign_ins_give_the_second_factor(monkeypatch):
+    """``client.force_login``/``client.login`` stand for a whole sign-in, second factor
+    included (casework.two_factor): without this every lead's, auditor's and
+    administrator's test session would count as signed out. The sign-in pages' own tests
+    go through the real pages."""
+    from django.test.client import ClientMixin
+
+    from casework.two_factor import VERIFIED
+
+    login = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        login(self, user, backend)
+        session = self.session
+        session[VERIFIED] = 1
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

@@ -27,7 +27,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from casework.api_tokens import api_token_issue
 from casework.models import (
+    ApiToken,
     Case,
     CaseAttachment,
     CasePerson,
@@ -395,6 +397,31 @@ MATRIX: dict[str, Route] = {
         by_role(LOGIN, raising=LOGIN, auditor=LOGIN, administrator=LOGIN, analyst=LOGIN),
         method="post",
     ),
+    # The second step of signing in needs a password given in the same session first;
+    # without one, back to the sign-in page (issue 17, casework.sign_in_views).
+    "two-factor-code": Route(
+        lambda w, c: "/sign-in/code/", by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN)
+    ),
+    "two-factor-recovery": Route(
+        lambda w, c: "/sign-in/recovery-code/",
+        by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN),
+    ),
+    # Setting up an app: one's own (none of the matrix's users has one yet).
+    "two-factor-set-up": Route(lambda w, c: "/sign-in/set-up/", SIGNED_IN_200),
+    # Recovery codes are shown once, straight after setting up: otherwise on to the
+    # account page.
+    "two-factor-recovery-codes": Route(
+        lambda w, c: "/sign-in/recovery-codes/",
+        by_role(raising=302, auditor=302, administrator=302),
+    ),
+    "account-two-factor": Route(lambda w, c: "/account/two-factor/", SIGNED_IN_200),
+    "account-api-tokens": Route(lambda w, c: "/account/api-tokens/", SIGNED_IN_200),
+    # Someone else's token: never theirs to revoke (administrators use the staff pages).
+    "account-api-token-revoke": Route(
+        lambda w, c: f"/account/api-tokens/{others_token(w).pk}/revoke/",
+        by_role(raising=404, auditor=404, administrator=404),
+        method="post",
+    ),
     "session-keep-alive": Route(
         lambda w, c: "/session/keep-alive/",
         by_role(raising=204, auditor=204, administrator=204, analyst=204),
@@ -715,6 +742,10 @@ class World:
             recipient=self._other, outbox_message=message, subject="s", body="b",
             created_at=timezone.now(),
         )  # fmt: skip
+
+
+def others_token(world: World) -> ApiToken:
+    return api_token_issue(user=world._other, name="Matrix")[0]
 
 
 def outcome(response: Any) -> Any:

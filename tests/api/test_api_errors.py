@@ -13,9 +13,9 @@ import json
 import pytest
 from django.conf import settings
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.api_tokens import api_token_issue
 from casework.roles import Role
 from config.api_middleware import RETRY_AFTER_SECONDS
 from config.api_parsers import MAX_DEPTH
@@ -48,7 +48,7 @@ def client_for(token: str | None = None) -> APIClient:
 @pytest.fixture
 def lead_token(transactional_db, make_user):
     lead = make_user("lead.north", Role.LEAD, ["north"])
-    return Token.objects.get_or_create(user=lead)[0].key
+    return api_token_issue(user=lead, name="Test client")[1]
 
 
 def assert_unavailable(response) -> None:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.api_tokens import api_token_issue, token_digest
 from casework.audit import AuditVerb
-from casework.models import AuditEvent
+from casework.models import ApiToken, AuditEvent
 from casework.roles import Role
 from tests.conftest import DEMO_PASSWORD
+from tests.two_factor import totp_code, totp_device
 
 TOKEN_URL = "/api/v1/auth/token/"
 pytestmark = pytest.mark.django_db
 
 
-def token_request(client, username, password):
-    return client.post(TOKEN_URL, {"username": username, "password": password}, format="json")
+def token_request(client, username, password, **more):
+    return client.post(
+        TOKEN_URL, {"username": username, "password": password, **more}, format="json"
+    )
 
 
 def web_sign_in(client, username, password):
@@ -25,19 +28,29 @@ def web_sign_in(client, username, password):
 
 @pytest.fixture
 def lead(make_user):
-    return make_user("lead.north", Role.LEAD, ["north"])
+    # A lead also gives a second factor (``otp``): tests/api/test_api_tokens.py.
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    totp_device(lead)
+    return lead
 
 
 def test_a_correct_password_gets_a_token_that_signs_requests_in(lead):
-    response = token_request(APIClient(), "lead.north", DEMO_PASSWORD)
+    response = token_request(APIClient(), "lead.north", DEMO_PASSWORD, otp=totp_code(lead))
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=lead).key}
+    body = response.json()
+    assert set(body) == {"token", "name", "expires_at", "idle_expires_at"}
+    # Only the token's digest is kept.
+    stored = ApiToken.objects.get(user=lead)
+    assert stored.digest == token_digest(body["token"])
+    assert body["token"] not in {stored.digest, stored.prefix, stored.name}
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert client.get("/api/v1/cases/").status_code == 200
-    # The same token each time, and the sign-in is on the record.
-    assert token_request(APIClient(), "lead.north", DEMO_PASSWORD).json() == response.json()
+    # A new token for each sign-in (one a device), and the sign-in is on the record.
+    again = token_request(APIClient(), "lead.north", DEMO_PASSWORD, otp=totp_code(lead)).json()
+    assert again["token"] != body["token"]
+    assert ApiToken.objects.filter(user=lead).count() == 2
     assert AuditEvent.objects.filter(verb=AuditVerb.USER_SIGNED_IN, actor=lead).count() == 2
 
 
@@ -47,7 +60,7 @@ def test_a_wrong_password_is_401_and_gives_no_token(lead):
     assert response.status_code == 401
     assert response.json() == {"detail": "Enter a correct username and password."}
     assert response["WWW-Authenticate"] == "Token"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     failed = AuditEvent.objects.get(verb=AuditVerb.USER_SIGN_IN_FAILED)
     assert failed.data == {"username": "lead.north"}
 
@@ -90,7 +103,7 @@ def test_after_the_failure_limit_even_the_right_password_is_refused_with_429(lea
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
     assert "Too many failed sign-ins" in response.json()["detail"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_api_failures_lock_the_web_sign_in_too(lead, client):
@@ -110,7 +123,10 @@ def test_web_failures_lock_the_api_sign_in_too(lead, client):
 def test_a_successful_api_sign_in_clears_earlier_failures_as_the_web_one_does(lead):
     for _ in range(4):
         token_request(APIClient(), "lead.north", "wrong")
-    assert token_request(APIClient(), "lead.north", DEMO_PASSWORD).status_code == 200
+    assert (
+        token_request(APIClient(), "lead.north", DEMO_PASSWORD, otp=totp_code(lead)).status_code
+        == 200
+    )
 
     statuses = [token_request(APIClient(), "lead.north", "wrong").status_code for _ in range(4)]
 
@@ -135,11 +151,11 @@ def test_requests_without_good_credentials_are_401_with_detail(db, header):
 
 
 def test_an_inactive_users_token_stops_working(lead):
-    token = Token.objects.create(user=lead)
+    _, token = api_token_issue(user=lead)
     lead.is_active = False
     lead.save()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     assert client.get("/api/v1/cases/").status_code == 401
 

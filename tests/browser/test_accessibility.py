@@ -9,7 +9,9 @@ where), so that one broken page does not hide the others. Zero violations of WCA
 
 from __future__ import annotations
 
+import base64
 import re
+import time
 from typing import Any
 
 import pytest
@@ -20,8 +22,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.defaults import server_error
+from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
+from casework.api_tokens import api_token_issue
 from casework.models import StaffApproval
 from casework.permissions import named_case_types
 from tests.browser.data import INTAKE
@@ -32,6 +36,8 @@ from tests.browser.support import (
     screenshot,
     status_of,
 )
+from tests.conftest import DEMO_PASSWORD
+from tests.two_factor import totp_device
 from workflows.intake import intake_fields
 from workflows.registry import WORKFLOWS, get_workflow
 
@@ -359,3 +365,51 @@ def test_report_pages(new_page, people, casebook):
         400,
     )
     audit.assert_clean()
+
+
+def test_two_factor_sign_in_and_sign_in_security_pages(new_page, people, settings):
+    """Setting up an app after the password (with errors), the recovery codes, the
+    account's sign-in security and API tokens pages; then the code and recovery-code
+    pages of someone with an app (with errors), as a keyboard user meets them."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    audit = AxeAudit()
+    page = new_page()
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill("lead.north")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    audit.check(page, "set up two-factor sign-in")
+    submit_empty(page, audit, "set up two-factor sign-in with errors", "Continue")
+    key = page.locator("[data-section=manual-key] code").inner_text()
+    page.get_by_label("Code from your authenticator app").fill(code_for_key(key))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in is set up")
+    audit.check(page, "recovery codes")
+    api_token_issue(user=people["lead"], name="Reporting laptop")
+    visit(page, audit, "sign-in security", reverse("account-two-factor"))
+    visit(page, audit, "API tokens", reverse("account-api-tokens"))
+
+    totp_device(people["auditor"])
+    other = new_page()
+    other.goto("/sign-in/")
+    other.get_by_label("Username").fill("auditor")
+    other.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+    expect(other.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your authenticator app"
+    )
+    audit.check(other, "two-factor code")
+    submit_empty(other, audit, "two-factor code with errors", "Continue")
+    other.get_by_text("I cannot use my authenticator app").click()
+    other.get_by_role("link", name="Use a recovery code").click()
+    expect(other.get_by_role("heading", level=1)).to_have_text("Enter a recovery code")
+    audit.check(other, "recovery code")
+    audit.assert_clean()
+
+
+def code_for_key(key_text: str) -> str:
+    """What an app given the key typed in from the page shows now."""
+    totp = TOTP(base64.b32decode(key_text.replace(" ", "")))
+    totp.time = time.time()
+    return f"{totp.token():06d}"

@@ -74,6 +74,7 @@ def _realistic(world) -> dict[str, tuple[object, dict]]:
     basis = {"consent_given": False, "gateway": "dpa_2018_sch1_para18", "authorised_by": LEAD_ID}
     referral = {"referral_type": "nrm_referral", "state": "sent"}
     filters = {"filters": {"reference": "SC-2026-000001", "action": "case.viewed"}, "count": 37}
+    token = {"user": WORKER_ID, "token": 3, "name": "Reporting laptop", "prefix": "Ab3dE9xQ"}
     staff = {"user": WORKER_ID, "reason": "Moved to the east team."}
     return {
         AuditVerb.CASE_RAISED: {
@@ -181,6 +182,12 @@ def _realistic(world) -> dict[str, tuple[object, dict]]:
         AuditVerb.TIMESCALE_SET: {"case_type": "cse", "rule": "strategy_discussion",
                                   "unit": "working_days",
                                   "duration": {"before": 3, "after": 2}, "reason": "Policy."},
+        AuditVerb.API_TOKEN_CREATED: token,
+        AuditVerb.API_TOKEN_REVOKED: {**token, "reason": "signed out of the web"},
+        AuditVerb.TWO_FACTOR_ENROLLED: {"user": WORKER_ID},
+        AuditVerb.TWO_FACTOR_RESET: {"user": WORKER_ID, "reason": "Phone lost."},
+        AuditVerb.TWO_FACTOR_FAILED: {"username": "lead.north"},
+        AuditVerb.TWO_FACTOR_RECOVERY_USED: {"user": WORKER_ID, "recovery_codes_left": 9},
     }  # fmt: skip
 
 

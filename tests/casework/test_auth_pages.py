@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from casework.roles import Role
 from config.urls import urlpatterns as project_urlpatterns
 from tests.conftest import DEMO_PASSWORD
+from tests.two_factor import complete_sign_in
 
 SIGN_IN_URL = "/sign-in/"
 # A literal, not imported from casework.signals: importing it would connect the receiver
@@ -71,7 +72,10 @@ def asset_urls(html: str) -> list[str]:
 
 
 def sign_in(client, username: str, password: str, **extra):
-    return client.post(SIGN_IN_URL, {"username": username, "password": password, **extra})
+    """Sign in as a person would: the password, then the code when asked for one
+    (casework.two_factor; its own pages are tested in test_two_factor.py)."""
+    response = client.post(SIGN_IN_URL, {"username": username, "password": password, **extra})
+    return complete_sign_in(client, response, username)
 
 
 def is_signed_in(client) -> bool:

@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from casework.roles import Role
 from casework.sessions import SESSION_ENDED_MESSAGE, SIGNED_IN_AT
 from tests.conftest import DEMO_PASSWORD
+from tests.two_factor import complete_sign_in
 
 
 @pytest.fixture
 def signed_in(client, make_user):
     make_user("lead.north", Role.LEAD, ["north"])
     response = client.post("/sign-in/", {"username": "lead.north", "password": DEMO_PASSWORD})
+    response = complete_sign_in(client, response, "lead.north")
     assert response.status_code == 302
     return client
 

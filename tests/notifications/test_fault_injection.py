@@ -31,9 +31,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, connections, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.api_tokens import api_token_issue
 from casework.models import ApiIdempotencyKey, AuditEvent, Case
 from casework.roles import Role
 from config.api_middleware import RETRY_AFTER_SECONDS
@@ -62,7 +62,8 @@ REFER = {"referral_method": "marf", "police_informed": True, **LAWFUL_BASIS_STEP
 def client_for(user) -> APIClient:
     client = APIClient()
     client.raise_request_exception = False
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    _, token = api_token_issue(user=user, name="Test client")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

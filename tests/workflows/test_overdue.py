@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.api_tokens import api_token_issue
 from referrals.presenters import clock as response_clock
 from tests.workflows.walker import default_raise, sample_values
 from workflows import community_trigger
@@ -29,9 +29,9 @@ def _calendar(db):
 
 
 def api_get(user, url: str) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
+    _, token = api_token_issue(user=user, name="Test client")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get(url)
     assert response.status_code == 200, response.content
     return response.json()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from casework.demo_devices import demo_device_ensure
 from casework.roles import Role
 from casework.services import roles_ensure, team_ensure, user_ensure
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         roles_ensure()
         teams = {slug: team_ensure(slug=slug, name=name) for slug, name in TEAMS}
         for username, role, team_slugs, first, last in DEMO_USERS:
-            user_ensure(
+            user = user_ensure(
                 username=username,
                 password=password,
                 role=role,
@@ -48,6 +49,8 @@ class Command(BaseCommand):
                 last_name=last,
                 email=f"{username}@safecase.invalid",
             )
+            # Those who need a second factor get a demo device: manage.py demo_codes.
+            demo_device_ensure(user, password)
         self.stdout.write(
             f"Demo data ready: teams {', '.join(t for t, _ in TEAMS)}; "
             f"users {', '.join(u[0] for u in DEMO_USERS)}."
