@@ -2,7 +2,8 @@
 app (TOTP, django-otp's ``TOTPDevice``) after the password, or one of ten single-use
 recovery codes (django-otp's ``StaticDevice``).
 
-Who must use it: leads, Prevent-cleared leads, auditors, administrators and superusers;
+Who must use it: leads, Prevent-cleared leads, auditors, partnership analysts,
+administrators and superusers;
 frontline staff too when ``SAFECASE_2FA_FRONTLINE`` is on, and otherwise anyone who has
 set it up for themselves (``two_factor_needed``). Someone who must and has no app yet
 sets one up straight after their password (``casework.sign_in_views``).
@@ -40,7 +41,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.audit import AuditVerb, audit_record
 from casework.roles import Role, roles_of
 
-REQUIRED_ROLES = frozenset({Role.LEAD, Role.PREVENT_LEAD, Role.AUDITOR, Role.ADMINISTRATOR})
+# Partnership analysts too: they see every team's figures, Prevent's included (issue 21).
+REQUIRED_ROLES = frozenset(
+    {Role.LEAD, Role.PREVENT_LEAD, Role.AUDITOR, Role.ANALYST, Role.ADMINISTRATOR}
+)
 RECOVERY_CODES = 10
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"

@@ -149,7 +149,7 @@ def main() -> None:
         f"\nSafecase is starting at http://127.0.0.1:{port}/\n"
         "Sign in as frontline.north, frontline.south, lead.north, lead.south, prevent.lead,\n"
         f"auditor, analyst or admin, with the password {password!r} (SAFECASE_DEMO_PASSWORD).\n"
-        "Leads, the auditor and admin then give a code: '.venv/bin/python manage.py\n"
+        "Leads, auditor, analyst and admin then give a code: '.venv/bin/python manage.py\n"
         "demo_codes' shows it (and a key to add to an authenticator app).\n"
         "Press Ctrl-C to stop web, worker and beat.\n",
         flush=True,
