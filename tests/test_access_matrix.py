@@ -400,11 +400,12 @@ MATRIX: dict[str, Route] = {
     # The second step of signing in needs a password given in the same session first;
     # without one, back to the sign-in page (issue 17, casework.sign_in_views).
     "two-factor-code": Route(
-        lambda w, c: "/sign-in/code/", by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN)
+        lambda w, c: "/sign-in/code/",
+        by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN, analyst=LOGIN),
     ),
     "two-factor-recovery": Route(
         lambda w, c: "/sign-in/recovery-code/",
-        by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN),
+        by_role(raising=LOGIN, auditor=LOGIN, administrator=LOGIN, analyst=LOGIN),
     ),
     # Setting up an app: one's own (none of the matrix's users has one yet).
     "two-factor-set-up": Route(lambda w, c: "/sign-in/set-up/", SIGNED_IN_200),
@@ -412,14 +413,14 @@ MATRIX: dict[str, Route] = {
     # account page.
     "two-factor-recovery-codes": Route(
         lambda w, c: "/sign-in/recovery-codes/",
-        by_role(raising=302, auditor=302, administrator=302),
+        by_role(raising=302, auditor=302, administrator=302, analyst=302),
     ),
     "account-two-factor": Route(lambda w, c: "/account/two-factor/", SIGNED_IN_200),
     "account-api-tokens": Route(lambda w, c: "/account/api-tokens/", SIGNED_IN_200),
     # Someone else's token: never theirs to revoke (administrators use the staff pages).
     "account-api-token-revoke": Route(
         lambda w, c: f"/account/api-tokens/{others_token(w).pk}/revoke/",
-        by_role(raising=404, auditor=404, administrator=404),
+        by_role(raising=404, auditor=404, administrator=404, analyst=404),
         method="post",
     ),
     "session-keep-alive": Route(
