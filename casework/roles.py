@@ -1,4 +1,4 @@
-"""The five roles of DESIGN.md "Access", held as Django groups.
+"""The six roles of DESIGN.md "Access", held as Django groups.
 
 A user's role is the group they belong to; ``role_of`` picks the most senior when a
 user holds several (an administrator who is also a lead is shown as a lead, since
@@ -18,6 +18,8 @@ class Role(StrEnum):
     PREVENT_LEAD = "prevent_lead"
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    # Figures and reports only, never case content (DESIGN.md "Access", issue 21).
+    ANALYST = "analyst"
 
     @property
     def group_name(self) -> str:
@@ -34,6 +36,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PREVENT_LEAD: "Prevent-cleared lead",
     Role.AUDITOR: "Auditor",
     Role.ADMINISTRATOR: "Administrator",
+    Role.ANALYST: "Partnership analyst",
 }
 
 # Prevent clearance is a property of the person, not of a role (RULES.md §4.5, issue 15):
@@ -42,8 +45,18 @@ ROLE_LABELS: dict[Role, str] = {
 # needs it to see anything of a restricted (Prevent) case.
 PREVENT_CLEARANCE_GROUP = "Prevent clearance"
 
+# Roles that open no case at all: administrators and partnership analysts (figures only).
+NO_CASE_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
+
 # Most senior first: the role shown for a user in several groups.
-_PRECEDENCE = [Role.PREVENT_LEAD, Role.LEAD, Role.AUDITOR, Role.FRONTLINE, Role.ADMINISTRATOR]
+_PRECEDENCE = [
+    Role.PREVENT_LEAD,
+    Role.LEAD,
+    Role.AUDITOR,
+    Role.FRONTLINE,
+    Role.ANALYST,
+    Role.ADMINISTRATOR,
+]
 
 
 def _group_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:

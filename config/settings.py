@@ -360,3 +360,9 @@ SAFECASE_ATTACHMENT_TYPES = env.list(
     "SAFECASE_ATTACHMENT_TYPES",
     default=["pdf", "jpg", "png", "docx", "xlsx", "odt", "txt", "eml", "msg"],
 )
+
+# Performance indicators (reports/, issue 21): the districts an indicator "by district" is
+# reported for, in the committee report's order (local: the partnership's districts).
+SAFECASE_DISTRICTS = env.list(
+    "SAFECASE_DISTRICTS", default=["Corby", "East Northamptonshire", "Kettering", "Wellingborough"]
+)
