@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 32, 16, 48
 LINE = "#1d70b8"  # GOV.UK blue
 TARGET = "#505a5f"  # GOV.UK secondary text
 GRID = "#b1b4b6"

@@ -36,6 +36,7 @@ from casework.models import Case, Team
 from reports.models import Breakdown, Direction, Indicator, IndicatorValue, Unit
 
 MONTHS = 12
+POINTS = "points"  # the unit of a difference between two percentages
 
 
 class Rag(StrEnum):
@@ -246,7 +247,9 @@ class Comparison:
         )
         if small:
             return current, previous, SUPPRESSED, SUPPRESSED
-        difference = "-" if self.difference is None else fmt_signed(self.difference, self.unit)
+        # A percentage's difference is in percentage points, not a percentage of it.
+        unit = POINTS if self.unit == Unit.PERCENT else self.unit
+        difference = "-" if self.difference is None else fmt_signed(self.difference, unit)
         pct = self.percent_difference
         return current, previous, difference, "-" if pct is None else fmt_signed(pct, Unit.PERCENT)
 
@@ -268,6 +271,8 @@ def fmt(value: Decimal | None, unit: str) -> str:
         return "no data"
     if unit == Unit.PERCENT:
         return f"{value:,.1f}%"
+    if unit == POINTS:
+        return f"{value:,.1f} points"
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value:,.2f}"

@@ -77,6 +77,10 @@ def test_the_committee_format():
     # Nothing the year before: no percentage to give.
     assert Comparison("Corby", Decimal(5), Decimal(0), "count").text() == "Corby 5 vs 0, +5"
     assert Comparison("Corby", None, Decimal(3), "count").text() == "Corby no data vs 3"
+    # Between two percentages: the difference in points, then the percentage difference.
+    assert Comparison("Corby", Decimal("57.7"), Decimal("54.9"), "percent").text() == (
+        "Corby 57.7% vs 54.9%, +2.8 points, +5.1%"
+    )
 
 
 @pytest.fixture
