@@ -55,7 +55,7 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
-from casework.roles import Role, has_prevent_clearance, roles_of
+from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
 
 # Folded letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = str.maketrans(
@@ -371,7 +371,7 @@ def user_keys(user: Any) -> Keys:
     held = roles_of(user)
     if Role.AUDITOR in held:
         return Keys(None, None)
-    if not held - {Role.ADMINISTRATOR}:
+    if not held - NO_CASE_ROLES:
         return Keys((), ())
     restricted = restricted_case_types()
     kinds = _case_types()

@@ -24,7 +24,7 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
-from casework.roles import Role, has_prevent_clearance, roles_of
+from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
 
 User = get_user_model()
 
@@ -76,7 +76,7 @@ def _visibility(user: Any) -> Q | None:
         if not has_prevent_clearance(user):
             hidden += sorted(restricted_case_types() - named)
         return ~Q(case_type__in=hidden) if hidden else None
-    if not held - {Role.ADMINISTRATOR}:
+    if not held - NO_CASE_ROLES:
         return Q(pk__in=[])
     mine = Q(raised_by=user) | Q(owner=user)
     teams = team_ids_of(user)

@@ -41,7 +41,7 @@ from notifications.services import outbox_enqueue
 User = get_user_model()
 
 # The roles an administrator gives; Prevent clearance turns a lead into a Prevent-cleared lead.
-ASSIGNABLE_ROLES = [Role.FRONTLINE, Role.LEAD, Role.AUDITOR, Role.ADMINISTRATOR]
+ASSIGNABLE_ROLES = [Role.FRONTLINE, Role.LEAD, Role.AUDITOR, Role.ANALYST, Role.ADMINISTRATOR]
 CLEARABLE_ROLES = {Role.LEAD}
 REASON_MAX = 500
 NOT_AN_ADMINISTRATOR = "Only administrators can manage staff."

@@ -37,6 +37,7 @@ ROLE_HINTS = {
     "frontline": "Raises concerns and works on the cases allocated to them.",
     "lead": "Triages, allocates, moves on and refers their teams' cases.",
     "auditor": "Reads every case and the audit log; changes nothing.",
+    "analyst": "Sees partnership figures and reports; sees no case.",
     "administrator": "Manages staff, teams, partner agencies and timescales; sees no case.",
 }
 

@@ -302,6 +302,16 @@ SAFECASE_WORKING_DAY_CUTOFF = env.str("SAFECASE_WORKING_DAY_CUTOFF", default="17
 # qualifying complaints that meet the Community Trigger threshold automatically (s104(4)
 # allows fewer than 3; §5.1);
 SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = env.int("SAFECASE_COMMUNITY_TRIGGER_THRESHOLD", default=3)
+# reports (issue 21, docs/reports.md): the month a reporting year starts (4: April to
+# March, the financial year most councils publish the Community Trigger figures for,
+# §5.6), and the smallest count a published output (CSV, PDF, XLSX) shows exactly:
+# counts from 1 to one less read "fewer than N".
+SAFECASE_REPORTING_YEAR_START_MONTH = env.int("SAFECASE_REPORTING_YEAR_START_MONTH", default=4)
+if not 1 <= SAFECASE_REPORTING_YEAR_START_MONTH <= 12:
+    raise ConfigError("SAFECASE_REPORTING_YEAR_START_MONTH must be a month number from 1 to 12")
+SAFECASE_SUPPRESS_BELOW = env.int("SAFECASE_SUPPRESS_BELOW", default=5)
+if SAFECASE_SUPPRESS_BELOW < 0:
+    raise ConfigError("SAFECASE_SUPPRESS_BELOW must be 0 or more (0 or 1: nothing suppressed)")
 # the names of places in the council's own area (its towns and districts, as written in
 # addresses): not treated as identifying a person in an anonymous Duty to Notify, since
 # the council's own name holds them (RULES.md §1.5, issue 15);

@@ -301,6 +301,52 @@ class IntakeDraft(models.Model):
         return f"Draft {self.case_type} concern by user {self.author_id}"
 
 
+class CaseStateChange(models.Model):
+    """One change of a case's state, at the time the event happened (issue 21).
+
+    Written by the one write path only: ``workflows.services.case_raise`` (the first row,
+    ``from_state`` empty) and ``case_transition`` (each step that changes the state), in
+    their transaction. Each row holds the state from ``at`` until ``until`` (the next
+    change's time; empty while it is the current state), so "the state of every case as
+    at a date" is one indexed range filter, and a figure for a past date never changes
+    when cases move on later (reports/figures.py, docs/reports.md). ``closed`` says the
+    state is terminal in the case's workflow. ``at`` is the step's event date
+    (docs/clocks.md), never before the previous change (a back-dated step is placed at
+    the previous change's time, so intervals never overlap).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="state_changes")
+    case_type = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=60, blank=True)
+    to_state = models.CharField(max_length=60)
+    transition = models.CharField(max_length=80, blank=True)
+    closed = models.BooleanField(default=False)
+    at = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["case_id", "at", "id"]
+        indexes = [
+            models.Index(fields=["case", "at"], name="state_change_case_at"),
+            # "What happened in a period" (a transition or a state entered in a year).
+            models.Index(fields=["case_type", "to_state", "at"], name="state_change_type_to_at"),
+            models.Index(fields=["case_type", "transition", "at"], name="state_change_step_at"),
+            # "As at": the rows whose interval covers a date.
+            models.Index(fields=["at", "until"], name="state_change_interval"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state or '-'} -> {self.to_state} at {self.at}"
+
+
 # The per-case-type workflows: proxy models of Case with their transitions. Importing a
 # module registers its workflow (workflows.registry).
 from workflows import (  # noqa: E402

@@ -40,6 +40,7 @@ from workflows.models import (
     TimescaleOverride,
 )
 from workflows.registry import UnknownCaseType, get_workflow
+from workflows.state_history import state_change_record
 
 # Clocks on different machines disagree a little: a time this far ahead is still "now".
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
@@ -169,6 +170,15 @@ def case_raise(
         premises=existing_premises or (Premises.objects.create(**premises) if premises else None),
     )
     _link_people(case, people, existing_people)
+    state_change_record(
+        case=case,
+        workflow=workflow,
+        from_state="",
+        transition=RAISE,
+        at=now,
+        actor=actor,
+        recorded_at=now,
+    )
     case_compartment_name_raiser(case=case, actor=actor)
     search_index_update([case.pk])
     possible_matches_record(case=case, people=people, premises=premises)
@@ -363,6 +373,16 @@ def case_transition(
         effect(case=case, actor=actor, data=values, at=now)
     if (case.team_id, case.owner_id) != indexed:
         search_index_update([case.pk])
+    if case.state != before:
+        state_change_record(
+            case=case,
+            workflow=workflow,
+            from_state=before,
+            transition=name,
+            at=clocks.event_time(values.get(workflow.event_field(name))) or now,
+            actor=actor,
+            recorded_at=now,
+        )
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_TRANSITIONED,

@@ -1,0 +1,840 @@
+"""Partnership figures from live data: the Community Trigger return, case statistics,
+the rolling comparison and the emerging-risk counts (issue 21; docs/reports.md).
+
+Public, stable functions (the report pages, the CSV downloads and the committee pack
+build on these; keep the signatures):
+
+- ``community_trigger_return(user, year_start) -> CommunityTriggerReturn``: the four
+  figures every relevant body publishes each year (ASB, Crime and Policing Act 2014
+  s104; RULES.md §5.6), with threshold met and review held counted apart, for the
+  reporting year that starts in ``year_start``.
+- ``case_statistics(user, start, end, as_at, *, case_type=None, team_id=None) ->
+  CaseStatistics``: per case type and team, concerns raised in the period, cases open
+  as at a date and cases closed in the period by outcome.
+- ``rolling_statistics(user, end, *, case_type=None, team_id=None) ->
+  list[RollingRow]``: concerns raised in the 12 months to ``end`` against the 12
+  months before, per type and team, each a ``Comparison``.
+- ``rolling_comparison(current, previous) -> Comparison``: difference and percentage
+  difference in the committee's format ("2,483 vs 2,960, -477, -16.1%").
+- ``emerging_risks(user, start, end) -> EmergingRisks``: modern slavery Duty to Notify
+  and NRM referrals by exploitation type and adult/child with the reasonable and
+  conclusive grounds outcomes; Prevent referrals by stage; cuckooing concerns, closure
+  notices and orders; child exploitation referrals and outcomes; statutory clocks met
+  on time and late, per rule.
+- ``suppress(n, *, threshold=None) -> str``: a count as a published output shows it
+  (1 to 4 become "fewer than 5"; ``SAFECASE_SUPPRESS_BELOW``, default 5).
+- ``figure_text(user, n, case_type=None) -> str``: a count as this user's screen shows
+  it: exact for those allowed to see the cases, suppressed otherwise.
+- ``may_see_figures(user) -> bool``; ``figures_scope(user) -> QuerySet[Case]``: who may
+  have figures, and the cases their figures count (leads: their teams' cases, as
+  ``team_case_list_for_user``; partnership analysts and auditors: every case, as
+  counts only).
+- ``reporting_year(year_start) -> Period``, ``reporting_year_of(day) -> int``,
+  ``period_of(start, end) -> Period``: reporting periods
+  (``SAFECASE_REPORTING_YEAR_START_MONTH``, default 4: April to March).
+
+Dates are inclusive local (UK) dates. A period is from the start of its first day to
+the end of its last; "as at" a date is the end of that day. Facts come from the state
+history (``workflows.models.CaseStateChange``, written by the one transition service
+at each event's date), so a figure for a past period or date does not change when the
+cases move on later. Every function runs a fixed number of SQL queries, whatever the
+length of the period or the number of cases (tests/reports/test_figures.py).
+
+Drill-down: each figure that names cases keeps the ids of those the user may open
+(``case_list_for_user``); nobody is shown a case they could not otherwise open, and a
+partnership analyst opens none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, DateField, F, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.utils import timezone
+
+from casework.models import Case, CaseType, Team
+from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
+from casework.roles import Role, has_prevent_clearance, roles_of
+from casework.selectors import case_list_for_user, team_case_list_for_user
+from workflows.community_trigger.states import State as CT
+from workflows.models import CaseStateChange, Deadline, DeadlineKind
+from workflows.modern_slavery.states import EXPLOITATION_TYPES
+from workflows.registry import WORKFLOWS, get_workflow
+
+FIGURE_ROLES = frozenset({Role.ANALYST, Role.LEAD, Role.PREVENT_LEAD, Role.AUDITOR})
+ALL_CASES_ROLES = frozenset({Role.ANALYST, Role.AUDITOR})
+
+# --- Who may have figures, and of which cases -------------------------------------------
+
+
+def may_see_figures(user: Any) -> bool:
+    """Partnership analysts, leads and auditors (DESIGN.md "Access"); not frontline staff
+    or administrators."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and roles_of(user) & FIGURE_ROLES
+    )
+
+
+def figures_scope(user: Any) -> QuerySet[Case]:
+    """The cases the user's figures count: every case for a partnership analyst or an
+    auditor (counts only: a figure never shows their content), their teams' cases for a
+    lead (``team_case_list_for_user``: a Prevent-cleared lead's including Prevent).
+    PermissionDenied for anyone else."""
+    if not may_see_figures(user):
+        raise PermissionDenied("Only partnership analysts, leads and auditors see reports.")
+    if roles_of(user) & ALL_CASES_ROLES:
+        return Case.objects.all()
+    return team_case_list_for_user(user)
+
+
+def _scoped(queryset: QuerySet[Any], user: Any, field: str = "case") -> QuerySet[Any]:
+    """``queryset`` limited to the user's figures scope through ``field`` (a foreign key
+    to Case, or "" for a queryset of cases)."""
+    scope = figures_scope(user)
+    if roles_of(user) & ALL_CASES_ROLES:
+        return queryset
+    if not field:
+        return queryset.filter(pk__in=scope.values("pk"))
+    return queryset.filter(**{f"{field}__in": scope.values("pk")})
+
+
+def shows_exact(user: Any, case_type: str | None = None) -> bool:
+    """Whether the user's screen shows exact small numbers for ``case_type`` (None: any
+    type): only for those allowed to see the cases counted (leads: their teams' cases;
+    auditors: every case, a restricted or named type only with its clearance). A
+    partnership analyst sees no case, so their screen is suppressed like a publication."""
+    held = roles_of(user)
+    if held & {Role.LEAD, Role.PREVENT_LEAD}:
+        return True
+    if Role.AUDITOR in held:
+        if case_type in named_case_types():
+            return auditor_cleared_for(user, case_type)
+        if case_type in restricted_case_types():
+            return has_prevent_clearance(user)
+        return True
+    return False
+
+
+def _openable(user: Any, ids: Iterable[int]) -> set[int]:
+    """Of ``ids``, the cases the user may open (one query; none when there are none)."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    return set(case_list_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# --- Small numbers --------------------------------------------------------------------
+
+
+def suppress_below() -> int:
+    return int(getattr(settings, "SAFECASE_SUPPRESS_BELOW", 5))
+
+
+def suppress(n: int, *, threshold: int | None = None) -> str:
+    """A count as published (CSV, PDF, XLSX): from 1 to ``threshold`` - 1 it reads
+    "fewer than 5", since so few could identify a person; 0 and larger counts are shown
+    with thousands separators. ``threshold`` defaults to ``SAFECASE_SUPPRESS_BELOW`` (5);
+    1 or less turns suppression off."""
+    limit = suppress_below() if threshold is None else threshold
+    if 0 < n < limit:
+        return f"fewer than {limit}"
+    return f"{n:,}"
+
+
+def figure_text(user: Any, n: int, case_type: str | None = None) -> str:
+    """A count as this user's screen shows it: exact for those allowed to see the cases
+    (``shows_exact``), suppressed otherwise."""
+    return f"{n:,}" if shows_exact(user, case_type) else suppress(n)
+
+
+# --- Periods --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """Inclusive local dates."""
+
+    start: date
+    end: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return _day_start(self.start)
+
+    @property
+    def ends_before(self) -> datetime:
+        return _day_start(self.end + timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        return f"{_gov_date(self.start)} to {_gov_date(self.end)}"
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _gov_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def reporting_year_start_month() -> int:
+    return int(getattr(settings, "SAFECASE_REPORTING_YEAR_START_MONTH", 4))
+
+
+def reporting_year(year_start: int) -> Period:
+    """The reporting year that starts in calendar year ``year_start``: by default
+    1 April ``year_start`` to 31 March the next year (RULES.md §5.6: typically the
+    financial year)."""
+    month = reporting_year_start_month()
+    start = date(year_start, month, 1)
+    end = date(year_start + 1, month, 1) - timedelta(days=1)
+    return Period(start, end)
+
+
+def reporting_year_of(day: date) -> int:
+    """The ``year_start`` of the reporting year ``day`` falls in."""
+    return day.year if day.month >= reporting_year_start_month() else day.year - 1
+
+
+def period_of(start: date, end: date) -> Period:
+    if end < start:
+        raise ValueError("The end of a period must not be before its start.")
+    return Period(start, end)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier, clamped to the month's end."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# --- The rolling comparison -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    current: int
+    previous: int
+
+    @property
+    def difference(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def percent(self) -> Decimal | None:
+        """The difference as a percentage of the previous figure, to one decimal place
+        (half away from zero); None when the previous figure is 0."""
+        if self.previous == 0:
+            return None
+        raw = Decimal(self.difference) * 100 / Decimal(self.previous)
+        return raw.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def difference_text(self) -> str:
+        return f"{self.difference:+,}" if self.difference else "0"
+
+    @property
+    def percent_text(self) -> str:
+        if self.percent is None:
+            return "no previous figure"
+        return f"{self.percent:+}%" if self.percent else "0.0%"
+
+    @property
+    def text(self) -> str:
+        """The committee's format: "2,483 vs 2,960, -477, -16.1%"."""
+        return f"{self.current:,} vs {self.previous:,}, {self.difference_text}, {self.percent_text}"
+
+    def published(self, threshold: int | None = None) -> dict[str, str]:
+        """The comparison as a publication shows it: each count suppressed, and the
+        difference and percentage withheld when either count is (they would give it
+        away)."""
+        limit = suppress_below() if threshold is None else threshold
+        hidden = any(0 < n < limit for n in (self.current, self.previous))
+        return {
+            "current": suppress(self.current, threshold=limit),
+            "previous": suppress(self.previous, threshold=limit),
+            "difference": "withheld" if hidden else self.difference_text,
+            "percent": "withheld" if hidden else self.percent_text,
+        }
+
+
+def rolling_comparison(current: int, previous: int) -> Comparison:
+    """Current against previous: difference and % difference (of the previous figure),
+    ``.text`` in the committee's format, e.g. ``rolling_comparison(2483, 2960).text ==
+    "2,483 vs 2,960, -477, -16.1%"``."""
+    return Comparison(int(current), int(previous))
+
+
+# --- Community Trigger (RULES.md §5.6) ------------------------------------------------
+
+
+@dataclasses.dataclass
+class Figure:
+    key: str
+    label: str
+    count: int
+    case_ids: list[int]  # the cases counted that the user may open (drill-down)
+    note: str = ""
+
+
+@dataclasses.dataclass
+class CommunityTriggerReturn:
+    year_start: int
+    period: Period
+    figures: list[Figure]  # the four statutory figures, in the order they are published
+    threshold_met: Figure
+    reviews_without_threshold_met: Figure
+    overturned_on_escalation: Figure
+
+    def figure(self, key: str) -> Figure:
+        for f in [
+            *self.figures,
+            self.threshold_met,
+            self.reviews_without_threshold_met,
+            self.overturned_on_escalation,
+        ]:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+CT_TYPE = CaseType.COMMUNITY_TRIGGER.value
+# The escalation step that orders a (further) review: after a not-met decision it
+# overturns that decision (workflows/community_trigger/escalation.py).
+RE_REVIEW_STEP = "order_re_review"
+
+
+def _application_date() -> Any:
+    """A Community Trigger application's date (``checks.application_date``): as recorded
+    at intake, else the local day the case was raised."""
+    recorded = NullIf(KeyTextTransform("application_received_on", "details"), Value(""))
+    return Coalesce(
+        Cast(recorded, DateField()),
+        TruncDate("raised_at", tzinfo=timezone.get_current_timezone()),
+    )
+
+
+def community_trigger_return(user: Any, year_start: int) -> CommunityTriggerReturn:
+    """The Community Trigger figures of the reporting year starting in ``year_start``
+    (ASB, Crime and Policing Act 2014 s104; RULES.md §5.6), for the user's figures scope.
+
+    - **Applications received**: applications whose date received (as recorded at
+      intake, else the day raised) is in the year.
+    - **Threshold not met**: applications whose threshold decision was made in the year
+      and stands as not met. A not-met decision overturned on escalation (the
+      escalation ordered a review) counts as **met**, not here, in the year of the
+      original decision.
+    - **Reviews carried out**: applications whose review meeting was held in the year,
+      whether or not the threshold was met (a council may review when it was not;
+      counted apart as ``reviews_without_threshold_met``).
+    - **Reviews resulting in recommendations**: of those, the reviews that made
+      recommendations.
+
+    Each application counts once in each figure. Three queries.
+    """
+    period = reporting_year(year_start)
+    scope_cases = _scoped(Case.objects.filter(case_type=CT_TYPE), user, "")
+    applications = list(
+        scope_cases.annotate(applied_on=_application_date())
+        .filter(applied_on__gte=period.start, applied_on__lte=period.end)
+        .values_list("pk", flat=True)
+    )
+    changes = _scoped(
+        CaseStateChange.objects.filter(case_type=CT_TYPE).filter(
+            Q(to_state__in=[CT.THRESHOLD_MET, CT.THRESHOLD_NOT_MET, CT.REVIEW_MEETING_HELD])
+            | Q(transition=RE_REVIEW_STEP)
+        ),
+        user,
+    ).values_list("case_id", "to_state", "transition", "at", "case__details")
+    first_decision: dict[int, datetime] = {}
+    ever_met: set[int] = set()
+    overturned: set[int] = set()
+    not_met_decided: set[int] = set()
+    reviewed: set[int] = set()
+    with_recommendations: set[int] = set()
+    for case_id, to_state, transition, at, details in changes.order_by("case_id", "at", "id"):
+        if to_state in (CT.THRESHOLD_MET, CT.THRESHOLD_NOT_MET):
+            first_decision.setdefault(case_id, at)
+        if to_state == CT.THRESHOLD_MET:
+            ever_met.add(case_id)
+        elif to_state == CT.THRESHOLD_NOT_MET:
+            not_met_decided.add(case_id)
+        if transition == RE_REVIEW_STEP and case_id in not_met_decided:
+            if case_id not in ever_met:
+                overturned.add(case_id)
+            ever_met.add(case_id)
+        if to_state == CT.REVIEW_MEETING_HELD and period.starts_at <= at < period.ends_before:
+            reviewed.add(case_id)
+            if (details or {}).get("recommendations_made"):
+                with_recommendations.add(case_id)
+    decided = {c for c, at in first_decision.items() if period.starts_at <= at < period.ends_before}
+    met = decided & ever_met
+    not_met = decided - ever_met
+    openable = _openable(user, [*applications, *decided, *reviewed])
+
+    def figure(key: str, label: str, ids: Iterable[int], note: str = "") -> Figure:
+        ids = sorted(set(ids))
+        return Figure(key, label, len(ids), [i for i in ids if i in openable], note)
+
+    return CommunityTriggerReturn(
+        year_start=year_start,
+        period=period,
+        figures=[
+            figure("applications_received", "Applications received", applications),
+            figure(
+                "threshold_not_met",
+                "Times the threshold was not met",
+                not_met,
+                "A not-met decision overturned on escalation counts as met.",
+            ),
+            figure(
+                "reviews_carried_out",
+                "ASB case reviews carried out",
+                reviewed,
+                "Including reviews held when the threshold was not met.",
+            ),
+            figure(
+                "reviews_with_recommendations",
+                "ASB case reviews that resulted in recommendations",
+                with_recommendations,
+            ),
+        ],
+        threshold_met=figure(
+            "threshold_met",
+            "Times the threshold was met",
+            met,
+            "Including not-met decisions overturned on escalation.",
+        ),
+        reviews_without_threshold_met=figure(
+            "reviews_without_threshold_met",
+            "Reviews carried out when the threshold was not met",
+            reviewed - ever_met,
+        ),
+        overturned_on_escalation=figure(
+            "overturned_on_escalation",
+            "Not-met decisions overturned on escalation",
+            {c for c in overturned if c in decided},
+        ),
+    )
+
+
+# --- Case statistics ------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class StatisticsRow:
+    case_type: str
+    type_label: str
+    team_id: int
+    team_name: str
+    raised: int = 0
+    open_as_at: int = 0
+    closed: int = 0
+    closed_by_outcome: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class CaseStatistics:
+    period: Period
+    as_at: date
+    rows: list[StatisticsRow]
+
+    @property
+    def totals(self) -> StatisticsRow:
+        total = StatisticsRow("", "All types", 0, "All teams")
+        outcomes: Counter[str] = Counter()
+        for row in self.rows:
+            total.raised += row.raised
+            total.open_as_at += row.open_as_at
+            total.closed += row.closed
+            outcomes.update(row.closed_by_outcome)
+        total.closed_by_outcome = dict(sorted(outcomes.items()))
+        return total
+
+
+def _type_label(case_type: str) -> str:
+    workflow = WORKFLOWS.get(case_type)
+    return workflow.label if workflow is not None else dict(CaseType.choices).get(case_type, "")
+
+
+def outcome_label(case_type: str, transition: str, outcome_code: str) -> str:
+    """A closing step's outcome in words: the case's outcome code if it has one (a step
+    may take the outcome as an input), else the step's declared outcome, else its label."""
+    code = outcome_code
+    if not code and case_type in WORKFLOWS and transition:
+        try:
+            meta = get_workflow(case_type).transition_meta(transition)
+        except (KeyError, AttributeError):
+            meta = {}
+        code = meta.get("outcome") or meta.get("label") or ""
+    if not code:
+        return "Closed (outcome not recorded)"
+    return code.replace("_", " ").capitalize() if code.isupper() else code
+
+
+def _filters(case_type: str | None, team_id: int | None, prefix: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if case_type:
+        found[f"{prefix}case_type"] = case_type
+    if team_id:
+        found[f"{prefix}team_id"] = team_id
+    return found
+
+
+def case_statistics(
+    user: Any,
+    start: date,
+    end: date,
+    as_at: date,
+    *,
+    case_type: str | None = None,
+    team_id: int | None = None,
+) -> CaseStatistics:
+    """Per case type and team (the case's team now), for the user's figures scope:
+
+    - **raised**: concerns raised from ``start`` to ``end`` (inclusive);
+    - **open as at**: cases open at the end of ``as_at`` (from the state history: a case
+      raised by then whose state at that moment was not a closing one), which stays the
+      same however the cases move on afterwards;
+    - **closed**: cases that reached a closing state in the period, by outcome.
+
+    Three queries, whatever the period.
+    """
+    period = period_of(start, end)
+    boundary = _day_start(as_at + timedelta(days=1))
+    rows: dict[tuple[str, int], StatisticsRow] = {}
+
+    def row(kind: str, team: int, team_name: str) -> StatisticsRow:
+        key = (kind, team)
+        if key not in rows:
+            rows[key] = StatisticsRow(kind, _type_label(kind), team, team_name)
+        return rows[key]
+
+    cases = _scoped(Case.objects.filter(**_filters(case_type, team_id)), user, "")
+    raised = (
+        cases.filter(raised_at__gte=period.starts_at, raised_at__lt=period.ends_before)
+        .values("case_type", "team_id", "team__name")
+        .annotate(n=Count("pk"))
+    )
+    for r in raised:
+        row(r["case_type"], r["team_id"], r["team__name"]).raised = r["n"]
+    changes = _scoped(
+        CaseStateChange.objects.filter(**_filters(case_type, team_id, "case__")), user
+    )
+    open_at = (
+        changes.filter(at__lt=boundary, closed=False)
+        .filter(Q(until__isnull=True) | Q(until__gte=boundary))
+        .values("case_type", "case__team_id", "case__team__name")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    for r in open_at:
+        row(r["case_type"], r["case__team_id"], r["case__team__name"]).open_as_at = r["n"]
+    closed = (
+        changes.filter(closed=True, at__gte=period.starts_at, at__lt=period.ends_before)
+        .values(
+            "case_type", "case__team_id", "case__team__name", "transition", "case__outcome_code"
+        )
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    for r in closed:
+        target = row(r["case_type"], r["case__team_id"], r["case__team__name"])
+        label = outcome_label(r["case_type"], r["transition"], r["case__outcome_code"])
+        target.closed += r["n"]
+        target.closed_by_outcome[label] = target.closed_by_outcome.get(label, 0) + r["n"]
+    ordered = sorted(rows.values(), key=lambda r: (r.type_label, r.team_name))
+    for r in ordered:
+        r.closed_by_outcome = dict(sorted(r.closed_by_outcome.items()))
+    return CaseStatistics(period=period, as_at=as_at, rows=ordered)
+
+
+@dataclasses.dataclass
+class RollingRow:
+    case_type: str
+    type_label: str
+    team_id: int
+    team_name: str
+    comparison: Comparison
+
+
+@dataclasses.dataclass
+class Rolling:
+    current: Period
+    previous: Period
+    rows: list[RollingRow]
+
+    @property
+    def total(self) -> Comparison:
+        return rolling_comparison(
+            sum(r.comparison.current for r in self.rows),
+            sum(r.comparison.previous for r in self.rows),
+        )
+
+
+def rolling_periods(end: date) -> tuple[Period, Period]:
+    """The 12 months to ``end`` (inclusive) and the 12 months before them: to 28 February
+    2026, 1 March 2025 to 28 February 2026 against 1 March 2024 to 28 February 2025."""
+    current = Period(_months_before(end + timedelta(days=1), 12), end)
+    previous = Period(_months_before(current.start, 12), current.start - timedelta(days=1))
+    return current, previous
+
+
+def rolling_statistics(
+    user: Any, end: date, *, case_type: str | None = None, team_id: int | None = None
+) -> Rolling:
+    """Concerns raised in the rolling 12 months to ``end`` against the 12 months before,
+    per case type and team, each with its difference and % difference (one query)."""
+    current, previous = rolling_periods(end)
+    cases = _scoped(Case.objects.filter(**_filters(case_type, team_id)), user, "")
+    counted = (
+        cases.filter(raised_at__gte=previous.starts_at, raised_at__lt=current.ends_before)
+        .values("case_type", "team_id", "team__name")
+        .annotate(
+            now=Count("pk", filter=Q(raised_at__gte=current.starts_at)),
+            before=Count("pk", filter=Q(raised_at__lt=current.starts_at)),
+        )
+    )
+    rows = [
+        RollingRow(
+            r["case_type"],
+            _type_label(r["case_type"]),
+            r["team_id"],
+            r["team__name"],
+            rolling_comparison(r["now"], r["before"]),
+        )
+        for r in counted
+    ]
+    rows.sort(key=lambda r: (r.type_label, r.team_name))
+    return Rolling(current=current, previous=previous, rows=rows)
+
+
+# --- Emerging risks -------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Tally:
+    """A labelled count in a breakdown."""
+
+    label: str
+    count: int
+
+
+@dataclasses.dataclass
+class ClockRow:
+    case_type: str
+    type_label: str
+    rule: str
+    label: str
+    statutory: bool
+    on_time: int
+    late: int
+    overdue_not_met: int
+
+
+@dataclasses.dataclass
+class EmergingRisks:
+    period: Period
+    # Modern slavery (RULES.md §1): (route, exploitation type label, "Adult"/"Child") -> n
+    modern_slavery_referrals: dict[tuple[str, str, str], int]
+    modern_slavery_outcomes: dict[tuple[str, str], int]  # (decision label, age group) -> n
+    prevent_stages: list[Tally]  # RULES.md §4.2, the Home Office statistics' stages
+    cuckooing: list[Tally]  # concerns, closure notices, closure orders (RULES.md §2)
+    child_exploitation: list[Tally]  # referrals and the MASH decisions (RULES.md §3)
+    child_exploitation_closed: list[Tally]  # closed in the period, by outcome
+    clocks: list[ClockRow]
+
+    def referrals(self, route: str) -> int:
+        return sum(n for (r, _, _), n in self.modern_slavery_referrals.items() if r == route)
+
+
+MS = CaseType.MODERN_SLAVERY.value
+PREVENT = CaseType.PREVENT.value
+CUCKOOING = CaseType.CUCKOOING.value
+CSE = CaseType.CSE.value
+NRM = "NRM referral"
+DTN = "Duty to Notify (anonymous)"
+MS_ROUTES = {"submit_nrm_referral": NRM, "submit_duty_to_notify": DTN}
+MS_DECISIONS = {
+    "record_rg_positive": "Positive reasonable grounds",
+    "record_rg_negative": "Negative reasonable grounds",
+    "record_cg_positive": "Positive conclusive grounds",
+    "record_cg_negative": "Negative conclusive grounds",
+}
+# Prevent referrals by stage (RULES.md §4.2): the referral, the police gateway's
+# outcome, discussed at the Channel panel (adopted or not), adopted, and exited.
+PREVENT_STAGES = [
+    ("Prevent referrals made", {"submit_referral"}),
+    ("Gateway outcome: no further action", {"close_nfa_at_gateway"}),
+    ("Gateway outcome: signposted to other services", {"close_signposted"}),
+    ("Gateway outcome: police-led case management", {"close_police_led"}),
+    ("Gateway outcome: referred to Channel", {"refer_to_channel"}),
+    ("Discussed at the Channel panel", {"adopt", "not_adopt"}),
+    ("Adopted as a Channel case", {"adopt"}),
+    ("Exited Channel", {"exit_support"}),
+]
+CUCKOOING_STAGES = [
+    ("Cuckooing concerns raised", {"raise"}),
+    ("Closure notices issued", {"issue_closure_notice", "issue_closure_notice_48h"}),
+    ("Closure orders made", {"record_order_made"}),
+    ("Closure orders refused", {"record_order_refused"}),
+]
+CSE_STAGES = [
+    ("Child exploitation concerns raised", {"raise"}),
+    ("Referred to children's social care (MASH)", {"refer_to_mash"}),
+    ("MASH decision: no further action", {"decide_no_further_action"}),
+    ("MASH decision: early help", {"decide_early_help"}),
+    ("MASH decision: child and family assessment (s17)", {"decide_s17_assessment"}),
+    ("MASH decision: strategy discussion", {"decide_strategy_discussion"}),
+    ("Section 47 enquiries started", {"start_s47_enquiry"}),
+    ("Child protection plans started", {"hold_icpc_cp_plan"}),
+]
+_STEPS = {
+    MS: set(MS_ROUTES) | set(MS_DECISIONS),
+    PREVENT: set().union(*(s for _, s in PREVENT_STAGES)),
+    CUCKOOING: set().union(*(s for _, s in CUCKOOING_STAGES)),
+    CSE: set().union(*(s for _, s in CSE_STAGES)),
+}
+EXPLOITATION_LABELS = dict(EXPLOITATION_TYPES)
+NOT_RECORDED = "Not recorded"
+
+
+def _age_group(details: dict) -> str:
+    """Child or adult as the case recorded it: the child route records that consent is
+    not required (RULES.md §1.3; ``notify_child_welfare``)."""
+    return "Child" if details.get("consent_status") == "not_required_child" else "Adult"
+
+
+def emerging_risks(
+    user: Any, start: date, end: date, *, statutory_only: bool = True
+) -> EmergingRisks:
+    """The emerging-risk counts of the period for the user's figures scope (the counts
+    the national statistics use; RULES.md §1-§4), each event counted at the date it
+    happened (the state history):
+
+    - modern slavery: NRM referrals and anonymous Duty to Notify notifications, by
+      exploitation type (a case with several types counts under each) and adult/child;
+      reasonable and conclusive grounds decisions by adult/child;
+    - Prevent: referrals by stage (gateway outcome, discussed at the Channel panel,
+      adopted, exited);
+    - cuckooing: concerns raised, closure notices issued, closure orders made/refused;
+    - child exploitation: concerns, referrals to MASH and its decisions; closed by outcome;
+    - clocks (statutory ones unless ``statutory_only`` is False): per rule, those met in
+      the period on time and late, and those that fell due in the period and are still
+      not met.
+
+    Three queries, whatever the period.
+    """
+    period = period_of(start, end)
+    in_period = Q(at__gte=period.starts_at, at__lt=period.ends_before)
+    wanted = Q()
+    for kind, steps in _STEPS.items():
+        wanted |= Q(case_type=kind, transition__in=sorted(steps))
+    events = _scoped(CaseStateChange.objects.filter(in_period).filter(wanted), user).values_list(
+        "case_type", "transition", "case__details"
+    )
+    ms_referrals: Counter[tuple[str, str, str]] = Counter()
+    ms_outcomes: Counter[tuple[str, str]] = Counter()
+    steps_done: dict[str, Counter[str]] = defaultdict(Counter)
+    for kind, transition, details in events:
+        details = details or {}
+        steps_done[kind][transition] += 1
+        if kind == MS and transition in MS_ROUTES:
+            types = details.get("exploitation_types") or [""]
+            for t in types:
+                label = EXPLOITATION_LABELS.get(t, NOT_RECORDED)
+                ms_referrals[(MS_ROUTES[transition], label, _age_group(details))] += 1
+        elif kind == MS and transition in MS_DECISIONS:
+            ms_outcomes[(MS_DECISIONS[transition], _age_group(details))] += 1
+
+    def stages(kind: str, table: list[tuple[str, set[str]]]) -> list[Tally]:
+        done = steps_done.get(kind, Counter())
+        return [Tally(label, sum(done[s] for s in steps)) for label, steps in table]
+
+    closed = (
+        _scoped(CaseStateChange.objects.filter(in_period, case_type=CSE, closed=True), user)
+        .values("transition", "case__outcome_code")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    cse_closed: Counter[str] = Counter()
+    for r in closed:
+        cse_closed[outcome_label(CSE, r["transition"], r["case__outcome_code"])] += r["n"]
+    return EmergingRisks(
+        period=period,
+        modern_slavery_referrals=dict(sorted(ms_referrals.items())),
+        modern_slavery_outcomes=dict(sorted(ms_outcomes.items())),
+        prevent_stages=stages(PREVENT, PREVENT_STAGES),
+        cuckooing=stages(CUCKOOING, CUCKOOING_STAGES),
+        child_exploitation=stages(CSE, CSE_STAGES),
+        child_exploitation_closed=[Tally(k, v) for k, v in sorted(cse_closed.items())],
+        clocks=_clock_rows(user, period, statutory_only),
+    )
+
+
+def _clock_rows(user: Any, period: Period, statutory_only: bool) -> list[ClockRow]:
+    """Task clocks per rule: met in the period on time (by the end of the due time) or
+    late, and those due in the period not met yet (one query)."""
+    met_in = Q(met_at__gte=period.starts_at, met_at__lt=period.ends_before)
+    due_in = Q(due_at__gte=period.starts_at, due_at__lt=period.ends_before)
+    now = timezone.now()
+    deadlines = _scoped(Deadline.objects.filter(kind=DeadlineKind.TASK), user)
+    if statutory_only:
+        deadlines = deadlines.filter(statutory=True)
+    counted = (
+        deadlines.filter(met_in | (due_in & Q(met_at__isnull=True)))
+        .values("case__case_type", "rule", "label", "statutory")
+        .annotate(
+            on_time=Count("pk", filter=met_in & Q(met_at__lte=F("due_at"))),
+            late=Count("pk", filter=met_in & Q(met_at__gt=F("due_at"))),
+            overdue=Count(
+                "pk",
+                filter=due_in
+                & Q(met_at__isnull=True, due_at__lt=now)
+                & ~Q(status__in=["cancelled", "ended", "paused"]),
+            ),
+        )
+    )
+    merged: dict[tuple[str, str], ClockRow] = {}
+    for r in counted:
+        key = (r["case__case_type"], r["rule"])
+        if key not in merged:
+            merged[key] = ClockRow(
+                r["case__case_type"], _type_label(r["case__case_type"]), r["rule"],
+                r["label"], r["statutory"], 0, 0, 0,
+            )  # fmt: skip
+        merged[key].on_time += r["on_time"]
+        merged[key].late += r["late"]
+        merged[key].overdue_not_met += r["overdue"]
+    rows = [m for m in merged.values() if m.on_time or m.late or m.overdue_not_met]
+    return sorted(rows, key=lambda m: (m.type_label, m.label))
+
+
+# The case types a team can be chosen for, for the report forms.
+def report_case_types() -> list[tuple[str, str]]:
+    return [(k, _type_label(k)) for k in sorted(WORKFLOWS, key=_type_label)]
+
+
+def report_teams(user: Any) -> QuerySet[Team]:
+    """The teams the user may ask figures of: all for analysts and auditors, their own
+    for a lead."""
+    from casework.permissions import team_ids_of
+
+    if roles_of(user) & ALL_CASES_ROLES:
+        return Team.objects.order_by("name")
+    return Team.objects.filter(pk__in=team_ids_of(user)).order_by("name")
