@@ -111,9 +111,9 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     reports = indicator_reports(
         Indicator.objects.all(),
         period=period,
-        cases=access.case_scope(request.user),
+        cases=access.figures_scope(request.user),
         team_slugs=access.team_scope(request.user),
-        exact=access.exact_on_screen(request.user),
+        exact=access.shows_exact(request.user),
     )
     context = {
         "reports": reports,
@@ -137,9 +137,9 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     (report,) = indicator_reports(
         [indicator],
         period=period,
-        cases=access.case_scope(request.user),
+        cases=access.figures_scope(request.user),
         team_slugs=access.team_scope(request.user),
-        exact=access.exact_on_screen(request.user),
+        exact=access.shows_exact(request.user),
     )
     context = {
         "report": report,

@@ -33,6 +33,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casework.models import Case, Team
+from reports.figures import suppress, suppress_below
 from reports.models import Breakdown, Direction, Indicator, IndicatorValue, Unit
 
 MONTHS = 12
@@ -281,15 +282,10 @@ def fmt(value: Decimal | None, unit: str) -> str:
 SUPPRESSED = "[c]"  # not given: worked out from a count of fewer than 5
 
 
-def suppress_below() -> int:
-    return int(getattr(settings, "SAFECASE_SUPPRESS_BELOW", 5))
-
-
 def suppress_value(value: Decimal | None, unit: str) -> str:
-    """A value as published: a count from 1 to 4 reads "fewer than 5"."""
-    limit = suppress_below()
-    if unit == Unit.COUNT and value is not None and 0 < value < limit:
-        return f"fewer than {limit}"
+    """A value as published: a count from 1 to 4 reads "fewer than 5" (``suppress``)."""
+    if unit == Unit.COUNT and value is not None and value == value.to_integral_value():
+        return suppress(int(value))
     return fmt(value, unit)
 
 

@@ -4,9 +4,11 @@
 
 1. the performance indicators: each one's status, its rolling 12 months against the 12
    before by area, and its trend chart with the chart's data and summary;
-2. the Domestic Homicide Reviews and CCTV footage requests of the calendar year;
-3. the Community Trigger figures of the reporting year and the emerging-risk counts
-   of the 12 months (``reports.figures``).
+2. the Domestic Homicide Reviews and CCTV footage requests of the calendar year (not
+   for leads: they are the partnership's, not a team's);
+3. the Community Trigger return of the reporting year the month is in, and the
+   emerging-risk counts of the 12 months (``reports.figures``, for the user's figures
+   scope: a lead's, their teams' cases).
 
 Every figure is a ``Cell`` holding both what the user's screen shows and what a
 publication shows: counts from 1 to 4 read "fewer than 5" in every published output
@@ -19,7 +21,7 @@ figures only: the partnership-wide sections (reviews, footage) are left out for 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,20 +29,22 @@ from django.utils.safestring import SafeString
 
 from footage.selectors import footage_figures
 from reports import access
+from reports.figures import (
+    community_trigger_return,
+    emerging_risks,
+    reporting_year,
+    reporting_year_of,
+    suppress,
+)
 from reports.indicators import (
     SUPPRESSED,
     IndicatorReport,
     indicator_reports,
+    month_add,
     month_label,
-    suppress_below,
 )
 from reports.models import Indicator
 from workflows.selectors import dhr_figures
-
-
-def suppress(n: int) -> str:
-    limit = suppress_below()
-    return f"fewer than {limit}" if 0 < n < limit else f"{n:,}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,9 +159,9 @@ def _indicators(user: Any, period: date) -> Section:
     reports = indicator_reports(
         Indicator.objects.all(),
         period=period,
-        cases=access.case_scope(user),
+        cases=access.figures_scope(user),
         team_slugs=access.team_scope(user),
-        exact=access.exact_on_screen(user),
+        exact=access.shows_exact(user),
     )
     statuses = [
         (f"{r.indicator.code} - {r.indicator.name}", r.status.value if r.status else "")
@@ -208,7 +212,6 @@ def _counts_table(caption: str, labels: list[tuple[str, str]], figures: dict, ex
 
 def _partnership_year(user: Any, period: date) -> Section:
     year = period.year
-    exact = access.exact_on_screen(user)
     return Section(
         id="reviews-and-services",
         sheet="Reviews and CCTV",
@@ -219,12 +222,123 @@ def _partnership_year(user: Any, period: date) -> Section:
         ),
         tables=[
             _counts_table(
-                f"Domestic Homicide Reviews, {year}", DHR_LABELS, dhr_figures(year=year), exact
+                f"Domestic Homicide Reviews, {year}",
+                DHR_LABELS,
+                dhr_figures(year=year),
+                access.shows_exact(user, "dhr"),
             ),
             _counts_table(
-                f"CCTV footage requests, {year}", FOOTAGE_LABELS, footage_figures(year=year), exact
+                f"CCTV footage requests, {year}",
+                FOOTAGE_LABELS,
+                footage_figures(year=year),
+                access.shows_exact(user),
             ),
         ],
+    )
+
+
+# --- the Community Trigger return and the emerging risks (reports.figures) -----------------
+
+
+def _community_trigger(user: Any, period: date) -> Section:
+    year_start = reporting_year_of(period)
+    ct = community_trigger_return(user, year_start)
+    exact = access.shows_exact(user, "community_trigger")
+    label = reporting_year(year_start).label
+    statutory = Table(
+        caption=f"Community Trigger: the published figures, {label}",
+        columns=["Figure", "Count"],
+        rows=[Row(f.label, [Cell.count(f.count, exact=exact)]) for f in ct.figures],
+        note=" ".join(f"{f.label}: {f.note}" for f in ct.figures if f.note),
+    )
+    apart = [ct.threshold_met, ct.reviews_without_threshold_met, ct.overturned_on_escalation]
+    counted_apart = Table(
+        caption="Community Trigger: threshold met and reviews held, counted apart",
+        columns=["Figure", "Count"],
+        rows=[Row(f.label, [Cell.count(f.count, exact=exact)]) for f in apart],
+        note="A not-met decision overturned on escalation counts as met.",
+    )
+    return Section(
+        id="community-trigger",
+        title=f"Community Trigger, {label}",
+        intro=(
+            "The four figures every relevant body publishes each year (Anti-social "
+            "Behaviour, Crime and Policing Act 2014, section 104), for the reporting year."
+        ),
+        tables=[statutory, counted_apart],
+        sheet="Community Trigger",
+    )
+
+
+def _tally_table(caption: str, tallies: list, exact: bool) -> Table:
+    return Table(
+        caption=caption,
+        columns=["Figure", "Count"],
+        rows=[Row(t.label, [Cell.count(t.count, exact=exact)]) for t in tallies],
+    )
+
+
+def _emerging(user: Any, period: date) -> Section:
+    start = month_add(period, -11)
+    end = month_add(period, 1) - timedelta(days=1)
+    risks = emerging_risks(user, start, end)
+    ms = access.shows_exact(user, "modern_slavery")
+    referrals = Table(
+        caption="Modern slavery: NRM referrals and Duty to Notify, by exploitation type",
+        columns=["Route, exploitation type, adult or child", "Count"],
+        rows=[
+            Row(f"{route}: {kind}, {age}", [Cell.count(n, exact=ms)])
+            for (route, kind, age), n in risks.modern_slavery_referrals.items()
+        ],
+        note="A referral with several exploitation types counts under each.",
+    )
+    outcomes = Table(
+        caption="Modern slavery: reasonable and conclusive grounds decisions",
+        columns=["Decision, adult or child", "Count"],
+        rows=[
+            Row(f"{decision}, {age}", [Cell.count(n, exact=ms)])
+            for (decision, age), n in risks.modern_slavery_outcomes.items()
+        ],
+    )
+    clocks = Table(
+        caption="Statutory clocks met on time and late",
+        columns=["Rule", "Met on time", "Met late", "Due and not met"],
+        rows=[
+            Row(
+                f"{c.type_label}: {c.label}",
+                [
+                    Cell.count(n, exact=access.shows_exact(user, c.case_type))
+                    for n in (c.on_time, c.late, c.overdue_not_met)
+                ],
+            )  # fmt: skip
+            for c in risks.clocks
+        ],
+    )
+    exact = access.shows_exact(user)
+    return Section(
+        id="emerging-risks",
+        title="Emerging risks",
+        intro=f"Counts for {risks.period.label}, each at the date it happened.",
+        tables=[
+            referrals,
+            outcomes,
+            _tally_table(
+                "Prevent referrals by stage",
+                risks.prevent_stages,
+                access.shows_exact(user, "prevent"),
+            ),
+            _tally_table("County lines cuckooing", risks.cuckooing, exact),
+            _tally_table(
+                "Child exploitation referrals and decisions", risks.child_exploitation, exact
+            ),
+            _tally_table(
+                "Child exploitation cases closed, by outcome",
+                risks.child_exploitation_closed,
+                exact,
+            ),
+            clocks,
+        ],  # fmt: skip
+        sheet="Emerging risks",
     )
 
 
@@ -234,6 +348,11 @@ def committee_pack(user: Any, period: date) -> Pack:
     lead = access.team_scope(user) is not None
     if not lead:
         sections.append(_partnership_year(user, period))
+    sections += [_community_trigger(user, period), _emerging(user, period)]
+    for table in (t for section in sections for t in section.tables):
+        if not table.rows:
+            zero = [Cell.text("0")] * (len(table.columns) - 1)
+            table.rows = [Row("None in the period", zero)]
     scope = "Your teams' figures" if lead else "The partnership's figures"
     return Pack(
         period=period,

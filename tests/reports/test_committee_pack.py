@@ -170,7 +170,9 @@ def test_the_xlsx_opens_and_has_the_figures_with_small_counts_suppressed(client,
     ]  # fmt: skip
     south = next(r for r in rows if r[0] == "South locality team")
     assert south[1] == "fewer than 5"  # 1 concern
-    assert book.sheetnames == ["Indicators", "Reviews and CCTV"]
+    assert book.sheetnames == [
+        "Indicators", "Reviews and CCTV", "Community Trigger", "Emerging risks",
+    ]  # fmt: skip
     assert book["Reviews and CCTV"]["A2"].value == "Domestic Homicide Reviews and CCTV in 2026"
 
 
@@ -241,3 +243,27 @@ def test_defining_an_indicator_by_form(client, world):
     response = admin.post("/reports/indicators/manage/new/", {"code": "bad code!"})
     assert response.status_code == 400
     assert "There is a problem" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_emerging_risks_are_the_leads_teams_and_exact_only_on_their_screen(client, world):
+    """The four cuckooing concerns were recorded (state history) today: north's three
+    are the lead's; the south one is not. Published, three is "fewer than 5"."""
+    this_month = f"{timezone.localdate():%Y-%m}"
+    page = _get(client, world, "lead", f"/reports/committee-pack/?period={this_month}")
+    text = page.content.decode()
+    assert "Community Trigger, 1 April" in text
+    row = text.split("Cuckooing concerns raised</th>")[1].split("</tr>")[0]
+    assert ">3</td>" in row
+    response = client.get(f"/reports/committee-pack/csv/?period={this_month}")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    (published,) = [r for r in rows if r["row"] == "Cuckooing concerns raised"]
+    assert published["value"] == "fewer than 5"
+    client.logout()
+    page = _get(client, world, "auditor", f"/reports/committee-pack/?period={this_month}")
+    row = page.content.decode().split("Cuckooing concerns raised</th>")[1].split("</tr>")[0]
+    assert ">4</td>" in row  # every team's, exact: an auditor may see the cases
+    client.logout()
+    page = _get(client, world, "analyst", f"/reports/committee-pack/?period={this_month}")
+    row = page.content.decode().split("Cuckooing concerns raised</th>")[1].split("</tr>")[0]
+    assert ">fewer than 5</td>" in row  # an analyst sees no case
