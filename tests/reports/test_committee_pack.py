@@ -267,3 +267,38 @@ def test_the_emerging_risks_are_the_leads_teams_and_exact_only_on_their_screen(c
     page = _get(client, world, "analyst", f"/reports/committee-pack/?period={this_month}")
     row = page.content.decode().split("Cuckooing concerns raised</th>")[1].split("</tr>")[0]
     assert ">fewer than 5</td>" in row  # an analyst sees no case
+
+
+@pytest.mark.django_db
+def test_the_pack_takes_the_same_number_of_queries_however_many_indicators(world):
+    """One query for every entered value and one a computed source, whatever the number
+    of indicators, months or areas (issue 21, part 7)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.pack import committee_pack
+
+    analyst = world["analyst"]
+
+    def queries() -> int:
+        fresh = type(analyst).objects.get(pk=analyst.pk)  # no cached roles or teams
+        with CaptureQueriesContext(connection) as captured:
+            committee_pack(fresh, date(2026, 3, 1))
+        return len(captured)
+
+    before = queries()
+    for n in range(2, 7):
+        indicator = indicator_save(
+            actor=analyst,
+            data={
+                "code": f"VIO{n}", "name": f"Violence {n}", "unit": "percent",
+                "target": Decimal(50), "direction": "higher", "amber_tolerance_percent": 5,
+                "breakdown": "district", "source": "",
+            },
+        )  # fmt: skip
+        for month in range(1, 13):
+            IndicatorValue.objects.create(
+                indicator=indicator, month=date(2025, month, 1), area="Kettering",
+                value=Decimal("51.5"), entered_by=analyst,
+            )  # fmt: skip
+    assert queries() == before
