@@ -92,3 +92,9 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     """The user's principal role, or None for a user with no role."""
     held = roles_of(user)
     return next((r for r in _PRECEDENCE if r in held), None)
+
+
+def figures_only(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A partnership analyst and nothing more: figures and reports, never a case list or
+    a case (DESIGN.md "Access", issue 21)."""
+    return roles_of(user) == {Role.ANALYST}

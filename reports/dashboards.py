@@ -423,12 +423,28 @@ def administrator_dashboard(user: Any) -> dict[str, Any]:
     }
 
 
+def analyst_dashboard(user: Any) -> dict[str, Any]:
+    """Links to the reports: a partnership analyst sees figures, never a case."""
+    return {
+        "report_links": [
+            AdminLink("Community Trigger annual return", reverse("reports:community-trigger"),
+                      "The four figures published each year about ASB case reviews."),
+            AdminLink("Case statistics", reverse("reports:case-statistics"),
+                      "Concerns raised, cases open as at a date, closed by outcome, and the "
+                      "rolling 12 months."),
+            AdminLink("Emerging risks", reverse("reports:emerging-risks"),
+                      "Modern slavery, Prevent, cuckooing, child exploitation and clocks."),
+        ]
+    }  # fmt: skip
+
+
 BUILDERS = {
     Role.FRONTLINE: frontline_dashboard,
     Role.LEAD: lead_dashboard,
     Role.PREVENT_LEAD: lead_dashboard,
     Role.AUDITOR: auditor_dashboard,
     Role.ADMINISTRATOR: administrator_dashboard,
+    Role.ANALYST: analyst_dashboard,
 }
 
 

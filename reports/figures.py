@@ -178,14 +178,14 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{_gov_date(self.start)} to {_gov_date(self.end)}"
+        return f"{gov_date(self.start)} to {gov_date(self.end)}"
 
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _gov_date(day: date) -> str:
+def gov_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 

@@ -2,11 +2,18 @@
 
 from django.urls import path
 
-from reports import indicator_views, pack_views
+from reports import indicator_views, pack_views, views
 
 app_name = "reports"
 
-urlpatterns: list = [
+urlpatterns = [
+    path("", views.report_index, name="index"),
+    path("community-trigger/", views.community_trigger, name="community-trigger"),
+    path("community-trigger.csv", views.community_trigger_csv, name="community-trigger-csv"),
+    path("case-statistics/", views.case_statistics, name="case-statistics"),
+    path("case-statistics.csv", views.case_statistics_csv, name="case-statistics-csv"),
+    path("emerging-risks/", views.emerging_risks, name="emerging-risks"),
+    path("emerging-risks.csv", views.emerging_risks_csv, name="emerging-risks-csv"),
     path("indicators/", indicator_views.indicator_list, name="indicator-list"),
     path("indicators/manage/", indicator_views.manage, name="indicators-manage"),
     path("indicators/manage/new/", indicator_views.indicator_edit, name="indicator-new"),

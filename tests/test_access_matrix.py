@@ -49,9 +49,10 @@ from workflows.models import BankHoliday, Deadline, IntakeDraft
 
 LOGIN = "login"
 # "auditor" has no Prevent clearance; "cleared_auditor" has it (RULES.md §4.5, issue 15).
+# "analyst" is a partnership analyst: figures and reports, no case (issue 21).
 ROLES = [
     "anonymous", "frontline", "lead", "prevent_lead", "auditor", "cleared_auditor",
-    "administrator",
+    "administrator", "analyst",
 ]  # fmt: skip
 RELATIONS = ["raised", "allocated", "same_team", "other_team", "prevent", "prevent_raised"]
 # Relations a role can have at all (auditors and administrators raise nothing and are
@@ -64,6 +65,7 @@ APPLIES = {
     "auditor": ["same_team", "other_team", "prevent"],
     "cleared_auditor": ["same_team", "other_team", "prevent"],
     "administrator": ["same_team", "other_team", "prevent"],
+    "analyst": ["same_team", "other_team", "prevent"],
 }
 
 
@@ -91,6 +93,7 @@ READ = per_relation(
                   "prevent": 200},
     auditor={"same_team": 200, "other_team": 200, "prevent": 200},
     administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+    analyst={"same_team": 404, "other_team": 404, "prevent": 404},
 )  # fmt: skip
 # A person linked to the case: as READ, but the raiser of a Prevent case, who knows it
 # only as received, does not learn who is linked to it.
@@ -105,6 +108,7 @@ ACT = per_relation(
                   "prevent": 200},
     auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+    analyst={"same_team": 404, "other_team": 404, "prevent": 404},
 )  # fmt: skip
 # The confirmation page after raising a concern: only for the person who raised it; a
 # role that raises nothing is refused before any case is looked up (403 whatever the case).
@@ -117,11 +121,12 @@ RAISED_CONFIRMATION = per_relation(
     auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     uncleared_auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     administrator={"same_team": 403, "other_team": 403, "prevent": 403},
+    analyst={"same_team": 403, "other_team": 403, "prevent": 403},
 )  # fmt: skip
 
 
 def by_role(
-    anonymous: Any = LOGIN, *, raising: Any, auditor: Any, administrator: Any
+    anonymous: Any = LOGIN, *, raising: Any, auditor: Any, administrator: Any, analyst: Any
 ) -> dict[str, Any]:
     """Outcomes for a route with no case: frontline and leads share ``raising``."""
     return {
@@ -132,16 +137,17 @@ def by_role(
         "auditor": auditor,
         "cleared_auditor": auditor,
         "administrator": administrator,
+        "analyst": analyst,
     }
 
 
-EVERYONE_200 = by_role(200, raising=200, auditor=200, administrator=200)
-SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200)
-RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403)
+EVERYONE_200 = by_role(200, raising=200, auditor=200, administrator=200, analyst=200)
+SIGNED_IN_200 = by_role(raising=200, auditor=200, administrator=200, analyst=200)
+RAISERS_ONLY = by_role(raising=200, auditor=403, administrator=403, analyst=403)
 # The auditor's workspace: auditors only, whatever the case (refused before any lookup).
-AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403)
+AUDITORS_ONLY = by_role(raising=403, auditor=200, administrator=403, analyst=403)
 # Staff administration (issue 20): administrators only, refused before any lookup.
-ADMINISTRATORS_ONLY = by_role(raising=403, auditor=403, administrator=200)
+ADMINISTRATORS_ONLY = by_role(raising=403, auditor=403, administrator=200, analyst=403)
 AUDIT_CASE = per_relation(
     **{
         role: dict.fromkeys(APPLIES[role], 403)
@@ -160,6 +166,7 @@ PERSON_EDIT = per_relation(
                   "prevent": 200},
     auditor={"same_team": 403, "other_team": 403, "prevent": 403},
     administrator={"same_team": 404, "other_team": 404, "prevent": 404},
+    analyst={"same_team": 404, "other_team": 404, "prevent": 404},
 )  # fmt: skip
 # Correcting a case's premises: as ACT, but the raiser of a Prevent case, who knows it
 # only as received, does not learn that it has premises (404).
@@ -174,9 +181,8 @@ def premises_edit_url(world: World, case: Case) -> str:
     return f"/cases/{case.reference}/premises/edit/"
 
 
-# Figures (issue 21): frontline staff and administrators see none.
-FIGURES = {**by_role(raising=200, auditor=200, administrator=403), "frontline": 403}
-INDICATOR_MANAGERS = ADMINISTRATORS_ONLY
+# Defining indicators and entering their values (issue 21): administrators and analysts.
+INDICATOR_MANAGERS = by_role(raising=403, auditor=403, administrator=200, analyst=200)
 
 
 def indicator_code() -> str:
@@ -366,9 +372,10 @@ def footage_request_of(world: World) -> FootageRequest:
 # Footage requests (footage/, not cases): the asker, the leads of the request's team and
 # auditors read one; administrators see no content (404, or 403 for the lists); only a
 # lead of its team acts on it.
-FOOTAGE_LIST = by_role(raising=200, auditor=200, administrator=403)
+FOOTAGE_LIST = by_role(raising=200, auditor=200, administrator=403, analyst=403)
 FOOTAGE_READ = {"anonymous": LOGIN, "frontline": 200, "lead": 200, "prevent_lead": 200,
-                "auditor": 200, "cleared_auditor": 200, "administrator": 404}  # fmt: skip
+                "auditor": 200, "cleared_auditor": 200, "administrator": 404,
+                "analyst": 404}  # fmt: skip
 FOOTAGE_ACT = {**FOOTAGE_READ, "frontline": 403, "auditor": 403, "cleared_auditor": 403}
 # The API: 401 for no credentials; acting with an empty body is 400 for the leads.
 API_FOOTAGE_LIST = {**FOOTAGE_LIST, "anonymous": 401}
@@ -376,29 +383,46 @@ API_FOOTAGE_READ = {**FOOTAGE_READ, "anonymous": 401}
 API_FOOTAGE_ACT = {**FOOTAGE_ACT, "anonymous": 401, "lead": 400, "prevent_lead": 400}
 
 
+# Reports (issue 21): partnership analysts, leads (their teams' figures) and auditors;
+# frontline staff and administrators are refused.
+REPORTS = {"anonymous": LOGIN, "frontline": 403, "lead": 200, "prevent_lead": 200,
+           "auditor": 200, "cleared_auditor": 200, "administrator": 403,
+           "analyst": 200}  # fmt: skip
+
+
 MATRIX: dict[str, Route] = {
+    "reports:index": Route(lambda w, c: "/reports/", REPORTS),
+    "reports:community-trigger": Route(lambda w, c: "/reports/community-trigger/", REPORTS),
+    "reports:community-trigger-csv": Route(lambda w, c: "/reports/community-trigger.csv", REPORTS),
+    "reports:case-statistics": Route(lambda w, c: "/reports/case-statistics/", REPORTS),
+    "reports:case-statistics-csv": Route(lambda w, c: "/reports/case-statistics.csv", REPORTS),
+    "reports:emerging-risks": Route(lambda w, c: "/reports/emerging-risks/", REPORTS),
+    "reports:emerging-risks-csv": Route(lambda w, c: "/reports/emerging-risks.csv", REPORTS),
     "healthz": Route(lambda w, c: "/healthz", EVERYONE_200),
     "readyz": Route(lambda w, c: readyz_url(), EVERYONE_200),
     "login": Route(
-        lambda w, c: "/sign-in/", by_role(200, raising=302, auditor=302, administrator=302)
+        lambda w, c: "/sign-in/",
+        by_role(200, raising=302, auditor=302, administrator=302, analyst=302),
     ),  # fmt: skip
     # Signing out ends on the sign-in page, whoever asks.
     "logout": Route(
         lambda w, c: "/sign-out/",
-        by_role(LOGIN, raising=LOGIN, auditor=LOGIN, administrator=LOGIN),
+        by_role(LOGIN, raising=LOGIN, auditor=LOGIN, administrator=LOGIN, analyst=LOGIN),
         method="post",
     ),
     "session-keep-alive": Route(
         lambda w, c: "/session/keep-alive/",
-        by_role(raising=204, auditor=204, administrator=204),
+        by_role(raising=204, auditor=204, administrator=204, analyst=204),
         method="post",
     ),
     # The Django admin is for superusers only (issue 20): every role is sent to its sign-in.
     "django-admin": Route(
-        lambda w, c: "/django-admin/", by_role(302, raising=302, auditor=302, administrator=302)
+        lambda w, c: "/django-admin/",
+        by_role(302, raising=302, auditor=302, administrator=302, analyst=302),
     ),
     "home": Route(lambda w, c: "/", SIGNED_IN_200),
-    "case-list": Route(lambda w, c: "/cases/", SIGNED_IN_200),
+    # A partnership analyst sees figures, never a list of cases.
+    "case-list": Route(lambda w, c: "/cases/", {**SIGNED_IN_200, "analyst": 403}),
     "case-detail": Route(lambda w, c: f"/cases/{c.reference}/", READ),
     "case-action": Route(
         lambda w, c: f"/cases/{c.reference}/actions/{ACTION_FOR[c.case_type]}/", ACT
@@ -419,7 +443,9 @@ MATRIX: dict[str, Route] = {
     "workflows:concern-form": Route(lambda w, c: "/concerns/new/cse/", RAISERS_ONLY),
     "workflows:concern-check": Route(
         lambda w, c: "/concerns/new/cse/check/",
-        by_role(raising=302, auditor=403, administrator=403),  # no draft: back to the form
+        by_role(
+            raising=302, auditor=403, administrator=403, analyst=403
+        ),  # no draft: back to the form
     ),
     # Autosaving a draft (the user's own, never a concern raised).
     "workflows:draft-save": Route(
@@ -439,18 +465,18 @@ MATRIX: dict[str, Route] = {
     # Reminders that reached nobody: references and clock labels, for administrators.
     "workflows:reminders-unheard": Route(
         lambda w, c: "/reminders/nobody-told/",
-        by_role(raising=403, auditor=403, administrator=200),
+        by_role(raising=403, auditor=403, administrator=200, analyst=403),
     ),
     "notifications:notification-list": Route(lambda w, c: "/notifications/", SIGNED_IN_200),
     "notifications:notification-read": Route(
         # Someone else's notification: never theirs to read.
         lambda w, c: f"/notifications/{w.others_notification().pk}/read/",
-        by_role(raising=404, auditor=404, administrator=404),
+        by_role(raising=404, auditor=404, administrator=404, analyst=404),
         method="post",
     ),
     "notifications:notification-read-all": Route(
         lambda w, c: "/notifications/read-all/",
-        by_role(raising=302, auditor=302, administrator=302),
+        by_role(raising=302, auditor=302, administrator=302, analyst=302),
         method="post",
     ),
     "notifications:notification-preferences": Route(
@@ -504,14 +530,14 @@ MATRIX: dict[str, Route] = {
     # that is not valid is 400 for everyone.
     "staff:set-password": Route(
         lambda w, c: "/staff/set-password/MQ/not-a-token/",
-        by_role(400, raising=400, auditor=400, administrator=400),
+        by_role(400, raising=400, auditor=400, administrator=400, analyst=400),
     ),
     # Performance figures (issue 21): leads (their teams'), auditors and partnership
     # analysts; the indicators are defined and their values entered by administrators and
     # partnership analysts, who see no case.
-    "reports:indicator-list": Route(lambda w, c: "/reports/indicators/", FIGURES),
+    "reports:indicator-list": Route(lambda w, c: "/reports/indicators/", REPORTS),
     "reports:indicator-detail": Route(
-        lambda w, c: f"/reports/indicators/{indicator_code()}/", FIGURES
+        lambda w, c: f"/reports/indicators/{indicator_code()}/", REPORTS
     ),
     "reports:indicators-manage": Route(
         lambda w, c: "/reports/indicators/manage/", INDICATOR_MANAGERS
@@ -528,8 +554,8 @@ MATRIX: dict[str, Route] = {
     "reports:indicator-values-upload": Route(
         lambda w, c: "/reports/indicators/manage/upload/", INDICATOR_MANAGERS
     ),
-    "reports:committee-pack": Route(lambda w, c: "/reports/committee-pack/", FIGURES),
-    "reports:committee-pack-download": Route(lambda w, c: "/reports/committee-pack/csv/", FIGURES),
+    "reports:committee-pack": Route(lambda w, c: "/reports/committee-pack/", REPORTS),
+    "reports:committee-pack-download": Route(lambda w, c: "/reports/committee-pack/csv/", REPORTS),
     "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
     "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
     "audit:case-chronology": Route(
@@ -553,7 +579,7 @@ MATRIX: dict[str, Route] = {
     # Signing in to the API: the same for everyone; an empty request is 400.
     "api:auth-token": Route(
         lambda w, c: "/api/v1/auth/token/",
-        by_role(400, raising=400, auditor=400, administrator=400),
+        by_role(400, raising=400, auditor=400, administrator=400, analyst=400),
         method="post",
         content_type="application/json",
     ),
@@ -562,7 +588,7 @@ MATRIX: dict[str, Route] = {
     "api:redoc": Route(lambda w, c: "/api/docs/redoc/", API_SIGNED_IN),
     "api:workflow-list": Route(lambda w, c: "/api/v1/workflows/", API_SIGNED_IN),
     "api:workflow-detail": Route(lambda w, c: "/api/v1/workflows/cse/", API_SIGNED_IN),
-    "api:case-list": Route(lambda w, c: "/api/v1/cases/", API_SIGNED_IN),
+    "api:case-list": Route(lambda w, c: "/api/v1/cases/", {**API_SIGNED_IN, "analyst": 403}),
     "api:case-detail": Route(lambda w, c: f"/api/v1/cases/{c.reference}/", API_READ),
     "api:case-history": Route(lambda w, c: f"/api/v1/cases/{c.reference}/history/", API_CONTENT),
     "api:case-deadlines": Route(
@@ -651,6 +677,7 @@ class World:
             "auditor": self._user("auditor", Role.AUDITOR, []),
             "cleared_auditor": self._cleared(self._user("cleared.auditor", Role.AUDITOR, [])),
             "administrator": self._user("admin", Role.ADMINISTRATOR, []),
+            "analyst": self._user("analyst", Role.ANALYST, []),
         }
         other = self._user("frontline.other", Role.FRONTLINE, ["north"])
         south = self._user("lead.south", Role.LEAD, ["south"])

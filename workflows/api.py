@@ -31,6 +31,7 @@ from casework.counting import CappedPaginator
 from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from casework.idempotency import idempotent
 from casework.models import Case, Team
+from casework.roles import figures_only
 from casework.selectors import (
     case_content_list_for_user,
     case_get_for_user,
@@ -197,9 +198,11 @@ class CaseListView(APIView):
         operation_id="cases_list",
         summary="The cases you may see, newest first, 25 a page",
         parameters=[CaseFilterSerializer],
-        responses={200: CasePageSerializer, **error_responses(400, 401, 404)},
+        responses={200: CasePageSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
+        if figures_only(request.user):
+            raise PermissionDenied("A partnership analyst sees figures, not cases.")
         filters = _valid(CaseFilterSerializer, request.query_params)
         paginator = Pagination()
         page = paginator.paginate_queryset(case_queryset(request.user, filters), request, self)

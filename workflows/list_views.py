@@ -14,6 +14,7 @@ import dataclasses
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from casework.counting import CappedPaginator
 from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.models import Case
+from casework.roles import figures_only
 from casework.selectors import case_is_limited
 from casework.services import case_list_record
 from workflows.case_search import (
@@ -167,7 +169,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     as asked; a value that is not one of the choices is shown as an error.
 
     A fixed number of queries whatever the number of cases (tests/casework/test_case_pages.py).
+    A partnership analyst, who sees figures and no case, is refused (403).
     """
+    if figures_only(request.user):
+        raise PermissionDenied("A partnership analyst sees figures, not cases.")
     teams = list(case_filter_teams(request.user))
     owners = list(case_filter_owners(request.user))
     form = _form(request, teams, owners)
