@@ -148,7 +148,7 @@ def main() -> None:
     print(
         f"\nSafecase is starting at http://127.0.0.1:{port}/\n"
         "Sign in as frontline.north, frontline.south, lead.north, lead.south, prevent.lead,\n"
-        f"auditor or admin, with the password {password!r} (SAFECASE_DEMO_PASSWORD).\n"
+        f"auditor, analyst or admin, with the password {password!r} (SAFECASE_DEMO_PASSWORD).\n"
         "Press Ctrl-C to stop web, worker and beat.\n",
         flush=True,
     )

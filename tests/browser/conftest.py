@@ -100,6 +100,7 @@ PEOPLE = {
     "prevent_lead": ("prevent.lead", "Aisha", "Rahman", Role.PREVENT_LEAD, ["north", "south"]),
     "auditor": ("auditor", "Helen", "Marsh", Role.AUDITOR, []),
     "administrator": ("admin", "Chris", "Lee", Role.ADMINISTRATOR, []),
+    "analyst": ("analyst", "Sam", "Patel", Role.ANALYST, []),
 }
 
 

@@ -322,3 +322,40 @@ def test_footage_request_pages(new_page, people):
     visit(lead, audit, "decide a footage request", f"/footage/{request.pk}/decide/")
     submit_empty(lead, audit, "decide with errors", "Decide the request")
     audit.assert_clean()
+
+
+def test_report_pages(new_page, people, casebook):
+    """The reports (issue 21) as a lead (exact numbers, drill-down to their cases) and as
+    a partnership analyst (suppressed, no case), and the choices in their error state."""
+    from reports.figures import reporting_year_of
+
+    audit = AxeAudit()
+    year = reporting_year_of(timezone.localdate())
+    today = timezone.localdate().isoformat()
+    period = f"start={year}-01-01&end={today}"
+    pages = [
+        ("reports", "/reports/"),
+        ("Community Trigger return", f"/reports/community-trigger/?year={year}"),
+        ("case statistics", f"/reports/case-statistics/?{period}&as_at={today}"),
+        ("emerging risks", f"/reports/emerging-risks/?{period}"),
+    ]
+    for role in ("lead", "analyst"):
+        page = new_page(people[role])
+        for name, path in pages:
+            visit(page, audit, f"{name} ({role})", path)
+    analyst = new_page(people["analyst"])
+    visit(analyst, audit, "home (analyst)", "/")
+    visit(analyst, audit, "forbidden (analyst in the case list)", "/cases/", 403)
+    lead = new_page(people["lead"])
+    visit(
+        lead, audit, "case statistics with errors",
+        f"/reports/case-statistics/?start={today}&end={year - 1}-01-01&as_at=", 400,
+    )  # fmt: skip
+    visit(
+        lead,
+        audit,
+        "Community Trigger return with errors",
+        "/reports/community-trigger/?year=x",
+        400,
+    )
+    audit.assert_clean()

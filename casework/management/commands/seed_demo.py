@@ -17,6 +17,7 @@ DEMO_USERS = [
     ("lead.south", Role.LEAD, ["south"], "Lou", "South"),
     ("prevent.lead", Role.PREVENT_LEAD, ["north", "south"], "Priya", "Lead"),
     ("auditor", Role.AUDITOR, [], "Ada", "Auditor"),
+    ("analyst", Role.ANALYST, [], "Ana", "Analyst"),
     ("admin", Role.ADMINISTRATOR, [], "Alex", "Admin"),
 ]
 TEAMS = [("north", "North locality team"), ("south", "South locality team")]
