@@ -12,13 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework.roles import Role
-from casework.services import user_ensure
 from reports.indicator_services import indicator_save
 from reports.indicators import months_ending
 from reports.models import IndicatorValue
 from tests.browser.support import AxeAudit, needs_chromium, screenshot, status_of
-from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -69,10 +66,7 @@ def seed_indicators(actor) -> None:
 
 
 def test_report_pages_are_accessible_and_the_pack_is_pictured(new_page, people, casebook):
-    analyst = user_ensure(
-        username="analyst", password=DEMO_PASSWORD, role=Role.ANALYST, teams=[],
-        first_name="Sam", last_name="Patel",
-    )  # fmt: skip
+    analyst = people["analyst"]
     seed_indicators(analyst)
     indicator_save(
         actor=analyst,
