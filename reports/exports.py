@@ -31,11 +31,14 @@ def safe(value: object) -> object:
 
 def pack_pdf(pack: Pack) -> bytes:
     """A tagged PDF (PDF/UA-1: structure tree, language, title, fonts embedded)."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    from weasyprint import HTML, URLFetcher  # imported here: it loads Pango, only this needs it
 
     html = render_to_string("reports/committee_pack_pdf.html", {"pack": pack})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1", uncompressed_pdf=False
+    # The pack is self-contained (its stylesheet inline, its charts inline SVG): no
+    # protocol is allowed, so nothing in it can make the server read a file or a URL.
+    fetcher = URLFetcher(allowed_protocols=())
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf(
+        pdf_variant="pdf/ua-1"
     )
 
 

@@ -4,78 +4,22 @@ people who use them, forms in their error state too; and the committee pack's sc
 
 from __future__ import annotations
 
-import random
-from decimal import Decimal
-
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from reports.indicator_services import indicator_save
-from reports.indicators import months_ending
-from reports.models import IndicatorValue
+from reports.demo import demo_indicators_seed
 from tests.browser.support import AxeAudit, needs_chromium, screenshot, status_of
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 # The month the casebook's cases are raised in, so that the pack's figures count them.
 PERIOD = timezone.localdate().replace(day=1)
-# code, name, unit, target, better, per district a month (the year before, this year)
-DEMO_INDICATORS = [
-    ("ASB1", "Police-recorded anti-social behaviour incidents", "count", 9000, "lower",
-     {"Corby": (247, 207), "East Northamptonshire": (180, 171), "Kettering": (260, 248),
-      "Wellingborough": (205, 214)}),
-    ("VIO1", "Violence against the person offences", "count", 7400, "lower",
-     {"Corby": (160, 152), "East Northamptonshire": (118, 121), "Kettering": (170, 158),
-      "Wellingborough": (150, 149)}),
-    ("CC1", "Confidence that the police and council deal with anti-social behaviour",
-     "percent", 60, "higher",
-     {"Corby": (55.0, 58.5), "East Northamptonshire": (61.0, 60.2), "Kettering": (57.5, 57.9),
-      "Wellingborough": (56.0, 57.1)}),
-    ("IPV2", "Repeat victims of domestic abuse", "percent", 28, "lower",
-     {"Corby": (31.0, 29.4), "East Northamptonshire": (27.0, 28.1), "Kettering": (30.5, 30.2),
-      "Wellingborough": (29.0, 31.6)}),
-]  # fmt: skip
-
-
-def seed_indicators(actor) -> None:
-    """Four indicators with 24 months of values for each district, a little noise each
-    month (the same every run)."""
-    rng = random.Random(21)
-    for code, name, unit, target, better, by_district in DEMO_INDICATORS:
-        indicator = indicator_save(
-            actor=actor,
-            data={
-                "code": code, "name": name, "unit": unit, "target": Decimal(target),
-                "direction": better, "amber_tolerance_percent": Decimal(5),
-                "breakdown": "district", "source": "",
-            },
-        )  # fmt: skip
-        months = months_ending(PERIOD, 24)
-        for district in settings.SAFECASE_DISTRICTS:
-            before, now = by_district[district]
-            for n, month in enumerate(months):
-                base = before if n < 12 else now
-                noise = rng.uniform(-0.06, 0.06) * base
-                value = Decimal(str(round(base + noise, 1 if unit == "percent" else 0)))
-                IndicatorValue.objects.create(
-                    indicator=indicator, month=month, area=district, value=value,
-                    entered_by=actor,
-                )  # fmt: skip
 
 
 def test_report_pages_are_accessible_and_the_pack_is_pictured(new_page, people, casebook):
     analyst = people["analyst"]
-    seed_indicators(analyst)
-    indicator_save(
-        actor=analyst,
-        data={
-            "code": "CUC1", "name": "Cuckooing concerns raised", "unit": "count",
-            "target": Decimal(6), "direction": "higher", "amber_tolerance_percent": 5,
-            "breakdown": "team", "source": "cuckooing_concerns",
-        },
-    )  # fmt: skip
+    assert demo_indicators_seed(analyst, PERIOD) == 4 * 4 * 24  # indicators, districts, months
     audit = AxeAudit()
     period = f"?period={PERIOD:%Y-%m}"
 

@@ -258,3 +258,18 @@ def test_the_chart_is_an_accessible_svg_without_inline_styles():
     assert "style=" not in svg
     assert "<script" not in svg
     assert 'stroke-dasharray="6 4"' in svg  # the target line
+
+
+@pytest.mark.django_db
+def test_the_demo_indicators_load_once(make_user):
+    import io
+
+    from django.core.management import call_command
+
+    make_user("admin", Role.ADMINISTRATOR)
+    call_command("seed_indicators", stdout=io.StringIO())
+    call_command("seed_indicators", stdout=io.StringIO())
+    assert set(Indicator.objects.values_list("code", flat=True)) == {
+        "ASB1", "VIO1", "CC1", "IPV2", "CUC1",
+    }  # fmt: skip
+    assert IndicatorValue.objects.count() == 4 * 4 * 24
