@@ -196,3 +196,23 @@ class AuditSearch(_Staff):
                 f"/audit/?action=case.transitioned&date_from={day}&date_to={day}",
                 "audit by action and day",
             )
+
+
+class Reports(_Staff):
+    """Partnership reports as an auditor, whose figures count every team's cases (the
+    scope a partnership analyst has): the Community Trigger return, case statistics with
+    the rolling comparison and the emerging risks, each over a whole reporting year
+    (issue 21)."""
+
+    pool = "auditors"
+
+    @task
+    def report(self) -> None:
+        label, path = self.rng.choice(DATA["report_pages"])
+        self.page(path, label)
+
+
+class ReportsLead(Reports):
+    """The same reports as a lead: their team's figures."""
+
+    pool = "leads"

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -68,9 +68,15 @@ SCENARIOS = {
     "audit": "AuditSearch",
     "person": "PersonPage",
     "match": "IntakeMatch",
+    # Issue 21: the partnership reports, as an auditor (every team's figures, the scope a
+    # partnership analyst has) and as a lead (their team's).
+    "reports": "Reports",
+    "reports-lead": "ReportsLead",
 }
 # Issue 18: every page and search at or under 100 ms at p95, raise and transition 80 ms.
 PAGE_BUDGET_MS, WRITE_BUDGET_MS, SWEEP_BUDGET_S = 100, 80, 10.0
+# Issue 21: each report under 1 second at p95 (its requests are named "report: ...").
+REPORT_BUDGET_MS = 1000
 WRITE_REQUESTS = {"raise concern", "transition"}
 # Steps that keep the case in its state (so the pool never runs out), and their inputs.
 STEP_STATES = {
@@ -248,6 +254,13 @@ def load_data(rng: random.Random, users: int) -> dict[str, Any]:
         "triage_states": sorted({str(w.initial_state) for w in WORKFLOWS.values()}),
         "page_search": _page_has_search(leads[0]["username"]),
         "raise_body": RAISE_BODY,
+        # The reports of the last three reporting years, each over its whole year.
+        "report_pages": [
+            [label, path]
+            for back in (1, 2, 3)
+            for label, path in report_pages(12, years_back=back).items()
+            if not path.split("?")[0].endswith(".csv")
+        ],
         "step_bodies": STEP_BODIES,
         **found,
     }
@@ -396,6 +409,52 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
                 raise SystemExit(f"{path} answered {response.status_code} for the query count")
             results.setdefault(label, {})[f"page_size_{size}"] = len(queries)
     _set_page_size(25)
+    return results
+
+
+def report_pages(months: int, years_back: int = 1) -> dict[str, str]:
+    """The report pages over the ``months`` to the end of the reporting year
+    ``years_back`` before the current one."""
+    from django.utils import timezone
+
+    from reports.figures import reporting_year, reporting_year_of
+
+    year = reporting_year_of(timezone.localdate()) - years_back
+    end = reporting_year(year).end
+    start = max(date(2015, 1, 1), end - timedelta(days=round(months * 30.44)) + timedelta(1))
+    period = f"start={start}&end={end}"
+    return {
+        "report: Community Trigger return": f"/reports/community-trigger/?year={year}",
+        "report: case statistics": f"/reports/case-statistics/?{period}&as_at={end}",
+        "report: case statistics CSV": f"/reports/case-statistics.csv?{period}&as_at={end}",
+        "report: emerging risks": f"/reports/emerging-risks/?{period}",
+    }
+
+
+def report_query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """SQL statements per report request over a month and over five years, as an auditor
+    and as a lead: the same, whatever the length of the period (issue 21)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()  # noqa: N806
+    results: dict[str, dict[str, int]] = {}
+    for who, username in (
+        ("auditor", data["auditors"][0]["username"]),
+        ("lead", data["leads"][0]["username"]),
+    ):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for key, months in (("short_period", 1), ("long_period", 60)):
+            for label, path in report_pages(months).items():
+                client.get(path)  # warm: first-use queries (content types, roles)
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(path)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path} answered {response.status_code} for the query count")
+                results.setdefault(f"{label} ({who})", {})[key] = len(queries)
     return results
 
 
@@ -644,6 +703,8 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for scenario in results["scenarios"].values():
         for name, stats in scenario["requests"].items():
             limit = WRITE_BUDGET_MS if name in WRITE_REQUESTS else PAGE_BUDGET_MS
+            if name.startswith("report"):
+                limit = REPORT_BUDGET_MS
             errors += stats["failures"]
             checks.append(
                 {
@@ -663,6 +724,14 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "pass": sweep["seconds"] <= SWEEP_BUDGET_S,
         }
     )
+    for page, counts in results.get("report_queries", {}).items():
+        checks.append(
+            {
+                "budget": f"queries constant in the period: {page}",
+                "value": f"{counts['short_period']} / {counts['long_period']}",
+                "pass": counts["short_period"] == counts["long_period"],
+            }
+        )
     for page, counts in results["queries"].items():
         if page.startswith("case page"):
             continue
@@ -715,6 +784,9 @@ def print_report(results: dict[str, Any]) -> None:
     print("\nqueries per request (page size 10 / 50):")
     for page, counts in results["queries"].items():
         print(f"  {page:28} {counts['page_size_10']:3d} / {counts['page_size_50']:3d}")
+    print("\nqueries per report (a month / five years):")
+    for page, counts in results.get("report_queries", {}).items():
+        print(f"  {page:40} {counts['short_period']:3d} / {counts['long_period']:3d}")
     print("\nbudgets (issue 10; 500,000 cases on 2 cores is the target size):")
     for check in results["budgets"]:
         print(f"  {'PASS' if check['pass'] else 'MISS'}  {check['budget']}: {check['value']}")
@@ -777,6 +849,7 @@ def main() -> None:
     }
     print("counting queries per page ...")
     results["queries"] = query_counts(data)
+    results["report_queries"] = report_query_counts(data)
     if args.skip_sweep:
         results["sweep"] = {"open_deadlines": 0, "seconds": 0.0, "queries": 0, "missed": 0,
                             "stages_sent": 0}  # fmt: skip

@@ -29,6 +29,7 @@ reads to reuse a seeded database of the same size.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import random
@@ -371,6 +372,15 @@ class Seeder:
         steps.reverse()
         return steps
 
+    def _state_history(self) -> None:
+        """Each seeded case's state history (``CaseStateChange``, which the reports read)
+        from its audit trail, as the migration that introduced it filled it for existing
+        cases: the same statements, for the cases that have none yet."""
+        backfill = importlib.import_module(
+            "workflows.migrations.0012_backfill_case_state_changes"
+        ).backfill
+        backfill(None, type("Editor", (), {"connection": connection})())
+
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
         self._workflow_facts()
@@ -417,6 +427,9 @@ class Seeder:
             self._rebuild_indexes(cursor, dropped)
             self._log(f"indexes rebuilt in {time.perf_counter() - index_started:.0f} s")
             self._search_index(cursor)
+            history_started = time.perf_counter()
+            self._state_history()
+            self._log(f"state history in {time.perf_counter() - history_started:.0f} s")
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {MARK_TABLE} ("
                 "id serial PRIMARY KEY, cases integer NOT NULL, seed integer NOT NULL, "
@@ -428,6 +441,7 @@ class Seeder:
             for table in (
                 *BIG_TABLES,
                 "casework_casesearchentry",
+                "workflows_casestatechange",
                 "auth_user",
                 "casework_teammembership",
             ):

@@ -2,36 +2,47 @@
 the rolling comparison and the emerging-risk counts (issue 21; docs/reports.md).
 
 Public, stable functions (the report pages, the CSV downloads and the committee pack
-build on these; keep the signatures):
+build on these; keep the signatures). Final signatures:
 
-- ``community_trigger_return(user, year_start) -> CommunityTriggerReturn``: the four
-  figures every relevant body publishes each year (ASB, Crime and Policing Act 2014
-  s104; RULES.md §5.6), with threshold met and review held counted apart, for the
-  reporting year that starts in ``year_start``.
-- ``case_statistics(user, start, end, as_at, *, case_type=None, team_id=None) ->
-  CaseStatistics``: per case type and team, concerns raised in the period, cases open
-  as at a date and cases closed in the period by outcome.
-- ``rolling_statistics(user, end, *, case_type=None, team_id=None) ->
-  list[RollingRow]``: concerns raised in the 12 months to ``end`` against the 12
-  months before, per type and team, each a ``Comparison``.
-- ``rolling_comparison(current, previous) -> Comparison``: difference and percentage
-  difference in the committee's format ("2,483 vs 2,960, -477, -16.1%").
-- ``emerging_risks(user, start, end) -> EmergingRisks``: modern slavery Duty to Notify
-  and NRM referrals by exploitation type and adult/child with the reasonable and
-  conclusive grounds outcomes; Prevent referrals by stage; cuckooing concerns, closure
-  notices and orders; child exploitation referrals and outcomes; statutory clocks met
-  on time and late, per rule.
-- ``suppress(n, *, threshold=None) -> str``: a count as a published output shows it
-  (1 to 4 become "fewer than 5"; ``SAFECASE_SUPPRESS_BELOW``, default 5).
-- ``figure_text(user, n, case_type=None) -> str``: a count as this user's screen shows
-  it: exact for those allowed to see the cases, suppressed otherwise.
+- ``community_trigger_return(user, year_start: int) -> CommunityTriggerReturn``: the
+  four figures every relevant body publishes each year (ASB, Crime and Policing Act 2014
+  s104; RULES.md §5.6) as ``.figures`` (``Figure(key, label, count, case_ids, note)``,
+  keys ``applications_received``, ``threshold_not_met``, ``reviews_carried_out``,
+  ``reviews_with_recommendations``), and counted apart ``.threshold_met``,
+  ``.reviews_without_threshold_met``, ``.overturned_on_escalation``; ``.period``;
+  ``.figure(key)``. A not-met decision overturned on escalation counts as met.
+- ``case_statistics(user, start: date, end: date, as_at: date, *, case_type=None,
+  team_id=None) -> CaseStatistics``: ``.rows`` of ``StatisticsRow(case_type,
+  type_label, team_id, team_name, raised, open_as_at, closed, closed_by_outcome)``,
+  ``.totals``, ``.period``, ``.as_at``.
+- ``rolling_statistics(user, end: date, *, case_type=None, team_id=None) -> Rolling``:
+  concerns raised in the 12 months to ``end`` against the 12 months before:
+  ``.current``, ``.previous`` (periods), ``.rows`` of ``RollingRow(case_type,
+  type_label, team_id, team_name, comparison)``, ``.total``.
+- ``rolling_comparison(current: int, previous: int) -> Comparison``: ``.difference``,
+  ``.percent`` (Decimal, 1 place, None when previous is 0), ``.text`` in the committee's
+  format ("2,483 vs 2,960, -477, -16.1%"), ``.published()`` (suppressed).
+- ``emerging_risks(user, start: date, end: date, *, statutory_only=True) ->
+  EmergingRisks``: ``.modern_slavery_referrals`` {(route, exploitation type, "Adult" or
+  "Child"): n}, ``.modern_slavery_outcomes`` {(decision, age group): n},
+  ``.prevent_stages``, ``.cuckooing``, ``.child_exploitation``,
+  ``.child_exploitation_closed`` (lists of ``Tally(label, count)``), ``.clocks`` (``ClockRow``
+  per rule: on_time, late, overdue_not_met).
+- ``suppress(n: int, *, threshold: int | None = None) -> str``: a count as a published
+  output shows it (1 to 4 become "fewer than 5"; ``SAFECASE_SUPPRESS_BELOW``, default 5).
+- ``figure_text(user, n: int, case_type: str | None = None) -> str``,
+  ``shows_exact(user, case_type=None) -> bool``, ``shows_exact_by_type(user) ->
+  dict[str, bool]``: a count as this user's screen shows it: exact for those allowed to
+  see the cases, suppressed otherwise (ask ``shows_exact_by_type`` first on a page, so
+  its query count does not depend on its data).
 - ``may_see_figures(user) -> bool``; ``figures_scope(user) -> QuerySet[Case]``: who may
-  have figures, and the cases their figures count (leads: their teams' cases, as
-  ``team_case_list_for_user``; partnership analysts and auditors: every case, as
-  counts only).
-- ``reporting_year(year_start) -> Period``, ``reporting_year_of(day) -> int``,
-  ``period_of(start, end) -> Period``: reporting periods
-  (``SAFECASE_REPORTING_YEAR_START_MONTH``, default 4: April to March).
+  have figures (analysts, leads, auditors; else PermissionDenied), and the cases their
+  figures count (leads: their teams' cases, as ``team_case_list_for_user``; partnership
+  analysts and auditors: every case, as counts only); ``report_teams(user)``.
+- ``reporting_year(year_start: int) -> Period``, ``reporting_year_of(day: date) -> int``,
+  ``period_of(start, end) -> Period``, ``rolling_periods(end) -> (Period, Period)``:
+  reporting periods (``SAFECASE_REPORTING_YEAR_START_MONTH``, default 4: April to
+  March); ``Period(start, end)`` has ``.starts_at``, ``.ends_before``, ``.label``.
 
 Dates are inclusive local (UK) dates. A period is from the start of its first day to
 the end of its last; "as at" a date is the end of that day. Facts come from the state
@@ -124,6 +135,12 @@ def shows_exact(user: Any, case_type: str | None = None) -> bool:
             return has_prevent_clearance(user)
         return True
     return False
+
+
+def shows_exact_by_type(user: Any) -> dict[str, bool]:
+    """``shows_exact`` for every case type at once: a page asks this first, so that its
+    query count does not depend on which types its figures happen to hold."""
+    return {case_type: shows_exact(user, case_type) for case_type in sorted(WORKFLOWS)}
 
 
 def _openable(user: Any, ids: Iterable[int]) -> set[int]:

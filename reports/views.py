@@ -221,18 +221,18 @@ def case_statistics(request: HttpRequest) -> HttpResponse:
     template = "reports/case_statistics.html"
     if not form.is_valid():
         return _invalid(request, template, form, **_scope(request.user))
-    stats, rolling = _statistics(request, form)
     user = request.user
+    exact_by_type = figures.shows_exact_by_type(user)
+    stats, rolling = _statistics(request, form)
     types = {r.case_type for r in stats.rows} | {r.case_type for r in rolling.rows}
-    exact_all = all(figures.shows_exact(user, t) for t in types)
+    exact_all = all(exact_by_type.get(t, False) for t in types)
 
     def show(n: int, case_type: str | None) -> str:
-        if case_type is None:
-            return f"{n:,}" if exact_all else figures.suppress(n)
-        return figures.figure_text(user, n, case_type)
+        exact = exact_all if case_type is None else exact_by_type.get(case_type, False)
+        return f"{n:,}" if exact else figures.suppress(n)
 
     def comparison(c: figures.Comparison, case_type: str | None) -> dict[str, str]:
-        exact = exact_all if case_type is None else figures.shows_exact(user, case_type)
+        exact = exact_all if case_type is None else exact_by_type.get(case_type, False)
         if exact:
             return {
                 "current": f"{c.current:,}", "previous": f"{c.previous:,}",
@@ -374,8 +374,9 @@ def emerging_risks(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, template, form, **_scope(request.user))
     data = form.cleaned_data
-    risks = figures.emerging_risks(request.user, data["start"], data["end"])
     user = request.user
+    figures.shows_exact_by_type(user)  # one query for the clearances, whatever the data
+    risks = figures.emerging_risks(user, data["start"], data["end"])
     sections = _risk_sections(risks)
     for section in sections:
         kind = section["case_type"]

@@ -189,3 +189,16 @@ def test_a_seeded_database_is_refused_without_force(seeded):
     call_command(SeedScale(), cases=5, force=True, stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
     assert Case.objects.count() == CASES + 5
     assert audit_chain_check().ok
+
+
+def test_every_seeded_case_has_its_state_history(seeded):
+    """The reports read the state history (issue 21): each seeded case has one, from its
+    audit trail, ending in its state now, closed exactly when the case is."""
+    from workflows.models import CaseStateChange
+
+    current = {row.case_id: row for row in CaseStateChange.objects.filter(until__isnull=True)}
+    for case in Case.objects.all():
+        row = current[case.pk]
+        assert row.to_state == case.state
+        assert row.closed == (case.state in WORKFLOWS[case.case_type].terminal_states)
+    assert CaseStateChange.objects.filter(transition="raise").count() == Case.objects.count()

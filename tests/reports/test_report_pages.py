@@ -156,3 +156,41 @@ def test_emerging_risks_page_and_csv(client, frontline, lead, on):
     rows = rows_of(client.get("/reports/emerging-risks.csv?start=2025-04-01&end=2026-03-31"))
     found = [r for r in rows if r[2] == "Cuckooing concerns raised"]
     assert found[0][3] == "fewer than 5"
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url).status_code == 200  # warm: first-use queries
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_report_pages_run_as_many_queries_for_an_empty_month_as_for_five_full_years(
+    client, frontline, lead, auditor, on
+):
+    from casework.models import Case
+    from workflows import dhr
+
+    on(date(2025, 5, 1))
+    case = cuckoo(frontline)
+    # A review of a death: a named type, which an auditor sees exactly only if cleared.
+    Case.objects.create(
+        reference="SC-2025-900001", case_type="dhr", state=dhr.WORKFLOW.initial_state,
+        summary="Review", team=case.team, raised_by=lead, raised_at=case.raised_at,
+    )  # fmt: skip
+    empty = "start=2020-01-01&end=2020-01-31&as_at=2020-01-31"
+    full = "start=2021-04-01&end=2026-03-31&as_at=2026-03-31"
+    for user in (auditor, lead):
+        client.force_login(user)
+        for path, short, long in [
+            ("/reports/case-statistics/", empty, full),
+            ("/reports/emerging-risks/", empty, full),
+            ("/reports/community-trigger/", "year=2019", "year=2025"),
+        ]:
+            assert _queries(client, f"{path}?{short}") == _queries(client, f"{path}?{long}"), (
+                user.username, path,
+            )  # fmt: skip
