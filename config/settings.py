@@ -384,3 +384,9 @@ SAFECASE_API_TOKEN_MAX_DAYS = env.int("SAFECASE_API_TOKEN_MAX_DAYS", default=30)
 # staff only when this is on (otherwise they may set it up for themselves).
 SAFECASE_2FA_FRONTLINE = env.bool("SAFECASE_2FA_FRONTLINE", default=False)
 OTP_TOTP_ISSUER = SAFECASE_SERVICE_NAME
+
+# Performance indicators (reports/, issue 21): the districts an indicator "by district" is
+# reported for, in the committee report's order (local: the partnership's districts).
+SAFECASE_DISTRICTS = env.list(
+    "SAFECASE_DISTRICTS", default=["Corby", "East Northamptonshire", "Kettering", "Wellingborough"]
+)

@@ -97,6 +97,18 @@ def report_index(request: HttpRequest) -> HttpResponse:
             "Modern slavery, Prevent, cuckooing and child exploitation counts, and "
             "statutory clocks met on time and late.",
         ),
+        (
+            "Performance indicators",
+            reverse("reports:indicator-list"),
+            "Each indicator's status against target and its rolling 12 months against "
+            "the 12 before, by district or team, with a trend chart.",
+        ),
+        (
+            "Committee pack",
+            reverse("reports:committee-pack"),
+            "One reporting month's indicators, reviews, Community Trigger figures and "
+            "emerging risks, to print or download as PDF, XLSX or CSV.",
+        ),
     ]
     return render(request, "reports/index.html", {"reports": reports, **_scope(request.user)})
 

@@ -45,6 +45,7 @@ from footage.models import Camera, FootageRequest
 from notifications.models import Notification, OutboxMessage
 from notifications.services import worker_heartbeat_record
 from referrals.models import PartnerAgency, Referral
+from reports.models import Indicator
 from tests.conftest import DEMO_PASSWORD
 from workflows.models import BankHoliday, Deadline, IntakeDraft
 
@@ -180,6 +181,20 @@ def premises_edit_url(world: World, case: Case) -> str:
         case.premises = Premises.objects.create(address=f"1 {case.reference} Road")
         Case.objects.filter(pk=case.pk).update(premises=case.premises)
     return f"/cases/{case.reference}/premises/edit/"
+
+
+# Defining indicators and entering their values (issue 21): administrators and analysts.
+INDICATOR_MANAGERS = by_role(raising=403, auditor=403, administrator=200, analyst=200)
+
+
+def indicator_code() -> str:
+    """An indicator's code; the matrix's indicator is defined the first time."""
+    Indicator.objects.get_or_create(
+        code="ASB1",
+        defaults={"name": "ASB incidents", "target": 100, "direction": "lower",
+                  "breakdown": "district"},
+    )  # fmt: skip
+    return "ASB1"
 
 
 def premises_detail_url(world: World, case: Case) -> str:
@@ -545,6 +560,30 @@ MATRIX: dict[str, Route] = {
         lambda w, c: "/staff/set-password/MQ/not-a-token/",
         by_role(400, raising=400, auditor=400, administrator=400, analyst=400),
     ),
+    # Performance figures (issue 21): leads (their teams'), auditors and partnership
+    # analysts; the indicators are defined and their values entered by administrators and
+    # partnership analysts, who see no case.
+    "reports:indicator-list": Route(lambda w, c: "/reports/indicators/", REPORTS),
+    "reports:indicator-detail": Route(
+        lambda w, c: f"/reports/indicators/{indicator_code()}/", REPORTS
+    ),
+    "reports:indicators-manage": Route(
+        lambda w, c: "/reports/indicators/manage/", INDICATOR_MANAGERS
+    ),
+    "reports:indicator-new": Route(
+        lambda w, c: "/reports/indicators/manage/new/", INDICATOR_MANAGERS
+    ),
+    "reports:indicator-edit": Route(
+        lambda w, c: f"/reports/indicators/manage/{indicator_code()}/edit/", INDICATOR_MANAGERS
+    ),
+    "reports:indicator-value-enter": Route(
+        lambda w, c: "/reports/indicators/manage/values/", INDICATOR_MANAGERS
+    ),
+    "reports:indicator-values-upload": Route(
+        lambda w, c: "/reports/indicators/manage/upload/", INDICATOR_MANAGERS
+    ),
+    "reports:committee-pack": Route(lambda w, c: "/reports/committee-pack/", REPORTS),
+    "reports:committee-pack-download": Route(lambda w, c: "/reports/committee-pack/csv/", REPORTS),
     "audit:export": Route(lambda w, c: "/audit/export.csv", AUDITORS_ONLY),
     "audit:case-timeline": Route(lambda w, c: f"/audit/cases/{c.reference}/", AUDIT_CASE),
     "audit:case-chronology": Route(

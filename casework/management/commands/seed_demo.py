@@ -57,3 +57,4 @@ class Command(BaseCommand):
         )
         # By name, so that casework does not import the footage app.
         call_command("seed_cameras", stdout=self.stdout)
+        call_command("seed_indicators", stdout=self.stdout)
