@@ -94,6 +94,13 @@ class AuditVerb(StrEnum):
     BANK_HOLIDAY_ADDED = "bank_holiday.added"
     BANK_HOLIDAY_REMOVED = "bank_holiday.removed"
     TIMESCALE_SET = "timescale.set"
+    # Any change of role, group, permission, flag or password, by any path (issue 17,
+    # casework.role_audit): the staff pages, the Django admin, a shell or a command.
+    USER_GROUPS_CHANGED = "user.groups_changed"
+    USER_PERMISSIONS_CHANGED = "user.permissions_changed"
+    GROUP_PERMISSIONS_CHANGED = "group.permissions_changed"
+    USER_FLAGS_CHANGED = "user.flags_changed"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (a verb, not a secret)
 
 
 # What each verb is called in the auditor's workspace. Every verb has one (checked when
@@ -151,6 +158,11 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.BANK_HOLIDAY_ADDED: "Bank holiday added",
     AuditVerb.BANK_HOLIDAY_REMOVED: "Bank holiday removed",
     AuditVerb.TIMESCALE_SET: "Local timescale changed",
+    AuditVerb.USER_GROUPS_CHANGED: "Role, clearance or group changed",
+    AuditVerb.USER_PERMISSIONS_CHANGED: "Permissions given or taken away",
+    AuditVerb.GROUP_PERMISSIONS_CHANGED: "A group's permissions changed",
+    AuditVerb.USER_FLAGS_CHANGED: "Superuser, staff or active flag changed",
+    AuditVerb.USER_PASSWORD_CHANGED: "Password changed",
 }
 _unlabelled = set(AuditVerb) - set(VERB_LABELS)
 if _unlabelled:  # pragma: no cover - a programming error caught at import

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from casework.role_audit import role_audit_paused
 from casework.roles import Role
 from casework.services import roles_ensure, team_ensure, user_ensure
 from workflows.models import BankHoliday
@@ -26,16 +27,20 @@ def teams(db):
 
 @pytest.fixture
 def make_user(db, teams):
-    """Create a user with a role and teams: make_user("lead", Role.LEAD, ["north"])."""
-    roles_ensure()
+    """Create a user with a role and teams: make_user("lead", Role.LEAD, ["north"]).
+    Setting up users records no role audit events (casework.role_audit), so tests that
+    count events count only their own."""
+    with role_audit_paused():
+        roles_ensure()
 
     def _make(username: str, role: Role, team_slugs: list[str] | None = None):
-        return user_ensure(
-            username=username,
-            password=DEMO_PASSWORD,
-            role=role,
-            teams=[teams[s] for s in (team_slugs or [])],
-        )
+        with role_audit_paused():
+            return user_ensure(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                teams=[teams[s] for s in (team_slugs or [])],
+            )
 
     return _make
 
