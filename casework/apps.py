@@ -8,4 +8,4 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers (the sign-out message, the session start time, the
         # audit of every change of role, permission, flag or password).
-        from casework import role_audit, sessions, signals  # noqa: F401
+        from casework import checks, role_audit, sessions, signals  # noqa: F401

@@ -62,6 +62,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test's audit checkpoints in its own directory (casework.audit_checkpoint)."""
+    settings.SAFECASE_AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per user; tests create many users and check no hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
