@@ -219,10 +219,13 @@ def user_permissions_changed(sender: Any, instance: Any, action: str, reverse: b
 def group_permissions_changed(sender: Any, instance: Any, action: str, reverse: bool,
                               pk_set: set[int] | None, **kwargs: Any) -> None:  # fmt: skip
     """A group's permissions: everyone in it gains or loses them."""
-    if action == "pre_add" and pk_set and not reverse:
+    if action == "pre_add" and pk_set:
         # Giving your own group a permission is giving it to yourself.
         actor, _ = _acting()
-        if actor is not None and instance.user_set.filter(pk=actor.pk).exists():
+        groups = (
+            Group.objects.filter(pk__in=pk_set) if reverse else Group.objects.filter(pk=instance.pk)
+        )
+        if actor is not None and groups.filter(user__pk=actor.pk).exists():
             raise PermissionDenied(SELF_GRANT_REFUSED)
     if action == "pre_clear":
         instance._safecase_cleared = set(

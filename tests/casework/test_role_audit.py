@@ -202,6 +202,7 @@ def test_nobody_gives_themselves_a_group_or_permission(rf, admin):
         lambda: frontline.user_set.add(admin),
         lambda: admin.user_permissions.add(change_user),
         lambda: admin_group.permissions.add(change_user),
+        lambda: change_user.group_set.add(admin_group),
     ):
         with pytest.raises(PermissionDenied):
             _in_a_request(rf, admin, change)
