@@ -1,24 +1,37 @@
 """Writing the audit log: ``audit_record`` is the only way an AuditEvent is created.
 
 Events are hash-chained (DESIGN.md "Audit"): each stores the hash of the previous event
-and a SHA-256 over its own canonical content. Writers take a transaction-scoped advisory
-lock so that concurrent services append one after another and the chain stays linear.
-The database refuses UPDATE and DELETE on the table (a pgtrigger Protect trigger), and
-``audit_chain_verify`` walks the chain to find an event changed or removed behind that
-trigger's back (``manage.py verify_audit_chain``, nightly in Celery beat).
+and an HMAC-SHA-256 over its own canonical content, keyed with a secret held outside the
+database (``SAFECASE_AUDIT_KEY``, issue 17), whose id each event keeps (``key_id``) so
+that the key can be rotated (docs/security.md). Without the key nobody can re-hash a
+rewritten chain. Writers take a transaction-scoped advisory lock so that concurrent
+services append one after another and the chain stays linear. The database refuses
+UPDATE and DELETE on the table (a pgtrigger Protect trigger; the application's database
+role may not TRUNCATE or ALTER it either: ``manage.py setup_database_roles``), and
+``audit_chain_verify`` walks the chain, with the signed checkpoints written hourly
+outside the database (``casework.audit_checkpoint``), to find an event changed or
+removed, a deleted tail or an emptied table (``manage.py verify_audit_chain``, nightly
+in Celery beat).
+
+Events recorded before the key (``key_id`` empty: a plain SHA-256) are accepted only at
+the start of the chain, and only where ``SAFECASE_AUDIT_ACCEPT_UNKEYED`` allows them
+(development; never in production).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
@@ -101,6 +114,13 @@ class AuditVerb(StrEnum):
     TWO_FACTOR_RESET = "two_factor.reset"
     TWO_FACTOR_FAILED = "two_factor.failed"
     TWO_FACTOR_RECOVERY_USED = "two_factor.recovery_code_used"
+    # Any change of role, group, permission, flag or password, by any path (issue 17,
+    # casework.role_audit): the staff pages, the Django admin, a shell or a command.
+    USER_GROUPS_CHANGED = "user.groups_changed"
+    USER_PERMISSIONS_CHANGED = "user.permissions_changed"
+    GROUP_PERMISSIONS_CHANGED = "group.permissions_changed"
+    USER_FLAGS_CHANGED = "user.flags_changed"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (a verb, not a secret)
 
 
 # What each verb is called in the auditor's workspace. Every verb has one (checked when
@@ -164,6 +184,11 @@ VERB_LABELS: dict[AuditVerb, str] = {
     AuditVerb.TWO_FACTOR_RESET: "Two-factor sign-in reset",
     AuditVerb.TWO_FACTOR_FAILED: "Wrong two-factor code",
     AuditVerb.TWO_FACTOR_RECOVERY_USED: "Recovery code used",
+    AuditVerb.USER_GROUPS_CHANGED: "Role, clearance or group changed",
+    AuditVerb.USER_PERMISSIONS_CHANGED: "Permissions given or taken away",
+    AuditVerb.GROUP_PERMISSIONS_CHANGED: "A group's permissions changed",
+    AuditVerb.USER_FLAGS_CHANGED: "Superuser, staff or active flag changed",
+    AuditVerb.USER_PASSWORD_CHANGED: "Password changed",
 }
 _unlabelled = set(AuditVerb) - set(VERB_LABELS)
 if _unlabelled:  # pragma: no cover - a programming error caught at import
@@ -363,10 +388,11 @@ def canonical_content(
     data: dict[str, Any],
     prev_hash: str,
     names: dict[str, Any] | None = None,
+    key_id: str = "",
 ) -> str:
     """The exact text an event's hash is computed over (sorted keys, ISO times). The
-    names kept with an event are covered when there are any, so events recorded before
-    names were kept hash as they always did."""
+    names kept with an event, and the id of the key that signs it, are covered when
+    there are any, so events recorded before either hash as they always did."""
     payload = {
         "at": at.isoformat(),
         "actor_id": actor_id,
@@ -379,11 +405,45 @@ def canonical_content(
     }
     if names:
         payload["names"] = names
+    if key_id:
+        payload["key_id"] = key_id
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
 
 
+class UnknownAuditKey(LookupError):
+    """An event or checkpoint names a key this deployment does not hold."""
+
+
+def audit_keys() -> dict[str, bytes]:
+    """The audit keys by id: the current one (``SAFECASE_AUDIT_KEY_ID``) and the retired
+    ones still needed to verify older events (``SAFECASE_AUDIT_RETIRED_KEYS``)."""
+    keys = {str(k): str(v).encode() for k, v in settings.SAFECASE_AUDIT_RETIRED_KEYS.items()}
+    keys[audit_key_id()] = settings.SAFECASE_AUDIT_KEY.encode()
+    return keys
+
+
+def audit_key_id() -> str:
+    """The id of the key new events and checkpoints are signed with."""
+    key_id = str(settings.SAFECASE_AUDIT_KEY_ID)
+    if not key_id or not settings.SAFECASE_AUDIT_KEY:
+        raise ImproperlyConfigured("SAFECASE_AUDIT_KEY and SAFECASE_AUDIT_KEY_ID must be set")
+    return key_id
+
+
+def keyed_digest(text: str, key_id: str) -> str:
+    """HMAC-SHA-256 of ``text`` under the key ``key_id``; a plain SHA-256 for the events
+    recorded before keys (``key_id`` empty)."""
+    if not key_id:
+        return hashlib.sha256(text.encode()).hexdigest()
+    key = audit_keys().get(key_id)
+    if key is None:
+        raise UnknownAuditKey(key_id)
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
 def event_hash(event: AuditEvent) -> str:
-    """Recompute an event's hash from its stored content."""
+    """Recompute an event's hash from its stored content (``UnknownAuditKey`` when its
+    key is not held)."""
     text = canonical_content(
         at=event.at,
         actor_id=event.actor_id,
@@ -394,8 +454,9 @@ def event_hash(event: AuditEvent) -> str:
         data=event.data,
         prev_hash=event.prev_hash,
         names=event.names,
+        key_id=event.key_id,
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return keyed_digest(text, event.key_id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -434,6 +495,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     previous = previous or GENESIS_HASH
     now = timezone.now()
+    key_id = audit_key_id()
     events = []
     for entry, names in zip(entries, audit_names_at(entries), strict=True):
         target = entry.target
@@ -452,6 +514,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
             data=json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
             names=names,
             prev_hash=previous,
+            key_id=key_id,
         )
         event.hash = previous = event_hash(event)
         events.append(event)
@@ -467,42 +530,104 @@ class ChainResult:
     first_broken_id: int | None = None
     expected: str = ""
     found: str = ""
+    # Why, in words, when it is not a link's hash (a key, a checkpoint).
+    reason: str = ""
 
     @property
     def message(self) -> str:
         if self.ok:
             return f"OK: {self.events_checked} events"
+        if self.reason:
+            return f"BROKEN: {self.reason}"
         return (
             f"BROKEN at event {self.first_broken_id}: expected {self.expected}, found {self.found}"
         )
 
 
-def audit_chain_check(*, chunk_size: int = 2000) -> ChainResult:
+@dataclasses.dataclass(frozen=True)
+class Anchor:
+    """What a signed checkpoint says the chain held (``casework.audit_checkpoint``): its
+    first ``count`` events end with event ``last_id``, whose hash is ``head_hash``."""
+
+    name: str
+    count: int
+    last_id: int | None
+    head_hash: str
+
+
+def audit_chain_check(*, chunk_size: int = 2000, anchors: Sequence[Anchor] = ()) -> ChainResult:
     """Walk every event in id order, streaming, and stop at the first broken link.
 
     A link is broken when an event's ``prev_hash`` is not the hash of the event before
-    it (one was removed, or its hash rewritten) or when its content no longer hashes to
-    its ``hash`` (it was edited). Either way the event named is where trust ends.
+    it (one was removed, or its hash rewritten), when its content no longer hashes to
+    its ``hash`` under its key (it was edited, or re-hashed without the key), or when
+    its key is unknown or missing after keyed events. Either way the event named is
+    where trust ends. Each anchor (a checkpoint already checked for its signature) must
+    then be found: its event at its position with its hash, so that a deleted tail, an
+    emptied table or a chain rebuilt from scratch is found too.
     """
-    previous, checked = GENESIS_HASH, 0
+    previous, checked, keyed = GENESIS_HASH, 0, False
+    accept_unkeyed = settings.SAFECASE_AUDIT_ACCEPT_UNKEYED
+    by_id = {a.last_id: a for a in anchors if a.last_id is not None}
+    met: set[str] = set()
     events = AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size)
     for event in events:
         if event.prev_hash != previous:
             return ChainResult(False, checked, event.pk, previous, event.prev_hash)
-        recomputed = event_hash(event)
+        if not event.key_id and (keyed or not accept_unkeyed):
+            return ChainResult(
+                False, checked, event.pk, reason=f"event {event.pk} is not signed with a key"
+            )
+        try:
+            recomputed = event_hash(event)
+        except UnknownAuditKey:
+            return ChainResult(
+                False, checked, event.pk,
+                reason=f"event {event.pk} names a key this deployment does not hold "
+                f"({event.key_id})",
+            )  # fmt: skip
         if recomputed != event.hash:
             return ChainResult(False, checked, event.pk, recomputed, event.hash)
+        keyed = keyed or bool(event.key_id)
         previous, checked = event.hash, checked + 1
+        anchor = by_id.get(event.pk)
+        if anchor is not None:
+            if (anchor.count, anchor.head_hash) != (checked, event.hash):
+                return ChainResult(
+                    False, checked, event.pk,
+                    reason=f"checkpoint {anchor.name} has event {event.pk} as number "
+                    f"{anchor.count} with hash {anchor.head_hash}; the chain has it as "
+                    f"number {checked} with hash {event.hash}",
+                )  # fmt: skip
+            met.add(anchor.name)
+    for anchor in anchors:
+        if anchor.name not in met and anchor.count > 0:
+            return ChainResult(
+                False, checked, anchor.last_id,
+                reason=f"checkpoint {anchor.name} saw {anchor.count} events up to event "
+                f"{anchor.last_id}; the chain has {checked} and not that event "
+                "(events were removed from its end, or the table emptied or rebuilt)",
+            )  # fmt: skip
     return ChainResult(True, checked)
 
 
-def audit_chain_verify(*, chunk_size: int = 2000) -> AuditChainVerification:
-    """Check the whole chain and keep the result, which the auditor's workspace shows.
+def audit_chain_verify(
+    *, chunk_size: int = 2000, checkpoint_dir: str | None = None
+) -> AuditChainVerification:
+    """Check the whole chain against the signed checkpoints (those in ``checkpoint_dir``,
+    by default ``SAFECASE_AUDIT_CHECKPOINT_DIR``) and keep the result, which the
+    auditor's workspace shows.
 
     The walk is one query read through a server-side cursor, so it sees one snapshot of
     the chain however long it takes while services keep appending.
     """
-    result = audit_chain_check(chunk_size=chunk_size)
+    from casework.audit_checkpoint import checkpoint_anchors
+
+    anchors, problem = checkpoint_anchors(checkpoint_dir)
+    if problem:
+        result = ChainResult(False, 0, reason=problem)
+    else:
+        result = audit_chain_check(chunk_size=chunk_size, anchors=anchors)
     return AuditChainVerification.objects.create(
         ran_at=timezone.now(),
         ok=result.ok,

@@ -619,6 +619,30 @@ def _staff_words(ctx: Context, key: str, value: Any) -> str:
     return words(value)
 
 
+_FLAG_LABELS = {"superuser": "Superuser", "staff": "Staff (Django admin)", "active": "Active"}
+
+
+def _role_change(ctx: Context) -> list[Line]:
+    """A change of groups, permissions, flags or password by any path (casework.role_audit)."""
+    lines = []
+    if "group" in ctx.data:
+        lines.append(Line("Group", str(ctx.data["group"])))
+    else:
+        lines.append(Line("Member of staff", ctx.name("users", "user")))
+    for key, label in (("added", "Given"), ("removed", "Taken away")):
+        if ctx.data.get(key):
+            lines.append(Line(label, ", ".join(str(v) for v in ctx.data[key])))
+    for flag, label in _FLAG_LABELS.items():
+        value = ctx.data.get(flag)
+        if isinstance(value, dict):
+            lines.append(Line(label, f"{words(value.get('before'))} → {words(value.get('after'))}"))
+    if "usable" in ctx.data:
+        lines.append(Line("Can sign in with it", words(bool(ctx.data["usable"]))))
+    if ctx.data.get("via"):
+        lines.append(Line("Changed through", str(ctx.data["via"])))
+    return lines
+
+
 def _reference_data(ctx: Context) -> list[Line]:
     lines = []
     for key, value in ctx.data.items():
@@ -695,6 +719,16 @@ _DESCRIBERS: dict[str, Callable[[Context], list[Line]]] = {
         verb: _sign_in_security
         for verb in AuditVerb
         if verb.value.startswith(("api_token.", "two_factor."))
+    },
+    **{
+        verb: _role_change
+        for verb in (
+            AuditVerb.USER_GROUPS_CHANGED,
+            AuditVerb.USER_PERMISSIONS_CHANGED,
+            AuditVerb.GROUP_PERMISSIONS_CHANGED,
+            AuditVerb.USER_FLAGS_CHANGED,
+            AuditVerb.USER_PASSWORD_CHANGED,
+        )
     },
 }
 

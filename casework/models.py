@@ -275,6 +275,9 @@ class AuditEvent(models.Model):
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The id of the audit key (SAFECASE_AUDIT_KEY_ID) whose HMAC ``hash`` is; empty for
+    # events recorded before keys, hashed with plain SHA-256 (issue 17).
+    key_id = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["id"]

@@ -52,12 +52,11 @@ User = get_user_model()
 
 # Model permissions each role's group holds (case permissions are added with the
 # access rules; administrators manage people and reference data, not cases).
+# No role holds a permission on users, groups or permissions (issue 17): staff are
+# managed through the service's own pages (casework.staff), which keep the separation of
+# duties; migration 0019 took them from the Administrator group.
 ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
     Role.ADMINISTRATOR: [
-        "auth.view_user",
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_group",
         "casework.view_team",
         "casework.add_team",
         "casework.change_team",
@@ -142,6 +141,8 @@ def prevent_clearance_set(*, user: Any, actor: Any, cleared: bool) -> bool:
     whether anything changed."""
     if Role.ADMINISTRATOR not in roles_of(actor):
         raise PermissionDenied("Only an administrator can change Prevent clearance.")
+    if actor.pk == user.pk:
+        raise PermissionDenied("Nobody can change their own Prevent clearance.")
     group, _ = Group.objects.get_or_create(name=PREVENT_CLEARANCE_GROUP)
     if has_prevent_clearance(user) == cleared or Role.PREVENT_LEAD in roles_of(user):
         return False

@@ -38,6 +38,7 @@ from casework.api_tokens import (
 )
 from casework.audit import AuditVerb, audit_record
 from casework.models import AuditEvent, StaffApproval, Team, TeamMembership
+from casework.role_audit import role_change_approved
 from casework.roles import Role, role_of, roles_of
 from casework.services import roles_ensure
 from notifications.models import Channel
@@ -393,7 +394,10 @@ def staff_approval_decide(
     _not_self(actor, approval.user, "reason", "You cannot decide a change to your own role")
     user = _locked_user(approval.user)
     if approve:
-        _set_role(user, Role(approval.role), approval.cleared)
+        # The one path by which a page gives the auditor role or a clearance
+        # (casework.role_audit refuses them otherwise).
+        with role_change_approved():
+            _set_role(user, Role(approval.role), approval.cleared)
     approval.decided_by, approval.decided_at, approval.approved = actor, timezone.now(), approve
     approval.save(update_fields=["decided_by", "decided_at", "approved"])
     audit_record(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from casework.audit import audit_chain_verify
+from casework.audit_checkpoint import audit_checkpoint_write
 from casework.idempotency import idempotency_keys_expire
 
 VERIFY_AUDIT_CHAIN_TASK = "casework.tasks.verify_audit_chain"
 EXPIRE_IDEMPOTENCY_KEYS_TASK = "casework.tasks.expire_idempotency_keys"
+WRITE_AUDIT_CHECKPOINT_TASK = "casework.tasks.write_audit_checkpoint"
 
 
 @shared_task(name=VERIFY_AUDIT_CHAIN_TASK, ignore_result=True)
@@ -16,6 +18,13 @@ def verify_audit_chain() -> str:
     """Walk the audit chain and keep the result, as ``manage.py verify_audit_chain`` does
     (nightly from beat); the auditor's workspace shows the latest run."""
     return audit_chain_verify().message
+
+
+@shared_task(name=WRITE_AUDIT_CHECKPOINT_TASK, ignore_result=True)
+def write_audit_checkpoint() -> str:
+    """Write a signed checkpoint of the audit chain outside the database and email it to
+    the auditors (beat, hourly: casework.audit_checkpoint)."""
+    return audit_checkpoint_write().name
 
 
 @shared_task(name=EXPIRE_IDEMPOTENCY_KEYS_TASK, ignore_result=True)

@@ -54,6 +54,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=40),
         "options": {"expires": 3000},
     },
+    # A signed checkpoint of the audit chain, written outside the database every hour
+    # and emailed to the auditors (casework/audit_checkpoint.py, issue 17).
+    "write-audit-checkpoint": {
+        "task": "casework.tasks.write_audit_checkpoint",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
     # The audit log's hash chain (casework/audit.py), checked nightly at 02:30 UK time
     # when little is written; the auditor's workspace shows the latest result.
     "verify-audit-chain": {

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A session without its second factor is signed out (issue 17, casework.two_factor).
     "casework.two_factor.TwoFactorMiddleware",
+    # Changes of role, permission or flag are attributed to the request's user and held
+    # to the separation of duties (casework/role_audit.py).
+    "casework.role_audit.RoleAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -390,3 +393,30 @@ OTP_TOTP_ISSUER = SAFECASE_SERVICE_NAME
 SAFECASE_DISTRICTS = env.list(
     "SAFECASE_DISTRICTS", default=["Corby", "East Northamptonshire", "Kettering", "Wellingborough"]
 )
+
+# The audit log's anchor (issue 17, docs/security.md). Each event's hash is an HMAC keyed
+# with SAFECASE_AUDIT_KEY (held outside the database) and names SAFECASE_AUDIT_KEY_ID;
+# keys retired by a rotation stay in SAFECASE_AUDIT_RETIRED_KEYS ("id=key,id=key") so
+# older events still verify. A signed checkpoint (count and head hash) is written hourly,
+# write-once, under SAFECASE_AUDIT_CHECKPOINT_DIR and emailed to the auditors.
+if PRODUCTION:
+    SAFECASE_AUDIT_KEY = require("SAFECASE_AUDIT_KEY", "production needs the audit log's key")
+    if len(SAFECASE_AUDIT_KEY) < 32:
+        raise ConfigError("SAFECASE_AUDIT_KEY is too short: use at least 32 random characters")
+else:
+    SAFECASE_AUDIT_KEY = env.str(
+        "SAFECASE_AUDIT_KEY", default="development-only-audit-key-" + "x" * 20
+    )
+SAFECASE_AUDIT_KEY_ID = env.str("SAFECASE_AUDIT_KEY_ID", default="k1")
+SAFECASE_AUDIT_RETIRED_KEYS = env.dict("SAFECASE_AUDIT_RETIRED_KEYS", default={})
+if SAFECASE_AUDIT_KEY_ID in SAFECASE_AUDIT_RETIRED_KEYS:
+    raise ConfigError("SAFECASE_AUDIT_KEY_ID must not also be a retired key's id")
+# Events recorded before keys (plain SHA-256) are accepted at the start of the chain only
+# outside production.
+SAFECASE_AUDIT_ACCEPT_UNKEYED = env.bool("SAFECASE_AUDIT_ACCEPT_UNKEYED", default=not PRODUCTION)
+SAFECASE_AUDIT_CHECKPOINT_DIR = env.str(
+    "SAFECASE_AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")
+)
+# The owner of the database's tables, for migrate and setup_database_roles only; the
+# application itself connects as DATABASE_URL's role (casework/db_roles.py).
+DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")

@@ -6,7 +6,11 @@
 # 2. Migrate only in web containers (the command is gunicorn) or when SAFECASE_MIGRATE=1:
 #    workers and beat never migrate, so several containers starting at once do not race
 #    to apply the same migrations.
-# 3. exec the command, so it runs as PID 1 and receives the stop signal itself.
+#    With DATABASE_OWNER_URL (web in docker/compose.yml), the migrations run as the owner
+#    of the tables and setup_database_roles keeps DATABASE_URL's role to what the
+#    application needs: read and add to the audit tables, never rewrite them (issue 17).
+# 3. exec the command without DATABASE_OWNER_URL, so it runs as PID 1 and receives the
+#    stop signal itself.
 set -eu
 
 if [ "$#" -eq 0 ]; then
@@ -16,10 +20,25 @@ fi
 
 cd "$(dirname "$0")/.."
 
-python manage.py wait_for_db --timeout "${SAFECASE_DB_WAIT_TIMEOUT:-60}"
-
-if [ "${1:-}" = "gunicorn" ] || [ "${SAFECASE_MIGRATE:-0}" = "1" ]; then
-    python manage.py migrate --noinput
+if [ -n "${DATABASE_OWNER_URL:-}" ]; then
+    # On a first start the application's role does not exist yet: wait as the owner.
+    DATABASE_URL="$DATABASE_OWNER_URL" python manage.py wait_for_db --timeout "${SAFECASE_DB_WAIT_TIMEOUT:-60}"
+else
+    python manage.py wait_for_db --timeout "${SAFECASE_DB_WAIT_TIMEOUT:-60}"
 fi
 
+if [ "${1:-}" = "gunicorn" ] || [ "${SAFECASE_MIGRATE:-0}" = "1" ]; then
+    if [ -n "${DATABASE_OWNER_URL:-}" ]; then
+        # The application's role (DATABASE_URL) is made, and after the migrations (run
+        # as the owner) granted only what it needs on any new table (docs/security.md).
+        python manage.py setup_database_roles
+        python manage.py migrate --noinput
+        python manage.py setup_database_roles
+    else
+        python manage.py migrate --noinput
+    fi
+fi
+
+# The application never holds the owner's credentials.
+unset DATABASE_OWNER_URL
 exec "$@"

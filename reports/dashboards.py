@@ -26,9 +26,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit import access_denied_counts_for_user, verb_label
+from casework.audit_describe import describe_events
 from casework.counting import capped_count, count_text
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
+from casework.role_audit import role_change_list_for_user
 from casework.roles import Role, role_of
 from casework.selectors import case_is_limited, case_list_for_user, team_case_list_for_user
 from referrals.models import Referral, ReferralState
@@ -386,6 +388,8 @@ def auditor_dashboard(user: Any) -> dict[str, Any]:
         ],
         # Who asked for cases they may not see, last 30 days (issue 20).
         "denied": access_denied_counts_for_user(user),
+        # Who was given or lost a role, clearance or permission, and by whom (issue 17).
+        "role_changes": describe_events(role_change_list_for_user(user)[:PANEL_ROWS]),
     }
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from casework.role_audit import role_audit_paused
 from casework.roles import Role
 from casework.services import roles_ensure, team_ensure, user_ensure
 from workflows.models import BankHoliday
@@ -26,16 +27,20 @@ def teams(db):
 
 @pytest.fixture
 def make_user(db, teams):
-    """Create a user with a role and teams: make_user("lead", Role.LEAD, ["north"])."""
-    roles_ensure()
+    """Create a user with a role and teams: make_user("lead", Role.LEAD, ["north"]).
+    Setting up users records no role audit events (casework.role_audit), so tests that
+    count events count only their own."""
+    with role_audit_paused():
+        roles_ensure()
 
     def _make(username: str, role: Role, team_slugs: list[str] | None = None):
-        return user_ensure(
-            username=username,
-            password=DEMO_PASSWORD,
-            role=role,
-            teams=[teams[s] for s in (team_slugs or [])],
-        )
+        with role_audit_paused():
+            return user_ensure(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                teams=[teams[s] for s in (team_slugs or [])],
+            )
 
     return _make
 
@@ -54,6 +59,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             suffix = f"{suffix}_{worker}"
         test = settings.DATABASES["default"].setdefault("TEST", {})
         test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test's audit checkpoints in its own directory (casework.audit_checkpoint)."""
+    settings.SAFECASE_AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
 
 
 @pytest.fixture(autouse=True)

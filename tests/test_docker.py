@@ -24,6 +24,7 @@ from django.conf import settings
 from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
+from tests.casework.test_db_roles import APP_PASSWORD, app_role_set_up
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
@@ -101,8 +102,13 @@ def test_postgres_and_redis_keep_their_data_directories(compose):
 
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_app_services_get_everything_production_settings_require(compose, service):
-    env = compose["services"][service]["environment"]
+    env = dict(compose["services"][service]["environment"])
+    if service == "web":  # only web migrates, as the owner of the tables
+        owner = env.pop("DATABASE_OWNER_URL")
+        assert owner.startswith("postgresql://safecase:${POSTGRES_PASSWORD:?")
+        assert "@postgres:5432/safecase" in owner
     assert env == compose["x-safecase-env"], "the app services share the x-safecase-env anchor"
+    assert "DATABASE_OWNER_URL" not in env
     for name in PRODUCTION_REQUIRED:
         assert str(env.get(name, "")).strip(), f"{service} lacks {name}"
     assert env["SAFECASE_ENV"] == "production"
@@ -116,7 +122,7 @@ def test_app_services_get_everything_production_settings_require(compose, servic
 
 def test_compose_refuses_to_start_without_the_secrets(compose):
     env = compose["x-safecase-env"]
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SAFECASE_AUDIT_KEY", "SAFECASE_DB_APP_PASSWORD"):
         with pytest.raises(LookupError, match=name):
             interpolate(env[name], {})
 
@@ -127,7 +133,9 @@ def test_production_settings_load_from_the_compose_environment_alone(compose):
         "SECRET_KEY": "compose-test-" + uuid.uuid4().hex + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "safecase.example.org",
         "POSTGRES_PASSWORD": "0123456789abcdef",
+        "SAFECASE_DB_APP_PASSWORD": "fedcba9876543210",
         "SAFECASE_BASE_URL": "https://safecase.example.org",
+        "SAFECASE_AUDIT_KEY": "compose-test-audit-key-" + uuid.uuid4().hex,
     }
     env = {
         name: interpolate(str(value), operator) for name, value in compose["x-safecase-env"].items()
@@ -344,6 +352,31 @@ def test_entrypoint_migrates_before_gunicorn(test_database_url):
     lines = [line.strip() for line in result.stdout.strip().splitlines()]
     assert "No migrations to apply." in lines
     assert lines[-1].startswith("gunicorn (version ")
+
+
+@pytest.fixture
+def app_role(db, settings):
+    with app_role_set_up(settings) as found:
+        yield found
+
+
+def test_entrypoint_sets_up_the_roles_migrates_as_the_owner_and_drops_its_credentials(
+    app_role, test_database_url
+):
+    role, settings_dict = app_role
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    app_url = f"postgresql://{role}:{APP_PASSWORD}@{host}:{port}/{settings_dict['NAME']}"
+    result = run_entrypoint(
+        "sh", "-c", "echo owner=${DATABASE_OWNER_URL:-none}",
+        DATABASE_URL=app_url, DATABASE_OWNER_URL=test_database_url, SAFECASE_MIGRATE="1",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.strip().splitlines()]
+    assert lines.count(f"OK: {role} set up") == 2  # before and after the migrations
+    assert "No migrations to apply." in lines
+    assert lines[-1] == "owner=none"  # the command never sees the owner's credentials
 
 
 def test_entrypoint_gives_up_on_an_unreachable_database_with_one_line():

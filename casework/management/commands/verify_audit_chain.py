@@ -1,10 +1,12 @@
 """Check that the audit log's hash chain is intact (DESIGN.md "Audit").
 
-Streams every AuditEvent in id order, recomputes its hash and checks that it links to
-the event before. Prints ``OK: N events``, or the first broken link as ``BROKEN at event
-<id>: expected <hash>, found <hash>`` and exits 1. Each run is kept
-(``AuditChainVerification``) and the latest is shown on the auditor's workspace. Beat
-runs the same check nightly (``casework.tasks.verify_audit_chain``).
+Streams every AuditEvent in id order, recomputes its keyed hash and checks that it links
+to the event before, then that every signed checkpoint (``SAFECASE_AUDIT_CHECKPOINT_DIR``,
+or ``--checkpoints DIR``) is still in the chain: its event at its position with its hash.
+Prints ``OK: N events``, or where trust ends (``BROKEN at event <id>: expected <hash>,
+found <hash>``, or ``BROKEN: <reason>`` for a key or a checkpoint) and exits 1. Each run
+is kept (``AuditChainVerification``) and the latest is shown on the auditor's workspace.
+Beat runs the same check nightly (``casework.tasks.verify_audit_chain``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,16 @@ class Command(BaseCommand):
             default=2000,
             help="Events fetched from the database at a time (default 2000).",
         )
+        parser.add_argument(
+            "--checkpoints",
+            default=None,
+            help="The directory of signed checkpoints (default SAFECASE_AUDIT_CHECKPOINT_DIR).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run = audit_chain_verify(chunk_size=options["chunk_size"])
+        run = audit_chain_verify(
+            chunk_size=options["chunk_size"], checkpoint_dir=options["checkpoints"]
+        )
         if run.ok:
             self.stdout.write(run.message)
             return
