@@ -229,11 +229,23 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Production talks to the mail relay over TLS unless told otherwise: STARTTLS
+# (EMAIL_USE_TLS) by default, or implicit TLS when EMAIL_USE_SSL is chosen (the two are
+# exclusive). Development writes files, so neither applies there.
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=PRODUCTION and not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL are both true: choose one")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safecase@localhost")
 
-if PRODUCTION:
+# Behind a TLS-terminating proxy that alone reaches the app (docker/compose.yml binds it to
+# loopback) the proxy's X-Forwarded-Proto says whether the request came over HTTPS. Any
+# other client could forge the header, so it is trusted only when the operator says the
+# app sits behind such a proxy (docs/security-hardening.md).
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Container and load-balancer probes speak plain HTTP to the app itself; a redirect to
     # https://<public host>/ would make a healthy container look dead.
