@@ -143,6 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # "passwordpassword" and the like (casework/passwords.py, issue 17).
+    {"NAME": "casework.passwords.RepeatedPatternValidator"},
 ]
 
 LOGIN_URL = "login"
