@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: no answer but a static file is cached (config/hardening.py, issue 17).
+    "config.hardening.NoStoreMiddleware",
     # First, to answer every /api/ failure below it in JSON (config/api_middleware.py).
     "config.api_middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL and other control characters in any input are a 400 (config/hardening.py).
+    "config.hardening.ControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
