@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "casework",
     "workflows",
     "referrals",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     # First, to answer every /api/ failure below it in JSON (config/api_middleware.py).
     "config.api_middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy below (django-csp, issue 17).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -265,6 +268,26 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp 4, docs/security-hardening.md): scripts and styles
+# only from Safecase's own files (no inline <script>, style attribute or event handler
+# anywhere in templates/), no plugins, no <base>, never framed, forms posted only here.
+# The API docs pages alone allow the inline styles Swagger UI and Redoc write
+# (config/api_urls.py); an attachment download sets its own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # The JSON API (shared/API.md, config/api_urls.py). Token first, so that a request without
 # credentials is answered 401 with "WWW-Authenticate: Token"; sessions (with CSRF) work too.
