@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
+from config.client_ip import parse_networks as _parse_networks
 from config.env import BASE_DIR, VAR_DIR, ConfigError, database_config, env, require
 
 SAFECASE_ENV = env.str("SAFECASE_ENV", default="development")
@@ -167,10 +168,20 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# django-axes: lock an account (per user name and address) after repeated failures.
+# django-axes: lock an account (per user name and address) after repeated failures, and
+# an address after failures across any user names (password spraying; config/axes.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "config.axes.SafecaseAxesHandler"
+SAFECASE_ADDRESS_FAILURE_LIMIT = env.int("SAFECASE_ADDRESS_FAILURE_LIMIT", default=20)
+# The client's address: X-Forwarded-For only from these proxies (config/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+SAFECASE_TRUSTED_PROXIES = env.list("SAFECASE_TRUSTED_PROXIES", default=[])
+try:
+    _parse_networks(SAFECASE_TRUSTED_PROXIES)
+except ValueError as _exc:
+    raise ConfigError(f"SAFECASE_TRUSTED_PROXIES: {_exc}") from None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
