@@ -63,29 +63,31 @@ def _pairs_refused(pairs: Iterable[tuple[str, Any]]) -> str | None:
     return None
 
 
-def _json_strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
-    """Every string in a JSON document as (where, text, is_key)."""
-    if isinstance(value, str):
-        yield path, value, False
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            yield where, str(key), True
-            yield from _json_strings(inner, where)
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            yield from _json_strings(inner, f"{path}.{index}" if path else str(index))
+def _json_strings(document: Any) -> Iterator[tuple[str, str, bool]]:
+    """Every string in a JSON document as (top-level field, text, is_key); iterative, so
+    that however deep the document, no recursion limit is met."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        field, value = stack.pop()
+        if isinstance(value, str):
+            yield field, value, False
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                yield field or str(key), str(key), True
+                stack.append((field or str(key), inner))
+        elif isinstance(value, list):
+            stack.extend((field, inner) for inner in value)
 
 
 def _json_refused(request: HttpRequest) -> str | None:
     try:
         document = json.loads(request.body or b"null")
-    except ValueError:
-        return None  # not JSON: the view's parser answers that
-    for where, text, is_key in _json_strings(document):
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested too deep: the view's parser answers that
+    for field, text, is_key in _json_strings(document):
         allow = frozenset() if is_key else ALLOWED_IN_VALUES
         if has_control_characters(text, allow=allow):
-            return where.split(".", 1)[0] or "non_field_errors"
+            return field or "non_field_errors"
     return None
 
 
