@@ -188,3 +188,35 @@ class NoStoreMiddleware:
         patch_cache_control(response, no_store=True, private=True)
         response["Pragma"] = "no-cache"
         return response
+
+
+# --- the API schema ------------------------------------------------------------------------
+
+REFUSED_INPUT_400 = {
+    "description": "The input failed validation, or held a control character such as NUL "
+    "(in the address, a parameter or the body); nothing was changed.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "errors": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    }
+                },
+                "required": ["errors"],
+            }
+        }
+    },
+}
+
+
+def document_refused_input(result: dict, **kwargs: Any) -> dict:
+    """drf-spectacular postprocessing hook: every operation may answer 400, since
+    ``ControlCharactersMiddleware`` refuses a control character anywhere in its input."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", REFUSED_INPUT_400)
+    return result
