@@ -49,10 +49,12 @@ BENCH_CASES ?= 100000
 bench: install assets
 	@$(EMBEDDED) $(BIN)/python bench/run.py --cases $(BENCH_CASES)
 
-# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml: the full
+# lock (with the dev extra, for make install) and its runtime subset (the Docker image).
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/python scripts/runtime_lock.py
 
 # Redraw docs/workflows/<case_type>.dot and .svg from the declared transitions.
 diagrams: install

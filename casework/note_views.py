@@ -44,6 +44,7 @@ from casework.notes import (
     too_large_message,
 )
 from casework.selectors import case_get_for_user, case_is_limited
+from config.hardening import body_refusal, reads_upload_itself
 
 SELECT_A_FILE = "Select a file"
 FIELD_ORDER = ("text", "file", "description")
@@ -195,6 +196,7 @@ def _attachment_add(
     return redirect(reverse("case-detail", args=[case.reference]) + "#attachments")
 
 
+@reads_upload_itself  # control characters checked here once the size limit is in place
 @csrf_exempt  # checked by _attachment_add once the size limit is in place
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -203,6 +205,9 @@ def case_attachment_add_view(request: HttpRequest, reference: str) -> HttpRespon
     allowed type, judged by its content as well as its name."""
     limit = AttachmentSizeLimit(request, attachment_max_bytes())
     request.upload_handlers.insert(0, limit)
+    refused = body_refusal(request)
+    if refused is not None:
+        return refused
     return _attachment_add(request, reference, limit)
 
 

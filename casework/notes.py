@@ -28,8 +28,15 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from casework.active_content import MACRO_EXTENSION, MACRO_EXTENSIONS, active_content_message
 from casework.audit import AuditVerb, audit_record
-from casework.files import allowed_types, clean_filename, detect_type, type_list_words
+from casework.files import (
+    allowed_types,
+    clean_filename,
+    detect_type,
+    extension_of,
+    type_list_words,
+)
 from casework.models import Case, CaseAttachment, CaseNote
 from casework.permissions import worker_may
 from casework.selectors import case_content_list_for_user, case_denied_note, case_is_limited
@@ -133,15 +140,23 @@ class Checked:
 
 
 def attachment_check(*, name: str, size: int, file: IO[bytes]) -> Checked:
-    """Refuse an empty file, one over ``SAFECASE_ATTACHMENT_MAX_BYTES``, and one whose
-    extension or content is not an allowed type (GOV.UK file upload messages)."""
+    """Refuse an empty file, one over ``SAFECASE_ATTACHMENT_MAX_BYTES``, one whose
+    extension or content is not an allowed type, and one with active content: macros,
+    PDF JavaScript, markup as text (``casework.active_content``; GOV.UK file upload
+    messages)."""
     if size <= 0:
         raise ValidationError({"file": ["The selected file is empty"]})
     if size > attachment_max_bytes():
         raise ValidationError({"file": [too_large_message()]})
+    if extension_of(name) in MACRO_EXTENSIONS:
+        raise ValidationError({"file": [MACRO_EXTENSION]})
     file_type = detect_type(name, file, allowed_types())
     if file_type is None:
         raise ValidationError({"file": [wrong_type_message()]})
+    # Of an allowed type, but carrying something that would run when opened (issue 17).
+    refused = active_content_message(file_type.key, file)
+    if refused is not None:
+        raise ValidationError({"file": [refused]})
     return Checked(clean_filename(name, file_type), file_type.content_type, size)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pghistory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model, Q
@@ -119,10 +120,12 @@ def user_ensure(
     last_name: str = "",
     email: str = "",
 ) -> AbstractUser:
-    """Create or update a staff user with exactly this role and these teams."""
+    """Create or update a staff user with exactly this role and these teams. The password
+    must pass AUTH_PASSWORD_VALIDATORS (``ValidationError`` otherwise, nothing written)."""
     groups = roles_ensure()
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
+    validate_password(password, user)
     user.is_staff = False  # the Django admin is for superusers only (casework.admin)
     user.set_password(password)
     user.save()

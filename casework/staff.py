@@ -18,6 +18,7 @@ from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -483,8 +484,13 @@ def staff_password_reset(*, actor: Any, user: Any, reason: str) -> Any:
 @transaction.atomic
 def staff_password_set(*, user: Any, password: str) -> Any:
     """Set the password chosen through a one-time link (the link's check is the view's);
-    audited as the member of staff themselves."""
+    audited as the member of staff themselves. The password must pass
+    AUTH_PASSWORD_VALIDATORS whichever form sent it (``ValidationError`` otherwise)."""
     user = _locked_user(user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(

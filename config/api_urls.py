@@ -1,16 +1,27 @@
 """The JSON API (shared/API.md) under /api/: version 1, its OpenAPI schema and the docs.
 
 Included from config/urls.py at "api/". The docs pages load Swagger UI and Redoc from
-drf-spectacular-sidecar's static files, served by Safecase itself (no CDN).
+drf-spectacular-sidecar's static files, served by Safecase itself (no CDN). Swagger UI
+comes in the split view, whose start-up script is a file of its own rather than inline
+(the Content-Security-Policy allows no inline script); both pages write inline styles, so
+their policy alone allows those (Redoc also starts its search in a blob: worker).
 """
 
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from casework.api import TokenView
 from footage import api as footage_api
 from referrals import api as referrals_api
 from workflows import api as workflows_api
+
+# The docs pages' additions to CONTENT_SECURITY_POLICY (config/settings.py).
+DOCS_CSP = {"style-src": ["'unsafe-inline'"]}
 
 app_name = "api"
 
@@ -70,6 +81,16 @@ urlpatterns = [
         name="footage-request-action",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        csp_update(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "docs/redoc/",
+        csp_update({**DOCS_CSP, "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
+from config.client_ip import parse_networks as _parse_networks
 from config.env import BASE_DIR, VAR_DIR, ConfigError, database_config, env, require
 
 SAFECASE_ENV = env.str("SAFECASE_ENV", default="development")
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "casework",
     "workflows",
     "referrals",
@@ -71,9 +73,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: no answer but a static file is cached (config/hardening.py, issue 17).
+    "config.hardening.NoStoreMiddleware",
     # First, to answer every /api/ failure below it in JSON (config/api_middleware.py).
     "config.api_middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy below (django-csp, issue 17).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,6 +90,8 @@ MIDDLEWARE = [
     # Changes of role, permission or flag are attributed to the request's user and held
     # to the separation of duties (casework/role_audit.py).
     "casework.role_audit.RoleAuditMiddleware",
+    # NUL and other control characters in any input are a 400 (config/hardening.py).
+    "config.hardening.ControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -151,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # "passwordpassword" and the like (casework/passwords.py, issue 17).
+    {"NAME": "casework.passwords.RepeatedPatternValidator"},
 ]
 
 LOGIN_URL = "login"
@@ -166,10 +176,20 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# django-axes: lock an account (per user name and address) after repeated failures.
+# django-axes: lock an account (per user name and address) after repeated failures, and
+# an address after failures across any user names (password spraying; config/axes.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "config.axes.SafecaseAxesHandler"
+SAFECASE_ADDRESS_FAILURE_LIMIT = env.int("SAFECASE_ADDRESS_FAILURE_LIMIT", default=20)
+# The client's address: X-Forwarded-For only from these proxies (config/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+SAFECASE_TRUSTED_PROXIES = env.list("SAFECASE_TRUSTED_PROXIES", default=[])
+try:
+    _parse_networks(SAFECASE_TRUSTED_PROXIES)
+except ValueError as _exc:
+    raise ConfigError(f"SAFECASE_TRUSTED_PROXIES: {_exc}") from None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -237,11 +257,23 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Production talks to the mail relay over TLS unless told otherwise: STARTTLS
+# (EMAIL_USE_TLS) by default, or implicit TLS when EMAIL_USE_SSL is chosen (the two are
+# exclusive). Development writes files, so neither applies there.
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=PRODUCTION and not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL are both true: choose one")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safecase@localhost")
 
-if PRODUCTION:
+# Behind a TLS-terminating proxy that alone reaches the app (docker/compose.yml binds it to
+# loopback) the proxy's X-Forwarded-Proto says whether the request came over HTTPS. Any
+# other client could forge the header, so it is trusted only when the operator says the
+# app sits behind such a proxy (docs/security-hardening.md).
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Container and load-balancer probes speak plain HTTP to the app itself; a redirect to
     # https://<public host>/ would make a healthy container look dead.
@@ -255,6 +287,26 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp 4, docs/security-hardening.md): scripts and styles
+# only from Safecase's own files (no inline <script>, style attribute or event handler
+# anywhere in templates/), no plugins, no <base>, never framed, forms posted only here.
+# The API docs pages alone allow the inline styles Swagger UI and Redoc write
+# (config/api_urls.py); an attachment download sets its own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # The JSON API (shared/API.md, config/api_urls.py). Token first, so that a request without
 # credentials is answered 401 with "WWW-Authenticate: Token"; sessions (with CSRF) work too.
@@ -287,6 +339,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation may be 400 for a control character in its input (config/hardening.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.hardening.document_refused_input",
+    ],
 }
 
 LOGGING = {

@@ -45,6 +45,8 @@ const COPIES = {
   ),
   "js/htmx.min.js": join(modules, "htmx.org/dist/htmx.min.js"),
   "js/app.js": join(root, "frontend/js/app.js"),
+  "js/js-enabled.js": join(root, "frontend/js/js-enabled.js"),
+  "css/referral-print.css": join(root, "frontend/css/referral-print.css"),
   "js/session-timeout.js": join(root, "frontend/js/session-timeout.js"),
   "js/draft-autosave.js": join(root, "frontend/js/draft-autosave.js"),
   "favicon.svg": join(root, "frontend/favicon.svg"),

@@ -211,7 +211,7 @@ def test_dockerfile_stages(dockerfile):
     assert "npm run build" in runs
 
     build = " ".join(instructions(dockerfile[1], "RUN"))
-    assert "pip install -r requirements.lock" in build
+    assert "pip install -r requirements.runtime.lock" in build
     assert "pip install --no-deps ." in build
 
 

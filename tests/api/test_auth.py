@@ -77,7 +77,8 @@ def test_an_unknown_or_inactive_user_gets_the_same_401(lead):
 
 
 def test_missing_fields_are_400_with_errors_by_field(db):
-    response = APIClient().post(TOKEN_URL, {"username": "x\x00y"}, format="json")
+    # (a NUL in the username is refused before the view: tests/test_control_characters.py)
+    response = APIClient().post(TOKEN_URL, {"username": ""}, format="json")
 
     assert response.status_code == 400
     errors = response.json()["errors"]

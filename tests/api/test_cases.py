@@ -339,8 +339,11 @@ def test_a_hidden_case_is_the_same_404_as_a_missing_one(api, users, cases):
     missing = client.get("/api/v1/cases/SC-1999-999999/")
     nul = client.get("/api/v1/cases/SC%00X/")
 
-    for response in (hidden, missing, nul):
+    for response in (hidden, missing):
         assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    # A control character in the address is refused before any case is looked up (issue 17).
+    assert nul.status_code == 400
+    assert "errors" in nul.json()
     assert snapshot() == before  # not even a view is recorded
 
 

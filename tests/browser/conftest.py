@@ -68,8 +68,15 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
-    """Open a page in a fresh context (own cookies), signed in as ``user`` if given."""
+    """Open a page in a fresh context (own cookies), signed in as ``user`` if given. The
+    Content-Security-Policy is enforced, and any violation the browser reports fails the
+    test (issue 17)."""
     contexts = []
+    violations: list[str] = []
+
+    def _record(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
 
     def _open(user: Any = None) -> Any:
         context = browser.new_context(
@@ -78,17 +85,19 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
             locale="en-GB",
             timezone_id="Europe/London",
             accept_downloads=True,
-            bypass_csp=True,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
         if user is not None:
             context.add_cookies([session_cookie(user, live_server.url)])
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", _record)
+        return page
 
     yield _open
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 # key: (username, first name, last name, role, teams), as the demo users are.

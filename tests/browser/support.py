@@ -59,7 +59,9 @@ _AXE_RUN = """async (tags) => {
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.2 AA violations on the page as it is now."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol, which the page's Content-Security-Policy
+        # (no inline script) does not govern, unlike a <script> tag added to the page.
+        page.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text())
     return page.evaluate(_AXE_RUN, AXE_TAGS)
 
 

@@ -365,7 +365,11 @@ def test_base_template_has_the_govuk_shell_and_the_phase_banner(client, make_use
 
     assert '<html lang="en" class="govuk-template">' in page
     assert '<body class="govuk-template__body"' in page
-    assert "govuk-frontend-supported" in page
+    # The body classes come from a file, not an inline script (the CSP allows none).
+    assert '<script src="/static/js/js-enabled.js"></script>' in page
+    assert (
+        "govuk-frontend-supported" in (BUILT_CSS.parent.parent / "js" / "js-enabled.js").read_text()
+    )
     assert '<a href="#main-content" class="govuk-skip-link"' in page
     assert 'id="main-content"' in page
     assert "<title>Home – Safecase</title>" in page

@@ -167,8 +167,12 @@ def test_the_print_view_carries_the_case_reference_on_every_page(draft_for, lead
     # A table's header row repeats on each printed page.
     header = page.split('<thead class="running-header">')[1].split("</thead>")[0]
     assert f"Case {referral.case.reference}" in header
-    assert "@media print" in page
-    assert "@page" in page
+    # Its print styles are a file of their own (the CSP allows no inline style).
+    assert '<link rel="stylesheet" href="/static/css/referral-print.css">' in page
+    styles = client.get("/static/css/referral-print.css")
+    css = b"".join(styles.streaming_content).decode()
+    assert "@media print" in css
+    assert "@page" in css
     assert "govuk-header" not in page
     assert "<script" not in page
 

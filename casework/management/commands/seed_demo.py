@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -37,6 +39,10 @@ class Command(BaseCommand):
         password = options["password"] or settings.SAFECASE_DEMO_PASSWORD
         if not password:
             raise CommandError("No demo password: pass --password or set SAFECASE_DEMO_PASSWORD.")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError("The demo password is too weak: " + " ".join(exc.messages)) from exc
         roles_ensure()
         teams = {slug: team_ensure(slug=slug, name=name) for slug, name in TEAMS}
         for username, role, team_slugs, first, last in DEMO_USERS:
