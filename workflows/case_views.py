@@ -524,6 +524,11 @@ def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
         Row("Raised", [_datetime_words(case.raised_at)]),
         Row("Closed", [_datetime_words(case.closed_at) if case.closed_at else "Open"]),
         Row("Outcome code", [case.outcome_code or "None"]),
+        # A process beside the main route (the closure powers), in its own state.
+        *(
+            Row(process.label, [process.state_label(process.state_of(case))])
+            for process in workflow.sub_processes
+        ),
     ]
 
 
@@ -625,7 +630,11 @@ def case_page(
         "terminal": case.state in workflow.terminal_states,
         "summary_rows": _summary_rows(case, workflow),
         "people": [_person_row(link) for link in people],
-        "details": [_detail_row(case.case_type, k, v) for k, v in (case.details or {}).items()],
+        "details": [
+            _detail_row(case.case_type, k, v)
+            for k, v in (case.details or {}).items()
+            if k not in {p.field for p in workflow.sub_processes}  # in the summary
+        ],
         "deadlines": _deadline_rows(case, timezone.now()),
         "actions": _actions(case, workflow, request.user),
         "case_actions": _case_actions(case, request.user, may_manage=may_edit, may_add=may_add),

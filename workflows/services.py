@@ -233,10 +233,19 @@ def _find_transition(workflow: Workflow, case: Case, name: str) -> Any:
 
 
 def _check_guards(workflow: Workflow, case: Case, name: str) -> None:
-    method = getattr(case, name)
-    if not method._django_fsm.conditions_met(case, case.state):
-        custom = workflow.transition_meta(name)
-        message = custom.get("guard_message") or "The conditions for this action are not met."
+    """Refuse (409) when a guard fails, with the first failing guard's own message (a
+    sub-process's state, a closure order in force) or else the step's."""
+    transition = getattr(case, name)._django_fsm.get_transition(case.state)
+    for condition in transition.conditions:
+        if condition(case):
+            continue
+        refusal = getattr(condition, "refusal", None)
+        message = (
+            (refusal(case) if refusal is not None else "")
+            or getattr(condition, "guard_message", "")
+            or transition.custom.get("guard_message")
+            or "The conditions for this action are not met."
+        )
         raise TransitionNotAllowed(message, state=case.state)
 
 
@@ -352,6 +361,9 @@ def case_transition(
     before = case.state
     indexed = (case.team_id, case.owner_id)
     getattr(case, name)(actor=actor, data=values)
+    sub_process, sub_target = custom.get("sub_process"), custom.get("sub_target")
+    if sub_process is not None and sub_target:
+        case.details = {**case.details, sub_process.field: sub_target}
     if case.state in workflow.terminal_states and case.closed_at is None:
         case.closed_at = now
         case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")

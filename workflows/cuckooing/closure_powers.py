@@ -12,10 +12,12 @@ from django.utils import timezone
 from casework.models import Case
 from workflows import calendar, clocks
 from workflows.cuckooing.checks import _refuse
+from workflows.cuckooing.states import OPEN_STATES, ClosureState
 from workflows.definitions import (
     Effect,
     Field,
     FieldType,
+    SubProcess,
 )
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import get_workflow
@@ -50,6 +52,24 @@ RUNNING = (DeadlineStatus.OPEN, DeadlineStatus.PAUSED)
 
 
 ORDER_CLOCKS = ("closure_order", "closure_order_extended")
+
+
+NOTICE_CLOCKS = ("closure_notice_24h", "closure_notice_48h", "closure_notice_extended")
+
+
+CLOSURE_POWERS = SubProcess(
+    name="closure_powers",
+    label="Closure powers",
+    field="closure_state",
+    states=ClosureState,
+    initial_state=ClosureState.NONE,
+    runs_in=OPEN_STATES,
+    description=(
+        "The ASB, Crime and Policing Act 2014 closure notice and order (ss76-84), used by "
+        "the police or the council beside the safeguarding route, from any open state: a "
+        "notice served at the first visit starts its clocks at once."
+    ),
+)
 
 
 APPEAL_CLOCKS = ("appeal_against_order", "appeal_against_refusal")
@@ -311,11 +331,47 @@ def order_in_force(case: Case) -> bool:
     return _running(case, *ORDER_CLOCKS).filter(due_at__gt=timezone.now()).exists()
 
 
-def may_leave_for_review(case: Case) -> bool:
-    """A case review leaves the order's state only once the order has run out: a review
-    while it is in force is recorded beside it (``review_order_in_force``), so that its
-    expiry, extension, variation, discharge and appeal stay with the order."""
-    return case.state != "closure_order_in_force" or not order_in_force(case)
+def notice_in_force(case: Case) -> bool:
+    """A closure notice still closes the premises: its period has not run out, an
+    application for an order is before the court (s80), or the court continued the
+    notice (s81(2)) to a time still to come."""
+    stage = CLOSURE_POWERS.state_of(case)
+    now = timezone.now()
+    if stage == ClosureState.ORDER_HEARING:
+        return True
+    if stage == ClosureState.NOTICE_ISSUED:
+        return _running(case, *NOTICE_CLOCKS).filter(due_at__gt=now).exists()
+    continued = case.details.get("notice_continued_until")
+    return bool(continued) and clocks.event_time(continued) > now
+
+
+def closure_in_force(case: Case) -> bool:
+    """A closure notice or order is in force on the case's premises."""
+    return notice_in_force(case) or (
+        CLOSURE_POWERS.state_of(case) == ClosureState.ORDER_IN_FORCE and order_in_force(case)
+    )
+
+
+def may_issue_notice(case: Case) -> bool:
+    return not closure_in_force(case)
+
+
+may_issue_notice.guard_message = (  # type: ignore[attr-defined]
+    "A closure notice or order is already in force on these premises: record how it "
+    "ended before issuing another notice (ASBCPA 2014 ss76-84)."
+)
+
+
+def may_close_case(case: Case) -> bool:
+    """Closing the case needs no closure notice or order in force (issue 15)."""
+    return not closure_in_force(case)
+
+
+may_close_case.guard_message = (  # type: ignore[attr-defined]
+    "A closure notice or order is in force on these premises: the case cannot be closed "
+    "until it ends (cancelled, refused, discharged, quashed or run out; ASBCPA 2014 "
+    "ss76-84)."
+)
 
 
 def appeal_awaiting_outcome(case: Case) -> bool:
