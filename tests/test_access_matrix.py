@@ -396,6 +396,7 @@ MATRIX: dict[str, Route] = {
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
+    "case-related": Route(lambda w, c: f"/cases/{c.reference}/related/new/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
     # Premises, as a person: only where a case at them is seen in full.
     "premises-detail": Route(premises_detail_url, PERSON),

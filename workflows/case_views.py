@@ -556,6 +556,8 @@ def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> 
         found.append(Action("share", "Share access", reverse("case-access", args=[reference])))
         found.append(Action("link", "Link a related case", reverse("case-link", args=[reference])))
     if may_manage and not case.is_closed:
+        url = reverse("case-related", args=[reference])
+        found.append(Action("open-related", "Open a related case", url))
         url = reverse("referrals:referral-type", args=[reference])
         found.append(Action("refer", "Refer to a partner agency", url))
     if may_add:
