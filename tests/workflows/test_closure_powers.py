@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from casework.models import AuditEvent
@@ -204,3 +204,30 @@ def test_the_case_page_says_where_the_closure_powers_are(client, frontline, lead
     assert "Closure powers" in page
     assert "Closure notice issued" in page
     assert "closure_notice_issued" not in page
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "label"),
+    [
+        ("issue_closure_notice", "issued_at", "Issued at"),
+        ("issue_closure_notice", "served_at", "Served at"),
+        ("apply_for_closure_order", "application_made_on", "Date of the application"),
+    ],
+)
+def test_future_closure_dates_are_refused_by_the_one_event_date_check(
+    frontline, lead, monkeypatch, name, field, label
+):
+    """Issue 15: the closure powers leave the future check to the transition service's
+    ``check_event_dates``, whose words every step shares."""
+    freeze(monkeypatch, at(2026, 3, 3, 9))
+    case = raise_case(frontline)
+    if name != "issue_closure_notice":
+        case = issue(case, lead, at(2026, 3, 3, 8), at(2026, 3, 3, 8))
+    future = {
+        "issued_at": at(2026, 3, 3, 8).isoformat(),
+        "served_at": at(2026, 3, 3, 8).isoformat(),
+        field: "2026-03-04" if field.endswith("_on") else at(2026, 3, 3, 10).isoformat(),
+    }
+    data = {k: v for k, v in future.items() if k == field or name == "issue_closure_notice"}
+    error = refused(case, lead, name, ValidationError, **data)
+    assert error.message_dict == {field: [f"{label} must be today or in the past."]}

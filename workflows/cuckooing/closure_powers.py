@@ -166,20 +166,18 @@ def notice_issued(notice_clock: str, hearing_clock: str) -> Effect:
     service (s77, s80(3)); it must have been issued and served already, after s76(6)."""
 
     def effect(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
-        issued = datetime.fromisoformat(data["issued_at"])
-        served = datetime.fromisoformat(data["served_at"])
+        # Neither may be in the future: the transition service checks every event date
+        # (``workflows.services.check_event_dates``) before the step is taken.
+        issued = clocks.event_time(data["issued_at"])
+        served = clocks.event_time(data["served_at"])
         errors = {}
         if not data.get("occupiers_informed"):
             errors["occupiers_informed"] = [
                 "Reasonable efforts to inform residents and those with an interest must be "
                 "made before a notice is issued (s76(6))."
             ]
-        if issued > at:
-            errors["issued_at"] = ["Record a notice once it has been issued."]
         if served < issued:
             errors["served_at"] = ["A notice cannot be served before it is issued."]
-        elif served > at:
-            errors["served_at"] = ["Record the service once it has happened."]
         _refuse(errors)
         _restart_clock(case, notice_clock, start=issued, now=at, actor=actor)
         _restart_clock(case, hearing_clock, start=served, now=at, actor=actor)
@@ -192,8 +190,8 @@ def notice_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None
     It counts from the time the extension was made, which must be before the 24 hours
     ran out; it may be recorded later (issue 15)."""
     notice = _notice_24h(case)
-    extended = datetime.fromisoformat(data["extended_at"])
-    if not notice.started_at <= extended <= at:
+    extended = clocks.event_time(data["extended_at"])  # not in the future: checked already
+    if extended < notice.started_at:
         _refuse({"extended_at": ["Enter when the notice was extended, after its issue."]})
     if extended > notice.due_at:
         expired = timezone.localtime(notice.due_at)
@@ -213,8 +211,6 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     adjourned_on = date.fromisoformat(data["adjourned_on"])
     adjourned_to = date.fromisoformat(data["adjourned_to"])
     errors = notice_continuation_problems(data, "adjourned_on")
-    if adjourned_on > _local_date(at):
-        errors["adjourned_on"] = ["Record the adjournment once it has happened."]
     if not adjourned_on <= adjourned_to <= adjourned_on + timedelta(days=MAX_ADJOURNMENT_DAYS):
         errors["adjourned_to"] = ["A hearing can be adjourned for at most 14 days (s81(3))."]
     _refuse(errors)
@@ -222,18 +218,8 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     _restart_clock(case, "hearing_adjournment", start=start, now=at, actor=actor)
 
 
-def _check_decision(data: dict, day_field: str, at: datetime) -> None:
-    errors = {}
-    if datetime.fromisoformat(data["hearing_at"]) > at:
-        errors["hearing_at"] = ["Record the hearing once it has happened."]
-    if date.fromisoformat(data[day_field]) > _local_date(at):
-        errors[day_field] = ["Record the decision once it has been made."]
-    _refuse(errors)
-
-
 def order_made(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
     """s80(6), s84: the order runs for the months ordered; the appeal window opens."""
-    _check_decision(data, "order_made_on", at)
     start = _start_of(date.fromisoformat(data["order_made_on"]))
     months = data["order_months"]
     _restart_clock(case, "closure_order", start=start, now=at, actor=actor, duration=months)
@@ -244,7 +230,6 @@ def order_refused(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
     """s84: the police or the council may appeal a refusal within 21 days; s81(2): the
     court may continue the notice for up to 48 hours."""
     _refuse(notice_continuation_problems(data, "order_refused_on"))
-    _check_decision(data, "order_refused_on", at)
     start = _start_of(date.fromisoformat(data["order_refused_on"]))
     _restart_clock(case, "appeal_against_refusal", start=start, now=at, actor=actor)
 
@@ -260,7 +245,7 @@ def order_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
         errors["extension_months"] = [
             f"An order may last at most 6 months in total; at most {left} more can be added."
         ]
-    if ordered_on > min(_local_date(at), _local_date(current.due_at)):
+    if ordered_on > _local_date(current.due_at):  # the future: checked already
         errors["extension_ordered_on"] = ["Enter a past date, not after the order expired."]
     _refuse(errors)
     start = _start_of(date.fromisoformat(case.details["order_made_on"]))
@@ -274,7 +259,7 @@ def appeal_recorded(*, case: Case, actor: Any, data: dict, at: datetime) -> None
         _local_date(w.started_at) <= lodged <= _local_date(w.due_at)
         for w in _running(case, *APPEAL_CLOCKS)
     )
-    if not in_time or lodged > _local_date(at):
+    if not in_time:  # a date in the future is refused before (check_event_dates)
         _refuse({"appeal_lodged_on": ["Enter a date within the 21 days of the decision."]})
 
 
