@@ -492,6 +492,14 @@ def _referral(ctx: Context) -> list[Line]:
     return lines + _referral_details(ctx, referral_type)
 
 
+SPECIAL_CATEGORY_LINES = (
+    ("special_category_shared", "Special-category data shared"),
+    ("special_category_condition", "Special-category condition (UK GDPR Art 9)"),
+    ("criminal_offence_data_shared", "Criminal offence data shared"),
+    ("criminal_offence_condition", "Criminal offence data condition (UK GDPR Art 10)"),
+)
+
+
 def _referral_details(ctx: Context, referral_type: Any) -> list[Line]:
     lines = []
     if ctx.data.get("fields") is not None:
@@ -507,6 +515,9 @@ def _referral_details(ctx: Context, referral_type: Any) -> list[Line]:
         lines.append(Line("Consent given", words(bool(ctx.data["consent_given"]))))
     if ctx.data.get("gateway"):
         lines.append(Line("Lawful gateway", ctx.label("gateway", ctx.data["gateway"])))
+    for key, label in SPECIAL_CATEGORY_LINES:  # apart from the Art 6 basis (issue 15)
+        if ctx.data.get(key):
+            lines.append(Line(label, ctx.label(key, ctx.data[key])))
     if ctx.data.get("authorised_by"):
         lines.append(Line("Authorised by", ctx.name("users", "authorised_by")))
     if ctx.data.get("format"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from referrals import services
+from referrals.checks import SPECIAL_CATEGORY_FIELDS
 from referrals.models import Gateway, PartnerAgency, PartnerKind, ReferralState, ReferralType
 from referrals.types import DECISION_FIELDS, REFERRAL_TYPES
 from workflows.audit_labels import workflow_field
@@ -36,6 +37,9 @@ def referral_label(case_type: str, kind: str, name: str) -> str | None:
     }.get(kind)
     if choices is not None:
         return dict(choices.choices).get(name)
+    special = {f.name: f for f in SPECIAL_CATEGORY_FIELDS}.get(kind)
+    if special is not None:
+        return dict(special.choices).get(name)
     if kind == "referral_decision" and "." in name:
         referral_type, decision = name.split(".", 1)
         spec = REFERRAL_TYPES.get(referral_type)

@@ -23,6 +23,16 @@ from casework.models import Case, Person
 from referrals.models import Gateway
 from referrals.types import Problems, ReferralTypeSpec
 from workflows.definitions import Field, FieldType
+from workflows.disclosure import (
+    ART9_CONDITIONS,
+    ART10_CONDITIONS,
+    CONDITION_NEEDED,
+    CRIMINAL_OFFENCE_QUESTION,
+    OFFENCE_CONDITION_NEEDED,
+    SPECIAL_CATEGORY_QUESTION,
+    YES,
+    YES_NO,
+)
 from workflows.forms import validate_fields
 from workflows.intake import unanswered_questions
 
@@ -57,6 +67,43 @@ LAWFUL_BASIS_FIELDS = (
         ),
     ),
 )
+# The special-category condition, apart from the Art 6 basis above (issue 15).
+SPECIAL_CATEGORY_FIELDS = (
+    Field(
+        "special_category_shared",
+        FieldType.CHOICE,
+        SPECIAL_CATEGORY_QUESTION,
+        required=False,
+        choices=YES_NO,
+        help_text="Needed before the referral is sent.",
+    ),
+    Field(
+        "special_category_condition",
+        FieldType.CHOICE,
+        "Condition for special-category data (UK GDPR Art 9, DPA 2018 Sch. 1)",
+        required=False,
+        choices=ART9_CONDITIONS,
+        help_text="Needed when special-category data is shared.",
+    ),
+    Field(
+        "criminal_offence_data_shared",
+        FieldType.CHOICE,
+        CRIMINAL_OFFENCE_QUESTION,
+        required=False,
+        choices=YES_NO,
+    ),
+    Field(
+        "criminal_offence_condition",
+        FieldType.CHOICE,
+        "Condition for criminal offence data (UK GDPR Art 10, DPA 2018 Sch. 1)",
+        required=False,
+        choices=ART10_CONDITIONS,
+        help_text="Needed when criminal offence data is shared.",
+    ),
+)
+LAWFUL_BASIS_FIELDS = (*LAWFUL_BASIS_FIELDS, *SPECIAL_CATEGORY_FIELDS)
+SPECIAL_CATEGORY_NAMES = tuple(f.name for f in SPECIAL_CATEGORY_FIELDS)
+SAY_SPECIAL_CATEGORY = "Say whether this referral shares special-category data."
 NO_LAWFUL_BASIS = (
     "Record the consent given or the lawful gateway relied on. A referral cannot be sent "
     "without it."
@@ -107,11 +154,18 @@ def content_problems(spec: ReferralTypeSpec, case: Case, data: Mapping[str, Any]
 def lawful_basis_clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """The lawful-basis inputs, cleaned (consent yes/no, gateway, notes)."""
     values = validate_fields(LAWFUL_BASIS_FIELDS, data)
-    return {
+    basis = {
         "consent_given": bool(values.get("consent_given")),
         "gateway": values.get("gateway", ""),
         "lawful_basis_notes": values.get("lawful_basis_notes", "").strip(),
+        **{name: values.get(name, "") for name in SPECIAL_CATEGORY_NAMES},
     }
+    # A condition for data not shared is not recorded.
+    if basis["special_category_shared"] != YES:
+        basis["special_category_condition"] = ""
+    if basis["criminal_offence_data_shared"] != YES:
+        basis["criminal_offence_condition"] = ""
+    return basis
 
 
 def lawful_basis_problems(spec: ReferralTypeSpec, referral: Referral) -> Problems:
@@ -127,6 +181,13 @@ def lawful_basis_problems(spec: ReferralTypeSpec, referral: Referral) -> Problem
         problems["lawful_basis_notes"] = [
             "Say why sharing without consent is necessary and proportionate."
         ]
+    if not referral.special_category_shared:
+        problems["special_category_shared"] = [SAY_SPECIAL_CATEGORY]
+    elif referral.special_category_shared == YES and not referral.special_category_condition:
+        problems["special_category_condition"] = [CONDITION_NEEDED]
+    offence_data = referral.criminal_offence_data_shared == YES
+    if offence_data and not referral.criminal_offence_condition:
+        problems["criminal_offence_condition"] = [OFFENCE_CONDITION_NEEDED]
     if referral.authorised_by_id is None:
         problems["authorised_by"] = ["A safeguarding lead must authorise the disclosure."]
     if spec.lawful_basis_rule is not None:

@@ -21,6 +21,7 @@ from django_fsm import FSMField, transition
 
 from casework.models import Case
 from casework.permissions import lead_may
+from workflows.disclosure import ART9_CONDITIONS, ART10_CONDITIONS, YES_NO
 from workflows.models import Deadline
 
 
@@ -191,6 +192,16 @@ class Referral(models.Model):
     consent_given = models.BooleanField(default=False)
     gateway = models.CharField(max_length=40, choices=Gateway.choices, blank=True)
     lawful_basis_notes = models.TextField(blank=True)
+    # Kept apart from the Art 6 basis (issue 15): does it share special-category data
+    # (UK GDPR Art 9), and on which condition; criminal offence data (Art 10) likewise.
+    special_category_shared = models.CharField(max_length=3, blank=True, choices=YES_NO)
+    special_category_condition = models.CharField(
+        max_length=40, blank=True, choices=ART9_CONDITIONS
+    )
+    criminal_offence_data_shared = models.CharField(max_length=3, blank=True, choices=YES_NO)
+    criminal_offence_condition = models.CharField(
+        max_length=40, blank=True, choices=ART10_CONDITIONS
+    )
     authorised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from casework.models import Case
-from referrals.checks import LAWFUL_BASIS_FIELDS
+from referrals.checks import LAWFUL_BASIS_FIELDS, SPECIAL_CATEGORY_FIELDS
 from referrals.models import Gateway, Referral
 from referrals.types import ReferralTypeSpec, decision_fields
 from workflows.definitions import Field, FieldType
@@ -81,6 +81,18 @@ def content_rows(spec: ReferralTypeSpec, referral: Referral) -> list[Row]:
     return field_rows(spec.fields, referral.content)
 
 
+def _special_category_rows(referral: Referral) -> list[Row]:
+    """The Art 9 and Art 10 answers and conditions, in words (issue 15)."""
+    rows = []
+    for field in SPECIAL_CATEGORY_FIELDS:
+        value = getattr(referral, field.name)
+        if field.name.endswith("_condition") and not value:
+            continue  # no data of that kind shared, or not answered
+        words = dict(field.choices).get(value, "Not answered")
+        rows.append(Row(field.label, [words]))
+    return rows
+
+
 def lawful_basis_rows(referral: Referral) -> list[Row]:
     gateway = Gateway(referral.gateway).label if referral.gateway else "None recorded"
     recorded = referral.consent_given or referral.gateway
@@ -88,6 +100,7 @@ def lawful_basis_rows(referral: Referral) -> list[Row]:
         Row(LAWFUL_BASIS_FIELDS[0].label, ["Yes" if referral.consent_given else "No"]),
         Row(LAWFUL_BASIS_FIELDS[1].label, [gateway]),
         Row(LAWFUL_BASIS_FIELDS[2].label, [referral.lawful_basis_notes or "Not given"]),
+        *_special_category_rows(referral),
         Row(
             "Authorised by",
             [

@@ -152,6 +152,14 @@ class ReferralSerializer(serializers.Serializer):
     consent_given = serializers.BooleanField()
     gateway = serializers.CharField(allow_blank=True)
     lawful_basis_notes = serializers.CharField(allow_blank=True)
+    special_category_shared = serializers.CharField(
+        allow_blank=True, help_text="yes or no (UK GDPR Art 9); blank until answered."
+    )
+    special_category_condition = serializers.CharField(allow_blank=True)
+    criminal_offence_data_shared = serializers.CharField(
+        allow_blank=True, help_text="yes or no (UK GDPR Art 10); blank if not answered."
+    )
+    criminal_offence_condition = serializers.CharField(allow_blank=True)
     authorised_by = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -200,7 +208,9 @@ class ReferralSerializer(serializers.Serializer):
 
 class ReferralCreateSerializer(serializers.Serializer):
     """Only for the schema: the referral type's own fields and the lawful basis
-    (consent_given, gateway, lawful_basis_notes) go alongside."""
+    (consent_given, gateway, lawful_basis_notes, special_category_shared,
+    special_category_condition, criminal_offence_data_shared, criminal_offence_condition)
+    go alongside."""
 
     partner = serializers.IntegerField(help_text="A partner's id (GET /api/v1/partners/).")
     referral_type = serializers.ChoiceField(choices=ReferralType.values)

@@ -48,7 +48,7 @@ from workflows.definitions import Field, FieldType
 from workflows.forms import validate_fields
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import get_workflow
-from workflows.services import case_transition
+from workflows.services import case_transition, future_event_problem
 
 RESPONSE_RULE = "partner_response"
 NOT_A_LEAD = "Only a safeguarding lead of the case's team can make or act on its referrals."
@@ -211,11 +211,13 @@ def _clean_draft(
 def _apply_basis(referral: Referral, basis: dict[str, Any], actor: Any, now: datetime) -> bool:
     """Record the lawful basis; the lead recording it is who authorised the disclosure.
     Returns whether it changed."""
-    before = (referral.consent_given, referral.gateway, referral.lawful_basis_notes)
-    after = (basis["consent_given"], basis["gateway"], basis["lawful_basis_notes"])
+    names = ("consent_given", "gateway", "lawful_basis_notes", *checks.SPECIAL_CATEGORY_NAMES)
+    before = tuple(getattr(referral, name) for name in names)
+    after = tuple(basis[name] for name in names)
     if before == after and referral.authorised_by_id is not None:
         return False
-    referral.consent_given, referral.gateway, referral.lawful_basis_notes = after
+    for name, value in zip(names, after, strict=True):
+        setattr(referral, name, value)
     recorded = basis["consent_given"] or bool(basis["gateway"])
     referral.authorised_by = actor if recorded else None
     referral.authorised_at = now if recorded else None
@@ -226,6 +228,7 @@ def _basis_data(referral: Referral) -> dict[str, Any]:
     return {
         "consent_given": referral.consent_given,
         "gateway": referral.gateway,
+        **{name: getattr(referral, name) for name in checks.SPECIAL_CATEGORY_NAMES},
         "authorised_by": referral.authorised_by_id,
     }
 
@@ -433,19 +436,22 @@ def _stop_clock(referral: Referral, at: datetime) -> None:
         clocks.deadline_stop(deadline, at)
 
 
+DECIDED_ON_LABEL = "Date of the partner's decision"
+
+
 def _check_decision_date(referral: Referral, values: Mapping[str, Any], now: datetime) -> None:
     """A decision is dated between the referral's sending and today (issue 14)."""
     decided = values.get("decided_on")
     if not decided:
         return
+    future = future_event_problem(decided, DECIDED_ON_LABEL, now)
+    if future:
+        raise ValidationError({"decided_on": [future]})
     day = date.fromisoformat(decided)
     sent = timezone.localdate(referral.sent_at) if referral.sent_at else None
-    if day > timezone.localdate(now):
-        raise ValidationError({"decided_on": ["Date of the partner's decision must be today "
-                                              "or in the past."]})  # fmt: skip
     if sent is not None and day < sent:
         raise ValidationError(
-            {"decided_on": [f"Date of the partner's decision must be on or after "
+            {"decided_on": [f"{DECIDED_ON_LABEL} must be on or after "
                             f"{sent:%-d %B %Y}, when the referral was sent."]}
         )  # fmt: skip
 

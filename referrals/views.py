@@ -32,7 +32,7 @@ from casework.models import Case
 from casework.permissions import lead_may
 from casework.selectors import case_get_for_user
 from referrals import presenters, services
-from referrals.checks import LAWFUL_BASIS_FIELDS
+from referrals.checks import LAWFUL_BASIS_FIELDS, SPECIAL_CATEGORY_NAMES
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.pdf import referral_pdf
 from referrals.selectors import partners_for, referral_get_for_user, referral_history
@@ -342,6 +342,7 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "consent_given": referral.consent_given if referral.authorised_by_id else None,
             "gateway": referral.gateway,
             "lawful_basis_notes": referral.lawful_basis_notes,
+            **{name: getattr(referral, name) for name in SPECIAL_CATEGORY_NAMES},
         }
         return _render_form(request, draft=draft, errors={}, **common)
     draft, partner = _posted(fields, request)

@@ -21,6 +21,7 @@ PREVENT_SUBJECT = {
 # submit_concern, request_information).
 LAWFUL_BASIS_STEP = {
     "art6_basis": "uk_gdpr_6_1_e",
+    "special_category_shared": "yes",
     "special_category_condition": "dpa_2018_sch1_para18",
     "sharing_reason": "The child is at risk of significant harm.",
     "shared_what": "The referral form.",

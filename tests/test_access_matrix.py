@@ -325,7 +325,8 @@ API_STEP = {
     "version": 1, "referral_method": "marf", "police_informed": False,
     "referral_submitted_on": "2026-01-05", "submitted_to": "Police", "mash_informed": False,
     # The lawful basis both steps record for their disclosure (issue 15).
-    "art6_basis": "uk_gdpr_6_1_e", "special_category_condition": "dpa_2018_sch1_para18",
+    "art6_basis": "uk_gdpr_6_1_e", "special_category_shared": "yes",
+    "special_category_condition": "dpa_2018_sch1_para18",
     "sharing_reason": "Risk of harm.", "shared_what": "The referral.", "shared_with": "MASH",
 }  # fmt: skip
 
@@ -464,6 +465,7 @@ MATRIX: dict[str, Route] = {
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
+    "case-related": Route(lambda w, c: f"/cases/{c.reference}/related/new/", ACT),
     "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
     # Premises, as a person: only where a case at them is seen in full.
     "premises-detail": Route(premises_detail_url, PERSON),

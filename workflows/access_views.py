@@ -26,6 +26,7 @@ from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType
 from workflows.errors import CaseConflict
 from workflows.intake import control, error_messages, error_summary
+from workflows.related import pending_related_set, related_fields, related_start
 
 User = get_user_model()
 CANNOT_MANAGE = "Only a safeguarding lead of this case's team can allocate or share it."
@@ -176,3 +177,37 @@ def case_link_view(request: HttpRequest, reference: str) -> HttpResponse:
         return _forbidden(request)
     messages.success(request, f"{case.reference} linked to {link.to_case.reference}")
     return redirect("case-detail", reference=case.reference)
+
+
+def _render_related(request, case, draft, errors, status=200) -> HttpResponse:
+    controls = [control(spec, draft, errors) for spec in related_fields(request.user)]
+    context = {
+        "case": case,
+        "controls": controls,
+        "error_summary": error_summary(controls, errors),
+    }
+    return render(request, "workflows/case_related.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_related_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Open a new concern related to this case (issue 15): choose its type and say why,
+    then the usual intake; the link is recorded on both cases once it is raised."""
+    case = case_get_for_user(request.user, reference)
+    if not lead_may(case, request.user):
+        return _forbidden(request)
+    if request.method == "GET":
+        return _render_related(request, case, {}, {})
+    draft = {
+        "case_type": request.POST.get("case_type", ""),
+        "reason": request.POST.get("reason", ""),
+    }
+    try:
+        choice = related_start(actor=request.user, case=case, data=draft)
+    except ValidationError as exc:
+        return _render_related(request, case, draft, error_messages(exc), 400)
+    except PermissionDenied:
+        return _forbidden(request)
+    pending_related_set(request.session, choice)
+    return redirect("workflows:concern-form", case_type=choice["case_type"])

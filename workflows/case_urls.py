@@ -23,6 +23,11 @@ urlpatterns = [
     path("cases/<str:reference>/allocate/", access_views.case_allocate_view, name="case-allocate"),
     path("cases/<str:reference>/access/", access_views.case_access_view, name="case-access"),
     path("cases/<str:reference>/links/", access_views.case_link_view, name="case-link"),
+    path(
+        "cases/<str:reference>/related/new/",
+        access_views.case_related_view,
+        name="case-related",
+    ),
     path("people/<int:person_id>/", case_views.person_detail, name="person-detail"),
     path("premises/<int:premises_id>/", case_views.premises_detail, name="premises-detail"),
 ]

@@ -187,8 +187,68 @@ def _plain(value: Any) -> str:
     return "Not given" if value in (None, "") else str(value)
 
 
+# The lists of records a step appends to (disclosures, reopenings, the closure order's
+# reviews and variations: issue 15), with the keys of their records no step declares.
+RECORD_LISTS = {
+    "disclosures": "Disclosures (lawful basis of each)",
+    "reopenings": "Reopenings",
+    "order_reviews": "Reviews of the closure order",
+    "order_variations": "Variations of the closure order",
+}
+RECORD_KEYS = {
+    "step": "Step",
+    "authorised_by": "Authorised by",
+    "authorised_at": "Authorised",
+    "reopened_on": "Reopened on",
+    "reason": "Reason",
+    "closed_with": "Outcome it was closed with",
+    "closed_at": "Closed",
+    "by": "By",
+}
+
+
+def _record_value(case_type: str, key: str, value: Any) -> str:
+    """One value of a listed record in words: a step's label, a date or time as the rest
+    of the page writes it, or the declared field's words."""
+    if key == "step":
+        try:
+            return get_workflow(case_type).transition_meta(str(value))["label"]
+        except KeyError:
+            return _plain(value)
+    if key in RECORD_KEYS and isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return _datetime_words(moment) if "T" in value else _date_words(moment.date())
+    spec = _declared(case_type).get(key, Declared(None, None)).spec
+    if spec is not None and value not in (None, ""):
+        try:
+            return ", ".join(answer_lines(spec, value))
+        except (TypeError, ValueError, KeyError):
+            pass
+    return _plain(value)
+
+
+def _record_words(case_type: str, record: Any) -> str:
+    """A record of a list as "Label: words; ...", its empty answers left out."""
+    if not isinstance(record, dict):
+        return _plain(record)
+    parts = []
+    for key, value in record.items():
+        if value in (None, ""):
+            continue
+        declared = _declared(case_type).get(key, Declared(None, None))
+        label = RECORD_KEYS.get(key) or declared.label or _humanise(key)
+        parts.append(f"{label}: {_record_value(case_type, key, value)}")
+    return "; ".join(parts) or "Nothing recorded"
+
+
 def _detail_row(case_type: str, name: str, value: Any) -> Row:
     """A details entry in words: its field's label and choice labels, Yes/No, lists joined."""
+    if name in RECORD_LISTS and isinstance(value, list):
+        lines = [_record_words(case_type, record) for record in value]
+        return Row(RECORD_LISTS[name], lines or ["None"])
     declared = _declared(case_type).get(name, Declared(None, None))
     label = declared.label or _humanise(name)
     spec = declared.spec
@@ -524,6 +584,11 @@ def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
         Row("Raised", [_datetime_words(case.raised_at)]),
         Row("Closed", [_datetime_words(case.closed_at) if case.closed_at else "Open"]),
         Row("Outcome code", [case.outcome_code or "None"]),
+        # A process beside the main route (the closure powers), in its own state.
+        *(
+            Row(process.label, [process.state_label(process.state_of(case))])
+            for process in workflow.sub_processes
+        ),
     ]
 
 
@@ -551,6 +616,8 @@ def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> 
         found.append(Action("share", "Share access", reverse("case-access", args=[reference])))
         found.append(Action("link", "Link a related case", reverse("case-link", args=[reference])))
     if may_manage and not case.is_closed:
+        url = reverse("case-related", args=[reference])
+        found.append(Action("open-related", "Open a related case", url))
         url = reverse("referrals:referral-type", args=[reference])
         found.append(Action("refer", "Refer to a partner agency", url))
     if may_add:
@@ -625,7 +692,11 @@ def case_page(
         "terminal": case.state in workflow.terminal_states,
         "summary_rows": _summary_rows(case, workflow),
         "people": [_person_row(link) for link in people],
-        "details": [_detail_row(case.case_type, k, v) for k, v in (case.details or {}).items()],
+        "details": [
+            _detail_row(case.case_type, k, v)
+            for k, v in (case.details or {}).items()
+            if k not in {p.field for p in workflow.sub_processes}  # in the summary
+        ],
         "deadlines": _deadline_rows(case, timezone.now()),
         "actions": _actions(case, workflow, request.user),
         "case_actions": _case_actions(case, request.user, may_manage=may_edit, may_add=may_add),

@@ -186,6 +186,47 @@ class DeadlineRule:
 Effect = Callable[..., None]
 
 
+@dataclasses.dataclass(frozen=True)
+class SubProcess:
+    """A process that runs beside a case's main route without changing its state, e.g.
+    the cuckooing closure powers beside the safeguarding route (RULES.md §2.4, issue 15).
+
+    Its state is kept in the case's details under ``field`` (``initial_state`` until its
+    first step); its steps are declared with ``step(sub_process=..., sub_source=...,
+    sub_target=...)``, may be taken from any of the main states in ``runs_in`` and leave
+    the main state as it is (API ``"target": null``). The transition service moves the
+    sub-process to the step's ``sub_target``.
+    """
+
+    name: str
+    label: str
+    field: str
+    states: type[models.TextChoices]
+    initial_state: str
+    runs_in: Sequence[str]
+    description: str = ""
+
+    def state_of(self, case: Any) -> str:
+        return (case.details or {}).get(self.field) or self.initial_state
+
+    def state_label(self, state: str) -> str:
+        try:
+            return self.states(state).label
+        except ValueError:
+            return state
+
+    def as_api(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "description": self.description,
+            "field": self.field,
+            "initial_state": self.initial_state,
+            "states": [{"name": v, "label": lbl} for v, lbl in self.states.choices],
+            "runs_in": list(self.runs_in),
+        }
+
+
 @dataclasses.dataclass
 class Workflow:
     """Everything Safecase knows about one case type's process."""
@@ -212,6 +253,8 @@ class Workflow:
     # holds after closure (the Community Trigger applicant's escalation), and takes a
     # recorded reason. Every other terminal state is final.
     reopened_by: Sequence[str] = ()
+    # Processes running beside the main route (``SubProcess``), e.g. closure powers.
+    sub_processes: Sequence[SubProcess] = ()
 
     def transitions(self) -> list[Any]:
         """django-fsm Transition objects of this workflow, one per (name, source)."""

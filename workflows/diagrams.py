@@ -45,10 +45,39 @@ class Edge:
     self_loop: bool  # target=None: an event recorded without a change of state
 
 
-def edges(workflow: Workflow) -> Iterator[Edge]:
-    """Every declared (source, transition) as an edge, wildcard sources expanded."""
-    states = list(workflow.states.values)
+def sub_node(process: Any, state: str) -> str:
+    """The node of a sub-process's state, apart from the main route's states."""
+    return f"{process.name}.{state}"
+
+
+def _sub_edges(workflow: Workflow) -> Iterator[Edge]:
+    """A sub-process's steps as edges between its own states, once per step (each may be
+    taken from every open state of the main route, which it leaves as it is)."""
+    seen: set[str] = set()
     for t in workflow.transitions():
+        process = t.custom.get("sub_process")
+        if process is None or t.name in seen:
+            continue
+        seen.add(t.name)
+        target = t.custom.get("sub_target")
+        for source in t.custom["sub_source"]:
+            yield Edge(
+                sub_node(process, source),
+                sub_node(process, target or source),
+                t.name,
+                t.custom.get("label", t.name),
+                target is None,
+            )
+
+
+def edges(workflow: Workflow) -> Iterator[Edge]:
+    """Every declared (source, transition) as an edge, wildcard sources expanded; a
+    sub-process's steps between its own states."""
+    states = list(workflow.states.values)
+    yield from _sub_edges(workflow)
+    for t in workflow.transitions():
+        if t.custom.get("sub_process") is not None:
+            continue
         label = t.custom.get("label", t.name)
         target = None if t.target is None else str(t.target)
         if t.source == ANY_STATE:
@@ -90,6 +119,8 @@ def workflow_dot(workflow: Workflow) -> str:
             attrs.append('style="rounded,bold"')
         lines.append(f"  {_quote(state.value)} [{', '.join(attrs)}];")
     lines.append(f"  {_quote(START)} -> {_quote(str(workflow.initial_state))};")
+    for process in workflow.sub_processes:
+        lines += _sub_cluster(process)
     for edge in edges(workflow):
         attrs = [f"label={_quote(edge.label, 28)}", f"tooltip={_quote(edge.name)}"]
         if edge.self_loop:
@@ -97,6 +128,25 @@ def workflow_dot(workflow: Workflow) -> str:
         lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _sub_cluster(process: Any) -> list[str]:
+    """A sub-process as a box of its own states, said to run beside the main route."""
+    start = sub_node(process, START)
+    title = f"{process.label}: beside the main route, from any open state"
+    lines = [
+        f"  subgraph {_quote('cluster_' + process.name)} {{",
+        f"    label={_quote(title, 40)}; style=dashed; fontsize=12;",
+        f'    {_quote(start)} [shape=point, width=0.15, label=""];',
+    ]
+    for state in process.states:
+        attrs = [f"label={_quote(state.label, 22)}"]
+        if state.value == process.initial_state:
+            attrs.append('style="rounded,bold"')
+        lines.append(f"    {_quote(sub_node(process, state.value))} [{', '.join(attrs)}];")
+    lines.append(f"    {_quote(start)} -> {_quote(sub_node(process, process.initial_state))};")
+    lines.append("  }")
+    return lines
 
 
 def graphviz_installed() -> bool:
@@ -132,7 +182,7 @@ def svg_edges(svg: str) -> Counter[tuple[str, str, str, str]]:
         if group.get("class") != "edge":
             continue
         source, _, target = (group.findtext(f"{SVG_NS}title") or "").partition("->")
-        if source == START:
+        if source == START or source.endswith(f".{START}"):
             continue
         link = next(group.iter(f"{SVG_NS}a"), None)
         name = link.get(XLINK_TITLE, "") if link is not None else ""
@@ -235,6 +285,17 @@ def transition_rows(workflow: Workflow) -> list[dict[str, Any]]:
                 "order": len(order),
             },
         )
+        process = t.custom.get("sub_process")
+        if process is not None:
+            # Taken from any open state, which it keeps: said in the sub-process's states.
+            sub_target = t.custom.get("sub_target")
+            row["sources"] = [
+                f"{process.label}: {process.state_label(s)}" for s in t.custom["sub_source"]
+            ]
+            row["target"] = (
+                f"{process.label}: {process.state_label(sub_target)}" if sub_target else None
+            )
+            continue
         row["sources"].append(_source_words(workflow, t.source))
         row["order"] = min(row["order"], order.get(t.source, -1))
     return sorted(rows.values(), key=lambda row: row["order"])

@@ -35,8 +35,9 @@ ART6_BASES = (
 )
 # UK GDPR Article 9(2) with DPA 2018 Sch. 1: the extra condition for special-category
 # data (health, religion, ethnicity, sex life...), a separate question from Art 6.
-SPECIAL_CATEGORY_CONDITIONS = (
-    ("none", "No special-category data is shared"),
+# "none" is kept last for clients of the first version of these steps, which gave it
+# instead of answering ``special_category_shared``.
+ART9_CONDITIONS = (
     (
         "dpa_2018_sch1_para18",
         "DPA 2018 Sch. 1 para 18: safeguarding of children and adults at risk",
@@ -46,6 +47,34 @@ SPECIAL_CATEGORY_CONDITIONS = (
     ("uk_gdpr_9_2_a", "Art 9(2)(a): explicit consent"),
     ("uk_gdpr_9_2_c", "Art 9(2)(c): vital interests (the person cannot consent)"),
 )
+NO_SPECIAL_CATEGORY = "none"
+SPECIAL_CATEGORY_CONDITIONS = (
+    *ART9_CONDITIONS,
+    (NO_SPECIAL_CATEGORY, "No special-category data is shared"),
+)
+# UK GDPR Article 10 with DPA 2018 s10(5): criminal offence data (allegations, offences,
+# convictions) needs a Sch. 1 condition too, whether or not it is special-category.
+ART10_CONDITIONS = (
+    ("dpa_2018_sch1_para10", "DPA 2018 Sch. 1 para 10: preventing or detecting unlawful acts"),
+    (
+        "dpa_2018_sch1_para18",
+        "DPA 2018 Sch. 1 para 18: safeguarding of children and adults at risk",
+    ),
+    ("dpa_2018_sch1_para6", "DPA 2018 Sch. 1 para 6: statutory purposes"),
+    ("dpa_2018_sch1_para29", "DPA 2018 Sch. 1 para 29: consent"),
+)
+SPECIAL_CATEGORY_QUESTION = (
+    "Does this share special-category data (health, ethnicity, religion, sex life or "
+    "sexual orientation, and the like; UK GDPR Art 9)?"
+)
+CRIMINAL_OFFENCE_QUESTION = (
+    "Does this share criminal offence data (allegations, offences or convictions; UK GDPR Art 10)?"
+)
+CONDITION_NEEDED = "Choose the condition relied on for the special-category data."
+NO_CONDITION_IF_NOT_SHARED = "No special-category data is shared: choose no condition."
+OFFENCE_CONDITION_NEEDED = "Choose the condition relied on for the criminal offence data."
+YES, NO = "yes", "no"
+YES_NO = ((YES, "Yes"), (NO, "No"))
 # The statute that imposes the duty, where the basis is a legal obligation.
 LEGAL_OBLIGATIONS = (
     ("msa_2015_s52", "Modern Slavery Act 2015 s52 (Duty to Notify)"),
@@ -59,7 +88,10 @@ LEGAL_OBLIGATION = "uk_gdpr_6_1_c"
 FIELD_NAMES = (
     "art6_basis",
     "legal_obligation",
+    "special_category_shared",
     "special_category_condition",
+    "criminal_offence_data_shared",
+    "criminal_offence_condition",
     "sharing_reason",
     "shared_what",
     "shared_with",
@@ -78,11 +110,32 @@ def disclosure_fields(*, shared_with: str) -> list[Field]:
             choices=LEGAL_OBLIGATIONS,
             help_text="Needed when the basis is a legal obligation.",
         ),
+        # Yes or no as a choice: a required answer, never an unticked box read as "no".
+        Field(
+            "special_category_shared", FieldType.CHOICE, SPECIAL_CATEGORY_QUESTION, choices=YES_NO
+        ),  # fmt: skip
         Field(
             "special_category_condition",
             FieldType.CHOICE,
             "Condition for special-category data (UK GDPR Art 9, DPA 2018 Sch. 1)",
+            required=False,
             choices=SPECIAL_CATEGORY_CONDITIONS,
+            help_text="Needed when special-category data is shared.",
+        ),
+        Field(
+            "criminal_offence_data_shared",
+            FieldType.CHOICE,
+            CRIMINAL_OFFENCE_QUESTION,
+            required=False,
+            choices=YES_NO,
+        ),
+        Field(
+            "criminal_offence_condition",
+            FieldType.CHOICE,
+            "Condition for criminal offence data (UK GDPR Art 10, DPA 2018 Sch. 1)",
+            required=False,
+            choices=ART10_CONDITIONS,
+            help_text="Needed when criminal offence data is shared.",
         ),
         Field("sharing_reason", FieldType.TEXT, "Why sharing is necessary and proportionate"),
         Field("shared_what", FieldType.TEXT, "What was shared"),
@@ -91,10 +144,22 @@ def disclosure_fields(*, shared_with: str) -> list[Field]:
 
 
 def disclosure_problems(data: dict[str, Any]) -> dict[str, list[str]]:
-    """Cross-field rules: a legal obligation names its statute."""
+    """Cross-field rules: a legal obligation names its statute; special-category data
+    shared names its Art 9 condition (and none when none is shared); criminal offence
+    data shared names its Art 10 condition."""
+    problems: dict[str, list[str]] = {}
     if data.get("art6_basis") == LEGAL_OBLIGATION and not data.get("legal_obligation"):
-        return {"legal_obligation": ["Choose the legal obligation relied on."]}
-    return {}
+        problems["legal_obligation"] = ["Choose the legal obligation relied on."]
+    condition = data.get("special_category_condition") or ""
+    if data.get("special_category_shared") == YES:
+        if condition in ("", NO_SPECIAL_CATEGORY):
+            problems["special_category_condition"] = [CONDITION_NEEDED]
+    elif condition not in ("", NO_SPECIAL_CATEGORY):
+        problems["special_category_condition"] = [NO_CONDITION_IF_NOT_SHARED]
+    offence_data = data.get("criminal_offence_data_shared") == YES
+    if offence_data and not data.get("criminal_offence_condition"):
+        problems["criminal_offence_condition"] = [OFFENCE_CONDITION_NEEDED]
+    return problems
 
 
 def disclosure_record(step: str, data: dict[str, Any], actor: Any) -> dict[str, Any]:

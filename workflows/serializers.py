@@ -95,6 +95,35 @@ class TransitionDefinitionSerializer(serializers.Serializer):
         "(those leads or the worker the case is allocated to)."
     )
     fields = FieldSerializer(many=True)
+    sub_process = serializers.CharField(
+        allow_null=True,
+        help_text="For a step of a process running beside the main route (e.g. cuckooing "
+        "closure_powers): its name; the step keeps the case's state (target null).",
+    )
+    sub_sources = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The sub-process's states the step may be taken from ([] otherwise).",
+    )
+    sub_target = serializers.CharField(
+        allow_null=True, help_text="The sub-process's state it leads to; null: unchanged."
+    )
+
+
+class SubProcessStateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+
+
+class SubProcessSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    field = serializers.CharField(help_text="The CASE key holding its state.")
+    initial_state = serializers.CharField()
+    states = SubProcessStateSerializer(many=True)
+    runs_in = serializers.ListField(
+        child=serializers.CharField(), help_text="The main states its steps may be taken from."
+    )
 
 
 class DeadlineRuleSerializer(serializers.Serializer):
@@ -142,6 +171,7 @@ class WorkflowSerializer(serializers.Serializer):
     )
     transitions = TransitionDefinitionSerializer(many=True)
     deadline_rules = DeadlineRuleSerializer(many=True)
+    sub_processes = SubProcessSerializer(many=True)
 
 
 def _transitions_data(workflow: Workflow) -> list[dict[str, Any]]:
@@ -157,9 +187,19 @@ def _transitions_data(workflow: Workflow) -> list[dict[str, Any]]:
                 "target": t.target,
                 "permission": t.custom["permission_name"],
                 "fields": [field_data(f) for f in t.custom["fields"]],
+                **_sub_process_data(t),
             }
         entry["sources"].append(t.source)
     return list(by_name.values())
+
+
+def _sub_process_data(t: Any) -> dict[str, Any]:
+    process = t.custom.get("sub_process")
+    return {
+        "sub_process": process.name if process is not None else None,
+        "sub_sources": list(t.custom.get("sub_source", ())),
+        "sub_target": t.custom.get("sub_target"),
+    }
 
 
 def workflow_data(workflow: Workflow) -> dict[str, Any]:
@@ -179,6 +219,7 @@ def workflow_data(workflow: Workflow) -> dict[str, Any]:
             rule.as_api(effective_duration(workflow, rule), workflow.start_field(rule))
             for rule in workflow.deadline_rules
         ],
+        "sub_processes": [p.as_api() for p in workflow.sub_processes],
     }
 
 
@@ -311,6 +352,9 @@ class AvailableTransitionSerializer(serializers.Serializer):
     label = serializers.CharField()
     target = serializers.CharField(allow_null=True, help_text="null: the state stays as it is.")
     fields = FieldSerializer(many=True)
+    sub_process = serializers.CharField(
+        allow_null=True, help_text="The process beside the main route this step is part of."
+    )
 
 
 # Keys of CASE that the type-specific fields (the case's details) never overwrite.
@@ -357,6 +401,7 @@ class CaseSerializer(CaseSummarySerializer):
                 "label": t.custom["label"],
                 "target": t.target,
                 "fields": [field_data(f) for f in t.custom["fields"]],
+                "sub_process": _sub_process_data(t)["sub_process"],
             }
             for t in self.context["available_transitions"]
         ]
@@ -366,6 +411,8 @@ class CaseSerializer(CaseSummarySerializer):
         for key, value in (case.details or {}).items():
             if key not in CASE_KEYS:
                 data[key] = value
+        for process in WORKFLOWS[case.case_type].sub_processes:
+            data[process.field] = process.state_of(case)  # from the first step
         return data
 
 

@@ -243,10 +243,19 @@ def _find_transition(workflow: Workflow, case: Case, name: str) -> Any:
 
 
 def _check_guards(workflow: Workflow, case: Case, name: str) -> None:
-    method = getattr(case, name)
-    if not method._django_fsm.conditions_met(case, case.state):
-        custom = workflow.transition_meta(name)
-        message = custom.get("guard_message") or "The conditions for this action are not met."
+    """Refuse (409) when a guard fails, with the first failing guard's own message (a
+    sub-process's state, a closure order in force) or else the step's."""
+    transition = getattr(case, name)._django_fsm.get_transition(case.state)
+    for condition in transition.conditions:
+        if condition(case):
+            continue
+        refusal = getattr(condition, "refusal", None)
+        message = (
+            (refusal(case) if refusal is not None else "")
+            or getattr(condition, "guard_message", "")
+            or transition.custom.get("guard_message")
+            or "The conditions for this action are not met."
+        )
         raise TransitionNotAllowed(message, state=case.state)
 
 
@@ -287,6 +296,22 @@ def _event_fields(workflow: Workflow, name: str) -> list[str]:
     return [f for f in dict.fromkeys(fields) if f and f in own]
 
 
+def future_event_problem(raw: Any, label: str, now: Any) -> str | None:
+    """The one check that an event date or time is not in the future (RULES.md §0.3,
+    issue 14): a date may be today, a time up to ``EVENT_CLOCK_SKEW`` ahead. Used by
+    ``check_event_dates`` for every step and by any other record of an event (a
+    partner's decision on a referral); returns the message, or None."""
+    moment = clocks.event_time(raw)
+    if moment is None:
+        return None
+    dated = isinstance(raw, str) and len(raw) == 10
+    if dated:
+        future = timezone.localtime(moment).date() > timezone.localdate(now)
+    else:
+        future = moment > now + EVENT_CLOCK_SKEW
+    return f"{label} must be today or in the past." if future else None
+
+
 def check_event_dates(
     workflow: Workflow, case: Case, name: str, values: dict[str, Any], now: Any
 ) -> None:
@@ -297,7 +322,6 @@ def check_event_dates(
     or a referral made before the concern was entered here. Raises ValidationError by
     field; writes nothing."""
     labels = {f.name: f.label for f in workflow.transition_meta(name)["fields"]}
-    today = timezone.localdate(now)
     errors: dict[str, list[str]] = {}
     stop_field = workflow.event_field(name)
     met = [r.name for r in workflow.deadline_rules if name in r.met_by]
@@ -310,8 +334,9 @@ def check_event_dates(
         dated = isinstance(raw, str) and len(raw) == 10
         local = timezone.localtime(moment)
         label = labels.get(field, field)
-        if (local.date() > today) if dated else (moment > now + EVENT_CLOCK_SKEW):
-            errors[field] = [f"{label} must be today or in the past."]
+        future = future_event_problem(raw, label, now)
+        if future:
+            errors[field] = [future]
         elif field == stop_field:
             # Only a clock started from a recorded event date is a true earlier event;
             # one started when its step was typed in says nothing of when it happened.
@@ -362,6 +387,9 @@ def case_transition(
     before = case.state
     indexed = (case.team_id, case.owner_id)
     getattr(case, name)(actor=actor, data=values)
+    sub_process, sub_target = custom.get("sub_process"), custom.get("sub_target")
+    if sub_process is not None and sub_target:
+        case.details = {**case.details, sub_process.field: sub_target}
     if case.state in workflow.terminal_states and case.closed_at is None:
         case.closed_at = now
         case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")

@@ -13,7 +13,7 @@ from typing import Any
 from django_fsm import transition
 
 from casework.permissions import lead_may, worker_may
-from workflows.definitions import Field
+from workflows.definitions import Field, SubProcess
 
 LEAD = "casework.manage_case"
 WORKER = "casework.work_on_case"
@@ -31,6 +31,9 @@ def step(
     outcome: str = "",
     guard_message: str = "",
     event_field: str = "",
+    sub_process: SubProcess | None = None,
+    sub_source: Sequence[str] = (),
+    sub_target: str | None = None,
 ) -> Callable[[Any], Any]:
     """Declare a transition. ``target=None`` records an event without changing state.
 
@@ -41,9 +44,23 @@ def step(
     of the meeting, the decision, the exit): clocks it starts or meets run from that
     time, not from when it was typed in (RULES.md §0.3, docs/clocks.md). It must not be
     in the future, nor before the case's earlier events.
+
+    A step of a ``sub_process`` (which runs beside the main route) keeps the main state
+    (``target`` must be None), may be taken only while the sub-process is in one of
+    ``sub_source`` and moves it to ``sub_target`` (None: it stays).
     """
     if event_field and event_field not in {f.name for f in fields}:
         raise ValueError(f"event_field {event_field!r} is not one of the step's fields")
+    custom: dict[str, Any] = {}
+    if sub_process is not None:
+        if target is not None or not sub_source:
+            raise ValueError("a sub-process step keeps the main state and needs sub_source")
+        conditions = [InSubState(sub_process, tuple(sub_source), label), *conditions]
+        custom = {
+            "sub_process": sub_process,
+            "sub_source": tuple(sub_source),
+            "sub_target": sub_target,
+        }
     return transition(
         field="state",
         source=list(source) if not isinstance(source, str) else source,
@@ -57,5 +74,34 @@ def step(
             "outcome": outcome,
             "guard_message": guard_message,
             "event_field": event_field,
+            **custom,
         },
     )
+
+
+class InSubState:
+    """The guard of a sub-process step: the sub-process is in one of its sources."""
+
+    def __init__(self, process: SubProcess, sources: tuple[str, ...], label: str) -> None:
+        self.process, self.sources, self.label = process, sources, label
+        self.__name__ = f"in_{process.name}"
+
+    def __call__(self, case: Any) -> bool:
+        return self.process.state_of(case) in self.sources
+
+    def refusal(self, case: Any) -> str:
+        """Why the step is refused, in words (the 409's detail)."""
+        state = self.process.state_label(self.process.state_of(case))
+        process = self.process.label.lower()
+        return f"{self.label} is not possible while the {process} are at “{state}”."
+
+
+def refusing(message: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+    """Give a guard its own refusal message, for a step with several guards (the first
+    one that fails explains the refusal)."""
+
+    def mark(condition: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        condition.guard_message = message  # type: ignore[attr-defined]
+        return condition
+
+    return mark

@@ -63,6 +63,12 @@ from workflows.intake import (
 )
 from workflows.models import Deadline, IntakeDraft
 from workflows.registry import WORKFLOWS, get_workflow
+from workflows.related import (
+    ORIGIN_GONE,
+    pending_related,
+    pending_related_clear,
+    related_concern_raise,
+)
 from workflows.services import (
     case_transition,
     deadline_pause,
@@ -233,17 +239,29 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
         team = intake_team(teams=teams, choice=draft.get(TEAM))
         people, premises = intake_people_and_premises(case_type, values)
         matches = intake_matches_for_user(request.user, people=people, premises=premises)
+        related_to = pending_related(request.session, case_type)
         if request.method == "POST":
             links = _chosen_links(request, matches)
-            case = concern_raise(
-                actor=request.user, case_type=case_type, data=draft, team=team, **links
-            )
+            if related_to is not None:
+                case = related_concern_raise(
+                    actor=request.user, case_type=case_type, data=draft, team=team,
+                    related_to=related_to, **links,
+                )  # fmt: skip
+                pending_related_clear(request.session, case_type)
+            else:
+                case = concern_raise(
+                    actor=request.user, case_type=case_type, data=draft, team=team, **links
+                )
             return redirect("workflows:concern-raised", reference=case.reference)
     except ValidationError as exc:
+        if request.method == "POST" and exc.messages == [ORIGIN_GONE]:
+            pending_related_clear(request.session, case_type)
         return _render_form(request, workflow, draft, error_messages(exc))
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
-    return _render_check(request, workflow, values, team if len(teams) > 1 else None, matches)
+    return _render_check(
+        request, workflow, values, team if len(teams) > 1 else None, matches, related_to
+    )
 
 
 def role_label(role: str) -> str:
@@ -351,6 +369,7 @@ def _render_form(
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
         "error_summary": error_summary(controls, errors),
         "saved_at": saved_at,
+        "related_to": pending_related(request.session, workflow.case_type),
     }
     return render(request, "workflows/concern_form.html", context, status=status)
 
@@ -361,6 +380,7 @@ def _render_check(
     values: dict[str, Any],
     team: Team | None,
     matches: Matches,
+    related_to: dict[str, str] | None = None,
 ) -> HttpResponse:
     form_url = reverse("workflows:concern-form", kwargs={"case_type": workflow.case_type})
     rows = answer_rows(intake_fields(workflow), values, form_url)
@@ -374,6 +394,7 @@ def _render_check(
         "rows": rows,
         "person_matches": [(role, role_label(role), found) for role, found in roles.items()],
         "premises_matches": matches.premises,
+        "related_to": related_to,
     }
     return render(request, "workflows/concern_check.html", context)
 

@@ -97,19 +97,40 @@ def test_a_community_trigger_escalation_reopens_a_closed_case(lead):
 
 def test_a_closure_order_is_reviewed_beside_and_ends_by_discharge(lead):
     cuckooing = Client(lead, "cuckooing", premises_postcode="NT1 4AB")
-    to_order = ("submit_concern", "start_triage", "record_s42_test", "start_s42_enquiry",
-                "convene_risk_meeting", "agree_safety_plan", "issue_closure_notice",
-                "apply_for_closure_order", "record_order_made")  # fmt: skip
+    definition = lead.get("/api/v1/workflows/cuckooing/").json()
+    (powers,) = definition["sub_processes"]
+    assert (powers["name"], powers["field"]) == ("closure_powers", "closure_state")
+    # Served at the first visit: the safeguarding route has not started.
+    case = cuckooing.walk("issue_closure_notice")
+    assert (case["state"], case["closure_state"]) == ("concern_raised", "closure_notice_issued")
+    assert {d["name"] for d in case["deadlines"]} == {"closure_notice_24h", "closure_hearing"}
+    to_order = ("issue_closure_notice", "submit_concern", "apply_for_closure_order",
+                "start_triage", "record_order_made", "record_s42_test", "start_s42_enquiry",
+                "convene_risk_meeting", "agree_safety_plan")  # fmt: skip
     case = cuckooing.walk(*to_order)
-    assert "start_review" not in cuckooing.offered(case)
+    assert (case["state"], case["closure_state"]) == (
+        "safety_plan_active", "closure_order_in_force",
+    )  # fmt: skip
+    case = cuckooing.take(case, "start_review")
+    assert "close_case" not in cuckooing.offered(case)  # the order is in force
+    url = f"/api/v1/cases/{case['reference']}/transitions/close_case/"
+    response = lead.post(url, {"version": case["version"], "outcome_code": "RISK_REMOVED",
+                               "closing_summary": "x", "signed_off_by": "x",
+                               "adult_has_capacity": True}, format="json")  # fmt: skip
+    assert response.status_code == 409
+    assert "in force" in response.json()["detail"]
+    assert response.json()["state"] == "review"
+    case = cuckooing.take(case, "continue_safety_plan")
     case = cuckooing.take(case, "review_order_in_force")
     case = cuckooing.take(case, "vary_closure_order")
-    assert case["state"] == "closure_order_in_force"
+    assert case["closure_state"] == "closure_order_in_force"
     case = cuckooing.take(case, "discharge_closure_order")
-    assert case["state"] == "safety_plan_active"
+    assert (case["state"], case["closure_state"]) == ("safety_plan_active", "closure_ended")
+    case = cuckooing.take(case, "start_review")
+    assert "close_case" in cuckooing.offered(case)
 
     case = cuckooing.walk(*to_order, "record_appeal", "record_order_quashed")
-    assert case["state"] == "safety_plan_active"
+    assert (case["state"], case["closure_state"]) == ("safety_plan_active", "closure_ended")
 
 
 def test_a_child_running_drugs_is_referred_into_the_nrm(lead):

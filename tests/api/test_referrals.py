@@ -17,6 +17,8 @@ BASIS = {
     "consent_given": False,
     "gateway": "dpa_2018_sch1_para18",
     "lawful_basis_notes": "Seeking consent would increase the risk to the child.",
+    "special_category_shared": "yes",
+    "special_category_condition": "dpa_2018_sch1_para18",
 }
 
 

@@ -118,6 +118,7 @@ class Walker:
             offered = [
                 t for t in case["available_transitions"]
                 if t["target"] is None and t["name"] not in self.recorded
+                and t["sub_process"] is None  # a process beside this one: walked apart
             ]  # fmt: skip
             if not offered:
                 return case, path

@@ -28,6 +28,7 @@ from playwright.sync_api import Page, expect
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from casework.permissions import named_case_types
+from referrals.checks import SPECIAL_CATEGORY_FIELDS
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
 from tests.browser.data import INTAKE, days_ago
@@ -412,6 +413,10 @@ def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
     main.get_by_label(label_pattern("Why sharing is necessary and proportionate")).fill(
         "Asking the occupier would alert the people exploiting him."
     )
+    # Issue 15: the special-category answer and its condition, apart from the gateway.
+    fill_fields(main, SPECIAL_CATEGORY_FIELDS, {
+        "special_category_shared": "yes", "special_category_condition": "dpa_2018_sch1_para18",
+    })  # fmt: skip
     page.get_by_role("button", name="Save the draft").click()
     expect(page).to_have_url(re.compile(r"/referrals/\d+/$"))
     referral = Referral.objects.get(case=case)
@@ -426,6 +431,7 @@ def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
     assert referral.state == ReferralState.SENT
     assert referral.gateway == "dpa_2018_sch1_para18"
     assert referral.consent_given is False
+    assert referral.special_category_condition == "dpa_2018_sch1_para18"
     assert referral.authorised_by == lead
 
     # Back to the case: triage, then close with no further action.

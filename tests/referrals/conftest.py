@@ -122,8 +122,14 @@ LAWFUL_BASIS = {
     "consent_given": False,
     "gateway": "dpa_2018_sch1_para18",
     "lawful_basis_notes": "Seeking consent would increase the risk to the person.",
+    # Issue 15: the special-category answer, apart from the Art 6 basis.
+    "special_category_shared": "yes",
+    "special_category_condition": "dpa_2018_sch1_para18",
 }
-WITH_CONSENT = {"consent_given": True, "gateway": "", "lawful_basis_notes": ""}
+WITH_CONSENT = {
+    "consent_given": True, "gateway": "", "lawful_basis_notes": "",
+    "special_category_shared": "no",
+}  # fmt: skip
 
 
 def basis_for(referral_type: str) -> dict[str, Any]:

@@ -216,7 +216,8 @@ def _dtn_draft(frontline, lead, partners, age, band):
         partner=partners["home_office_sca"],
         content=complete_content("dtn_anonymous", age_band=band),
         lawful_basis={"consent_given": False, "gateway": "dpa_2018_sch1_para18",
-                      "lawful_basis_notes": "The adult declined."},
+                      "lawful_basis_notes": "The adult declined.",
+                      "special_category_shared": "no"},
     )  # fmt: skip
 
 
@@ -268,7 +269,8 @@ def test_the_councils_own_place_names_do_not_identify_the_person(frontline, lead
             "dtn_anonymous", referrer_organisation="Corby Borough Council", age_band="unknown"
         ),
         lawful_basis={"consent_given": False, "gateway": "dpa_2018_sch1_para18",
-                      "lawful_basis_notes": "The adult declined."},
+                      "lawful_basis_notes": "The adult declined.",
+                      "special_category_shared": "no"},
     )  # fmt: skip
     assert referral.content["referrer_organisation"] == "Corby Borough Council"
     # The street still identifies them.

@@ -455,6 +455,7 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
     referral = draft_for(referral_type)
     lead = acting_lead(referral.case.case_type)
     referral = referral_send(referral=referral, actor=lead)
+    before = Case.objects.get(pk=referral.case_id).state
     spec = REFERRAL_TYPES[referral_type]
     chosen = spec.decision(decision)
     workflow = get_workflow(spec.case_type)
@@ -464,7 +465,10 @@ def test_a_partners_decision_takes_the_cases_step(referral_type, decision, draft
         data=decision_data(referral, decision, decided_on=timezone.localdate().isoformat()),
     )  # fmt: skip
     case = Case.objects.get(pk=referral.case_id)
-    assert case.state == (step.target or step.source)
+    assert case.state == (step.target or before)
+    process = step.custom.get("sub_process")
+    if process is not None:  # the closure powers, beside the case's route (issue 15)
+        assert process.state_of(case) == step.custom["sub_target"]
     moved = AuditEvent.objects.filter(case=case, verb=AuditVerb.CASE_TRANSITIONED).last()
     assert moved.data["transition"] == chosen.transition
     for name, derive in chosen.derived.items():  # what Safecase filled in for the step
@@ -572,6 +576,22 @@ def test_a_decision_dated_before_the_referral_was_sent_is_refused(draft_for, lea
                                  data=decision_data(referral, "rg_positive",
                                                     decided_on="2020-01-01"))  # fmt: skip
     assert "when the referral was sent" in info.value.message_dict["decided_on"][0]
+    assert trace(referral) == before
+
+
+def test_a_decision_dated_in_the_future_is_refused_by_the_one_event_date_check(draft_for, lead):
+    """Issue 15: the referral's decision date is checked by the same function as every
+    step's event dates (``workflows.services.future_event_problem``), in its words."""
+    referral = referral_send(referral=draft_for("nrm_referral"), actor=lead)
+    before = trace(referral)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        referral_record_decision(referral=referral, actor=lead, decision="rg_positive",
+                                 data=decision_data(referral, "rg_positive",
+                                                    decided_on=tomorrow))  # fmt: skip
+    assert info.value.message_dict["decided_on"] == [
+        "Date of the partner's decision must be today or in the past."
+    ]
     assert trace(referral) == before
 
 

@@ -26,6 +26,7 @@ DISCLOSING = {
 BASIS = {
     "art6_basis": "uk_gdpr_6_1_c",
     "legal_obligation": "ctsa_2015_s36_s38",
+    "special_category_shared": "yes",
     "special_category_condition": "dpa_2018_sch1_para18",
     "sharing_reason": "Risk of radicalisation; consent would prejudice the referral.",
     "shared_what": "Name, date of birth, address and the concern.",
@@ -81,13 +82,11 @@ def test_without_a_lawful_basis_nothing_is_disclosed(case_type, actors):
     step = DISCLOSING[case_type][0]
     case, lead = ready(case_type, actors)
     data = sample_values(get_workflow(case_type).transition_meta(step)["fields"])
-    for name in ("art6_basis", "special_category_condition", "shared_with"):
+    for name in ("art6_basis", "special_category_shared", "shared_with"):
         data.pop(name)
     with pytest.raises(ValidationError) as info:
         case_transition(case=case, actor=lead, name=step, data=data)
-    assert {"art6_basis", "special_category_condition", "shared_with"} <= set(
-        info.value.message_dict
-    )
+    assert {"art6_basis", "special_category_shared", "shared_with"} <= set(info.value.message_dict)
     assert Case.objects.get(pk=case.pk).state == case.state
 
 
@@ -97,3 +96,37 @@ def test_a_legal_obligation_names_its_statute(actors):
         take(case, lead, "submit_concern", art6_basis="uk_gdpr_6_1_c", legal_obligation="")
     assert "legal_obligation" in info.value.message_dict
     assert Case.objects.get(pk=case.pk).state == case.state
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        pytest.param({"special_category_shared": "yes", "special_category_condition": ""},
+                     "special_category_condition", id="shared-without-condition"),
+        pytest.param({"special_category_shared": "yes", "special_category_condition": "none"},
+                     "special_category_condition", id="shared-with-none"),
+        pytest.param({"special_category_shared": "no",
+                      "special_category_condition": "dpa_2018_sch1_para18"},
+                     "special_category_condition", id="condition-without-data"),
+        pytest.param({"criminal_offence_data_shared": "yes", "criminal_offence_condition": ""},
+                     "criminal_offence_condition", id="offence-data-without-condition"),
+    ],
+)  # fmt: skip
+def test_special_category_and_offence_data_need_their_own_condition(actors, answers, field):
+    """Issue 15: the Art 9 (and Art 10) condition is a question of its own, answered yes
+    or no, apart from the Art 6 basis."""
+    case, lead = ready("cuckooing", actors)
+    with pytest.raises(ValidationError) as info:
+        take(case, lead, "submit_concern", **answers)
+    assert field in info.value.message_dict
+    assert Case.objects.get(pk=case.pk).state == case.state
+
+
+def test_no_special_category_data_is_recorded_as_such(actors):
+    case, lead = ready("cuckooing", actors)
+    case = take(case, lead, "submit_concern", special_category_shared="no",
+                special_category_condition="", criminal_offence_data_shared="yes",
+                criminal_offence_condition="dpa_2018_sch1_para10")  # fmt: skip
+    [record] = case.details["disclosures"]
+    assert (record["special_category_shared"], record["special_category_condition"]) == ("no", "")
+    assert record["criminal_offence_condition"] == "dpa_2018_sch1_para10"

@@ -68,9 +68,12 @@ def sample_values(fields: Iterable[Field], overrides: dict[str, Any] | None = No
 
 
 def edges(workflow: Workflow) -> list[tuple[str, str, str]]:
-    """(source, name, target) for every declared transition; target None means no change."""
+    """(source, name, target) for every declared transition of the main route; target None
+    means no change. A sub-process's steps (``sub_edges``) are walked on their own."""
     out = []
     for t in workflow.transitions():
+        if t.custom.get("sub_process") is not None:
+            continue
         target = t.target if t.target is not None else t.source
         out.append((t.source, t.name, target))
     return out
@@ -138,6 +141,17 @@ def walk_all(
                 f"{workflow.case_type}: cannot take {name} from {source}: {errors}"
             )
     return {"taken": taken, "reached": reached}
+
+
+def sub_edges(workflow: Workflow) -> list[tuple[str, str, str]]:
+    """(sub-source, name, sub-target) of every step of the workflow's sub-processes."""
+    out: dict[tuple[str, str, str], None] = {}
+    for t in workflow.transitions():
+        if t.custom.get("sub_process") is None:
+            continue
+        for source in t.custom["sub_source"]:
+            out[(source, t.name, t.custom["sub_target"] or source)] = None
+    return list(out)
 
 
 def default_raise(workflow: Workflow, actor: Any) -> Callable[[dict], Any]:

@@ -6,9 +6,10 @@ Care Act 2014 s42(1) three-part test (§2.1): only when the adult has care and s
 needs, is experiencing or at risk of abuse or neglect, and because of those needs cannot
 protect themselves does the duty to make a s42 enquiry arise; otherwise a non-statutory
 enquiry or no further action. s42 has no statutory timescale; the concern decision clock
-is local practice (§2.5). A multi-agency risk meeting agrees a safety plan, which may use
-the ASB Act 2014 closure powers (§2.4, all statutory): a closure notice of 24 hours, or
-48 hours when a superintendent or the council's chief executive authorises it, a 24-hour
+is local practice (§2.5). A multi-agency risk meeting agrees a safety plan. The ASB Act
+2014 closure powers (§2.4, all statutory) run beside this route, a sub-process the police
+or council may start from any open state (``closure_order``): a closure notice of 24
+hours, or 48 hours when a superintendent or the council's chief executive authorises it, a 24-hour
 notice extendable once to 48 hours; the magistrates hear the order application within 48
 hours of service; an order lasts up to 3 months and may be extended to at most 6 in
 total; either side may appeal within 21 days of the decision. The hour clocks disregard
@@ -43,6 +44,7 @@ from workflows.cuckooing.closure_powers import (
     APPEAL_SOURCE,
     APPELLANTS,
     APPLICANTS,
+    CLOSURE_POWERS,
     DECIDED,
     HEARD,
     HEARING_SOURCE,
@@ -57,7 +59,6 @@ from workflows.cuckooing.closure_powers import (
     RUNNING,
     SENIOR_ISSUERS,
     TASK_COURT,
-    _check_decision,
     _local_date,
     _restart_clock,
     _running,
@@ -125,6 +126,7 @@ WORKFLOW = register(
             "close_case": check_closure,
         },
         deadline_rules=DEADLINE_RULES,
+        sub_processes=(CLOSURE_POWERS,),
     )
 )
 
@@ -135,6 +137,7 @@ __all__ = [
     "APPEAL_SOURCE",
     "APPELLANTS",
     "APPLICANTS",
+    "CLOSURE_POWERS",
     "CuckooingCase",
     "DEADLINE_RULES",
     "DECIDED",
@@ -168,7 +171,6 @@ __all__ = [
     "VULNERABILITIES",
     "WORKFLOW",
     "_appeal_window",
-    "_check_decision",
     "_hearing_task",
     "_local_date",
     "_notice_period",

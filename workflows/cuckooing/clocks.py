@@ -87,9 +87,9 @@ def _appeal_window(name: str, label: str, starts_on: str, starts_at_field: str,
     )
 
 
-# The order ends when it is discharged (s83) or quashed on appeal (s84), or runs out; a
-# review after it ran out closes it off. A review while it is in force does not.
-ORDER_ENDED_BY = ("discharge_closure_order", "record_order_quashed", "start_review")
+# The order ends when it is discharged (s83) or quashed on appeal (s84), or runs out. The
+# case's own reviews run beside it and do not end it (issue 15).
+ORDER_ENDED_BY = ("discharge_closure_order", "record_order_quashed")
 
 DEADLINE_RULES = [
     DeadlineRule(

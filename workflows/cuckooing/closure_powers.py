@@ -12,10 +12,12 @@ from django.utils import timezone
 from casework.models import Case
 from workflows import calendar, clocks
 from workflows.cuckooing.checks import _refuse
+from workflows.cuckooing.states import OPEN_STATES, ClosureState
 from workflows.definitions import (
     Effect,
     Field,
     FieldType,
+    SubProcess,
 )
 from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import get_workflow
@@ -50,6 +52,24 @@ RUNNING = (DeadlineStatus.OPEN, DeadlineStatus.PAUSED)
 
 
 ORDER_CLOCKS = ("closure_order", "closure_order_extended")
+
+
+NOTICE_CLOCKS = ("closure_notice_24h", "closure_notice_48h", "closure_notice_extended")
+
+
+CLOSURE_POWERS = SubProcess(
+    name="closure_powers",
+    label="Closure powers",
+    field="closure_state",
+    states=ClosureState,
+    initial_state=ClosureState.NONE,
+    runs_in=OPEN_STATES,
+    description=(
+        "The ASB, Crime and Policing Act 2014 closure notice and order (ss76-84), used by "
+        "the police or the council beside the safeguarding route, from any open state: a "
+        "notice served at the first visit starts its clocks at once."
+    ),
+)
 
 
 APPEAL_CLOCKS = ("appeal_against_order", "appeal_against_refusal")
@@ -146,20 +166,18 @@ def notice_issued(notice_clock: str, hearing_clock: str) -> Effect:
     service (s77, s80(3)); it must have been issued and served already, after s76(6)."""
 
     def effect(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
-        issued = datetime.fromisoformat(data["issued_at"])
-        served = datetime.fromisoformat(data["served_at"])
+        # Neither may be in the future: the transition service checks every event date
+        # (``workflows.services.check_event_dates``) before the step is taken.
+        issued = clocks.event_time(data["issued_at"])
+        served = clocks.event_time(data["served_at"])
         errors = {}
         if not data.get("occupiers_informed"):
             errors["occupiers_informed"] = [
                 "Reasonable efforts to inform residents and those with an interest must be "
                 "made before a notice is issued (s76(6))."
             ]
-        if issued > at:
-            errors["issued_at"] = ["Record a notice once it has been issued."]
         if served < issued:
             errors["served_at"] = ["A notice cannot be served before it is issued."]
-        elif served > at:
-            errors["served_at"] = ["Record the service once it has happened."]
         _refuse(errors)
         _restart_clock(case, notice_clock, start=issued, now=at, actor=actor)
         _restart_clock(case, hearing_clock, start=served, now=at, actor=actor)
@@ -172,8 +190,8 @@ def notice_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None
     It counts from the time the extension was made, which must be before the 24 hours
     ran out; it may be recorded later (issue 15)."""
     notice = _notice_24h(case)
-    extended = datetime.fromisoformat(data["extended_at"])
-    if not notice.started_at <= extended <= at:
+    extended = clocks.event_time(data["extended_at"])  # not in the future: checked already
+    if extended < notice.started_at:
         _refuse({"extended_at": ["Enter when the notice was extended, after its issue."]})
     if extended > notice.due_at:
         expired = timezone.localtime(notice.due_at)
@@ -193,8 +211,6 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     adjourned_on = date.fromisoformat(data["adjourned_on"])
     adjourned_to = date.fromisoformat(data["adjourned_to"])
     errors = notice_continuation_problems(data, "adjourned_on")
-    if adjourned_on > _local_date(at):
-        errors["adjourned_on"] = ["Record the adjournment once it has happened."]
     if not adjourned_on <= adjourned_to <= adjourned_on + timedelta(days=MAX_ADJOURNMENT_DAYS):
         errors["adjourned_to"] = ["A hearing can be adjourned for at most 14 days (s81(3))."]
     _refuse(errors)
@@ -202,18 +218,8 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     _restart_clock(case, "hearing_adjournment", start=start, now=at, actor=actor)
 
 
-def _check_decision(data: dict, day_field: str, at: datetime) -> None:
-    errors = {}
-    if datetime.fromisoformat(data["hearing_at"]) > at:
-        errors["hearing_at"] = ["Record the hearing once it has happened."]
-    if date.fromisoformat(data[day_field]) > _local_date(at):
-        errors[day_field] = ["Record the decision once it has been made."]
-    _refuse(errors)
-
-
 def order_made(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
     """s80(6), s84: the order runs for the months ordered; the appeal window opens."""
-    _check_decision(data, "order_made_on", at)
     start = _start_of(date.fromisoformat(data["order_made_on"]))
     months = data["order_months"]
     _restart_clock(case, "closure_order", start=start, now=at, actor=actor, duration=months)
@@ -224,7 +230,6 @@ def order_refused(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
     """s84: the police or the council may appeal a refusal within 21 days; s81(2): the
     court may continue the notice for up to 48 hours."""
     _refuse(notice_continuation_problems(data, "order_refused_on"))
-    _check_decision(data, "order_refused_on", at)
     start = _start_of(date.fromisoformat(data["order_refused_on"]))
     _restart_clock(case, "appeal_against_refusal", start=start, now=at, actor=actor)
 
@@ -240,7 +245,7 @@ def order_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None:
         errors["extension_months"] = [
             f"An order may last at most 6 months in total; at most {left} more can be added."
         ]
-    if ordered_on > min(_local_date(at), _local_date(current.due_at)):
+    if ordered_on > _local_date(current.due_at):  # the future: checked already
         errors["extension_ordered_on"] = ["Enter a past date, not after the order expired."]
     _refuse(errors)
     start = _start_of(date.fromisoformat(case.details["order_made_on"]))
@@ -254,7 +259,7 @@ def appeal_recorded(*, case: Case, actor: Any, data: dict, at: datetime) -> None
         _local_date(w.started_at) <= lodged <= _local_date(w.due_at)
         for w in _running(case, *APPEAL_CLOCKS)
     )
-    if not in_time or lodged > _local_date(at):
+    if not in_time:  # a date in the future is refused before (check_event_dates)
         _refuse({"appeal_lodged_on": ["Enter a date within the 21 days of the decision."]})
 
 
@@ -311,11 +316,47 @@ def order_in_force(case: Case) -> bool:
     return _running(case, *ORDER_CLOCKS).filter(due_at__gt=timezone.now()).exists()
 
 
-def may_leave_for_review(case: Case) -> bool:
-    """A case review leaves the order's state only once the order has run out: a review
-    while it is in force is recorded beside it (``review_order_in_force``), so that its
-    expiry, extension, variation, discharge and appeal stay with the order."""
-    return case.state != "closure_order_in_force" or not order_in_force(case)
+def notice_in_force(case: Case) -> bool:
+    """A closure notice still closes the premises: its period has not run out, an
+    application for an order is before the court (s80), or the court continued the
+    notice (s81(2)) to a time still to come."""
+    stage = CLOSURE_POWERS.state_of(case)
+    now = timezone.now()
+    if stage == ClosureState.ORDER_HEARING:
+        return True
+    if stage == ClosureState.NOTICE_ISSUED:
+        return _running(case, *NOTICE_CLOCKS).filter(due_at__gt=now).exists()
+    continued = case.details.get("notice_continued_until")
+    return bool(continued) and clocks.event_time(continued) > now
+
+
+def closure_in_force(case: Case) -> bool:
+    """A closure notice or order is in force on the case's premises."""
+    return notice_in_force(case) or (
+        CLOSURE_POWERS.state_of(case) == ClosureState.ORDER_IN_FORCE and order_in_force(case)
+    )
+
+
+def may_issue_notice(case: Case) -> bool:
+    return not closure_in_force(case)
+
+
+may_issue_notice.guard_message = (  # type: ignore[attr-defined]
+    "A closure notice or order is already in force on these premises: record how it "
+    "ended before issuing another notice (ASBCPA 2014 ss76-84)."
+)
+
+
+def may_close_case(case: Case) -> bool:
+    """Closing the case needs no closure notice or order in force (issue 15)."""
+    return not closure_in_force(case)
+
+
+may_close_case.guard_message = (  # type: ignore[attr-defined]
+    "A closure notice or order is in force on these premises: the case cannot be closed "
+    "until it ends (cancelled, refused, discharged, quashed or run out; ASBCPA 2014 "
+    "ss76-84)."
+)
 
 
 def appeal_awaiting_outcome(case: Case) -> bool:

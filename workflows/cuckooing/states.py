@@ -19,11 +19,27 @@ class State(models.TextChoices):
     NON_STATUTORY_ENQUIRY = "non_statutory_enquiry", "Non-statutory enquiry"
     MULTI_AGENCY_RISK_MEETING = "multi_agency_risk_meeting", "Multi-agency risk meeting"
     SAFETY_PLAN_ACTIVE = "safety_plan_active", "Safety plan active"
-    CLOSURE_NOTICE_ISSUED = "closure_notice_issued", "Closure notice issued"
-    CLOSURE_ORDER_HEARING = "closure_order_hearing", "Closure order applied for"
-    CLOSURE_ORDER_IN_FORCE = "closure_order_in_force", "Closure order in force"
     REVIEW = "review", "Review"
     CLOSED = "closed", "Closed"
+
+
+# Every state of the safeguarding route from which the closure powers may be used: the
+# police or the council may serve a notice at the first visit (RULES.md §2.4, issue 15).
+OPEN_STATES = tuple(s for s in State.values if s != State.CLOSED)
+
+
+class ClosureState(models.TextChoices):
+    """The closure powers' own state (ASBCPA 2014 ss76-84), beside the safeguarding
+    route; the names are those the closure states had on the main route before."""
+
+    NONE = "none", "No closure power used"
+    NOTICE_ISSUED = "closure_notice_issued", "Closure notice issued"
+    ORDER_HEARING = "closure_order_hearing", "Closure order applied for"
+    ORDER_IN_FORCE = "closure_order_in_force", "Closure order made"
+    ENDED = (
+        "closure_ended",
+        "Closure ended (notice cancelled, order refused, discharged or quashed)",
+    )
 
 
 # RULES.md §2.3 proposed outcome codes. CRITERIA_NOT_MET_NFA closes at triage; the others

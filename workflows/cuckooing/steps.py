@@ -7,19 +7,7 @@ from typing import Any
 from casework.models import Case
 from workflows.cuckooing.checks import s42_test_met, s42_test_not_met
 from workflows.cuckooing.closure_order import ClosureOrderSteps
-from workflows.cuckooing.closure_powers import (
-    APPELLANTS,
-    APPLICANTS,
-    ISSUERS,
-    MAX_ORDER_MONTHS,
-    SENIOR_ISSUERS,
-    appeal_window_open,
-    may_leave_for_review,
-    notice_extendable,
-    notice_fields,
-    order_expiry,
-    order_extendable,
-)
+from workflows.cuckooing.closure_powers import may_close_case
 from workflows.cuckooing.states import (
     AGENCIES,
     NFA_OUTCOME,
@@ -38,13 +26,6 @@ from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import step
 
 # Making Safeguarding Personal: the adult's views are recorded throughout (RULES.md §2.3).
-# s81(2): when the court refuses or adjourns, it may continue the notice up to 48 hours.
-NOTICE_CONTINUED_UNTIL = Field(
-    "notice_continued_until",
-    FieldType.DATETIME,
-    "If the court continued the closure notice: until when (at most 48 hours, s81(2))",
-    required=False,
-)
 VIEWS_FIELD = Field(
     "occupier_views",
     FieldType.TEXT,
@@ -60,7 +41,8 @@ ENQUIRY_FIELDS = [
 
 
 class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
-    """A cuckooing case; transitions follow RULES.md §2.3 and, for closure powers, §2.4."""
+    """A cuckooing case; transitions follow RULES.md §2.3, and the closure powers (§2.4,
+    ``ClosureOrderSteps``) run beside them from any open state."""
 
     class Meta:
         proxy = True
@@ -175,7 +157,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         target=State.CLOSED,
         label="Close: criteria not met, no further action",
         outcome=NFA_OUTCOME,
-        conditions=[s42_test_not_met],
+        conditions=[s42_test_not_met, may_close_case],
         guard_message=(
             "Record the s42 test first; no further action is only for a concern that does "
             "not meet it."
@@ -221,204 +203,10 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         self.record(data)
 
     @step(
-        event_field="issued_at",
-        source=State.SAFETY_PLAN_ACTIVE,
-        target=State.CLOSURE_NOTICE_ISSUED,
-        label="Issue a closure notice (24 hours)",
-        fields=notice_fields(ISSUERS),
-    )
-    def issue_closure_notice(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "notice_duration_hours": 24, "notice_extended": False})
-
-    @step(
-        event_field="issued_at",
-        source=State.SAFETY_PLAN_ACTIVE,
-        target=State.CLOSURE_NOTICE_ISSUED,
-        label="Issue a 48-hour closure notice (superintendent or chief executive)",
-        fields=notice_fields(SENIOR_ISSUERS),
-    )
-    def issue_closure_notice_48h(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "notice_duration_hours": 48, "notice_extended": False})
-
-    @step(
-        event_field="extended_at",
-        source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
-        target=None,
-        label="Extend the closure notice to 48 hours",
-        conditions=[notice_extendable],
-        guard_message=(
-            "Only a 24-hour closure notice can be extended, once, to 48 hours (ASBCPA 2014 s77)."
-        ),
-        fields=[
-            Field("extension_reference", FieldType.STRING, "Extension notice reference"),
-            Field("extended_at", FieldType.DATETIME, "Extended at"),
-            Field(
-                "extension_authorised_by_rank",
-                FieldType.CHOICE,
-                "Extension authorised by",
-                choices=SENIOR_ISSUERS,
-            ),
-        ],
-    )
-    def extend_closure_notice(self, *, actor: Any, data: dict) -> None:
-        self.record({**data, "notice_duration_hours": 48, "notice_extended": True})
-
-    @step(
-        event_field="notice_cancelled_at",
-        source=[State.CLOSURE_NOTICE_ISSUED, State.CLOSURE_ORDER_HEARING],
-        target=State.SAFETY_PLAN_ACTIVE,
-        label="Cancel the closure notice (s78)",
-        fields=[
-            Field("notice_cancelled_at", FieldType.DATETIME, "Cancelled at"),
-            Field("notice_cancelled_reason", FieldType.TEXT, "Why it was cancelled"),
-        ],
-    )
-    def cancel_closure_notice(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        event_field="application_made_on",
-        source=State.CLOSURE_NOTICE_ISSUED,
-        target=State.CLOSURE_ORDER_HEARING,
-        label="Apply to the magistrates for a closure order",
-        fields=[
-            Field("application_made_on", FieldType.DATE, "Date of the application"),
-            Field("applicant", FieldType.CHOICE, "Applicant (s80(1)-(2))", choices=APPLICANTS),
-            Field("court", FieldType.STRING, "Magistrates' court"),
-            Field("hearing_listed_at", FieldType.DATETIME, "Hearing listed for"),
-        ],
-    )
-    def apply_for_closure_order(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        event_field="adjourned_on",
-        source=State.CLOSURE_ORDER_HEARING,
-        target=None,
-        label="Record an adjournment of the hearing (s81(3))",
-        fields=[
-            Field("adjourned_on", FieldType.DATE, "Date of the hearing that adjourned"),
-            Field("adjourned_to", FieldType.DATE, "Adjourned to"),
-            Field(
-                "notice_continued",
-                FieldType.BOOLEAN,
-                "Did the court continue the closure notice meanwhile?",
-            ),
-            NOTICE_CONTINUED_UNTIL,
-        ],
-    )
-    def adjourn_hearing(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        event_field="hearing_at",
-        source=State.CLOSURE_ORDER_HEARING,
-        target=State.CLOSURE_ORDER_IN_FORCE,
-        label="Record the closure order made",
-        fields=[
-            Field("hearing_at", FieldType.DATETIME, "Heard at"),
-            Field("order_made_on", FieldType.DATE, "Date the order was made"),
-            Field(
-                "order_months",
-                FieldType.INTEGER,
-                "Months ordered (at most 3)",
-                min_value=1,
-                max_value=MAX_ORDER_MONTHS,
-            ),
-            Field(
-                "order_covers_residents",
-                FieldType.BOOLEAN,
-                "Does the order also exclude people who live there?",
-            ),
-            Field("order_reference", FieldType.STRING, "Court reference", required=False),
-        ],
-    )
-    def record_order_made(self, *, actor: Any, data: dict) -> None:
-        months = data["order_months"]
-        self.record(
-            {
-                **data,
-                "order_total_months": months,
-                "order_expiry": order_expiry(data["order_made_on"], months).isoformat(),
-            }
-        )
-
-    @step(
-        event_field="hearing_at",
-        source=State.CLOSURE_ORDER_HEARING,
-        target=State.SAFETY_PLAN_ACTIVE,
-        label="Record that the court refused the closure order",
-        fields=[
-            Field("hearing_at", FieldType.DATETIME, "Heard at"),
-            Field("order_refused_on", FieldType.DATE, "Date of the decision"),
-            Field("order_refused_reasons", FieldType.TEXT, "The court's reasons"),
-            NOTICE_CONTINUED_UNTIL,
-        ],
-    )
-    def record_order_refused(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
-        event_field="extension_ordered_on",
-        source=State.CLOSURE_ORDER_IN_FORCE,
-        target=None,
-        label="Record an extension of the closure order (s82)",
-        conditions=[order_extendable],
-        guard_message=(
-            "A closure order can be extended only while it is in force, and to at most "
-            "6 months in total (ASBCPA 2014 s82)."
-        ),
-        fields=[
-            Field("extension_ordered_on", FieldType.DATE, "Date the court extended it"),
-            Field(
-                "extension_months",
-                FieldType.INTEGER,
-                "Further months ordered (at most 3)",
-                min_value=1,
-                max_value=MAX_ORDER_MONTHS,
-            ),
-        ],
-    )
-    def extend_closure_order(self, *, actor: Any, data: dict) -> None:
-        total = self.details["order_total_months"] + data["extension_months"]
-        made_on = self.details["order_made_on"]
-        self.record(
-            {
-                **data,
-                "order_total_months": total,
-                "order_expiry": order_expiry(made_on, total).isoformat(),
-            }
-        )
-
-    @step(
-        event_field="appeal_lodged_on",
-        source=[State.CLOSURE_ORDER_IN_FORCE, State.SAFETY_PLAN_ACTIVE],
-        target=None,
-        label="Record an appeal to the Crown Court (s84)",
-        conditions=[appeal_window_open],
-        guard_message=(
-            "An appeal can be recorded only within 21 days of a closure order decision "
-            "(ASBCPA 2014 s84)."
-        ),
-        fields=[
-            Field("appellant", FieldType.CHOICE, "Appellant", choices=APPELLANTS),
-            Field("appeal_lodged_on", FieldType.DATE, "Date the appeal was lodged"),
-            Field("appeal_grounds", FieldType.TEXT, "Grounds", required=False),
-        ],
-    )
-    def record_appeal(self, *, actor: Any, data: dict) -> None:
-        self.record(data)
-
-    @step(
         event_field="review_on",
-        source=[State.SAFETY_PLAN_ACTIVE, State.CLOSURE_ORDER_IN_FORCE],
+        source=State.SAFETY_PLAN_ACTIVE,
         target=State.REVIEW,
         label="Review the case",
-        conditions=[may_leave_for_review],
-        guard_message=(
-            "The closure order is still in force: record the review beside it, or record "
-            "its discharge first (ASBCPA 2014 s83)."
-        ),
         fields=[
             Field("review_on", FieldType.DATE, "Date of the review"),
             Field("review_notes", FieldType.TEXT, "What the review found"),
@@ -441,6 +229,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         source=State.REVIEW,
         target=State.CLOSED,
         label="Close the case (manager sign-off)",
+        conditions=[may_close_case],
         fields=[
             Field("outcome_code", FieldType.CHOICE, "Outcome", choices=REVIEW_OUTCOMES),
             Field("closing_summary", FieldType.TEXT, "Closing summary"),
