@@ -24,6 +24,7 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
+from casework.reads import case_read_note
 from casework.roles import Role, has_prevent_clearance, roles_of
 
 User = get_user_model()
@@ -143,6 +144,7 @@ def case_get_for_user(user: Any, reference: str) -> Case:
     if case is None:
         _note_denied(reference, "case")
         raise Http404("No case found.")
+    case_read_note(case)
     return case
 
 

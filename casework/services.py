@@ -362,7 +362,15 @@ def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> Ca
 
 # Recording reads (DESIGN.md "Audit": reads of a case are recorded) ----------------------
 
-CASE_VIEW_CHANNELS = frozenset({"page", "api", "audit"})
+# The channels of casework.reads.READS: the case page, its history, a form that shows
+# the case, a referral, the auditor's timeline, and the API's case, history, deadlines
+# and referral.
+CASE_VIEW_CHANNELS = frozenset(
+    {
+        "page", "history", "form", "referral", "audit",
+        "api", "api-history", "api-deadlines", "api-referral",
+    }
+)  # fmt: skip
 # The case page shown after the user's own action on the case (the redirect after a
 # POST) within this time is the result of that action, not a new look at the case.
 OWN_ACTION_SECONDS = 120
@@ -467,10 +475,11 @@ def chronology_record(
 
 @transaction.atomic
 def case_list_record(
-    *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
+    *, user: Any, filters: Mapping[str, Any], count: int | None, page: int = 1
 ) -> AuditEvent:
-    """Record one look at the case list: the filters, which page and how many cases
-    matched. One event for the request, never one per case shown."""
+    """Record one look at a list of cases: the filters, which page and how many cases
+    matched (None where the list does not count them, a dashboard's panels). One event
+    for the request, never one per case shown."""
     return audit_record(
         actor=user,
         verb=AuditVerb.CASES_LISTED,
