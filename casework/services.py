@@ -371,6 +371,9 @@ CASE_VIEW_CHANNELS = frozenset(
         "api", "api-history", "api-deadlines", "api-referral",
     }
 )  # fmt: skip
+# The pages (not the API, not the audit timeline) where a look soon after one's own action
+# is that action's result: the case page, its history, a form and a referral page.
+PAGE_CHANNELS = frozenset({"page", "history", "form", "referral"})
 # The case page shown after the user's own action on the case (the redirect after a
 # POST) within this time is the result of that action, not a new look at the case.
 OWN_ACTION_SECONDS = 120
@@ -395,7 +398,8 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
     full or only as received. Called once for each response that shows a case, after
     the selector found it, so a hidden or missing case (404) records nothing here.
 
-    Views that mean something (issue 20): the case page shown within two minutes of
+    Views that mean something (issue 20): a page of the case (``PAGE_CHANNELS``) shown
+    within two minutes of
     the user's own action on the case is that action's result and is not recorded; a
     look within 30 minutes of their last recorded view of it through the same channel
     is counted on that view (``CaseViewRepeat``). Returns the event the look counts on,
@@ -410,7 +414,7 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
         if last.data.get("via") == via and last.data.get("limited") == limited:
             _view_repeat(last, now)
             return last
-    elif last is not None and via == "page" and last.verb not in READ_VERBS:
+    elif last is not None and via in PAGE_CHANNELS and last.verb not in READ_VERBS:
         if (now - last.at).total_seconds() <= OWN_ACTION_SECONDS:
             return None
     return audit_record(
