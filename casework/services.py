@@ -399,11 +399,10 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
     the selector found it, so a hidden or missing case (404) records nothing here.
 
     Views that mean something (issue 20): a page of the case (``PAGE_CHANNELS``) shown
-    within two minutes of
-    the user's own action on the case is that action's result and is not recorded; a
-    look within 30 minutes of their last recorded view of it through the same channel
-    is counted on that view (``CaseViewRepeat``). Returns the event the look counts on,
-    or None when none was recorded."""
+    within two minutes of the user's own action on the case is that action's result and
+    is not recorded; a look within 30 minutes of their last recorded view of it through
+    the same channel is counted on that view (``CaseViewRepeat``). Returns the event the
+    look counts on, or None when none was recorded."""
     if via not in CASE_VIEW_CHANNELS:
         raise ValueError(f"unknown channel {via!r}")
     now = timezone.now()
