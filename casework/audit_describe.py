@@ -401,7 +401,9 @@ def _filters(ctx: Context) -> list[Line]:
     shown = "; ".join(
         f"{_FILTER_LABELS.get(k) or humanise(k)}: {_filter_words(k, v)}" for k, v in filters.items()
     )
-    lines = [Line("Filters", shown or "none"), Line("Results", str(ctx.data.get("count", 0)))]
+    lines = [Line("Filters", shown or "none")]
+    if ctx.data.get("count", 0) is not None:
+        lines.append(Line("Results", str(ctx.data.get("count", 0))))
     return lines
 
 
@@ -415,7 +417,17 @@ def _filter_words(key: str, value: Any) -> str:
 
 def _viewed(ctx: Context) -> list[Line]:
     seen = "only that it was received" if ctx.data.get("limited") else "in full"
-    via = {"page": "the case page", "api": "the API", "audit": "the audit timeline"}
+    via = {
+        "page": "the case page",
+        "history": "the case's full history",
+        "form": "a form of the case",
+        "referral": "a referral of the case",
+        "audit": "the audit timeline",
+        "api": "the API",
+        "api-history": "the API (history)",
+        "api-deadlines": "the API (deadlines)",
+        "api-referral": "the API (referral)",
+    }
     channel = via.get(ctx.data.get("via", "page")) or words(ctx.data.get("via"))
     lines = [Line("", f"Seen {seen}, on {channel}")]
     repeat = view_repeat_of(ctx.event)

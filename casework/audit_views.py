@@ -54,7 +54,7 @@ from casework.forms import AuditSearchForm, govuk_controls, govuk_error_summary
 from casework.models import AuditEvent, Case, Person, Premises
 from casework.roles import Role, roles_of
 from casework.selectors import case_get_for_user
-from casework.services import audit_export_record, audit_search_record, case_view_record
+from casework.services import audit_export_record, audit_search_record
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -268,9 +268,7 @@ def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
         "rows": _rows(events),
         "row_history": _row_history(case),
     }
-    response = render(request, "audit/case_timeline.html", context)
-    case_view_record(user=request.user, case=case, via="audit")
-    return response
+    return render(request, "audit/case_timeline.html", context)
 
 
 # CSV export ---------------------------------------------------------------------------

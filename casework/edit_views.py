@@ -29,6 +29,7 @@ from casework.forms import (
 )
 from casework.models import Case, Person
 from casework.permissions import lead_may
+from casework.reads import person_read_note
 from casework.selectors import (
     case_get_for_user,
     case_is_limited,
@@ -137,6 +138,7 @@ def _visible_person(user: Any, person_id: int) -> Person:
         not case_is_limited(user, link.case) for link in person_cases_for_user(user, person)
     ):
         raise Http404("No person found.")
+    person_read_note(person)
     return person
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
+from casework.reads import case_read_note
 from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
 
 User = get_user_model()
@@ -56,7 +58,7 @@ def _named_only(case: Case, users: QuerySet[Any]) -> QuerySet[Any]:
     return users.filter(pk__in=named)
 
 
-def _visibility(user: Any) -> Q | None:
+def _visibility(user: Any, *, as_raiser: bool = True) -> Q | None:
     """The cases ``user`` may open, as a filter; None means every case (DESIGN.md "Access").
 
     Frontline staff: what they raised, what is allocated to them and what a lead granted
@@ -68,6 +70,7 @@ def _visibility(user: Any) -> Q | None:
     Administrators: none unless they hold a case role.
     Named compartments (Domestic Homicide Reviews, RULES.md §6): only the people named to
     the case, whoever raised it, owns it or leads its team (casework.permissions).
+    ``as_raiser=False`` leaves out what the user sees only because they raised it.
     """
     held = roles_of(user)
     named = named_case_types()
@@ -78,7 +81,7 @@ def _visibility(user: Any) -> Q | None:
         return ~Q(case_type__in=hidden) if hidden else None
     if not held - NO_CASE_ROLES:
         return Q(pk__in=[])
-    mine = Q(raised_by=user) | Q(owner=user)
+    mine = (Q(raised_by=user) | Q(owner=user)) if as_raiser else Q(owner=user)
     teams = team_ids_of(user)
     restricted = restricted_case_types()
     granted = _granted(user)
@@ -143,6 +146,7 @@ def case_get_for_user(user: Any, reference: str) -> Case:
     if case is None:
         _note_denied(reference, "case")
         raise Http404("No case found.")
+    case_read_note(case)
     return case
 
 
@@ -173,6 +177,42 @@ def case_is_limited(user: Any, case: Case) -> bool:
     if (Role.AUDITOR in held and has_prevent_clearance(user)) or case.owner_id == user.pk:
         return False
     return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))
+
+
+def case_full_list_for_user(user: Any) -> QuerySet[Case]:
+    """The cases whose full content ``user`` may see, as the case page shows it: their
+    clocks, states' history, notes, files and referrals. ``case_content_list_for_user``
+    less the cases they see only because they raised them (DESIGN.md "Access": the
+    raiser sees the status and their own contributions; the raiser of a Prevent case
+    only that it was received, RULES.md §4.5). Everything that names a case's clock or
+    state to someone (reminders, escalations, digests) goes only to these readers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    cases = case_content_list_for_user(user)
+    condition = _visibility(user, as_raiser=False)
+    return cases if condition is None else cases.filter(condition)
+
+
+def case_is_raiser_only(user: Any, case: Case) -> bool:
+    """True when ``user`` sees ``case`` (not a restricted one known only as received)
+    only because they raised it: they get the raiser's view, its status in plain words
+    and their own contributions (DESIGN.md "Access")."""
+    if case.raised_by_id != user.pk or case.owner_id == user.pk or case_is_limited(user, case):
+        return False
+    return not case_full_list_for_user(user).filter(pk=case.pk).exists()
+
+
+def case_readers(case: Case, user_ids: Iterable[int]) -> list[int]:
+    """Of ``user_ids``, those who may read ``case`` in full (``case_full_list_for_user``),
+    in the order given: the one content check for every message that names a case's
+    clock or state."""
+    wanted = list(user_ids)
+    users = User.objects.in_bulk(wanted)
+    return [
+        pk
+        for pk in wanted
+        if pk in users and case_full_list_for_user(users[pk]).filter(pk=case.pk).exists()
+    ]
 
 
 def person_list_for_user(user: Any) -> QuerySet[Person]:

@@ -366,7 +366,18 @@ def case_person_link(*, case: Case, actor: Any, person: Person, role: str) -> Ca
 
 # Recording reads (DESIGN.md "Audit": reads of a case are recorded) ----------------------
 
-CASE_VIEW_CHANNELS = frozenset({"page", "api", "audit"})
+# The channels of casework.reads.READS: the case page, its history, a form that shows
+# the case, a referral, the auditor's timeline, and the API's case, history, deadlines
+# and referral.
+CASE_VIEW_CHANNELS = frozenset(
+    {
+        "page", "history", "form", "referral", "audit",
+        "api", "api-history", "api-deadlines", "api-referral",
+    }
+)  # fmt: skip
+# The pages (not the API, not the audit timeline) where a look soon after one's own action
+# is that action's result: the case page, its history, a form and a referral page.
+PAGE_CHANNELS = frozenset({"page", "history", "form", "referral"})
 # The case page shown after the user's own action on the case (the redirect after a
 # POST) within this time is the result of that action, not a new look at the case.
 OWN_ACTION_SECONDS = 120
@@ -391,11 +402,11 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
     full or only as received. Called once for each response that shows a case, after
     the selector found it, so a hidden or missing case (404) records nothing here.
 
-    Views that mean something (issue 20): the case page shown within two minutes of
-    the user's own action on the case is that action's result and is not recorded; a
-    look within 30 minutes of their last recorded view of it through the same channel
-    is counted on that view (``CaseViewRepeat``). Returns the event the look counts on,
-    or None when none was recorded."""
+    Views that mean something (issue 20): a page of the case (``PAGE_CHANNELS``) shown
+    within two minutes of the user's own action on the case is that action's result and
+    is not recorded; a look within 30 minutes of their last recorded view of it through
+    the same channel is counted on that view (``CaseViewRepeat``). Returns the event the
+    look counts on, or None when none was recorded."""
     if via not in CASE_VIEW_CHANNELS:
         raise ValueError(f"unknown channel {via!r}")
     now = timezone.now()
@@ -406,7 +417,7 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
         if last.data.get("via") == via and last.data.get("limited") == limited:
             _view_repeat(last, now)
             return last
-    elif last is not None and via == "page" and last.verb not in READ_VERBS:
+    elif last is not None and via in PAGE_CHANNELS and last.verb not in READ_VERBS:
         if (now - last.at).total_seconds() <= OWN_ACTION_SECONDS:
             return None
     return audit_record(
@@ -471,10 +482,11 @@ def chronology_record(
 
 @transaction.atomic
 def case_list_record(
-    *, user: Any, filters: Mapping[str, Any], count: int, page: int = 1
+    *, user: Any, filters: Mapping[str, Any], count: int | None, page: int = 1
 ) -> AuditEvent:
-    """Record one look at the case list: the filters, which page and how many cases
-    matched. One event for the request, never one per case shown."""
+    """Record one look at a list of cases: the filters, which page and how many cases
+    matched (None where the list does not count them, a dashboard's panels). One event
+    for the request, never one per case shown."""
     return audit_record(
         actor=user,
         verb=AuditVerb.CASES_LISTED,

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "casework.sessions.AbsoluteSessionLimitMiddleware",
     # Requests for a case the user may not see are recorded for auditors (issue 20).
     "casework.access_log.AccessDeniedMiddleware",
+    # Every successful read of case content writes one read event (casework/reads.py).
+    "casework.reads.CaseReadAuditMiddleware",
     # Row history (pghistory) records which user and request made each change.
     "pghistory.middleware.HistoryMiddleware",
     # Last, so that an /api/ write's transaction holds the view and its rendered answer

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from casework.models import AuditEvent, Case
+from casework.reads import case_read_note
 from casework.selectors import case_content_list_for_user, case_denied_note
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
@@ -43,6 +44,7 @@ def referral_get_for_user(user: Any, pk: int) -> Referral:
         found = reference.first()
         case_denied_note(reference=found or f"Referral {pk}", kind="referral", exists=bool(found))
         raise Http404("No referral found.")
+    case_read_note(referral.case)
     return referral
 
 

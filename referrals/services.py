@@ -27,7 +27,7 @@ from casework.audit import AuditVerb, audit_record
 from casework.errors import StaleCase, TransitionNotAllowed
 from casework.models import Case
 from casework.permissions import lead_may
-from casework.selectors import case_leads
+from casework.selectors import case_leads, case_readers
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 from referrals import checks
@@ -139,7 +139,8 @@ def _notify(referral: Referral, actor: Any, *, template: str, subject: str, body
     if case.owner_id is not None:
         recipients.add(case.owner_id)
     recipients.discard(actor.pk)
-    for recipient in sorted(recipients):
+    # The one content check for every message (issue 17): only who may read it in full.
+    for recipient in case_readers(case, sorted(recipients)):
         outbox_enqueue(
             recipient_id=recipient,
             channel=Channel.IN_APP,

@@ -31,13 +31,13 @@ from casework.counting import CappedPaginator
 from casework.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_KEY
 from casework.idempotency import idempotent
 from casework.models import Case, Team
+from casework.reads import case_list_read_note
 from casework.roles import figures_only
 from casework.selectors import (
     case_content_list_for_user,
     case_get_for_user,
     case_is_limited,
 )
-from casework.services import case_list_record, case_view_record
 from config.api_errors import error_responses
 from workflows.case_search import case_search_for_user
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, overdue_q
@@ -206,8 +206,7 @@ class CaseListView(APIView):
         filters = _valid(CaseFilterSerializer, request.query_params)
         paginator = Pagination()
         page = paginator.paginate_queryset(case_queryset(request.user, filters), request, self)
-        case_list_record(
-            user=request.user,
+        case_list_read_note(
             filters={k: v for k, v in filters.items() if k != "page"},
             count=paginator.page.paginator.count,
             page=paginator.page.number,
@@ -253,10 +252,7 @@ class CaseDetailView(APIView):
         responses={200: CASE_OR_LIMITED, **error_responses(401, 404)},
     )
     def get(self, request: Request, reference: str) -> Response:
-        case = visible_case(request.user, reference)
-        body = case_body(request, case)
-        case_view_record(user=request.user, case=case, via="api")
-        return Response(body)
+        return Response(case_body(request, visible_case(request.user, reference)))
 
 
 class CaseTransitionView(APIView):
@@ -360,6 +356,11 @@ class DeadlineListView(APIView):
         filters = _valid(DeadlineFilterSerializer, request.query_params)
         paginator = Pagination()
         page = paginator.paginate_queryset(deadline_queryset(request.user, filters), request, self)
+        case_list_read_note(
+            filters={"list": "deadlines", **{k: v for k, v in filters.items() if k != "page"}},
+            count=paginator.page.paginator.count,
+            page=paginator.page.number,
+        )
         context = {"now": timezone.now()}
         rows = DeadlineListItemSerializer(page or [], many=True, context=context).data
         return paginator.get_paginated_response(rows)

@@ -49,6 +49,7 @@ from casework.notes import (
     size_words,
 )
 from casework.permissions import lead_may
+from casework.reads import case_list_read_note, person_read_note
 from casework.roles import Role, roles_of
 from casework.selectors import (
     case_get_for_user,
@@ -57,12 +58,7 @@ from casework.selectors import (
     person_cases_for_user,
     person_list_for_user,
 )
-from casework.services import (
-    case_list_record,
-    case_view_record,
-    person_may_edit,
-    person_view_record,
-)
+from casework.services import person_may_edit
 from workflows import calendar
 from workflows.clocks import bank_holidays
 from workflows.definitions import Field, FieldType, Unit, Workflow
@@ -717,12 +713,10 @@ def case_page(
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """A case as this user may see it: everything, or only that it was received.
 
-    Each response that shows the case records one view (a 404 records nothing).
+    Each response that shows the case records one view (``casework.reads``; a 404
+    records nothing).
     """
-    case = case_get_for_user(request.user, reference)
-    response = case_page(request, case)
-    case_view_record(user=request.user, case=case)
-    return response
+    return case_page(request, case_get_for_user(request.user, reference))
 
 
 @login_required
@@ -746,9 +740,7 @@ def case_history(request: HttpRequest, reference: str) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
         "is_auditor": Role.AUDITOR in roles_of(request.user),
     }
-    response = render(request, "casework/case_history.html", context)
-    case_view_record(user=request.user, case=case)
-    return response
+    return render(request, "casework/case_history.html", context)
 
 
 # A person ---------------------------------------------------------------------------------
@@ -775,7 +767,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     if not links:
         raise Http404("No person found.")
     rows = [(link, case_row(request.user, link.case)) for link in links]
-    person_view_record(user=request.user, person=person)
+    person_read_note(person)
     context = {
         "person": person,
         "born": _born(person),
@@ -797,6 +789,6 @@ def premises_detail(request: HttpRequest, premises_id: int) -> HttpResponse:
     if not cases:
         raise Http404("No premises found.")
     rows = [case_row(request.user, case) for case in cases]
-    case_list_record(user=request.user, filters={"premises": premises.pk}, count=len(rows))
+    case_list_read_note(filters={"premises": premises.pk}, count=len(rows))
     context = {"premises": premises, "rows": rows}
     return render(request, "casework/premises_detail.html", context)

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_http_methods
 from casework.counting import CappedPaginator
 from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.models import Case
+from casework.reads import case_list_read_note
 from casework.roles import figures_only
 from casework.selectors import case_is_limited
-from casework.services import case_list_record
 from workflows.case_search import (
     DEFAULT_ORDER,
     DEFAULT_SORT,
@@ -198,9 +198,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         )
         asked = request.GET.get("page")
         page = CappedPaginator(cases, PAGE_SIZE, page=asked).get_page(asked)
-        case_list_record(
-            user=request.user, filters=filters, count=page.paginator.count, page=page.number
-        )
+        case_list_read_note(filters=filters, count=page.paginator.count, page=page.number)
         context |= {
             "page": page,
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),

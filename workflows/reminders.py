@@ -44,9 +44,12 @@ constraint; the deadlines are locked with SKIP LOCKED and their rows re-read und
 lock, so sweeps running at once never both act on a stage. Paused, met and cancelled
 clocks are left alone.
 
-Nobody is sent anything about a case they cannot open: every recipient is checked with
-``case_list_for_user``. Messages name the case reference, what is due and by when, and
-link to the case; nothing else of the case.
+Nobody is told a case's clock or state unless they may read the case in full, as its
+case page shows it (issue 17, finding 4): every recipient is checked with
+``case_full_list_for_user``, so the raiser of a Prevent case (who knows it only as
+received, RULES.md §4.5), a raiser who sees only their case's status, and a service
+manager without access to the content get nothing. Messages name the case reference,
+what is due and by when, and link to the case; nothing else of the case.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ from casework.audit import AuditEntry, AuditVerb, audit_record_many
 from casework.models import Case, TeamMembership
 from casework.permissions import named_case_types
 from casework.roles import Role
-from casework.selectors import case_leads, case_list_for_user
+from casework.selectors import case_full_list_for_user, case_leads
 from notifications.models import Channel
 from notifications.selectors import (
     digest_opted_out_ids,
@@ -318,13 +321,12 @@ class Audience:
             user = self.users.get(user_id)
             for chunk in _chunks(sorted(case_ids), 5000):
                 if user is not None:
-                    self._visible[user_id].update(
-                        case_list_for_user(user).filter(pk__in=chunk).values_list("pk", flat=True)
-                    )
+                    readable = case_full_list_for_user(user).filter(pk__in=chunk)
+                    self._visible[user_id].update(readable.values_list("pk", flat=True))
                 self._checked[user_id].update(chunk)
 
     def recipients(self, stage: ReminderStage, case: Case) -> list[int]:
-        """The people a stage goes to who can open the case."""
+        """The people a stage goes to who may read the case in full."""
         wanted = self.wanted(stage, case)
         self.prepare((u, case.pk) for u in wanted)
         return [u for u in wanted if case.pk in self._visible[u]]
@@ -723,9 +725,9 @@ def digest_horizon(now: datetime, holidays: set[date]) -> datetime:
 
 def digest_send(*, at: datetime | None = None) -> DigestReport:
     """Send each person one message a day listing the open tasks due in the next 5
-    working days on the cases they can open: those allocated to them and, for leads,
-    their teams'. Periods are not work due, so they are left out. Nothing for people
-    who opted out or have nothing due."""
+    working days on the cases they may read in full (``case_full_list_for_user``):
+    those allocated to them and, for leads, their teams'. Periods are not work due, so
+    they are left out. Nothing for people who opted out or have nothing due."""
     now = at or timezone.now()
     report = DigestReport(at=now)
     horizon = digest_horizon(now, bank_holidays(now))
@@ -747,7 +749,7 @@ def digest_send(*, at: datetime | None = None) -> DigestReport:
     users = User.objects.in_bulk([u for u in interested if u not in opted_out])
     for user_id, user in sorted(users.items()):
         visible = set(
-            case_list_for_user(user)
+            case_full_list_for_user(user)
             .filter(pk__in={d.case_id for d in interested[user_id]})
             .values_list("pk", flat=True)
         )

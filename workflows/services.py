@@ -24,7 +24,12 @@ from casework.models import Case, CasePerson, CasePersonRole, Person, Premises, 
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.references import next_case_reference
 from casework.search_index import search_index_update
-from casework.selectors import case_content_list_for_user, case_leads, person_list_for_user
+from casework.selectors import (
+    case_content_list_for_user,
+    case_leads,
+    case_readers,
+    person_list_for_user,
+)
 from casework.services import case_compartment_name_raiser
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -218,6 +223,9 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
 def _notify_transitioned(case: Case, workflow: Workflow, actor: Any, label: str) -> None:
     """Tell the allocated worker, if someone else moved their case on."""
     if case.owner_id is None or case.owner_id == actor.pk:
+        return
+    # The one content check for every message naming a state (issue 17).
+    if not case_readers(case, [case.owner_id]):
         return
     outbox_enqueue(
         recipient_id=case.owner_id,

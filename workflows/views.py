@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from casework.matching import Matches, intake_matches_for_user
 from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
+from casework.reads import case_read_note
 from casework.roles import role_of
 from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
@@ -344,6 +345,7 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
     case = mine.filter(reference=reference).first()
     if case is None:
         raise Http404("No such concern raised by you.")
+    case_read_note(case)
     workflow = WORKFLOWS.get(case.case_type)
     context = {"case": case, "case_type_label": workflow.label if workflow else case.case_type}
     return render(request, "workflows/concern_raised.html", context)
