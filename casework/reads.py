@@ -88,6 +88,7 @@ READS: dict[str, Read] = {
     "case-allocate": _case("form"),
     "case-access": _case("form"),
     "case-link": _case("form"),
+    "case-related": _case("form"),  # opening a related case shows the first (issue 15)
     "case-summary-edit": _case("form"),
     "premises-edit": _case("form"),
     "case-note-add": _case("form"),
@@ -143,6 +144,10 @@ READS: dict[str, Read] = {
             "footage:request-detail", "footage:request-action",
             "api:footage-request-list", "api:footage-request-detail",
             "api:footage-request-action",
+            # Sign-in security: one's own devices and tokens (issue 17).
+            "two-factor-code", "two-factor-recovery", "two-factor-set-up",
+            "two-factor-recovery-codes", "account-two-factor", "account-api-tokens",
+            "account-api-token-revoke",
         ],
         NONE,
     ),
@@ -151,7 +156,9 @@ READS: dict[str, Read] = {
 
 # Namespaces with no case content at all: staff administration (administrators, who
 # never see case content, DESIGN.md "Access").
-NONE_NAMESPACES = frozenset({"staff"})
+# The reports (issue 21) are counts: a drill-down names case references only, and opening
+# one of those cases writes its own read.
+NONE_NAMESPACES = frozenset({"staff", "reports"})
 
 
 def read_of(route: str) -> Read | None:
