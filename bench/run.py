@@ -434,6 +434,9 @@ def report_pages(months: int, years_back: int = 1) -> dict[str, str]:
         "report: case statistics": f"/reports/case-statistics/?{period}&as_at={end}",
         "report: case statistics CSV": f"/reports/case-statistics.csv?{period}&as_at={end}",
         "report: emerging risks": f"/reports/emerging-risks/?{period}",
+        # The committee pack of the period's last month: indicators, charts, the
+        # Community Trigger return and the emerging risks of 12 months, in one page.
+        "report: committee pack": f"/reports/committee-pack/?period={end:%Y-%m}",
     }
 
 
