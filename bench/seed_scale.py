@@ -797,7 +797,9 @@ class Seeder:
         copier.add(
             "referrals_referral",
             ("id", "referral_type", "state", "content", "consent_given", "gateway",
-             "lawful_basis_notes", "authorised_at", "created_at", "updated_at", "version",
+             "lawful_basis_notes", "special_category_shared", "special_category_condition",
+             "criminal_offence_data_shared", "criminal_offence_condition",
+             "authorised_at", "created_at", "updated_at", "version",
              "sent_at", "acknowledged_at", "partner_reference", "decided_at", "decision",
              "decision_details", "no_response_at", "outcome", "outcome_recorded_at",
              "closed_at", "withdrawn_at", "withdrawn_reason", "authorised_by_id", "case_id",
@@ -805,6 +807,7 @@ class Seeder:
             (pk, referral_type, state, "{}", False,
              "dpa_2018_sch1_para18" if sent else "",
              "Safeguarding an individual at risk." if sent else "",
+             "no" if sent else "", "", "no" if sent else "", "",
              sent_at, created, closed_at or withdrawn_at or outcome_at or decided or ack
              or sent_at or created, 1, sent_at, ack,
              f"P{rng.randint(100000, 999999)}" if ack else "", decided,

@@ -54,11 +54,17 @@ def inline_content(html: str) -> list[str]:
     return finder.found
 
 
+# Templates that no browser receives: WeasyPrint renders them into a PDF on the server
+# (reports/exports.py), and the PDF's page rules live in its own <style>.
+PDF_ONLY = frozenset({"templates/reports/committee_pack_pdf.html"})
+
+
 def template_files() -> list[Path]:
     dirs = [ROOT / "templates"] + [
         ROOT / app / "templates" for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()
     ]
-    return sorted(p for d in dirs if d.is_dir() for p in d.rglob("*.html"))
+    found = (p for d in dirs if d.is_dir() for p in d.rglob("*.html"))
+    return sorted(p for p in found if str(p.relative_to(ROOT)) not in PDF_ONLY)
 
 
 def test_the_policy_forbids_inline_script_and_style_framing_and_plugins(client):

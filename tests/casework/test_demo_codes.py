@@ -21,7 +21,14 @@ def test_seed_demo_gives_those_who_need_a_code_a_device_that_demo_codes_shows(cl
     call_command("seed_demo", password=PASSWORD, stdout=io.StringIO())  # idempotent
 
     with_device = set(TOTPDevice.objects.values_list("user__username", flat=True))
-    assert with_device == {"lead.north", "lead.south", "prevent.lead", "auditor", "admin"}
+    assert with_device == {
+        "lead.north",
+        "lead.south",
+        "prevent.lead",
+        "auditor",
+        "analyst",
+        "admin",
+    }
     out = io.StringIO()
     call_command("demo_codes", stdout=out)
     code = re.search(r"lead\.north\s+(\d{6})\s+key [A-Z2-7 ]+", out.getvalue()).group(1)
