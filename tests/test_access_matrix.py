@@ -154,6 +154,9 @@ AUDIT_CASE = per_relation(
     }
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
 )
+# A person's page: as PERSON, but a raiser who sees the case only as its raiser (issue 17)
+# does not open the pages of the people linked to it: what they gave is on the case page.
+PERSON_PAGE = per_relation(**{**PERSON, "frontline": {**PERSON["frontline"], "raised": 404}})
 # Correcting a person: as PERSON for who sees them, and of those only leads of one of
 # their cases' teams (cleared for Prevent) may; others who see them get 403.
 PERSON_EDIT = per_relation(
@@ -412,7 +415,7 @@ MATRIX: dict[str, Route] = {
     "case-allocate": Route(lambda w, c: f"/cases/{c.reference}/allocate/", ACT),
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
-    "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
+    "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON_PAGE),
     # Premises, as a person: only where a case at them is seen in full.
     "premises-detail": Route(premises_detail_url, PERSON),
     "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),

@@ -52,6 +52,7 @@ from casework.permissions import lead_may
 from casework.reads import case_list_read_note, person_read_note
 from casework.roles import Role, roles_of
 from casework.selectors import (
+    case_full_list_for_user,
     case_get_for_user,
     case_is_limited,
     case_is_raiser_only,
@@ -691,17 +692,16 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
     A person known only from cases the user may not see is the same 404 as a missing
     one (``person_list_for_user``). A case the user may know only as received (a Prevent
-    referral they raised) is left out of the list altogether: who is linked to it is
-    its content.
+    referral they raised) or sees only as its raiser (their status and their own
+    contributions, issue 17; what they gave is on the case's page) is left out of the
+    list altogether: who is linked to it is its content. A person known only from such
+    cases is the same 404.
     """
     person = person_list_for_user(request.user).filter(pk=person_id).first()
     links = []
     if person is not None:
-        links = [
-            link
-            for link in person_cases_for_user(request.user, person)
-            if not case_is_limited(request.user, link.case)
-        ]
+        full = case_full_list_for_user(request.user).values("pk")
+        links = list(person_cases_for_user(request.user, person).filter(case__in=full))
     if not links:
         raise Http404("No person found.")
     rows = [(link, case_row(request.user, link.case)) for link in links]

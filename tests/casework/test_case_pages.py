@@ -686,6 +686,24 @@ def test_the_list_shows_a_prevent_case_to_its_raiser_as_received_only(
 
 
 @pytest.mark.django_db
+def test_a_raiser_does_not_open_the_person_pages_of_a_case_seen_only_as_its_raiser(
+    client, frontline, lead, slavery_case
+):
+    """Its raiser sees the case's status and their own contributions (issue 17): the
+    person's page is the same 404 as a missing one until the case is allocated to them."""
+    person = CasePerson.objects.get(case=slavery_case, role=CasePersonRole.SUBJECT).person
+    client.force_login(frontline)
+    hidden = client.get(f"/people/{person.pk}/")
+    missing = client.get("/people/999999/")
+    assert hidden.status_code == missing.status_code == 404
+    assert without_csrf(hidden) == without_csrf(missing)
+    Case.objects.filter(pk=slavery_case.pk).update(owner=frontline)
+    html = page(client.get(f"/people/{person.pk}/"))
+    assert "Maria Kowalska" in html
+    assert slavery_case.reference in html
+
+
+@pytest.mark.django_db
 def test_a_person_page_lists_only_the_cases_the_user_may_see(
     client, lead, other_lead, auditor, colleague, frontline_south, slavery_case
 ):
