@@ -43,7 +43,7 @@ from casework.notes import (
     size_words,
     too_large_message,
 )
-from casework.selectors import case_get_for_user, case_is_limited
+from casework.selectors import case_get_for_user, case_is_limited, case_is_raiser_only
 from config.hardening import body_refusal, reads_upload_itself
 
 SELECT_A_FILE = "Select a file"
@@ -108,8 +108,15 @@ def case_note_add_view(request: HttpRequest, reference: str) -> HttpResponse:
         return _note_page(request, case, text, _errors(exc), status=400)
     except PermissionDenied:
         return render(request, "casework/forbidden.html", {"message": CANNOT_ADD}, status=403)
+    if case_is_raiser_only(request.user, case):
+        return _added(request, case, "Note")
     messages.success(request, "Note added")
     return redirect(reverse("case-detail", args=[case.reference]) + "#notes")
+
+
+def _added(request: HttpRequest, case: Case, what: str) -> HttpResponse:
+    """The raiser's confirmation that their note or file was added (issue 17)."""
+    return render(request, "casework/contribution_added.html", {"case": case, "what": what})
 
 
 # An attachment -----------------------------------------------------------------------------
@@ -192,6 +199,8 @@ def _attachment_add(
         return render(request, "casework/forbidden.html", {"message": CANNOT_ADD}, status=403)
     finally:
         upload.close()
+    if case_is_raiser_only(request.user, case):
+        return _added(request, case, "File")
     messages.success(request, f"{upload.name} attached")
     return redirect(reverse("case-detail", args=[case.reference]) + "#attachments")
 

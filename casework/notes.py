@@ -24,7 +24,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,7 +39,12 @@ from casework.files import (
 )
 from casework.models import Case, CaseAttachment, CaseNote
 from casework.permissions import worker_may
-from casework.selectors import case_content_list_for_user, case_denied_note, case_is_limited
+from casework.selectors import (
+    case_content_list_for_user,
+    case_denied_note,
+    case_full_list_for_user,
+    case_is_limited,
+)
 
 NOTE_MAX_CHARS = 10_000
 DESCRIPTION_MAX_CHARS = 500
@@ -76,9 +81,14 @@ def wrong_type_message() -> str:
 
 def case_may_add_to(user: Any, case: Case) -> bool:
     """Whether ``user`` may add notes and attachments to ``case``: the allocated worker or a
-    lead of the case's team (cleared for a restricted type); not auditors or administrators,
-    who hold neither relation."""
-    return worker_may(case, user) and not case_is_limited(user, case)
+    lead of the case's team (cleared for a restricted type), and its raiser while it is
+    open (their own contributions, DESIGN.md "Access"; not the raiser of a Prevent case,
+    who knows it only as received); not auditors or administrators."""
+    if case_is_limited(user, case):
+        return False
+    if worker_may(case, user):
+        return True
+    return user.is_authenticated and case.raised_by_id == user.pk and case.closed_at is None
 
 
 def _require_adder(case: Case, actor: Any) -> None:
@@ -288,20 +298,28 @@ def _content_cases(user: Any) -> QuerySet[Case]:
     return case_content_list_for_user(user).values("pk")
 
 
+def _readable(user: Any, by: str) -> Q:
+    """Notes or attachments the user may read: all of a case they may read in full, and
+    on a case they see only as its raiser those they added themselves (``by``)."""
+    full = case_full_list_for_user(user).values("pk")
+    return Q(case__in=full) | Q(case__in=_content_cases(user), **{by: user})
+
+
 def case_note_list_for_user(user: Any, case: Case) -> QuerySet[CaseNote]:
-    """The case's notes, newest first, if the user may see its content; none otherwise
-    (one query: visibility is a subquery)."""
+    """The case's notes, newest first, if the user may see its content (its raiser only
+    theirs); none otherwise (one query: visibility is a subquery)."""
     return (
-        CaseNote.objects.filter(case=case, case__in=_content_cases(user))
+        CaseNote.objects.filter(_readable(user, "author"), case=case)
         .select_related("author")
         .order_by("-created_at", "-id")
     )
 
 
 def case_attachment_list_for_user(user: Any, case: Case) -> QuerySet[CaseAttachment]:
-    """The case's attachments, newest first, if the user may see its content."""
+    """The case's attachments, newest first, if the user may see its content (its raiser
+    only theirs)."""
     return (
-        CaseAttachment.objects.filter(case=case, case__in=_content_cases(user))
+        CaseAttachment.objects.filter(_readable(user, "uploaded_by"), case=case)
         .select_related("uploaded_by")
         .order_by("-created_at", "-id")
     )
@@ -312,7 +330,7 @@ def case_attachment_get_for_user(user: Any, reference: str, attachment_id: int) 
     Http404 otherwise, the same whether it is missing, another case's or hidden."""
     attachment = (
         CaseAttachment.objects.filter(
-            pk=attachment_id, case__reference=reference, case__in=_content_cases(user)
+            _readable(user, "uploaded_by"), pk=attachment_id, case__reference=reference
         )
         .select_related("case")
         .first()

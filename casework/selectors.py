@@ -193,6 +193,16 @@ def case_full_list_for_user(user: Any) -> QuerySet[Case]:
     return cases if condition is None else cases.filter(condition)
 
 
+def case_full_condition(user: Any) -> Q | None:
+    """``case_full_list_for_user`` as a filter on the cases the user may see (None: all
+    of them), for lists that gate columns and filters on content (clocks, state)."""
+    visibility = _visibility(user, as_raiser=False)
+    content = case_content_condition(user)
+    if visibility is None:
+        return content
+    return visibility if content is None else visibility & content
+
+
 def case_is_raiser_only(user: Any, case: Case) -> bool:
     """True when ``user`` sees ``case`` (not a restricted one known only as received)
     only because they raised it: they get the raiser's view, its status in plain words

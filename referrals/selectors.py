@@ -14,7 +14,7 @@ from django.http import Http404
 
 from casework.models import AuditEvent, Case
 from casework.reads import case_read_note
-from casework.selectors import case_content_list_for_user, case_denied_note
+from casework.selectors import case_denied_note, case_full_list_for_user
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
 
@@ -24,8 +24,9 @@ DEFAULT_RESPONSE_WORKING_DAYS = 10
 
 
 def referral_list_for_user(user: Any) -> QuerySet[Referral]:
-    """Every referral the user may see: those of the cases they may see in full."""
-    visible = case_content_list_for_user(user).values("pk")
+    """Every referral the user may see: those of the cases they may see in full (not a
+    case they see only as its raiser, issue 17)."""
+    visible = case_full_list_for_user(user).values("pk")
     return Referral.objects.filter(case__in=visible)
 
 

@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet, Value, When
+from django.db.models import Case as CaseWhen
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,12 +33,18 @@ from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.role_audit import role_change_list_for_user
 from casework.roles import Role, role_of
-from casework.selectors import case_is_limited, case_list_for_user, team_case_list_for_user
+from casework.selectors import (
+    case_full_condition,
+    case_is_limited,
+    case_list_for_user,
+    team_case_list_for_user,
+)
 from referrals.models import Referral, ReferralState
 from workflows import modern_slavery
 from workflows.calendar import add_working_days, working_days_between
 from workflows.clocks import bank_holidays
 from workflows.models import Deadline, DeadlineStatus, ReminderStage
+from workflows.raiser import raiser_status
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.reminders import reminders_unheard
 
@@ -161,11 +168,14 @@ def _person(user: Any) -> str:
 
 
 def _line(user: Any, case: Case) -> CaseLine:
+    """A case on a panel; one seen only as its raiser (``full_content`` False, annotated
+    by ``_case_panel``) shows its status in plain words, not its step (issue 17)."""
     workflow = get_workflow(case.case_type)
+    full = getattr(case, "full_content", True)
     return CaseLine(
         reference=case.reference,
         type_label=workflow.label,
-        state_label=workflow.state_label(case.state),
+        state_label=workflow.state_label(case.state) if full else raiser_status(case, workflow),
         terminal=case.state in workflow.terminal_states,
         limited=case_is_limited(user, case),
         raised_at=case.raised_at,
@@ -175,8 +185,17 @@ def _line(user: Any, case: Case) -> CaseLine:
 
 
 def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
-    """Two queries: the first rows (with team and owner) and the count."""
-    rows = cases.select_related("team", "owner").order_by(*order)[:PANEL_ROWS]
+    """Two queries: the first rows (with team and owner, and whether the user sees each
+    in full) and the count."""
+    rows = cases.select_related("team", "owner").order_by(*order)
+    full = case_full_condition(user)
+    if full is not None:
+        rows = rows.annotate(
+            full_content=CaseWhen(
+                When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+    rows = rows[:PANEL_ROWS]
     return Panel.of([_line(user, c) for c in rows], cases, url)
 
 

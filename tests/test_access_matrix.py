@@ -10,6 +10,11 @@ hand from DESIGN.md "Access" (never computed with the code under test):
 - 403: the user can see the case (or is signed in) but may not do this;
 - 404: the case is hidden from them, which looks exactly like a missing one.
 
+The raiser of a case who holds no other relation to it sees its status and their own
+contributions (issue 17): its history, referrals and clocks are hidden from them (404 on
+the pages, 403 from the API, which has told them the case exists), and they may add
+notes and files to it.
+
 Relations of a user to a case: ``raised`` (they raised it), ``allocated`` (it is allocated
 to them), ``same_team`` (their team's case), ``other_team``, ``prevent`` (a Prevent case of
 their team raised by someone else) and ``prevent_raised`` (a Prevent case they raised,
@@ -158,6 +163,9 @@ AUDIT_CASE = per_relation(
     }
     | {"auditor": {"same_team": 200, "other_team": 200, "prevent": 200}}
 )
+# A person's page: as PERSON, but a raiser who sees the case only as its raiser (issue 17)
+# does not open the pages of the people linked to it: what they gave is on the case page.
+PERSON_PAGE = per_relation(**{**PERSON, "frontline": {**PERSON["frontline"], "raised": 404}})
 # Correcting a person: as PERSON for who sees them, and of those only leads of one of
 # their cases' teams (cleared for Prevent) may; others who see them get 403.
 PERSON_EDIT = per_relation(
@@ -206,8 +214,13 @@ def premises_detail_url(world: World, case: Case) -> str:
 # Referrals are part of a case's content: visible to exactly those who see the case in
 # full (the raiser of a Prevent case, who knows it only as received, sees none: 404), and
 # only the case's leads act on them (others who see them get 403).
-REFERRAL_READ = PERSON
-REFERRAL_ACT = per_relation(**{**ACT, "frontline": {**ACT["frontline"], "prevent_raised": 404}})
+# A frontline raiser sees the case only as its raiser: none of its referrals either.
+REFERRAL_READ = per_relation(
+    **{**READ, "frontline": {**READ["frontline"], "raised": 404, "prevent_raised": 404}}
+)
+REFERRAL_ACT = per_relation(
+    **{**ACT, "frontline": {**ACT["frontline"], "raised": 404, "prevent_raised": 404}}
+)
 REFERRAL_FOR = {"cse": "mash_referral", "prevent": "prevent_referral"}
 # The case state where a partner's decision applies, and a decision to record.
 DECISION_FOR = {
@@ -234,13 +247,17 @@ def referral_of(case: Case, *, sent: bool = False) -> Referral:
 
 
 # Notes and attachments: whoever may work on the case adds them (its team's leads, cleared
-# for Prevent, and the worker it is allocated to); others who can see it get 403, and the
-# raiser of a Prevent case, who knows it only as received, 404. They are read, like the
-# case's full history, by exactly those who see the case in full.
+# for Prevent, and the worker it is allocated to) and its raiser (their own contributions,
+# issue 17); others who can see it get 403, and the raiser of a Prevent case, who knows
+# it only as received, 404. They are read by exactly those who see the case in full, and
+# by its raiser those they added (the matrix's attachment is the raiser's own).
 WORK = per_relation(
-    **{**ACT, "frontline": {**ACT["frontline"], "allocated": 200, "prevent_raised": 404}}
-)
+    **{**ACT, "frontline": {**ACT["frontline"], "raised": 200, "allocated": 200,
+                            "prevent_raised": 404}}
+)  # fmt: skip
 CASE_CONTENT = PERSON
+# The case's full history: only for those who see the case in full.
+FULL_HISTORY = REFERRAL_READ
 
 
 def attachment_url(world: World, case: Case) -> str:
@@ -302,7 +319,9 @@ def api_outcomes(table: dict[str, Any]) -> dict[str, Any]:
 API_SIGNED_IN = api_outcomes(SIGNED_IN_200)
 API_READ = api_outcomes(READ)
 API_CONTENT = api_outcomes(
-    per_relation(**{**READ, "frontline": {**READ["frontline"], "prevent_raised": 403}})
+    per_relation(
+        **{**READ, "frontline": {**READ["frontline"], "raised": 403, "prevent_raised": 403}}
+    )
 )
 API_ACT = api_outcomes(ACT)
 
@@ -466,7 +485,7 @@ MATRIX: dict[str, Route] = {
     "case-access": Route(lambda w, c: f"/cases/{c.reference}/access/", ACT),
     "case-link": Route(lambda w, c: f"/cases/{c.reference}/links/", ACT),
     "case-related": Route(lambda w, c: f"/cases/{c.reference}/related/new/", ACT),
-    "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON),
+    "person-detail": Route(lambda w, c: f"/people/{w.subject(c).pk}/", PERSON_PAGE),
     # Premises, as a person: only where a case at them is seen in full.
     "premises-detail": Route(premises_detail_url, PERSON),
     "workflows:concern-type": Route(lambda w, c: "/concerns/new/", RAISERS_ONLY),
@@ -513,7 +532,7 @@ MATRIX: dict[str, Route] = {
         lambda w, c: "/notifications/preferences/", SIGNED_IN_200
     ),
     "case-summary-edit": Route(lambda w, c: f"/cases/{c.reference}/summary/edit/", ACT),
-    "case-history": Route(lambda w, c: f"/cases/{c.reference}/history/", CASE_CONTENT),
+    "case-history": Route(lambda w, c: f"/cases/{c.reference}/history/", FULL_HISTORY),
     "case-note-add": Route(lambda w, c: f"/cases/{c.reference}/notes/new/", WORK),
     "case-attachment-add": Route(lambda w, c: f"/cases/{c.reference}/attachments/new/", WORK),
     "case-attachment-download": Route(attachment_url, CASE_CONTENT),

@@ -37,6 +37,7 @@ from casework.selectors import (
     case_content_list_for_user,
     case_get_for_user,
     case_is_limited,
+    case_is_raiser_only,
 )
 from config.api_errors import error_responses
 from workflows.case_search import case_search_for_user
@@ -55,6 +56,7 @@ from workflows.serializers import (
     DeadlineSerializer,
     HistoryEventSerializer,
     LimitedCaseSerializer,
+    RaiserCaseSerializer,
     RaiseSerializer,
     TransitionInputSerializer,
     WorkflowSerializer,
@@ -66,9 +68,11 @@ from workflows.services import SUMMARY_FIELD, case_raise, case_transition
 
 PAGE_SIZE = 25
 LIMITED = "You may know only that this case was received, not what is in it."
+RAISER_ONLY = "You raised this case: you may see its status and what you added, not the rest."
 LIMITED_403 = (
     " A case you know only as received (limited: true; the frontline raiser of a Prevent "
-    "case) is refused with 403: you know it exists, but not what is in it."
+    "case) is refused with 403: you know it exists, but not what is in it; so is a case "
+    "you see only as its raiser (raiser_view: true), whose status you know."
 )
 CHOOSE_TEAM = "Choose one of your own teams."
 REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -123,17 +127,22 @@ def visible_case(user: Any, reference: str) -> Case:
 
 
 def _case_with_content(user: Any, reference: str) -> Case:
-    """A visible case whose content the user may see; 403 for one known only as received."""
+    """A visible case whose content the user may see; 403 for one known only as received
+    and for one they see only as its raiser (issue 17)."""
     case = visible_case(user, reference)
     if case_is_limited(user, case):
         raise PermissionDenied(LIMITED)
+    if case_is_raiser_only(user, case):
+        raise PermissionDenied(RAISER_ONLY)
     return case
 
 
 def case_body(request: Request, case: Case) -> dict[str, Any]:
-    """CASE as this user may see it, or only that it was received."""
+    """CASE as this user may see it, as its raiser, or only that it was received."""
     if case_is_limited(request.user, case):
         return LimitedCaseSerializer(case).data
+    if case_is_raiser_only(request.user, case):
+        return RaiserCaseSerializer(case).data
     context = {
         "now": timezone.now(),
         "available_transitions": available_transitions(case, request.user),
@@ -212,12 +221,7 @@ class CaseListView(APIView):
             page=paginator.page.number,
         )
         context = {"now": timezone.now()}
-        rows = [
-            LimitedCaseSerializer(case).data
-            if case_is_limited(request.user, case)
-            else CaseSummarySerializer(case, context=context).data
-            for case in page or []
-        ]
+        rows = [_summary_row(request.user, case, context) for case in page or []]
         return paginator.get_paginated_response(rows)
 
     @extend_schema(
@@ -242,6 +246,15 @@ class CaseListView(APIView):
         team = _team(body.get("team"))
         case = case_raise(actor=request.user, case_type=case_type, data=body, team=team)
         return Response(case_body(request, case), status=201)
+
+
+def _summary_row(user: Any, case: Case, context: dict[str, Any]) -> dict[str, Any]:
+    """A case in the list as CASE_SUMMARY, or as its raiser or as received sees it."""
+    if case_is_limited(user, case):
+        return LimitedCaseSerializer(case).data
+    if not getattr(case, "full_content", True):
+        return RaiserCaseSerializer(case).data
+    return CaseSummarySerializer(case, context=context).data
 
 
 class CaseDetailView(APIView):

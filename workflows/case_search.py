@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
@@ -31,8 +31,9 @@ from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
 from casework.search_index import search_case_ids_for_user
-from casework.selectors import case_content_condition, case_list_for_user
+from casework.selectors import case_content_condition, case_full_condition, case_list_for_user
 from workflows.models import Deadline, overdue_q
+from workflows.raiser import raised_summary
 
 User = get_user_model()
 CASE_WORKER_ROLES = (Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD)
@@ -115,8 +116,9 @@ def _owner_filter(user: Any, owner: Any) -> Q:
 
 
 def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> QuerySet[Case]:
-    """Apply the filters; those on content keep to cases seen in full."""
-    content = case_content_condition(user)
+    """Apply the filters; those on content (state, team, owner, clocks) keep to cases
+    seen in full, never those known only as received or seen only as their raiser."""
+    content = case_full_condition(user)
     full = Q() if content is None else content
     if filters.get("case_type"):
         cases = cases.filter(case_type=filters["case_type"])
@@ -155,9 +157,20 @@ def case_search_for_user(
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
     cases = _filtered(user, cases, filters)
     content = case_content_condition(user)
-    return cases.annotate(has_overdue_deadline=Exists(overdue_deadlines(timezone.now()))).order_by(
-        *_ordering(content, sort, order)
-    )
+    full = case_full_condition(user)
+    overdue = Exists(overdue_deadlines(timezone.now()))
+    if full is not None:
+        # A case seen only as its raiser (or as received) shows no clock (issue 17).
+        overdue = CaseWhen(
+            When(full, then=overdue), default=Value(False), output_field=BooleanField()
+        )
+        cases = cases.annotate(
+            full_content=CaseWhen(
+                When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            raised_summary=raised_summary(),
+        )
+    return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
 
 
 def case_filter_teams(user: Any) -> QuerySet[Team]:

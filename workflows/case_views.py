@@ -52,8 +52,10 @@ from casework.permissions import lead_may
 from casework.reads import case_list_read_note, person_read_note
 from casework.roles import Role, roles_of
 from casework.selectors import (
+    case_full_list_for_user,
     case_get_for_user,
     case_is_limited,
+    case_is_raiser_only,
     case_links_for_user,
     person_cases_for_user,
     person_list_for_user,
@@ -65,6 +67,7 @@ from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
 from workflows.list_views import case_row
 from workflows.models import TASK_RUNNING, Deadline, DeadlineStatus
+from workflows.raiser import raiser_context
 from workflows.registry import get_workflow
 from workflows.selectors import available_transitions
 
@@ -678,6 +681,12 @@ def case_page(
     if case_is_limited(request.user, case):
         context = {"case": case, "workflow": workflow}
         return render(request, "casework/case_limited.html", context, status=status)
+    if case_is_raiser_only(request.user, case):
+        context = raiser_context(request.user, case, workflow)
+        context["answers"] = [
+            _detail_row(case.case_type, k, v) for k, v in context["answers"].items()
+        ]
+        return render(request, "casework/case_raiser.html", context, status=status)
     people = case.case_people.select_related("person").order_by("pk")
     may_edit = lead_may(case, request.user)
     may_add = case_may_add_to(request.user, case)
@@ -724,10 +733,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def case_history(request: HttpRequest, reference: str) -> HttpResponse:
     """Everything that happened to a case, newest first, 50 a page: the full version of
     the case page's history, for whoever may see the case's content (its raiser, if it is
-    a Prevent case they know only as received, gets 404). Recorded as a view of the case.
+    a Prevent case they know only as received, gets 404, and so does a raiser who sees
+    only their own contributions, issue 17). Recorded as a view of the case.
     """
     case = case_get_for_user(request.user, reference)
-    if case_is_limited(request.user, case):
+    if case_is_limited(request.user, case) or case_is_raiser_only(request.user, case):
         raise Http404("No case found.")
     workflow = get_workflow(case.case_type)
     page = Paginator(_history(case), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -753,17 +763,16 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
     A person known only from cases the user may not see is the same 404 as a missing
     one (``person_list_for_user``). A case the user may know only as received (a Prevent
-    referral they raised) is left out of the list altogether: who is linked to it is
-    its content.
+    referral they raised) or sees only as its raiser (their status and their own
+    contributions, issue 17; what they gave is on the case's page) is left out of the
+    list altogether: who is linked to it is its content. A person known only from such
+    cases is the same 404.
     """
     person = person_list_for_user(request.user).filter(pk=person_id).first()
     links = []
     if person is not None:
-        links = [
-            link
-            for link in person_cases_for_user(request.user, person)
-            if not case_is_limited(request.user, link.case)
-        ]
+        full = case_full_list_for_user(request.user).values("pk")
+        links = list(person_cases_for_user(request.user, person).filter(case__in=full))
     if not links:
         raise Http404("No person found.")
     rows = [(link, case_row(request.user, link.case)) for link in links]

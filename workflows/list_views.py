@@ -34,6 +34,7 @@ from workflows.case_search import (
     case_filter_teams,
     case_search_for_user,
 )
+from workflows.raiser import raiser_status
 from workflows.registry import WORKFLOWS, get_workflow
 
 PAGE_SIZE = 25
@@ -78,15 +79,18 @@ def _state_choices(case_type: str) -> list[tuple[str, str]]:
 
 
 def case_row(user: Any, case: Case) -> CaseRow:
+    """A case in a list; one seen only as its raiser (``full_content`` False, annotated
+    by the search) shows its status in plain words and no clock (issue 17)."""
     workflow = get_workflow(case.case_type)
     limited = case_is_limited(user, case)
+    full = getattr(case, "full_content", True)
     return CaseRow(
         case=case,
         type_label=workflow.label,
-        state_label=workflow.state_label(case.state),
+        state_label=workflow.state_label(case.state) if full else raiser_status(case, workflow),
         terminal=case.state in workflow.terminal_states,
         limited=limited,
-        overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited,
+        overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited and full,
     )
 
 

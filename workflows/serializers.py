@@ -285,6 +285,42 @@ class LimitedCaseSerializer(serializers.Serializer):
         return True
 
 
+class RaiserCaseSerializer(serializers.Serializer):
+    """A case the user sees only as its raiser (issue 17; DESIGN.md "Access": status and
+    their own contributions): its status in plain words and what they raised, not its
+    state, clocks, owner or steps (``workflows.raiser``)."""
+
+    reference = serializers.CharField()
+    case_type = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text="The status in plain words.")
+    summary = serializers.SerializerMethodField(help_text="The summary as they raised it.")
+    team = serializers.CharField(source="team.slug")
+    raised_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    limited = serializers.SerializerMethodField()
+    raiser_view = serializers.SerializerMethodField()
+
+    def get_status(self, case: Case) -> str:
+        from workflows.raiser import raiser_status
+
+        return raiser_status(case, get_workflow(case.case_type))
+
+    def get_summary(self, case: Case) -> str:
+        from workflows.raiser import raised_answers
+
+        if hasattr(case, "raised_summary"):  # annotated by the list (case_search)
+            return str(case.raised_summary or "")
+        return str(raised_answers(case).get("summary", ""))
+
+    @extend_schema_field({"type": "boolean", "enum": [False]})
+    def get_limited(self, case: Case) -> bool:
+        return False
+
+    @extend_schema_field({"type": "boolean", "enum": [True]})
+    def get_raiser_view(self, case: Case) -> bool:
+        return True
+
+
 class CaseSummarySerializer(serializers.Serializer):
     """CASE_SUMMARY: a case in a list, for a user who may see its content."""
 
@@ -418,7 +454,7 @@ class CaseSerializer(CaseSummarySerializer):
 
 CASE_OR_LIMITED = PolymorphicProxySerializer(
     component_name="CaseOrLimited",
-    serializers=[CaseSerializer, LimitedCaseSerializer],
+    serializers=[CaseSerializer, RaiserCaseSerializer, LimitedCaseSerializer],
     resource_type_field_name=None,
 )
 
@@ -430,7 +466,7 @@ class CasePageSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     results = PolymorphicProxySerializer(
         component_name="CaseSummaryOrLimited",
-        serializers=[CaseSummarySerializer, LimitedCaseSerializer],
+        serializers=[CaseSummarySerializer, RaiserCaseSerializer, LimitedCaseSerializer],
         resource_type_field_name=None,
         many=True,
     )

@@ -203,12 +203,26 @@ def test_filters_by_type_state_allocation_and_overdue(api, users, cases):
 
 def test_state_and_overdue_filters_never_reveal_a_case_known_only_as_received(api, users, cases):
     overdue_deadline(cases["prevent"])
+    overdue_deadline(cases["mine"])
     client = api(users["frontline"])
 
+    # Nor the state or clocks of a case seen only as its raiser (issue 17) ...
+    assert references(client.get("/api/v1/cases/?state=concern_raised")) == []
+    assert references(client.get("/api/v1/cases/?overdue=true")) == []
+    row = next(
+        r
+        for r in client.get("/api/v1/cases/").json()["results"]
+        if r["reference"] == cases["mine"].reference
+    )
+    assert row["raiser_view"] is True
+    assert "overdue" not in row
+    assert "state" not in row
+    # ... which match once it is allocated to them.
+    case_allocate(case=cases["mine"], actor=users["lead"], assignee=users["frontline"])
     assert references(client.get("/api/v1/cases/?state=concern_raised")) == [
         cases["mine"].reference
     ]
-    assert references(client.get("/api/v1/cases/?overdue=true")) == []
+    assert references(client.get("/api/v1/cases/?overdue=true")) == [cases["mine"].reference]
 
 
 def test_search_covers_reference_summary_and_people_names(api, users, cases):
@@ -323,12 +337,26 @@ def test_a_case_has_the_contract_fields_deadlines_and_what_the_user_may_do(api, 
 
 @pytest.mark.parametrize(
     ("role", "may_act"),
-    [("auditor", False), ("frontline", False), ("lead", True), ("prevent_lead", True)],
+    # (its raiser gets no steps at all: test_its_raiser_gets_the_raiser_view_...)
+    [("auditor", False), ("lead", True), ("prevent_lead", True)],
 )
 def test_available_transitions_are_only_what_this_user_may_do(api, users, cases, role, may_act):
     body = api(users[role]).get(f"/api/v1/cases/{cases['mine'].reference}/").json()
 
     assert bool(body["available_transitions"]) is may_act
+
+
+def test_its_raiser_gets_the_raiser_view_without_steps_or_clocks(api, users, cases):
+    """A raiser not allocated to the case sees its status in plain words (issue 17)."""
+    overdue_deadline(cases["mine"])
+    body = api(users["frontline"]).get(f"/api/v1/cases/{cases['mine'].reference}/").json()
+
+    assert body["raiser_view"] is True
+    assert body["status"] == "Received: waiting for a safeguarding lead to look at it"
+    assert not {"state", "available_transitions", "deadlines", "owner", "people"} & set(body)
+    assert body["summary"] == "Picked up from school by an unknown adult."
+    row = api(users["frontline"]).get("/api/v1/cases/").json()["results"][-1]
+    assert (row["reference"], row["summary"]) == (cases["mine"].reference, body["summary"])
 
 
 def test_a_hidden_case_is_the_same_404_as_a_missing_one(api, users, cases):

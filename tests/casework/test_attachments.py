@@ -231,7 +231,9 @@ def test_a_long_description_is_refused(client, people, case):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("frontline", 403), ("auditor", 403), ("other_lead", 404), ("admin", 404)],
+    # (its raiser adds their own: tests/casework/test_raiser_view.py; a colleague of the
+    # team with no relation to the case cannot see it)
+    [("colleague", 404), ("auditor", 403), ("other_lead", 404), ("admin", 404)],
 )
 def test_others_cannot_attach(client, people, case, media, who, status):
     client.force_login(people[who])
@@ -261,7 +263,7 @@ def test_prevent_attachments_are_for_cleared_leads_only(client, people, prevent_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["frontline", "worker", "lead", "auditor"])
+@pytest.mark.parametrize("who", ["worker", "lead", "auditor"])
 def test_a_download_is_an_attachment_never_sniffed_and_is_audited(client, people, case, who):
     attachment = add(case, people["lead"], name="Letter to Mr Ó.pdf")
     client.force_login(people[who])
@@ -277,6 +279,25 @@ def test_a_download_is_an_attachment_never_sniffed_and_is_audited(client, people
     assert event.actor == people[who]
     assert event.case_id == case.pk
     assert event.object_id == str(attachment.pk)
+
+
+@pytest.mark.django_db
+def test_its_raiser_downloads_their_own_file_but_not_the_leads(client, people, case):
+    """A raiser who holds no other relation to the case sees only their own contributions
+    (issue 17): the lead's file is the same 404 as a missing one, theirs downloads."""
+    leads = add(case, people["lead"], name="Strategy minutes.pdf")
+    theirs = add(case, people["frontline"], name="My statement.pdf")
+    client.force_login(people["frontline"])
+    hidden = client.get(f"/cases/{case.reference}/attachments/{leads.pk}/")
+    assert hidden.status_code == 404
+    response = client.get(f"/cases/{case.reference}/attachments/{theirs.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    event = AuditEvent.objects.get(verb=AuditVerb.ATTACHMENT_DOWNLOADED)
+    assert (event.actor, event.object_id) == (people["frontline"], str(theirs.pk))
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    assert "My statement.pdf" in page
+    assert "Strategy minutes.pdf" not in page
 
 
 @pytest.mark.django_db

@@ -113,8 +113,13 @@ def take(case: Case, actor, name: str, **data) -> Case:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["frontline", "lead", "auditor"])
-def test_case_page_shows_the_case_to_raiser_lead_and_auditor(client, request, slavery_case, who):
+@pytest.mark.parametrize("who", ["allocated", "lead", "auditor"])
+def test_case_page_shows_the_case_to_its_worker_lead_and_auditor(
+    client, request, slavery_case, colleague, who
+):
+    if who == "allocated":
+        Case.objects.filter(pk=slavery_case.pk).update(owner=colleague)
+        who = "colleague"
     client.force_login(request.getfixturevalue(who))
     response = client.get(case_url(slavery_case))
     assert response.status_code == 200
@@ -130,6 +135,22 @@ def test_case_page_shows_the_case_to_raiser_lead_and_auditor(client, request, sl
     assert 'class="moj-timeline"' in html
     person = CasePerson.objects.get(case=slavery_case, role=CasePersonRole.SUBJECT).person
     assert f'href="/people/{person.pk}/"' in html
+
+
+@pytest.mark.django_db
+def test_its_raiser_sees_the_status_in_words_and_what_they_raised(client, frontline, slavery_case):
+    """A raiser not allocated to the case sees its status and their own contributions
+    (issue 17): not the step it has reached, its history or its people's pages."""
+    client.force_login(frontline)
+    response = client.get(case_url(slavery_case))
+    assert response.status_code == 200
+    html = page(response)
+    assert slavery_case.reference in html
+    assert "Seen sleeping at the car wash" in html  # what they raised
+    assert "Received: waiting for a safeguarding lead to look at it" in html
+    assert "Concern raised" not in html  # the state's name
+    assert 'class="moj-timeline"' not in html
+    assert "/people/" not in html
 
 
 def detail(html: str, label: str) -> str:
@@ -185,11 +206,16 @@ def test_only_a_lead_sees_the_actions(client, frontline, lead, auditor, slavery_
     assert f'href="{action_url(slavery_case, "start_triage")}"' in html
     # Only what is possible now: closing needs triage first.
     assert 'data-action="close_no_grounds"' not in html
-    for user in (frontline, auditor):
-        client.force_login(user)
-        html = page(client.get(case_url(slavery_case)))
-        assert "data-action=" not in html
-        assert "There is nothing you can do on this case now." in html
+    client.force_login(auditor)
+    html = page(client.get(case_url(slavery_case)))
+    assert "data-action=" not in html
+    assert "There is nothing you can do on this case now." in html
+    # Its raiser gets the raiser's page: no steps, only adding their own notes and files.
+    client.force_login(frontline)
+    html = page(client.get(case_url(slavery_case)))
+    assert "data-action=" not in html
+    assert action_url(slavery_case, "start_triage") not in html
+    assert f'href="/cases/{slavery_case.reference}/notes/new/"' in html
 
 
 @pytest.mark.django_db
@@ -645,13 +671,36 @@ def test_the_list_shows_a_prevent_case_to_its_raiser_as_received_only(
     assert "Prevent" in row
     assert "Concern raised" not in row
     assert "North locality team" not in row
-    # Filtering by state must not tell the raiser the Prevent case's state.
+    # Filtering by state must not tell the raiser the Prevent case's state, nor that of
+    # a case they see only as its raiser (issue 17); allocated to them, it matches.
     filtered = page(client.get("/cases/", {"state": prevent_case.state}))
-    assert slavery_case.reference in filtered  # also "concern_raised"
+    assert slavery_case.reference not in filtered  # also "concern_raised"
+    assert prevent_case.reference not in filtered
+    Case.objects.filter(pk=slavery_case.pk).update(owner=frontline)
+    filtered = page(client.get("/cases/", {"state": prevent_case.state}))
+    assert slavery_case.reference in filtered
     assert prevent_case.reference not in filtered
 
 
 # A person ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_raiser_does_not_open_the_person_pages_of_a_case_seen_only_as_its_raiser(
+    client, frontline, lead, slavery_case
+):
+    """Its raiser sees the case's status and their own contributions (issue 17): the
+    person's page is the same 404 as a missing one until the case is allocated to them."""
+    person = CasePerson.objects.get(case=slavery_case, role=CasePersonRole.SUBJECT).person
+    client.force_login(frontline)
+    hidden = client.get(f"/people/{person.pk}/")
+    missing = client.get("/people/999999/")
+    assert hidden.status_code == missing.status_code == 404
+    assert without_csrf(hidden) == without_csrf(missing)
+    Case.objects.filter(pk=slavery_case.pk).update(owner=frontline)
+    html = page(client.get(f"/people/{person.pk}/"))
+    assert "Maria Kowalska" in html
+    assert slavery_case.reference in html
 
 
 @pytest.mark.django_db

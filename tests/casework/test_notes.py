@@ -103,7 +103,7 @@ def test_an_empty_or_too_long_note_is_400_with_errors_and_writes_nothing(
 @pytest.mark.parametrize(
     ("who", "status"),
     [
-        ("frontline", 403),  # raised it, but does not work on it
+        # (its raiser adds their own: tests/casework/test_raiser_view.py)
         ("auditor", 403),  # reads everything, writes nothing
         ("colleague", 404),  # same team, no relation: cannot see it
         ("other_lead", 404),
@@ -135,7 +135,7 @@ def test_the_raiser_of_a_prevent_case_can_neither_add_nor_see_notes(client, peop
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["frontline", "auditor", "cleared_auditor", "prevent_lead"])
+@pytest.mark.parametrize("who", ["worker", "auditor", "cleared_auditor", "prevent_lead"])
 def test_whoever_sees_the_case_in_full_reads_its_notes(client, people, case, prevent_case, who):
     case_note_add(case=case, actor=people["lead"], text=SECRET)
     case_note_add(case=prevent_case, actor=people["prevent_lead"], text="Channel panel booked.")
@@ -147,9 +147,23 @@ def test_whoever_sees_the_case_in_full_reads_its_notes(client, people, case, pre
     page = html_of(client.get(f"/cases/{target.reference}/"))
     assert (SECRET if target is case else "Channel panel booked.") in page
     prevent_page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
-    # A cleared auditor reads every case, an uncleared one nothing of Prevent (issue 15);
-    # the raiser of a Prevent case knows it only as received.
+    # A cleared auditor reads every case, an uncleared one nothing of Prevent (issue 15).
     assert ("Channel panel booked." in prevent_page) is (who in ("cleared_auditor", "prevent_lead"))
+
+
+@pytest.mark.django_db
+def test_its_raiser_reads_only_their_own_notes(client, people, case, prevent_case):
+    """A raiser who holds no other relation to the case sees its status and their own
+    contributions (issue 17): not the lead's notes; the raiser of a Prevent case knows it
+    only as received."""
+    case_note_add(case=case, actor=people["lead"], text=SECRET)
+    case_note_add(case=case, actor=people["frontline"], text="I saw him again on Friday.")
+    case_note_add(case=prevent_case, actor=people["prevent_lead"], text="Channel panel booked.")
+    client.force_login(people["frontline"])
+    page = html_of(client.get(f"/cases/{case.reference}/"))
+    assert "I saw him again on Friday." in page
+    assert SECRET not in page
+    assert "Channel panel booked." not in html_of(client.get(f"/cases/{prevent_case.reference}/"))
 
 
 @pytest.mark.django_db

@@ -39,11 +39,15 @@ def test_the_case_page_lists_referrals_and_offers_leads_a_new_one(draft_for, lea
     page = client.get(f"/cases/{reference}/").content.decode()
     assert f'href="/referrals/{referral.pk}/"' in page
     assert 'data-action="make-referral"' in page
-    for user in (frontline, auditor):  # the raiser and the auditor see it, cannot refer
-        client.force_login(user)
-        page = client.get(f"/cases/{reference}/").content.decode()
-        assert f'href="/referrals/{referral.pk}/"' in page
-        assert 'data-action="make-referral"' not in page
+    client.force_login(auditor)  # the auditor sees it, cannot refer
+    page = client.get(f"/cases/{reference}/").content.decode()
+    assert f'href="/referrals/{referral.pk}/"' in page
+    assert 'data-action="make-referral"' not in page
+    # Its raiser, not allocated to it, sees its status, not its referrals (issue 17).
+    client.force_login(frontline)
+    page = client.get(f"/cases/{reference}/").content.decode()
+    assert f'href="/referrals/{referral.pk}/"' not in page
+    assert 'data-action="make-referral"' not in page
 
 
 def test_the_type_page_offers_only_the_case_types_referrals(case_for, lead, client):
@@ -111,7 +115,9 @@ def test_a_referral_is_visible_to_exactly_those_who_can_see_its_case(
     draft_for, lead, frontline, other_lead, auditor, administrator, client
 ):
     referral = draft_for("mash_referral")
-    expected = {lead: 200, frontline: 200, auditor: 200, other_lead: 404, administrator: 404}
+    # Its raiser, not allocated to it, sees only its status and what they added: the
+    # referral, its print view and PDF are hidden like a missing one (issue 17).
+    expected = {lead: 200, frontline: 404, auditor: 200, other_lead: 404, administrator: 404}
     for user, status in expected.items():
         client.force_login(user)
         for url in (f"/referrals/{referral.pk}/", f"/referrals/{referral.pk}/print/",
@@ -189,11 +195,19 @@ ACTION_URLS = [
 
 @pytest.mark.parametrize("path", ACTION_URLS)
 def test_those_who_can_see_but_not_act_get_403_and_nothing_changes(path, draft_for, frontline,
-                                                                   auditor, other_lead,
+                                                                   auditor, other_lead, lead,
+                                                                   make_user,
                                                                    client):  # fmt: skip
+    from casework.roles import Role
+
     referral = draft_for("mash_referral")
+    worker = make_user("frontline.worker", Role.FRONTLINE, ["north"])
+    case_allocate(case=referral.case, actor=lead, assignee=worker)
     before = trace(referral)
-    for user, status in ((frontline, 403), (auditor, 403), (other_lead, 404)):
+    # The allocated worker sees it and may not act; its raiser, not allocated to it, does
+    # not see it at all (issue 17).
+    cases = ((worker, 403), (frontline, 404), (auditor, 403), (other_lead, 404))
+    for user, status in cases:
         client.force_login(user)
         url = f"/referrals/{referral.pk}/{path}"
         assert client.get(url).status_code == status, (user, url)

@@ -100,6 +100,13 @@ def test_frontline_see_their_concerns_newest_first_and_a_prevent_one_only_as_rec
     row = mine.split(f'data-reference="{prevent_case.reference}"')[1].split("</tr>")[0]
     assert "Received" in row
     assert "Concern raised" not in row
+    # A case they see only as its raiser shows its status in plain words (issue 17) ...
+    older_row = mine.split(f'data-reference="{older.reference}"')[1].split("</tr>")[0]
+    assert "Received: waiting for a safeguarding lead to look at it" in older_row
+    assert "Concern raised" not in older_row
+    # ... and its step once it is allocated to them.
+    Case.objects.filter(pk=older.pk).update(owner=frontline)
+    mine = panel(html_of(client, frontline), "raised")
     older_row = mine.split(f'data-reference="{older.reference}"')[1].split("</tr>")[0]
     assert "Concern raised" in older_row
     assert "Raise a concern" in html
