@@ -379,7 +379,7 @@ def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
     page.get_by_role("main").get_by_role("link", name=case.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
 
-    take_step(page, "cuckooing", "submit_concern", {"police_informed": True})
+    take_step(page, "cuckooing", "submit_concern", {"police_informed": True, **LAWFUL_BASIS_STEP})
     expect(page.get_by_role("heading", level=1)).to_contain_text("Safeguarding concern submitted")
 
     # Allocate it to the frontline worker of the team.
