@@ -25,9 +25,8 @@ from referrals.types import Problems, ReferralTypeSpec
 from workflows.definitions import Field, FieldType
 from workflows.disclosure import (
     ART9_CONDITIONS,
-    ART10_CONDITIONS,
     CONDITION_NEEDED,
-    CRIMINAL_OFFENCE_QUESTION,
+    CRIMINAL_OFFENCE_FIELDS,
     OFFENCE_CONDITION_NEEDED,
     SPECIAL_CATEGORY_QUESTION,
     YES,
@@ -85,21 +84,7 @@ SPECIAL_CATEGORY_FIELDS = (
         choices=ART9_CONDITIONS,
         help_text="Needed when special-category data is shared.",
     ),
-    Field(
-        "criminal_offence_data_shared",
-        FieldType.CHOICE,
-        CRIMINAL_OFFENCE_QUESTION,
-        required=False,
-        choices=YES_NO,
-    ),
-    Field(
-        "criminal_offence_condition",
-        FieldType.CHOICE,
-        "Condition for criminal offence data (UK GDPR Art 10, DPA 2018 Sch. 1)",
-        required=False,
-        choices=ART10_CONDITIONS,
-        help_text="Needed when criminal offence data is shared.",
-    ),
+    *CRIMINAL_OFFENCE_FIELDS,
 )
 LAWFUL_BASIS_FIELDS = (*LAWFUL_BASIS_FIELDS, *SPECIAL_CATEGORY_FIELDS)
 SPECIAL_CATEGORY_NAMES = tuple(f.name for f in SPECIAL_CATEGORY_FIELDS)

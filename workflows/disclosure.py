@@ -98,6 +98,26 @@ FIELD_NAMES = (
 )
 
 
+# Criminal offence data (UK GDPR Art 10), asked alike by disclosing steps and referrals.
+CRIMINAL_OFFENCE_FIELDS = (
+    Field(
+        "criminal_offence_data_shared",
+        FieldType.CHOICE,
+        CRIMINAL_OFFENCE_QUESTION,
+        required=False,
+        choices=YES_NO,
+    ),
+    Field(
+        "criminal_offence_condition",
+        FieldType.CHOICE,
+        "Condition for criminal offence data (UK GDPR Art 10, DPA 2018 Sch. 1)",
+        required=False,
+        choices=ART10_CONDITIONS,
+        help_text="Needed when criminal offence data is shared.",
+    ),
+)
+
+
 def disclosure_fields(*, shared_with: str) -> list[Field]:
     """The lawful-basis inputs of a step that discloses to ``shared_with`` (a label)."""
     return [
@@ -122,21 +142,7 @@ def disclosure_fields(*, shared_with: str) -> list[Field]:
             choices=SPECIAL_CATEGORY_CONDITIONS,
             help_text="Needed when special-category data is shared.",
         ),
-        Field(
-            "criminal_offence_data_shared",
-            FieldType.CHOICE,
-            CRIMINAL_OFFENCE_QUESTION,
-            required=False,
-            choices=YES_NO,
-        ),
-        Field(
-            "criminal_offence_condition",
-            FieldType.CHOICE,
-            "Condition for criminal offence data (UK GDPR Art 10, DPA 2018 Sch. 1)",
-            required=False,
-            choices=ART10_CONDITIONS,
-            help_text="Needed when criminal offence data is shared.",
-        ),
+        *CRIMINAL_OFFENCE_FIELDS,
         Field("sharing_reason", FieldType.TEXT, "Why sharing is necessary and proportionate"),
         Field("shared_what", FieldType.TEXT, "What was shared"),
         Field("shared_with", FieldType.STRING, f"Shared with ({shared_with})"),
