@@ -8,7 +8,7 @@ linked to a case the user may not open is hidden too, so footage never reveals a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -52,14 +52,22 @@ def camera_list() -> QuerySet[Camera]:
     return Camera.objects.order_by("-active", "camera_id")
 
 
-def footage_figures(*, year: int) -> dict[str, Any]:
-    """The committee pack's figures for requests made in ``year`` (UK time): by requester
-    type, approved, refused (and of those refused at once because the footage could
-    not be preserved in time), preserved in time (exported before the overwrite) and
-    lost to the overwrite. Counts only; no request's content."""
+def footage_figures(
+    *, year: int | None = None, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    """The committee pack's figures for requests made in the calendar ``year``, or on the
+    inclusive dates ``start`` to ``end`` (UK time; the pack gives its reporting year to
+    date): by requester type, approved, refused (and of those refused at once because
+    the footage could not be preserved in time), preserved in time (exported before the
+    overwrite) and lost to the overwrite. Counts only; no request's content."""
+    if year is not None:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    if start is None or end is None:
+        raise ValueError("Give a year, or a start and an end.")
     tz = timezone.get_current_timezone()
-    start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-    made = FootageRequest.objects.filter(requested_at__gte=start, requested_at__lt=end)
+    after = datetime.combine(start, time.min, tzinfo=tz)
+    before = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    made = FootageRequest.objects.filter(requested_at__gte=after, requested_at__lt=before)
     by_type = dict.fromkeys(RequesterType.values, 0)
     by_type.update(dict(made.values_list("requester_type").annotate(n=Count("pk"))))
     decided = Q(decided_by__isnull=False)
@@ -75,4 +83,4 @@ def footage_figures(*, year: int) -> dict[str, Any]:
         ),
         lost_to_overwrite=Count("pk", filter=Q(status=RequestStatus.LOST)),
     )
-    return {"year": year, "by_requester_type": by_type, **totals}
+    return {"year": year, "start": start, "end": end, "by_requester_type": by_type, **totals}

@@ -4,8 +4,8 @@
 
 1. the performance indicators: each one's status, its rolling 12 months against the 12
    before by area, and its trend chart with the chart's data and summary;
-2. the Domestic Homicide Reviews and CCTV footage requests of the calendar year (not
-   for leads: they are the partnership's, not a team's);
+2. the Domestic Homicide Reviews and CCTV footage requests of the reporting year to the
+   end of the month (not for leads: they are the partnership's, not a team's);
 3. the Community Trigger return of the reporting year the month is in, and the
    emerging-risk counts of the 12 months (``reports.figures``, for the user's figures
    scope: a lead's, their teams' cases).
@@ -32,6 +32,7 @@ from reports import access
 from reports.figures import (
     community_trigger_return,
     emerging_risks,
+    gov_date,
     reporting_year,
     reporting_year_of,
     suppress,
@@ -211,30 +212,40 @@ def _counts_table(caption: str, labels: list[tuple[str, str]], figures: dict, ex
 
 
 def _partnership_year(user: Any, period: date) -> Section:
-    year = period.year
+    """The reviews and footage requests of the reporting year ``period`` falls in, to the
+    end of ``period``'s month: the same year as the Community Trigger return beside them
+    (April to March by default, ``SAFECASE_REPORTING_YEAR_START_MONTH``)."""
+    year = reporting_year(reporting_year_of(period))
+    end = min(year.end, _month_end(period))
+    label = year.label if end == year.end else f"{gov_date(year.start)} to {gov_date(end)}"
     return Section(
         id="reviews-and-services",
         sheet="Reviews and CCTV",
-        title=f"Domestic Homicide Reviews and CCTV in {year}",
+        title=f"Domestic Homicide Reviews and CCTV, {label}",
         intro=(
-            f"Counts for January to {period:%B} {year}, from the dates the steps were "
-            "recorded; no review's or request's content."
+            f"Counts for the reporting year to date ({label}), from the dates the steps "
+            "were recorded; no review's or request's content."
         ),
         tables=[
             _counts_table(
-                f"Domestic Homicide Reviews, {year}",
+                f"Domestic Homicide Reviews, {label}",
                 DHR_LABELS,
-                dhr_figures(year=year),
+                dhr_figures(start=year.start, end=end),
                 access.shows_exact(user, "dhr"),
             ),
             _counts_table(
-                f"CCTV footage requests, {year}",
+                f"CCTV footage requests, {label}",
                 FOOTAGE_LABELS,
-                footage_figures(year=year),
+                footage_figures(start=year.start, end=end),
                 access.shows_exact(user),
             ),
         ],
     )
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 # --- the Community Trigger return and the emerging risks (reports.figures) -----------------

@@ -7,7 +7,10 @@ from here, so the two can never offer different steps.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from django.db.models import Q
 
 from casework.models import Case
 from workflows.registry import get_workflow
@@ -22,21 +25,42 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
     return list(proxy.get_available_user_state_transitions(user))
 
 
-def dhr_figures(*, year: int) -> dict[str, int]:
-    """The committee pack's Domestic Homicide Review counts for ``year`` (RULES.md §6):
-    deaths notified, decisions to review and not to, reviews published, and reviews in
-    progress now (decided, not yet published). Counts from the dates the steps recorded,
-    never a review's content; the caller suppresses small numbers where it publishes."""
+def dhr_figures(
+    *, year: int | None = None, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    """The committee pack's Domestic Homicide Review counts (RULES.md §6) for the calendar
+    ``year``, or for the inclusive dates ``start`` to ``end`` (the pack gives its
+    reporting year to date): deaths notified, decisions to review and not to, reviews
+    published, and reviews in progress now (decided, not yet published). Counts from the
+    dates the steps recorded, never a review's content; the caller suppresses small
+    numbers where it publishes."""
+    from django.db.models.fields.json import KT
+
     from workflows.dhr import REVIEW_BEFORE_PUBLICATION
 
-    reviews = Case.objects.filter(case_type="dhr")
-    prefix = f"{year:04d}-"
-    decided = reviews.filter(details__decided_on__startswith=prefix)
+    if year is not None:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    if start is None or end is None:
+        raise ValueError("Give a year, or a start and an end.")
+    first, last = start.isoformat(), end.isoformat()
+
+    def within(key: str) -> Q:
+        # The steps store ISO dates, so their text orders as the dates do.
+        return Q(**{f"{key}__gte": first, f"{key}__lte": last})
+
+    reviews = Case.objects.filter(case_type="dhr").annotate(
+        notified_on=KT("details__notified_on"),
+        decided_on=KT("details__decided_on"),
+        published_on=KT("details__published_on"),
+    )
+    decided = reviews.filter(within("decided_on"))
     return {
         "year": year,
-        "notified": reviews.filter(details__notified_on__startswith=prefix).count(),
+        "start": start,
+        "end": end,
+        "notified": reviews.filter(within("notified_on")).count(),
         "decided_to_review": decided.filter(details__decision="review").count(),
         "decided_not_to_review": decided.filter(details__decision="no_review").count(),
-        "published": reviews.filter(details__published_on__startswith=prefix).count(),
+        "published": reviews.filter(within("published_on")).count(),
         "in_progress": reviews.filter(state__in=REVIEW_BEFORE_PUBLICATION).count(),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -309,6 +309,11 @@ def test_committee_pack_figures(staff, cameras, now_is):
     assert (figures["refused_too_late"], figures["preserved_in_time"]) == (1, 1)
     assert figures["lost_to_overwrite"] == 0
     assert footage_figures(year=2025)["requests"] == 0
+    # The pack's reporting years run April to March: the two requests of 3 March 2026 fall
+    # in 2025-26, the one of 11 April 2026 in 2026-27; none before 3 March.
+    assert footage_figures(start=date(2025, 4, 1), end=date(2026, 3, 31))["requests"] == 2
+    assert footage_figures(start=date(2026, 4, 1), end=date(2027, 3, 31))["requests"] == 1
+    assert footage_figures(start=date(2025, 4, 1), end=date(2026, 3, 2))["requests"] == 0
 
 
 # Access ---------------------------------------------------------------------------------

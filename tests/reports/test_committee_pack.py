@@ -173,7 +173,10 @@ def test_the_xlsx_opens_and_has_the_figures_with_small_counts_suppressed(client,
     assert book.sheetnames == [
         "Indicators", "Reviews and CCTV", "Community Trigger", "Emerging risks",
     ]  # fmt: skip
-    assert book["Reviews and CCTV"]["A2"].value == "Domestic Homicide Reviews and CCTV in 2026"
+    # The reporting year to the end of the period, like the Community Trigger return's.
+    assert book["Reviews and CCTV"]["A2"].value == (
+        "Domestic Homicide Reviews and CCTV, 1 April 2025 to 31 March 2026"
+    )
 
 
 @pytest.mark.django_db

@@ -3,7 +3,7 @@ proceedings, anonymised publication and the named compartment."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -400,10 +400,16 @@ def test_committee_pack_figures_count_reviews_by_year(lead):
     raise_review(lead, notified_on="2025-12-30", date_of_death="2025-12-28")
     figures = dhr_figures(year=2026)
     assert figures == {
-        "year": 2026, "notified": 3, "decided_to_review": 2, "decided_not_to_review": 1,
-        "published": 1, "in_progress": 1,
+        "year": 2026, "start": date(2026, 1, 1), "end": date(2026, 12, 31), "notified": 3,
+        "decided_to_review": 2, "decided_not_to_review": 1, "published": 1, "in_progress": 1,
     }  # fmt: skip
     assert dhr_figures(year=2025)["notified"] == 1
+    # The committee pack asks for its reporting year (April to March) to date: the death
+    # notified on 30 December 2025 and those of January 2026 are in the same year.
+    reporting = dhr_figures(start=date(2025, 4, 1), end=date(2026, 3, 31))
+    assert (reporting["notified"], reporting["decided_not_to_review"]) == (4, 1)
+    assert dhr_figures(start=date(2026, 1, 6), end=date(2026, 1, 31))["notified"] < 3
+    assert dhr_figures(start=date(2026, 4, 1), end=date(2027, 3, 31))["notified"] == 0
 
 
 def test_the_access_page_names_people_to_the_review(people, client):
