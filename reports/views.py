@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.forms import govuk_controls, govuk_error_summary
 from casework.models import Case
+from casework.reads import case_list_read_note
 from reports import figures
 from reports.forms import PeriodForm, StatisticsForm, YearForm, bound
 
@@ -160,6 +161,10 @@ def community_trigger(request: HttpRequest) -> HttpResponse:
     ret = figures.community_trigger_return(request.user, form.cleaned_data["year"])
     extra = [ret.threshold_met, ret.reviews_without_threshold_met, ret.overturned_on_escalation]
     refs = _references(i for f in [*ret.figures, *extra] for i in f.case_ids)
+    # Listing the cases behind the figures is a read of case references (casework.reads).
+    if figures.shows_exact(request.user, figures.CT_TYPE):  # analysts get figures only
+        filters = {"report": "community_trigger", "year": ret.year_start}
+        case_list_read_note(filters=filters, count=len(refs))
 
     def line(f: figures.Figure) -> FigureLine:
         cases = [(refs[i], reverse("case-detail", args=[refs[i]])) for i in f.case_ids]

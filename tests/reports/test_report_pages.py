@@ -10,6 +10,8 @@ from datetime import date
 
 import pytest
 
+from casework.audit import AuditVerb
+from casework.models import AuditEvent
 from tests.reports import test_figures
 from tests.reports.test_figures import cuckoo
 
@@ -50,6 +52,8 @@ def test_analyst_sees_every_report_and_no_case(client, ct_year, analyst):
     page = client.get(CT_PAGE).content.decode()
     assert "/cases/" not in page
     assert ct_year["a"].reference not in page
+    # Figures alone list no case: no read of cases is recorded for them.
+    assert not AuditEvent.objects.filter(actor=analyst, verb=AuditVerb.CASES_LISTED).exists()
     # Small numbers are suppressed on an analyst's screen: 5 applications, 2 not met.
     assert number_of(page, "applications_received") == "5"
     assert number_of(page, "threshold_not_met") == "fewer than 5"
@@ -67,6 +71,11 @@ def test_lead_drills_down_to_their_cases_with_exact_numbers(client, ct_year, lea
     page = client.get(CT_PAGE).content.decode()
     a = ct_year["a"]
     assert f'href="/cases/{a.reference}/"' in page
+    # The drill-down lists cases, so it is audited as a list of cases is.
+    listed = AuditEvent.objects.filter(actor=lead, verb=AuditVerb.CASES_LISTED).get()
+    assert listed.data["filters"] == {"report": "community_trigger", "year": 2025}
+    shown = set(re.findall(r'href="/cases/(SC-[^/"]+)/"', page))
+    assert listed.data["count"] == len(shown) > 0
     assert number_of(page, "threshold_not_met") == "2"
     # The CSV is a publication: suppressed whoever downloads it.
     rows = rows_of(client.get(CSVS[0]))
