@@ -11,7 +11,8 @@ EMBEDDED := $(BIN)/python -m config.embedded --
 export SAFECASE_DEMO_PASSWORD ?= safecase-demo-2026
 export SAFECASE_PORT ?= 8000
 # Two workers (the machine has two cores); a file's tests stay on one worker.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# The 25 slowest tests are listed at the end, to keep the suite well under 15 minutes.
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 
 .PHONY: run test install assets lint pytest lock diagrams clean
 
