@@ -199,3 +199,31 @@ def test_the_api_refuses_with_400_when_the_mail_server_does(draft_for, lead, mon
     [message] = response.json()["errors"]["non_field_errors"]
     assert "could not be emailed" in message
     assert trace(referral) == before
+
+
+def test_the_administrator_keeps_the_mailbox_and_where_referrals_go_by_hand(client, administrator):
+    client.force_login(administrator)
+    form = client.get("/staff/partners/new/").content.decode()
+    for label in ("Secure mailbox", "Address", "How it takes referrals"):
+        assert label in form, label
+    refused = client.post(
+        "/staff/partners/new/",
+        {"name": "Westfield MASH", "kind": "childrens_social_care_mash",
+         "secure_email": "mash at westfield", "active": "yes", "reason": "New partner."},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "Enter an email address in the correct format" in refused.content.decode()
+    assert not PartnerAgency.objects.filter(name="Westfield MASH").exists()
+    saved = client.post(
+        "/staff/partners/new/",
+        {"name": "Westfield MASH", "kind": "childrens_social_care_mash", "secure_email": "",
+         "address": "Town Hall\nWestfield WF1 2AB",
+         "notes": "Through the county portal: https://portal.westfield.example/mash",
+         "active": "yes", "reason": "New partner."},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    partner = PartnerAgency.objects.get(name="Westfield MASH")
+    assert partner.address == "Town Hall\nWestfield WF1 2AB"
+    assert partner.notes.endswith("/mash")
+    event = AuditEvent.objects.filter(verb=AuditVerb.PARTNER_SAVED).latest("pk")
+    assert event.data["notes"] == partner.notes
