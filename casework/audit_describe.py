@@ -270,6 +270,13 @@ KEY_LABELS = {
     "secure_email": "Secure mailbox",
     "contact_email": "Contact email",
     "duration": "Duration",
+    # Issue 19: how a referral was sent, a partner's address, what a raiser added.
+    "sent_by_email": "Emailed to the partner",
+    "sent_to": "Sent to",
+    "message_id": "Email message ID",
+    "address": "Address",
+    "notes": "How it takes referrals",
+    "by_raiser": "Added by the person who raised it",
 }
 # Keys that are machinery, not what happened (hashes and ids of the event's own object).
 _QUIET_KEYS = {"names", "sha256", "note", "attachment", "deadline", "inputs", "case_type"}
@@ -297,7 +304,8 @@ class Context:
 # Values shown exactly as recorded: what someone typed or an address, never a code.
 _VERBATIM_KEYS = {
     "username", "email", "name", "title", "reference", "path", "area", "duty_lead_contact",
-    "secure_email", "contact_email", "phone", "source",
+    "secure_email", "contact_email", "phone", "source", "sent_to", "message_id", "address",
+    "notes",
 }  # fmt: skip
 _FILTER_LABELS = {"reference": "Case reference", "user": "User", "action": "Action"}
 

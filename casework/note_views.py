@@ -51,10 +51,11 @@ FIELD_ORDER = ("text", "file", "description")
 
 
 def _case_to_add_to(request: HttpRequest, reference: str) -> Case | HttpResponse:
-    """The case (404 if hidden, or known only as received), or a 403 page for a user who
-    sees it but may not add to it."""
+    """The case (404 if hidden), or a 403 page for a user who sees it but may not add to
+    it. The raiser of a Prevent case, who knows it only as received, may add to it
+    (issue 19); anyone else who knows it only as received finds nothing (404)."""
     case = case_get_for_user(request.user, reference)
-    if case_is_limited(request.user, case):
+    if case_is_limited(request.user, case) and not case_may_add_to(request.user, case):
         raise Http404("No case found.")
     if not case_may_add_to(request.user, case):
         context = {"message": CANNOT_ADD}
@@ -108,15 +109,23 @@ def case_note_add_view(request: HttpRequest, reference: str) -> HttpResponse:
         return _note_page(request, case, text, _errors(exc), status=400)
     except PermissionDenied:
         return render(request, "casework/forbidden.html", {"message": CANNOT_ADD}, status=403)
-    if case_is_raiser_only(request.user, case):
+    if _as_raiser(request, case):
         return _added(request, case, "Note")
     messages.success(request, "Note added")
     return redirect(reverse("case-detail", args=[case.reference]) + "#notes")
 
 
+def _as_raiser(request: HttpRequest, case: Case) -> bool:
+    """Whether the user adds as the case's raiser only (its raiser's view, or a Prevent
+    case they know only as received)."""
+    return case_is_raiser_only(request.user, case) or case_is_limited(request.user, case)
+
+
 def _added(request: HttpRequest, case: Case, what: str) -> HttpResponse:
-    """The raiser's confirmation that their note or file was added (issue 17)."""
-    return render(request, "casework/contribution_added.html", {"case": case, "what": what})
+    """The raiser's confirmation that their note or file was added (issue 17), and who is
+    told (issue 19)."""
+    context = {"case": case, "what": what, "limited": case_is_limited(request.user, case)}
+    return render(request, "casework/contribution_added.html", context)
 
 
 # An attachment -----------------------------------------------------------------------------
@@ -199,7 +208,7 @@ def _attachment_add(
         return render(request, "casework/forbidden.html", {"message": CANNOT_ADD}, status=403)
     finally:
         upload.close()
-    if case_is_raiser_only(request.user, case):
+    if _as_raiser(request, case):
         return _added(request, case, "File")
     messages.success(request, f"{upload.name} attached")
     return redirect(reverse("case-detail", args=[case.reference]) + "#attachments")

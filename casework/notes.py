@@ -2,8 +2,10 @@
 
 Who may add: whoever may work on the case (``casework.permissions.worker_may``: a lead
 of its team, cleared for a restricted type, or the worker it is allocated to); never an
-auditor or an administrator, and never the raiser of a Prevent case, who knows it only
-as received (DESIGN.md "Access"). Who may read: whoever may see the case's content
+auditor or an administrator; and the raiser, the raiser of a Prevent case too, who
+knows it only as received (DESIGN.md "Access") but may still pass on what they learn
+(issue 19). What a raiser adds is news to the people working on the case: its allocated
+worker and its team's leads are told in the app. Who may read: whoever may see the case's content
 (``case_content_list_for_user``).
 
 Both are append-only (the database refuses updates and deletes): a correction is a new
@@ -26,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.active_content import MACRO_EXTENSION, MACRO_EXTENSIONS, active_content_message
@@ -44,7 +47,11 @@ from casework.selectors import (
     case_denied_note,
     case_full_list_for_user,
     case_is_limited,
+    case_leads,
+    case_readers,
 )
+from notifications.models import Channel
+from notifications.services import outbox_enqueue
 
 NOTE_MAX_CHARS = 10_000
 DESCRIPTION_MAX_CHARS = 500
@@ -82,13 +89,44 @@ def wrong_type_message() -> str:
 def case_may_add_to(user: Any, case: Case) -> bool:
     """Whether ``user`` may add notes and attachments to ``case``: the allocated worker or a
     lead of the case's team (cleared for a restricted type), and its raiser while it is
-    open (their own contributions, DESIGN.md "Access"; not the raiser of a Prevent case,
-    who knows it only as received); not auditors or administrators."""
-    if case_is_limited(user, case):
+    open (their own contributions, DESIGN.md "Access"); not auditors or administrators.
+
+    The raiser of a Prevent case, who knows it only as received, may still add what they
+    learn (issue 19), open or closed: whether it is closed is need-to-know too. They
+    never read it back: it is the case's content."""
+    if not getattr(user, "is_authenticated", False):
         return False
+    if case_is_limited(user, case):
+        return case.raised_by_id == user.pk
     if worker_may(case, user):
         return True
-    return user.is_authenticated and case.raised_by_id == user.pk and case.closed_at is None
+    return case.raised_by_id == user.pk and case.closed_at is None
+
+
+def added_by_raiser(case: Case, actor: Any) -> bool:
+    """Whether ``actor`` adds to ``case`` as its raiser only (not as someone working on
+    it): what they add is news to the people working on it."""
+    return case.raised_by_id == actor.pk and not worker_may(case, actor)
+
+
+def _tell_workers(case: Case, actor: Any, what: str) -> None:
+    """Tell the case's allocated worker and its team's leads, in the app with a link to the
+    case, that its raiser added a note or a file (issue 19). The message names the case
+    and who added what, never the content; only those who may read the case in full."""
+    recipients = [lead.pk for lead in case_leads(case)]
+    if case.owner_id is not None:
+        recipients.append(case.owner_id)
+    wanted = [pk for pk in dict.fromkeys(recipients) if pk != actor.pk]
+    name = actor.get_full_name() or actor.get_username()
+    for recipient in case_readers(case, wanted):
+        outbox_enqueue(
+            recipient_id=recipient,
+            channel=Channel.IN_APP,
+            template="case.raiser_added",
+            subject=f"{case.reference}: {what} added by the person who raised it",
+            body=f"{name}, who raised {case.reference}, added a {what} to it.",
+            link=reverse("case-detail", args=[case.reference]),
+        )
 
 
 def _require_adder(case: Case, actor: Any) -> None:
@@ -123,6 +161,7 @@ def case_note_add(*, case: Case, actor: Any, text: str) -> CaseNote:
     _require_adder(case, actor)
     text = note_text_clean(text)
     note = CaseNote.objects.create(case=case, author=actor, text=text, created_at=timezone.now())
+    by_raiser = added_by_raiser(case, actor)
     audit_record(
         actor=actor,
         verb=AuditVerb.NOTE_ADDED,
@@ -132,8 +171,11 @@ def case_note_add(*, case: Case, actor: Any, text: str) -> CaseNote:
             "note": note.pk,
             "length": len(text),
             "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        },
+        }
+        | ({"by_raiser": True} if by_raiser else {}),
     )
+    if by_raiser:
+        _tell_workers(case, actor, "note")
     return note
 
 
@@ -263,6 +305,7 @@ def _attachment_record(
         description=description,
         created_at=timezone.now(),
     )
+    by_raiser = added_by_raiser(case, actor)
     audit_record(
         actor=actor,
         verb=AuditVerb.ATTACHMENT_ADDED,
@@ -274,8 +317,11 @@ def _attachment_record(
             "content_type": checked.content_type,
             "size": size,
             "sha256": sha256,
-        },
+        }
+        | ({"by_raiser": True} if by_raiser else {}),
     )
+    if by_raiser:
+        _tell_workers(case, actor, "file")
     return attachment
 
 

@@ -219,6 +219,19 @@ class Referral(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     sent_at = models.DateTimeField(null=True, blank=True)
+    # How it left (issue 19): emailed as a PDF to the partner's secure mailbox
+    # (``sent_to``, with the email's Message-ID), or recorded as sent by hand where the
+    # partner has no mailbox; and who sent it.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_by_email = models.BooleanField(default=False)
+    sent_to = models.CharField(max_length=254, blank=True)
+    sent_message_id = models.CharField(max_length=255, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     partner_reference = models.CharField(max_length=100, blank=True)
     response_deadline = models.ForeignKey(
@@ -274,8 +287,9 @@ class Referral(models.Model):
     # Transitions: they set fields only (DESIGN.md "Transitions").
 
     @transition(field=state, source=S.DRAFT, target=S.SENT, permission=referral_lead_may)
-    def send(self, *, at: Any) -> None:
-        self.sent_at = at
+    def send(self, *, at: Any, by: Any = None, to: str = "", message_id: str = "") -> None:
+        self.sent_at, self.sent_by = at, by
+        self.sent_by_email, self.sent_to, self.sent_message_id = bool(to), to, message_id
 
     @transition(field=state, source=S.SENT, target=S.ACKNOWLEDGED, permission=referral_lead_may)
     def acknowledge(self, *, at: Any, partner_reference: str = "") -> None:

@@ -30,7 +30,9 @@ from referrals.models import (
 )
 from referrals.types import REFERRAL_TYPES
 
-PARTNER_FIELDS = ("name", "kind", "secure_email", "contact_email", "phone", "active")
+PARTNER_FIELDS = (
+    "name", "kind", "secure_email", "contact_email", "phone", "address", "notes", "active",
+)  # fmt: skip
 
 
 def partner_list_for_user(user: Any) -> QuerySet[PartnerAgency]:
@@ -69,7 +71,11 @@ def _clean(values: dict[str, Any], partner: PartnerAgency | None) -> dict[str, A
                 ]
     if errors:
         raise ValidationError(errors)
-    return {**values, "name": name, "phone": (values.get("phone") or "").strip()}
+    return {
+        **values,
+        "name": name,
+        **{k: (values.get(k) or "").strip() for k in ("phone", "address", "notes")},
+    }
 
 
 @transaction.atomic
@@ -171,6 +177,24 @@ class PartnerForm(forms.Form):
     )
     contact_email = forms.CharField(label="Contact email", required=False, max_length=254)
     phone = forms.CharField(label="Phone", required=False, max_length=50)
+    # Where a referral goes when the partner has no secure mailbox (issue 19): shown to
+    # the lead who records it as sent.
+    address = forms.CharField(
+        label="Address",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea,
+        help_text="Where referrals go by post, if the partner has no secure mailbox.",
+        error_messages={"max_length": "The address must be 500 characters or fewer"},
+    )
+    notes = forms.CharField(
+        label="How it takes referrals",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea,
+        help_text="For example, the address of its online referral portal, or who to phone.",
+        error_messages={"max_length": "How it takes referrals must be 2,000 characters or fewer"},
+    )
     active = forms.ChoiceField(
         label="Is the partner in use?",
         widget=forms.RadioSelect,

@@ -62,6 +62,36 @@ def datetime_words(moment: datetime | None) -> str:
     return f"{date_words(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def partner_contact_rows(partner: Any) -> list[Row]:
+    """Where a referral to ``partner`` goes, as held in the partner directory: its secure
+    mailbox, or else its address, phone, contact email and how it takes referrals, for a
+    lead who sends it by hand (issue 19)."""
+    rows = []
+    if partner.secure_email:
+        rows.append(Row("Secure mailbox", [partner.secure_email], "secure_email"))
+    if partner.address:
+        rows.append(Row("Address", partner.address.splitlines(), "address"))
+    if partner.phone:
+        rows.append(Row("Phone", [partner.phone], "phone"))
+    if partner.contact_email:
+        rows.append(Row("Contact email", [partner.contact_email], "contact_email"))
+    if partner.notes:
+        rows.append(Row("How it takes referrals", partner.notes.splitlines(), "notes"))
+    return rows
+
+
+def sent_lines(referral: Referral) -> list[str]:
+    """How and when the referral left, in words; nothing while it is a draft."""
+    if referral.sent_at is None:
+        return []
+    when = datetime_words(referral.sent_at)
+    who = user_name(referral.sent_by)
+    by = f" by {who}" if who else ""
+    if referral.sent_by_email:
+        return [f"Emailed to {referral.sent_to} on {when}{by}"]
+    return [f"Recorded as sent on {when}{by}"]
+
+
 def value_lines(spec: Field, value: Any) -> list[str]:
     if value in (None, "", []):
         return ["Not given"]

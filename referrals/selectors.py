@@ -34,7 +34,7 @@ def referral_get_for_user(user: Any, pk: int) -> Referral:
     """The referral ``pk`` if the user may see it; Http404 otherwise."""
     referral = (
         referral_list_for_user(user)
-        .select_related("case", "case__team", "partner", "authorised_by", "created_by")
+        .select_related("case", "case__team", "partner", "authorised_by", "created_by", "sent_by")
         .select_related("response_deadline")
         .filter(pk=pk)
         .first()

@@ -164,6 +164,17 @@ class ReferralSerializer(serializers.Serializer):
     created_by = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+    sent_by = serializers.SerializerMethodField(help_text="Who sent it (or recorded it sent).")
+    sent_by_email = serializers.BooleanField(
+        help_text="True when Safecase emailed it to the partner's secure mailbox; false "
+        "when a lead recorded a sending done by hand (or it is not sent)."
+    )
+    sent_to = serializers.CharField(
+        allow_blank=True, help_text="The secure mailbox it was emailed to; blank otherwise."
+    )
+    sent_message_id = serializers.CharField(
+        allow_blank=True, help_text="The Message-ID of the email that carried it."
+    )
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     partner_reference = serializers.CharField(allow_blank=True)
     decision = serializers.CharField(allow_blank=True)
@@ -182,6 +193,9 @@ class ReferralSerializer(serializers.Serializer):
 
     def get_authorised_by(self, referral: Referral) -> str | None:
         return _username(referral.authorised_by)
+
+    def get_sent_by(self, referral: Referral) -> str | None:
+        return _username(referral.sent_by)
 
     def get_created_by(self, referral: Referral) -> str | None:
         return _username(referral.created_by)

@@ -14,11 +14,16 @@ and a referral without a lawful basis (``referrals.checks``).
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +36,7 @@ from casework.selectors import case_leads, case_readers
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 from referrals import checks
+from referrals.document import pdf_filename, referral_pdf_bytes, running_reference
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.selectors import response_time_for
 from referrals.types import (
@@ -50,6 +56,7 @@ from workflows.models import Deadline, DeadlineStatus
 from workflows.registry import get_workflow
 from workflows.services import case_transition, future_event_problem
 
+logger = logging.getLogger(__name__)
 RESPONSE_RULE = "partner_response"
 NOT_A_LEAD = "Only a safeguarding lead of the case's team can make or act on its referrals."
 STALE = "This referral has changed since you opened it. Reload it and try again."
@@ -371,13 +378,68 @@ def _case_clock(referral: Referral, rule_name: str, actor: Any, now: datetime) -
     return opened
 
 
+SEND_FAILED = (
+    "The referral could not be emailed to {address}: the mail server did not accept it. "
+    "Nothing has been recorded and the referral is still a draft. Try again later, or "
+    "ask an administrator to check the email settings."
+)
+
+
+class ReferralNotSent(ValidationError):
+    """The partner's mailbox could not be reached: nothing was recorded (a 400 in the API,
+    the send page again with the reason on the pages)."""
+
+
+def send_label(partner: PartnerAgency | None) -> str:
+    """The send step's words: it emails the PDF where the partner has a secure mailbox,
+    and only records a sending done by hand where it has none."""
+    if partner is not None and partner.secure_email:
+        return "Send the referral by secure email"
+    return "Record as sent"
+
+
+def _email_referral(referral: Referral, message_id: str) -> None:
+    """Email the referral's PDF to the partner's secure mailbox through the project's mail
+    settings (``EMAIL_*``, ``DEFAULT_FROM_EMAIL``); raises ReferralNotSent if the mail
+    server refuses it. The email itself says no more than the PDF's running reference:
+    an anonymous notification's carries nothing that links it to the case."""
+    spec = REFERRAL_TYPES[referral.referral_type]
+    reference = running_reference(spec, referral)
+    address = referral.partner.secure_email
+    message = EmailMessage(
+        subject=f"{spec.label}: {reference} (OFFICIAL-SENSITIVE)",
+        body=(
+            f"{referral.partner.name},\n\n"
+            f"Please find attached a {spec.label.lower()} ({reference}).\n\n"
+            "Reply to this email to acknowledge it, quoting the reference.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={"Message-ID": message_id},
+    )
+    message.attach(pdf_filename(referral), referral_pdf_bytes(referral), "application/pdf")
+    try:
+        sent = message.send(fail_silently=False)
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("Referral %s could not be emailed: %s", referral.pk, exc)
+        raise ReferralNotSent({NON_FIELD_ERRORS: [SEND_FAILED.format(address=address)]}) from exc
+    if not sent:
+        raise ReferralNotSent({NON_FIELD_ERRORS: [SEND_FAILED.format(address=address)]})
+
+
 @transaction.atomic
 def referral_send(
     *, referral: Referral, actor: Any, expected_version: int | None = None
 ) -> Referral:
     """Send a draft: complete content, a lawful basis and an active partner, or nothing.
 
-    Starts the partner's response clock from its expected response time for this type.
+    Where the partner has a secure mailbox the referral's PDF is emailed to it, and the
+    address and the email's Message-ID are recorded; where it has none, the lead records
+    that they sent it by hand. Starts the partner's response clock from its expected
+    response time for this type.
+
+    The email goes last, inside the transaction: if the mail server refuses it, every
+    write is rolled back and the referral stays a draft (ReferralNotSent).
     """
     referral = _locked(referral, actor, expected_version)
     _require_step(referral, "send", "Sending")
@@ -385,7 +447,10 @@ def referral_send(
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
-    referral.send(at=now)
+    address = referral.partner.secure_email
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+    message_id = make_msgid("referral", domain=domain) if address else ""
+    referral.send(at=now, by=actor, to=address, message_id=message_id)
     referral.response_deadline = _open_response_clock(referral, actor, now)
     _save(referral)
     spec = REFERRAL_TYPES[referral.referral_type]
@@ -396,16 +461,22 @@ def referral_send(
         partner=referral.partner_id,
         deadline=referral.response_deadline.pk,
         due_at=referral.response_deadline.due_at,
+        sent_by_email=referral.sent_by_email,
+        sent_to=referral.sent_to,
+        message_id=referral.sent_message_id,
         **_basis_data(referral),
     )
+    how = f"emailed to {address}" if address else "recorded as sent"
     _notify(
         referral,
         actor,
         template="referral.sent",
         subject=f"{referral.case.reference}: {spec.label} sent",
-        body=f"A {spec.label.lower()} for {referral.case.reference} was sent to "
-        f"{referral.partner.name}.",
+        body=f"A {spec.label.lower()} for {referral.case.reference} was {how} "
+        f"({referral.partner.name}).",
     )
+    if address:
+        _email_referral(referral, message_id)
     return referral
 
 

@@ -12,12 +12,9 @@ fields exactly as the intake and case step forms are (``workflows/_control.html`
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -33,8 +30,14 @@ from casework.permissions import lead_may
 from casework.selectors import case_get_for_user
 from referrals import presenters, services
 from referrals.checks import LAWFUL_BASIS_FIELDS, SPECIAL_CATEGORY_NAMES
+from referrals.document import (
+    ANONYMOUS_NOTICE,
+    pdf_filename,
+    referral_pdf_bytes,
+    running_reference,
+    sections,
+)
 from referrals.models import PartnerAgency, Referral, ReferralState
-from referrals.pdf import referral_pdf
 from referrals.selectors import partners_for, referral_get_for_user, referral_history
 from referrals.types import (
     REFERRAL_TYPES,
@@ -58,10 +61,6 @@ CANNOT_REFER = (
     "can read its referrals."
 )
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the referral and open it again."
-ANONYMOUS_NOTICE = (
-    "Anonymous Duty to Notify (Modern Slavery Act 2015 s52(3)): this notification holds "
-    "nothing that identifies the person."
-)
 
 
 def _forbidden(request: HttpRequest, message: str = CANNOT_REFER) -> HttpResponse:
@@ -149,6 +148,12 @@ def _step_blocker(referral: Referral, name: str, step: Step) -> str | None:
     return None
 
 
+def _step_label(referral: Referral, name: str, step: Step) -> str:
+    """The step's words; sending says whether it emails the partner or records a sending
+    done by hand (issue 19)."""
+    return services.send_label(referral.partner) if name == "send" else step.label
+
+
 def _decision_blocker(referral: Referral, decision: Decision) -> str | None:
     method = "accept" if decision.accepted else "decline"
     if not _possible(referral, method):
@@ -175,7 +180,10 @@ def _actions(referral: Referral, spec: ReferralTypeSpec, user: Any) -> list[Acti
         found.append(Action("Change the draft", _url("referral-edit", referral), "edit"))
     for name, step in STEPS.items():
         if _step_blocker(referral, name, step) is None:
-            found.append(Action(step.label, _url("referral-action", referral, name), name))
+            if name == "send" and services.referral_send_problems(referral):
+                continue  # no send button while it cannot be sent: the page says why
+            label = _step_label(referral, name, step)
+            found.append(Action(label, _url("referral-action", referral, name), name))
     for decision in spec.decisions:
         if _possible(referral, "accept" if decision.accepted else "decline"):
             blocked = services.decision_blocker(referral, decision) or ""
@@ -416,6 +424,8 @@ def referral_page(
         "decision_rows": presenters.decision_rows(spec, referral),
         "clock": presenters.clock(referral.response_deadline),
         "send_problems": send_problems,
+        "where": presenters.partner_contact_rows(referral.partner),
+        "sent_lines": presenters.sent_lines(referral),
         "actions": _actions(referral, spec, request.user),
         "history": _history(referral),
         "error_summary": [("actions", message) for message in problems],
@@ -453,7 +463,9 @@ def _render_step(
     summary, send_problems = error_summary(controls, errors), []
     if not controls:  # the send page: its problems are in the draft's fields, on its form
         edit = _url("referral-edit", referral)
-        summary, send_problems = [], presenters.problem_links(spec.fields, errors, edit)
+        problems = {k: v for k, v in errors.items() if k != NON_FIELD_ERRORS}
+        summary = [("", message) for message in errors.get(NON_FIELD_ERRORS, [])]
+        send_problems = presenters.problem_links(spec.fields, problems, edit)
     context = {
         "referral": referral,
         "case": referral.case,
@@ -466,6 +478,8 @@ def _render_step(
         "send_problems": send_problems,
         "basis_rows": presenters.lawful_basis_rows(referral),
         "sending": action_url.endswith("/send/"),
+        "by_email": bool(referral.partner.secure_email),
+        "where": presenters.partner_contact_rows(referral.partner),
     }
     return render(request, "referrals/referral_action.html", context, status=status)
 
@@ -517,10 +531,11 @@ def referral_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if blocker is not None:
         return referral_page(request, referral, status=409, problems=[blocker])
     url = _url("referral-action", referral, name)
+    label = _step_label(referral, name, step)
     if request.method == "GET":
         errors = services.referral_send_problems(referral) if name == "send" else {}
         return _render_step(
-            request, referral, label=step.label, fields=step.fields, action_url=url,
+            request, referral, label=label, fields=step.fields, action_url=url,
             draft={}, errors=errors, version=str(referral.version),
         )  # fmt: skip
 
@@ -530,9 +545,14 @@ def referral_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             referral=referral, actor=request.user, expected_version=version, **kwargs
         )
 
+    done = step.done
+    if name == "send" and referral.partner.secure_email:
+        done = f"Referral emailed to {referral.partner.secure_email}"
+    elif name == "send":
+        done = "Referral recorded as sent"
     return _submit(
-        request, referral, label=step.label, fields=step.fields, action_url=url,
-        call=call, done=step.done,
+        request, referral, label=label, fields=step.fields, action_url=url,
+        call=call, done=done,
     )  # fmt: skip
 
 
@@ -576,49 +596,6 @@ def referral_decision(request: HttpRequest, pk: int, decision: str) -> HttpRespo
 # --- Print view and PDF -------------------------------------------------------------------
 
 
-def anonymous_reference(referral: Referral) -> str:
-    """A reference for an anonymous notification only (MSA 2015 s52(3), issue 15): the
-    council's case reference would link the notification to the person's case, so what
-    is sent carries this one instead. Derived from the referral's number with the
-    deployment's secret key: stable, and meaningless outside Safecase."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"dtn-{referral.pk}".encode(), hashlib.sha256
-    ).hexdigest()
-    return f"DTN-{digest[:10].upper()}"
-
-
-def running_reference(spec: ReferralTypeSpec, referral: Referral) -> str:
-    """What heads every printed page: the case and referral, or for an anonymous
-    notification its referral-only reference."""
-    if spec.anonymous:
-        return f"Notification {anonymous_reference(referral)}"
-    return f"Case {referral.case.reference} · Referral {referral.pk}"
-
-
-def _sections(spec: ReferralTypeSpec, referral: Referral) -> list[tuple[str, list]]:
-    partner = referral.partner
-    if spec.anonymous:
-        reference = presenters.Row("Notification reference", [anonymous_reference(referral)])
-    else:
-        reference = presenters.Row("Case reference", [referral.case.reference])
-    about = [
-        reference,
-        presenters.Row("Type of referral", [spec.label]),
-        presenters.Row("To", [partner.name]),
-        presenters.Row("Partner's secure email", [partner.secure_email or "Not recorded"]),
-        presenters.Row("Status", [str(ReferralState(referral.state).label)]),
-        presenters.Row("Sent", [presenters.datetime_words(referral.sent_at) or "Not sent (draft)"]),
-    ]
-    if referral.partner_reference:
-        about.append(presenters.Row("Partner's reference", [referral.partner_reference]))
-    return [
-        ("About this referral", about),
-        ("The referral", presenters.content_rows(spec, referral)),
-        ("Lawful basis for sharing", presenters.lawful_basis_rows(referral)),
-        ("The partner's decision", presenters.decision_rows(spec, referral)),
-    ]
-
-
 @login_required
 @require_http_methods(["GET"])
 def referral_print(request: HttpRequest, pk: int) -> HttpResponse:
@@ -630,7 +607,7 @@ def referral_print(request: HttpRequest, pk: int) -> HttpResponse:
         "referral": referral,
         "reference": running_reference(spec, referral),
         "title": spec.label,
-        "sections": _sections(spec, referral),
+        "sections": sections(spec, referral),
         "anonymous_notice": ANONYMOUS_NOTICE if spec.anonymous else "",
     }
     return render(request, "referrals/referral_print.html", context)
@@ -641,19 +618,9 @@ def referral_print(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The referral as a PDF (for a partner that takes referrals by secure email)."""
     referral = referral_get_for_user(request.user, pk)
-    spec = REFERRAL_TYPES[referral.referral_type]
     services.referral_export_record(referral=referral, actor=request.user, export_format="pdf")
-    body = referral_pdf(
-        reference=running_reference(spec, referral).replace(" · ", "  |  "),
-        title=spec.label,
-        notice=ANONYMOUS_NOTICE if spec.anonymous else "",
-        sections=_sections(spec, referral),
-    )
-    response = HttpResponse(body, content_type="application/pdf")
-    if spec.anonymous:
-        filename = f"{anonymous_reference(referral)}.pdf"
-    else:
-        filename = f"{referral.case.reference}-referral-{referral.pk}.pdf"
+    response = HttpResponse(referral_pdf_bytes(referral), content_type="application/pdf")
+    filename = pdf_filename(referral)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -44,7 +44,7 @@ from workflows import modern_slavery
 from workflows.calendar import add_working_days, working_days_between
 from workflows.clocks import bank_holidays
 from workflows.models import Deadline, DeadlineStatus, ReminderStage
-from workflows.raiser import raiser_status
+from workflows.raiser import raised_summary, raiser_status, referred_to_kind
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.reminders import reminders_unheard
 
@@ -67,6 +67,7 @@ class CaseLine:
     raised_at: datetime
     team: str
     owner: str
+    summary: str = ""  # "My concerns" (issue 19): what the raiser gave; none for Prevent
 
 
 @dataclasses.dataclass
@@ -172,15 +173,17 @@ def _line(user: Any, case: Case) -> CaseLine:
     by ``_case_panel``) shows its status in plain words, not its step (issue 17)."""
     workflow = get_workflow(case.case_type)
     full = getattr(case, "full_content", True)
+    limited = case_is_limited(user, case)
     return CaseLine(
         reference=case.reference,
         type_label=workflow.label,
         state_label=workflow.state_label(case.state) if full else raiser_status(case, workflow),
         terminal=case.state in workflow.terminal_states,
-        limited=case_is_limited(user, case),
+        limited=limited,
         raised_at=case.raised_at,
         team=case.team.name,
         owner=_person(case.owner),
+        summary="" if limited else (getattr(case, "raised_summary", None) or case.summary),
     )
 
 
@@ -202,13 +205,22 @@ def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: s
 # Frontline staff ----------------------------------------------------------------------------
 
 
+def _raised_by(visible: QuerySet[Case], user: Any) -> QuerySet[Case]:
+    """The concerns ``user`` raised, each with the summary they gave and the partner kind
+    its status may name (issue 19: "My concerns" with summary and status), no query per
+    row."""
+    return visible.filter(raised_by=user).annotate(
+        raised_summary=raised_summary(), raiser_referred_to=referred_to_kind()
+    )
+
+
 def frontline_dashboard(user: Any) -> dict[str, Any]:
     """The concerns they raised, newest first (a Prevent one only as received, RULES.md
     §4.5), and the open cases allocated to them."""
     visible = case_list_for_user(user)
     newest = ("-raised_at", "-pk")
     return {
-        "raised": _case_panel(user, visible.filter(raised_by=user), newest, case_list_url()),
+        "raised": _case_panel(user, _raised_by(visible, user), newest, case_list_url()),
         "allocated": _case_panel(
             user,
             visible.filter(owner=user, closed_at__isnull=True),

@@ -248,12 +248,13 @@ def referral_of(case: Case, *, sent: bool = False) -> Referral:
 
 # Notes and attachments: whoever may work on the case adds them (its team's leads, cleared
 # for Prevent, and the worker it is allocated to) and its raiser (their own contributions,
-# issue 17); others who can see it get 403, and the raiser of a Prevent case, who knows
-# it only as received, 404. They are read by exactly those who see the case in full, and
-# by its raiser those they added (the matrix's attachment is the raiser's own).
+# issue 17); others who can see it get 403. The raiser of a Prevent case, who knows it
+# only as received, may add too, to pass on what they learn (issue 19). They are read by
+# exactly those who see the case in full, and by its raiser those they added (the
+# matrix's attachment is the raiser's own).
 WORK = per_relation(
     **{**ACT, "frontline": {**ACT["frontline"], "raised": 200, "allocated": 200,
-                            "prevent_raised": 404}}
+                            "prevent_raised": 200}}
 )  # fmt: skip
 CASE_CONTENT = PERSON
 # The case's full history: only for those who see the case in full.

@@ -33,7 +33,7 @@ from casework.roles import Role, roles_of
 from casework.search_index import search_case_ids_for_user
 from casework.selectors import case_content_condition, case_full_condition, case_list_for_user
 from workflows.models import Deadline, overdue_q
-from workflows.raiser import raised_summary
+from workflows.raiser import raised_summary, referred_to_kind
 
 User = get_user_model()
 CASE_WORKER_ROLES = (Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD)
@@ -169,6 +169,7 @@ def case_search_for_user(
                 When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
             raised_summary=raised_summary(),
+            raiser_referred_to=referred_to_kind(),  # the raiser's status (issue 19)
         )
     return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
 

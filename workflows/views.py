@@ -63,6 +63,7 @@ from workflows.intake import (
     unanswered_questions,
 )
 from workflows.models import Deadline, IntakeDraft
+from workflows.raiser import who_picks_it_up
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.related import (
     ORIGIN_GONE,
@@ -348,6 +349,7 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
     case_read_note(case)
     workflow = WORKFLOWS.get(case.case_type)
     context = {"case": case, "case_type_label": workflow.label if workflow else case.case_type}
+    context["who"] = who_picks_it_up(case)  # issue 19: who picks it up, and how to add to it
     return render(request, "workflows/concern_raised.html", context)
 
 

@@ -352,7 +352,7 @@ def test_its_raiser_gets_the_raiser_view_without_steps_or_clocks(api, users, cas
     body = api(users["frontline"]).get(f"/api/v1/cases/{cases['mine'].reference}/").json()
 
     assert body["raiser_view"] is True
-    assert body["status"] == "Received: waiting for a safeguarding lead to look at it"
+    assert body["status"] == "With the safeguarding lead for triage"
     assert not {"state", "available_transitions", "deadlines", "owner", "people"} & set(body)
     assert body["summary"] == "Picked up from school by an unknown adult."
     row = api(users["frontline"]).get("/api/v1/cases/").json()["results"][-1]

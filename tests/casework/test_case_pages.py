@@ -147,7 +147,7 @@ def test_its_raiser_sees_the_status_in_words_and_what_they_raised(client, frontl
     html = page(response)
     assert slavery_case.reference in html
     assert "Seen sleeping at the car wash" in html  # what they raised
-    assert "Received: waiting for a safeguarding lead to look at it" in html
+    assert "With the safeguarding lead for triage" in html
     assert "Concern raised" not in html  # the state's name
     assert 'class="moj-timeline"' not in html
     assert "/people/" not in html

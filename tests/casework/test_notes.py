@@ -120,13 +120,17 @@ def test_others_cannot_add_a_note(client, people, case, who, status):
 
 
 @pytest.mark.django_db
-def test_the_raiser_of_a_prevent_case_can_neither_add_nor_see_notes(client, people, prevent_case):
+def test_the_raiser_of_a_prevent_case_adds_but_never_sees_notes(client, people, prevent_case):
+    """Issue 19: the raiser of a Prevent case may pass on what they learn, and sees
+    neither the notes of others nor their own afterwards."""
     case_note_add(case=prevent_case, actor=people["prevent_lead"], text=SECRET)
     client.force_login(people["frontline"])
-    assert client.get(note_url(prevent_case)).status_code == 404
-    assert client.post(note_url(prevent_case), {"text": "More."}).status_code == 404
+    assert client.get(note_url(prevent_case)).status_code == 200
+    assert client.post(note_url(prevent_case), {"text": "More."}).status_code == 200
+    assert prevent_case.notes.filter(author=people["frontline"], text="More.").exists()
     page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
     assert SECRET not in page
+    assert "More." not in page
     assert "Notes" not in page
     assert client.get(f"/cases/{prevent_case.reference}/history/").status_code == 404
     # An ordinary lead of the team does not see the Prevent case at all.

@@ -64,7 +64,7 @@ def test_the_raiser_sees_status_what_they_raised_and_nothing_of_the_leads(client
     assert case_is_raiser_only(people["frontline"], raised)
     html = page(client, f"/cases/{raised.reference}/")
     assert 'data-section="raiser-summary"' in html
-    assert "Received: waiting for a safeguarding lead to look at it" in html
+    assert "With the safeguarding lead for triage" in html
     assert raised.summary in html  # what they raised
     for hidden in (LEADS_NOTE, "lead-plan.txt", CLOCK, "Raiser view police", "History"):
         assert hidden not in html, hidden
@@ -126,7 +126,7 @@ def test_the_api_gives_the_raiser_the_raiser_shape(client, people, raised):
     body = client.get(f"/api/v1/cases/{raised.reference}/").json()
     assert body["raiser_view"] is True
     assert body["limited"] is False
-    assert body["status"] == "Received: waiting for a safeguarding lead to look at it"
+    assert body["status"] == "With the safeguarding lead for triage"
     assert body["summary"] == raised.summary
     for hidden in ("state", "deadlines", "owner", "available_transitions", "people"):
         assert hidden not in body, hidden

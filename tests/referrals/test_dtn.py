@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from casework.models import AuditEvent, Case, Person
+from referrals.document import anonymous_reference
 from referrals.models import Referral, ReferralEvent
 from referrals.services import referral_create, referral_record_decision, referral_send
 from referrals.types import REFERRAL_TYPES
-from referrals.views import anonymous_reference
 from tests.referrals.conftest import PERSON, complete_content, person_intake, take
 from tests.workflows.walker import default_raise
 from workflows.definitions import FieldType

@@ -102,7 +102,7 @@ def test_frontline_see_their_concerns_newest_first_and_a_prevent_one_only_as_rec
     assert "Concern raised" not in row
     # A case they see only as its raiser shows its status in plain words (issue 17) ...
     older_row = mine.split(f'data-reference="{older.reference}"')[1].split("</tr>")[0]
-    assert "Received: waiting for a safeguarding lead to look at it" in older_row
+    assert "With the safeguarding lead for triage" in older_row
     assert "Concern raised" not in older_row
     # ... and its step once it is allocated to them.
     Case.objects.filter(pk=older.pk).update(owner=frontline)
