@@ -76,6 +76,7 @@ from workflows.services import (
     deadline_resume,
     intake_people_and_premises,
 )
+from workflows.urgency import urgent_context
 
 CANNOT_RAISE = (
     "Your role does not allow you to raise concerns. If your job needs it, ask an "
@@ -348,6 +349,8 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
     case_read_note(case)
     workflow = WORKFLOWS.get(case.case_type)
     context = {"case": case, "case_type_label": workflow.label if workflow else case.case_type}
+    if case.immediate_risk:  # issue 19: what to do now comes first
+        return render(request, "workflows/concern_urgent.html", urgent_context(case) | context)
     return render(request, "workflows/concern_raised.html", context)
 
 
