@@ -121,7 +121,9 @@ def _share_field(case: Case, actor: Any) -> Field:
 
 
 def _render_access(request, case, draft, errors, status=200) -> HttpResponse:
-    controls = [control(_share_field(case, request.user), draft, errors)]
+    pick = control(_share_field(case, request.user), draft, errors)
+    pick.kind = "select"  # a list of names, however few: the error summary links to it
+    controls = [pick]
     context = {
         "case": case,
         "controls": controls,
