@@ -267,6 +267,8 @@ KEY_LABELS = {
     "name": "Name",
     "area": "Area",
     "duty_lead_contact": "Duty lead contact",
+    "duty_lead_name": "Duty lead's name",
+    "duty_phone": "Duty phone number",
     "secure_email": "Secure mailbox",
     "contact_email": "Contact email",
     "duration": "Duration",
@@ -304,8 +306,8 @@ class Context:
 # Values shown exactly as recorded: what someone typed or an address, never a code.
 _VERBATIM_KEYS = {
     "username", "email", "name", "title", "reference", "path", "area", "duty_lead_contact",
-    "secure_email", "contact_email", "phone", "source", "sent_to", "message_id", "address",
-    "notes",
+    "duty_lead_name", "duty_phone", "secure_email", "contact_email", "phone", "source",
+    "sent_to", "message_id", "address", "notes",
 }  # fmt: skip
 _FILTER_LABELS = {"reference": "Case reference", "user": "User", "action": "Action"}
 

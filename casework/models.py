@@ -25,6 +25,14 @@ class Team(models.Model):
     duty_lead_contact = models.CharField(
         max_length=300, blank=True, help_text="How to reach the team's duty lead."
     )
+    # Who a raiser calls when someone is at immediate risk (issue 19): shown on the
+    # urgent confirmation page after 999.
+    duty_lead_name = models.CharField(
+        max_length=120, blank=True, help_text="The name of the team's duty lead."
+    )
+    duty_phone = models.CharField(
+        max_length=30, blank=True, help_text="The duty lead's phone number."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -153,6 +161,9 @@ class Case(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # The raiser answered the type's immediate risk or danger question "Yes" (issue 19):
+    # set by intake (workflows.services.case_raise), read by the triage queue's order.
+    immediate_risk = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-raised_at"]

@@ -115,6 +115,7 @@ READS: dict[str, Read] = {
     # Lists of cases.
     "home": PANELS,
     "case-list": LIST,
+    "triage-queue": LIST,  # a lead's unallocated cases (issue 19)
     "premises-detail": LIST,
     "api:case-list": LIST,
     "api:deadline-list": LIST,

@@ -298,6 +298,35 @@ def case_assignees(case: Case) -> QuerySet[Any]:
     return _named_only(case, users).distinct().order_by("last_name", "first_name", "username")
 
 
+def case_share_candidates(case: Case, actor: Any) -> list[Any]:
+    """The colleagues a lead may share ``case`` with, to pick by name (issue 19): active
+    frontline workers and leads, cleared leads only for a restricted type (Prevent), less
+    the lead, the case's owner and raiser and those it is already shared with. People in
+    the lead's own teams come first; each has ``team_names`` for telling namesakes apart.
+    The grant service still checks whoever is chosen."""
+    restricted = case.case_type in restricted_case_types() - named_case_types()
+    roles = [Role.PREVENT_LEAD] if restricted else [Role.FRONTLINE, Role.LEAD, Role.PREVENT_LEAD]
+    granted = CaseUserObjectPermission.objects.filter(
+        content_object_id=case.pk, permission__codename="view_case"
+    ).values("user_id")
+    people = (
+        User.objects.filter(is_active=True, groups__name__in=[r.group_name for r in roles])
+        .exclude(pk__in=[actor.pk, case.owner_id, case.raised_by_id])
+        .exclude(pk__in=granted)
+        .distinct()
+        .prefetch_related("team_memberships__team")
+        .order_by("first_name", "last_name", "username")
+    )
+    own = team_ids_of(actor)
+    found = []
+    for person in people:
+        teams = [m.team for m in person.team_memberships.all()]
+        person.team_names = ", ".join(sorted(t.name for t in teams))
+        person.in_my_team = any(t.pk in own for t in teams)
+        found.append(person)
+    return sorted(found, key=lambda p: not p.in_my_team)
+
+
 def case_grants(case: Case) -> QuerySet[CaseUserObjectPermission]:
     """The per-case read grants on ``case``, with their users."""
     return (

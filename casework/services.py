@@ -271,6 +271,26 @@ def case_allocate(*, case: Case, actor: Any, assignee: Any, expected_version: in
     return case
 
 
+@transaction.atomic
+def cases_allocate(*, cases: list[Case], actor: Any, assignee: Any) -> list[Case]:
+    """Allocate several cases to one person at once (the triage queue, issue 19): each
+    through ``case_allocate`` (checked and audited one by one), all or none. Every case
+    that cannot go to them is named in one error, and nothing is allocated."""
+    if not cases:
+        raise ValidationError({"cases": ["Select the cases to allocate."]})
+    if assignee is None:
+        raise ValidationError({"assignee": ["Choose who to allocate the cases to."]})
+    done, problems = [], []
+    for case in cases:
+        try:
+            done.append(case_allocate(case=case, actor=actor, assignee=assignee))
+        except ValidationError as exc:
+            problems += [f"{case.reference}: {message}" for message in exc.messages]
+    if problems:
+        raise ValidationError({"assignee": problems})
+    return done
+
+
 GRANTABLE = {"view_case": "read the case"}
 
 

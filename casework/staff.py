@@ -11,6 +11,7 @@ it holds the "Prevent-cleared lead" role.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -548,6 +549,27 @@ def _unique_slug(name: str, team: Team | None) -> str:
     return slug
 
 
+# A UK phone number as people write it: digits with spaces, brackets or hyphens, or +44.
+PHONE = re.compile(r"\+?[0-9][0-9 ()-]{8,24}")
+
+
+def _duty_lead_clean(name: str, phone: str) -> dict[str, str]:
+    """The duty lead's name and phone number (issue 19), both or neither: the urgent
+    confirmation page tells a raiser to call them by name on that number."""
+    name, phone = (name or "").strip(), " ".join((phone or "").split())
+    errors: dict[str, list[str]] = {}
+    digits = re.sub(r"\D", "", phone)
+    if phone and (not PHONE.fullmatch(phone) or not 10 <= len(digits) <= 13):
+        errors["duty_phone"] = ["Enter a phone number, like 01632 960 001 or +44 1632 960 001"]
+    if name and not phone:
+        errors["duty_phone"] = ["Enter the duty lead's phone number"]
+    if phone and not name:
+        errors["duty_lead_name"] = ["Enter the duty lead's name"]
+    if errors:
+        raise ValidationError(errors)
+    return {"duty_lead_name": name, "duty_phone": phone}
+
+
 @transaction.atomic
 def team_save(
     *,
@@ -557,6 +579,8 @@ def team_save(
     area: str,
     duty_lead_contact: str,
     reason: str,
+    duty_lead_name: str = "",
+    duty_phone: str = "",
 ) -> Team:
     """Add a team, or change one's name, area or duty lead contact; audited with before
     and after of what changed and why. A team's short name (slug) never changes, since
@@ -564,13 +588,14 @@ def team_save(
     require_administrator(actor)
     name, area = (name or "").strip(), (area or "").strip()
     contact = (duty_lead_contact or "").strip()
+    duty = _duty_lead_clean(duty_lead_name, duty_phone)
     if not name:
         raise ValidationError({"name": ["Enter the team's name"]})
     duplicate = Team.objects.filter(name__iexact=name).exclude(pk=getattr(team, "pk", None))
     if duplicate.exists():
         raise ValidationError({"name": ["A team with this name already exists"]})
     reason = reason_clean(reason)
-    after = {"name": name, "area": area, "duty_lead_contact": contact}
+    after = {"name": name, "area": area, "duty_lead_contact": contact, **duty}
     if team is None:
         team = Team.objects.create(slug=_unique_slug(name, None), **after)
         data: dict[str, Any] = {"team": team.pk, **after}

@@ -475,6 +475,20 @@ class TeamForm(forms.Form):
         required=False,
         help_text="How to reach the team's duty lead, for example a phone number or mailbox.",
     )
+    duty_lead_name = forms.CharField(
+        label="Duty lead's name",
+        max_length=120,
+        required=False,
+        help_text="Who someone raising an urgent concern should call after 999.",
+        error_messages={"max_length": "Duty lead's name must be 120 characters or fewer"},
+    )
+    duty_phone = forms.CharField(
+        label="Duty phone number",
+        max_length=30,
+        required=False,
+        help_text="For example, 01632 960 001.",
+        error_messages={"max_length": "Duty phone number must be 30 characters or fewer"},
+    )
     reason = ReasonField()
 
 
@@ -498,6 +512,8 @@ def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "name": team.name,
             "area": team.area,
             "duty_lead_contact": team.duty_lead_contact,
+            "duty_lead_name": team.duty_lead_name,
+            "duty_phone": team.duty_phone,
         }
     form = TeamForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -509,6 +525,8 @@ def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 name=data["name"],
                 area=data["area"],
                 duty_lead_contact=data["duty_lead_contact"],
+                duty_lead_name=data["duty_lead_name"],
+                duty_phone=data["duty_phone"],
                 reason=data["reason"],
             )
         except ValidationError as error:

@@ -61,6 +61,7 @@ EXTRA_AWAITING_LEAD_STATES = {"modern_slavery": {modern_slavery.State.TRIAGE.val
 class CaseLine:
     reference: str
     type_label: str
+    immediate_risk: bool
     state_label: str
     terminal: bool
     limited: bool
@@ -177,6 +178,7 @@ def _line(user: Any, case: Case) -> CaseLine:
     return CaseLine(
         reference=case.reference,
         type_label=workflow.label,
+        immediate_risk=case.immediate_risk and full and not case.closed_at,
         state_label=workflow.state_label(case.state) if full else raiser_status(case, workflow),
         terminal=case.state in workflow.terminal_states,
         limited=limited,
@@ -386,8 +388,15 @@ def lead_dashboard(user: Any) -> dict[str, Any]:
         "triage": _case_panel(
             user,
             _team_cases(user).filter(awaiting_lead()),
-            ("raised_at", "pk"),
+            ("-immediate_risk", "raised_at", "pk"),  # immediate risk first (issue 19)
             case_list_url(owner="unallocated", team=one_team, sort="raised", order="asc"),
+        ),
+        # The lead's own open cases (issue 19).
+        "mine": _case_panel(
+            user,
+            case_list_for_user(user).filter(owner=user, closed_at__isnull=True),
+            ("-raised_at", "-pk"),
+            case_list_url(owner="me"),
         ),
         "counts": _counts(user, teams),
         **_deadlines(user, now, one_team),

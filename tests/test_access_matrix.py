@@ -472,6 +472,11 @@ MATRIX: dict[str, Route] = {
     "home": Route(lambda w, c: "/", SIGNED_IN_200),
     # A partnership analyst sees figures, never a list of cases.
     "case-list": Route(lambda w, c: "/cases/", {**SIGNED_IN_200, "analyst": 403}),
+    # The triage queue is a lead's (issue 19).
+    "triage-queue": Route(
+        lambda w, c: "/triage/",
+        {**REPORTS, "auditor": 403, "cleared_auditor": 403, "analyst": 403},
+    ),
     "case-detail": Route(lambda w, c: f"/cases/{c.reference}/", READ),
     "case-action": Route(
         lambda w, c: f"/cases/{c.reference}/actions/{ACTION_FOR[c.case_type]}/", ACT

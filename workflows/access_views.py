@@ -20,17 +20,23 @@ from django.views.decorators.http import require_http_methods
 
 from casework.models import Case
 from casework.permissions import lead_may, named_case_types
-from casework.selectors import case_assignees, case_get_for_user, case_grants
+from casework.selectors import (
+    case_assignees,
+    case_get_for_user,
+    case_grants,
+    case_share_candidates,
+)
 from casework.services import case_access_grant, case_access_revoke, case_allocate, case_link
 from workflows.case_views import case_page
 from workflows.definitions import Field, FieldType
 from workflows.errors import CaseConflict
 from workflows.intake import control, error_messages, error_summary
 from workflows.related import pending_related_set, related_fields, related_start
+from workflows.triage import caseload_text, with_open_cases
 
 User = get_user_model()
 CANNOT_MANAGE = "Only a safeguarding lead of this case's team can allocate or share it."
-USERNAME = Field("username", FieldType.STRING, "Username of the member of staff")
+PICK_SOMEONE = "Choose who to share the case with."
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -43,7 +49,12 @@ def _name(user: Any) -> str:
 
 
 def _assignee_field(case: Case) -> Field:
-    choices = [(str(u.pk), _name(u)) for u in case_assignees(case) if u.pk != case.owner_id]
+    """Who the case can go to, each with their open caseload (issue 19)."""
+    choices = [
+        (str(u.pk), f"{_name(u)} ({caseload_text(u.open_cases)})")
+        for u in with_open_cases(case_assignees(case))
+        if u.pk != case.owner_id
+    ]
     return Field("assignee", FieldType.CHOICE, "Allocate to", choices=choices)
 
 
@@ -93,8 +104,26 @@ def case_allocate_view(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("case-detail", reference=case.reference)
 
 
+def _share_field(case: Case, actor: Any) -> Field:
+    """Who to share with, picked by name (issue 19): colleagues in the lead's teams first,
+    each with their teams, never a username to type."""
+    choices = [
+        (str(u.pk), f"{_name(u)}, {u.team_names}" if u.team_names else _name(u))
+        for u in case_share_candidates(case, actor)
+    ]
+    return Field(
+        "user",
+        FieldType.CHOICE,
+        "Share with",
+        choices=choices,
+        help_text="People in your teams come first.",
+    )
+
+
 def _render_access(request, case, draft, errors, status=200) -> HttpResponse:
-    controls = [control(USERNAME, draft, errors)]
+    pick = control(_share_field(case, request.user), draft, errors)
+    pick.kind = "select"  # a list of names, however few: the error summary links to it
+    controls = [pick]
     context = {
         "case": case,
         "controls": controls,
@@ -109,7 +138,8 @@ def _render_access(request, case, draft, errors, status=200) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_access_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Who else may read the case: grant read access by username, or revoke a grant."""
+    """Who else may read the case: grant read access to a colleague picked from a list
+    (or, from older forms, by username), or revoke a grant."""
     case = case_get_for_user(request.user, reference)
     if not lead_may(case, request.user):
         return _forbidden(request)
@@ -117,21 +147,26 @@ def case_access_view(request: HttpRequest, reference: str) -> HttpResponse:
         return _render_access(request, case, {}, {})
     revoke = request.POST.get("revoke", "")
     username = request.POST.get("username", "").strip()
+    chosen = request.POST.get("user", "").strip()
     try:
         if revoke.isdigit():
             target = User.objects.filter(pk=int(revoke)).first()
             if target is None:
-                raise ValidationError({"username": ["They have no grant on this case."]})
+                raise ValidationError({"user": ["They have no grant on this case."]})
             case_access_revoke(case=case, actor=request.user, user=target)
             messages.success(request, f"{_name(target)} can no longer read {case.reference}")
         else:
-            target = User.objects.filter(username=username).first() if username else None
+            if chosen:
+                offered = {str(u.pk): u for u in case_share_candidates(case, request.user)}
+                target = offered.get(chosen)
+            else:
+                target = User.objects.filter(username=username).first() if username else None
             if target is None:
-                raise ValidationError({"username": ["Enter the username of a member of staff."]})
+                raise ValidationError({"user": [PICK_SOMEONE]})
             case_access_grant(case=case, actor=request.user, user=target)
             messages.success(request, f"{_name(target)} can now read {case.reference}")
     except ValidationError as exc:
-        return _render_access(request, case, {"username": username}, error_messages(exc), 400)
+        return _render_access(request, case, {"user": chosen}, error_messages(exc), 400)
     except PermissionDenied:
         return _forbidden(request)
     return redirect("case-access", reference=case.reference)

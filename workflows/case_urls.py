@@ -3,10 +3,11 @@ that act on a case in ``workflows.views``. Not namespaced: templates use these n
 
 from django.urls import path
 
-from workflows import access_views, case_views, list_views, views
+from workflows import access_views, case_views, list_views, triage_views, views
 
 urlpatterns = [
     path("cases/", list_views.case_list, name="case-list"),
+    path("triage/", triage_views.triage_queue, name="triage-queue"),
     path("cases/<str:reference>/", case_views.case_detail, name="case-detail"),
     path("cases/<str:reference>/history/", case_views.case_history, name="case-history"),
     path("cases/<str:reference>/actions/<slug:name>/", views.case_action, name="case-action"),

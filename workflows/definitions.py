@@ -255,6 +255,15 @@ class Workflow:
     reopened_by: Sequence[str] = ()
     # Processes running beside the main route (``SubProcess``), e.g. closure powers.
     sub_processes: Sequence[SubProcess] = ()
+    # The intake yes/no question asking whether someone is at immediate risk or in
+    # immediate danger (issue 19): "Yes" sets ``Case.immediate_risk``, which puts the
+    # case first in the triage queue, tells the team's leads at once and shows the raiser
+    # what to do now. Empty for a type that asks none.
+    urgency_field: str = ""
+
+    def is_urgent(self, values: dict[str, Any]) -> bool:
+        """Whether intake ``values`` answer the type's urgency question "Yes"."""
+        return bool(self.urgency_field) and values.get(self.urgency_field) is True
 
     def transitions(self) -> list[Any]:
         """django-fsm Transition objects of this workflow, one per (name, source)."""

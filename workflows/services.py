@@ -172,6 +172,7 @@ def case_raise(
         team=team,
         raised_by=actor,
         raised_at=now,
+        immediate_risk=workflow.is_urgent(values),
         premises=existing_premises or (Premises.objects.create(**premises) if premises else None),
     )
     _link_people(case, people, existing_people)
@@ -210,6 +211,9 @@ def case_raise(
 def _notify_raised(case: Case, workflow: Workflow) -> None:
     """Tell the leads who triage the case that it arrived. The message names the
     reference and type only: the case page shows the rest to those allowed to see it."""
+    if case.immediate_risk:
+        _notify_urgent(case, workflow)
+        return
     for lead in case_leads(case):
         outbox_enqueue(
             recipient_id=lead.pk,
@@ -218,6 +222,37 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
             subject=f"New {workflow.label.lower()} concern {case.reference}",
             body=f"{case.reference} was raised and is waiting for triage.",
         )
+
+
+def _notify_urgent(case: Case, workflow: Workflow) -> None:
+    """Someone is at immediate risk (issue 19): every lead who acts on the case is told
+    at once, in the app and by email, each message linking to the case. The email names
+    the reference only (no type, person or place), as it leaves the system; the case
+    page shows the rest to those allowed to see it."""
+    link = f"/cases/{case.reference}/"
+    for lead in case_leads(case):
+        outbox_enqueue(
+            recipient_id=lead.pk,
+            channel=Channel.IN_APP,
+            template="case.raised_urgent",
+            subject=f"Immediate risk: new {workflow.label.lower()} concern {case.reference}",
+            body=(
+                f"{case.reference} was raised with someone at immediate risk. Read it and act now."
+            ),
+            link=link,
+        )
+        if lead.email:
+            outbox_enqueue(
+                recipient_id=lead.pk,
+                channel=Channel.EMAIL,
+                template="case.raised_urgent",
+                subject=f"Immediate risk: concern {case.reference} needs a lead now",
+                body=(
+                    f"A concern was raised in Safecase with someone at immediate risk. "
+                    f"Its reference is {case.reference}. Sign in to read it and act now."
+                ),
+                link=link,
+            )
 
 
 def _notify_transitioned(case: Case, workflow: Workflow, actor: Any, label: str) -> None:

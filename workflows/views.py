@@ -77,6 +77,7 @@ from workflows.services import (
     deadline_resume,
     intake_people_and_premises,
 )
+from workflows.urgency import urgent_context
 
 CANNOT_RAISE = (
     "Your role does not allow you to raise concerns. If your job needs it, ask an "
@@ -350,6 +351,8 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
     workflow = WORKFLOWS.get(case.case_type)
     context = {"case": case, "case_type_label": workflow.label if workflow else case.case_type}
     context["who"] = who_picks_it_up(case)  # issue 19: who picks it up, and how to add to it
+    if case.immediate_risk:  # issue 19: what to do now comes first
+        return render(request, "workflows/concern_urgent.html", urgent_context(case) | context)
     return render(request, "workflows/concern_raised.html", context)
 
 

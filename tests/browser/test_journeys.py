@@ -333,7 +333,7 @@ def test_a_lead_moves_a_case_on_and_allocates_it_by_keyboard_alone(new_page, peo
         "assignee", FieldType.CHOICE, "Allocate to", choices=[(label, label) for label in labels]
     )  # noqa: E501
     answer_form_by_keyboard(
-        page, [worker], {"assignee": "Priya Shah (frontline.north)"}, "Allocate"
+        page, [worker], {"assignee": "Priya Shah (frontline.north) (0 open cases)"}, "Allocate"
     )  # noqa: E501
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
 
@@ -385,7 +385,12 @@ def test_a_lead_triages_allocates_refers_and_closes_a_case(new_page, people):
     # Allocate it to the frontline worker of the team.
     page.get_by_role("link", name="Allocate this case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Allocate this case")
-    choose(page.get_by_role("main"), "Allocate to", f"Priya Shah ({frontline.get_username()})")
+    # Each choice shows the person's open caseload (issue 19).
+    choose(
+        page.get_by_role("main"),
+        "Allocate to",
+        f"Priya Shah ({frontline.get_username()}) (0 open cases)",
+    )
     page.get_by_role("button", name="Allocate").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
     assert Case.objects.get(pk=case.pk).owner == frontline

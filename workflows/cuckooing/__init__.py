@@ -109,6 +109,7 @@ WORKFLOW = register(
         initial_state=State.CONCERN_RAISED,
         terminal_states=(State.CLOSED,),
         intake_fields=INTAKE_FIELDS,
+        urgency_field="immediate_risk",
         intake_check=check_intake,
         effects={
             "submit_concern": check_concern_submission,

@@ -61,6 +61,15 @@ INTAKE_FIELDS = [
     Field("what_was_seen", FieldType.TEXT, "What was seen or told (with dates and times)"),
     Field("indicators", FieldType.MULTICHOICE, "Indicators of cuckooing", choices=INDICATORS),
     Field("children_present", FieldType.BOOLEAN, "Do children live at or visit the property?"),
+    # Optional, so API clients that never asked it are unchanged; "Yes" makes the concern
+    # urgent (issue 19; Cuckooing's first step is the immediate action, 999 or police).
+    Field(
+        "immediate_risk",
+        FieldType.BOOLEAN,
+        "Is anyone at immediate risk?",
+        required=False,
+        help_text="For example, the occupier is being threatened or hurt now.",
+    ),
     Field(
         "suspected_exploiters",
         FieldType.TEXT,

@@ -51,6 +51,7 @@ WORKFLOW = register(
         initial_state=State.CONCERN_RAISED,
         terminal_states=(State.CLOSED, State.WITHDRAWN),
         intake_fields=INTAKE_FIELDS,
+        urgency_field="immediate_risk",
         intake_check=check_intake,
         effects={"submit_duty_to_notify": create_dtn_notification},
         deadline_rules=DEADLINE_RULES,

@@ -64,6 +64,7 @@ WORKFLOW = register(
         initial_state=State.CONCERN_RAISED,
         terminal_states=(State.CLOSED,),
         intake_fields=INTAKE_FIELDS,
+        urgency_field="immediate_risk",
         intake_check=check_intake,
         deadline_rules=DEADLINE_RULES,
     )
