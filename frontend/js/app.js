@@ -16,6 +16,10 @@ for (const filter of document.querySelectorAll('[data-module="moj-filter"]')) {
   if (!container) continue;
   // Shown on a desktop; hidden below desktop widths (MOJ's "small mode") until asked for.
   new FilterToggleButton(filter, { startHidden: false, toggleButtonContainer: { element: container } });
+  // It shows and hides a part of the page (aria-expanded says which), it opens no menu.
+  for (const button of container.querySelectorAll("button[aria-haspopup]")) {
+    button.removeAttribute("aria-haspopup");
+  }
 }
 
 // Content that htmx swaps in later needs its components started too. htmx also fires

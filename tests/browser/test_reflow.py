@@ -334,6 +334,7 @@ def test_the_case_list_filter_on_a_phone(browser, live_server, people, casebook)
     # Hidden behind the toggle at first; the search box and results are in view and free.
     expect(toggle).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).not_to_have_attribute("aria-haspopup", "true")  # a disclosure, not a menu
     expect(filter_heading).to_be_hidden()
     expect(main.get_by_role("button", name="Apply filters")).to_be_hidden()
     expect(search).to_be_visible()
