@@ -123,6 +123,9 @@ TEMPLATES = [
                 "casework.context_processors.safecase",
                 "notifications.context_processors.notifications",
             ],
+            # One date format on every page (GOV.UK style, issue 19): |govuk_date and
+            # |govuk_datetime without a {% load %}.
+            "builtins": ["casework.templatetags.govuk_dates"],
         },
     },
 ]

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from casework.dates import time_words
 from casework.matching import Matches, intake_matches_for_user
 from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
@@ -156,8 +157,8 @@ def _raisable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _saved_at(draft: IntakeDraft | None) -> str:
-    """When a draft was last saved, as the user's clock shows it ("14:32")."""
-    return f"{timezone.localtime(draft.updated_at):%H:%M}" if draft else ""
+    """When a draft was last saved, as the user's clock shows it ("2:32pm")."""
+    return time_words(timezone.localtime(draft.updated_at)) if draft else ""
 
 
 # Raising a concern ----------------------------------------------------------------------
