@@ -123,9 +123,13 @@ TEMPLATES = [
                 "casework.context_processors.safecase",
                 "notifications.context_processors.notifications",
             ],
-            # One date format on every page (GOV.UK style, issue 19): |govuk_date and
-            # |govuk_datetime without a {% load %}.
-            "builtins": ["casework.templatetags.govuk_dates"],
+            # Without a {% load %} (issue 19): one date format on every page (GOV.UK
+            # style), |govuk_date and |govuk_datetime,
+            # and case references that never break: |reference.
+            "builtins": [
+                "casework.templatetags.govuk_dates",
+                "casework.templatetags.references",
+            ],
         },
     },
 ]

@@ -237,3 +237,35 @@ def test_pages_staff_read_write_dates_one_way(client, frontline, lead):
     page = client.get(f"/cases/{case.reference}/").content.decode()
     now = timezone.localtime()
     assert re.search(rf"{now.day} {now:%B %Y} at \d{{1,2}}:\d{{2}}(am|pm)", visible_text(page))
+
+
+# References never broken ------------------------------------------------------------------
+
+REFERENCE = re.compile(r"SC-\d{4}-\d{6}")
+
+
+def loose_references(page: str) -> list[str]:
+    """References printed as text but not in a ``app-reference`` span (attributes, URLs
+    and the page's title are not text)."""
+    body = page.split("<body", 1)[1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r'<span class="app-reference">SC-\d{4}-\d{6}</span>', " ", body)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return [body[max(m.start() - 80, 0) : m.end() + 20] for m in REFERENCE.finditer(body)]
+
+
+def test_references_are_printed_whole(client, frontline, lead, settings):
+    case = raise_case("cuckooing", frontline)
+    client.force_login(lead)
+    for url in (
+        f"/cases/{case.reference}/",
+        f"/cases/{case.reference}/history/",
+        f"/cases/{case.reference}/actions/submit_concern/",
+        "/cases/",
+        "/",
+    ):
+        page = client.get(url).content.decode()
+        assert case.reference in page, url
+        assert loose_references(page) == [], url
+    scss = (settings.BASE_DIR / "frontend" / "scss" / "_references.scss").read_text()
+    assert re.search(r"\.app-reference\s*\{\s*white-space:\s*nowrap;", scss)
