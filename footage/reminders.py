@@ -135,6 +135,7 @@ def _act(request: FootageRequest, stage: FootageReminderStage, now: datetime) ->
             subject=subject,
             body=body,
             link=f"/footage/{request.pk}/",
+            case=request.case,  # None for footage asked for without a case
         )
     reminder.recipients = len(leads)
     reminder.save(update_fields=["recipients"])

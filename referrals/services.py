@@ -149,6 +149,7 @@ def _notify(referral: Referral, actor: Any, *, template: str, subject: str, body
             subject=subject,
             body=body,
             link=referral_link(referral),
+            case=case,
         )
 
 
