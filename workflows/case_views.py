@@ -786,7 +786,8 @@ def case_page(
     if case_is_raiser_only(request.user, case):
         context = raiser_context(request.user, case, workflow)
         context["answers"] = [
-            _detail_row(case.case_type, k, v) for k, v in context["answers"].items()
+            _detail_row(case.case_type, k, v)
+            for k, v in _details_in_order(case.case_type, context["answers"])
         ]
         return render(request, "casework/case_raiser.html", context, status=status)
     people = case.case_people.select_related("person").order_by("pk")
