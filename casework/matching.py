@@ -281,6 +281,7 @@ def _tell_leads(case: Case, matched: Case) -> None:
                 "information."
             ),
             dedupe_key=f"possible-match:{case.pk}:{matched.pk}:{lead.pk}",
+            case=matched,  # the case they act on: the new one may be another team's
         )
 
 

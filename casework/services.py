@@ -267,6 +267,7 @@ def case_allocate(*, case: Case, actor: Any, assignee: Any, expected_version: in
         template="case.allocated",
         subject=f"{case.reference} has been allocated to you",
         body=f"{actor.get_full_name() or actor.get_username()} allocated {case.reference} to you.",
+        case=case,
     )
     return case
 

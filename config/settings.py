@@ -123,6 +123,13 @@ TEMPLATES = [
                 "casework.context_processors.safecase",
                 "notifications.context_processors.notifications",
             ],
+            # Without a {% load %} (issue 19): one date format on every page (GOV.UK
+            # style), |govuk_date and |govuk_datetime,
+            # and case references that never break: |reference.
+            "builtins": [
+                "casework.templatetags.govuk_dates",
+                "casework.templatetags.references",
+            ],
         },
     },
 ]

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from casework.dates import datetime_words
 from casework.roles import Role
 from footage.models import (
     AWAITING_PRESERVATION,
@@ -87,7 +88,7 @@ def footage_sweep(now: datetime) -> dict[str, int]:
 
 
 def _words(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %B %Y at %H:%M}"
+    return datetime_words(moment)  # one format everywhere (casework.dates)
 
 
 def _message(request: FootageRequest, stage: FootageReminderStage) -> tuple[str, str]:
@@ -134,6 +135,7 @@ def _act(request: FootageRequest, stage: FootageReminderStage, now: datetime) ->
             subject=subject,
             body=body,
             link=f"/footage/{request.pk}/",
+            case=request.case,  # None for footage asked for without a case
         )
     reminder.recipients = len(leads)
     reminder.save(update_fields=["recipients"])

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from casework.audit import audit_record
+from casework.dates import datetime_words
 from casework.errors import CaseConflict
 from casework.models import Case, Team
 from casework.permissions import can_raise, team_ids_of
@@ -57,7 +58,7 @@ def overwrite_clock(cameras: Sequence[Camera], window_start: datetime) -> tuple[
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %B %Y at %H:%M}"
+    return datetime_words(moment)  # one format everywhere (casework.dates)
 
 
 def too_late_reason(cameras: Sequence[Camera], window_start: datetime, now: datetime) -> str:

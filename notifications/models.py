@@ -60,6 +60,10 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     link = models.CharField(max_length=300, blank=True)
+    # The case the message is about, if any: its notification links to the case page.
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(
         max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
@@ -97,6 +101,10 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     link = models.CharField(max_length=300, blank=True)
+    # The case it is about, if any: the inbox links to its page (issue 19).
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

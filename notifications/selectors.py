@@ -20,7 +20,12 @@ def notification_list_for_user(user: Any) -> QuerySet[Notification]:
     """The user's own in-app notifications, newest first; nobody sees anyone else's."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    # With the case each is about (its reference, for the link to the case page).
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("case")
+        .order_by("-created_at", "-id")
+    )
 
 
 def notification_unread_count(user: Any) -> int:

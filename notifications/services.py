@@ -38,6 +38,11 @@ def worker_heartbeat_record(*, name: str, at: datetime | None = None) -> WorkerH
     return heartbeat
 
 
+def case_link(reference: str) -> str:
+    """The case page's path, as a notification's link (the email adds the base URL)."""
+    return f"/cases/{reference}/"
+
+
 def outbox_enqueue(
     *,
     recipient_id: int,
@@ -47,17 +52,25 @@ def outbox_enqueue(
     body: str,
     link: str = "",
     dedupe_key: str | None = None,
+    case: Any = None,
 ) -> OutboxMessage | None:
     """Queue a message inside the caller's transaction; it is delivered after commit.
 
-    Returns None when a message with the same ``dedupe_key`` already exists.
+    A message about a ``case`` records it, and links to the case page unless it has a
+    ``link`` of its own (a referral's page, say): every notification about a case leads
+    to it (issue 19). Returns None when a message with the same ``dedupe_key`` already
+    exists.
     """
+    case_id = case.pk if case is not None else None
+    if case is not None and not link:
+        link = case_link(case.reference)
     if dedupe_key is not None:
         message, created = OutboxMessage.objects.get_or_create(
             dedupe_key=dedupe_key,
             defaults={
                 "recipient_id": recipient_id, "channel": channel, "template": template,
                 "subject": subject, "body": body, "link": link, "queued_at": timezone.now(),
+                "case_id": case_id,
             },
         )  # fmt: skip
         if not created:
@@ -65,7 +78,7 @@ def outbox_enqueue(
     else:
         message = OutboxMessage.objects.create(
             recipient_id=recipient_id, channel=channel, template=template,
-            subject=subject, body=body, link=link, queued_at=timezone.now(),
+            subject=subject, body=body, link=link, queued_at=timezone.now(), case_id=case_id,
         )  # fmt: skip
     transaction.on_commit(lambda: _send_after_commit([message.pk]))
     return message
@@ -82,6 +95,7 @@ class OutboxDraft:
     body: str
     link: str = ""
     dedupe_key: str | None = None
+    case_id: int | None = None
 
 
 def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]:
@@ -225,7 +239,7 @@ def _claim(message_id: int) -> OutboxMessage | None:
         Notification.objects.create(
             recipient_id=message.recipient_id, outbox_message=message,
             subject=message.subject, body=message.body, link=message.link,
-            created_at=message.created_at,
+            case_id=message.case_id, created_at=message.created_at,
         )  # fmt: skip
         message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
     elif not message.recipient.email:

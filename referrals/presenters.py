@@ -13,10 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from casework import dates
 from casework.models import Case
 from referrals.checks import LAWFUL_BASIS_FIELDS, SPECIAL_CATEGORY_FIELDS
 from referrals.models import Gateway, Referral
 from referrals.types import ReferralTypeSpec, decision_fields
+from workflows.clocks import paused_words
 from workflows.definitions import Field, FieldType
 from workflows.intake import answer_lines, field_message
 from workflows.models import Deadline, DeadlineStatus
@@ -47,19 +49,11 @@ def user_name(user: Any) -> str:
 
 
 def date_words(moment: date | datetime | None) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        moment = timezone.localtime(moment)
-    return f"{moment.day} {moment:%B %Y}"
+    return dates.date_words(moment)  # one format everywhere (casework.dates)
 
 
 def datetime_words(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    hour = local.hour % 12 or 12
-    return f"{date_words(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return dates.datetime_words(moment)
 
 
 def partner_contact_rows(partner: Any) -> list[Row]:
@@ -216,6 +210,8 @@ def clock(deadline: Deadline | None, now: datetime | None = None) -> Clock | Non
         left = f"Answered on {date_words(deadline.met_at)}"
     if overdue:
         status = "Overdue"
+    if deadline.status == DeadlineStatus.PAUSED:  # no due date until it is resumed
+        due = paused_words(deadline)
     unit = "hour" if hours else "working day"
     basis = f"{_plural(deadline.duration, unit)}: {deadline.source}"
     return Clock(deadline=deadline, due=due, status=status, left=left, overdue=overdue, basis=basis)

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
+from casework.dates import datetime_words
 from casework.errors import StaleCase, TransitionNotAllowed
 from casework.models import Case
 from casework.permissions import lead_may
@@ -155,6 +156,7 @@ def _notify(referral: Referral, actor: Any, *, template: str, subject: str, body
             subject=subject,
             body=body,
             link=referral_link(referral),
+            case=case,
         )
 
 
@@ -608,10 +610,9 @@ def no_response_blocker(referral: Referral, now: datetime | None = None) -> str 
     if deadline.status == DeadlineStatus.PAUSED:
         return "The partner's response clock is paused."
     if deadline.due_at > now:
-        due = timezone.localtime(deadline.due_at)
         return (
             "The partner still has time to answer: their response is due by "
-            f"{due.day} {due:%B %Y} at {due:%H:%M}."
+            f"{datetime_words(deadline.due_at)}."
         )
     return None
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.audit import READ_VERBS, AuditVerb, verb_label
+from casework.dates import date_words, datetime_words
 from casework.matching import possible_matches_for_user, premises_cases_for_user
 from casework.models import (
     AuditEvent,
@@ -62,7 +63,7 @@ from casework.selectors import (
 )
 from casework.services import person_may_edit
 from workflows import calendar
-from workflows.clocks import bank_holidays
+from workflows.clocks import bank_holidays, paused_words
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.intake import answer_lines
 from workflows.list_views import case_row
@@ -133,18 +134,14 @@ class Action:
     name: str
     label: str
     url: str
+    # How its button looks: the one next step "primary" (green), other steps
+    # "secondary", steps that close or withdraw the case "warning".
+    kind: str = "secondary"
 
 
-def _date_words(moment: Any) -> str:
-    if isinstance(moment, datetime):
-        moment = timezone.localtime(moment)
-    return f"{moment.day} {moment:%B %Y}"
-
-
-def _datetime_words(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    hour = local.hour % 12 or 12
-    return f"{_date_words(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+# One format everywhere staff read a date (casework.dates, issue 19).
+_date_words = date_words
+_datetime_words = datetime_words
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +153,12 @@ class Declared:
 
     label: str | None
     spec: Field | None
+    # Every choice any declaration of the key offers, by value: a choice's words even
+    # where the declarations differ.
+    choices: tuple[tuple[str, str], ...] = ()
+    # Where the key comes in the declarations: intake's questions in the form's order,
+    # then each step's, so the Details list reads in the order it was asked.
+    order: int = 0
 
 
 @cache
@@ -167,13 +170,50 @@ def _declared(case_type: str) -> dict[str, Declared]:
     found: dict[str, list[Field]] = {}
     for spec in specs:
         found.setdefault(spec.name, []).append(spec)
+    asked = {spec.name: spec.label for spec in workflow.intake_fields}
     return {
         name: Declared(
-            label=same[0].label if len({s.label for s in same}) == 1 else None,
+            # Intake's question names an answer it gave, whatever a later step calls it.
+            label=asked.get(name) or (same[0].label if len({s.label for s in same}) == 1 else None),
             spec=same[0] if len({(s.type, tuple(s.choices)) for s in same}) == 1 else None,
+            choices=tuple((str(v), str(w)) for s in same for v, w in s.choices),
+            order=order,
         )
-        for name, same in found.items()
+        for order, (name, same) in enumerate(found.items())
     }
+
+
+def _details_in_order(case_type: str, details: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The case's details in the order their questions are asked: intake's first, as the
+    form declares them, then the steps'; anything no declaration names comes last."""
+    declared = _declared(case_type)
+    last = len(declared)
+
+    def place(item: tuple[str, Any]) -> tuple[int, str]:
+        key = item[0]
+        if key in RECORD_LISTS:
+            return (last + 1, key)
+        found = declared.get(key)
+        return (found.order if found is not None else last, key)
+
+    return sorted(details.items(), key=place)
+
+
+def _choice_words(declared: Declared, value: Any) -> str | None:
+    """A stored choice by its words, from whichever declaration offers it."""
+    if isinstance(value, str) and value:
+        return dict(declared.choices).get(value)
+    return None
+
+
+def outcome_words(case_type: str, code: str) -> str:
+    """A case's outcome in words: its step's choice label, else the code in words."""
+    if not code:
+        return "None"
+    words = _choice_words(_declared(case_type).get("outcome_code", Declared(None, None)), code)
+    if words:
+        return words
+    return code.replace("_", " ").capitalize() if code.isupper() else code
 
 
 def _plain(value: Any) -> str:
@@ -243,15 +283,61 @@ def _record_words(case_type: str, record: Any) -> str:
     return "; ".join(parts) or "Nothing recorded"
 
 
+# Details a step records without asking (its effect, not an input): their names and
+# values in words, where no declaration gives them.
+DETAIL_LABELS = {
+    "rg_decision": "Reasonable grounds decision",
+    "cg_decision": "Conclusive grounds decision",
+    "mash_decision": "MASH decision",
+    "gateway_outcome": "Outcome of the gateway assessment",
+    "panel_decision": "Channel panel decision",
+    "enquiry_type": "Type of enquiry",
+    "threshold_basis": "How the threshold was met",
+    "closure_ended": "How the closure ended",
+    "order_ended": "How the closure order ended",
+    "consent_given_by": "Consent given by",
+    "assessment_status": "Assessment",
+    "criminal_proceedings": "Criminal proceedings",
+    "notification_route": "How the Home Office was told",
+    "decision": "Decision",
+}
+DETAIL_WORDS = {
+    "nfa": "No further action",
+    "nfa_advice": "No further action, advice given",
+    "s17_assessment": "Child in need assessment (section 17)",
+    "s42": "Statutory enquiry (section 42)",
+    "nrm": "Referral into the National Referral Mechanism",
+    "dtn_anonymous": "Anonymous Duty to Notify",
+    "not_required_child": "Not needed: a child",
+    "parent_guardian": "A parent or guardian",
+    "the_person": "The person themselves",
+    "referred_to_channel": "Referred to Channel",
+    "police_led": "Police led",
+}
+
+
+def _code_words(value: Any) -> str:
+    """An undeclared stored code in words ("not_adopted" is "Not adopted")."""
+    if isinstance(value, str) and value and value == value.lower() and " " not in value:
+        words = DETAIL_WORDS.get(value) or value.replace("_", " ")
+        return words[:1].upper() + words[1:]
+    return _plain(value)
+
+
 def _detail_row(case_type: str, name: str, value: Any) -> Row:
     """A details entry in words: its field's label and choice labels, Yes/No, lists joined."""
     if name in RECORD_LISTS and isinstance(value, list):
         lines = [_record_words(case_type, record) for record in value]
         return Row(RECORD_LISTS[name], lines or ["None"])
     declared = _declared(case_type).get(name, Declared(None, None))
-    label = declared.label or _humanise(name)
+    label = declared.label or DETAIL_LABELS.get(name) or _humanise(name)
     spec = declared.spec
     if spec is None:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            words = [_choice_words(declared, v) or v for v in value]
+            return Row(label, [", ".join(words) or "None"])
+        if declared.choices or name in DETAIL_LABELS:
+            return Row(label, [_choice_words(declared, value) or _code_words(value)])
         return Row(label, [_plain(value)])
     try:
         lines = answer_lines(spec, value)
@@ -260,6 +346,18 @@ def _detail_row(case_type: str, name: str, value: Any) -> Row:
     if spec.type is FieldType.MULTICHOICE:
         lines = [", ".join(lines)]
     return Row(label, lines)
+
+
+def _premises_words(workflow: Workflow, column: str, premises: Premises | None) -> str:
+    """A premises column in words: the choice label intake offered for it (a tenure of
+    "council" is "Council"), else the value as stored."""
+    value = getattr(premises, column, "") if premises is not None else ""
+    if not value:
+        return "Not given"
+    for spec in workflow.intake_fields:
+        if spec.premises == column and spec.choices:
+            return dict(spec.choices).get(value, value)
+    return str(value)
 
 
 def _born(person: Person) -> str:
@@ -314,16 +412,6 @@ def _time_left(deadline: Deadline, now: datetime, holidays: set[date]) -> tuple[
     return f"Overdue by {_plural(-days, 'day')}", True
 
 
-def _left_when_paused(deadline: Deadline) -> str:
-    """What a paused clock will have when it is resumed (kept when it was paused)."""
-    remaining = deadline.remaining or 0.0
-    if deadline.unit == Unit.WORKING_DAYS:
-        return _plural(int(remaining), "working day")
-    if deadline.unit == Unit.HOURS:
-        return _plural(math.ceil(remaining / 3600), "hour")
-    return _plural(math.ceil(remaining / 86400), "day")
-
-
 _STATUS_TAGS = {
     DeadlineStatus.OPEN: "govuk-tag--blue",
     DeadlineStatus.MET: "govuk-tag--green",
@@ -362,9 +450,7 @@ def _task_row(deadline: Deadline, now: datetime, holidays: set[date]) -> Deadlin
     elif deadline.status == DeadlineStatus.OPEN:
         left, overdue = _time_left(deadline, now, holidays)
     elif deadline.status == DeadlineStatus.PAUSED and deadline.paused_at:
-        left = (
-            f"Paused on {_date_words(deadline.paused_at)} with {_left_when_paused(deadline)} left"
-        )
+        left = f"Paused on {_date_words(deadline.paused_at)}"
     elif deadline.met_at and deadline.met_late_by:
         status = "Met late"
         late = _late_words(deadline, deadline.met_at, holidays)
@@ -378,7 +464,9 @@ def _task_row(deadline: Deadline, now: datetime, holidays: set[date]) -> Deadlin
         tag = "govuk-tag--orange"
     else:
         tag = _STATUS_TAGS.get(deadline.status, "govuk-tag--grey")
-    due = _due_words(deadline)
+    # A paused clock has no due date until it is resumed: only the time it keeps.
+    paused = deadline.status == DeadlineStatus.PAUSED
+    due = paused_words(deadline) if paused else _due_words(deadline)
     return DeadlineRow(deadline, due=due, left=left, overdue=overdue, tag=tag, status=status)
 
 
@@ -582,7 +670,7 @@ def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
         Row("Raised by", [_user_name(case.raised_by)]),
         Row("Raised", [_datetime_words(case.raised_at)]),
         Row("Closed", [_datetime_words(case.closed_at) if case.closed_at else "Open"]),
-        Row("Outcome code", [case.outcome_code or "None"]),
+        Row("Outcome", [outcome_words(case.case_type, case.outcome_code)]),
         # A process beside the main route (the closure powers), in its own state.
         *(
             Row(process.label, [process.state_label(process.state_of(case))])
@@ -591,16 +679,30 @@ def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
     ]
 
 
+def _closes(workflow: Workflow, transition: Any) -> bool:
+    """A step that ends the case (into a closed state) or withdraws it."""
+    return transition.target in workflow.terminal_states or transition.name.startswith("withdraw")
+
+
 def _actions(case: Case, workflow: Workflow, user: Any) -> list[Action]:
-    """The transitions ``user`` may take now: from this state, guards met, permitted."""
-    return [
-        Action(
-            name=t.name,
-            label=t.custom["label"],
-            url=reverse("case-action", args=[case.reference, t.name]),
-        )
-        for t in available_transitions(case, user)
-    ]
+    """The transitions ``user`` may take now: from this state, guards met, permitted.
+
+    One of them is the page's primary (green) action, the next step expected: the first,
+    in the order the workflow declares them, that moves the case on without closing it
+    (else the first that only records something). Steps that close or withdraw the case
+    are warning buttons, listed last; the rest are secondary.
+    """
+    found = available_transitions(case, user)
+    closing = [t for t in found if _closes(workflow, t)]
+    rest = [t for t in found if not _closes(workflow, t)]
+    moving = [t for t in rest if t.target is not None and t.target != t.source]
+    primary = (moving or rest or [None])[0]
+    actions = []
+    for t in [*rest, *closing]:
+        kind = "primary" if t is primary else "warning" if t in closing else "secondary"
+        url = reverse("case-action", args=[case.reference, t.name])
+        actions.append(Action(name=t.name, label=t.custom["label"], url=url, kind=kind))
+    return actions
 
 
 def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> list[Action]:
@@ -684,13 +786,15 @@ def case_page(
     if case_is_raiser_only(request.user, case):
         context = raiser_context(request.user, case, workflow)
         context["answers"] = [
-            _detail_row(case.case_type, k, v) for k, v in context["answers"].items()
+            _detail_row(case.case_type, k, v)
+            for k, v in _details_in_order(case.case_type, context["answers"])
         ]
         return render(request, "casework/case_raiser.html", context, status=status)
     people = case.case_people.select_related("person").order_by("pk")
     may_edit = lead_may(case, request.user)
     may_add = case_may_add_to(request.user, case)
     context = {
+        "premises_tenure": _premises_words(workflow, "tenure", case.premises),
         "case": case,
         "workflow": workflow,
         "state_label": workflow.state_label(case.state),
@@ -699,7 +803,7 @@ def case_page(
         "people": [_person_row(link) for link in people],
         "details": [
             _detail_row(case.case_type, k, v)
-            for k, v in (case.details or {}).items()
+            for k, v in _details_in_order(case.case_type, case.details or {})
             if k not in {p.field for p in workflow.sub_processes}  # in the summary
         ],
         "deadlines": _deadline_rows(case, timezone.now()),

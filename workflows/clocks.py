@@ -7,6 +7,7 @@ transactions, which record the change that moved the clock.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -218,3 +219,24 @@ def resumed_due_at(deadline: Deadline, at: datetime) -> datetime:
     if deadline.unit == Unit.HOURS and deadline.disregard_christmas_day:
         return calendar.add_hours_excluding_christmas(at, remaining / 3600)
     return at + timedelta(seconds=remaining)
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def left_when_paused(deadline: Deadline) -> str:
+    """What a paused clock will have when it is resumed (kept when it was paused), in its
+    own unit: "5 working days", "7 hours", "3 days"."""
+    remaining = deadline.remaining or 0.0
+    if deadline.unit == Unit.WORKING_DAYS:
+        return _plural(int(remaining), "working day")
+    if deadline.unit == Unit.HOURS:
+        return _plural(math.ceil(remaining / 3600), "hour")
+    return _plural(math.ceil(remaining / 86400), "day")
+
+
+def paused_words(deadline: Deadline) -> str:
+    """A paused clock where its due date would be: it has none until it is resumed, only
+    the time it keeps ("Paused, 5 working days left")."""
+    return f"Paused, {left_when_paused(deadline)} left"

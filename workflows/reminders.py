@@ -675,6 +675,7 @@ def _act(
             body=body,
             link=case_link(case.reference),
             dedupe_key=f"deadline:{deadline.pk}:{due.stage}:{user_id}:{channel}",
+            case_id=case.pk,
         )
         for user_id in recipients
         for channel in (both if user_id in email_ok else both[:1])

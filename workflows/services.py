@@ -221,6 +221,7 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
             template="case.raised",
             subject=f"New {workflow.label.lower()} concern {case.reference}",
             body=f"{case.reference} was raised and is waiting for triage.",
+            case=case,
         )
 
 
@@ -268,6 +269,7 @@ def _notify_transitioned(case: Case, workflow: Workflow, actor: Any, label: str)
         template="case.transitioned",
         subject=f"{case.reference}: {label}",
         body=f"{case.reference} is now {workflow.state_label(case.state).lower()}.",
+        case=case,
     )
 
 

@@ -12,7 +12,7 @@ and ``workflows/_control.html``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from casework.dates import time_words
 from casework.matching import Matches, intake_matches_for_user
 from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
@@ -63,6 +64,7 @@ from workflows.intake import (
     unanswered_questions,
 )
 from workflows.models import Deadline, IntakeDraft
+from workflows.prefill import step_prefill
 from workflows.raiser import who_picks_it_up
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.related import (
@@ -93,6 +95,7 @@ CANNOT_ACT = (
     "some steps, the worker it is allocated to) moves a case on."
 )
 CANNOT_MANAGE_CLOCKS = "Only a safeguarding lead of the case’s team can pause or resume its clocks."
+PREFILLED_HINT = "Filled in from what this case already records. Change it only if it has changed."
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the case and open the action again."
 # An autosave request larger than this is refused before it is read (a draft is capped at
 # DRAFT_MAX_BYTES; multipart encoding adds a little to each field).
@@ -156,8 +159,8 @@ def _raisable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _saved_at(draft: IntakeDraft | None) -> str:
-    """When a draft was last saved, as the user's clock shows it ("14:32")."""
-    return f"{timezone.localtime(draft.updated_at):%H:%M}" if draft else ""
+    """When a draft was last saved, as the user's clock shows it ("2:32pm")."""
+    return time_words(timezone.localtime(draft.updated_at)) if draft else ""
 
 
 # Raising a concern ----------------------------------------------------------------------
@@ -422,11 +425,28 @@ def _refuse_action(
         return None
     custom = declared[0].custom
     if proxy.state in {t.source for t in declared}:
-        reason = custom.get("guard_message") or "The conditions for this action are not met."
+        reason = _guard_refusal(proxy, declared) or (
+            custom.get("guard_message") or "The conditions for this action are not met."
+        )
     else:
         state = workflow.state_label(proxy.state).lower()
         reason = f"{custom['label']} is not possible while the case is {state}."
     return case_page(request, case, status=409, problems=[reason])
+
+
+def _guard_refusal(proxy: Any, declared: list[Any]) -> str:
+    """The first failing guard's own message (as ``case_transition`` gives it), or ""."""
+    for transition in declared:
+        if transition.source != proxy.state:
+            continue
+        for condition in transition.conditions:
+            if condition(proxy):
+                continue
+            refusal = getattr(condition, "refusal", None)
+            return (refusal(proxy) if refusal is not None else "") or getattr(
+                condition, "guard_message", ""
+            )
+    return ""
 
 
 def _render_action(
@@ -438,10 +458,14 @@ def _render_action(
     *,
     version: str,
     status: int = 200,
+    prefilled: Collection[str] = (),
 ) -> HttpResponse:
     workflow = get_workflow(case.case_type)
     custom = workflow.transition_meta(name)
     controls = [control(spec, draft, errors) for spec in custom["fields"]]
+    for made in controls:
+        if made.name in prefilled:
+            made.hint = " ".join(filter(None, [made.hint, PREFILLED_HINT]))
     context = {
         "case": case,
         "workflow": workflow,
@@ -512,7 +536,10 @@ def case_action(request: HttpRequest, reference: str, name: str) -> HttpResponse
         return refusal
     if request.method == "POST":
         return _submit_action(request, case, name)
-    return _render_action(request, case, name, {}, {}, version=str(case.version))
+    prefill = step_prefill(case, workflow.transition_meta(name)["fields"])
+    return _render_action(
+        request, case, name, prefill, {}, version=str(case.version), prefilled=set(prefill)
+    )
 
 
 def _case_deadline(

@@ -168,9 +168,9 @@ def test_case_details_are_in_words(client, lead, slavery_case):
     # A key declared once takes its label; choices show their labels, booleans Yes/No.
     assert detail(html, "Is anyone at immediate risk?") == "Yes"
     assert detail(html, "Consent status") == "Not yet asked"
-    # Declared with two labels (intake and the Duty to Notify): the key, humanised, with
+    # Declared with two labels (intake and the Duty to Notify): intake's question, with
     # the choices both share shown by label.
-    assert detail(html, "Exploitation types") == "Sexual exploitation"
+    assert detail(html, "Types of exploitation suspected") == "Sexual exploitation"
     assert detail(html, "Nationality") == "Polish"
 
 
@@ -586,8 +586,8 @@ def test_a_paused_clock_says_so_in_words(client, lead, trigger_case):
         status=DeadlineStatus.PAUSED, paused_at=timezone.now(), remaining=4
     )
     row = deadline_row(page(client.get(case_url(trigger_case))), deadline)
-    assert "Paused" in row
-    assert "with 4 working days left" in row
+    assert "Paused, 4 working days left" in row  # in place of its old due date (issue 19)
+    assert f'<time datetime="{timezone.localtime(deadline.due_at).isoformat()}' not in row
 
 
 @pytest.mark.django_db

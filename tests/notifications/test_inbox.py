@@ -182,3 +182,101 @@ def test_preferences_opt_out_of_reminder_emails_and_the_digest(client, reader):
     preference = NotificationPreference.objects.get(user=reader)
     assert (preference.email_reminders, preference.daily_digest) == (True, False)
     assert client.get("/notifications/preferences/").content.decode().count("checked") == 1
+
+
+# Every notification about a case links to it (issue 19) -----------------------------------
+
+
+def _delivered(template: str) -> list[Notification]:
+    from notifications.models import OutboxMessage
+
+    for message in OutboxMessage.objects.filter(template=template, channel=Channel.IN_APP):
+        outbox_deliver(message_id=message.pk)
+    return list(Notification.objects.filter(outbox_message__template=template))
+
+
+def test_notifications_about_a_case_record_it_and_link_to_its_page(
+    client, reader, someone_else, make_user
+):
+    from casework.services import case_allocate
+    from tests.samples import ADULT
+    from tests.workflows.walker import default_raise
+    from workflows import modern_slavery
+
+    case = default_raise(modern_slavery.WORKFLOW, reader)(ADULT)
+    raised = _delivered("case.raised")
+    assert raised
+    assert {(n.case_id, n.link) for n in raised} == {(case.pk, f"/cases/{case.reference}/")}
+    worker = make_user("worker.north", Role.FRONTLINE, ["north"])
+    case_allocate(case=case, actor=someone_else, assignee=worker)
+    [allocated] = _delivered("case.allocated")
+    assert (allocated.case_id, allocated.link) == (case.pk, f"/cases/{case.reference}/")
+    sign_in(client, worker)
+    page = client.get("/notifications/").content.decode()
+    assert f'href="/cases/{case.reference}/"' in page
+
+
+def test_a_notification_with_a_link_of_its_own_also_names_its_case(client, reader):
+    from tests.samples import ADULT
+    from tests.workflows.walker import default_raise
+    from workflows import modern_slavery
+
+    case = default_raise(modern_slavery.WORKFLOW, reader)(ADULT)
+    message = outbox_enqueue(
+        recipient_id=reader.pk, channel=Channel.IN_APP, template="referral.sent",
+        subject=f"{case.reference}: referral sent", body="Sent.", link="/referrals/1/",
+        case=case,
+    )  # fmt: skip
+    outbox_deliver(message_id=message.pk)
+    sign_in(client, reader)
+    page = client.get("/notifications/").content.decode()
+    assert 'href="/referrals/1/"' in page
+    assert f'Case: <a class="govuk-link" href="/cases/{case.reference}/">' in page
+
+
+def test_existing_notifications_are_back_filled_with_their_case(reader):
+    import importlib
+
+    from django.apps import apps
+
+    from notifications.models import OutboxMessage
+    from tests.samples import ADULT
+    from tests.workflows.walker import default_raise
+    from workflows import community_trigger, modern_slavery
+    from workflows.models import Deadline
+
+    backfill = importlib.import_module(
+        "notifications.migrations.0006_backfill_notification_cases"
+    ).backfill
+    case = default_raise(modern_slavery.WORKFLOW, reader)(ADULT)
+    trigger = default_raise(community_trigger.WORKFLOW, reader)({})
+    deadline = Deadline.objects.filter(case=trigger).first()
+    old = [
+        OutboxMessage.objects.create(
+            recipient=reader, channel=Channel.IN_APP, template="case.transitioned",
+            subject=f"{case.reference}: Start triage", body="Moved on.",
+        ),
+        OutboxMessage.objects.create(
+            recipient=reader, channel=Channel.IN_APP, template="deadline.remind_before",
+            subject="A clock is due", body="Due soon.", link=f"/cases/{trigger.reference}/",
+            dedupe_key=f"deadline:{deadline.pk}:remind_before:{reader.pk}:in_app",
+        ),
+        OutboxMessage.objects.create(
+            recipient=reader, channel=Channel.IN_APP, template="audit.checkpoint",
+            subject="Audit checkpoint", body="Nothing about a case.",
+        ),
+    ]  # fmt: skip
+    for message in old:
+        outbox_deliver(message_id=message.pk)
+    Notification.objects.update(case=None)
+    OutboxMessage.objects.update(case=None)
+    Notification.objects.filter(outbox_message=old[0]).update(link="")
+
+    backfill(apps, None)
+
+    about = {n.outbox_message_id: n for n in Notification.objects.all()}
+    assert (about[old[0].pk].case_id, about[old[0].pk].link) == (
+        case.pk, f"/cases/{case.reference}/"
+    )  # fmt: skip
+    assert about[old[1].pk].case_id == trigger.pk
+    assert (about[old[2].pk].case_id, about[old[2].pk].link) == (None, "")

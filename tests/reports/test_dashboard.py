@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
+from casework.dates import date_words
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from referrals.services import referral_send
@@ -333,7 +334,7 @@ def test_partner_responses_awaited_list_sent_referrals_with_their_clock(
     assert f'data-referral="{sent.pk}"' in responses
     assert sent.case.reference in responses
     assert escape(sent.partner.name) in responses
-    assert f"{sent.response_deadline.due_at:%-d %b %Y}" in responses
+    assert date_words(sent.response_deadline.due_at) in responses  # 10 December 2026
     assert sent.case.reference not in html_of(client, other_lead)
 
 

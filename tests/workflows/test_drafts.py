@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from casework.dates import time_words
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from casework.sessions import SIGNED_IN_AT
@@ -115,7 +116,7 @@ def test_autosave_saves_and_says_when(client, frontline):
     assert response.status_code == 200
     body = response.json()
     draft = IntakeDraft.objects.get(author=frontline, case_type="cse")
-    assert body["saved_at_text"] == f"{timezone.localtime(draft.updated_at):%H:%M}"
+    assert body["saved_at_text"] == time_words(timezone.localtime(draft.updated_at))  # 9:35am
     assert draft.data["summary"] == SECRET
 
     # A second save updates the one draft of the type.

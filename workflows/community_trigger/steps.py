@@ -34,7 +34,16 @@ from workflows.definitions import (
     WorkflowCaseMixin,
 )
 from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
-from workflows.steps import WORKER, step
+from workflows.steps import WORKER, refusing, step
+
+
+@refusing(
+    "The person affected's consent is already recorded (given on the application or "
+    "recorded since), so it is not asked again."
+)
+def consent_not_yet_recorded(case: Case) -> bool:
+    """Consent the application already gave is not asked for a second time."""
+    return not case.details.get("victim_consent")
 
 
 class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
@@ -49,7 +58,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         source=State.APPLICATION_RECEIVED,
         target=None,
         label="Record the affected person's consent",
-        conditions=[applies_on_behalf],
+        conditions=[applies_on_behalf, consent_not_yet_recorded],
         guard_message="Consent is recorded only for an application made on someone's behalf.",
         fields=[
             Field("consent_given_on", FieldType.DATE, "Date consent was given"),

@@ -1,0 +1,60 @@
+"""Dates and times as staff read them: one format everywhere (GOV.UK style).
+
+A date is "3 December 2026"; a time of day is "9:15am" (12-hour, no leading zero, no
+full stop in "am"); both together are "3 December 2026 at 9:15am". Times are shown in
+the service's time zone (``TIME_ZONE``). Templates use the filters of
+``casework.templatetags.govuk_dates`` (built in, no ``{% load %}``); Python code that
+writes a date into words (case pages, messages) calls these functions, so no page has a
+format of its own (issue 19).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+
+def as_moment(value: Any) -> date | datetime | None:
+    """A date or datetime from a date, a datetime or an ISO string; None if none."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value if isinstance(value, date) else None
+
+
+def time_words(moment: datetime) -> str:
+    """A time of day: "9:15am", "12:00pm"."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def date_words(value: Any) -> str:
+    """A date (or the day of a datetime): "3 December 2026"; "" for nothing."""
+    moment = as_moment(value)
+    if moment is None:
+        return ""
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def datetime_words(value: Any) -> str:
+    """A moment: "3 December 2026 at 9:15am"; a plain date is shown as a date."""
+    moment = as_moment(value)
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return date_words(moment)
+    return f"{date_words(moment)} at {time_words(moment)}"
+
+
+def month_words(value: Any) -> str:
+    """A month: "December 2026"."""
+    moment = as_moment(value)
+    return f"{moment:%B %Y}" if moment is not None else ""
