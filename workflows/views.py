@@ -30,7 +30,7 @@ from casework.matching import Matches, intake_matches_for_user
 from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.reads import case_read_note
-from casework.roles import role_of
+from casework.roles import Role, role_of
 from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
 from workflows.case_views import case_page
@@ -85,7 +85,6 @@ NO_TEAM = (
     "You are not a member of a team, so you cannot raise a concern yet. Ask an "
     "administrator to add you to your team."
 )
-NO_ROLE = "You need a role to see this page. Ask an administrator to give you one."
 CANNOT_ACT = (
     "You cannot do this on this case. A safeguarding lead of the case’s team (or, for "
     "some steps, the worker it is allocated to) moves a case on."
@@ -116,18 +115,6 @@ def raiser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return _forbidden(request, CANNOT_RAISE)
         if not team_ids_of(request.user):
             return _forbidden(request, NO_TEAM)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in (else to sign-in) with any role (else 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if role_of(request.user) is None:
-            return _forbidden(request, NO_ROLE)
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
@@ -594,23 +581,43 @@ def case_deadline_resume(request: HttpRequest, reference: str, deadline_id: int)
 # The workflows reference -----------------------------------------------------------------
 
 
-@role_required
+WORKFLOW_READERS = frozenset({Role.LEAD, Role.PREVENT_LEAD, Role.ADMINISTRATOR})
+NOT_WORKFLOW_READER = (
+    "The workflows pages are for safeguarding leads and administrators. To find out what "
+    "happens next on a case, open the case or ask your safeguarding lead."
+)
+
+
+def workflow_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to sign-in) as a lead or an administrator (else 403): the
+    processes are how leads and administrators run the service, not a page for all."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if role_of(request.user) not in WORKFLOW_READERS:
+            return _forbidden(request, NOT_WORKFLOW_READER)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@workflow_reader_required
 @require_http_methods(["GET"])
 def workflow_list(request: HttpRequest) -> HttpResponse:
-    """Every case type's process, for anyone with a role (documentation, no case data)."""
+    """Every case type's process, for leads and administrators (no case data)."""
     return render(request, "workflows/workflow_list.html", {"workflows": WORKFLOWS.values()})
 
 
-@role_required
+@workflow_reader_required
 @require_http_methods(["GET"])
 def workflow_detail(request: HttpRequest, case_type: str) -> HttpResponse:
-    """One case type's states, transitions, deadline rules and diagram."""
+    """One case type's stages, steps, deadline rules and diagrams (drawn here, in Python)."""
     workflow = _workflow_or_404(case_type)
     context = {
         "workflow": workflow,
         "states": diagrams.state_rows(workflow),
         "transitions": diagrams.transition_rows(workflow),
         "rules": diagrams.rule_rows(workflow),
-        "svg": diagrams.inline_svg(workflow),
+        "diagrams": diagrams.page_diagrams(workflow),
     }
     return render(request, "workflows/workflow_detail.html", context)
