@@ -680,10 +680,15 @@ WORKFLOW = register(
         case_type="dhr",
         label="Domestic Homicide Review",
         description=(
-            "DVCVA 2004 s9 Domestic Homicide Review (Domestic Abuse Related Death Review): "
-            "notification, scoping, the decision, the review, Home Office quality "
-            "assurance, anonymised publication and the action plan. Only the people "
-            "named to the review and cleared auditors see it."
+            "A Domestic Homicide Review (now called a Domestic Abuse Related Death Review) "
+            "under the Domestic Violence, Crime and Victims Act 2004: notification, scoping, "
+            "the decision, the review, Home Office quality assurance, anonymised "
+            "publication and the action plan. Only the people named to the review and "
+            "cleared auditors see it."
+        ),
+        choose_when=(
+            "Someone has died and domestic abuse may have played a part: a lead records "
+            "the death so the partnership can decide whether to hold a review."
         ),
         model=DhrCase,
         states=State,
