@@ -63,7 +63,7 @@ from workflows.intake import (
     unanswered_questions,
 )
 from workflows.models import Deadline, IntakeDraft
-from workflows.registry import WORKFLOWS, get_workflow
+from workflows.registry import FIRST_TYPE, WORKFLOWS, get_workflow
 from workflows.related import (
     ORIGIN_GONE,
     pending_related,
@@ -90,6 +90,10 @@ CANNOT_ACT = (
     "some steps, the worker it is allocated to) moves a case on."
 )
 CANNOT_MANAGE_CLOCKS = "Only a safeguarding lead of the case’s team can pause or resume its clocks."
+HANDED_ON = (
+    "{reference} is now a need-to-know case. Only leads cleared for it can open it, and "
+    "they have been told."
+)
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the case and open the action again."
 # An autosave request larger than this is refused before it is read (a draft is capped at
 # DRAFT_MAX_BYTES; multipart encoding adds a little to each field).
@@ -151,8 +155,9 @@ def _saved_at(draft: IntakeDraft | None) -> str:
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_type(request: HttpRequest) -> HttpResponse:
-    """Choose the type of concern: one radio per registered workflow, and the user's own
-    unfinished drafts to continue or delete."""
+    """Choose the type of concern: one radio per registered workflow, each saying when to
+    choose it, then "Not sure which" (a general concern whose type a lead chooses,
+    ``workflows.unclassified``), and the user's own unfinished drafts."""
     chosen, error = "", ""
     if request.method == "POST":
         chosen = request.POST.get("case_type", "")
@@ -163,8 +168,10 @@ def concern_type(request: HttpRequest) -> HttpResponse:
         {"workflow": WORKFLOWS[d.case_type], "updated_at": d.updated_at}
         for d in draft_list_for_user(request.user)
     ]
+    raisable = [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)]
     context = {
-        "workflows": [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)],
+        "workflows": [w for w in raisable if w.case_type != FIRST_TYPE],
+        "not_sure": next((w for w in raisable if w.case_type == FIRST_TYPE), None),
         "chosen": chosen,
         "error": error,
         "drafts": drafts,
@@ -472,6 +479,10 @@ def _submit_action(request: HttpRequest, case: Case, name: str) -> HttpResponse:
         fresh = case_get_for_user(request.user, case.reference)
         return case_page(request, fresh, status=409, problems=[exc.message])
     messages.success(request, f"{workflow.transition_meta(name)['label']}: done")
+    if not case_list_for_user(request.user).filter(pk=case.pk).exists():
+        # A general concern a lead made a need-to-know type they are not cleared for.
+        messages.success(request, HANDED_ON.format(reference=case.reference))
+        return redirect("case-list")
     return redirect("case-detail", reference=case.reference)
 
 
