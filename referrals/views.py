@@ -59,7 +59,7 @@ CANNOT_REFER = (
 )
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the referral and open it again."
 ANONYMOUS_NOTICE = (
-    "Anonymous Duty to Notify (Modern Slavery Act 2015 s52(3)): this notification holds "
+    "Anonymous Duty to Notify (Modern Slavery Act 2015, section 52(3)): this notification holds "
     "nothing that identifies the person."
 )
 

@@ -47,8 +47,11 @@ def workflow_label(case_type: str, kind: str, name: str) -> str | None:
         found = _workflow_label(case_type, kind, name)
     except (KeyError, LookupError):
         found = None
-    if found is None and case_type != FIRST_TYPE:
-        return _workflow_label(FIRST_TYPE, kind, name)
+    first = WORKFLOWS.get(FIRST_TYPE)
+    if found is None and case_type != FIRST_TYPE and first is not None:
+        declared = {"state": first.states.values, "transition": first.transition_names()}
+        if name in declared.get(kind, ()):
+            return _workflow_label(FIRST_TYPE, kind, name)
     return found
 
 

@@ -81,9 +81,10 @@ WORKFLOW = register(
         label="Child exploitation",
         description=(
             "Sexual or criminal exploitation of a child: the referral to children's social "
-            "care, their decision, child protection enquiries, conferences and plans, return "
+            "care through the multi-agency safeguarding hub (MASH), its decision, child "
+            "protection enquiries, conferences and plans, return "
             "home interviews after the child goes missing, and a referral to the National "
-            "Referral Mechanism for a trafficked child."
+            "Referral Mechanism (NRM) for a trafficked child."
         ),
         choose_when=(
             "A child (under 18) may be being sexually or criminally exploited, for example "

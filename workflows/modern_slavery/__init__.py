@@ -47,7 +47,7 @@ WORKFLOW = register(
         label="Modern slavery",
         description=(
             "Modern slavery or human trafficking of an adult: telling the Home Office (the "
-            "duty to notify), a referral to the National Referral Mechanism with the "
+            "duty to notify), a referral to the National Referral Mechanism (NRM) with the "
             "adult's consent, and the Home Office's decisions."
         ),
         choose_when=(
