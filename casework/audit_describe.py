@@ -423,10 +423,10 @@ def _viewed(ctx: Context) -> list[Line]:
         "form": "a form of the case",
         "referral": "a referral of the case",
         "audit": "the audit timeline",
-        "api": "API",
-        "api-history": "API (history)",
-        "api-deadlines": "API (deadlines)",
-        "api-referral": "API (referral)",
+        "api": "the API",
+        "api-history": "the API (history)",
+        "api-deadlines": "the API (deadlines)",
+        "api-referral": "the API (referral)",
     }
     channel = via.get(ctx.data.get("via", "page")) or words(ctx.data.get("via"))
     lines = [Line("", f"Seen {seen}, on {channel}")]
@@ -573,7 +573,7 @@ def _size_words(size: int) -> str:
 def _denied(ctx: Context) -> list[Line]:
     routes = {
         "page": "the case page",
-        "api": "API",
+        "api": "the API",
         "history": "the case history",
         "referral": "a referral",
         "attachment": "an attachment",

@@ -43,7 +43,7 @@ class NRMSteps:
             ),
             Field("nrm_submitted_on", FieldType.DATE, "Date the NRM referral was submitted"),
             Field("nrm_reference", FieldType.STRING, "NRM reference", required=False),
-            *disclosure_fields(shared_with="Home Office competent authority"),
+            *disclosure_fields(shared_with="the Home Office competent authority"),
         ],
     )
     def refer_into_nrm(self, *, actor: Any, data: dict) -> None:

@@ -52,7 +52,7 @@ def age_band_problem(case: Case, age_band: str) -> str:
     if age is None or age < CHILD_AGE:
         return (
             "The person may be under 18 when the concern was raised. A child is referred into "
-            "NRM without consent: an anonymous Duty to Notify is only for an adult."
+            "the NRM without consent: an anonymous Duty to Notify is only for an adult."
         )
     if age_band == "unknown":
         return ""
