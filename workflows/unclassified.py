@@ -9,9 +9,11 @@ A lead of the team opens it and takes its one step, **Choose the type of concern
 (``classify``): the effect ``case_classify`` turns it into a case of the chosen type, in
 that type's first state, keeping its reference, people, answers and history, recording
 the change in the audit trail and starting the new type's intake clocks from when the
-concern was first raised. A concern classified as Prevent is from then on need-to-know:
-only Prevent-cleared leads see it (``casework.permissions``), and its raiser only that it
-was received. A lead may instead close it as not a safeguarding concern.
+concern was first raised. The new type's own intake questions are not asked again: what
+the case lacks is added on the case page or by its steps. A concern classified as
+Prevent is from then on need-to-know: only Prevent-cleared leads see it
+(``casework.permissions``), and its raiser only that it was received. A lead may instead
+close it as not a safeguarding concern.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from casework.roles import Role
 from notifications.models import OutboxMessage
 from workflows.models import CaseStateChange, Deadline
 from workflows.registry import WORKFLOWS
+from workflows.services import case_transition
 
 GENERAL = {
     "summary": "Worried about a young man at the car wash.",
@@ -189,3 +190,12 @@ def test_a_lead_may_close_it_as_not_a_safeguarding_concern(client, frontline, le
     case = Case.objects.get(pk=case.pk)
     assert (case.case_type, case.state) == ("unclassified", "closed")
     assert case.closed_at is not None
+
+
+@pytest.mark.django_db
+def test_the_service_returns_the_case_as_its_new_type(client, frontline, lead):
+    """What the API answers after the step: the case as it now is."""
+    case = raise_general(client, frontline)
+    returned = case_transition(case=case, actor=lead, name="classify", data={"concern_type": "cse"})
+    assert (returned.case_type, returned.state) == ("cse", "concern_raised")
+    assert type(returned) is WORKFLOWS["cse"].model
