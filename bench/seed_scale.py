@@ -145,6 +145,10 @@ SUMMARIES = {
         "partner has been arrested.",
         "Death of {name} by suspected suicide; a history of coercive control is known.",
     ),
+    "unclassified": (
+        "Not sure which type: {name} seems frightened and is often seen at the {place}.",
+        "Worried about {name}; something is not right at home but I am not sure what.",
+    ),
 }
 PLACES = ("car wash", "nail bar", "farm", "takeaway", "warehouse", "building site", "park")
 PERSON_ROLES = {
@@ -154,6 +158,7 @@ PERSON_ROLES = {
     "prevent": ("subject",),
     "community_trigger": ("applicant", "subject"),
     "dhr": ("subject", "alleged_perpetrator"),
+    "unclassified": ("subject",),
 }
 CASE_COLUMNS = (
     "id", "reference", "case_type", "state", "summary", "details", "team_id", "owner_id",
@@ -873,6 +878,8 @@ _TYPE_WEIGHTS = {
     "community_trigger": 24,
     # A partnership commissions a handful of reviews a year.
     "dhr": 1,
+    # A few general concerns whose raiser was not sure of the type (issue 19).
+    "unclassified": 3,
 }
 
 

@@ -66,6 +66,8 @@ class CaseType(models.TextChoices):
     PREVENT = "prevent", "Prevent"
     COMMUNITY_TRIGGER = "community_trigger", "Community Trigger (ASB case review)"
     DHR = "dhr", "Domestic Homicide Review"
+    # A general concern until a lead chooses its type (workflows.unclassified, issue 19).
+    UNCLASSIFIED = "unclassified", "General concern"
 
 
 class Gender(models.TextChoices):

@@ -95,7 +95,7 @@ NO_LAWFUL_BASIS = (
 )
 IDENTIFIES = (
     "This identifies the person ({what}). An anonymous Duty to Notify may hold nothing that "
-    "identifies an adult who has not consented (MSA 2015 s52(3))."
+    "identifies an adult who has not consented (the Modern Slavery Act 2015, section 52(3))."
 )
 
 

@@ -19,7 +19,7 @@ from referrals.pdf import referral_pdf
 from referrals.types import REFERRAL_TYPES, ReferralTypeSpec
 
 ANONYMOUS_NOTICE = (
-    "Anonymous Duty to Notify (Modern Slavery Act 2015 s52(3)): this notification holds "
+    "Anonymous Duty to Notify (Modern Slavery Act 2015, section 52(3)): this notification holds "
     "nothing that identifies the person."
 )
 

@@ -84,7 +84,10 @@ class ReferralType(models.TextChoices):
     (``referrals.types.REFERRAL_TYPES``)."""
 
     NRM_REFERRAL = "nrm_referral", "National Referral Mechanism (NRM) referral"
-    DTN_ANONYMOUS = "dtn_anonymous", "Anonymous Duty to Notify (MSA 2015 s52)"
+    DTN_ANONYMOUS = (
+        "dtn_anonymous",
+        "Anonymous Duty to Notify (the Modern Slavery Act 2015, section 52)",
+    )
     ADULT_SAFEGUARDING_CONCERN = "adult_safeguarding_concern", "Adult safeguarding concern"
     CLOSURE_ORDER_APPLICATION = "closure_order_application", "Closure order application"
     MASH_REFERRAL = "mash_referral", "Referral to children's social care (MASH)"
@@ -154,13 +157,14 @@ class Gateway(models.TextChoices):
         "dpa_2018_sch1_para18",
         "DPA 2018 Sch. 1 para 18: safeguarding of children and individuals at risk",
     )
-    CDA_1998_S115 = "cda_1998_s115", "Crime and Disorder Act 1998 s115"
+    CDA_1998_S115 = "cda_1998_s115", "Crime and Disorder Act 1998, section 115"
     PUBLIC_TASK = "uk_gdpr_6_1_e", "UK GDPR Art 6(1)(e): public task"
     # The duty to share itself (MSA 2015 s52, CTSA 2015 s36/s38, ASBCPA 2014 s104(3)(b)).
     LEGAL_OBLIGATION = (
         "uk_gdpr_6_1_c",
-        "UK GDPR Art 6(1)(c): legal obligation (MSA 2015 s52, CTSA 2015 s36/s38, "
-        "ASBCPA 2014 s104(3)(b))",
+        "UK GDPR Art 6(1)(c): legal obligation (the Modern Slavery Act 2015, section 52, the "
+        "Counter-Terrorism and Security Act 2015, sections 36 and 38, "
+        "Anti-social Behaviour, Crime and Policing Act 2014, section 104(3)(b))",
     )
     VITAL_INTERESTS = "vital_interests", "Vital interests (UK GDPR Art 6(1)(d))"
     CONSENT = "consent", "Consent"

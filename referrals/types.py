@@ -233,7 +233,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
             fields=content.DTN_ANONYMOUS,
             anonymous=True,
             description=(
-                "The s52 notification for an adult who does not consent: nothing that "
+                "The section 52 notification for an adult who does not consent: nothing that "
                 "identifies them, alone or in combination."
             ),
             check=dtn_check,
@@ -261,11 +261,11 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
             case_type="cuckooing",
             partner_kinds=(K.ADULT_SOCIAL_CARE,),
             fields=content.ADULT_SAFEGUARDING_CONCERN,
-            description="A safeguarding concern to adult social care (Care Act 2014 s42).",
+            description="A safeguarding concern to adult social care (Care Act 2014, section 42).",
             decisions=[
                 Decision(
                     "s42_triage",
-                    "Accepted for s42 triage",
+                    "Accepted for section 42 triage",
                     True,
                     "start_triage",
                     {"triage_started_on": decided_on},
@@ -280,7 +280,10 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
             case_type="cuckooing",
             partner_kinds=(K.MAGISTRATES_COURT, K.OTHER),
             fields=content.CLOSURE_ORDER_APPLICATION,
-            description="An application to the magistrates for a closure order (ASBCPA 2014 s80).",
+            description=(
+                "An application to the magistrates for a closure order (the "
+                "Anti-social Behaviour, Crime and Policing Act 2014, section 80)."
+            ),
             check=closure_check,
             decisions=[
                 Decision(
@@ -315,7 +318,7 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
                 ),
                 Decision(
                     "s17_assessment",
-                    "Child and family assessment (s17)",
+                    "Child and family assessment",
                     True,
                     "decide_s17_assessment",
                     {"mash_decision_on": decided_on},
@@ -380,7 +383,8 @@ REFERRAL_TYPES: dict[str, ReferralTypeSpec] = {
             fields=content.REVIEW_MEETING_REQUEST,
             description=(
                 "The application passed to a relevant body, asking for its records and its "
-                "part in the review meeting (ASBCPA 2014 s104(3)(b))."
+                "part in the review meeting (the Anti-social Behaviour, Crime and Policing Act "
+                "2014, section 104(3)(b))."
             ),
             decisions=[
                 Decision(

@@ -717,7 +717,7 @@ CSE_STAGES = [
     ("Referred to children's social care (MASH)", {"refer_to_mash"}),
     ("MASH decision: no further action", {"decide_no_further_action"}),
     ("MASH decision: early help", {"decide_early_help"}),
-    ("MASH decision: child and family assessment (s17)", {"decide_s17_assessment"}),
+    ("MASH decision: child and family assessment", {"decide_s17_assessment"}),
     ("MASH decision: strategy discussion", {"decide_strategy_discussion"}),
     ("Section 47 enquiries started", {"start_s47_enquiry"}),
     ("Child protection plans started", {"hold_icpc_cp_plan"}),

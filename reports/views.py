@@ -84,7 +84,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
             "Community Trigger annual return",
             reverse("reports:community-trigger"),
             "The four figures every relevant body publishes each year (ASB, Crime and "
-            "Policing Act 2014 s104).",
+            "Policing Act 2014, section 104).",
         ),
         (
             "Case statistics",

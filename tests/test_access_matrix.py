@@ -191,6 +191,13 @@ def premises_edit_url(world: World, case: Case) -> str:
     return f"/cases/{case.reference}/premises/edit/"
 
 
+# The workflows reference (issue 19): safeguarding leads and administrators only.
+LEADS_AND_ADMINISTRATORS = {
+    **by_role(raising=200, auditor=403, administrator=200, analyst=403),
+    "frontline": 403,
+}
+
+
 # Defining indicators and entering their values (issue 21): administrators and analysts.
 INDICATOR_MANAGERS = by_role(raising=403, auditor=403, administrator=200, analyst=200)
 
@@ -515,8 +522,8 @@ MATRIX: dict[str, Route] = {
     "workflows:concern-raised": Route(
         lambda w, c: f"/concerns/raised/{c.reference}/", RAISED_CONFIRMATION
     ),
-    "workflows:workflow-list": Route(lambda w, c: "/workflows/", SIGNED_IN_200),
-    "workflows:workflow-detail": Route(lambda w, c: "/workflows/cse/", SIGNED_IN_200),
+    "workflows:workflow-list": Route(lambda w, c: "/workflows/", LEADS_AND_ADMINISTRATORS),
+    "workflows:workflow-detail": Route(lambda w, c: "/workflows/cse/", LEADS_AND_ADMINISTRATORS),
     # Reminders that reached nobody: references and clock labels, for administrators.
     "workflows:reminders-unheard": Route(
         lambda w, c: "/reminders/nobody-told/",

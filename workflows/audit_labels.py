@@ -12,7 +12,7 @@ from casework.audit_describe import Line, gov_datetime
 from casework.chronology import Entry
 from workflows.definitions import Field, Unit
 from workflows.models import Deadline, DeadlineStatus, ReminderStage
-from workflows.registry import WORKFLOWS
+from workflows.registry import FIRST_TYPE, WORKFLOWS
 
 UNIT_WORDS = {
     Unit.WORKING_DAYS: "Working days",
@@ -56,10 +56,18 @@ def _step_fields(case_type: str, step: str) -> list[Field]:
 
 def workflow_field(case_type: str, step: str, name: str) -> Any:
     """The declaration of input ``name`` of ``step`` of ``case_type``; failing that, the
-    same name anywhere in the workflow (a partner's decision gives a step's inputs).
+    same name anywhere in the workflow (a partner's decision gives a step's inputs), or
+    in the general concern the case may have begun as.
     A referral's inputs are the referrals app's to name."""
     if step.startswith("referral:"):
         return None
+    found = _field_of(case_type, step, name)
+    if found is None and case_type != FIRST_TYPE:
+        return _field_of(FIRST_TYPE, step, name)
+    return found
+
+
+def _field_of(case_type: str, step: str, name: str) -> Any:
     for field in _step_fields(case_type, step):
         if field.name == name:
             return field

@@ -69,7 +69,7 @@ from workflows.intake import answer_lines
 from workflows.list_views import case_row
 from workflows.models import TASK_RUNNING, Deadline, DeadlineStatus
 from workflows.raiser import raiser_context
-from workflows.registry import get_workflow
+from workflows.registry import FIRST_TYPE, get_workflow, workflow_label
 from workflows.selectors import available_transitions
 
 User = get_user_model()
@@ -167,6 +167,10 @@ def _declared(case_type: str) -> dict[str, Declared]:
     specs = [*workflow.intake_fields]
     for transition in workflow.transitions():
         specs.extend(transition.custom.get("fields", ()))
+    if case_type != FIRST_TYPE:  # the answers of the general concern it may have begun as
+        names = {spec.name for spec in specs}
+        first = get_workflow(FIRST_TYPE).intake_fields
+        specs.extend(spec for spec in first if spec.name not in names)
     found: dict[str, list[Field]] = {}
     for spec in specs:
         found.setdefault(spec.name, []).append(spec)
@@ -541,10 +545,8 @@ def _deadline_rows(case: Case, now: datetime) -> list[DeadlineRow]:
 
 
 def _transition_label(workflow: Workflow, name: str) -> str:
-    try:
-        return str(workflow.transition_meta(name)["label"])
-    except KeyError:
-        return _humanise(name)
+    """The step's label, or the label of the general concern's step the case began with."""
+    return workflow_label(workflow.case_type, "transition", name) or _humanise(name)
 
 
 def _rule_label(workflow: Workflow, name: str) -> str:
@@ -634,6 +636,11 @@ def _event_row(workflow: Workflow, event: AuditEvent, referred: Referred) -> Eve
         before, after = data.get("from"), data.get("to")
         if before and after and before != after:
             row.change = f"{workflow.state_label(before)} → {workflow.state_label(after)}"
+    elif verb == AuditVerb.CASE_UPDATED and data.get("from_case_type"):
+        # A general concern given its type (workflows.unclassified).
+        row.title = "Type of concern chosen"
+        before, after = data.get("before") or {}, data.get("after") or {}
+        row.change = f"{before.get('type')} → {after.get('type')}"
     elif verb in _CLOCK_VERBS:
         _clock_words(workflow, row, data)
     elif verb == AuditVerb.NOTE_ADDED:

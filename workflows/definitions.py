@@ -246,6 +246,9 @@ class Workflow:
     # ValidationError with field errors.
     intake_check: Callable[[dict[str, Any]], None] | None = None
     description: str = ""
+    # One plain sentence saying when a raiser should choose this type (the "choose a
+    # type of concern" page).
+    choose_when: str = ""
     # The intake field holding when the concern or application was received, if the
     # type asks for one (clocks that start on RAISE run from it; RULES.md §5.4).
     intake_event_field: str = ""

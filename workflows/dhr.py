@@ -88,7 +88,10 @@ MINIMUM_AGE = 16  # DVCVA 2004 s9(1)
 REVIEW_TYPES = (
     ("homicide", "Homicide: violence, abuse or neglect by a relative, partner or household member"),
     ("suicide", "Suicide or suspected suicide following domestic abuse"),
-    ("other_domestic_abuse_death", "Other death resulting from domestic abuse (DAA 2021 s1)"),
+    (
+        "other_domestic_abuse_death",
+        "Other death resulting from domestic abuse (the Domestic Abuse Act 2021, section 1)",
+    ),
 )
 # Domestic Abuse Act 2021 s1(3).
 ABUSE_TYPES = (
@@ -577,7 +580,8 @@ def check_intake(values: dict[str, Any]) -> None:
         age = age_at(values, "subject", died)
         if age is not None and age < MINIMUM_AGE:
             errors["subject_date_of_birth"] = [
-                "A review is of the death of a person aged 16 or over (DVCVA 2004 s9). For a "
+                "A review is of the death of a person aged 16 or over (the Domestic Violence, "
+                "Crime and Victims Act 2004, section 9). For a "
                 "child, the safeguarding children partnership holds a practice review."
             ]
     if errors:
@@ -615,7 +619,7 @@ INTAKE_FIELDS = [
     Field(
         "abuse_types",
         FieldType.MULTICHOICE,
-        "Domestic abuse known or suspected (DAA 2021 s1(3))",
+        "Domestic abuse known or suspected (the Domestic Abuse Act 2021, section 1(3))",
         required=False,
         choices=ABUSE_TYPES,
     ),
@@ -680,10 +684,15 @@ WORKFLOW = register(
         case_type="dhr",
         label="Domestic Homicide Review",
         description=(
-            "DVCVA 2004 s9 Domestic Homicide Review (Domestic Abuse Related Death Review): "
-            "notification, scoping, the decision, the review, Home Office quality "
-            "assurance, anonymised publication and the action plan. Only the people "
-            "named to the review and cleared auditors see it."
+            "A Domestic Homicide Review (now called a Domestic Abuse Related Death Review) "
+            "under the Domestic Violence, Crime and Victims Act 2004: notification, scoping, "
+            "the decision, the review, Home Office quality assurance, anonymised "
+            "publication and the action plan. Only the people named to the review and "
+            "cleared auditors see it."
+        ),
+        choose_when=(
+            "Someone has died and domestic abuse may have played a part: a lead records "
+            "the death so the partnership can decide whether to hold a review."
         ),
         model=DhrCase,
         states=State,

@@ -2,12 +2,15 @@
 
 The declared django-fsm transitions are the specification (DESIGN.md "Transitions"), so
 the diagram and the tables are drawn from them and cannot drift from the code.
-``workflow_dot`` is pure; ``dot_to_svg`` runs Graphviz's ``dot``, which only
-``manage.py draw_workflows`` (``make diagrams``) needs: it writes docs/workflows/, and
-the SVG it wrote is committed. The /workflows/ pages show that committed SVG, so no
-server needs Graphviz, and only while its edges are exactly the declared transitions
-(``svg_edges``; tests/workflows/test_diagrams.py fails on a stale one). Otherwise the page
-says the diagram is not available: the tables say the same in words.
+
+The /workflows/ pages draw their diagrams here, in Python (``page_diagrams``: a small
+layered layout of states as boxes and steps as arrows, an accessible ``<svg role="img">``
+with a title and a description), so no server needs Graphviz (issue 19).
+
+For the docs, ``workflow_dot`` is pure and ``dot_to_svg`` runs Graphviz's ``dot``, which
+only ``manage.py draw_workflows`` (``make diagrams``) needs: it writes docs/workflows/,
+and the SVG it wrote is committed; tests/workflows/test_diagrams.py fails on a stale one
+(``svg_edges``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from workflows.clocks import effective_duration
 from workflows.definitions import RAISE, DeadlineRule, Unit, Workflow
+from workflows.plain import plain_citation
 from workflows.steps import LEAD, WORKER
 
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "docs" / "workflows"
@@ -338,5 +343,225 @@ def _rule_row(workflow: Workflow, rule: DeadlineRule) -> dict[str, Any]:
         "met_by": [_event_words(workflow, n) for n in rule.met_by],
         "statutory": rule.statutory,
         "source": rule.source,
+        "basis": plain_citation(rule.source),
         "notes": notes,
     }
+
+
+# The diagram the pages draw: an SVG made here, in Python -----------------------------------
+#
+# A small layered layout (no Graphviz at runtime): each state is a box in the layer of its
+# shortest distance from the starting state, layers top to bottom, boxes in declared order
+# left to right. An arrow goes down from a box's foot to the next box's head; an arrow
+# to the same or an earlier layer bends round the right-hand side. Events recorded
+# without a change of state are not drawn (the list of steps beside the diagram has them).
+
+BOX_WIDTH, LINE_HEIGHT, BOX_PADDING = 170, 15, 10
+GAP_X, GAP_Y, MARGIN = 40, 70, 20
+BOX_CHARS = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """What a diagram draws: states (value, label) in order, where a case starts and
+    ends, and the steps between states (source, target, label)."""
+
+    key: str
+    title: str
+    states: list[tuple[str, str]]
+    initial: str
+    terminal: frozenset[str]
+    arrows: list[tuple[str, str, str]]
+
+
+def main_graph(workflow: Workflow) -> Graph:
+    labels = dict(workflow.states.choices)
+    arrows = [
+        (e.source, e.target, e.label)
+        for e in edges(workflow)
+        if not e.self_loop and e.source in labels and e.target in labels
+    ]
+    return Graph(
+        key=workflow.case_type,
+        title=f"How a {workflow.label.lower()} case moves from stage to stage",
+        states=[(str(v), str(lbl)) for v, lbl in workflow.states.choices],
+        initial=str(workflow.initial_state),
+        terminal=frozenset(str(s) for s in workflow.terminal_states),
+        arrows=arrows,
+    )
+
+
+def sub_graphs(workflow: Workflow) -> list[Graph]:
+    graphs = []
+    for process in workflow.sub_processes:
+        prefix = f"{process.name}."
+        arrows = [
+            (e.source.removeprefix(prefix), e.target.removeprefix(prefix), e.label)
+            for e in _sub_edges(workflow)
+            if e.source.startswith(prefix) and not e.self_loop
+        ]
+        graphs.append(
+            Graph(
+                key=f"{workflow.case_type}-{process.name}",
+                title=f"{process.label}, beside the main route",
+                states=[(str(v), str(lbl)) for v, lbl in process.states.choices],
+                initial=str(process.initial_state),
+                terminal=frozenset(),
+                arrows=arrows,
+            )
+        )
+    return graphs
+
+
+def _layers(graph: Graph) -> dict[str, int]:
+    """Each state's layer: its fewest steps from the start; the states where a case ends
+    (and any never reached) share the last."""
+    layer = {graph.initial: 0}
+    frontier = [graph.initial]
+    while frontier:
+        following = []
+        for state in frontier:
+            for source, target, _ in graph.arrows:
+                if source == state and target not in layer and target not in graph.terminal:
+                    layer[target] = layer[state] + 1
+                    following.append(target)
+        frontier = following
+    last = max(layer.values()) + 1
+    return {
+        value: last if value in graph.terminal else layer.get(value, last)
+        for value, _ in graph.states
+    }
+
+
+@dataclasses.dataclass
+class _Box:
+    x: float
+    y: float
+    lines: list[str]
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * LINE_HEIGHT + 2 * BOX_PADDING
+
+
+def _boxes(graph: Graph) -> tuple[dict[str, _Box], float, float]:
+    layer = _layers(graph)
+    rows: dict[int, list[str]] = {}
+    for value, _ in graph.states:
+        rows.setdefault(layer[value], []).append(value)
+    labels = dict(graph.states)
+    widest = max(len(row) for row in rows.values())
+    width = widest * (BOX_WIDTH + GAP_X) - GAP_X + 2 * MARGIN + GAP_X * 3
+    boxes: dict[str, _Box] = {}
+    y = MARGIN + 20.0
+    for number in sorted(rows):
+        row = rows[number]
+        offset = (widest - len(row)) * (BOX_WIDTH + GAP_X) / 2
+        tallest = 0.0
+        for n, value in enumerate(row):
+            lines = textwrap.wrap(labels[value], BOX_CHARS) or [value]
+            box = _Box(MARGIN + offset + n * (BOX_WIDTH + GAP_X), y, lines)
+            boxes[value] = box
+            tallest = max(tallest, box.height)
+        y += tallest + GAP_Y
+    return boxes, width, y - GAP_Y + MARGIN
+
+
+def _esc(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
+
+
+def _arrow_path(source: _Box, target: _Box, bend: float) -> str:
+    if target.y > source.y:
+        x1, y1 = source.x + BOX_WIDTH / 2, source.y + source.height
+        x2, y2 = target.x + BOX_WIDTH / 2, target.y - 2
+        middle = (y1 + y2) / 2
+        return f"M{x1:.0f},{y1:.0f} C{x1:.0f},{middle:.0f} {x2:.0f},{middle:.0f} {x2:.0f},{y2:.0f}"
+    if target.y == source.y:  # side by side: straight across
+        y = source.y + min(source.height, target.height) / 2
+        if target.x > source.x:
+            return f"M{source.x + BOX_WIDTH:.0f},{y:.0f} H{target.x - 2:.0f}"
+        return f"M{source.x:.0f},{y:.0f} H{target.x + BOX_WIDTH + 2:.0f}"
+    x1, y1 = source.x + BOX_WIDTH, source.y + source.height / 2
+    x2, y2 = target.x + BOX_WIDTH + 2, target.y + target.height / 2
+    reach = max(x1, x2) + bend
+    return f"M{x1:.0f},{y1:.0f} C{reach:.0f},{y1:.0f} {reach:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+
+
+def render_svg(graph: Graph) -> str:
+    """The graph as an accessible ``<svg role="img">`` with a title and a description;
+    each box and arrow carries its own ``<title>`` (shown on hover)."""
+    boxes, width, height = _boxes(graph)
+    labels = dict(graph.states)
+    key = graph.key.replace("_", "-")
+    ends = [labels[s] for s, _ in graph.states if s in graph.terminal]
+    desc = f"It starts at “{labels[graph.initial]}”"
+    desc += f" and ends at {', or '.join(f'“{e}”' for e in ends)}." if ends else "."
+    desc += " The list of steps on this page says the same in words."
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="app-diagram" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+        f'aria-labelledby="diagram-{key}-title diagram-{key}-desc" font-family="Arial,sans-serif">',
+        f'<title id="diagram-{key}-title">{_esc(graph.title)}</title>',
+        f'<desc id="diagram-{key}-desc">{_esc(desc)}</desc>',
+        f'<defs><marker id="arrow-{key}" viewBox="0 0 10 10" refX="9" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#0b0c0c"/></marker></defs>',
+    ]
+    start = boxes[graph.initial]
+    cx = start.x + BOX_WIDTH / 2
+    parts.append(
+        f'<g class="app-diagram__start"><circle cx="{cx:.0f}" cy="{MARGIN:.0f}" r="5" '
+        f'fill="#0b0c0c"/><path d="M{cx:.0f},{MARGIN + 5:.0f} V{start.y - 2:.0f}" '
+        f'stroke="#0b0c0c" fill="none" marker-end="url(#arrow-{key})"/></g>'
+    )
+    seen: set[tuple[str, str]] = set()
+    for n, (source, target, _label) in enumerate(graph.arrows):
+        steps = [lbl for s, t, lbl in graph.arrows if (s, t) == (source, target)]
+        if (source, target) in seen:
+            continue
+        seen.add((source, target))
+        path = _arrow_path(boxes[source], boxes[target], 25 + (n % 6) * 12)
+        title = f"{labels[source]} to {labels[target]}: {'; '.join(steps)}"
+        parts.append(
+            f'<g class="app-diagram__step"><title>{_esc(title)}</title>'
+            f'<path d="{path}" stroke="#505a5f" fill="none" stroke-width="1.5" '
+            f'marker-end="url(#arrow-{key})"/></g>'
+        )
+    for value, _ in graph.states:
+        parts.append(_box_svg(boxes[value], labels[value], value, graph))
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _box_svg(box: _Box, label: str, value: str, graph: Graph) -> str:
+    first = value == graph.initial
+    last = value in graph.terminal
+    where = " (where a case starts)" if first else " (where a case ends)" if last else ""
+    fill = "#ffffff" if not last else "#f3f2f1"
+    parts = [
+        f'<g class="app-diagram__stage"><title>{_esc(label + where)}</title>',
+        f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{BOX_WIDTH}" height="{box.height:.0f}" '
+        f'rx="6" fill="{fill}" stroke="#0b0c0c" stroke-width="{3 if first else 1.5}"/>',
+    ]
+    if last:
+        parts.append(
+            f'<rect x="{box.x + 4:.0f}" y="{box.y + 4:.0f}" width="{BOX_WIDTH - 8}" '
+            f'height="{box.height - 8:.0f}" rx="4" fill="none" stroke="#0b0c0c"/>'
+        )
+    for n, line in enumerate(box.lines):
+        y = box.y + BOX_PADDING + (n + 1) * LINE_HEIGHT - 4
+        parts.append(
+            f'<text x="{box.x + BOX_WIDTH / 2:.0f}" y="{y:.0f}" text-anchor="middle" '
+            f'font-size="13" fill="#0b0c0c">{_esc(line)}</text>'
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def page_diagrams(workflow: Workflow) -> list[dict[str, str]]:
+    """The diagrams of a workflow's page: its main route, then each process beside it."""
+    return [
+        {"title": graph.title, "svg": render_svg(graph)}
+        for graph in [main_graph(workflow), *sub_graphs(workflow)]
+    ]

@@ -27,8 +27,9 @@ ART6_BASES = (
     ("uk_gdpr_6_1_a", "Art 6(1)(a): consent"),
     (
         "uk_gdpr_6_1_c",
-        "Art 6(1)(c): legal obligation (e.g. MSA 2015 s52, CTSA 2015 s36/s38, "
-        "ASBCPA 2014 s104(3)(b))",
+        "Art 6(1)(c): legal obligation (e.g. the Modern Slavery Act 2015, section 52, the "
+        "Counter-Terrorism and Security Act 2015, sections 36 and 38, "
+        "Anti-social Behaviour, Crime and Policing Act 2014, section 104(3)(b))",
     ),
     ("uk_gdpr_6_1_d", "Art 6(1)(d): vital interests"),
     ("uk_gdpr_6_1_e", "Art 6(1)(e): public task"),
@@ -77,11 +78,14 @@ YES, NO = "yes", "no"
 YES_NO = ((YES, "Yes"), (NO, "No"))
 # The statute that imposes the duty, where the basis is a legal obligation.
 LEGAL_OBLIGATIONS = (
-    ("msa_2015_s52", "Modern Slavery Act 2015 s52 (Duty to Notify)"),
-    ("ctsa_2015_s36_s38", "Counter-Terrorism and Security Act 2015 s36 and s38 (Channel)"),
-    ("asbcpa_2014_s104", "ASB, Crime and Policing Act 2014 s104(3)(b) (Community Trigger)"),
-    ("care_act_2014_s42", "Care Act 2014 s42 (safeguarding enquiry)"),
-    ("children_act_1989_s47", "Children Act 1989 s47 (child protection enquiry)"),
+    ("msa_2015_s52", "Modern Slavery Act 2015, section 52 (Duty to Notify)"),
+    ("ctsa_2015_s36_s38", "Counter-Terrorism and Security Act 2015, sections 36 and 38 (Channel)"),
+    (
+        "asbcpa_2014_s104",
+        "Anti-social Behaviour, Crime and Policing Act 2014, section 104(3)(b) (Community Trigger)",
+    ),
+    ("care_act_2014_s42", "Care Act 2014, section 42 (safeguarding enquiry)"),
+    ("children_act_1989_s47", "Children Act 1989, section 47 (child protection enquiry)"),
 )
 
 LEGAL_OBLIGATION = "uk_gdpr_6_1_c"

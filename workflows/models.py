@@ -356,4 +356,5 @@ from workflows import (  # noqa: E402
     dhr,  # noqa: F401
     modern_slavery,  # noqa: F401
     prevent,  # noqa: F401
+    unclassified,  # noqa: F401 (last: it offers the types registered before it)
 )

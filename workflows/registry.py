@@ -34,9 +34,28 @@ def valid_states() -> dict[str, list[str]]:
     return {t: list(w.states.values) for t, w in sorted(WORKFLOWS.items())}
 
 
+# A case may have begun as a general concern and been given its type later
+# (workflows.unclassified): its earlier events are labelled by that workflow.
+FIRST_TYPE = "unclassified"
+
+
 def workflow_label(case_type: str, kind: str, name: str) -> str | None:
     """The label of a state, transition or deadline rule of ``case_type``'s workflow
-    (registered with the audit pages by ``WorkflowsConfig.ready``)."""
+    (registered with the audit pages by ``WorkflowsConfig.ready``); failing that, of the
+    general concern the case may have begun as."""
+    try:
+        found = _workflow_label(case_type, kind, name)
+    except (KeyError, LookupError):
+        found = None
+    first = WORKFLOWS.get(FIRST_TYPE)
+    if found is None and case_type != FIRST_TYPE and first is not None:
+        declared = {"state": first.states.values, "transition": first.transition_names()}
+        if name in declared.get(kind, ()):
+            return _workflow_label(FIRST_TYPE, kind, name)
+    return found
+
+
+def _workflow_label(case_type: str, kind: str, name: str) -> str | None:
     workflow = WORKFLOWS.get(case_type)
     if workflow is None:
         return None

@@ -465,6 +465,10 @@ def case_transition(
     )
     _apply_clocks(workflow, case, name, actor, now, values)
     _notify_transitioned(case, workflow, actor, custom["label"])
+    if effect is not None:  # a general concern given its type is now another type's case
+        case_type = Case.objects.filter(pk=case.pk).values_list("case_type", flat=True).get()
+        if case_type != case.case_type:
+            return get_workflow(case_type).model.objects.get(pk=case.pk)
     return case
 
 

@@ -31,7 +31,7 @@ from casework.matching import Matches, intake_matches_for_user
 from casework.models import Case, CasePersonRole, Team
 from casework.permissions import can_raise, lead_may, may_raise_type, team_ids_of
 from casework.reads import case_read_note
-from casework.roles import role_of
+from casework.roles import Role, role_of
 from casework.selectors import case_get_for_user, case_list_for_user
 from workflows import diagrams
 from workflows.case_views import case_page
@@ -66,7 +66,7 @@ from workflows.intake import (
 from workflows.models import Deadline, IntakeDraft
 from workflows.prefill import step_prefill
 from workflows.raiser import who_picks_it_up
-from workflows.registry import WORKFLOWS, get_workflow
+from workflows.registry import FIRST_TYPE, WORKFLOWS, get_workflow
 from workflows.related import (
     ORIGIN_GONE,
     pending_related,
@@ -89,13 +89,16 @@ NO_TEAM = (
     "You are not a member of a team, so you cannot raise a concern yet. Ask an "
     "administrator to add you to your team."
 )
-NO_ROLE = "You need a role to see this page. Ask an administrator to give you one."
 CANNOT_ACT = (
     "You cannot do this on this case. A safeguarding lead of the case’s team (or, for "
     "some steps, the worker it is allocated to) moves a case on."
 )
 CANNOT_MANAGE_CLOCKS = "Only a safeguarding lead of the case’s team can pause or resume its clocks."
 PREFILLED_HINT = "Filled in from what this case already records. Change it only if it has changed."
+HANDED_ON = (
+    "{reference} is now a need-to-know case. Only leads cleared for it can open it, and "
+    "they have been told."
+)
 OUT_OF_DATE_FORM = "This form is out of date. Go back to the case and open the action again."
 # An autosave request larger than this is refused before it is read (a draft is capped at
 # DRAFT_MAX_BYTES; multipart encoding adds a little to each field).
@@ -121,18 +124,6 @@ def raiser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return _forbidden(request, CANNOT_RAISE)
         if not team_ids_of(request.user):
             return _forbidden(request, NO_TEAM)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def role_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in (else to sign-in) with any role (else 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if role_of(request.user) is None:
-            return _forbidden(request, NO_ROLE)
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
@@ -169,8 +160,9 @@ def _saved_at(draft: IntakeDraft | None) -> str:
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_type(request: HttpRequest) -> HttpResponse:
-    """Choose the type of concern: one radio per registered workflow, and the user's own
-    unfinished drafts to continue or delete."""
+    """Choose the type of concern: one radio per registered workflow, each saying when to
+    choose it, then "Not sure which" (a general concern whose type a lead chooses,
+    ``workflows.unclassified``), and the user's own unfinished drafts."""
     chosen, error = "", ""
     if request.method == "POST":
         chosen = request.POST.get("case_type", "")
@@ -181,8 +173,10 @@ def concern_type(request: HttpRequest) -> HttpResponse:
         {"workflow": WORKFLOWS[d.case_type], "updated_at": d.updated_at}
         for d in draft_list_for_user(request.user)
     ]
+    raisable = [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)]
     context = {
-        "workflows": [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)],
+        "workflows": [w for w in raisable if w.case_type != FIRST_TYPE],
+        "not_sure": next((w for w in raisable if w.case_type == FIRST_TYPE), None),
         "chosen": chosen,
         "error": error,
         "drafts": drafts,
@@ -514,6 +508,10 @@ def _submit_action(request: HttpRequest, case: Case, name: str) -> HttpResponse:
         fresh = case_get_for_user(request.user, case.reference)
         return case_page(request, fresh, status=409, problems=[exc.message])
     messages.success(request, f"{workflow.transition_meta(name)['label']}: done")
+    if not case_list_for_user(request.user).filter(pk=case.pk).exists():
+        # A general concern a lead made a need-to-know type they are not cleared for.
+        messages.success(request, HANDED_ON.format(reference=case.reference))
+        return redirect("case-list")
     return redirect("case-detail", reference=case.reference)
 
 
@@ -626,23 +624,43 @@ def case_deadline_resume(request: HttpRequest, reference: str, deadline_id: int)
 # The workflows reference -----------------------------------------------------------------
 
 
-@role_required
+WORKFLOW_READERS = frozenset({Role.LEAD, Role.PREVENT_LEAD, Role.ADMINISTRATOR})
+NOT_WORKFLOW_READER = (
+    "The workflows pages are for safeguarding leads and administrators. To find out what "
+    "happens next on a case, open the case or ask your safeguarding lead."
+)
+
+
+def workflow_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to sign-in) as a lead or an administrator (else 403): the
+    processes are how leads and administrators run the service, not a page for all."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if role_of(request.user) not in WORKFLOW_READERS:
+            return _forbidden(request, NOT_WORKFLOW_READER)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@workflow_reader_required
 @require_http_methods(["GET"])
 def workflow_list(request: HttpRequest) -> HttpResponse:
-    """Every case type's process, for anyone with a role (documentation, no case data)."""
+    """Every case type's process, for leads and administrators (no case data)."""
     return render(request, "workflows/workflow_list.html", {"workflows": WORKFLOWS.values()})
 
 
-@role_required
+@workflow_reader_required
 @require_http_methods(["GET"])
 def workflow_detail(request: HttpRequest, case_type: str) -> HttpResponse:
-    """One case type's states, transitions, deadline rules and diagram."""
+    """One case type's stages, steps, deadline rules and diagrams (drawn here, in Python)."""
     workflow = _workflow_or_404(case_type)
     context = {
         "workflow": workflow,
         "states": diagrams.state_rows(workflow),
         "transitions": diagrams.transition_rows(workflow),
         "rules": diagrams.rule_rows(workflow),
-        "svg": diagrams.inline_svg(workflow),
+        "diagrams": diagrams.page_diagrams(workflow),
     }
     return render(request, "workflows/workflow_detail.html", context)

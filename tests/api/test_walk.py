@@ -39,6 +39,7 @@ INTAKE: dict[str, dict[str, Any]] = {
     "prevent": {},
     # A review is of the death of a person aged 16 or over (DVCVA 2004 s9).
     "dhr": {"subject_date_of_birth": "1980-01-01"},
+    "unclassified": {},
 }
 STEPS: dict[str, dict[str, dict[str, Any]]] = {
     "dhr": {
@@ -128,6 +129,10 @@ class Walker:
             self.taken.add((case["state"], step["name"]))
             before = moves_of(case)
             case = self.take(case, step["name"], data)
+            if case["case_type"] != self.case_type:
+                # A general concern given its type leaves this workflow (issue 19).
+                case = self.fresh(path)
+                continue
             if moves_of(case) != before:
                 path = [*path, (step["name"], data)]
 

@@ -95,6 +95,16 @@ INTAKE: dict[str, dict[str, Any]] = {
     },
 }
 
+# "Not sure which": a short general concern whose type a lead chooses (issue 19).
+INTAKE["unclassified"] = {
+    "summary": "Worried about a young man who sleeps at the car wash.",
+    "subject_given_names": "A young man in a red coat",
+    "subject_estimated_age": 19,
+    "location": "The car wash on Mill Lane, Northtown",
+    "what_happened": "He sleeps there and says he is not paid. A van collects him at 6am.",
+    "immediate_risk": False,
+}
+
 # A death for review is recorded by a lead (a named compartment, RULES.md §6).
 INTAKE["dhr"] = {
     "summary": "The police notified the partnership in writing of a death at home.",

@@ -47,7 +47,7 @@ from tests.conftest import DEMO_PASSWORD
 from tests.samples import LAWFUL_BASIS_STEP
 from workflows.definitions import Field, FieldType
 from workflows.intake import intake_fields
-from workflows.registry import WORKFLOWS, get_workflow
+from workflows.registry import FIRST_TYPE, WORKFLOWS, get_workflow
 from workflows.services import case_raise, case_transition
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -55,12 +55,17 @@ pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 REFERENCE = re.compile(r"SC-\d{4}-\d{6}")
 
 
+NOT_SURE = "Not sure which: raise a general concern"
+
+
 def raise_concern_in_browser(page: Page, case_type: str) -> str:
     """Go from the home page through the intake pages; return the reference shown."""
     workflow = get_workflow(case_type)
     page.goto("/")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Raise a concern").click()
-    page.get_by_label(workflow.label, exact=True).check()
+    # A general concern is offered as "Not sure which" (issue 19).
+    choice = NOT_SURE if case_type == FIRST_TYPE else workflow.label
+    page.get_by_label(choice, exact=True).check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(workflow.label)
     fill_fields(page.get_by_role("main"), intake_fields(workflow), INTAKE[case_type])

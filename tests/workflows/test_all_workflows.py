@@ -30,9 +30,10 @@ def make_case_in(workflow, state, team, raised_by, n=[0]):  # noqa: B006 (a coun
     )
 
 
-def test_all_six_case_types_are_registered():
+def test_all_seven_case_types_are_registered():
     assert set(WORKFLOWS) == {
-        "modern_slavery", "cuckooing", "cse", "prevent", "community_trigger", "dhr"
+        "modern_slavery", "cuckooing", "cse", "prevent", "community_trigger", "dhr",
+        "unclassified",
     }  # fmt: skip
 
 

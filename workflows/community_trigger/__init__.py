@@ -84,9 +84,14 @@ WORKFLOW = register(
         case_type="community_trigger",
         label="Community Trigger (ASB case review)",
         description=(
-            "ASBCPA 2014 s104: application, threshold decision (automatic at the local "
-            "number of qualifying complaints), review meeting, outcome, action plan and "
-            "escalation."
+            "A request for a case review of repeated anti-social behaviour, under the "
+            "Anti-social Behaviour, Crime and Policing Act 2014: the application, the "
+            "decision whether the threshold is met, the review meeting, the outcome, the "
+            "action plan and any escalation."
+        ),
+        choose_when=(
+            "Someone has asked for a case review (the Community Trigger) because reports "
+            "of anti-social behaviour have not been dealt with."
         ),
         model=CommunityTriggerCase,
         states=State,

@@ -32,7 +32,8 @@ def threshold_number() -> int:
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 3:
         raise ImproperlyConfigured(
             "SAFECASE_COMMUNITY_TRIGGER_THRESHOLD must be a whole number from 1 to 3 "
-            f"(ASBCPA 2014 s104(4) allows only a lower number than three), not {number!r}."
+            f"(the Anti-social Behaviour, Crime and Policing Act 2014, section 104(4) allows "
+            f"only a lower number than three), not {number!r}."
         )
     return number
 

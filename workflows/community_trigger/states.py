@@ -86,9 +86,9 @@ CONTACT_METHODS = (
 
 
 DISCRETIONARY_GROUNDS = (
-    ("persistence", "The persistence of the behaviour (s104(5)(a))"),
-    ("harm", "The harm or potential harm caused (s104(5)(b))"),
-    ("adequacy", "The adequacy of the response to it (s104(5)(c))"),
+    ("persistence", "The persistence of the behaviour"),
+    ("harm", "The harm or potential harm caused"),
+    ("adequacy", "The adequacy of the response to it"),
 )
 
 

@@ -117,7 +117,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
             Field(
                 "bodies_asked",
                 FieldType.MULTICHOICE,
-                "Relevant bodies sent the application (s104(3)(b))",
+                "Relevant bodies sent the application",
                 choices=RELEVANT_BODIES,
             ),
             Field("information_requested_on", FieldType.DATE, "Date requested"),
@@ -171,7 +171,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         event_field="threshold_decided_on",
         source=State.THRESHOLD_DECISION,
         target=State.THRESHOLD_MET,
-        label="Record that the threshold is met automatically (s104(4))",
+        label="Record that the threshold is met automatically",
         conditions=[threshold_met_automatically],
         guard_message=(
             "There are fewer qualifying complaints than the local threshold, so the "
@@ -179,7 +179,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         ),
         fields=[
             Field("threshold_decided_on", FieldType.DATE, "Date decided"),
-            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told (s104(6))"),
+            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told"),
         ],
     )
     def record_threshold_met_automatically(self, *, actor: Any, data: dict) -> None:
@@ -200,11 +200,9 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         event_field="threshold_decided_on",
         source=State.THRESHOLD_DECISION,
         target=State.THRESHOLD_MET,
-        label="Decide the threshold is met on discretionary grounds (s104(5))",
+        label="Decide the threshold is met on discretionary grounds",
         conditions=[threshold_not_met_automatically],
-        guard_message=(
-            "The threshold is met automatically (s104(4)): record it as met automatically."
-        ),
+        guard_message=("The threshold is met automatically: record it as met automatically."),
         fields=[
             Field(
                 "discretionary_grounds",
@@ -214,7 +212,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
             ),
             Field("rationale", FieldType.TEXT, "Why the grounds are met"),
             Field("threshold_decided_on", FieldType.DATE, "Date decided"),
-            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told (s104(6))"),
+            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told"),
         ],
     )
     def decide_threshold_met_discretionary(self, *, actor: Any, data: dict) -> None:
@@ -227,8 +225,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         label="Decide the threshold is not met",
         conditions=[threshold_not_met_automatically],
         guard_message=(
-            "The threshold must be treated as met: there are enough qualifying "
-            "complaints (s104(4))."
+            "The threshold must be treated as met: there are enough qualifying complaints."
         ),
         fields=[
             Field("reasons", FieldType.TEXT, "Reasons given to the applicant"),
@@ -239,7 +236,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
                 "Was the right to ask for an escalation explained?",
             ),
             Field("threshold_decided_on", FieldType.DATE, "Date decided"),
-            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told (s104(6))"),
+            Field("applicant_informed_on", FieldType.DATE, "Date the applicant was told"),
         ],
     )
     def decide_threshold_not_met(self, *, actor: Any, data: dict) -> None:

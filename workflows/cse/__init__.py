@@ -80,9 +80,15 @@ WORKFLOW = register(
         case_type="cse",
         label="Child exploitation",
         description=(
-            "Sexual and/or criminal exploitation of a child: referral to children's social "
-            "care (MASH), its decision, s47, conferences and plans as partner milestones; "
-            "return home interviews after missing episodes; the NRM for a trafficked child."
+            "Sexual or criminal exploitation of a child: the referral to children's social "
+            "care through the multi-agency safeguarding hub (MASH), its decision, child "
+            "protection enquiries, conferences and plans, return "
+            "home interviews after the child goes missing, and a referral to the National "
+            "Referral Mechanism (NRM) for a trafficked child."
+        ),
+        choose_when=(
+            "A child (under 18) may be being sexually or criminally exploited, for example "
+            "groomed, given gifts by older people or made to carry drugs."
         ),
         model=CSECase,
         states=State,

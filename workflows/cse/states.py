@@ -10,7 +10,7 @@ class State(models.TextChoices):
     IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection (emergency action taken)"
     REFERRED_TO_MASH = "referred_to_mash", "Referred to MASH, awaiting the decision"
     EARLY_HELP = "early_help", "Early help"
-    S17_ASSESSMENT = "s17_assessment", "Child and family assessment (s17)"
+    S17_ASSESSMENT = "s17_assessment", "Child and family assessment"
     CIN_PLAN = "cin_plan", "Child in need plan"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
     S47_ENQUIRY = "s47_enquiry", "Section 47 enquiry"

@@ -139,7 +139,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="mash_decision_on",
         source=State.REFERRED_TO_MASH,
         target=State.S17_ASSESSMENT,
-        label="Record the MASH decision: child and family assessment (s17)",
+        label="Record the MASH decision: child and family assessment",
         fields=[
             Field("mash_decision_on", FieldType.DATE, "Date of the decision"),
             Field("social_worker", FieldType.STRING, "Allocated social worker", required=False),
@@ -262,10 +262,10 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="strategy_discussion_on",
         source=State.STRATEGY_DISCUSSION,
         target=State.S17_ASSESSMENT,
-        label="Record the strategy discussion: assess under s17 instead",
+        label="Record the strategy discussion: assess under section 17 instead",
         fields=[
             Field("strategy_discussion_on", FieldType.DATE, "Date of the strategy discussion"),
-            Field("rationale", FieldType.TEXT, "Why no s47 enquiry"),
+            Field("rationale", FieldType.TEXT, "Why no section 47 enquiry"),
         ],
     )
     def assess_after_strategy_discussion(self, *, actor: Any, data: dict) -> None:
@@ -294,7 +294,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.ICPC,
-        label="Record the s47 outcome: initial child protection conference convened",
+        label="Record the section 47 outcome: initial child protection conference convened",
         fields=[
             Field("s47_concluded_on", FieldType.DATE, "Date the enquiry concluded"),
             Field("icpc_booked_for", FieldType.DATE, "Date the conference is booked for"),
@@ -307,7 +307,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.CIN_PLAN,
-        label="Record the s47 outcome: child in need plan",
+        label="Record the section 47 outcome: child in need plan",
         fields=[
             Field("s47_concluded_on", FieldType.DATE, "Date the enquiry concluded"),
             Field("rationale", FieldType.TEXT, "Why no conference"),
@@ -320,7 +320,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="s47_concluded_on",
         source=State.S47_ENQUIRY,
         target=State.CLOSED,
-        label="Record the s47 outcome: no further action",
+        label="Record the section 47 outcome: no further action",
         fields=[
             Field("s47_concluded_on", FieldType.DATE, "Date the enquiry concluded"),
             Field("rationale", FieldType.TEXT, "Why no further action"),
@@ -336,7 +336,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CP_PLAN_ACTIVE,
-        label="Record the ICPC: child protection plan",
+        label="Record the initial child protection conference: child protection plan",
         fields=[
             Field("icpc_held_on", FieldType.DATE, "Date the conference was held"),
             Field("cp_category", FieldType.CHOICE, "Category of abuse", choices=CP_CATEGORIES),
@@ -355,7 +355,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CIN_PLAN,
-        label="Record the ICPC: child in need plan",
+        label="Record the initial child protection conference: child in need plan",
         fields=[Field("icpc_held_on", FieldType.DATE, "Date the conference was held")],
     )
     def hold_icpc_cin_plan(self, *, actor: Any, data: dict) -> None:
@@ -365,7 +365,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         event_field="icpc_held_on",
         source=State.ICPC,
         target=State.CLOSED,
-        label="Record the ICPC: no plan, close",
+        label="Record the initial child protection conference: no plan, close",
         fields=[
             Field("icpc_held_on", FieldType.DATE, "Date the conference was held"),
             outcome_field("NO_FURTHER_EXPLOITATION_CONCERNS", "STEPPED_DOWN_EARLY_HELP"),

@@ -101,8 +101,13 @@ WORKFLOW = register(
         case_type="cuckooing",
         label="County lines cuckooing",
         description=(
-            "A vulnerable adult's home taken over: Care Act s42 safeguarding, a multi-agency "
-            "safety plan and the ASB Act 2014 closure notice and order."
+            "A vulnerable adult's home taken over by others: adult safeguarding under the "
+            "Care Act 2014, a multi-agency safety plan, and a closure notice and order for "
+            "the property where needed."
+        ),
+        choose_when=(
+            "A vulnerable adult's home may have been taken over by others, for example to "
+            "deal drugs, with many visitors or new people staying."
         ),
         model=CuckooingCase,
         states=State,

@@ -44,7 +44,7 @@ CLOSURE = {"source": OPEN_STATES, "target": None, "sub_process": CLOSURE_POWERS}
 NOTICE_CONTINUED_UNTIL = Field(
     "notice_continued_until",
     FieldType.DATETIME,
-    "If the court continued the closure notice: until when (at most 48 hours, s81(2))",
+    "If the court continued the closure notice: until when (at most 48 hours)",
     required=False,
 )
 IN_FORCE = "The closure order is no longer in force."
@@ -90,7 +90,8 @@ class ClosureOrderSteps:
         label="Extend the closure notice to 48 hours",
         conditions=[notice_extendable],
         guard_message=(
-            "Only a 24-hour closure notice can be extended, once, to 48 hours (ASBCPA 2014 s77)."
+            "Only a 24-hour closure notice can be extended, once, to 48 hours (the Anti-social "
+            "Behaviour, Crime and Policing Act 2014, section 77)."
         ),
         fields=[
             Field("extension_reference", FieldType.STRING, "Extension notice reference"),
@@ -111,7 +112,7 @@ class ClosureOrderSteps:
         sub_source=(NOTICE, HEARING),
         sub_target=ENDED,
         event_field="notice_cancelled_at",
-        label="Cancel the closure notice (s78)",
+        label="Cancel the closure notice",
         fields=[
             Field("notice_cancelled_at", FieldType.DATETIME, "Cancelled at"),
             Field("notice_cancelled_reason", FieldType.TEXT, "Why it was cancelled"),
@@ -128,7 +129,7 @@ class ClosureOrderSteps:
         label="Apply to the magistrates for a closure order",
         fields=[
             Field("application_made_on", FieldType.DATE, "Date of the application"),
-            Field("applicant", FieldType.CHOICE, "Applicant (s80(1)-(2))", choices=APPLICANTS),
+            Field("applicant", FieldType.CHOICE, "Applicant", choices=APPLICANTS),
             Field("court", FieldType.STRING, "Magistrates' court"),
             Field("hearing_listed_at", FieldType.DATETIME, "Hearing listed for"),
         ],
@@ -140,7 +141,7 @@ class ClosureOrderSteps:
         **CLOSURE,
         sub_source=(HEARING,),
         event_field="adjourned_on",
-        label="Record an adjournment of the hearing (s81(3))",
+        label="Record an adjournment of the hearing",
         fields=[
             Field("adjourned_on", FieldType.DATE, "Date of the hearing that adjourned"),
             Field("adjourned_to", FieldType.DATE, "Adjourned to"),
@@ -216,11 +217,12 @@ class ClosureOrderSteps:
         **CLOSURE,
         sub_source=(ORDER,),
         event_field="extension_ordered_on",
-        label="Record an extension of the closure order (s82)",
+        label="Record an extension of the closure order",
         conditions=[order_extendable],
         guard_message=(
             "A closure order can be extended only while it is in force, and to at most "
-            "6 months in total (ASBCPA 2014 s82)."
+            "6 months in total (the Anti-social Behaviour, Crime and Policing Act 2014, "
+            "section 82)."
         ),
         fields=[
             Field("extension_ordered_on", FieldType.DATE, "Date the court extended it"),
@@ -266,7 +268,7 @@ class ClosureOrderSteps:
         **CLOSURE,
         sub_source=(ORDER,),
         event_field="varied_on",
-        label="Record a variation of the closure order (s83)",
+        label="Record a variation of the closure order",
         conditions=[order_in_force],
         guard_message=IN_FORCE,
         fields=[
@@ -289,7 +291,7 @@ class ClosureOrderSteps:
         sub_source=(ORDER,),
         sub_target=ENDED,
         event_field="discharged_on",
-        label="Record the discharge of the closure order (s83)",
+        label="Record the discharge of the closure order",
         conditions=[order_in_force],
         guard_message=IN_FORCE,
         fields=[
@@ -310,11 +312,11 @@ class ClosureOrderSteps:
         **CLOSURE,
         sub_source=(ORDER, ENDED),
         event_field="appeal_lodged_on",
-        label="Record an appeal to the Crown Court (s84)",
+        label="Record an appeal to the Crown Court",
         conditions=[appeal_window_open],
         guard_message=(
             "An appeal can be recorded only within 21 days of a closure order decision "
-            "(ASBCPA 2014 s84)."
+            "(the Anti-social Behaviour, Crime and Policing Act 2014, section 84)."
         ),
         fields=[
             Field("appellant", FieldType.CHOICE, "Appellant", choices=APPELLANTS),
@@ -329,7 +331,7 @@ class ClosureOrderSteps:
         **CLOSURE,
         sub_source=(ORDER, ENDED),
         event_field="appeal_decided_on",
-        label="Record the outcome of the appeal (s84)",
+        label="Record the outcome of the appeal",
         conditions=[appeal_awaiting_outcome],
         guard_message="Record the appeal first; its outcome can be recorded once.",
         fields=[
@@ -354,7 +356,7 @@ class ClosureOrderSteps:
         sub_source=(ORDER,),
         sub_target=ENDED,
         event_field="appeal_decided_on",
-        label="Record that the Crown Court quashed the closure order (s84)",
+        label="Record that the Crown Court quashed the closure order",
         conditions=[appeal_awaiting_outcome],
         guard_message="Record the appeal first; its outcome can be recorded once.",
         fields=[

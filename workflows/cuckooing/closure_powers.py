@@ -65,7 +65,7 @@ CLOSURE_POWERS = SubProcess(
     initial_state=ClosureState.NONE,
     runs_in=OPEN_STATES,
     description=(
-        "The ASB, Crime and Policing Act 2014 closure notice and order (ss76-84), used by "
+        "The Anti-social Behaviour, Crime and Policing Act 2014 closure notice and order, used by "
         "the police or the council beside the safeguarding route, from any open state: a "
         "notice served at the first visit starts its clocks at once."
     ),
@@ -142,9 +142,9 @@ def notice_fields(issuers: tuple[tuple[str, str], ...]) -> list[Field]:
             "occupiers_informed",
             FieldType.BOOLEAN,
             "Reasonable efforts made to inform the people who live there and anyone with an "
-            "interest in the premises (s76(6))?",
+            "interest in the premises?",
         ),
-        Field("consulted", FieldType.TEXT, "Who was consulted (s76(7))", required=False),
+        Field("consulted", FieldType.TEXT, "Who was consulted", required=False),
     ]
 
 
@@ -174,7 +174,7 @@ def notice_issued(notice_clock: str, hearing_clock: str) -> Effect:
         if not data.get("occupiers_informed"):
             errors["occupiers_informed"] = [
                 "Reasonable efforts to inform residents and those with an interest must be "
-                "made before a notice is issued (s76(6))."
+                "made before a notice is issued."
             ]
         if served < issued:
             errors["served_at"] = ["A notice cannot be served before it is issued."]
@@ -199,7 +199,8 @@ def notice_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None
             {
                 "extended_at": [
                     f"The notice expired at {expired:%-I:%M%p on %-d %B %Y}. It can be "
-                    "extended only before it expires (ASBCPA 2014 s77)."
+                    "extended only before it expires (the Anti-social Behaviour, Crime and "
+                    "Policing Act 2014, section 77)."
                 ]
             }
         )
@@ -212,7 +213,7 @@ def hearing_adjourned(*, case: Case, actor: Any, data: dict, at: datetime) -> No
     adjourned_to = date.fromisoformat(data["adjourned_to"])
     errors = notice_continuation_problems(data, "adjourned_on")
     if not adjourned_on <= adjourned_to <= adjourned_on + timedelta(days=MAX_ADJOURNMENT_DAYS):
-        errors["adjourned_to"] = ["A hearing can be adjourned for at most 14 days (s81(3))."]
+        errors["adjourned_to"] = ["A hearing can be adjourned for at most 14 days."]
     _refuse(errors)
     start = _start_of(adjourned_on)
     _restart_clock(case, "hearing_adjournment", start=start, now=at, actor=actor)
@@ -288,14 +289,14 @@ APPEAL_SOURCE = (
 
 
 NOTICE_EFFECT = (
-    "The premises are closed by the notice (s76); the court must hear the application "
+    "The premises are closed by the notice; the court must hear the application "
     "for a closure order before the notice ends, or it lapses"
 )
 
 
 ORDER_EFFECT = (
     "The premises are closed by the order; before it ends the council may apply to extend "
-    "it (s82), to at most 6 months in all"
+    "it, to at most 6 months in all"
 )
 
 
@@ -343,7 +344,8 @@ def may_issue_notice(case: Case) -> bool:
 
 may_issue_notice.guard_message = (  # type: ignore[attr-defined]
     "A closure notice or order is already in force on these premises: record how it "
-    "ended before issuing another notice (ASBCPA 2014 ss76-84)."
+    "ended before issuing another notice (the Anti-social Behaviour, Crime and Policing Act "
+    "2014, sections 76 to 84)."
 )
 
 
@@ -354,8 +356,8 @@ def may_close_case(case: Case) -> bool:
 
 may_close_case.guard_message = (  # type: ignore[attr-defined]
     "A closure notice or order is in force on these premises: the case cannot be closed "
-    "until it ends (cancelled, refused, discharged, quashed or run out; ASBCPA 2014 "
-    "ss76-84)."
+    "until it ends (cancelled, refused, discharged, quashed or run out; the Anti-social "
+    "Behaviour, Crime and Policing Act 2014, sections 76 to 84)."
 )
 
 
@@ -386,8 +388,6 @@ def notice_continuation_problems(data: dict, day_field: str) -> dict[str, list[s
     base = heard or _start_of(date.fromisoformat(data[day_field]))
     if not base <= datetime.fromisoformat(until) <= base + timedelta(hours=48):
         return {
-            "notice_continued_until": [
-                "The court can continue the notice for at most 48 hours (s81(2))."
-            ]
+            "notice_continued_until": ["The court can continue the notice for at most 48 hours."]
         }
     return {}

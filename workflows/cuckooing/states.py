@@ -107,7 +107,7 @@ SAFETY_PLAN_ACTIONS = (
     ("advocacy", "Advocacy"),
     ("rehousing", "Temporary or emergency rehousing"),
     ("police_disruption", "Police disruption"),
-    ("closure_powers", "Closure powers (ASB Act 2014)"),
+    ("closure_powers", "Closure powers (the Anti-social Behaviour, Crime and Policing Act 2014)"),
     ("community_marac", "Referral to Community MARAC or high-risk panel"),
     ("nrm_dtn", "NRM referral or Duty to Notify"),
 )

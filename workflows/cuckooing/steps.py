@@ -85,7 +85,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         event_field="triage_started_on",
         source=State.SAFEGUARDING_CONCERN_SUBMITTED,
         target=State.S42_TRIAGE,
-        label="Start s42 triage",
+        label="Start section 42 triage",
         fields=[
             Field("triage_started_on", FieldType.DATE, "Date triage started"),
             Field("occupier_aware", FieldType.BOOLEAN, "Is the adult aware of the concern?"),
@@ -99,7 +99,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
     @step(
         source=State.S42_TRIAGE,
         target=None,
-        label="Record the s42 three-part test",
+        label="Record the section 42 three-part test",
         fields=[
             Field(
                 "s42_care_and_support_needs",
@@ -126,11 +126,11 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         event_field="enquiry_started_on",
         source=State.S42_TRIAGE,
         target=State.S42_ENQUIRY,
-        label="Start a s42 enquiry",
+        label="Start a section 42 enquiry",
         conditions=[s42_test_met],
         guard_message=(
-            "A s42 enquiry needs all three parts of the s42 test recorded as met "
-            "(Care Act 2014 s42(1))."
+            "A section 42 enquiry needs all three parts of the section 42 test recorded as met "
+            "(Care Act 2014, section 42(1))."
         ),
         fields=ENQUIRY_FIELDS,
     )
@@ -144,8 +144,8 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         label="Start a non-statutory enquiry",
         conditions=[s42_test_not_met],
         guard_message=(
-            "Record the s42 test first; a non-statutory enquiry is only for a concern that "
-            "does not meet it (when it is met the council must make a s42 enquiry)."
+            "Record the section 42 test first; a non-statutory enquiry is only for a concern that "
+            "does not meet it (when it is met the council must make a section 42 enquiry)."
         ),
         fields=ENQUIRY_FIELDS,
     )
@@ -159,7 +159,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         outcome=NFA_OUTCOME,
         conditions=[s42_test_not_met, may_close_case],
         guard_message=(
-            "Record the s42 test first; no further action is only for a concern that does "
+            "Record the section 42 test first; no further action is only for a concern that does "
             "not meet it."
         ),
         fields=[
@@ -237,7 +237,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
             Field(
                 "adult_has_capacity",
                 FieldType.BOOLEAN,
-                "Has the adult capacity to decline help (MCA 2005)?",
+                "Has the adult capacity to decline help (the Mental Capacity Act 2005)?",
             ),
             Field(
                 "transferred_to",

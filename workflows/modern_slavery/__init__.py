@@ -45,7 +45,15 @@ WORKFLOW = register(
     Workflow(
         case_type="modern_slavery",
         label="Modern slavery",
-        description="MSA 2015 s52 Duty to Notify, the NRM and the Home Office's decisions.",
+        description=(
+            "Modern slavery or human trafficking of an adult: telling the Home Office (the "
+            "duty to notify), a referral to the National Referral Mechanism (NRM) with the "
+            "adult's consent, and the Home Office's decisions."
+        ),
+        choose_when=(
+            "An adult may be forced to work, held against their will, not paid or moved "
+            "somewhere to be exploited."
+        ),
         model=ModernSlaveryCase,
         states=State,
         initial_state=State.CONCERN_RAISED,

@@ -133,7 +133,8 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
             Field(
                 "capacity_assessment",
                 FieldType.TEXT,
-                "Why the adult lacks capacity to decide about an NRM referral (MCA 2005 s2-3)",
+                "Why the adult lacks capacity to decide about an NRM referral (the Mental "
+                "Capacity Act 2005, sections 2 to 3)",
             ),
             Field("decision_maker_name", FieldType.STRING, "Decision maker: name"),
             Field(
@@ -394,7 +395,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
     @step(
         source=[State.AWAITING_RG, State.RECOVERY_PERIOD],
         target=State.CLOSED,
-        label="Close: disqualified (NABA 2022 s63)",
+        label="Close: disqualified (the Nationality and Borders Act 2022, section 63)",
         outcome="NRM_DISQUALIFIED",
         fields=[Field("rationale", FieldType.TEXT, "Grounds given for disqualification")],
     )

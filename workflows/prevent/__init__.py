@@ -54,10 +54,14 @@ WORKFLOW = register(
         case_type="prevent",
         label="Prevent",
         description=(
-            "CTSA 2015 Prevent referral to the police, gateway assessment, Channel panel "
-            "(s36), consent-based support and post-exit reviews. Need-to-know (RULES.md "
-            "§4.5): only Prevent-cleared leads act on these cases; keep the minimum and "
-            "the police reference."
+            "A Prevent referral to the police, their assessment, the Channel panel, support "
+            "the person agrees to, and reviews after they leave it. These cases are "
+            "need-to-know: only leads cleared for Prevent work on them; record only what "
+            "is needed and the police reference."
+        ),
+        choose_when=(
+            "Someone may be being drawn into terrorism or extremist views, for example "
+            "sharing extremist material or talking about travelling to fight."
         ),
         model=PreventCase,
         states=State,

@@ -70,6 +70,6 @@ INTAKE_FIELDS = [
         "immediate_risk",
         FieldType.BOOLEAN,
         "Is there an immediate risk of harm, a crime or travel to a conflict zone?",
-        help_text="If so, call 999 now (RULES.md §4.2).",
+        help_text="If so, call 999 now.",
     ),
 ]

@@ -57,7 +57,7 @@ ONWARD_REFERRALS = (
 
 
 CHANNEL_REFERRERS = (
-    ("police", "The police (s36(2))"),
+    ("police", "The police"),
     ("local_authority", "The local authority"),
 )
 
@@ -80,7 +80,7 @@ GATEWAY_SOURCES = [State.REFERRAL_SUBMITTED, State.GATEWAY_ASSESSMENT]
 REASSESS_ON = Field(
     "reassess_on",
     FieldType.DATE,
-    "Date the panel intends to reassess (s36(4)(e))",
+    "Date the panel intends to reassess",
     required=False,
 )
 

@@ -27,8 +27,8 @@ from workflows.prevent.states import (
 from workflows.steps import step
 
 SUPPORT_PLAN_FIELDS = [
-    Field("support_provider", FieldType.STRING, "Who provides the support (s36(5)(c))"),
-    Field("support_nature", FieldType.TEXT, "Nature of the support (s36(5)(b))"),
+    Field("support_provider", FieldType.STRING, "Who provides the support"),
+    Field("support_nature", FieldType.TEXT, "Nature of the support"),
     Field("support_start_on", FieldType.DATE, "Date the support starts"),
 ]
 
@@ -82,7 +82,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
                 FieldType.STRING,
                 "Police reference",
                 required=False,
-                help_text="Link to the police record rather than copying it (RULES.md §4.5).",
+                help_text="Link to the police record rather than copying it.",
             ),
         ],
     )
@@ -148,7 +148,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
             Field(
                 "partners_asked",
                 FieldType.TEXT,
-                "Partners asked for information (s38)",
+                "Partners asked for information",
                 required=False,
             ),
             Field("panel_listed_for", FieldType.DATE, "Date of the panel it is listed for"),
@@ -168,7 +168,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
             Field(
                 "consent_request_plan",
                 FieldType.TEXT,
-                "How, when and by whom consent is to be requested (s36(5)(a))",
+                "How, when and by whom consent is to be requested",
             ),
         ],
     )
@@ -187,7 +187,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
             Field(
                 "onward_referral",
                 FieldType.CHOICE,
-                "Onward referral considered (s36(6))",
+                "Onward referral considered",
                 choices=ONWARD_REFERRALS,
             ),
             Field(
