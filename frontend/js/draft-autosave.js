@@ -61,7 +61,14 @@ export function startDraftAutosave(form) {
         const body = await response.json();
         // A new concern's first save starts its draft: later saves go to the same one.
         const draftId = form.querySelector("[data-draft-id]");
-        if (draftId && body.draft) draftId.value = String(body.draft);
+        if (draftId && body.draft && draftId.value !== String(body.draft)) {
+          draftId.value = String(body.draft);
+          // The address names the draft too, so that a reload or signing in again after
+          // a timeout comes back to this concern, not to a new one.
+          const here = new URL(window.location.href);
+          here.searchParams.set("draft", String(body.draft));
+          window.history.replaceState(window.history.state, "", here);
+        }
         saved = snapshot;
         show(`Draft saved at ${body.saved_at_text}`);
         document.dispatchEvent(new CustomEvent("safecase:session-renewed"));

@@ -107,7 +107,7 @@ INTAKE_FIELDS = [
         page="applicant",
         when=("application_basis", ON_BEHALF),
         errors=msgs(
-            required="Enter the applicant's relationship to the person affected",
+            required="Enter how the applicant is related to, or knows, the person affected",
             max_length="The relationship must be 500 characters or fewer",
         ),
     ),
@@ -173,7 +173,7 @@ INTAKE_FIELDS = [
         required=False,
         page="what",
         errors=msgs(
-            required="Enter what the applicant hopes for",
+            required="Enter what the applicant would like to happen",
             max_length="What the applicant hopes for must be 20000 characters or fewer",
         ),
     ),

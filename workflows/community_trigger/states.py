@@ -141,7 +141,7 @@ INCIDENT_FIELDS = (
         FieldType.TEXT,
         "What happened",
         errors=msgs(
-            required="Enter what happened",
+            required="Enter what happened in this incident",
             max_length="What happened must be 20000 characters or fewer",
         ),
     ),

@@ -154,7 +154,7 @@ INTAKE_FIELDS = [
         required=False,
         page="family",
         errors=msgs(
-            required="Enter the child's own view of the referral",
+            required="Enter what the child thinks of the referral",
             max_length="The child's view must be 20000 characters or fewer",
         ),
     ),

@@ -63,7 +63,7 @@ INTAKE_FIELDS = [
         "Where the exploitation happened",
         page="what",
         errors=msgs(
-            required="Enter where the exploitation happened",
+            required="Enter the place where the exploitation happened",
             max_length="Where it happened must be 20000 characters or fewer",
         ),
     ),
