@@ -257,6 +257,11 @@ def _form_data(fields: Sequence[Field], data: Mapping[str, Any]) -> dict[str, An
         value = data.get(spec.name)
         if spec.type is FieldType.BOOLEAN and isinstance(value, bool):
             value = "true" if value else "false"
+        if spec.type in (FieldType.DATE, FieldType.DATETIME) and spec.name not in data:
+            # A form posted straight from a GOV.UK date input: its boxes.
+            boxes = {part: data.get(f"{spec.name}-{part}") for part in parts_of(spec)}
+            if any(v is not None for v in boxes.values()):
+                value = {part: v or "" for part, v in boxes.items()}
         out[spec.name] = value
     return out
 

@@ -164,7 +164,10 @@ def test_case_list_case_pages_and_the_forms_that_act_on_them(new_page, people, c
     page.get_by_role("button", name="Continue").click()
     audit.check(page, "referral type with errors")
     visit(page, audit, "referral form", f"/cases/{cse.reference}/referrals/new/mash_referral/")
-    page.get_by_role("main").get_by_label("The child: date of birth").fill("2099-13-45")
+    born = page.get_by_role("main").get_by_role("group", name="The child: date of birth")
+    born.get_by_label("Day", exact=True).fill("45")  # a GOV.UK date input's boxes
+    born.get_by_label("Month", exact=True).fill("13")
+    born.get_by_label("Year", exact=True).fill("2099")
     page.get_by_role("button", name="Save the draft").click()
     audit.check(page, "referral form with errors")
     visit(page, audit, "referral", f"/referrals/{referral.pk}/")
