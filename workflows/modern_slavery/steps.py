@@ -64,7 +64,10 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
                 "rationale",
                 FieldType.TEXT,
                 "Why there are no reasonable grounds",
-                errors=msgs(required="Enter why there are no reasonable grounds"),
+                errors=msgs(
+                    required="Enter why there are no reasonable grounds to believe the person "
+                    "is a victim"
+                ),
             )
         ],
     )
