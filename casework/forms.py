@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -114,6 +115,26 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+class GovukDateInput(DateInput):
+    """A GOV.UK date input: day, month and year boxes named ``<name>-day`` etc.
+    (templates/casework/_edit_control.html), read back as "year-month-day" for the
+    DateField to parse; a date posted whole (``<name>``) is read as it is."""
+
+    input_type = "govuk-date"
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        parts = [str(data.get(f"{name}-{part}", "")).strip() for part in DATE_PARTS]
+        if not any(f"{name}-{part}" in data for part in DATE_PARTS):
+            return data.get(name)
+        if not any(parts):
+            return ""
+        day, month, year = parts
+        return f"{year}-{month}-{day}"
+
+
 def _action_choices() -> list[tuple[str, str]]:
     verbs = sorted(VERB_LABELS.items(), key=lambda item: item[1])
     return [("", "Any action"), *[(verb.value, label) for verb, label in verbs]]
@@ -142,14 +163,14 @@ class AuditSearchForm(forms.Form):
         validators=[validate_date_in_range],
         required=False,
         label="From",
-        widget=DateInput(),
+        widget=GovukDateInput(),
         error_messages={"invalid": "Enter a real date for the start of the range"},
     )
     date_to = forms.DateField(
         validators=[validate_date_in_range],
         required=False,
         label="To",
-        widget=DateInput(),
+        widget=GovukDateInput(),
         error_messages={"invalid": "Enter a real date for the end of the range"},
     )
 
@@ -189,7 +210,7 @@ class PersonForm(forms.Form):
     date_of_birth = forms.DateField(
         required=False,
         label="Date of birth",
-        widget=DateInput(),
+        widget=GovukDateInput(),
         error_messages={"invalid": "Enter a real date of birth"},
     )
     estimated_age = forms.IntegerField(
@@ -235,7 +256,8 @@ class PremisesForm(forms.Form):
 
 @dataclasses.dataclass
 class Control:
-    """One question of a form, ready for GOV.UK markup; the input's id is its name."""
+    """One question of a form, ready for GOV.UK markup; the input's id is its name (a
+    date input's boxes: ``<name>-day``, ``-month``, ``-year``)."""
 
     name: str
     label: str
@@ -245,6 +267,20 @@ class Control:
     errors: list[str]
     options: list[tuple[str, str, bool]]
 
+    @property
+    def parts(self) -> list[tuple[str, str, str, int]]:
+        """A date's (name, label, value, width) boxes, from "year-month-day" as stored or
+        as typed."""
+        found = re.fullmatch(r"\s*([^-]*)-([^-]*)-([^-T ]*).*", self.value or "")
+        year, month, day = (found[1], found[2], found[3]) if found else ("", "", "")
+        if found and year.isdigit() and month.isdigit() and day.isdigit():
+            month, day = str(int(month)), str(int(day))
+        values = {"day": day, "month": month, "year": year}
+        return [
+            (f"{self.name}-{p}", p.capitalize(), values[p], 4 if p == "year" else 2)
+            for p in DATE_PARTS
+        ]
+
 
 def _kind(field: forms.Field) -> str:
     widget = field.widget
@@ -252,7 +288,7 @@ def _kind(field: forms.Field) -> str:
         return "textarea"
     if isinstance(widget, forms.Select):
         return "select"
-    return "date" if getattr(widget, "input_type", "") == "date" else "text"
+    return "date" if getattr(widget, "input_type", "") in ("date", "govuk-date") else "text"
 
 
 def _text(value: Any) -> str:
@@ -287,8 +323,11 @@ def govuk_error_summary(form: forms.Form, controls: list[Control]) -> list[tuple
     if not form.is_bound:
         return []
     visible = {c.name for c in controls}
+    dates = {c.name for c in controls if c.kind == "date"}
     summary = []
     for name, errors in form.errors.items():
         anchor = name if name in visible else ""
+        if name in dates:
+            anchor = f"{name}-day"  # a date input's first box
         summary.extend((anchor, str(message)) for message in errors)
     return summary

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -53,7 +54,9 @@ class AbsoluteSessionLimitMiddleware:
             elif time.time() - started > limit:
                 logout(request)
                 messages.info(request, SESSION_ENDED_MESSAGE)
-                return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
+                # The whole address: an intake page names its draft in the query string.
+                target = quote(request.get_full_path())
+                return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={target}")
         return self.get_response(request)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from workflows import community_trigger as ct
 from workflows import cse, cuckooing, modern_slavery, prevent
-from workflows.definitions import Field, FieldType, person_fields
+from workflows.definitions import Field, FieldType, msgs, person_fields
 from workflows.registry import get_workflow
 
 YES_NO_NOT_KNOWN = (("yes", "Yes"), ("no", "No"), ("not_known", "Not known"))
@@ -228,7 +228,12 @@ MASH_REFERRAL = [
     Field("private_fostering", FieldType.BOOLEAN, "Is the child privately fostered?"),
     Field("school", FieldType.STRING, "School or education setting", required=False),
     Field("what_has_happened", FieldType.TEXT, "What has happened (what has changed today)"),
-    Field("evidence_impact", FieldType.TEXT, "Evidence of harm and its impact on the child"),
+    Field(
+        "evidence_impact",
+        FieldType.TEXT,
+        "Evidence of harm and its impact on the child",
+        errors=msgs(required="Enter the evidence of harm and its impact on the child"),
+    ),
     Field("strengths", FieldType.TEXT, "Strengths and protective factors", required=False),
     Field("previous_concerns", FieldType.TEXT, "Previous concerns or referrals", required=False),
     Field(

@@ -18,3 +18,9 @@ class WorkflowsConfig(AppConfig):
         audit_labeller_register(workflow_extra_label)
         audit_fields_register(workflow_field)
         chronology_source_register(clock_outcomes)
+
+        # The home page lists the user's unfinished concerns (their intake drafts).
+        from casework.views import home_dashboard_register
+        from workflows.views import home_drafts
+
+        home_dashboard_register(home_drafts)

@@ -65,6 +65,56 @@ class Field:
     max_value: int | None = None
     max_length: int | None = None
     column: str = ""
+    # Hand-written error messages by kind ("required", "invalid", "max_length",
+    # "min_value", "max_value", "invalid_choice", "past"); see ``message``. A date names
+    # itself for GOV.UK's date messages under "date" ("Date of birth must include a month").
+    errors: tuple[tuple[str, str], ...] = ()
+    # A question that applies only under another question's answer: (that question's
+    # name, the answers that reveal it). Otherwise it is neither required nor stored.
+    when: tuple[str, tuple[str, ...]] | None = None
+    # A date that cannot be after today (a date of birth, when something happened).
+    not_future: bool = False
+    # The intake page the question is on (``Workflow.pages``); "" is the first page.
+    page: str = ""
+    # A records field: what one record is called on the page ("incident").
+    item_label: str = ""
+
+    def message(self, kind: str, **values: Any) -> str:
+        """The field's own message for an error of ``kind``, else its type's plain one.
+
+        Never made from the label: a label is often a question ("Police informed?")
+        and "Enter police informed?" reads as nonsense.
+        """
+        own = dict(self.errors)
+        if kind in own:
+            return own[kind].format(**values)
+        if self.type in (FieldType.DATE, FieldType.DATETIME) and kind in DATE_MESSAGES:
+            return DATE_MESSAGES[kind].format(date=own.get("date", "The date"), **values)
+        if kind == "required":
+            return REQUIRED_MESSAGES[self.type]
+        return DEFAULT_MESSAGES[kind].format(**values)
+
+    def messages(self) -> dict[str, str]:
+        """Every message this field can give, by kind (for the error-message test)."""
+        kinds = ["required"]
+        if self.type in (FieldType.STRING, FieldType.TEXT):
+            kinds.append("max_length")
+        if self.type is FieldType.INTEGER:
+            kinds += ["invalid", "min_value", "max_value"]
+        if self.type in (FieldType.CHOICE, FieldType.MULTICHOICE):
+            kinds.append("invalid_choice")
+        if self.type in (FieldType.DATE, FieldType.DATETIME):
+            kinds += ["invalid", "day", "month", "year", "year_digits", "range"]
+            if self.type is FieldType.DATETIME:
+                kinds += ["time"]
+            if self.not_future:
+                kinds.append("past")
+        values = {
+            "limit": self.length_limit,
+            "min_value": self.min_value if self.min_value is not None else 0,
+            "max_value": self.max_value if self.max_value is not None else 1_000_000,
+        }
+        return {kind: self.message(kind, **values) for kind in kinds}
 
     @property
     def length_limit(self) -> int | None:
@@ -90,7 +140,69 @@ class Field:
             data["fields"] = [f.as_api() for f in self.fields]
         if self.help_text:
             data["help_text"] = self.help_text
+        if self.when is not None:
+            data["required_when"] = {"field": self.when[0], "values": list(self.when[1])}
         return data
+
+
+REQUIRED_MESSAGES = {
+    FieldType.STRING: "Enter an answer to this question",
+    FieldType.TEXT: "Enter an answer to this question",
+    FieldType.BOOLEAN: "Select yes or no",
+    FieldType.DATE: "Enter the date",
+    FieldType.DATETIME: "Enter the date and time",
+    FieldType.INTEGER: "Enter a number",
+    FieldType.CHOICE: "Select an answer",
+    FieldType.MULTICHOICE: "Select at least one answer",
+    FieldType.RECORDS: "Add at least one",
+}
+DEFAULT_MESSAGES = {
+    "max_length": "This answer must be {limit} characters or fewer",
+    "invalid": "Enter a whole number, like 12",
+    "min_value": "Enter a number that is {min_value} or more",
+    "max_value": "Enter a number that is {max_value} or less",
+    "invalid_choice": "Select one of the answers shown",
+}
+# GOV.UK's messages for a date input ("Date of birth must include a month").
+DATE_MESSAGES = {
+    "invalid": "{date} must be a real date",
+    "day": "{date} must include a day",
+    "month": "{date} must include a month",
+    "year": "{date} must include a year",
+    "year_digits": "{date} must include a year with 4 numbers",
+    "range": "{date} must be between 1900 and 2100",
+    "past": "{date} must be today or in the past",
+    "time": "{date} must include a time, like 14 and 30",
+}
+
+
+def msgs(**kinds: str) -> tuple[tuple[str, str], ...]:
+    """A field's hand-written error messages: ``errors=msgs(required="Enter ...")``."""
+    return tuple(kinds.items())
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+    """Either-or answers: at least one of ``fields`` must be given (a date of birth or an
+    age). Shown on the page as one question with ``hint``; enforced with ``message``."""
+
+    fields: tuple[str, ...]
+    label: str
+    hint: str
+    message: str
+
+    def as_api(self) -> dict[str, Any]:
+        return {"fields": list(self.fields), "message": self.message}
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One short page of an intake: its slug (``Field.page``) and its heading."""
+
+    slug: str
+    title: str
+    # The summary of the concern is asked on this page.
+    with_summary: bool = False
 
 
 class Unit(StrEnum):
@@ -258,6 +370,10 @@ class Workflow:
     reopened_by: Sequence[str] = ()
     # Processes running beside the main route (``SubProcess``), e.g. closure powers.
     sub_processes: Sequence[SubProcess] = ()
+    # Either-or requirements of intake (``OneOf``), published as ``required_one_of``.
+    required_one_of: Sequence[OneOf] = ()
+    # The short pages intake is split into, in order; fields name theirs (``Field.page``).
+    pages: Sequence[Page] = ()
     # The intake yes/no question asking whether someone is at immediate risk or in
     # immediate danger (issue 19): "Yes" sets ``Case.immediate_risk``, which puts the
     # case first in the triage queue, tells the team's leads at once and shows the raiser
@@ -333,10 +449,18 @@ def person_fields(
     role: str,
     *,
     label: str,
+    whose: str = "the person's",
     contact: bool = True,
     names_required: bool = False,
+    page: str = "",
+    when: tuple[str, tuple[str, ...]] | None = None,
 ) -> list[Field]:
-    """Intake fields for a person linked to the case in ``role`` (prefix ``<role>_``)."""
+    """Intake fields for a person linked to the case in ``role`` (prefix ``<role>_``).
+
+    ``whose`` names the person in the error messages ("Enter the child's given names"):
+    the messages are written out here, not made from the labels."""
+    whose_cap = whose[0].upper() + whose[1:]
+    common = {"page": page, "when": when}
     fields = [
         Field(
             f"{role}_given_names",
@@ -345,6 +469,11 @@ def person_fields(
             required=names_required,
             person=f"{role}.given_names",
             max_length=200,
+            errors=(
+                ("required", f"Enter {whose} given names"),
+                ("max_length", f"{whose_cap} given names must be 200 characters or fewer"),
+            ),
+            **common,
         ),
         Field(
             f"{role}_family_name",
@@ -353,6 +482,11 @@ def person_fields(
             required=names_required,
             person=f"{role}.family_name",
             max_length=200,
+            errors=(
+                ("required", f"Enter {whose} family name"),
+                ("max_length", f"{whose_cap} family name must be 200 characters or fewer"),
+            ),
+            **common,
         ),
         Field(
             f"{role}_aliases",
@@ -360,6 +494,11 @@ def person_fields(
             f"{label}: other names or nicknames",
             required=False,
             person=f"{role}.aliases",
+            errors=(
+                ("required", f"Enter {whose} other names or nicknames"),
+                ("max_length", "Other names or nicknames must be 500 characters or fewer"),
+            ),
+            **common,
         ),
         Field(
             f"{role}_date_of_birth",
@@ -367,6 +506,13 @@ def person_fields(
             f"{label}: date of birth",
             required=False,
             person=f"{role}.date_of_birth",
+            not_future=True,
+            errors=(
+                ("required", f"Enter {whose} date of birth"),
+                ("date", "Date of birth"),
+                ("past", "Date of birth must be in the past"),
+            ),
+            **common,
         ),
         Field(
             f"{role}_estimated_age",
@@ -376,6 +522,13 @@ def person_fields(
             person=f"{role}.estimated_age",
             min_value=0,
             max_value=120,
+            errors=(
+                ("required", f"Enter {whose} age, or your best estimate"),
+                ("invalid", "Age must be a whole number of years, like 35"),
+                ("min_value", "Age must be 0 or more"),
+                ("max_value", "Age must be 120 or less"),
+            ),
+            **common,
         ),
         Field(
             f"{role}_gender",
@@ -384,6 +537,11 @@ def person_fields(
             required=False,
             choices=GENDER_CHOICES,
             person=f"{role}.gender",
+            errors=(
+                ("required", f"Select {whose} gender, or Not known"),
+                ("invalid_choice", "Select a gender from the list"),
+            ),
+            **common,
         ),
     ]
     if contact:
@@ -394,6 +552,11 @@ def person_fields(
                 f"{label}: address",
                 required=False,
                 person=f"{role}.address",
+                errors=(
+                    ("required", f"Enter {whose} address"),
+                    ("max_length", "The address must be 20000 characters or fewer"),
+                ),
+                **common,
             ),
             Field(
                 f"{role}_phone",
@@ -402,6 +565,11 @@ def person_fields(
                 required=False,
                 person=f"{role}.phone",
                 max_length=50,
+                errors=(
+                    ("required", f"Enter {whose} phone number"),
+                    ("max_length", "The phone number must be 50 characters or fewer"),
+                ),
+                **common,
             ),
             Field(
                 f"{role}_email",
@@ -410,6 +578,11 @@ def person_fields(
                 required=False,
                 person=f"{role}.email",
                 max_length=254,
+                errors=(
+                    ("required", f"Enter {whose} email address"),
+                    ("max_length", "The email address must be 254 characters or fewer"),
+                ),
+                **common,
             ),
         ]
     return fields

@@ -58,6 +58,7 @@ from workflows.definitions import (
     Workflow,
     WorkflowCaseMixin,
     age_at,
+    msgs,
     person_fields,
 )
 from workflows.registry import register
@@ -589,22 +590,68 @@ def check_intake(values: dict[str, Any]) -> None:
 
 
 INTAKE_FIELDS = [
-    *person_fields("subject", label="The person who died", contact=False, names_required=True),
-    *person_fields("alleged_perpetrator", label="The suspected perpetrator", contact=False),
-    Field("date_of_death", FieldType.DATE, "Date of death"),
+    *person_fields(
+        "subject",
+        label="The person who died",
+        whose="the person who died's",
+        contact=False,
+        names_required=True,
+    ),
+    *person_fields(
+        "alleged_perpetrator",
+        label="The suspected perpetrator",
+        whose="the suspected perpetrator's",
+        contact=False,
+    ),
+    Field(
+        "date_of_death",
+        FieldType.DATE,
+        "Date of death",
+        not_future=True,
+        errors=msgs(
+            required="Enter the date of death",
+            date="Date of death",
+            past="Date of death must be today or in the past",
+        ),
+    ),
     Field(
         "notified_on",
         FieldType.DATE,
         "Date the police notified the partnership in writing",
         help_text="The death came to the partnership's attention then: the clocks run from it.",
+        errors=msgs(
+            required="Enter the date the police notified the partnership",
+            date="The date the police notified the partnership",
+        ),
     ),
-    Field("notifying_force", FieldType.STRING, "Police force that notified the partnership"),
-    Field("police_reference", FieldType.STRING, "Police reference", required=False),
+    Field(
+        "notifying_force",
+        FieldType.STRING,
+        "Police force that notified the partnership",
+        errors=msgs(
+            required="Enter the police force that notified the partnership",
+            max_length="The police force must be 500 characters or fewer",
+        ),
+    ),
+    Field(
+        "police_reference",
+        FieldType.STRING,
+        "Police reference",
+        required=False,
+        errors=msgs(
+            required="Enter the police reference",
+            max_length="The police reference must be 500 characters or fewer",
+        ),
+    ),
     Field(
         "relationship",
         FieldType.CHOICE,
         "The suspected perpetrator's relationship to the person",
         choices=RELATIONSHIPS,
+        errors=msgs(
+            required="Select the suspected perpetrator's relationship to the person who died",
+            invalid_choice="Select the relationship from the list",
+        ),
     ),
     Field(
         "review_type",
@@ -615,15 +662,31 @@ INTAKE_FIELDS = [
             "Domestic Abuse Related Death Reviews cover deaths resulting from domestic "
             "abuse as the Domestic Abuse Act 2021 defines it, suicide included."
         ),
+        errors=msgs(
+            required="Select the type of review",
+            invalid_choice="Select the type of review from the list",
+        ),
     ),
     Field(
         "abuse_types",
         FieldType.MULTICHOICE,
-        "Domestic abuse known or suspected (the Domestic Abuse Act 2021, section 1(3))",
+        "Domestic abuse known or suspected",
         required=False,
         choices=ABUSE_TYPES,
+        errors=msgs(
+            required="Select the domestic abuse known or suspected",
+            invalid_choice="Select the domestic abuse from the list",
+        ),
     ),
-    Field("circumstances", FieldType.TEXT, "Circumstances of the death as notified"),
+    Field(
+        "circumstances",
+        FieldType.TEXT,
+        "Circumstances of the death as notified",
+        errors=msgs(
+            required="Enter the circumstances of the death as notified",
+            max_length="The circumstances must be 20000 characters or fewer",
+        ),
+    ),
 ]
 
 LOCAL_TASK = "The partnership must do this by then: reminded, escalated and overdue when late"

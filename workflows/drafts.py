@@ -9,6 +9,10 @@ author deletes it, or ``SAFECASE_DRAFT_RETENTION_DAYS`` after it was last saved
 (``drafts_expire``, run daily by Celery beat). See ``workflows.models.IntakeDraft`` for
 why deleting drafts is no gap in the audit trail.
 
+A user may have several drafts of the same type (two cuckooing concerns after one
+round of visits): starting a concern starts a new draft, and each is named by its
+person or address (``draft_name``) on the home page and the chooser.
+
 Saving a draft never raises a concern and validates only its shape (the case type, the
 field names and the size): the answers themselves are checked when the concern is
 submitted, exactly as ``case_raise`` checks them.
@@ -39,7 +43,7 @@ from workflows.services import case_raise
 # The largest draft kept: a generous intake form is a few kilobytes.
 DRAFT_MAX_BYTES = 64 * 1024
 # Names a browser posts with the form that are not answers.
-FORM_CONTROLS = {"csrfmiddlewaretoken", "action"}
+FORM_CONTROLS = {"csrfmiddlewaretoken", "action", "draft", "page", "from_check"}
 UNKNOWN_TYPE = "Choose a type of concern."
 TOO_LARGE = "This draft is too large to save. Shorten your answers and try again."
 UNKNOWN_FIELDS = "This form does not ask for: {names}."
@@ -54,9 +58,39 @@ def draft_list_for_user(user: Any) -> QuerySet[IntakeDraft]:
     )
 
 
-def draft_get_for_user(user: Any, case_type: str) -> IntakeDraft | None:
-    """The user's own draft of ``case_type``, or None (nobody else's is ever returned)."""
-    return draft_list_for_user(user).filter(case_type=case_type).first()
+def draft_get_for_user(user: Any, case_type: str, draft_id: Any = None) -> IntakeDraft | None:
+    """The user's own draft of ``case_type`` with id ``draft_id`` (without one: their
+    last saved of that type), or None. Nobody else's is ever returned."""
+    drafts = draft_list_for_user(user).filter(case_type=case_type)
+    if draft_id in (None, ""):
+        return drafts.first()
+    try:
+        return drafts.filter(pk=int(draft_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+# The answers that name a draft, best first: a person's names, then an address.
+_NAMING = ("given_names", "family_name")
+
+
+def draft_name(draft: IntakeDraft) -> str:
+    """What the user calls this concern: its person ("Maria Kowalska"), else its
+    address' first line, else its type and when it was started."""
+    data = draft.data or {}
+    for key in sorted(k for k in data if k.endswith("_given_names")):
+        role = key.removesuffix("_given_names")
+        name = " ".join(str(data.get(f"{role}_{part}") or "").strip() for part in _NAMING).strip()
+        if name:
+            return name
+    for key in ("premises_address", "subject_address", "occupier_address", "applicant_address"):
+        value = str(data.get(key) or "").strip()
+        if value:
+            return value.splitlines()[0].strip().rstrip(",")
+    workflow = WORKFLOWS.get(draft.case_type)
+    label = workflow.label if workflow else draft.case_type
+    started = timezone.localtime(draft.created_at)
+    return f"{label} started {started.day} {started:%B} at {started:%H:%M}"
 
 
 def draft_post_check(fields: Sequence[Field], post: Any) -> None:
@@ -71,6 +105,9 @@ def draft_post_check(fields: Sequence[Field], post: Any) -> None:
     for name in post:
         if name in allowed:
             continue
+        name = re.sub(r"-(day|month|year|hour|minute)$", "", name)
+        if name in allowed:
+            continue
         found = re.fullmatch(r"(\w+?)-(\d+)-(\w+)", name)
         if found and found[3] in records.get(found[1], ()):
             if 1 <= int(found[2]) <= MAX_RECORD_ROWS:
@@ -81,14 +118,17 @@ def draft_post_check(fields: Sequence[Field], post: Any) -> None:
         raise ValidationError({"__all__": [UNKNOWN_FIELDS.format(names=names)]})
 
 
-def draft_data_from_post(*, case_type: str, post: Any) -> dict[str, Any]:
-    """The draft a posted intake form stands for, after checking its type and field names."""
+def draft_data_from_post(
+    *, case_type: str, post: Any, asked: Sequence[Field] | None = None
+) -> dict[str, Any]:
+    """The draft a posted intake form stands for, after checking its type and field
+    names. ``asked``: the questions of the page posted (the others keep their answers)."""
     workflow = WORKFLOWS.get(case_type)
     if workflow is None:
         raise ValidationError({"case_type": [UNKNOWN_TYPE]})
     fields = intake_fields(workflow)
     draft_post_check(fields, post)
-    return draft_from_post(fields, post)
+    return draft_from_post(fields if asked is None else asked, post)
 
 
 def _check_shape(case_type: str, data: Mapping[str, Any]) -> None:
@@ -104,8 +144,11 @@ def _check_shape(case_type: str, data: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def draft_save(*, author: Any, case_type: str, data: Mapping[str, Any]) -> IntakeDraft:
-    """Keep ``author``'s answers so far for a concern of ``case_type`` (one per type).
+def draft_save(
+    *, author: Any, case_type: str, data: Mapping[str, Any], draft_id: Any = None
+) -> IntakeDraft:
+    """Keep ``author``'s answers so far for a concern of ``case_type``: in their draft
+    ``draft_id``, or (without one, or when it is gone) in a new draft.
 
     Only someone who may raise concerns keeps drafts (RULES.md: frontline staff and
     leads raise). The answers are not validated (a draft may be half-written), but the
@@ -114,17 +157,25 @@ def draft_save(*, author: Any, case_type: str, data: Mapping[str, Any]) -> Intak
     if not can_raise.test(author):
         raise PermissionDenied("Your role cannot raise concerns.")
     _check_shape(case_type, data)
-    draft, _ = IntakeDraft.objects.update_or_create(
-        author=author, case_type=case_type, defaults={"data": dict(data)}
-    )
+    draft = None
+    if draft_id not in (None, ""):
+        draft = draft_get_for_user(author, case_type, draft_id)
+    if draft is None:
+        return IntakeDraft.objects.create(author=author, case_type=case_type, data=dict(data))
+    draft.data = dict(data)
+    draft.save(update_fields=["data", "updated_at"])
     return draft
 
 
 @transaction.atomic
-def draft_delete(*, author: Any, case_type: str) -> bool:
-    """Delete ``author``'s draft of ``case_type``; False when they had none."""
-    deleted, _ = IntakeDraft.objects.filter(author=author, case_type=case_type).delete()
-    return bool(deleted)
+def draft_delete(*, author: Any, case_type: str, draft_id: Any = None) -> bool:
+    """Delete ``author``'s draft ``draft_id`` of ``case_type`` (without an id: their
+    last saved of that type); False when they had none."""
+    draft = draft_get_for_user(author, case_type, draft_id)
+    if draft is None:
+        return False
+    draft.delete()
+    return True
 
 
 @transaction.atomic
@@ -136,8 +187,10 @@ def concern_raise(
     team: Team | None = None,
     existing_people: Mapping[str, Any] | None = None,
     existing_premises: Any = None,
+    draft_id: Any = None,
 ) -> Case:
-    """Raise the concern (``case_raise``) and delete its draft in the same transaction,
+    """Raise the concern (``case_raise``) and delete its draft (``draft_id``, else the
+    author's last saved of the type) in the same transaction,
     so that a concern is never raised twice from one draft and a failed raise keeps it.
     ``existing_people`` and ``existing_premises``: the known records the raiser chose
     to link instead of creating new ones (intake matching)."""
@@ -149,7 +202,9 @@ def concern_raise(
         existing_people=existing_people,
         existing_premises=existing_premises,
     )
-    IntakeDraft.objects.filter(author=actor, case_type=case_type).delete()
+    draft = draft_get_for_user(actor, case_type, draft_id)
+    if draft is not None:
+        draft.delete()
     return case
 
 

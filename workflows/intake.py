@@ -26,22 +26,48 @@ from django.utils import timezone
 
 from casework.models import Team
 from casework.permissions import can_raise, may_raise_type, team_ids_of
-from workflows.definitions import Field, FieldType, Workflow
-from workflows.forms import validate_fields
+from workflows.definitions import Field, FieldType, OneOf, Page, Workflow
+from workflows.forms import (
+    applicable,
+    intake_answers,
+    parts_of,
+)
 from workflows.registry import get_workflow
 from workflows.services import SUMMARY_FIELD
 
 TEAM = "team"
-# Rows a form offers for a records field; a draft may hold at most MAX_RECORD_ROWS.
-RECORD_ROWS = 6
+# A records field is offered as the rows given and one blank row ("add another"); a
+# draft may hold at most MAX_RECORD_ROWS.
 MAX_RECORD_ROWS = 50
+# Rows a step's form offers for a records field (its page has no "add another").
+RECORD_ROWS = 6
 _ANSWERED = (True, False, "true", "false", "True", "False", "1", "0")
-ANSWER_YES_OR_NO = "Select yes or no for “{label}”"
+# The first page of an intake whose type declares no pages.
+FIRST_PAGE = Page("details", "Details")
 
 
 def intake_fields(workflow: Workflow) -> list[Field]:
     """What a concern of this type asks: the summary, then the type's intake fields."""
     return [SUMMARY_FIELD, *workflow.intake_fields]
+
+
+def pages_of(workflow: Workflow) -> list[Page]:
+    """The short pages a type's intake is asked on, in order (one page if it declares
+    none)."""
+    return list(workflow.pages) or [FIRST_PAGE]
+
+
+def page_of(workflow: Workflow, spec: Field) -> str:
+    """The slug of the page that asks ``spec``."""
+    pages = pages_of(workflow)
+    if spec.name == SUMMARY_FIELD.name:
+        return next((p.slug for p in pages if p.with_summary), pages[0].slug)
+    return spec.page if spec.page in {p.slug for p in pages} else pages[0].slug
+
+
+def page_fields(workflow: Workflow, page: str) -> list[Field]:
+    """The questions of one intake page, in the order of the declaration."""
+    return [spec for spec in intake_fields(workflow) if page_of(workflow, spec) == page]
 
 
 def draft_from_post(fields: Sequence[Field], post: Any) -> dict[str, Any]:
@@ -53,7 +79,7 @@ def draft_from_post(fields: Sequence[Field], post: Any) -> dict[str, Any]:
         elif spec.type is FieldType.RECORDS:
             draft[spec.name] = records_from_post(spec, post)
         else:
-            draft[spec.name] = post.get(spec.name, "")
+            draft[spec.name] = _posted(post, spec.name, spec)
     if TEAM in post:
         draft[TEAM] = post.get(TEAM, "")
     return draft
@@ -61,25 +87,38 @@ def draft_from_post(fields: Sequence[Field], post: Any) -> dict[str, Any]:
 
 def records_from_post(spec: Field, post: Any) -> list[dict[str, Any]]:
     """The rows of a records field, from inputs named ``<field>-<i>-<sub>``; blank rows go."""
-    pattern = re.compile(rf"{re.escape(spec.name)}-(\d+)-\w+")
+    pattern = re.compile(rf"{re.escape(spec.name)}-(\d+)-\w+(?:-(?:{'|'.join(DATE_PART_NAMES)}))?")
     indices = sorted({int(m[1]) for key in post if (m := pattern.fullmatch(key))})
     rows = []
     for index in indices[:MAX_RECORD_ROWS]:
         row = {
-            sub.name: _posted(post, f"{spec.name}-{index}-{sub.name}", sub.type)
-            for sub in spec.fields
+            sub.name: _posted(post, f"{spec.name}-{index}-{sub.name}", sub) for sub in spec.fields
         }
         if any(_filled(value) for value in row.values()):
             rows.append(row)
     return rows
 
 
+DATE_PART_NAMES = ("day", "month", "year", "hour", "minute")
+
+
 def _filled(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_filled(v) for v in value.values())
     return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
-def _posted(post: Any, key: str, type_: FieldType) -> Any:
-    return post.getlist(key) if type_ is FieldType.MULTICHOICE else post.get(key, "")
+def _posted(post: Any, key: str, spec: Field) -> Any:
+    """One answer as posted: a list for checkboxes, the parts of a GOV.UK date input
+    (``<key>-day``, ``-month``, ``-year``, and ``-hour``, ``-minute`` for a time) for a
+    date, or the text. A date posted whole (``<key>``, an older form) is kept as it is."""
+    if spec.type is FieldType.MULTICHOICE:
+        return post.getlist(key)
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        if key in post and not any(f"{key}-{part}" in post for part in parts_of(spec)):
+            return post.get(key, "")
+        return {part: post.get(f"{key}-{part}", "").strip() for part in parts_of(spec)}
+    return post.get(key, "")
 
 
 def intake_teams(actor: Any) -> list[Team]:
@@ -114,19 +153,24 @@ def unanswered_questions(fields: Sequence[Field], data: Mapping[str, Any]) -> di
     recorded as a "no", so the pages ask for an answer.
     """
     return {
-        spec.name: [ANSWER_YES_OR_NO.format(label=spec.label)]
-        for spec in fields
+        spec.name: [spec.message("required")]
+        for spec in applicable(fields, data)
         if spec.type is FieldType.BOOLEAN and spec.required and data.get(spec.name) not in _ANSWERED
     }
 
 
-def intake_validate(*, actor: Any, case_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def intake_validate(
+    *, actor: Any, case_type: str, data: Mapping[str, Any], page: str | None = None
+) -> dict[str, Any]:
     """Validate a draft concern as ``case_raise`` would, writing nothing.
 
     Returns the cleaned intake values; raises ValidationError with every message found
-    (fields, unanswered yes/no questions, the team choice and, once the fields are
-    valid, the type's cross-field check), or PermissionDenied when the actor may not
-    raise concerns. An unknown ``case_type`` raises ``UnknownCaseType``.
+    in one round: the fields, unanswered yes/no questions, either-or answers, the
+    type's cross-field check (run on the answers that are valid, so that its errors
+    come with the others, never in a second round) and the team choice. ``page``: only
+    the errors of that intake page's questions (the others are not asked yet).
+    PermissionDenied when the actor may not raise concerns; an unknown ``case_type``
+    raises ``UnknownCaseType``.
     """
     if not can_raise.test(actor):
         raise PermissionDenied("Your role cannot raise concerns.")
@@ -134,21 +178,35 @@ def intake_validate(*, actor: Any, case_type: str, data: Mapping[str, Any]) -> d
     if not may_raise_type(actor, case_type):
         raise PermissionDenied(f"Only a safeguarding lead can record a {workflow.label.lower()}.")
     fields = intake_fields(workflow)
-    errors = unanswered_questions(fields, data)
-    values: dict[str, Any] = {}
-    try:
-        values = validate_fields(fields, data)
-        if workflow.intake_check is not None:
-            workflow.intake_check(values)
-    except ValidationError as exc:
-        _merge(errors, exc)
+    values, errors = check_intake_answers(workflow, fields, data)
     try:
         intake_team(teams=intake_teams(actor), choice=data.get(TEAM))
     except ValidationError as exc:
         _merge(errors, exc)
+    if page is not None:
+        asked = {spec.name for spec in page_fields(workflow, page)}
+        if page != pages_of(workflow)[-1].slug:
+            asked.discard(TEAM)
+        else:
+            asked.add(TEAM)
+        errors = {name: found for name, found in errors.items() if name in asked}
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def check_intake_answers(
+    workflow: Workflow, fields: Sequence[Field], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """``intake_answers`` (every error in one round) plus the pages' own rule: a required
+    yes/no question left unanswered is an error, not a "no"."""
+    errors = unanswered_questions(fields, data)
+    values, found = intake_answers(workflow, fields, data)
+    for name, messages in found.items():
+        if name in errors:
+            continue
+        errors[name] = messages
+    return values, errors
 
 
 def _merge(errors: dict[str, list[str]], exc: ValidationError) -> None:
@@ -184,6 +242,23 @@ class Option:
     label: str
     id: str
     checked: bool
+    # Questions revealed by this answer (GOV.UK conditional reveal).
+    conditional: list[Control] = dataclasses.field(default_factory=list)
+
+    @property
+    def reveal_id(self) -> str:
+        return f"conditional-{self.id}"
+
+
+@dataclasses.dataclass
+class Part:
+    """One box of a GOV.UK date (or time) input."""
+
+    name: str
+    id: str
+    label: str
+    value: str
+    width: int
 
 
 @dataclasses.dataclass
@@ -191,7 +266,9 @@ class Control:
     """One question of the form as the template draws it (GOV.UK Frontend markup).
 
     ``id`` is the first input's id, which the error summary links to; a records
-    field's rows hold the controls of each row's sub-fields.
+    field's rows hold the controls of each row's sub-fields. A ``group`` (either-or
+    answers) and a ``reveal`` (questions that follow an answer of another) hold their
+    questions in ``children``.
     """
 
     kind: str
@@ -206,19 +283,83 @@ class Control:
     rows: list[list[Control]] = dataclasses.field(default_factory=list)
     # (anchor, message) for the error summary: a record's error links to its row.
     error_links: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    parts: list[Part] = dataclasses.field(default_factory=list)
+    time_parts: list[Part] = dataclasses.field(default_factory=list)
+    children: list[Control] = dataclasses.field(default_factory=list)
+    # A reveal: the question it follows and the answers that show it.
+    reveal_on: str = ""
+    reveal_values: str = ""
+    # Records: what one is called ("incident"); rows can be added and removed.
+    item_label: str = "record"
+    removable: bool = False
+
+    @property
+    def has_reveals(self) -> bool:
+        return any(option.conditional for option in self.options)
+
+    def walk(self) -> list[Control]:
+        """This control and every control inside it, in the order of the page."""
+        found = [self]
+        for option in self.options:
+            for inner in option.conditional:
+                found += inner.walk()
+        for inner in self.children:
+            found += inner.walk()
+        return found
 
 
 def anchor_of(spec: Field, prefix: str = "") -> str:
-    """The id of a field's first input (records: the first row's first sub-field)."""
+    """The id of a field's first input (records: the first row's first sub-field; a
+    date: its day)."""
     if spec.type is FieldType.RECORDS and spec.fields:
         return anchor_of(spec.fields[0], f"{prefix}{spec.name}-1-")
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        return f"{prefix}{spec.name}-day"
     return f"{prefix}{spec.name}"
 
 
+_PART_LABELS = {"day": "Day", "month": "Month", "year": "Year", "hour": "Hour", "minute": "Minute"}
+
+
+def date_parts(spec: Field, raw: Any) -> dict[str, str]:
+    """A date answer as the boxes of a date input: from the posted parts or from ISO
+    text (a draft saved by an older form, or an answer the case already holds)."""
+    if isinstance(raw, Mapping):
+        return {p: str(raw.get(p) or "") for p in parts_of(spec)}
+    text = str(raw or "").strip()
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?.*", text)
+    if not found:
+        return {p: "" for p in parts_of(spec)}
+    if spec.type is FieldType.DATETIME and found[4]:
+        try:
+            moment = datetime.fromisoformat(text)
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return {
+                "day": str(moment.day), "month": str(moment.month), "year": str(moment.year),
+                "hour": f"{moment.hour:02d}", "minute": f"{moment.minute:02d}",
+            }  # fmt: skip
+        except ValueError:
+            pass
+    values = {"day": str(int(found[3])), "month": str(int(found[2])), "year": found[1]}
+    if spec.type is FieldType.DATETIME:
+        values |= {"hour": found[4] or "", "minute": found[5] or ""}
+    return values
+
+
 def control(
-    spec: Field, draft: Mapping[str, Any], errors: Mapping[str, list[str]], prefix: str = ""
+    spec: Field,
+    draft: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+    prefix: str = "",
+    *,
+    in_group: bool = False,
+    add_another: bool = False,
 ) -> Control:
-    """The control for ``spec`` filled from ``draft``, with its (user-facing) errors."""
+    """The control for ``spec`` filled from ``draft``, with its (user-facing) errors.
+    ``in_group``: one of either-or answers, so not marked "(optional)". ``add_another``:
+    a records field offers its rows and one blank, with "Add another" and "Remove"
+    (intake pages); else a fixed number of rows."""
     name = f"{prefix}{spec.name}"
     raw = draft.get(spec.name)
     kind = _KINDS[spec.type]
@@ -230,10 +371,11 @@ def control(
         id=anchor_of(spec, prefix),
         label=spec.label,
         hint=spec.help_text,
-        optional=not spec.required,
+        optional=not spec.required and not in_group,
     )
     messages = errors.get(spec.name, [])
     if spec.type is FieldType.RECORDS:
+        made.removable = add_another
         messages = _records_control(made, spec, raw if isinstance(raw, list) else [], messages)
     elif spec.type is FieldType.BOOLEAN:
         made.value = "true" if raw in _TRUE else "false" if raw in _FALSE else ""
@@ -241,11 +383,108 @@ def control(
     elif spec.type in (FieldType.CHOICE, FieldType.MULTICHOICE):
         chosen = [str(v) for v in raw] if isinstance(raw, list) else [str(raw or "")]
         made.options = _options(name, spec.choices, chosen)
+    elif spec.type in (FieldType.DATE, FieldType.DATETIME):
+        values = date_parts(spec, raw)
+        widths = {"year": 4}
+        boxes = [
+            Part(f"{name}-{p}", f"{name}-{p}", _PART_LABELS[p], values[p], widths.get(p, 2))
+            for p in parts_of(spec)
+        ]
+        made.parts, made.time_parts = boxes[:3], boxes[3:]
+        if not made.hint:
+            made.hint = "For example, 27 3 2024" + (
+                ", and the time as 14 30" if spec.type is FieldType.DATETIME else ""
+            )
     else:
         made.value = "" if raw is None else str(raw)
     made.errors = [field_message(spec, m) for m in messages]
     made.error_links = [(made.id, m) for m in made.errors] + made.error_links
     return made
+
+
+def controls_for(
+    fields: Sequence[Field],
+    draft: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+    one_of: Sequence[OneOf] = (),
+) -> list[Control]:
+    """The controls of a page: either-or answers as one question, and each question
+    that follows an answer (``Field.when``) under that answer: in GOV.UK's conditional
+    reveal when one answer reveals it, else in a block shown for any of its answers."""
+    by_name = {spec.name: spec for spec in fields}
+    followers: dict[str, list[Field]] = {}
+    for spec in fields:
+        if spec.when is not None and spec.when[0] in by_name:
+            followers.setdefault(spec.when[0], []).append(spec)
+    groups = {name: group for group in one_of for name in group.fields if name in by_name}
+    made: list[Control] = []
+    drawn: set[OneOf] = set()
+    for spec in fields:
+        if spec.when is not None and spec.when[0] in by_name:
+            continue
+        if spec.name in groups:
+            group = groups[spec.name]
+            if group not in drawn:
+                drawn.add(group)
+                made.append(_group_control(group, by_name, draft, errors))
+            continue
+        made.append(control(spec, draft, errors, add_another=True))
+        _attach_followers(made, spec, followers.get(spec.name, []), draft, errors)
+    return made
+
+
+def _group_control(
+    group: OneOf,
+    by_name: Mapping[str, Field],
+    draft: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+) -> Control:
+    children = [
+        control(by_name[name], draft, errors, in_group=True)
+        for name in group.fields
+        if name in by_name
+    ]
+    first = children[0]
+    return Control(
+        kind="group",
+        name=f"{first.name}-group",
+        id=first.id,
+        label=group.label,
+        hint=group.hint,
+        children=children,
+    )
+
+
+def _attach_followers(
+    made: list[Control],
+    spec: Field,
+    followers: list[Field],
+    draft: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+) -> None:
+    owner = made[-1]
+    for follower in followers:
+        values = follower.when[1] if follower.when else ()
+        inner = control(follower, draft, errors)
+        options = [o for o in owner.options if o.value in values]
+        if owner.kind in ("radios", "boolean") and len(options) == 1:
+            options[0].conditional.append(inner)
+            continue
+        last = made[-1]
+        if last.kind == "reveal" and last.reveal_values == " ".join(values):
+            last.children.append(inner)
+            continue
+        made.append(
+            Control(
+                kind="reveal",
+                name=f"reveal-{follower.name}",
+                id=f"reveal-{follower.name}",
+                label="",
+                children=[inner],
+                reveal_on=owner.name,
+                reveal_values=" ".join(values),
+            )
+        )
 
 
 def _options(name: str, choices: Sequence[tuple[str, str]], chosen: list[str]) -> list[Option]:
@@ -274,13 +513,18 @@ def _records_control(
         else:
             rest.append(message)
     records = [r for r in records if isinstance(r, Mapping)]
-    count = min(max(RECORD_ROWS, len(records)), MAX_RECORD_ROWS)
+    made.item_label = spec.item_label or "record"
+    if made.removable:  # the rows given so far and one blank for the next
+        count = min(len(records) + 1, MAX_RECORD_ROWS)
+    else:
+        count = min(max(RECORD_ROWS, len(records)), MAX_RECORD_ROWS)
     for i in range(1, count + 1):
         record = records[i - 1] if i <= len(records) else {}
         row_errors = {sub.name: by_row.get((i, sub.name), []) for sub in spec.fields}
         row = [control(sub, record, row_errors, f"{made.name}-{i}-") for sub in spec.fields]
         made.rows.append(row)
-        made.error_links += [(c.id, f"Record {i}: {m}") for c in row for m in c.errors]
+        item = made.item_label.capitalize()
+        made.error_links += [(c.id, f"{item} {i}: {m}") for c in row for m in c.errors]
     return rest
 
 
@@ -298,18 +542,11 @@ def team_control(teams: Sequence[Team], chosen: str, errors: list[str]) -> Contr
 
 
 def field_message(spec: Field, message: str) -> str:
-    """A validation message in the words of the page (GOV.UK: "Enter ...", "Select ...")."""
+    """A validation message as the page shows it: Django's generic "This field is
+    required." becomes the field's own hand-written message (``Field.message``)."""
     if message == REQUIRED:
-        verb = "Select" if spec.type in (FieldType.CHOICE, FieldType.MULTICHOICE) else "Enter"
-        return f"{verb} {_lower_first(spec.label)}"
+        return spec.message("required")
     return message
-
-
-def _lower_first(text: str) -> str:
-    # "Summary of ..." -> "summary of ...", but "NRM reference" stays as it is.
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
 
 
 def error_summary(
@@ -322,9 +559,10 @@ def error_summary(
     since no answer on the page can put them right and a link to a question that shows
     no error would mislead.
     """
-    shown = {c.name for c in controls}
+    every = [inner for c in controls for inner in c.walk()]
+    shown = {c.name for c in every}
     stray = [("", m) for name, messages in errors.items() if name not in shown for m in messages]
-    return stray + [link for c in controls for link in c.error_links]
+    return stray + [link for c in every for link in c.error_links]
 
 
 @dataclasses.dataclass
@@ -334,15 +572,23 @@ class AnswerRow:
     change_url: str
 
 
-def answer_rows(fields: Sequence[Field], values: Mapping[str, Any], form_url: str) -> list:
-    """One "Check your answers" row per field, each with a link back to its question."""
+def answer_rows(
+    fields: Sequence[Field],
+    values: Mapping[str, Any],
+    form_url: str | Any,
+    data: Mapping[str, Any] | None = None,
+) -> list:
+    """One "Check your answers" row per question that applies, each with a link back to
+    it. ``form_url`` is the form's address, or a function of the field giving its
+    page's; ``data`` (the draft) decides which questions that follow an answer apply."""
+    shown = applicable(fields, data) if data is not None else fields
     return [
         AnswerRow(
             spec.label,
             answer_lines(spec, values[spec.name]) if spec.name in values else ["Not given"],
-            f"{form_url}#{anchor_of(spec)}",
+            f"{form_url(spec) if callable(form_url) else form_url}#{anchor_of(spec)}",
         )
-        for spec in fields
+        for spec in shown
     ]
 
 

@@ -263,10 +263,9 @@ class Reminder(models.Model):
 class IntakeDraft(models.Model):
     """A concern its author has started but not raised: the intake form's answers so far.
 
-    One draft per author and case type: the "Raise a concern" pages have one form per
-    type, so a second draft of the same type would be a second copy of the same page's
-    answers that the user then has to tell apart. Starting the type again continues the
-    draft; raising the concern or deleting the draft makes room for a new one.
+    An author may have several drafts of a type (two cuckooing concerns after one round
+    of visits): starting a concern starts a new draft, and each is named by its person
+    or address (``workflows.drafts.draft_name``) where it is listed.
 
     Drafts may hold sensitive data (a Prevent concern names a person at risk of
     radicalisation, RULES.md §4.5), so they are private to their author (no other user,
@@ -290,11 +289,9 @@ class IntakeDraft(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["updated_at"], name="intake_draft_updated_idx")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["author", "case_type"], name="unique_intake_draft_per_type"
-            ),
+        indexes = [
+            models.Index(fields=["updated_at"], name="intake_draft_updated_idx"),
+            models.Index(fields=["author", "case_type"], name="intake_draft_author_type_idx"),
         ]
 
     def __str__(self) -> str:

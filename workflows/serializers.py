@@ -30,6 +30,14 @@ class ChoiceSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+class RequiredWhenSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field whose answer decides.")
+    values = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The answers under which this field applies (yes/no as true/false).",
+    )
+
+
 class SubFieldSerializer(serializers.Serializer):
     """A FIELD of shared/API.md, as a sub-field of a ``records`` field."""
 
@@ -45,6 +53,11 @@ class SubFieldSerializer(serializers.Serializer):
     max_value = serializers.IntegerField(required=False, help_text="Integer types, when bounded.")
     max_length = serializers.IntegerField(
         required=False, help_text="String and text types: the most characters accepted."
+    )
+    required_when = RequiredWhenSerializer(
+        required=False,
+        help_text="A question that applies only under another's answers: required then, and "
+        "neither required nor kept otherwise.",
     )
 
 
@@ -169,6 +182,11 @@ class WorkflowSerializer(serializers.Serializer):
         help_text="What POST /api/v1/cases/ takes for this type: summary first, then the "
         "type's own fields, including the people (subject_..., applicant_...) it names.",
     )
+    required_one_of = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Intake fields of which at least one must be given, e.g. a date of birth "
+        "or an estimated age.",
+    )
     transitions = TransitionDefinitionSerializer(many=True)
     deadline_rules = DeadlineRuleSerializer(many=True)
     sub_processes = SubProcessSerializer(many=True)
@@ -214,6 +232,7 @@ def workflow_data(workflow: Workflow) -> dict[str, Any]:
             for value, label in workflow.states.choices
         ],
         "intake_fields": [field_data(f) for f in [SUMMARY_FIELD, *workflow.intake_fields]],
+        "required_one_of": [list(group.fields) for group in workflow.required_one_of],
         "transitions": _transitions_data(workflow),
         "deadline_rules": [
             rule.as_api(effective_duration(workflow, rule), workflow.start_field(rule))

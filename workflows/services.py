@@ -36,7 +36,7 @@ from notifications.services import outbox_enqueue
 from workflows import clocks
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
-from workflows.forms import validate_fields
+from workflows.forms import intake_answers, validate_fields
 from workflows.models import (
     BankHoliday,
     Deadline,
@@ -49,7 +49,16 @@ from workflows.state_history import state_change_record
 
 # Clocks on different machines disagree a little: a time this far ahead is still "now".
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
-SUMMARY_FIELD = Field(name="summary", type=FieldType.TEXT, label="Summary of the concern")
+SUMMARY_FIELD = Field(
+    name="summary",
+    type=FieldType.TEXT,
+    label="Summary of the concern",
+    help_text="One or two sentences: what worries you. You can add the detail below.",
+    errors=(
+        ("required", "Enter a summary of the concern"),
+        ("max_length", "The summary must be 20000 characters or fewer"),
+    ),
+)
 PERSON_ATTRS = {f.name for f in Person._meta.get_fields() if getattr(f, "concrete", False)}
 
 
@@ -154,9 +163,9 @@ def case_raise(
     if not may_raise_type(actor, case_type):
         raise PermissionDenied(f"Only a safeguarding lead can record a {workflow.label.lower()}.")
     fields = [SUMMARY_FIELD, *workflow.intake_fields]
-    values = validate_fields(fields, data)
-    if workflow.intake_check is not None:
-        workflow.intake_check(values)
+    values, errors = intake_answers(workflow, fields, data)
+    if errors:
+        raise ValidationError(errors)
     team = _team_for_raise(actor, team)
     details, people, premises = _split_values(fields, values)
     existing_people = dict(existing_people or {})

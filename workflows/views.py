@@ -44,6 +44,7 @@ from workflows.drafts import (
     draft_delete,
     draft_get_for_user,
     draft_list_for_user,
+    draft_name,
     draft_save,
 )
 from workflows.errors import CaseConflict
@@ -53,6 +54,7 @@ from workflows.intake import (
     AnswerRow,
     answer_rows,
     control,
+    controls_for,
     draft_from_post,
     error_messages,
     error_summary,
@@ -60,6 +62,9 @@ from workflows.intake import (
     intake_team,
     intake_teams,
     intake_validate,
+    page_fields,
+    page_of,
+    pages_of,
     team_control,
     unanswered_questions,
 )
@@ -157,6 +162,35 @@ def _saved_at(draft: IntakeDraft | None) -> str:
 # Raising a concern ----------------------------------------------------------------------
 
 
+def _draft_rows(user: Any) -> list[dict[str, Any]]:
+    """The user's unfinished concerns, named by person or address, with their links."""
+    rows = []
+    for draft in draft_list_for_user(user):
+        workflow = WORKFLOWS[draft.case_type]
+        rows.append(
+            {
+                "workflow": workflow,
+                "name": draft_name(draft),
+                "updated_at": draft.updated_at,
+                "continue_url": _form_url(workflow, draft),
+                "delete_url": reverse("workflows:draft-delete", args=[workflow.case_type])
+                + f"?draft={draft.pk}",
+            }
+        )
+    return rows
+
+
+def home_drafts(user: Any) -> dict[str, Any]:
+    """The home page's "Unfinished concerns" panel: the user's own drafts (none for a
+    role that cannot raise)."""
+    if not can_raise.test(user):
+        return {"intake_drafts": []}
+    return {
+        "intake_drafts": _draft_rows(user),
+        "draft_retention_days": settings.SAFECASE_DRAFT_RETENTION_DAYS,
+    }
+
+
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def concern_type(request: HttpRequest) -> HttpResponse:
@@ -169,57 +203,129 @@ def concern_type(request: HttpRequest) -> HttpResponse:
         if chosen in WORKFLOWS and may_raise_type(request.user, chosen):
             return redirect("workflows:concern-form", case_type=chosen)
         error = "Select the type of concern"
-    drafts = [
-        {"workflow": WORKFLOWS[d.case_type], "updated_at": d.updated_at}
-        for d in draft_list_for_user(request.user)
-    ]
     raisable = [w for t, w in WORKFLOWS.items() if may_raise_type(request.user, t)]
     context = {
         "workflows": [w for w in raisable if w.case_type != FIRST_TYPE],
         "not_sure": next((w for w in raisable if w.case_type == FIRST_TYPE), None),
         "chosen": chosen,
         "error": error,
-        "drafts": drafts,
+        "drafts": _draft_rows(request.user),
         "retention_days": settings.SAFECASE_DRAFT_RETENTION_DAYS,
     }
     return render(request, "workflows/concern_type.html", context)
+
+
+def _form_url(workflow: Workflow, draft: IntakeDraft | None, page: str = "") -> str:
+    """The address of one of the intake's pages, for this draft (none: a new concern)."""
+    url = reverse("workflows:concern-form", kwargs={"case_type": workflow.case_type})
+    query = []
+    if draft is not None:
+        query.append(f"draft={draft.pk}")
+    if page and page != pages_of(workflow)[0].slug:
+        query.append(f"page={page}")
+    return f"{url}?{'&'.join(query)}" if query else url
+
+
+def _check_url(workflow: Workflow, draft: IntakeDraft) -> str:
+    url = reverse("workflows:concern-check", kwargs={"case_type": workflow.case_type})
+    return f"{url}?draft={draft.pk}"
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    """The draft and page a request is about: from the posted form, else the address."""
+    return {
+        key: request.POST.get(key) or request.GET.get(key, "")
+        for key in ("draft", "page", "from_check")
+    }
+
+
+def _page_slug(workflow: Workflow, asked: Any) -> str:
+    slugs = [p.slug for p in pages_of(workflow)]
+    return asked if asked in slugs else slugs[0]
+
+
+def _draft_or_404(request: HttpRequest, case_type: str, draft_id: Any) -> IntakeDraft | None:
+    """The user's own draft named in the request (None when it names none); 404 for a
+    draft that is not theirs or no longer exists."""
+    if draft_id in (None, ""):
+        return None
+    draft = draft_get_for_user(request.user, case_type, draft_id)
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
 
 
 @raiser_required
 @_raisable
 @require_http_methods(["GET", "POST"])
 def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
-    """The intake form, filled from the user's draft. Every POST saves the draft first
-    (so an error, a timeout or a closed tab loses nothing); "Save and come back later"
-    stops there, "Continue" goes on to "Check your answers" when the answers are valid."""
+    """One short page of the intake, filled from the user's draft (``?draft=<id>``;
+    none: a new concern, whose first POST starts a new draft). Every POST saves the
+    page's answers into the draft first (so an error, a timeout or a closed tab loses
+    nothing); "Save and come back later" stops there, "Continue" checks the page's
+    answers (all its errors at once) and goes on to the next page, then to "Check your
+    answers". "Add another" and "Remove" change a list of records (incidents)."""
     workflow = _workflow_or_404(case_type)
+    params = _params(request)
+    page = _page_slug(workflow, params.get("page"))
+    draft = _draft_or_404(request, case_type, params.get("draft"))
     if request.method == "GET":
-        draft = draft_get_for_user(request.user, case_type)
         data = draft.data if draft else {}
-        return _render_form(request, workflow, data, {}, saved_at=_saved_at(draft))
+        return _render_form(request, workflow, data, {}, draft=draft, page=page)
+    asked = page_fields(workflow, page)
     try:
-        data = draft_data_from_post(case_type=case_type, post=request.POST)
-        draft = draft_save(author=request.user, case_type=case_type, data=data)
+        posted = draft_data_from_post(case_type=case_type, post=request.POST, asked=asked)
+        action = request.POST.get("action", "")
+        posted = _records_action(asked, posted, action)
+        data = {**(draft.data if draft else {}), **posted}
+        draft = draft_save(
+            author=request.user,
+            case_type=case_type,
+            data=data,
+            draft_id=draft.pk if draft else None,
+        )
     except ValidationError as exc:
-        data = draft_from_post(intake_fields(workflow), request.POST)
-        return _render_form(request, workflow, data, error_messages(exc), status=400)
+        data = {**(draft.data if draft else {}), **draft_from_post(asked, request.POST)}
+        return _render_form(
+            request, workflow, data, error_messages(exc), draft=draft, page=page, status=400
+        )
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
-    if request.POST.get("action") == "save":
+    if action == "save":
         messages.success(
             request,
             f"Your draft {workflow.label.lower()} concern has been saved. Continue it from "
-            "this page when you are ready.",
+            "your home page when you are ready.",
         )
-        return redirect("workflows:concern-type")
+        return redirect("home")
+    if action.startswith(("add:", "remove:")):
+        return redirect(_form_url(workflow, draft, page) + f"#{action.split(':')[1]}")
     try:
-        intake_validate(actor=request.user, case_type=case_type, data=data)
+        intake_validate(actor=request.user, case_type=case_type, data=data, page=page)
     except ValidationError as exc:
         errors = error_messages(exc)
-        return _render_form(request, workflow, data, errors, saved_at=_saved_at(draft))
+        return _render_form(request, workflow, data, errors, draft=draft, page=page)
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
-    return redirect("workflows:concern-check", case_type=case_type)
+    slugs = [p.slug for p in pages_of(workflow)]
+    if params["from_check"] or page == slugs[-1]:
+        return redirect(_check_url(workflow, draft))
+    return redirect(_form_url(workflow, draft, slugs[slugs.index(page) + 1]))
+
+
+def _records_action(asked: list[Field], posted: dict[str, Any], action: str) -> dict[str, Any]:
+    """ "Add another" keeps the rows as they are (the page then offers a blank one);
+    "Remove" (``remove:<field>:<row>``) takes a row out."""
+    if not action.startswith("remove:"):
+        return posted
+    _, name, _, row = (action.split(":") + ["", "", ""])[:4]
+    for spec in asked:
+        if spec.name == name and spec.type is FieldType.RECORDS and row.isdigit():
+            rows = list(posted.get(name) or [])
+            if 1 <= int(row) <= len(rows):
+                del rows[int(row) - 1]
+            posted[name] = rows
+    return posted
 
 
 @raiser_required
@@ -227,9 +333,11 @@ def concern_form(request: HttpRequest, case_type: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
     """Check your answers; submitting raises the concern from the user's saved draft
-    and deletes the draft in the same transaction (``workflows.drafts.concern_raise``)."""
+    (``?draft=<id>``, else their last saved of the type) and deletes the draft in the
+    same transaction (``workflows.drafts.concern_raise``)."""
     workflow = _workflow_or_404(case_type)
-    saved = draft_get_for_user(request.user, case_type)
+    params = _params(request)
+    saved = draft_get_for_user(request.user, case_type, params.get("draft"))
     if saved is None:
         return redirect("workflows:concern-form", case_type=case_type)
     draft = saved.data
@@ -241,7 +349,7 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
         matches = intake_matches_for_user(request.user, people=people, premises=premises)
         related_to = pending_related(request.session, case_type)
         if request.method == "POST":
-            links = _chosen_links(request, matches)
+            links = {**_chosen_links(request, matches), "draft_id": saved.pk}
             if related_to is not None:
                 case = related_concern_raise(
                     actor=request.user, case_type=case_type, data=draft, team=team,
@@ -256,12 +364,23 @@ def concern_check(request: HttpRequest, case_type: str) -> HttpResponse:
     except ValidationError as exc:
         if request.method == "POST" and exc.messages == [ORIGIN_GONE]:
             pending_related_clear(request.session, case_type)
-        return _render_form(request, workflow, draft, error_messages(exc))
+        errors = error_messages(exc)
+        page = _first_page_in_error(workflow, errors)
+        return _render_form(request, workflow, draft, errors, draft=saved, page=page)
     except PermissionDenied:
         return _forbidden(request, CANNOT_RAISE)
     return _render_check(
-        request, workflow, values, team if len(teams) > 1 else None, matches, related_to
+        request, workflow, saved, values, team if len(teams) > 1 else None, matches, related_to
     )
+
+
+def _first_page_in_error(workflow: Workflow, errors: dict[str, list]) -> str:
+    """The first intake page that asks a question in error (the last page, which asks
+    the team, for any other error)."""
+    for page in pages_of(workflow):
+        if any(spec.name in errors for spec in page_fields(workflow, page.slug)):
+            return page.slug
+    return pages_of(workflow)[-1].slug
 
 
 def role_label(role: str) -> str:
@@ -290,8 +409,9 @@ def _chosen_links(request: HttpRequest, matches: Matches) -> dict[str, Any]:
 @_raisable
 @require_http_methods(["POST"])
 def draft_autosave(request: HttpRequest, case_type: str) -> HttpResponse:
-    """Save the intake form's fields as the user's draft (the browser's autosave, with
-    the CSRF token in the posted form). Never raises a concern.
+    """Save the intake page's fields into the user's draft (the browser's autosave, with
+    the CSRF token, the draft's id and the page in the posted form; without an id a new
+    draft is started and its id returned). Never raises a concern.
 
     404 for an unknown type; 413 for a request larger than a draft may be; 400 (with
     the messages) for a field the form does not ask for or a draft too large to keep;
@@ -300,16 +420,30 @@ def draft_autosave(request: HttpRequest, case_type: str) -> HttpResponse:
     _workflow_or_404(case_type)
     if _content_length(request) > DRAFT_REQUEST_MAX_BYTES:
         return JsonResponse({"errors": [TOO_LARGE]}, status=413)
+    workflow = WORKFLOWS[case_type]
+    page = _page_slug(workflow, request.POST.get("page"))
     try:
-        data = draft_data_from_post(case_type=case_type, post=request.POST)
-        draft = draft_save(author=request.user, case_type=case_type, data=data)
+        draft = _draft_or_404(request, case_type, request.POST.get("draft"))
+        asked = page_fields(workflow, page)
+        posted = draft_data_from_post(case_type=case_type, post=request.POST, asked=asked)
+        data = {**(draft.data if draft else {}), **posted}
+        draft = draft_save(
+            author=request.user,
+            case_type=case_type,
+            data=data,
+            draft_id=draft.pk if draft else None,
+        )
     except ValidationError as exc:
         found = [m for messages in error_messages(exc).values() for m in messages]
         return JsonResponse({"errors": found}, status=400)
     except PermissionDenied:
         return JsonResponse({"errors": [CANNOT_RAISE]}, status=403)
     return JsonResponse(
-        {"saved_at": draft.updated_at.isoformat(), "saved_at_text": _saved_at(draft)}
+        {
+            "saved_at": draft.updated_at.isoformat(),
+            "saved_at_text": _saved_at(draft),
+            "draft": draft.pk,
+        }
     )
 
 
@@ -323,16 +457,18 @@ def _content_length(request: HttpRequest) -> int:
 @raiser_required
 @require_http_methods(["GET", "POST"])
 def draft_delete_confirm(request: HttpRequest, case_type: str) -> HttpResponse:
-    """Ask before deleting the user's own draft of ``case_type`` (404 when they have none)."""
+    """Ask before deleting the user's own draft ``?draft=<id>`` of ``case_type`` (without
+    an id: their last saved of the type; 404 when they have none)."""
     workflow = _workflow_or_404(case_type)
-    draft = draft_get_for_user(request.user, case_type)
+    params = _params(request)
+    draft = draft_get_for_user(request.user, case_type, params.get("draft"))
     if draft is None:
         raise Http404("No such draft.")
     if request.method == "POST":
-        draft_delete(author=request.user, case_type=case_type)
+        draft_delete(author=request.user, case_type=case_type, draft_id=draft.pk)
         messages.success(request, f"Your draft {workflow.label.lower()} concern has been deleted.")
         return redirect("workflows:concern-type")
-    context = {"workflow": workflow, "draft": draft}
+    context = {"workflow": workflow, "draft": draft, "name": draft_name(draft)}
     return render(request, "workflows/concern_draft_delete.html", context)
 
 
@@ -356,24 +492,44 @@ def concern_raised(request: HttpRequest, reference: str) -> HttpResponse:
 def _render_form(
     request: HttpRequest,
     workflow: Workflow,
-    draft: dict[str, Any],
+    data: dict[str, Any],
     errors: dict[str, list],
     *,
-    saved_at: str = "",
+    draft: IntakeDraft | None = None,
+    page: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    fields = intake_fields(workflow)
-    controls = [control(spec, draft, errors) for spec in fields]
+    pages = pages_of(workflow)
+    slugs = [p.slug for p in pages]
+    page = _page_slug(workflow, page)
+    number = slugs.index(page)
+    controls = controls_for(page_fields(workflow, page), data, errors, workflow.required_one_of)
     teams = intake_teams(request.user)
-    if len(teams) > 1:
-        controls.append(team_control(teams, draft.get(TEAM, ""), errors.get(TEAM, [])))
+    if len(teams) > 1 and number == len(pages) - 1:
+        controls.append(team_control(teams, data.get(TEAM, ""), errors.get(TEAM, [])))
+    # Errors of questions on other pages (from "Check your answers") are not shown here
+    # as stray text: the page that asks them is where they are put right.
+    asked = {c.name for control_ in controls for c in control_.walk()}
+    elsewhere = {spec.name for spec in intake_fields(workflow)} - asked
+    shown = {name: found for name, found in errors.items() if name not in elsewhere}
+    back = (
+        _form_url(workflow, draft, slugs[number - 1])
+        if number
+        else reverse("workflows:concern-type")
+    )
     context = {
         "workflow": workflow,
         "controls": controls,
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
-        "error_summary": error_summary(controls, errors),
-        "saved_at": saved_at,
+        "error_summary": error_summary(controls, shown),
+        "saved_at": _saved_at(draft),
         "related_to": pending_related(request.session, workflow.case_type),
+        "draft": draft,
+        "page": pages[number],
+        "page_number": number + 1,
+        "page_count": len(pages),
+        "back_url": back,
+        "from_check": bool(_params(request)["from_check"]),
     }
     return render(request, "workflows/concern_form.html", context, status=status)
 
@@ -381,24 +537,31 @@ def _render_form(
 def _render_check(
     request: HttpRequest,
     workflow: Workflow,
+    saved: IntakeDraft,
     values: dict[str, Any],
     team: Team | None,
     matches: Matches,
     related_to: dict[str, str] | None = None,
 ) -> HttpResponse:
-    form_url = reverse("workflows:concern-form", kwargs={"case_type": workflow.case_type})
-    rows = answer_rows(intake_fields(workflow), values, form_url)
+    def change_url(spec: Field) -> str:
+        url = _form_url(workflow, saved, page_of(workflow, spec))
+        return f"{url}&from_check=1"
+
+    rows = answer_rows(intake_fields(workflow), values, change_url, saved.data)
     if team is not None:
-        rows.append(AnswerRow("Team", [team.name], f"{form_url}#{TEAM}"))
+        last = _form_url(workflow, saved, pages_of(workflow)[-1].slug)
+        rows.append(AnswerRow("Team", [team.name], f"{last}&from_check=1#{TEAM}"))
     roles = {}
     for match in matches.people:
         roles.setdefault(match.role, []).append(match)
     context = {
         "workflow": workflow,
+        "draft": saved,
         "rows": rows,
         "person_matches": [(role, role_label(role), found) for role, found in roles.items()],
         "premises_matches": matches.premises,
         "related_to": related_to,
+        "back_url": _form_url(workflow, saved, pages_of(workflow)[-1].slug),
     }
     return render(request, "workflows/concern_check.html", context)
 

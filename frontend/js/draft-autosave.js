@@ -16,7 +16,9 @@
 const DEBOUNCE_MS = 2000;
 
 function serialise(form) {
-  return new URLSearchParams(new FormData(form)).toString();
+  const data = new FormData(form);
+  data.delete("draft"); // the draft's id is not an answer
+  return new URLSearchParams(data).toString();
 }
 
 function payload(form) {
@@ -57,6 +59,16 @@ export function startDraftAutosave(form) {
           return false;
         }
         const body = await response.json();
+        // A new concern's first save starts its draft: later saves go to the same one.
+        const draftId = form.querySelector("[data-draft-id]");
+        if (draftId && body.draft && draftId.value !== String(body.draft)) {
+          draftId.value = String(body.draft);
+          // The address names the draft too, so that a reload or signing in again after
+          // a timeout comes back to this concern, not to a new one.
+          const here = new URL(window.location.href);
+          here.searchParams.set("draft", String(body.draft));
+          window.history.replaceState(window.history.state, "", here);
+        }
         saved = snapshot;
         show(`Draft saved at ${body.saved_at_text}`);
         document.dispatchEvent(new CustomEvent("safecase:session-renewed"));
@@ -106,4 +118,24 @@ export function startDraftAutosave(form) {
   });
 }
 
-document.querySelectorAll("form[data-draft-autosave]").forEach(startDraftAutosave);
+// Questions that follow some answers of the question before them (``data-reveal-on``,
+// ``data-reveal-values``; workflows/_control.html "reveal") show only for those answers.
+// A question revealed by a single answer uses GOV.UK Frontend's own conditional reveal.
+export function startReveals(form) {
+  const blocks = form.querySelectorAll("[data-reveal-on]");
+  if (!blocks.length) return;
+  const sync = () => {
+    blocks.forEach((block) => {
+      const chosen = form.querySelector(`input[name="${block.dataset.revealOn}"]:checked`);
+      const values = block.dataset.revealValues.split(" ");
+      block.hidden = !(chosen && values.includes(chosen.value));
+    });
+  };
+  form.addEventListener("change", sync);
+  sync();
+}
+
+document.querySelectorAll("form[data-draft-autosave]").forEach((form) => {
+  startReveals(form);
+  startDraftAutosave(form);
+});

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,20 +150,64 @@ def fill_field(scope: Page | Locator, spec: Field, value: Any, nth: int = 0) -> 
             group.get_by_label("Yes" if value else "No", exact=True).check()
         case FieldType.CHOICE if len(spec.choices) > 8:
             scope.get_by_label(label_pattern(spec.label)).nth(nth).select_option(str(value))
-        case FieldType.CHOICE:
+        case FieldType.CHOICE | FieldType.MULTICHOICE:
             group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
-            group.get_by_label(_choice_label(spec, value), exact=True).check()
-        case FieldType.MULTICHOICE:
-            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
-            for item in value:
+            for item in value if isinstance(value, list) else [value]:
                 group.get_by_label(_choice_label(spec, item), exact=True).check()
         case FieldType.RECORDS:
+            _fill_records(scope, spec, value, nth)
+        case FieldType.DATE | FieldType.DATETIME:
+            # A GOV.UK date input: day, month and year (and hour, minute) boxes.
             group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
-            for i, record in enumerate(value):
-                for sub in spec.fields:
-                    fill_field(group, sub, record.get(sub.name), nth=i)
+            for part, text in date_parts(spec, value).items():
+                group.get_by_label(part.capitalize(), exact=True).fill(text)
         case _:
             scope.get_by_label(label_pattern(spec.label)).nth(nth).fill(str(value))
+
+
+def _fill_records(scope: Page | Locator, spec: Field, value: Any, nth: int) -> None:
+    group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+    add = re.compile("^Add another")
+    for i, record in enumerate(value):
+        if i and group.get_by_role("button", name=add).count():
+            # An intake page adds records one at a time ("Add another").
+            group.get_by_role("button", name=add).click()
+            group = scope.get_by_role("group", name=label_pattern(spec.label)).nth(nth)
+        for sub in spec.fields:
+            fill_field(group, sub, record.get(sub.name), nth=i)
+
+
+DATE_PART = re.compile(r"^(.*)-(day|month|year|hour|minute)$")
+
+
+def field_name(name: str) -> str:
+    """The field an input belongs to: a date input's ``<field>-day`` is ``<field>``'s."""
+    found = DATE_PART.match(name)
+    return found[1] if found else name
+
+
+def date_parts(spec: Field, value: Any) -> dict[str, str]:
+    """An ISO date (or date and time) as what is typed into a date input's boxes."""
+    if spec.type is FieldType.DATETIME:
+        moment = datetime.fromisoformat(str(value))
+        return {
+            "day": str(moment.day), "month": str(moment.month), "year": str(moment.year),
+            "hour": f"{moment.hour:02d}", "minute": f"{moment.minute:02d}",
+        }  # fmt: skip
+    day = date.fromisoformat(str(value))
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+
+
+def fill_intake(page: Page, workflow: Any, answers: Mapping[str, Any]) -> None:
+    """Answer an intake's short pages in turn, each question that applies to the answers,
+    pressing Continue on each until "Check your answers"."""
+    from workflows.forms import applicable
+    from workflows.intake import page_fields, pages_of
+
+    for section in pages_of(workflow):
+        fields = applicable(page_fields(workflow, section.slug), answers)
+        fill_fields(page.get_by_role("main"), fields, answers)
+        page.get_by_role("button", name="Continue", exact=True).click()
 
 
 def fill_fields(scope: Page | Locator, fields: Iterable[Field], values: Mapping[str, Any]) -> None:

@@ -33,10 +33,14 @@ from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
 from tests.browser.data import INTAKE, days_ago
 from tests.browser.support import (
+    DATE_PART,
     assert_accessible,
     date_keys,
+    date_parts,
+    field_name,
     fill_field,
     fill_fields,
+    fill_intake,
     focus_problems,
     label_pattern,
     needs_chromium,
@@ -46,7 +50,8 @@ from tests.browser.support import (
 from tests.conftest import DEMO_PASSWORD
 from tests.samples import LAWFUL_BASIS_STEP
 from workflows.definitions import Field, FieldType
-from workflows.intake import intake_fields
+from workflows.forms import applicable
+from workflows.intake import intake_fields, page_fields, pages_of
 from workflows.registry import FIRST_TYPE, WORKFLOWS, get_workflow
 from workflows.services import case_raise, case_transition
 
@@ -67,13 +72,12 @@ def raise_concern_in_browser(page: Page, case_type: str) -> str:
     choice = NOT_SURE if case_type == FIRST_TYPE else workflow.label
     page.get_by_label(choice, exact=True).check()
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(workflow.label)
-    fill_fields(page.get_by_role("main"), intake_fields(workflow), INTAKE[case_type])
-    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(pages_of(workflow)[0].title)
+    fill_intake(page, workflow, INTAKE[case_type])
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
     main = page.get_by_role("main")
     expect(main).to_contain_text(INTAKE[case_type]["summary"])
-    for spec in intake_fields(workflow):
+    for spec in applicable(intake_fields(workflow), INTAKE[case_type]):
         if spec.name in INTAKE[case_type]:
             expect(main.get_by_text(spec.label, exact=True).first).to_be_visible()
     page.get_by_role("button", name="Submit concern").click()
@@ -92,7 +96,9 @@ def raise_concern_in_browser(page: Page, case_type: str) -> str:
 def test_a_frontline_user_raises_each_type_of_concern(case_type, new_page, people):
     workflow = get_workflow(case_type)
     unanswered = [
-        f.name for f in intake_fields(workflow) if f.required and f.name not in INTAKE[case_type]
+        f.name
+        for f in applicable(intake_fields(workflow), INTAKE[case_type])
+        if f.required and f.name not in INTAKE[case_type]
     ]
     assert not unanswered, f"add answers for {case_type}'s required fields: {unanswered}"
     page = new_page(people["frontline"])
@@ -214,39 +220,39 @@ def test_a_concern_can_be_raised_by_keyboard_alone(new_page, people):
     assert focused(page)["checked"]
     tab_to(page, by_text("Continue"))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text(workflow.label)
 
-    # Walk the form from the skip link to its last button, answering on the way.
-    expected = page.evaluate(_EXPECTED_STOPS)
-    page.keyboard.press("Tab")
-    assert focused(page)["text"] == "Skip to main content"
-    page.keyboard.press("Enter")
-    stops: list[str] = []
-    for _ in range(200):
+    for section in pages_of(workflow):  # each of the intake's short pages in turn
+        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        asked = applicable(page_fields(workflow, section.slug), answers)
+        # Walk the form from the skip link to its last button, answering on the way.
+        expected = page.evaluate(_EXPECTED_STOPS)
         page.keyboard.press("Tab")
-        el = focused(page)
-        assert el is not None, "focus left the page inside the form"
-        if not el["inForm"]:
-            if stops:
-                break  # past the form's last control
-            continue
-        key = stop_key(el)
-        if stops and stops[-1] == key and el["tag"] == "input" and el["type"] == "date":
-            continue  # Tab moves through a date input's day, month and year
-        stops.append(key)
-        answer_by_keyboard(page, el, specs.get(el["name"]), answers)
-    assert stops == expected, "the keyboard does not reach every control in order"
+        assert focused(page)["text"] == "Skip to main content"
+        page.keyboard.press("Enter")
+        stops: list[str] = []
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            el = focused(page)
+            assert el is not None, "focus left the page inside the form"
+            if not el["inForm"]:
+                if stops:
+                    break  # past the form's last control
+                continue
+            stops.append(stop_key(el))  # a date's day, month and year are boxes of their own
+            answer_by_keyboard(page, el, specs.get(field_name(el["name"])), answers)
+        assert stops == expected, "the keyboard does not reach every control in order"
 
-    # Shift+Tab goes back through the buttons to Continue, then past it to the last question.
-    for _ in range(len(stops)):
+        # Shift+Tab goes back through the buttons to Continue, then past it to the last
+        # question of the page.
+        for _ in range(len(stops)):
+            page.keyboard.press("Shift+Tab")
+            if focused(page)["text"] == "Continue":
+                break
+        assert focused(page)["text"] == "Continue"
         page.keyboard.press("Shift+Tab")
-        if focused(page)["text"] == "Continue":
-            break
-    assert focused(page)["text"] == "Continue"
-    page.keyboard.press("Shift+Tab")
-    assert focused(page)["name"] == list(specs)[-1]
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+        assert field_name(focused(page)["name"]) == asked[-1].name
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
     tab_to(page, by_text("Submit concern"))
     page.keyboard.press("Enter")
@@ -281,8 +287,12 @@ def answer_by_keyboard(page: Page, el: dict[str, Any], spec: Field | None, answe
         if not focused(page)["checked"]:
             page.keyboard.press("Space")
         return
-    if spec.type is FieldType.DATE:
-        page.keyboard.type(date_keys(page, value))  # each part moves on to the next when full
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        part = DATE_PART.match(el["name"])
+        if part:  # a GOV.UK date input: one box each for day, month and year
+            page.keyboard.type(date_parts(spec, value)[part[2]])
+        else:
+            page.keyboard.type(date_keys(page, value))  # each part moves on when full
         return
     page.keyboard.type(str(value))
 
@@ -305,8 +315,8 @@ def answer_form_by_keyboard(page: Page, fields: list[Field], answers: dict, subm
         if not el["inForm"] or (el["type"] == "date" and el["name"] == last):
             continue  # outside the form, or Tab moving through a date's day, month and year
         last = el["name"]
-        reached.add(el["name"])
-        answer_by_keyboard(page, el, specs.get(el["name"]), answers)
+        reached.add(field_name(el["name"]))
+        answer_by_keyboard(page, el, specs.get(field_name(el["name"])), answers)
     assert set(specs) <= reached, f"never reached: {set(specs) - reached}"
     page.keyboard.press("Enter")
 

@@ -282,7 +282,7 @@ def test_an_unanswered_yes_no_question_is_not_read_as_no(client, lead, slavery_c
     )
     assert response.status_code == 400
     html = page(response)
-    assert "Select yes or no for “Have the police been told?”" in html
+    assert "Select yes if the police have been told" in html
     # The answer given is kept.
     assert 'id="immediate_risk" name="immediate_risk" type="radio" value="true" checked' in html
     assert f'name="version" value="{slavery_case.version}"' in html

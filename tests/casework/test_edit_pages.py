@@ -132,8 +132,19 @@ def test_a_lead_corrects_a_person(client, staff, case):
     url = person_url(case)
     page = html(client.get(url))
     assert 'id="given_names" name="given_names" type="text" value="Sam"' in page
-    assert 'id="date_of_birth" name="date_of_birth" type="date" value=""' in page
-    response = client.post(url, person_form(date_of_birth="1985-04-01", email="sam@example.com"))
+    # A GOV.UK date input: day, month and year boxes, not the browser's date picker.
+    for part in ("day", "month", "year"):
+        assert f'id="date_of_birth-{part}" name="date_of_birth-{part}" type="text"' in page
+    assert 'type="date"' not in page
+    response = client.post(
+        url,
+        {
+            **person_form(email="sam@example.com"),
+            "date_of_birth-day": "1",
+            "date_of_birth-month": "4",
+            "date_of_birth-year": "1985",
+        },
+    )
     assert response.status_code == 302
     assert response.url == f"/people/{person_of(case).pk}/"
     (event,) = edits()
@@ -161,7 +172,8 @@ def test_bad_person_input_is_400_with_the_error_summary(
     assert response.status_code == 400
     page = html(response)
     assert "govuk-error-summary" in page
-    assert f'<a href="#{anchor}">' in page
+    first_box = f"{anchor}-day" if anchor == "date_of_birth" else anchor  # a date input's
+    assert f'<a href="#{first_box}">' in page
     assert message in page
     assert edits() == []
 

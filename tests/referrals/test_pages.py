@@ -92,7 +92,7 @@ def test_the_form_is_filled_in_from_the_case_and_saves_a_draft(case_for, partner
     assert referral.content["what_has_happened"].startswith("Seen getting")
     page = client.get(response.url).content.decode()
     assert 'data-section="send-problems"' in page  # what is missing before it can be sent
-    assert "Enter evidence of harm and its impact on the child" in page
+    assert "Enter the evidence of harm and its impact on the child" in page
 
 
 def test_an_invalid_form_is_shown_again_with_its_errors(case_for, partners, lead, client):
@@ -103,7 +103,7 @@ def test_an_invalid_form_is_shown_again_with_its_errors(case_for, partners, lead
     assert response.status_code == 400
     page = response.content.decode()
     assert "govuk-error-summary" in page
-    assert 'href="#subject_date_of_birth"' in page
+    assert 'href="#subject_date_of_birth-day"' in page  # a GOV.UK date input's first box
     assert 'href="#partner"' in page
     assert Referral.objects.count() == 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -23,7 +24,7 @@ from casework.sessions import SIGNED_IN_AT
 from config.celery import app as celery_app
 from referrals.content import DTN_ANONYMOUS
 from tests.conftest import DEMO_PASSWORD
-from tests.workflows.test_intake_pages import INTAKE_OVERRIDES, form_data
+from tests.workflows.test_intake_pages import INTAKE_OVERRIDES, form_data, raise_pages
 from tests.workflows.walker import sample_values
 from workflows import drafts
 from workflows.drafts import (
@@ -44,11 +45,16 @@ CHECK = "/concerns/new/cse/check/"
 AUTOSAVE = "/concerns/drafts/cse/"
 DELETE = "/concerns/drafts/cse/delete/"
 CHOOSER = "/concerns/new/"
+HOME = "/"
 SECRET = "Seen with older men outside the arcade"
 
 
 def page(response) -> str:
     return response.content.decode()
+
+
+def draft_url(draft: IntakeDraft, page: str = "") -> str:
+    return f"{FORM}?draft={draft.pk}" + (f"&page={page}" if page else "")
 
 
 def valid_cse() -> dict:
@@ -62,16 +68,17 @@ def valid_cse() -> dict:
 @pytest.mark.django_db
 def test_an_invalid_post_is_kept_as_a_draft_and_the_form_comes_back_filled(client, frontline):
     client.force_login(frontline)
-    response = client.post(FORM, {"summary": "", "subject_given_names": "Amy"})
+    response = client.post(FORM, {"subject_estimated_age": "abc", "subject_given_names": "Amy"})
     assert response.status_code == 200
-    assert '<a href="#summary">' in page(response)
+    assert '<a href="#subject_estimated_age">' in page(response)
     draft = IntakeDraft.objects.get(author=frontline, case_type="cse")
     assert draft.data["subject_given_names"] == "Amy"
+    assert f'name="draft" value="{draft.pk}"' in page(response)  # later posts: the same draft
 
     # A new session (the old one timed out): the answers come back from the database.
     client.logout()
     client.force_login(frontline)
-    again = page(client.get(FORM))
+    again = page(client.get(draft_url(draft)))
     assert 'value="Amy"' in again
     assert "Draft saved at " in again
     assert Case.objects.count() == 0
@@ -80,15 +87,17 @@ def test_an_invalid_post_is_kept_as_a_draft_and_the_form_comes_back_filled(clien
 @pytest.mark.django_db
 def test_save_and_come_back_later_keeps_the_draft_and_lists_it(client, frontline):
     client.force_login(frontline)
-    response = client.post(FORM, {"summary": SECRET, "action": "save"})
-    assert (response.status_code, response.url) == (302, CHOOSER)
-    chooser = page(client.get(CHOOSER))
-    assert "concern has been saved. Continue it from this page" in chooser
-    assert "Your unfinished concerns" in chooser
-    assert f'href="{FORM}">Continue' in chooser
-    assert f'href="{DELETE}">Delete' in chooser
-    assert SECRET not in chooser  # the list names the type and time, not the answers
-    assert IntakeDraft.objects.get(author=frontline).data["summary"] == SECRET
+    response = client.post(FORM, {"summary": SECRET, "page": "what", "action": "save"})
+    assert (response.status_code, response.url) == (302, HOME)
+    draft = IntakeDraft.objects.get(author=frontline)
+    home = page(client.get(HOME))
+    assert "concern has been saved. Continue it from your home page" in home
+    assert "Unfinished concerns" in home
+    assert f'href="{draft_url(draft)}">Continue' in home
+    assert f'href="{DELETE}?draft={draft.pk}">Delete' in home
+    assert SECRET not in home  # named by its person or address, not by its answers
+    assert "Child exploitation started" in home
+    assert draft.data["summary"] == SECRET
     assert Case.objects.count() == 0
 
 
@@ -112,22 +121,26 @@ def test_the_form_carries_the_autosave_and_a_no_js_save_button(client, frontline
 @pytest.mark.django_db
 def test_autosave_saves_and_says_when(client, frontline):
     client.force_login(frontline)
-    response = client.post(AUTOSAVE, {"summary": SECRET, "subject_given_names": "Amy"})
+    response = client.post(AUTOSAVE, {"summary": SECRET, "page": "what"})
     assert response.status_code == 200
     body = response.json()
     draft = IntakeDraft.objects.get(author=frontline, case_type="cse")
     assert body["saved_at_text"] == time_words(timezone.localtime(draft.updated_at))  # 9:35am
+    assert body["draft"] == draft.pk  # a new concern's first save starts its draft
     assert draft.data["summary"] == SECRET
 
-    # A second save updates the one draft of the type.
-    client.post(AUTOSAVE, {"summary": "Changed"})
-    assert IntakeDraft.objects.get(author=frontline).data["summary"] == "Changed"
+    # A save that names the draft updates it, and keeps the other pages' answers.
+    client.post(AUTOSAVE, {"subject_given_names": "Amy", "draft": draft.pk})
+    client.post(AUTOSAVE, {"summary": "Changed", "page": "what", "draft": draft.pk})
+    saved = IntakeDraft.objects.get(author=frontline).data
+    assert (saved["summary"], saved["subject_given_names"]) == ("Changed", "Amy")
 
 
 @pytest.mark.django_db
 def test_autosave_never_raises_a_concern_even_with_complete_answers(client, frontline):
     client.force_login(frontline)
-    assert client.post(AUTOSAVE, valid_cse()).status_code == 200
+    for section in ("who", "what", "risk", "family"):
+        assert client.post(AUTOSAVE, {**valid_cse(), "page": section}).status_code == 200
     assert Case.objects.count() == 0
     assert AuditEvent.objects.filter(verb="case.raised").count() == 0
 
@@ -147,7 +160,7 @@ def test_autosave_refuses_an_unknown_type_and_unknown_fields(client, frontline):
 @pytest.mark.django_db
 def test_autosave_caps_the_size(client, frontline):
     client.force_login(frontline)
-    response = client.post(AUTOSAVE, {"summary": "x" * (DRAFT_MAX_BYTES + 10)})
+    response = client.post(AUTOSAVE, {"summary": "x" * (DRAFT_MAX_BYTES + 10), "page": "what"})
     assert response.status_code == 400
     assert "too large" in response.json()["errors"][0]
     too_big = client.post(AUTOSAVE, {"summary": "x" * (3 * DRAFT_MAX_BYTES)})
@@ -163,7 +176,9 @@ def test_autosave_needs_the_csrf_token(frontline):
     assert not IntakeDraft.objects.exists()
     browser.get(FORM)  # sets the CSRF cookie, as the page does
     token = browser.cookies["csrftoken"].value
-    saved = browser.post(AUTOSAVE, {"summary": SECRET, "csrfmiddlewaretoken": token})
+    saved = browser.post(
+        AUTOSAVE, {"summary": SECRET, "page": "what", "csrfmiddlewaretoken": token}
+    )
     assert saved.status_code == 200
     assert IntakeDraft.objects.get().data["summary"] == SECRET
 
@@ -224,7 +239,7 @@ def test_listing_drafts_takes_the_same_queries_however_many(
         draft_save(author=frontline, case_type=case_type, data={"summary": "more"})
     with django_assert_num_queries(len(one)):
         page_html = page(client.get(CHOOSER))
-    assert page_html.count("Continue<span") == len(WORKFLOWS)
+    assert page_html.count("Continue<span") == IntakeDraft.objects.count() == len(WORKFLOWS) + 1
 
 
 # Deleting -------------------------------------------------------------------------------------
@@ -253,7 +268,7 @@ def test_deleting_a_draft_asks_first(client, frontline):
 @pytest.mark.django_db
 def test_raising_the_concern_deletes_its_draft(client, frontline):
     client.force_login(frontline)
-    assert client.post(FORM, valid_cse()).status_code == 302
+    assert raise_pages(client, "cse", valid_cse()).status_code == 302
     draft_save(author=frontline, case_type="prevent", data={"summary": "Another"})
     response = client.post(CHECK)
     case = Case.objects.get()
@@ -348,19 +363,22 @@ def test_expiry_is_scheduled_daily_by_beat():
 @pytest.mark.django_db
 def test_after_an_idle_sign_out_signing_in_again_returns_to_the_filled_form(client, frontline):
     assert client.post("/sign-in/", {"username": frontline.username, "password": DEMO_PASSWORD})
-    client.post(AUTOSAVE, {"summary": SECRET, "subject_given_names": "Amy"})
-    # The idle timeout ends the session on the server: the next request has none.
+    body = client.post(AUTOSAVE, {"summary": SECRET, "page": "what"}).json()
+    client.post(AUTOSAVE, {"subject_given_names": "Amy", "draft": body["draft"]})
+    # The page's address now names the draft (draft-autosave.js), so signing in again
+    # comes back to it. The idle timeout ends the session on the server.
+    here = f"{FORM}?draft={body['draft']}&page=what"
     client.session.flush()
     client.cookies.pop("sessionid", None)
-    response = client.get(FORM)
-    assert (response.status_code, response.url) == (302, f"/sign-in/?next={FORM}")
+    response = client.get(here)
+    assert (response.status_code, response.url) == (302, f"/sign-in/?next={quote(here)}")
 
     signed_in = client.post(
         response.url,
-        {"username": frontline.username, "password": DEMO_PASSWORD, "next": FORM},
+        {"username": frontline.username, "password": DEMO_PASSWORD, "next": here},
     )
-    assert (signed_in.status_code, signed_in.url) == (302, FORM)
-    restored = page(client.get(FORM))
+    assert (signed_in.status_code, signed_in.url) == (302, here)
+    restored = page(client.get(here)) + page(client.get(here.replace("&page=what", "")))
     assert SECRET in restored
     assert 'value="Amy"' in restored
 
@@ -370,17 +388,18 @@ def test_after_the_absolute_limit_signing_in_again_returns_to_the_filled_form(
     client, frontline, settings
 ):
     assert client.post("/sign-in/", {"username": frontline.username, "password": DEMO_PASSWORD})
-    client.post(FORM, {"summary": SECRET, "action": "save"})
+    client.post(FORM, {"summary": SECRET, "page": "what", "action": "save"})
+    here = draft_url(IntakeDraft.objects.get(author=frontline), "what")
     session = client.session
     session[SIGNED_IN_AT] = int(time.time()) - settings.SAFECASE_SESSION_ABSOLUTE_SECONDS - 1
     session.save()
-    response = client.get(FORM)
-    assert (response.status_code, response.url) == (302, f"/sign-in/?next={FORM}")
+    response = client.get(here)
+    assert (response.status_code, response.url) == (302, f"/sign-in/?next={quote(here)}")
     signed_in = client.post(
-        response.url, {"username": frontline.username, "password": DEMO_PASSWORD, "next": FORM}
+        response.url, {"username": frontline.username, "password": DEMO_PASSWORD, "next": here}
     )
-    assert signed_in.url == FORM
-    assert SECRET in page(client.get(FORM))
+    assert signed_in.url == here
+    assert SECRET in page(client.get(here))
 
 
 # The anonymous Duty to Notify keeps nothing that identifies the person --------------------------

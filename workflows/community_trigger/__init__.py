@@ -19,6 +19,7 @@ and the ``threshold_met`` and ``review_held`` flags kept in the case's details.
 
 from __future__ import annotations
 
+from workflows.community_trigger import intake as intake_module
 from workflows.community_trigger.checks import (
     _as_date,
     add_calendar_months,
@@ -99,6 +100,7 @@ WORKFLOW = register(
         terminal_states=(State.CLOSED, State.WITHDRAWN),
         intake_fields=INTAKE_FIELDS,
         intake_check=check_intake,
+        pages=intake_module.PAGES,
         reopened_by=("reopen_for_escalation",),
         deadline_rules=DEADLINE_RULES,
         intake_event_field="application_received_on",

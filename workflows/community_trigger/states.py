@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from workflows.definitions import Field, FieldType
+from workflows.definitions import Field, FieldType, msgs
 
 
 class State(models.TextChoices):
@@ -125,11 +125,56 @@ DEFAULT_THRESHOLD = 3
 
 # Inputs several steps and intake share.
 INCIDENT_FIELDS = (
-    Field("incident_date", FieldType.DATE, "Date of the behaviour"),
-    Field("description", FieldType.TEXT, "What happened"),
-    Field("reported_to", FieldType.STRING, "Reported to (agency or officer)"),
-    Field("reported_on", FieldType.DATE, "Date reported"),
-    Field("reference", FieldType.STRING, "Reference or crime number", required=False),
+    Field(
+        "incident_date",
+        FieldType.DATE,
+        "Date of the behaviour",
+        not_future=True,
+        errors=msgs(
+            required="Enter the date of the behaviour",
+            date="The date of the behaviour",
+            past="The date of the behaviour must be today or in the past",
+        ),
+    ),
+    Field(
+        "description",
+        FieldType.TEXT,
+        "What happened",
+        errors=msgs(
+            required="Enter what happened in this incident",
+            max_length="What happened must be 20000 characters or fewer",
+        ),
+    ),
+    Field(
+        "reported_to",
+        FieldType.STRING,
+        "Reported to (agency or officer)",
+        errors=msgs(
+            required="Enter who it was reported to",
+            max_length="Who it was reported to must be 500 characters or fewer",
+        ),
+    ),
+    Field(
+        "reported_on",
+        FieldType.DATE,
+        "Date reported",
+        not_future=True,
+        errors=msgs(
+            required="Enter the date it was reported",
+            date="The date it was reported",
+            past="The date it was reported must be today or in the past",
+        ),
+    ),
+    Field(
+        "reference",
+        FieldType.STRING,
+        "Reference or crime number",
+        required=False,
+        errors=msgs(
+            required="Enter the reference or crime number",
+            max_length="The reference must be 500 characters or fewer",
+        ),
+    ),
 )
 
 

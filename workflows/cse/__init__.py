@@ -38,6 +38,7 @@ interview timescales are national maxima from statutory guidance, so statutory h
 
 from __future__ import annotations
 
+from workflows.cse import intake as intake_module
 from workflows.cse.checks import (
     assessment_in_progress,
     episodes_with_interview,
@@ -52,7 +53,6 @@ from workflows.cse.clocks import DEADLINE_RULES, ICPC_HELD, REVIEW_HELD, REVIEW_
 from workflows.cse.intake import (
     INTAKE_FIELDS,
     _age_errors,
-    _consent_errors,
     _name_errors,
     check_intake,
 )
@@ -97,6 +97,8 @@ WORKFLOW = register(
         intake_fields=INTAKE_FIELDS,
         urgency_field="immediate_danger",
         intake_check=check_intake,
+        pages=intake_module.PAGES,
+        required_one_of=(intake_module.DATE_OF_BIRTH_OR_AGE,),
         deadline_rules=DEADLINE_RULES,
     )
 )
@@ -125,7 +127,6 @@ __all__ = [
     "State",
     "WORKFLOW",
     "_age_errors",
-    "_consent_errors",
     "_name_errors",
     "assessment_in_progress",
     "check_intake",

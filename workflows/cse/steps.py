@@ -29,6 +29,7 @@ from workflows.definitions import (
     Field,
     FieldType,
     WorkflowCaseMixin,
+    msgs,
 )
 from workflows.disclosure import DisclosingCaseMixin, disclosure_fields
 from workflows.steps import WORKER, step
@@ -89,7 +90,12 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         fields=[
             Field("referral_method", FieldType.CHOICE, "How referred", choices=REFERRAL_METHODS),
             Field("mash_reference", FieldType.STRING, "MASH reference", required=False),
-            Field("police_informed", FieldType.BOOLEAN, "Have the police been told?"),
+            Field(
+                "police_informed",
+                FieldType.BOOLEAN,
+                "Have the police been told?",
+                errors=msgs(required="Select yes if the police have been told"),
+            ),
             Field(
                 "referred_at",
                 FieldType.DATETIME,

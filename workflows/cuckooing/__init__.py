@@ -25,6 +25,7 @@ transition back.
 
 from __future__ import annotations
 
+from workflows.cuckooing import intake as intake_module
 from workflows.cuckooing.checks import (
     _refuse,
     check_closure,
@@ -116,6 +117,7 @@ WORKFLOW = register(
         intake_fields=INTAKE_FIELDS,
         urgency_field="immediate_risk",
         intake_check=check_intake,
+        pages=intake_module.PAGES,
         effects={
             "submit_concern": check_concern_submission,
             "issue_closure_notice": notice_issued("closure_notice_24h", "closure_hearing"),

@@ -13,6 +13,7 @@ days (NABA 2022 s61 / MSA s50A), then the conclusive grounds (CG) decision.
 from __future__ import annotations
 
 from workflows.definitions import Workflow
+from workflows.modern_slavery import intake as intake_module
 from workflows.modern_slavery.checks import (
     AGE_BAND_RANGES,
     age_band_problem,
@@ -61,6 +62,8 @@ WORKFLOW = register(
         intake_fields=INTAKE_FIELDS,
         urgency_field="immediate_risk",
         intake_check=check_intake,
+        pages=intake_module.PAGES,
+        required_one_of=(intake_module.DATE_OF_BIRTH_OR_AGE,),
         effects={"submit_duty_to_notify": create_dtn_notification},
         deadline_rules=DEADLINE_RULES,
     )

@@ -9,6 +9,7 @@ from workflows.definitions import (
     Field,
     FieldType,
     WorkflowCaseMixin,
+    msgs,
 )
 from workflows.modern_slavery.checks import (
     may_refer_into_nrm,
@@ -42,7 +43,12 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         label="Start triage",
         fields=[
             Field("immediate_risk", FieldType.BOOLEAN, "Is anyone at immediate risk?"),
-            Field("police_informed", FieldType.BOOLEAN, "Have the police been told?"),
+            Field(
+                "police_informed",
+                FieldType.BOOLEAN,
+                "Have the police been told?",
+                errors=msgs(required="Select yes if the police have been told"),
+            ),
         ],
     )
     def start_triage(self, *, actor: Any, data: dict) -> None:
@@ -53,7 +59,17 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: no reasonable grounds",
         outcome="NO_NOTIFICATION_REQUIRED",
-        fields=[Field("rationale", FieldType.TEXT, "Why there are no reasonable grounds")],
+        fields=[
+            Field(
+                "rationale",
+                FieldType.TEXT,
+                "Why there are no reasonable grounds",
+                errors=msgs(
+                    required="Enter why there are no reasonable grounds to believe the person "
+                    "is a victim"
+                ),
+            )
+        ],
     )
     def close_no_grounds(self, *, actor: Any, data: dict) -> None:
         self.record(data)

@@ -22,6 +22,7 @@ council keeps the minimum and the police reference rather than copying restricte
 from __future__ import annotations
 
 from workflows.definitions import Workflow
+from workflows.prevent import intake as intake_module
 from workflows.prevent.checks import subject_age, subject_is_adult, subject_is_child
 from workflows.prevent.clocks import (
     DEADLINE_RULES,
@@ -70,6 +71,8 @@ WORKFLOW = register(
         intake_fields=INTAKE_FIELDS,
         urgency_field="immediate_risk",
         intake_check=check_intake,
+        pages=intake_module.PAGES,
+        required_one_of=(intake_module.DATE_OF_BIRTH_OR_AGE,),
         deadline_rules=DEADLINE_RULES,
     )
 )
