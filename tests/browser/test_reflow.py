@@ -167,6 +167,8 @@ def pages_by_role(people: dict[str, Any], casebook: Any) -> dict[str, list[tuple
             ("case list", "/cases/", 200),
             ("case list (filtered)", "/cases/?case_type=cse", 200),
             ("case list (nothing found)", "/cases/?q=no-such-person-at-all", 200),
+            ("triage queue", "/triage/", 200),
+            ("triage queue (worked on)", "/triage/?tab=worked", 200),
             *[
                 (f"case page ({t})", f"/cases/{c.reference}/", 200)
                 for t, c in cases.items()
