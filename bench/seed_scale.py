@@ -163,7 +163,7 @@ PERSON_ROLES = {
 CASE_COLUMNS = (
     "id", "reference", "case_type", "state", "summary", "details", "team_id", "owner_id",
     "raised_by_id", "raised_at", "closed_at", "outcome_code", "premises_id", "version",
-    "updated_at",
+    "updated_at", "immediate_risk",
 )  # fmt: skip
 PERSON_COLUMNS = (
     "id", "given_names", "family_name", "aliases", "date_of_birth", "estimated_age",
@@ -595,7 +595,10 @@ class Seeder:
             CASE_COLUMNS,
             (case_id, reference, case_type, state, summary, json.dumps(details), team,
              owner, raised_by, raised_at, closed_at, outcome, premises,
-             1 + len(path) + (1 if owner else 0), end),
+             1 + len(path) + (1 if owner else 0), end,
+             # About 1 concern in 40 raised with someone at immediate risk (issue 19),
+             # decided by the id so that the rest of the seed draws as before.
+             bool(workflow.urgency_field) and case_id % 40 == 0),
         )  # fmt: skip
         lead = (
             raised_by
@@ -808,7 +811,8 @@ class Seeder:
              "sent_at", "acknowledged_at", "partner_reference", "decided_at", "decision",
              "decision_details", "no_response_at", "outcome", "outcome_recorded_at",
              "closed_at", "withdrawn_at", "withdrawn_reason", "authorised_by_id", "case_id",
-             "created_by_id", "partner_id", "response_deadline_id"),
+             "created_by_id", "partner_id", "response_deadline_id", "sent_by_id",
+             "sent_by_email", "sent_to", "sent_message_id"),
             (pk, referral_type, state, "{}", False,
              "dpa_2018_sch1_para18" if sent else "",
              "Safeguarding an individual at risk." if sent else "",
@@ -819,7 +823,7 @@ class Seeder:
              "accepted" if decided else "", "{}", None,
              "Support offered." if outcome_at else "", outcome_at, closed_at, withdrawn_at,
              "No longer needed." if withdrawn_at else "", lead if sent else None, case_id,
-             lead, rng.choice(partners), None),
+             lead, rng.choice(partners), None, lead if sent else None, False, "", ""),
         )  # fmt: skip
         events.append(
             (created, lead, AuditVerb.REFERRAL_CREATED, case_id, "referrals.referral", str(pk),
