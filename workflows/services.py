@@ -250,6 +250,7 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
                 f"{case.reference} was raised with someone at immediate risk. Read it and act now."
             ),
             link=link,
+            case=case,
         )
         if lead.email:
             outbox_enqueue(
@@ -262,6 +263,7 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
                     f"Its reference is {case.reference}. Sign in to read it and act now."
                 ),
                 link=link,
+                case=case,
             )
 
 

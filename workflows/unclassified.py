@@ -31,7 +31,7 @@ from casework.selectors import case_leads
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 from workflows import clocks
-from workflows.definitions import RAISE, Field, FieldType, Workflow, WorkflowCaseMixin
+from workflows.definitions import RAISE, Field, FieldType, Workflow, WorkflowCaseMixin, msgs
 from workflows.registry import FIRST_TYPE, WORKFLOWS, register
 from workflows.state_history import state_change_record
 from workflows.steps import step
@@ -63,6 +63,10 @@ INTAKE_FIELDS = [
         help_text="For example, “Maria”, or “a teenage boy in a red coat”.",
         person="subject.given_names",
         max_length=200,
+        errors=msgs(
+            required="Enter the person's first name, or describe them",
+            max_length="The person's name or description must be 200 characters or fewer",
+        ),
     ),
     Field(
         "subject_family_name",
@@ -71,6 +75,10 @@ INTAKE_FIELDS = [
         required=False,
         person="subject.family_name",
         max_length=200,
+        errors=msgs(
+            required="Enter the person's last name",
+            max_length="The person's last name must be 200 characters or fewer",
+        ),
     ),
     Field(
         "subject_estimated_age",
@@ -80,6 +88,12 @@ INTAKE_FIELDS = [
         person="subject.estimated_age",
         min_value=0,
         max_value=120,
+        errors=msgs(
+            required="Enter the person's age, or your best guess",
+            invalid="Age must be a whole number of years, like 35",
+            min_value="Age must be 0 or more",
+            max_value="Age must be 120 or less",
+        ),
     ),
     Field(
         "location",
@@ -87,18 +101,27 @@ INTAKE_FIELDS = [
         "Where did it happen, or where does the person live?",
         help_text="An address, or a description of the place, like “the car wash on Mill Lane”.",
         max_length=1000,
+        errors=msgs(
+            required="Enter where it happened, or where the person lives",
+            max_length="Where it happened must be 1000 characters or fewer",
+        ),
     ),
     Field(
         "what_happened",
         FieldType.TEXT,
         "What happened, or what have you seen or been told?",
         help_text="Include dates and times if you know them.",
+        errors=msgs(
+            required="Enter what happened, or what you have seen or been told",
+            max_length="What happened must be 20000 characters or fewer",
+        ),
     ),
     Field(
         "immediate_risk",
         FieldType.BOOLEAN,
         "Is anyone at immediate risk?",
         help_text="If someone's life is at risk, call 999 now, then raise this concern.",
+        errors=msgs(required="Select yes if anyone is at immediate risk"),
     ),
 ]
 

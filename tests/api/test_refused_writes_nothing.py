@@ -47,6 +47,9 @@ EXTREME_DATETIMES = [
 # Intake values that the field types cannot give (as in tests/api/test_walk.py).
 INTAKE = {
     "cuckooing": {"premises_postcode": "NT1 4AB"},
+    # On behalf of the person affected, so that their questions (date of birth, age)
+    # apply: a question that does not apply is neither checked nor kept (issue 19).
+    "community_trigger": {"application_basis": "for_affected_person"},
     # A review is of the death of a person aged 16 or over (DVCVA 2004 s9).
     "dhr": {"subject_date_of_birth": "1980-01-01"},
 }

@@ -198,6 +198,25 @@ def date_parts(spec: Field, value: Any) -> dict[str, str]:
     return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
+# The choose-a-type page offers a general concern (workflows.unclassified) as this (issue 19).
+NOT_SURE = "Not sure which: raise a general concern"
+
+
+def type_choice(workflow: Any) -> str:
+    """The label of the radio that chooses ``workflow`` on the choose-a-type page."""
+    from workflows.registry import FIRST_TYPE
+
+    return NOT_SURE if workflow.case_type == FIRST_TYPE else workflow.label
+
+
+def intake_heading(workflow: Any, section: Any) -> str:
+    """The heading of one intake page: its title when the intake has several pages, the
+    type's name when it is asked on one (as the general concern is)."""
+    from workflows.intake import pages_of
+
+    return section.title if len(pages_of(workflow)) > 1 else workflow.label
+
+
 def fill_intake(page: Page, workflow: Any, answers: Mapping[str, Any]) -> None:
     """Answer an intake's short pages in turn, each question that applies to the answers,
     pressing Continue on each until "Check your answers"."""

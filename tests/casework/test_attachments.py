@@ -250,13 +250,26 @@ def test_prevent_attachments_are_for_cleared_leads_only(client, people, prevent_
     attachment = CaseAttachment.objects.get()
     url = f"/cases/{prevent_case.reference}/attachments/{attachment.pk}/"
     assert client.get(url).status_code == 200
-    for who in ("frontline", "lead"):  # its raiser knows it only as received
-        client.force_login(people[who])
-        assert client.get(upload_url(prevent_case)).status_code == 404
-        assert upload(client, prevent_case, "more.pdf", PDF).status_code == 404
-        assert client.get(url).status_code == 404
-        assert "letter.pdf" not in html_of(client.get(f"/cases/{prevent_case.reference}/"))
-    assert CaseAttachment.objects.count() == 1
+    # Its raiser knows it only as received, yet may pass on a file (issue 19), and sees
+    # neither the lead's file nor their own afterwards.
+    client.force_login(people["frontline"])
+    assert client.get(upload_url(prevent_case)).status_code == 200
+    assert upload(client, prevent_case, "more.pdf", PDF).status_code == 200
+    own = CaseAttachment.objects.get(original_name="more.pdf")
+    assert own.uploaded_by == people["frontline"]
+    assert client.get(url).status_code == 404
+    own_url = f"/cases/{prevent_case.reference}/attachments/{own.pk}/"
+    assert client.get(own_url).status_code == 404
+    page = html_of(client.get(f"/cases/{prevent_case.reference}/"))
+    assert "letter.pdf" not in page
+    assert "more.pdf" not in page
+    # An ordinary lead of the team does not see the Prevent case at all.
+    client.force_login(people["lead"])
+    assert client.get(upload_url(prevent_case)).status_code == 404
+    assert upload(client, prevent_case, "other.pdf", PDF).status_code == 404
+    assert client.get(url).status_code == 404
+    assert "letter.pdf" not in html_of(client.get(f"/cases/{prevent_case.reference}/"))
+    assert CaseAttachment.objects.count() == 2
 
 
 # Downloading ---------------------------------------------------------------------------------

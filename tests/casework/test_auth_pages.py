@@ -498,4 +498,5 @@ def test_home_offers_raising_a_concern_only_to_roles_that_can(client, make_user,
     client.force_login(make_user(f"user.{role}", role, ["north"]))
     page = client.get("/").content.decode()
     assert ('href="/concerns/new/"' in page) is can_raise
-    assert 'href="/workflows/"' in page
+    # The Workflows page is for leads and administrators only (issue 19 point 5).
+    assert ('href="/workflows/"' in page) is (role in (Role.LEAD, Role.ADMINISTRATOR))

@@ -121,8 +121,8 @@ def test_the_application_role_can_read_and_add_to_them_and_work_normally(app_rol
             )
             # An ordinary table: every row operation.
             conn.execute(
-                "INSERT INTO casework_team (slug, name, area, duty_lead_contact) "
-                "VALUES ('role-test', 'Role test', '', '')"
+                "INSERT INTO casework_team (slug, name, area, duty_lead_contact, "
+                "duty_lead_name, duty_phone) VALUES ('role-test', 'Role test', '', '', '', '')"
             )
             conn.execute("UPDATE casework_team SET area = 'x' WHERE slug = 'role-test'")
             conn.execute("DELETE FROM casework_team WHERE slug = 'role-test'")

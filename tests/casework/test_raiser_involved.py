@@ -50,12 +50,20 @@ def status_on_page(client, case: Case) -> str:
     return page.split("data-status>")[1].split("</dd>")[0]
 
 
-def test_the_confirmation_says_who_picks_it_up_and_how_to_add_to_it(client, people, raised):
+def test_the_confirmation_says_who_picks_it_up_and_how_to_add_to_it(client, people):
+    # Both confirmations: the usual one, and the one that puts immediate risk first.
+    raise_ms = default_raise(modern_slavery.WORKFLOW, people["frontline"])
+    calm = raise_ms({**ADULT, "immediate_risk": False})
+    urgent = raise_ms({**ADULT, "immediate_risk": True})
     client.force_login(people["frontline"])
-    page = html(client, f"/concerns/raised/{raised.reference}/")
-    assert "The safeguarding leads of North locality team will pick it up." in page
-    assert f'href="/cases/{raised.reference}/"' in page
-    assert "quote it if you need to add" not in page
+    for case, words in (
+        (calm, "The safeguarding leads of North locality team will pick it up."),
+        (urgent, "The safeguarding leads of North locality team will pick it up:"),
+    ):
+        page = html(client, f"/concerns/raised/{case.reference}/")
+        assert words in page
+        assert f'href="/cases/{case.reference}/"' in page
+        assert "quote it if you need to add" not in page
 
 
 def test_the_prevent_confirmation_names_the_prevent_cleared_leads(client, people, prevent_raised):

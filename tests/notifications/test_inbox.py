@@ -203,10 +203,18 @@ def test_notifications_about_a_case_record_it_and_link_to_its_page(
     from tests.workflows.walker import default_raise
     from workflows import modern_slavery
 
-    case = default_raise(modern_slavery.WORKFLOW, reader)(ADULT)
+    # Not at immediate risk: the leads hear of it as an ordinary new concern.
+    case = default_raise(modern_slavery.WORKFLOW, reader)({**ADULT, "immediate_risk": False})
     raised = _delivered("case.raised")
     assert raised
     assert {(n.case_id, n.link) for n in raised} == {(case.pk, f"/cases/{case.reference}/")}
+    # At immediate risk: the urgent message records and links to its case too (issue 19).
+    urgent_case = default_raise(modern_slavery.WORKFLOW, reader)({**ADULT, "immediate_risk": True})
+    urgent = _delivered("case.raised_urgent")
+    assert urgent
+    assert {(n.case_id, n.link) for n in urgent} == {
+        (urgent_case.pk, f"/cases/{urgent_case.reference}/")
+    }
     worker = make_user("worker.north", Role.FRONTLINE, ["north"])
     case_allocate(case=case, actor=someone_else, assignee=worker)
     [allocated] = _delivered("case.allocated")

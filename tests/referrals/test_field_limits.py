@@ -95,8 +95,9 @@ def test_a_string_over_its_column_is_a_field_error_not_a_500():
     with pytest.raises(ValidationError) as info:
         validate_fields(intake, {"subject_family_name": "x" * 201, "subject_phone": "1" * 51})
     errors = info.value.message_dict
-    assert "at most 200 characters" in errors["subject_family_name"][0]
-    assert "at most 50 characters" in errors["subject_phone"][0]
+    # Intake messages are written by hand for each question (issue 19 point 4).
+    assert "200 characters or fewer" in errors["subject_family_name"][0]
+    assert "50 characters or fewer" in errors["subject_phone"][0]
 
 
 @pytest.mark.django_db

@@ -249,7 +249,7 @@ def test_threshold_number_defaults_to_three_and_may_be_lower(settings):
 @pytest.mark.parametrize("bad", [0, 4, "3", True, None])
 def test_threshold_number_outside_one_to_three_is_a_configuration_error(settings, bad):
     settings.SAFECASE_COMMUNITY_TRIGGER_THRESHOLD = bad
-    with pytest.raises(ImproperlyConfigured, match="s104"):
+    with pytest.raises(ImproperlyConfigured, match=r"section 104\(4\)"):
         threshold_number()
 
 

@@ -431,7 +431,9 @@ def test_optional_intake_fields_are_optional():
 def test_every_transition_is_for_leads_and_the_description_says_need_to_know():
     assert {t.custom["permission_name"] for t in WORKFLOW.transitions()} == {"casework.manage_case"}
     assert "need-to-know" in WORKFLOW.description.lower()
-    assert "§4.5" in WORKFLOW.description
+    # Staff read it: plain English, never a section sign (issue 19 point 5).
+    assert "§" not in WORKFLOW.description
+    assert "only leads cleared for prevent" in WORKFLOW.description.lower()
 
 
 @pytest.mark.django_db

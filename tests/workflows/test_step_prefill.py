@@ -22,6 +22,8 @@ from tests.workflows.test_prevent import ADULT as PREVENT_ADULT
 from tests.workflows.test_prevent import TO_CONSENT, raise_prevent
 from tests.workflows.test_prevent import step as prevent_step
 from tests.workflows.walker import sample_value
+from workflows.forms import parts_of
+from workflows.intake import date_parts
 from workflows.registry import get_workflow
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +92,15 @@ def submit_as_shown(client, case: Case, name: str, shown: dict[str, list[str]]) 
     fields = get_workflow(case.case_type).transition_meta(name)["fields"]
     data: dict[str, list[str] | str] = dict(shown)
     for spec in fields:
-        if any(v.strip() for v in shown.get(spec.name, [])):
+        if spec.type.value in ("date", "datetime"):
+            # A GOV.UK date input: the boxes as shown, or typed in when required and empty.
+            boxes = {f"{spec.name}-{part}": part for part in parts_of(spec)}
+            if not spec.required or any(v.strip() for box in boxes for v in shown.get(box, [])):
+                continue
+            typed = date_parts(spec, sample_value(spec))
+            data.update({box: typed[part] for box, part in boxes.items()})
             continue
-        if not spec.required and spec.type.value in ("date", "datetime"):
+        if any(v.strip() for v in shown.get(spec.name, [])):
             continue
         value = sample_value(spec)
         if isinstance(value, bool):

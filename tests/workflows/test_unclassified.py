@@ -11,7 +11,7 @@ from django.utils.html import escape
 from casework.models import AuditEvent, Case, CasePerson
 from casework.roles import Role
 from notifications.models import OutboxMessage
-from workflows.models import CaseStateChange, Deadline
+from workflows.models import CaseStateChange, Deadline, IntakeDraft
 from workflows.registry import WORKFLOWS
 from workflows.services import case_transition
 
@@ -32,8 +32,10 @@ def raise_general(client, user, data=None) -> Case:
     assert response.url == "/concerns/new/unclassified/"
     response = client.post("/concerns/new/unclassified/", {**GENERAL, **(data or {})})
     assert response.status_code == 302, response.content.decode()
-    assert response.url == "/concerns/new/unclassified/check/"
-    response = client.post("/concerns/new/unclassified/check/")
+    # One short page, then "Check your answers" for the draft it started.
+    draft = IntakeDraft.objects.get(author=user, case_type="unclassified")
+    assert response.url == f"/concerns/new/unclassified/check/?draft={draft.pk}"
+    response = client.post(response.url)
     assert response.status_code == 302, response.content.decode()
     return Case.objects.get(raised_by=user, case_type="unclassified")
 
