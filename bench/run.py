@@ -170,20 +170,25 @@ def facts() -> dict[str, int]:
     return counts
 
 
-def _session(user: Any) -> str:
+def _signed_in(user: Any) -> Any:
+    """A test client signed in as ``user``: a benchmark session stands for a whole
+    sign-in, second factor included (leads, auditors and administrators need one)."""
     from django.test import Client
 
     from casework.two_factor import VERIFIED
 
     client = Client()
     client.force_login(user)
-    from django.conf import settings
-
-    # A benchmark session stands for a whole sign-in, second factor included.
     session = client.session
     session[VERIFIED] = 1
     session.save()
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return client
+
+
+def _session(user: Any) -> str:
+    from django.conf import settings
+
+    return _signed_in(user).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def load_data(rng: random.Random, users: int) -> dict[str, Any]:
@@ -331,10 +336,8 @@ def _with_drafts(workers: list[dict[str, Any]], people: list[dict[str, Any]]) ->
 
 def _page_has_search(username: str) -> bool:
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    client = _signed_in(get_user_model().objects.get(username=username))
     return 'name="q"' in client.get("/cases/").content.decode()
 
 
@@ -400,9 +403,7 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
         pages["search name (page)"] = ("lead", f"/cases/?q={full_name}")
     clients = {}
     for key, username in (("lead", lead["username"]), ("auditor", data["auditors"][0]["username"])):
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        clients[key] = client
+        clients[key] = _signed_in(User.objects.get(username=username))
     clients["lead_api"] = Client(HTTP_AUTHORIZATION=f"Token {lead['token']}")
     results: dict[str, dict[str, int]] = {}
     for size in (10, 50):
@@ -445,7 +446,6 @@ def report_query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
     and as a lead: the same, whatever the length of the period (issue 21)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     User = get_user_model()  # noqa: N806
@@ -454,8 +454,7 @@ def report_query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
         ("auditor", data["auditors"][0]["username"]),
         ("lead", data["leads"][0]["username"]),
     ):
-        client = Client()
-        client.force_login(User.objects.get(username=username))
+        client = _signed_in(User.objects.get(username=username))
         for key, months in (("short_period", 1), ("long_period", 60)):
             for label, path in report_pages(months).items():
                 client.get(path)  # warm: first-use queries (content types, roles)
