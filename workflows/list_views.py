@@ -99,7 +99,7 @@ def _person_label(user: Any) -> str:
     return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
-def _query(params: QueryDict, **changes: str | None) -> str:
+def page_query(params: QueryDict, **changes: str | None) -> str:
     """The page's address with ``changes`` (None removes a parameter), back on page 1."""
     query = params.copy()
     query.pop("page", None)
@@ -115,12 +115,12 @@ def _tags(form: CaseFilterForm, filters: dict[str, str], params: QueryDict) -> l
     """One "Selected filters" tag per filter (and the search), each removing only itself."""
     tags = []
     if filters.get("q"):
-        tags.append(FilterTag("Search", f"“{filters['q']}”", _query(params, q=None)))
+        tags.append(FilterTag("Search", f"“{filters['q']}”", page_query(params, q=None)))
     for name in CaseFilterForm.FILTERS:
         if name in filters:
             label = form.choice_label(name, filters[name])
             heading = str(form.fields[name].label)
-            tags.append(FilterTag(heading, label, _query(params, **{name: None})))
+            tags.append(FilterTag(heading, label, page_query(params, **{name: None})))
     return tags
 
 
@@ -137,7 +137,7 @@ def _headers(sort: str, order: str, params: QueryDict) -> list[SortHeader]:
             )
         else:
             aria, next_order = "none", FIRST_ORDER.get(key, "asc")
-        url = _query(params, sort=key, order=next_order)
+        url = page_query(params, sort=key, order=next_order)
         headers.append(SortHeader(key, SORT_LABELS[key], aria, url, next_order))
     return headers
 

@@ -23,6 +23,7 @@ from casework.reads import case_list_read_note
 from casework.selectors import team_case_list_for_user
 from casework.services import cases_allocate
 from workflows.intake import error_messages
+from workflows.list_views import page_query
 from workflows.triage import (
     ORDERS,
     PAGE_SIZE,
@@ -40,16 +41,6 @@ ONLY_LEADS = "Only a safeguarding lead has a triage queue."
 FIRST_ORDER = {"raised": "asc", "due": "asc"}
 
 
-def _query(params: QueryDict, **changes: str | None) -> str:
-    query = params.copy()
-    query.pop("page", None)
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value is not None:
-            query[name] = value
-    return "?" + query.urlencode()
-
-
 def _headers(sort: str, order: str, params: QueryDict) -> dict[str, dict[str, str]]:
     headers = {}
     for key in SORTS:
@@ -58,7 +49,7 @@ def _headers(sort: str, order: str, params: QueryDict) -> dict[str, dict[str, st
             next_order = "desc" if order == "asc" else "asc"
         else:
             aria, next_order = "none", FIRST_ORDER[key]
-        headers[key] = {"aria": aria, "url": _query(params, sort=key, order=next_order)}
+        headers[key] = {"aria": aria, "url": page_query(params, sort=key, order=next_order)}
     return headers
 
 
@@ -87,7 +78,7 @@ def _page(
     context = {
         "tab": tab,
         "tabs": [
-            {"key": key, "label": label, "count": counts[key], "url": _query(params, tab=key)}
+            {"key": key, "label": label, "count": counts[key], "url": page_query(params, tab=key)}
             for key, label in TABS.items()
         ],
         "tab_label": TABS[tab],
