@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from workflows.definitions import Field, FieldType
@@ -56,13 +57,32 @@ _AXE_RUN = """async (tags) => {
 }"""
 
 
+# What Chromium says when axe is asked about a page a click has just replaced: the old
+# document is gone and the new one not yet there (CI saw "reading 'documentElement'").
+_MID_NAVIGATION = ("documentElement", "Execution context was destroyed", "navigat")
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.2 AA violations on the page as it is now."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        # Evaluated through the DevTools protocol, which the page's Content-Security-Policy
-        # (no inline script) does not govern, unlike a <script> tag added to the page.
-        page.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text())
-    return page.evaluate(_AXE_RUN, AXE_TAGS)
+    """axe-core's WCAG 2.2 AA violations on the page as it is now.
+
+    A form submitted by a click may still be loading its answer when this is called: the
+    page is let finish loading first, and a run cut short by that navigation is run again
+    on the page that arrived (at most three times), so the audit checks the page the
+    user sees rather than failing on the one being replaced.
+    """
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("typeof window.axe !== 'undefined'"):
+                # Evaluated through the DevTools protocol, which the page's
+                # Content-Security-Policy (no inline script) does not govern, unlike a
+                # <script> tag added to the page.
+                page.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text())
+            return page.evaluate(_AXE_RUN, AXE_TAGS)
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in str(error) for sign in _MID_NAVIGATION):
+                raise
+    raise AssertionError("unreachable")
 
 
 def describe_violations(name: str, violations: Iterable[Mapping[str, Any]]) -> str:
