@@ -258,14 +258,22 @@ def team_case_list_for_user(user: Any) -> QuerySet[Case]:
     raiser/owner/grant OR of the full visibility (docs/performance.md). Dashboards of a
     team use it; lists and searches keep to ``case_list_for_user``. Nobody else has team
     cases: frontline staff, auditors and administrators get none."""
+    condition = team_case_condition(user)
+    return Case.objects.none() if condition is None else Case.objects.filter(condition)
+
+
+def team_case_condition(user: Any) -> Q | None:
+    """``team_case_list_for_user`` as a filter on ``team_id`` and ``case_type`` alone, so
+    that it applies to any table holding a case's team and type (the figures' facts,
+    ``workflows.models.FigureSum``); None: the user has no team cases."""
     held = roles_of(user)
     if not held & {Role.LEAD, Role.PREVENT_LEAD}:
-        return Case.objects.none()
-    cases = Case.objects.filter(team_id__in=team_ids_of(user))
+        return None
+    teams = Q(team_id__in=sorted(team_ids_of(user)))
     if Role.PREVENT_LEAD not in held:
-        return cases.exclude(case_type__in=restricted_case_types())
+        return teams & ~Q(case_type__in=sorted(restricted_case_types()))
     # A named compartment is nobody's by team (casework.permissions).
-    return cases.exclude(case_type__in=named_case_types())
+    return teams & ~Q(case_type__in=sorted(named_case_types()))
 
 
 def case_content_condition(user: Any) -> Q | None:
