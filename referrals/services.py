@@ -50,6 +50,7 @@ from referrals.types import (
     step_inputs,
 )
 from workflows import clocks
+from workflows.case_figures import case_figures_refresh
 from workflows.clocks import due_after
 from workflows.definitions import Field, FieldType
 from workflows.forms import validate_fields
@@ -455,6 +456,7 @@ def referral_send(
     referral.send(at=now, by=actor, to=address, message_id=message_id)
     referral.response_deadline = _open_response_clock(referral, actor, now)
     _save(referral)
+    case_figures_refresh([referral.case_id])  # the clock a partner's answer is due by
     spec = REFERRAL_TYPES[referral.referral_type]
     _audit(
         referral,
@@ -508,6 +510,7 @@ def _stop_clock(referral: Referral, at: datetime) -> None:
         return
     if deadline.status in (DeadlineStatus.OPEN, DeadlineStatus.PAUSED, DeadlineStatus.MISSED):
         clocks.deadline_stop(deadline, at)
+        case_figures_refresh([referral.case_id])
 
 
 DECIDED_ON_LABEL = "Date of the partner's decision"
@@ -706,6 +709,7 @@ def referral_withdraw(
             None,
         )
         deadline.save()
+        case_figures_refresh([referral.case_id])
     referral.withdraw(at=now, reason=values["reason"])
     _save(referral)
     _audit(referral, actor, AuditVerb.REFERRAL_WITHDRAWN, inputs=values)

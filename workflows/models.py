@@ -344,6 +344,69 @@ class CaseStateChange(models.Model):
         return f"{self.case_id}: {self.from_state or '-'} -> {self.to_state} at {self.at}"
 
 
+class CaseFigure(models.Model):
+    """One fact a case contributes to the partnership figures (issue 21), derived from its
+    state history, type, team and details by ``workflows.case_figures`` and replaced
+    whenever the one write path changes the case (raise, every step).
+
+    ``measure`` is what happened (``raised``, ``open`` with +1 when the case opens or
+    reopens and -1 when it closes, ``closed``, ``step``, the modern slavery routes and
+    decisions, the Community Trigger figures), ``key`` what kind (a transition, an
+    outcome, an exploitation type), ``day`` the local date it happened, ``n`` +1 or -1.
+    The rows name their case, so a figure can be drilled down to the cases behind it;
+    ``FigureSum`` holds their sums by day and by month, which the figures read.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case_type = models.CharField(max_length=30)
+    team = models.ForeignKey("casework.Team", on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=40)
+    key = models.CharField(max_length=300, blank=True)
+    day = models.DateField()
+    n = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["measure", "day"], name="case_figure_measure_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.measure} {self.key} {self.day} {self.n:+}"
+
+
+class FigureSum(models.Model):
+    """The sums of ``CaseFigure`` per day and per month (``grain``), case type, team (the
+    case's team now), measure and key: what the reports count. A period is read as its
+    whole months' rows and the days of the months it starts or ends within, so a year's
+    figure sums a few thousand rows at county scale rather than millions of state
+    changes (issue 21, docs/performance.md). Kept in step with ``CaseFigure`` in the same
+    transaction by ``workflows.case_figures``; rebuilt by ``manage.py
+    case_figures_rebuild``."""
+
+    class Grain(models.TextChoices):
+        DAY = "d", "Day"
+        MONTH = "m", "Month"  # ``day`` is the month's first day
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    measure = models.CharField(max_length=40)
+    day = models.DateField()
+    case_type = models.CharField(max_length=30)
+    team = models.ForeignKey("casework.Team", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "measure", "day", "case_type", "team", "key"],
+                name="figure_sum_one_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.grain}) {self.case_type} {self.team_id}: {self.measure} {self.n}"
+
+
 # The per-case-type workflows: proxy models of Case with their transitions. Importing a
 # module registers its workflow (workflows.registry).
 from workflows import (  # noqa: E402

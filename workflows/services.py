@@ -34,6 +34,7 @@ from casework.services import case_compartment_name_raiser
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 from workflows import clocks
+from workflows.case_figures import case_figures_refresh
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
 from workflows.forms import intake_answers, validate_fields
@@ -194,6 +195,7 @@ def case_raise(
         actor=actor,
         recorded_at=now,
     )
+    case_figures_refresh([case.pk])
     case_compartment_name_raiser(case=case, actor=actor)
     search_index_update([case.pk])
     possible_matches_record(case=case, people=people, premises=premises)
@@ -475,6 +477,8 @@ def case_transition(
         data={"transition": name, "from": before, "to": case.state, "inputs": values},
     )
     _apply_clocks(workflow, case, name, actor, now, values)
+    # Every step: a step may record what a figure splits by without changing the state.
+    case_figures_refresh([case.pk])
     _notify_transitioned(case, workflow, actor, custom["label"])
     if effect is not None:  # a general concern given its type is now another type's case
         case_type = Case.objects.filter(pk=case.pk).values_list("case_type", flat=True).get()
@@ -506,6 +510,7 @@ def deadline_pause(*, deadline: Deadline, actor: Any, reason: str) -> Deadline:
     deadline.remaining = clocks.remaining_at(deadline, now)
     deadline.status, deadline.paused_at = DeadlineStatus.PAUSED, now
     deadline.save()
+    case_figures_refresh([deadline.case_id])
     audit_record(
         actor=actor,
         verb=AuditVerb.DEADLINE_PAUSED,
@@ -528,6 +533,7 @@ def deadline_resume(*, deadline: Deadline, actor: Any, reason: str = "") -> Dead
     deadline.due_at = clocks.resumed_due_at(deadline, now)
     deadline.status, deadline.paused_at, deadline.remaining = DeadlineStatus.OPEN, None, None
     deadline.save()
+    case_figures_refresh([deadline.case_id])
     audit_record(
         actor=actor,
         verb=AuditVerb.DEADLINE_RESUMED,
