@@ -195,7 +195,6 @@ def case_raise(
         actor=actor,
         recorded_at=now,
     )
-    case_figures_refresh([case.pk])
     case_compartment_name_raiser(case=case, actor=actor)
     search_index_update([case.pk])
     possible_matches_record(case=case, people=people, premises=premises)
@@ -215,6 +214,7 @@ def case_raise(
         clocks.deadline_open(
             case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
         )
+    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
     _notify_raised(case, workflow)
     return case
 
