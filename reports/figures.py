@@ -47,8 +47,11 @@ build on these; keep the signatures). Final signatures:
 Dates are inclusive local (UK) dates. A period is from the start of its first day to
 the end of its last; "as at" a date is the end of that day. Facts come from the state
 history (``workflows.models.CaseStateChange``, written by the one transition service
-at each event's date), so a figure for a past period or date does not change when the
-cases move on later. Every function runs a fixed number of SQL queries, whatever the
+at each event's date), through the facts the same write path derives from it per case
+and their sums by day and month (``workflows.case_figures``: ``CaseFigure``, ``FigureSum``), so
+a figure for a past period or date does not change when the cases move on later and a
+report is a few small indexed sums at county scale (docs/performance.md). Every
+function runs a fixed number of SQL queries, whatever the
 length of the period or the number of cases (tests/reports/test_figures.py).
 
 Drill-down: each figure that names cases keeps the ids of those the user may open
@@ -60,24 +63,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateField, F, Q, QuerySet, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from casework.models import Case, CaseType, Team
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
-from casework.selectors import case_list_for_user, team_case_list_for_user
-from workflows.community_trigger.states import State as CT
-from workflows.models import CaseStateChange, Deadline, DeadlineKind
+from casework.selectors import case_list_for_user, team_case_condition, team_case_list_for_user
+from workflows import case_figures as facts
+from workflows.models import CaseFigure, Deadline, DeadlineKind, FigureSum
 from workflows.modern_slavery.states import EXPLOITATION_TYPES
 from workflows.registry import WORKFLOWS, get_workflow
 
@@ -120,6 +120,17 @@ def _scoped(queryset: QuerySet[Any], user: Any, field: str = "case") -> QuerySet
     return queryset.filter(**{f"{field}__in": scope.values("pk")})
 
 
+def _facts_scoped(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """``queryset`` of figure facts (``CaseFigure``, ``FigureSum``: rows holding a case
+    type and team) limited to the user's figures scope, by the same team and type rule
+    as ``team_case_list_for_user``; PermissionDenied for those who have no figures."""
+    figures_scope(user)
+    if roles_of(user) & ALL_CASES_ROLES:
+        return queryset
+    condition = team_case_condition(user)
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
 def shows_exact(user: Any, case_type: str | None = None) -> bool:
     """Whether the user's screen shows exact small numbers for ``case_type`` (None: any
     type): only for those allowed to see the cases counted (leads: their teams' cases;
@@ -141,14 +152,6 @@ def shows_exact_by_type(user: Any) -> dict[str, bool]:
     """``shows_exact`` for every case type at once: a page asks this first, so that its
     query count does not depend on which types its figures happen to hold."""
     return {case_type: shows_exact(user, case_type) for case_type in sorted(WORKFLOWS)}
-
-
-def _openable(user: Any, ids: Iterable[int]) -> set[int]:
-    """Of ``ids``, the cases the user may open (one query; none when there are none)."""
-    ids = set(ids)
-    if not ids:
-        return set()
-    return set(case_list_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 # --- Small numbers --------------------------------------------------------------------
@@ -243,6 +246,39 @@ def _months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def sums_between(start: date, end: date) -> Q:
+    """The ``FigureSum`` rows that add up to the days from ``start`` to ``end``
+    (inclusive): the months wholly inside, by their month rows, and the days of the
+    months the period starts or ends within, by their day rows; the rows sum to the same
+    figure as the days would, a few thousand of them for a year at county scale."""
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_last_whole = _month_start(end + timedelta(days=1))  # the month after the last
+    if first_whole >= after_last_whole:
+        return Q(grain=FigureSum.Grain.DAY, day__gte=start, day__lte=end)
+    found = Q(grain=FigureSum.Grain.MONTH, day__gte=first_whole, day__lt=after_last_whole)
+    if start < first_whole:
+        found |= Q(grain=FigureSum.Grain.DAY, day__gte=start, day__lt=first_whole)
+    if after_last_whole <= end:
+        found |= Q(grain=FigureSum.Grain.DAY, day__gte=after_last_whole, day__lte=end)
+    return found
+
+
+def sums_to(day: date) -> Q:
+    """The ``FigureSum`` rows that add up to every day to ``day`` (inclusive): the whole
+    months before its month, and its month's days to it."""
+    return Q(grain=FigureSum.Grain.MONTH, day__lt=_month_start(day)) | Q(
+        grain=FigureSum.Grain.DAY, day__gte=_month_start(day), day__lte=day
+    )
+
+
 # --- The rolling comparison -----------------------------------------------------------
 
 
@@ -308,8 +344,19 @@ class Figure:
     key: str
     label: str
     count: int
-    case_ids: list[int]  # the cases counted that the user may open (drill-down)
     note: str = ""
+    # What the figure counts, for its drill-down (``figure_cases``).
+    measure: str = ""
+    period: Period | None = None
+    user: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def case_ids(self) -> list[int]:
+        """The ids of the cases counted that the user may open, in order (one query,
+        asked only when a drill-down lists them)."""
+        if self.period is None or not self.measure:
+            return []
+        return list(figure_cases(self.user, self.measure, self.period).values_list("pk", flat=True))
 
 
 @dataclasses.dataclass
@@ -321,32 +368,66 @@ class CommunityTriggerReturn:
     reviews_without_threshold_met: Figure
     overturned_on_escalation: Figure
 
-    def figure(self, key: str) -> Figure:
-        for f in [
+    @property
+    def every_figure(self) -> list[Figure]:
+        return [
             *self.figures,
             self.threshold_met,
             self.reviews_without_threshold_met,
             self.overturned_on_escalation,
-        ]:
+        ]
+
+    def figure(self, key: str) -> Figure:
+        for f in self.every_figure:
             if f.key == key:
                 return f
         raise KeyError(key)
 
 
 CT_TYPE = CaseType.COMMUNITY_TRIGGER.value
-# The escalation step that orders a (further) review: after a not-met decision it
-# overturns that decision (workflows/community_trigger/escalation.py).
-RE_REVIEW_STEP = "order_re_review"
-
-
-def _application_date() -> Any:
-    """A Community Trigger application's date (``checks.application_date``): as recorded
-    at intake, else the local day the case was raised."""
-    recorded = NullIf(KeyTextTransform("application_received_on", "details"), Value(""))
-    return Coalesce(
-        Cast(recorded, DateField()),
-        TruncDate("raised_at", tzinfo=timezone.get_current_timezone()),
-    )
+# Each figure: (key, label, the fact it counts, note), in the order published.
+CT_FIGURES = [
+    ("applications_received", "Applications received", facts.CT_APPLIED, ""),
+    (
+        "threshold_not_met",
+        "Times the threshold was not met",
+        facts.CT_NOT_MET,
+        "A not-met decision overturned on escalation counts as met.",
+    ),
+    (
+        "reviews_carried_out",
+        "ASB case reviews carried out",
+        facts.CT_REVIEWED,
+        "Including reviews held when the threshold was not met.",
+    ),
+    (
+        "reviews_with_recommendations",
+        "ASB case reviews that resulted in recommendations",
+        facts.CT_REVIEWED_WITH_RECOMMENDATIONS,
+        "",
+    ),
+]
+CT_COUNTED_APART = [
+    (
+        "threshold_met",
+        "Times the threshold was met",
+        facts.CT_MET,
+        "Including not-met decisions overturned on escalation.",
+    ),
+    (
+        "reviews_without_threshold_met",
+        "Reviews carried out when the threshold was not met",
+        facts.CT_REVIEWED_NOT_MET,
+        "",
+    ),
+    (
+        "overturned_on_escalation",
+        "Not-met decisions overturned on escalation",
+        facts.CT_OVERTURNED,
+        "",
+    ),
+]
+CT_FIGURE_KEYS = {key: measure for key, _, measure, _ in [*CT_FIGURES, *CT_COUNTED_APART]}
 
 
 def community_trigger_return(user: Any, year_start: int) -> CommunityTriggerReturn:
@@ -365,92 +446,58 @@ def community_trigger_return(user: Any, year_start: int) -> CommunityTriggerRetu
     - **Reviews resulting in recommendations**: of those, the reviews that made
       recommendations.
 
-    Each application counts once in each figure. Three queries.
+    Each application counts once in each figure. Two queries, over the facts the write
+    path keeps per application (``workflows.case_figures``); the cases behind a figure
+    are asked only for its drill-down (``Figure.case_ids``, ``figure_cases``).
     """
     period = reporting_year(year_start)
-    scope_cases = _scoped(Case.objects.filter(case_type=CT_TYPE), user, "")
-    applications = list(
-        scope_cases.annotate(applied_on=_application_date())
-        .filter(applied_on__gte=period.start, applied_on__lte=period.end)
-        .values_list("pk", flat=True)
+    # An application has one fact of each of these at most: their sums count it once.
+    once = [facts.CT_APPLIED, facts.CT_MET, facts.CT_NOT_MET, facts.CT_OVERTURNED]
+    counted = dict(
+        _facts_scoped(FigureSum.objects.filter(sums_between(period.start, period.end)), user)
+        .filter(case_type=CT_TYPE, measure__in=once)
+        .order_by()
+        .values("measure")
+        .annotate(n=Sum("n"))
+        .values_list("measure", "n")
     )
-    changes = _scoped(
-        CaseStateChange.objects.filter(case_type=CT_TYPE).filter(
-            Q(to_state__in=[CT.THRESHOLD_MET, CT.THRESHOLD_NOT_MET, CT.REVIEW_MEETING_HELD])
-            | Q(transition=RE_REVIEW_STEP)
-        ),
-        user,
-    ).values_list("case_id", "to_state", "transition", "at", "case__details")
-    first_decision: dict[int, datetime] = {}
-    ever_met: set[int] = set()
-    overturned: set[int] = set()
-    not_met_decided: set[int] = set()
-    reviewed: set[int] = set()
-    with_recommendations: set[int] = set()
-    for case_id, to_state, transition, at, details in changes.order_by("case_id", "at", "id"):
-        if to_state in (CT.THRESHOLD_MET, CT.THRESHOLD_NOT_MET):
-            first_decision.setdefault(case_id, at)
-        if to_state == CT.THRESHOLD_MET:
-            ever_met.add(case_id)
-        elif to_state == CT.THRESHOLD_NOT_MET:
-            not_met_decided.add(case_id)
-        if transition == RE_REVIEW_STEP and case_id in not_met_decided:
-            if case_id not in ever_met:
-                overturned.add(case_id)
-            ever_met.add(case_id)
-        if to_state == CT.REVIEW_MEETING_HELD and period.starts_at <= at < period.ends_before:
-            reviewed.add(case_id)
-            if (details or {}).get("recommendations_made"):
-                with_recommendations.add(case_id)
-    decided = {c for c, at in first_decision.items() if period.starts_at <= at < period.ends_before}
-    met = decided & ever_met
-    not_met = decided - ever_met
-    openable = _openable(user, [*applications, *decided, *reviewed])
+    # A review meeting may be held twice in a year: those count each application once.
+    counted.update(
+        _facts_scoped(CaseFigure.objects.all(), user)
+        .filter(
+            case_type=CT_TYPE,
+            measure__in=sorted(set(CT_FIGURE_KEYS.values()) - set(once)),
+            day__gte=period.start,
+            day__lte=period.end,
+        )
+        .order_by()
+        .values("measure")
+        .annotate(n=Count("case_id", distinct=True))
+        .values_list("measure", "n")
+    )
 
-    def figure(key: str, label: str, ids: Iterable[int], note: str = "") -> Figure:
-        ids = sorted(set(ids))
-        return Figure(key, label, len(ids), [i for i in ids if i in openable], note)
+    def figure(key: str, label: str, measure: str, note: str) -> Figure:
+        return Figure(key, label, counted.get(measure, 0), note, measure, period, user)
 
+    apart = [figure(*spec) for spec in CT_COUNTED_APART]
     return CommunityTriggerReturn(
         year_start=year_start,
         period=period,
-        figures=[
-            figure("applications_received", "Applications received", applications),
-            figure(
-                "threshold_not_met",
-                "Times the threshold was not met",
-                not_met,
-                "A not-met decision overturned on escalation counts as met.",
-            ),
-            figure(
-                "reviews_carried_out",
-                "ASB case reviews carried out",
-                reviewed,
-                "Including reviews held when the threshold was not met.",
-            ),
-            figure(
-                "reviews_with_recommendations",
-                "ASB case reviews that resulted in recommendations",
-                with_recommendations,
-            ),
-        ],
-        threshold_met=figure(
-            "threshold_met",
-            "Times the threshold was met",
-            met,
-            "Including not-met decisions overturned on escalation.",
-        ),
-        reviews_without_threshold_met=figure(
-            "reviews_without_threshold_met",
-            "Reviews carried out when the threshold was not met",
-            reviewed - ever_met,
-        ),
-        overturned_on_escalation=figure(
-            "overturned_on_escalation",
-            "Not-met decisions overturned on escalation",
-            {c for c in overturned if c in decided},
-        ),
+        figures=[figure(*spec) for spec in CT_FIGURES],
+        threshold_met=apart[0],
+        reviews_without_threshold_met=apart[1],
+        overturned_on_escalation=apart[2],
     )
+
+
+def figure_cases(user: Any, measure: str, period: Period) -> QuerySet[Case]:
+    """The cases a Community Trigger figure counted (``measure`` in ``period``, in the
+    user's figures scope) that the user may open (``case_list_for_user``: nobody is shown
+    a case they could not otherwise open; a partnership analyst opens none), by id."""
+    counted = _facts_scoped(CaseFigure.objects.all(), user).filter(
+        case_type=CT_TYPE, measure=measure, day__gte=period.start, day__lte=period.end
+    )
+    return case_list_for_user(user).filter(pk__in=counted.values("case_id")).order_by("pk")
 
 
 # --- Case statistics ------------------------------------------------------------------
@@ -529,57 +576,58 @@ def case_statistics(
 
     - **raised**: concerns raised from ``start`` to ``end`` (inclusive);
     - **open as at**: cases open at the end of ``as_at`` (from the state history: a case
-      raised by then whose state at that moment was not a closing one), which stays the
-      same however the cases move on afterwards;
-    - **closed**: cases that reached a closing state in the period, by outcome.
+      raised by then whose state at that moment was not a closing one; counted under its
+      type and team now), which stays the same however the cases move on afterwards;
+    - **closed**: cases that reached a closing state in the period, by outcome (a case
+      closed, reopened and closed again in the period counts at each closing).
 
-    Three queries, whatever the period.
+    Two queries, whatever the period, over the daily sums the write path keeps
+    (``workflows.case_figures``: an "open as at" figure sums each case's openings and
+    closings up to that day, so it stays put when the cases move on later).
     """
     period = period_of(start, end)
-    boundary = _day_start(as_at + timedelta(days=1))
     rows: dict[tuple[str, int], StatisticsRow] = {}
+    names = _team_names()
 
-    def row(kind: str, team: int, team_name: str) -> StatisticsRow:
+    def row(kind: str, team: int) -> StatisticsRow:
         key = (kind, team)
         if key not in rows:
-            rows[key] = StatisticsRow(kind, _type_label(kind), team, team_name)
+            rows[key] = StatisticsRow(kind, _type_label(kind), team, names.get(team, ""))
         return rows[key]
 
-    cases = _scoped(Case.objects.filter(**_filters(case_type, team_id)), user, "")
-    raised = (
-        cases.filter(raised_at__gte=period.starts_at, raised_at__lt=period.ends_before)
-        .values("case_type", "team_id", "team__name")
-        .annotate(n=Count("pk"))
-    )
-    for r in raised:
-        row(r["case_type"], r["team_id"], r["team__name"]).raised = r["n"]
-    changes = _scoped(
-        CaseStateChange.objects.filter(**_filters(case_type, team_id, "case__")), user
-    )
-    open_at = (
-        changes.filter(at__lt=boundary, closed=False)
-        .filter(Q(until__isnull=True) | Q(until__gte=boundary))
-        .values("case_type", "case__team_id", "case__team__name")
-        .annotate(n=Count("case_id", distinct=True))
-    )
-    for r in open_at:
-        row(r["case_type"], r["case__team_id"], r["case__team__name"]).open_as_at = r["n"]
-    closed = (
-        changes.filter(closed=True, at__gte=period.starts_at, at__lt=period.ends_before)
-        .values(
-            "case_type", "case__team_id", "case__team__name", "transition", "case__outcome_code"
+    sums = _facts_scoped(FigureSum.objects.filter(**_filters(case_type, team_id)), user)
+    in_period = sums_between(period.start, period.end)
+    counted = (
+        sums.filter(
+            (Q(measure__in=[facts.RAISED, facts.CLOSED]) & in_period)
+            | (Q(measure=facts.OPEN) & sums_to(as_at))
         )
-        .annotate(n=Count("case_id", distinct=True))
+        .order_by()
+        .values_list("measure", "case_type", "team_id", "key")
+        .annotate(n=Sum("n"))
     )
-    for r in closed:
-        target = row(r["case_type"], r["case__team_id"], r["case__team__name"])
-        label = outcome_label(r["case_type"], r["transition"], r["case__outcome_code"])
-        target.closed += r["n"]
-        target.closed_by_outcome[label] = target.closed_by_outcome.get(label, 0) + r["n"]
+    for measure, kind, team, key, n in counted:
+        if not n:
+            continue
+        target = row(kind, team)
+        if measure == facts.RAISED:
+            target.raised += n
+        elif measure == facts.OPEN:
+            target.open_as_at += n
+        else:
+            transition, _, outcome_code = key.partition("|")
+            label = outcome_label(kind, transition, outcome_code)
+            target.closed += n
+            target.closed_by_outcome[label] = target.closed_by_outcome.get(label, 0) + n
     ordered = sorted(rows.values(), key=lambda r: (r.type_label, r.team_name))
     for r in ordered:
         r.closed_by_outcome = dict(sorted(r.closed_by_outcome.items()))
     return CaseStatistics(period=period, as_at=as_at, rows=ordered)
+
+
+def _team_names() -> dict[int, str]:
+    """Every team's name by id (one query; a county has tens of teams)."""
+    return dict(Team.objects.values_list("pk", "name"))
 
 
 @dataclasses.dataclass
@@ -619,13 +667,16 @@ def rolling_statistics(
     """Concerns raised in the rolling 12 months to ``end`` against the 12 months before,
     per case type and team, each with its difference and % difference (one query)."""
     current, previous = rolling_periods(end)
-    cases = _scoped(Case.objects.filter(**_filters(case_type, team_id)), user, "")
+    names = _team_names()
     counted = (
-        cases.filter(raised_at__gte=previous.starts_at, raised_at__lt=current.ends_before)
-        .values("case_type", "team_id", "team__name")
+        _facts_scoped(FigureSum.objects.filter(**_filters(case_type, team_id)), user)
+        .filter(measure=facts.RAISED)
+        .filter(sums_between(previous.start, previous.end) | sums_between(current.start, end))
+        .order_by()
+        .values("case_type", "team_id")
         .annotate(
-            now=Count("pk", filter=Q(raised_at__gte=current.starts_at)),
-            before=Count("pk", filter=Q(raised_at__lt=current.starts_at)),
+            now=Sum("n", filter=sums_between(current.start, end), default=0),
+            before=Sum("n", filter=sums_between(previous.start, previous.end), default=0),
         )
     )
     rows = [
@@ -633,7 +684,7 @@ def rolling_statistics(
             r["case_type"],
             _type_label(r["case_type"]),
             r["team_id"],
-            r["team__name"],
+            names.get(r["team_id"], ""),
             rolling_comparison(r["now"], r["before"]),
         )
         for r in counted
@@ -732,12 +783,6 @@ EXPLOITATION_LABELS = dict(EXPLOITATION_TYPES)
 NOT_RECORDED = "Not recorded"
 
 
-def _age_group(details: dict) -> str:
-    """Child or adult as the case recorded it: the child route records that consent is
-    not required (RULES.md §1.3; ``notify_child_welfare``)."""
-    return "Child" if details.get("consent_status") == "not_required_child" else "Adult"
-
-
 def emerging_risks(
     user: Any, start: date, end: date, *, statutory_only: bool = True
 ) -> EmergingRisks:
@@ -756,42 +801,46 @@ def emerging_risks(
       the period on time and late, and those that fell due in the period and are still
       not met.
 
-    Three queries, whatever the period.
+    Three queries, whatever the period, over the sums the write path keeps
+    (``workflows.case_figures``) and today's running clocks.
     """
     period = period_of(start, end)
-    in_period = Q(at__gte=period.starts_at, at__lt=period.ends_before)
-    wanted = Q()
-    for kind, steps in _STEPS.items():
-        wanted |= Q(case_type=kind, transition__in=sorted(steps))
-    events = _scoped(CaseStateChange.objects.filter(in_period).filter(wanted), user).values_list(
-        "case_type", "transition", "case__details"
+    # Every step of the types counted, summed per step: the steps not counted are
+    # dropped below (a plain measure and type filter keeps the sums' index in use).
+    counted = (
+        _facts_scoped(FigureSum.objects.filter(sums_between(period.start, period.end)), user)
+        .filter(
+            measure__in=[facts.STEP, facts.MS_ROUTE, facts.MS_DECISION, facts.CLOSED],
+            case_type__in=sorted(_STEPS),
+        )
+        .order_by()
+        .values_list("measure", "case_type", "key")
+        .annotate(n=Sum("n"))
     )
     ms_referrals: Counter[tuple[str, str, str]] = Counter()
     ms_outcomes: Counter[tuple[str, str]] = Counter()
     steps_done: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind, transition, details in events:
-        details = details or {}
-        steps_done[kind][transition] += 1
-        if kind == MS and transition in MS_ROUTES:
-            types = details.get("exploitation_types") or [""]
-            for t in types:
-                label = EXPLOITATION_LABELS.get(t, NOT_RECORDED)
-                ms_referrals[(MS_ROUTES[transition], label, _age_group(details))] += 1
-        elif kind == MS and transition in MS_DECISIONS:
-            ms_outcomes[(MS_DECISIONS[transition], _age_group(details))] += 1
+    cse_closed: Counter[str] = Counter()
+    for measure, kind, key, n in counted:
+        if not n:
+            continue
+        if measure == facts.STEP:
+            steps_done[kind][key] += n if key in _STEPS[kind] else 0
+        elif measure == facts.MS_ROUTE:
+            transition, exploitation, age = key.split("|")
+            label = EXPLOITATION_LABELS.get(exploitation, NOT_RECORDED)
+            ms_referrals[(MS_ROUTES[transition], label, age)] += n
+        elif measure == facts.MS_DECISION:
+            transition, age = key.split("|")
+            ms_outcomes[(MS_DECISIONS[transition], age)] += n
+        elif kind == CSE:
+            transition, _, outcome_code = key.partition("|")
+            cse_closed[outcome_label(CSE, transition, outcome_code)] += n
 
     def stages(kind: str, table: list[tuple[str, set[str]]]) -> list[Tally]:
         done = steps_done.get(kind, Counter())
         return [Tally(label, sum(done[s] for s in steps)) for label, steps in table]
 
-    closed = (
-        _scoped(CaseStateChange.objects.filter(in_period, case_type=CSE, closed=True), user)
-        .values("transition", "case__outcome_code")
-        .annotate(n=Count("case_id", distinct=True))
-    )
-    cse_closed: Counter[str] = Counter()
-    for r in closed:
-        cse_closed[outcome_label(CSE, r["transition"], r["case__outcome_code"])] += r["n"]
     return EmergingRisks(
         period=period,
         modern_slavery_referrals=dict(sorted(ms_referrals.items())),
@@ -806,40 +855,64 @@ def emerging_risks(
 
 def _clock_rows(user: Any, period: Period, statutory_only: bool) -> list[ClockRow]:
     """Task clocks per rule: met in the period on time (by the end of the due time) or
-    late, and those due in the period not met yet (one query)."""
-    met_in = Q(met_at__gte=period.starts_at, met_at__lt=period.ends_before)
-    due_in = Q(due_at__gte=period.starts_at, due_at__lt=period.ends_before)
+    late, and those due in the period and not met yet (not cancelled or paused): by the
+    end of yesterday from the sums the write path keeps, and today's to this moment
+    from the clocks themselves (two queries)."""
     now = timezone.now()
-    deadlines = _scoped(Deadline.objects.filter(kind=DeadlineKind.TASK), user)
-    if statutory_only:
-        deadlines = deadlines.filter(statutory=True)
-    counted = (
-        deadlines.filter(met_in | (due_in & Q(met_at__isnull=True)))
-        .values("case__case_type", "rule", "label", "statutory")
-        .annotate(
-            on_time=Count("pk", filter=met_in & Q(met_at__lte=F("due_at"))),
-            late=Count("pk", filter=met_in & Q(met_at__gt=F("due_at"))),
-            overdue=Count(
-                "pk",
-                filter=due_in
-                & Q(met_at__isnull=True, due_at__lt=now)
-                & ~Q(status__in=["cancelled", "ended", "paused"]),
-            ),
-        )
+    today = timezone.localdate(now)
+    met = Q(measure__in=[facts.CLOCK_ON_TIME, facts.CLOCK_LATE]) & sums_between(
+        period.start, period.end
     )
+    last_due_day = min(period.end, today - timedelta(days=1))
+    due = (
+        Q(measure=facts.CLOCK_DUE) & sums_between(period.start, last_due_day)
+        if last_due_day >= period.start
+        else Q(pk__in=[])
+    )
+    counted = (
+        _facts_scoped(FigureSum.objects.filter(met | due), user)
+        .order_by()
+        .values_list("measure", "case_type", "key")
+        .annotate(n=Sum("n"))
+    )
+    rows: list[tuple[str, str, str, int]] = [
+        (measure, kind, key, n) for measure, kind, key, n in counted if n
+    ]
+    # Today's clocks that fell due before now (the partial index on running tasks' due
+    # times answers it); none when today is outside the period.
+    start_of_today = _day_start(today)
+    running_today = (
+        _scoped(Deadline.objects.filter(kind=DeadlineKind.TASK), user)
+        .filter(
+            status__in=["open", "missed"],
+            met_at__isnull=True,
+            closed_at__isnull=True,
+            due_at__gte=max(start_of_today, period.starts_at),
+            due_at__lt=min(now, period.ends_before),
+        )
+        .order_by()
+        .values_list("case__case_type", "rule", "statutory", "label")
+        .annotate(n=Count("pk"))
+    )
+    for kind, rule, statutory, label, n in running_today:
+        rows.append((facts.CLOCK_DUE, kind, facts.clock_key(rule, statutory, label), n))
     merged: dict[tuple[str, str], ClockRow] = {}
-    for r in counted:
-        key = (r["case__case_type"], r["rule"])
-        if key not in merged:
-            merged[key] = ClockRow(
-                r["case__case_type"], _type_label(r["case__case_type"]), r["rule"],
-                r["label"], r["statutory"], 0, 0, 0,
-            )  # fmt: skip
-        merged[key].on_time += r["on_time"]
-        merged[key].late += r["late"]
-        merged[key].overdue_not_met += r["overdue"]
-    rows = [m for m in merged.values() if m.on_time or m.late or m.overdue_not_met]
-    return sorted(rows, key=lambda m: (m.type_label, m.label))
+    for measure, kind, key, n in rows:
+        rule, statutory, label = key.split("|", 2)
+        if statutory_only and not statutory:
+            continue
+        if (kind, rule) not in merged:
+            merged[(kind, rule)] = ClockRow(
+                kind, _type_label(kind), rule, label, bool(statutory), 0, 0, 0
+            )
+        target = merged[(kind, rule)]
+        if measure == facts.CLOCK_ON_TIME:
+            target.on_time += n
+        elif measure == facts.CLOCK_LATE:
+            target.late += n
+        else:
+            target.overdue_not_met += n
+    return sorted(merged.values(), key=lambda m: (m.type_label, m.label))
 
 
 # The case types a team can be chosen for, for the report forms.
