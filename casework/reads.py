@@ -157,11 +157,12 @@ READS: dict[str, Read] = {
 
 # Namespaces with no case content at all: staff administration (administrators, who
 # never see case content, DESIGN.md "Access").
-# The reports (issue 21) are counts, but for one page: the Community Trigger return's
-# drill-down names the cases behind each figure, which is a list of cases like any other
-# (its note says which year's figures it listed); opening one of them writes its own read.
+# The reports (issue 21) are counts, but for one page: the Community Trigger figures'
+# drill-down lists the cases behind a figure, which is a list of cases like any other
+# (its note says which year's figure and page it listed); opening one of them writes its
+# own read. The return itself shows counts and links only.
 NONE_NAMESPACES = frozenset({"staff", "reports"})
-READS["reports:community-trigger"] = LIST
+READS["reports:community-trigger-cases"] = LIST
 
 
 def read_of(route: str) -> Read | None:

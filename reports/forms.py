@@ -9,7 +9,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from reports.figures import report_case_types, reporting_year, reporting_year_of
+from reports.figures import (
+    CT_COUNTED_APART,
+    CT_FIGURES,
+    report_case_types,
+    reporting_year,
+    reporting_year_of,
+)
 
 # How far back the year and period choices go.
 EARLIEST_YEAR = 2015
@@ -60,6 +66,19 @@ class YearForm(forms.Form):
     def default_year() -> int:
         """The last complete reporting year: the one whose figures are published."""
         return reporting_year_of(timezone.localdate()) - 1
+
+
+class FigureCasesForm(YearForm):
+    """Which Community Trigger figure of which year to list the cases of."""
+
+    figure = forms.ChoiceField(
+        label="Figure",
+        choices=[(key, label) for key, label, _, _ in [*CT_FIGURES, *CT_COUNTED_APART]],
+        error_messages={
+            "required": "Choose a figure of the return",
+            "invalid_choice": "Choose a figure of the return",
+        },
+    )
 
 
 class PeriodForm(forms.Form):

@@ -9,6 +9,11 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report_index, name="index"),
     path("community-trigger/", views.community_trigger, name="community-trigger"),
+    path(
+        "community-trigger/cases/",
+        views.community_trigger_cases,
+        name="community-trigger-cases",
+    ),
     path("community-trigger.csv", views.community_trigger_csv, name="community-trigger-csv"),
     path("case-statistics/", views.case_statistics, name="case-statistics"),
     path("case-statistics.csv", views.case_statistics_csv, name="case-statistics-csv"),

@@ -14,6 +14,7 @@ import dataclasses
 import io
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,11 +23,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from casework.counting import CappedPaginator
 from casework.forms import govuk_controls, govuk_error_summary
-from casework.models import Case
 from casework.reads import case_list_read_note
+from casework.roles import Role, roles_of
 from reports import figures
-from reports.forms import PeriodForm, StatisticsForm, YearForm, bound
+from reports.forms import FigureCasesForm, PeriodForm, StatisticsForm, YearForm, bound
+from workflows.registry import WORKFLOWS
 
 # A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -116,8 +119,6 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 def _scope(user: Any) -> dict[str, Any]:
     """What the pages say about whose figures these are."""
-    from casework.roles import roles_of
-
     everyone = bool(roles_of(user) & figures.ALL_CASES_ROLES)
     teams = [] if everyone else [t.name for t in figures.report_teams(user)]
     return {
@@ -137,40 +138,41 @@ class FigureLine:
     label: str
     text: str
     note: str
-    cases: list[tuple[str, str]]  # (reference, url) the user may open
+    cases_url: str  # the figure's cases the user may open, listed a page at a time
 
 
-def _references(ids: Iterable[int]) -> dict[int, str]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    return dict(Case.objects.filter(pk__in=ids).values_list("pk", "reference"))
+# A drill-down page lists this many cases.
+CASES_PER_PAGE = 25
 
 
 def _ct_form(request: HttpRequest) -> YearForm:
     return bound(YearForm, request.GET, {"year": YearForm.default_year()})
 
 
+def _may_open_cases(user: Any) -> bool:
+    """A partnership analyst sees figures and never a case (DESIGN.md "Access")."""
+    return Role.ANALYST not in roles_of(user) or bool(roles_of(user) - {Role.ANALYST})
+
+
 @figures_required
 def community_trigger(request: HttpRequest) -> HttpResponse:
-    """The Community Trigger annual return for a reporting year (RULES.md §5.6)."""
+    """The Community Trigger annual return for a reporting year (RULES.md §5.6): the
+    figures, each linking to the list of its cases the user may open (not for analysts).
+    The figures are counts; the page names no case, so it records no read."""
     form = _ct_form(request)
     template = "reports/community_trigger.html"
     if not form.is_valid():
         return _invalid(request, template, form, **_scope(request.user))
     ret = figures.community_trigger_return(request.user, form.cleaned_data["year"])
-    extra = [ret.threshold_met, ret.reviews_without_threshold_met, ret.overturned_on_escalation]
-    refs = _references(i for f in [*ret.figures, *extra] for i in f.case_ids)
-    # Listing the cases behind the figures is a read of case references (casework.reads).
-    if figures.shows_exact(request.user, figures.CT_TYPE):  # analysts get figures only
-        filters = {"report": "community_trigger", "year": ret.year_start}
-        case_list_read_note(filters=filters, count=len(refs))
+    drill = _may_open_cases(request.user)
+    base = reverse("reports:community-trigger-cases")
 
     def line(f: figures.Figure) -> FigureLine:
-        cases = [(refs[i], reverse("case-detail", args=[refs[i]])) for i in f.case_ids]
         text = figures.figure_text(request.user, f.count, figures.CT_TYPE)
-        return FigureLine(f.key, f.label, text, f.note, cases)
+        url = f"{base}?{urlencode({'year': ret.year_start, 'figure': f.key})}"
+        return FigureLine(f.key, f.label, text, f.note, url if drill and f.count else "")
 
+    extra = [ret.threshold_met, ret.reviews_without_threshold_met, ret.overturned_on_escalation]
     context = {
         "form": form,
         **_form_context(form),
@@ -179,6 +181,50 @@ def community_trigger(request: HttpRequest) -> HttpResponse:
         "extra_lines": [line(f) for f in extra],
         "csv_url": f"{reverse('reports:community-trigger-csv')}?year={ret.year_start}",
         **_scope(request.user),
+    }
+    return render(request, template, context)
+
+
+@figures_required
+def community_trigger_cases(request: HttpRequest) -> HttpResponse:
+    """The cases behind one Community Trigger figure that the user may open, 25 a page
+    (``figures.figure_cases``): a list of cases, audited as one (``cases.listed``, with
+    the report, year, figure and page). Partnership analysts see no case: 403."""
+    user = request.user
+    if not _may_open_cases(user):
+        raise PermissionDenied("Partnership analysts see figures, not the cases behind them.")
+    form = bound(FigureCasesForm, request.GET, {"year": YearForm.default_year()})
+    template = "reports/community_trigger_cases.html"
+    if not form.is_valid():
+        return _invalid(request, template, form, **_scope(user))
+    year, key = form.cleaned_data["year"], form.cleaned_data["figure"]
+    ret_period = figures.reporting_year(year)
+    label = dict(form.fields["figure"].choices)[key]
+    cases = figures.figure_cases(user, figures.CT_FIGURE_KEYS[key], ret_period).only(
+        "pk", "reference", "case_type", "state", "raised_at"
+    )
+    asked = request.GET.get("page")
+    page = CappedPaginator(cases, CASES_PER_PAGE, page=asked).get_page(asked)
+    rows = [
+        {
+            "reference": case.reference,
+            "url": reverse("case-detail", args=[case.reference]),
+            "raised_at": case.raised_at,
+            "stage": WORKFLOWS[case.case_type].state_label(case.state),
+        }
+        for case in page
+    ]
+    filters = {"report": "community_trigger", "year": year, "figure": key}
+    case_list_read_note(filters=filters, count=page.paginator.count, page=page.number)
+    context = {
+        "form": form,
+        "figure_label": label,
+        "period": ret_period,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
+        "rows": rows,
+        "back_url": f"{reverse('reports:community-trigger')}?year={year}",
+        **_scope(user),
     }
     return render(request, template, context)
 

@@ -424,6 +424,11 @@ MATRIX: dict[str, Route] = {
     "reports:index": Route(lambda w, c: "/reports/", REPORTS),
     "reports:community-trigger": Route(lambda w, c: "/reports/community-trigger/", REPORTS),
     "reports:community-trigger-csv": Route(lambda w, c: "/reports/community-trigger.csv", REPORTS),
+    # The cases behind a figure: a partnership analyst sees figures, never cases.
+    "reports:community-trigger-cases": Route(
+        lambda w, c: "/reports/community-trigger/cases/?figure=applications_received",
+        {**REPORTS, "analyst": 403},
+    ),
     "reports:case-statistics": Route(lambda w, c: "/reports/case-statistics/", REPORTS),
     "reports:case-statistics-csv": Route(lambda w, c: "/reports/case-statistics.csv", REPORTS),
     "reports:emerging-risks": Route(lambda w, c: "/reports/emerging-risks/", REPORTS),

@@ -4,6 +4,7 @@ the user may open, suppressed CSV downloads, GOV.UK errors for bad choices."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import date
@@ -12,6 +13,7 @@ import pytest
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent
+from reports import views as report_views
 from tests.reports import test_figures
 from tests.reports.test_figures import cuckoo
 
@@ -70,13 +72,23 @@ def test_lead_drills_down_to_their_cases_with_exact_numbers(client, ct_year, lea
     client.force_login(lead)
     page = client.get(CT_PAGE).content.decode()
     a = ct_year["a"]
-    assert f'href="/cases/{a.reference}/"' in page
+    # The return shows figures and links; it names no case, so it records no read.
+    assert a.reference not in page
+    assert not AuditEvent.objects.filter(actor=lead, verb=AuditVerb.CASES_LISTED).exists()
+    assert number_of(page, "threshold_not_met") == "2"
+    link = re.search(r'data-figure="applications_received">.*?href="([^"]+)"', page, re.S)
+    drill = client.get(html.unescape(link.group(1)))
+    assert drill.status_code == 200
+    listing = drill.content.decode()
+    shown = set(re.findall(r'href="/cases/(SC-[^/"]+)/"', listing))
+    expected = ("a", "b", "c", "e", "f")
+    assert shown == {ct_year[k].reference for k in expected}
     # The drill-down lists cases, so it is audited as a list of cases is.
     listed = AuditEvent.objects.filter(actor=lead, verb=AuditVerb.CASES_LISTED).get()
-    assert listed.data["filters"] == {"report": "community_trigger", "year": 2025}
-    shown = set(re.findall(r'href="/cases/(SC-[^/"]+)/"', page))
-    assert listed.data["count"] == len(shown) > 0
-    assert number_of(page, "threshold_not_met") == "2"
+    assert listed.data["filters"] == {
+        "report": "community_trigger", "year": 2025, "figure": "applications_received",
+    }  # fmt: skip
+    assert listed.data["count"] == len(shown) == 5
     # The CSV is a publication: suppressed whoever downloads it.
     rows = rows_of(client.get(CSVS[0]))
     assert rows[0] == ["Reporting year", "Figure", "Number", "Note"]
@@ -203,3 +215,25 @@ def test_report_pages_run_as_many_queries_for_an_empty_month_as_for_five_full_ye
             assert _queries(client, f"{path}?{short}") == _queries(client, f"{path}?{long}"), (
                 user.username, path,
             )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_cases_behind_a_figure_are_paged_and_only_those_one_may_open(
+    client, ct_year, lead, analyst, other_lead, monkeypatch
+):
+    url = "/reports/community-trigger/cases/?year=2025&figure=threshold_not_met"
+    client.force_login(analyst)
+    assert client.get(url).status_code == 403
+    client.force_login(other_lead)
+    assert "There are no cases you can open" in client.get(url).content.decode()
+    client.force_login(lead)
+    monkeypatch.setattr(report_views, "CASES_PER_PAGE", 1)
+    pages = [client.get(f"{url}&page={n}").content.decode() for n in (1, 2)]
+    # Not met and standing: c and f, one a page, oldest first.
+    for page, case in zip(pages, (ct_year["c"], ct_year["f"]), strict=True):
+        assert re.findall(r'href="/cases/(SC-[^/"]+)/"', page) == [case.reference]
+        assert "2 cases you can open" in page
+    assert 'rel="next"' in pages[0]
+    bad = client.get("/reports/community-trigger/cases/?year=2025&figure=nope")
+    assert bad.status_code == 400
+    assert "Choose a figure of the return" in bad.content.decode()
