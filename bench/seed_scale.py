@@ -53,6 +53,7 @@ from casework.search_index import search_index_rebuild
 from casework.services import roles_ensure
 from referrals.models import PartnerAgency, ReferralState
 from referrals.types import REFERRAL_TYPES
+from workflows.case_figures import case_figures_rebuild
 from workflows.registry import WORKFLOWS
 
 MARK_TABLE = "safecase_seed_scale"
@@ -438,6 +439,10 @@ class Seeder:
             history_started = time.perf_counter()
             self._state_history()
             self._log(f"state history in {time.perf_counter() - history_started:.0f} s")
+            # The figures' facts, as the write path would have kept them case by case.
+            facts_started = time.perf_counter()
+            written = case_figures_rebuild()
+            self._log(f"{written:,} figure facts in {time.perf_counter() - facts_started:.0f} s")
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {MARK_TABLE} ("
                 "id serial PRIMARY KEY, cases integer NOT NULL, seed integer NOT NULL, "
@@ -450,6 +455,8 @@ class Seeder:
                 *BIG_TABLES,
                 "casework_casesearchentry",
                 "workflows_casestatechange",
+                "workflows_casefigure",
+                "workflows_figuresum",
                 "auth_user",
                 "casework_teammembership",
             ):

@@ -202,3 +202,16 @@ def test_every_seeded_case_has_its_state_history(seeded):
         assert row.to_state == case.state
         assert row.closed == (case.state in WORKFLOWS[case.case_type].terminal_states)
     assert CaseStateChange.objects.filter(transition="raise").count() == Case.objects.count()
+
+
+def test_the_reports_figures_count_every_seeded_case(seeded):
+    """The seed derives the figures' facts as the write path keeps them (issue 21): the
+    reports count every seeded case, and the open ones as the cases say."""
+    from django.db.models import Sum
+
+    from workflows.models import FigureSum
+
+    raised = FigureSum.objects.filter(grain="d", measure="raised").aggregate(n=Sum("n"))["n"]
+    opened = FigureSum.objects.filter(grain="m", measure="open").aggregate(n=Sum("n"))["n"]
+    assert raised == Case.objects.count()
+    assert opened == Case.objects.filter(closed_at__isnull=True).count()
