@@ -589,13 +589,19 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def warm_up(port: int, data: dict[str, Any]) -> None:
-    """A few requests per worker to every page, so imports and caches are not measured."""
+    """A few requests per worker to every page, so imports and caches are not measured:
+    the lead's pages, and each report (the committee pack's first request imports the
+    chart and document libraries) as a lead and as an auditor."""
     lead = data["leads"][0]
-    headers = {"Cookie": f"{data['cookie_name']}={lead['session']}"}
+    reports = [path for _, path in data["report_pages"]]
+    visits = [(lead, path) for path in ("/", "/cases/", f"/cases/{lead['cases'][0]}/")]
+    visits += [(lead, "/workflows/")]
+    visits += [(who, path) for who in (lead, *data["auditors"][:1]) for path in reports]
     for _ in range(8):
-        for path in ("/", "/cases/", f"/cases/{lead['cases'][0]}/", "/workflows/"):
+        for who, path in visits:
+            headers = {"Cookie": f"{data['cookie_name']}={who['session']}"}
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)  # noqa: S310
-            with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+            with urllib.request.urlopen(request, timeout=60):  # noqa: S310
                 pass
 
 
