@@ -379,6 +379,9 @@ def test_report_pages(new_page, people, casebook):
         "/reports/community-trigger/?year=x",
         400,
     )
+    cases = f"/reports/community-trigger/cases/?year={year}"
+    visit(lead, audit, "the cases behind a figure", f"{cases}&figure=applications_received")
+    visit(lead, audit, "the cases behind a figure, with errors", f"{cases}&figure=x", 400)
     audit.assert_clean()
 
 

@@ -194,6 +194,11 @@ def pages_by_role(people: dict[str, Any], casebook: Any) -> dict[str, list[tuple
             ("decide a footage request", f"/footage/{footage.pk}/decide/", 200),
             ("reports", "/reports/", 200),
             ("Community Trigger return", f"/reports/community-trigger/?year={year}", 200),
+            (
+                "the cases behind a figure",
+                f"/reports/community-trigger/cases/?year={year}&figure=applications_received",
+                200,
+            ),
             ("case statistics", f"/reports/case-statistics/?{period}&as_at={today}", 200),
             ("emerging risks", f"/reports/emerging-risks/?{period}", 200),
             ("indicators", f"/reports/indicators/?{month}", 200),
