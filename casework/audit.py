@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,7 +34,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework.models import (
@@ -668,6 +669,26 @@ def audit_case_condition(cases: QuerySet[Case]) -> Q:
     )
 
 
+def restricted_case_events(case_types: Iterable[str]) -> Q:
+    """Events about any case of ``case_types`` (recorded on the case, or on a person or
+    premises of one), as a condition PostgreSQL answers with the event's own columns and
+    two anti-joins. ``audit_case_condition`` reads the ids first, which suits a few cases
+    but not every Prevent case of a county: at 500,000 cases it put 100,000 ids into
+    the statement and took 3 s of the application's CPU per search (docs/performance.md)."""
+    kinds = sorted(case_types)
+    person_of = CasePerson.objects.annotate(key=Cast("person_id", CharField())).filter(
+        case__case_type__in=kinds, key=OuterRef("object_id")
+    )
+    premises_of = Case.objects.annotate(key=Cast("premises_id", CharField())).filter(
+        case_type__in=kinds, key=OuterRef("object_id")
+    )
+    return (
+        Q(case__case_type__in=kinds)
+        | (Q(object_type=Person._meta.label_lower) & Exists(person_of))
+        | (Q(object_type=Premises._meta.label_lower) & Exists(premises_of))
+    )
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -687,9 +708,9 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     if not has_prevent_clearance(user):
         # Nothing of a restricted (Prevent) case for an auditor without clearance
         # (RULES.md §4.5): not its events, nor those of its people and premises.
-        prevent_types = restricted_case_types() - named_case_types()
-        restricted = Case.objects.filter(case_type__in=prevent_types)
-        events = events.exclude(audit_case_condition(restricted))
+        events = events.exclude(
+            restricted_case_events(restricted_case_types() - named_case_types())
+        )
     if filters.get("reference"):
         # References are made upper-case (casework.references), so the unique index
         # finds one typed in any case.

@@ -72,3 +72,29 @@ def test_sign_in_failures_stay_in_an_uncleared_auditors_log(people, client):
     client.post("/sign-in/", {"username": "nobody", "password": "wrong"})
     events = audit_event_list_for_user(people["auditor"], {"action": "user.sign_in_failed"})
     assert events.exists()
+
+
+def test_an_uncleared_auditor_sees_no_event_of_a_prevent_cases_people_or_premises(
+    people, case, prevent_case
+):
+    """Events recorded on a person or premises of a Prevent case (views, edits) are hidden
+    from an auditor without clearance; those of another case's people are not."""
+    from casework.audit import audit_record
+    from casework.models import Premises
+
+    admin = people["admin"]
+    hidden_person = prevent_case.case_people.get().person
+    shown_person = case.case_people.first().person
+    hidden_premises = Premises.objects.create(address="1 Hidden Row", postcode="NT1 1AA")
+    prevent_case.__class__.objects.filter(pk=prevent_case.pk).update(premises=hidden_premises)
+    made = [
+        audit_record(actor=admin, verb=AuditVerb.PERSON_VIEWED, target=hidden_person),
+        audit_record(actor=admin, verb=AuditVerb.PREMISES_UPDATED, target=hidden_premises),
+        audit_record(actor=admin, verb=AuditVerb.PERSON_VIEWED, target=shown_person),
+    ]
+    seen = set(audit_event_list_for_user(people["auditor"], {}).values_list("pk", flat=True))
+    assert [event.pk in seen for event in made] == [False, False, True]
+    prevent_clearance_set(user=people["auditor"], actor=admin, cleared=True)
+    cleared = type(people["auditor"]).objects.get(pk=people["auditor"].pk)
+    seen = set(audit_event_list_for_user(cleared, {}).values_list("pk", flat=True))
+    assert all(event.pk in seen for event in made)
