@@ -151,6 +151,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT", default=5
 )
+# No JIT compilation: PostgreSQL compiles a query whose estimated cost is high, which
+# these short, indexed queries (a page of events, a page of cases) often are in the
+# planner's eyes; at county scale it spent 315 ms compiling an audit search that ran in
+# 160 ms (docs/performance.md). DATABASE_JIT=true leaves the server's own setting.
+if not env.bool("DATABASE_JIT", default=False):
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -189,3 +189,14 @@ def test_runserver_keeps_no_database_connection_between_requests(command, expect
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.django_db
+def test_the_application_connects_without_jit_compilation():
+    """PostgreSQL's JIT compiled the planner's costly-looking but short page queries: 315
+    ms of a 478 ms audit search at county scale (docs/performance.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
