@@ -201,6 +201,15 @@ def case_raise(
     linked = {role: p.pk for role, p in existing_people.items()}
     if existing_premises is not None:
         linked["premises"] = existing_premises.pk
+    for rule in workflow.rules_starting_on(RAISE):
+        start = clocks.rule_start(workflow, rule, values, now)
+        clocks.deadline_open(
+            case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
+        )
+    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
+    _notify_raised(case, workflow)
+    # Last: the audit chain's lock is held from here to the commit, and every writer of
+    # the chain waits for it (docs/performance.md), so nothing else is done under it.
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,
@@ -209,13 +218,6 @@ def case_raise(
         data={"case_type": case_type, "state": case.state, "inputs": values}
         | ({"linked": linked} if linked else {}),
     )
-    for rule in workflow.rules_starting_on(RAISE):
-        start = clocks.rule_start(workflow, rule, values, now)
-        clocks.deadline_open(
-            case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
-        )
-    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
-    _notify_raised(case, workflow)
     return case
 
 
@@ -469,6 +471,11 @@ def case_transition(
             actor=actor,
             recorded_at=now,
         )
+    _apply_clocks(workflow, case, name, actor, now, values)
+    # Every step: a step may record what a figure splits by without changing the state.
+    case_figures_refresh([case.pk])
+    _notify_transitioned(case, workflow, actor, custom["label"])
+    # Last, as in case_raise: the audit chain's lock is held from here to the commit.
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_TRANSITIONED,
@@ -476,10 +483,6 @@ def case_transition(
         target=case,
         data={"transition": name, "from": before, "to": case.state, "inputs": values},
     )
-    _apply_clocks(workflow, case, name, actor, now, values)
-    # Every step: a step may record what a figure splits by without changing the state.
-    case_figures_refresh([case.pk])
-    _notify_transitioned(case, workflow, actor, custom["label"])
     if effect is not None:  # a general concern given its type is now another type's case
         case_type = Case.objects.filter(pk=case.pk).values_list("case_type", flat=True).get()
         if case_type != case.case_type:
