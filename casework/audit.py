@@ -484,6 +484,15 @@ def audit_record(
     return audit_record_many([entry])[0]
 
 
+def audit_chain_lock() -> None:
+    """Take the audit chain's lock for the rest of the transaction (as ``audit_record``
+    does). A writer that also updates shared rows other writers update (the figures'
+    sums, ``workflows.case_figures``) takes it first, so that every such transaction
+    takes the two in the same order and none waits for another in a cycle."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
 def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     """Append several events in order with one lock and one insert (the deadline sweep
     records many reminders at once); must run inside the caller's transaction."""
@@ -491,8 +500,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
         raise RuntimeError("audit_record must run inside the transaction of the change")
     if not entries:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    audit_chain_lock()
     previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     previous = previous or GENESIS_HASH
     now = timezone.now()

@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from casework.audit import audit_chain_lock
 from workflows.community_trigger.states import State as CT
 
 # Measures (CaseFigure.measure / FigureSum.measure).
@@ -298,6 +299,11 @@ def case_figures_refresh(case_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in case_ids})
     if not ids:
         return
+    # The sums' rows are shared by every writer of a team's cases: the audit chain's lock
+    # first, which the writer takes anyway to record its event, keeps one order of locks
+    # whether the writer records its event before this (a general concern given its
+    # type) or after it (a raise, a step), so no two writers deadlock.
+    audit_chain_lock()
     with connection.cursor() as cursor:
         before: Counter[tuple[str, date, str, int, str]] = Counter()
         cursor.execute(

@@ -232,3 +232,44 @@ def test_sums_of_whole_months_and_edge_days_add_up_to_any_period(make_user):
     for start, end in pairs:
         assert total(sums_between(start, end)) == (end - start).days + 1, (start, end)
         assert total(sums_to(end)) == (end - first).days + 1, end
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_records_its_event_first_and_one_that_refreshes_first_never_deadlock(
+    make_user,
+):
+    """The figures' sums are rows every writer of a team's cases updates, and the audit
+    chain's lock is one every writer takes: a general concern given its type records its
+    event before its facts, a raise after. Each refresh takes the chain's lock first, so
+    the two wait for each other in one order instead of deadlocking."""
+    import time
+
+    from django.db import transaction
+
+    from casework.audit import AuditVerb, audit_record
+    from tests.threads import run_in_threads
+    from workflows.case_figures import case_figures_refresh
+
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    raise_cuckooing = default_raise(WORKFLOWS["cuckooing"], frontline)
+    first, second = (raise_cuckooing(INTAKE_OVERRIDES.get("cuckooing", {})) for _ in range(2))
+
+    def refreshed(case) -> None:
+        # The case's facts written afresh: its rows of the shared sums are updated.
+        CaseFigure.objects.filter(case=case).delete()
+        case_figures_refresh([case.pk])
+
+    def event_first(case) -> None:
+        with transaction.atomic():
+            audit_record(actor=frontline, verb=AuditVerb.CASE_UPDATED, case=case, target=case)
+            time.sleep(0.5)
+            refreshed(case)
+
+    def facts_first(case) -> None:
+        with transaction.atomic():
+            refreshed(case)
+            time.sleep(0.5)
+            audit_record(actor=frontline, verb=AuditVerb.CASE_UPDATED, case=case, target=case)
+
+    _, errors = run_in_threads(lambda i: (event_first, facts_first)[i]((first, second)[i]), 2)
+    assert errors == []
