@@ -581,18 +581,17 @@ def case_statistics(
     - **closed**: cases that reached a closing state in the period, by outcome (a case
       closed, reopened and closed again in the period counts at each closing).
 
-    Two queries, whatever the period, over the daily sums the write path keeps
+    One query, whatever the period, over the sums the write path keeps
     (``workflows.case_figures``: an "open as at" figure sums each case's openings and
     closings up to that day, so it stays put when the cases move on later).
     """
     period = period_of(start, end)
     rows: dict[tuple[str, int], StatisticsRow] = {}
-    names = _team_names()
 
-    def row(kind: str, team: int) -> StatisticsRow:
+    def row(kind: str, team: int, team_name: str) -> StatisticsRow:
         key = (kind, team)
         if key not in rows:
-            rows[key] = StatisticsRow(kind, _type_label(kind), team, names.get(team, ""))
+            rows[key] = StatisticsRow(kind, _type_label(kind), team, team_name)
         return rows[key]
 
     sums = _facts_scoped(FigureSum.objects.filter(**_filters(case_type, team_id)), user)
@@ -603,13 +602,13 @@ def case_statistics(
             | (Q(measure=facts.OPEN) & sums_to(as_at))
         )
         .order_by()
-        .values_list("measure", "case_type", "team_id", "key")
+        .values_list("measure", "case_type", "team_id", "team__name", "key")
         .annotate(n=Sum("n"))
     )
-    for measure, kind, team, key, n in counted:
+    for measure, kind, team, team_name, key, n in counted:
         if not n:
             continue
-        target = row(kind, team)
+        target = row(kind, team, team_name)
         if measure == facts.RAISED:
             target.raised += n
         elif measure == facts.OPEN:
@@ -623,11 +622,6 @@ def case_statistics(
     for r in ordered:
         r.closed_by_outcome = dict(sorted(r.closed_by_outcome.items()))
     return CaseStatistics(period=period, as_at=as_at, rows=ordered)
-
-
-def _team_names() -> dict[int, str]:
-    """Every team's name by id (one query; a county has tens of teams)."""
-    return dict(Team.objects.values_list("pk", "name"))
 
 
 @dataclasses.dataclass
@@ -667,13 +661,12 @@ def rolling_statistics(
     """Concerns raised in the rolling 12 months to ``end`` against the 12 months before,
     per case type and team, each with its difference and % difference (one query)."""
     current, previous = rolling_periods(end)
-    names = _team_names()
     counted = (
         _facts_scoped(FigureSum.objects.filter(**_filters(case_type, team_id)), user)
         .filter(measure=facts.RAISED)
         .filter(sums_between(previous.start, previous.end) | sums_between(current.start, end))
         .order_by()
-        .values("case_type", "team_id")
+        .values("case_type", "team_id", "team__name")
         .annotate(
             now=Sum("n", filter=sums_between(current.start, end), default=0),
             before=Sum("n", filter=sums_between(previous.start, previous.end), default=0),
@@ -684,7 +677,7 @@ def rolling_statistics(
             r["case_type"],
             _type_label(r["case_type"]),
             r["team_id"],
-            names.get(r["team_id"], ""),
+            r["team__name"],
             rolling_comparison(r["now"], r["before"]),
         )
         for r in counted

@@ -22,6 +22,7 @@ directly (a bulk load, a backfill) calls ``case_figures_refresh`` or
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.audit import audit_chain_lock
+from workflows.community_trigger.checks import application_date_from
 from workflows.community_trigger.states import State as CT
 
 # Measures (CaseFigure.measure / FigureSum.measure).
@@ -85,18 +87,6 @@ def age_group(details: dict[str, Any]) -> str:
     """Child or adult as a modern slavery case recorded it: the child route records that
     consent is not required (RULES.md §1.3)."""
     return "Child" if details.get("consent_status") == "not_required_child" else "Adult"
-
-
-def ct_application_day(details: dict[str, Any], raised_at: datetime) -> date:
-    """A Community Trigger application's date: as recorded at intake, else the day it
-    was raised (``checks.application_date``)."""
-    recorded = details.get("application_received_on")
-    if recorded:
-        try:
-            return date.fromisoformat(str(recorded)[:10])
-        except ValueError:
-            pass
-    return local_day(raised_at)
 
 
 def case_facts(
@@ -158,7 +148,7 @@ def _community_trigger_facts(
     on escalation (the escalation ordered a review) at any time after; each review
     meeting held, with recommendations or without the threshold met."""
     first_decision, ever_met, overturned, review_days = _threshold_history(changes)
-    facts: Counter[Fact] = Counter({(CT_APPLIED, "", ct_application_day(details, raised_at)): 1})
+    facts: Counter[Fact] = Counter({(CT_APPLIED, "", application_date_from(details, raised_at)): 1})
     if first_decision is not None:
         day = local_day(first_decision)
         facts[(CT_MET if ever_met else CT_NOT_MET, "", day)] = 1
@@ -226,10 +216,8 @@ def _computed(cursor: Any, ids: list[int]) -> dict[int, tuple[str, int, Counter[
     cursor.execute(_CASES_SQL, [ids])
     found = {}
     for case_id, case_type, team_id, raised_at, details, outcome_code in cursor.fetchall():
-        if isinstance(details, str):  # a driver that does not decode jsonb
-            import json
-
-            details = json.loads(details)
+        # Django has psycopg hand jsonb over as text (its JSONField decodes it).
+        details = json.loads(details) if isinstance(details, str) else details
         facts = case_facts(
             case_type=case_type,
             raised_at=raised_at,

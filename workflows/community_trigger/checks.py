@@ -94,8 +94,14 @@ def qualifying_complaints(
 def application_date(case: Case) -> date:
     """The date the application was received: as recorded at intake, else the day the
     case was raised (local time)."""
-    recorded = _as_date(case.details.get("application_received_on"))
-    return recorded or timezone.localtime(case.raised_at).date()
+    return application_date_from(case.details, case.raised_at)
+
+
+def application_date_from(details: dict[str, Any], raised_at: Any) -> date:
+    """``application_date`` from a case's details and the time it was raised (for code
+    that holds the values, not the case: the figures' facts)."""
+    recorded = _as_date(details.get("application_received_on"))
+    return recorded or timezone.localtime(raised_at).date()
 
 
 def threshold_met_automatically(case: Case) -> bool:
