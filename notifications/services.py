@@ -117,31 +117,44 @@ def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]
 
 
 DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
+DELIVER_MANY_TASK = "notifications.tasks.deliver_outbox_messages"
+# Messages written together go to the broker as one task per this many: a concern about a
+# common name told 90 leads of its possible matches and spent 87 ms publishing 90 tasks
+# (docs/performance.md); a sweep catching up a day published 19,000.
+DELIVERY_BATCH = 100
 
 
 def _send_after_commit(message_ids: Sequence[int]) -> int:
-    """Send the delivery task of each message; return how many reached the broker.
+    """Send the delivery task of the messages; return how many reached the broker.
 
-    By name: the task module imports this one. A message is written with ``queued_at``
-    set, as its task is expected to reach the broker after the commit; if the broker is
-    down, the messages whose task did not reach it lose the stamp, stay pending, and
-    ``outbox_requeue_stale`` sends them again a minute later. (Stamping after a
-    successful send instead would lock the row just when a worker may be taking it, and
-    the worker skips a locked row.)
+    One message has a task of its own; several written together share one task per
+    ``DELIVERY_BATCH`` (``deliver_outbox_messages``, which delivers each on its own and
+    retries only those that fail). By name: the task module imports this one. A message is
+    written with ``queued_at`` set, as its task is expected to reach the broker after the
+    commit; if the broker is down, the messages whose task did not reach it lose the
+    stamp, stay pending, and ``outbox_requeue_stale`` sends them again a minute later.
+    (Stamping after a successful send instead would lock the row just when a worker may
+    be taking it, and the worker skips a locked row.)
     """
+    ids = list(message_ids)
     sent = 0
     try:
         with current_app.producer_or_acquire() as producer:
-            for message_id in message_ids:
-                current_app.send_task(DELIVER_TASK, args=[message_id], producer=producer)
-                sent += 1
+            if len(ids) == 1:
+                current_app.send_task(DELIVER_TASK, args=[ids[0]], producer=producer)
+                sent = 1
+            else:
+                for start in range(0, len(ids), DELIVERY_BATCH):
+                    batch = ids[start : start + DELIVERY_BATCH]
+                    current_app.send_task(DELIVER_MANY_TASK, args=[batch], producer=producer)
+                    sent += len(batch)
     except Exception:  # the outbox row is the durable record
         logger.warning(
             "could not enqueue %d of %d outbox message(s); they stay pending",
-            len(message_ids) - sent,
-            len(message_ids),
+            len(ids) - sent,
+            len(ids),
         )
-        _mark_not_queued(list(message_ids[sent:]))
+        _mark_not_queued(ids[sent:])
     return sent
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import DatabaseError
 
 from notifications.services import (
+    DELIVER_MANY_TASK,
     DELIVER_TASK,
     outbox_deliver,
     outbox_requeue_stale,
@@ -54,6 +56,31 @@ def record_worker_heartbeat(self: Task, name: str | None = None) -> str:
 def deliver_outbox_message(self: Task, message_id: int) -> bool:
     """Send one outbox message; a message already sent is left alone (safe to retry)."""
     return outbox_deliver(message_id=message_id)
+
+
+@shared_task(bind=True, name=DELIVER_MANY_TASK, acks_late=True, max_retries=8, ignore_result=True)
+def deliver_outbox_messages(self: Task, message_ids: list[int]) -> int:
+    """Send several outbox messages written together, each on its own: one that fails does
+    not hold up the rest. Those that failed for a reason worth retrying (the mail server
+    unreachable: ``OSError``) are retried as ``deliver_outbox_message`` is, with backoff;
+    any other failure leaves its message pending for ``requeue_stale_outbox_messages``.
+    A message already sent is left alone, so a repeated task is harmless. Returns how
+    many this call sent."""
+    sent, retry, last_error = 0, [], None
+    for message_id in message_ids:
+        try:
+            sent += outbox_deliver(message_id=message_id)
+        except OSError as exc:
+            retry.append(message_id)
+            last_error = exc
+        except Exception:
+            logger.exception("outbox message %s was not delivered; it stays pending", message_id)
+    if retry:
+        countdown = get_exponential_backoff_interval(
+            factor=1, retries=self.request.retries, maximum=600, full_jitter=True
+        )
+        raise self.retry(args=[retry], exc=last_error, countdown=countdown)
+    return sent
 
 
 @shared_task(
