@@ -404,16 +404,12 @@ def test_messages_written_together_go_to_the_broker_in_batches(make_user, monkey
 
     monkeypatch.setattr(celery_app, "send_task", refusing)
     assert services._send_after_commit(ids) == 100
-    stamped = set(
-        OutboxMessage.objects.filter(pk__in=ids, queued_at__isnull=False).values_list("pk", flat=True)
-    )
-    assert stamped == set(ids[:100])
+    stamped = OutboxMessage.objects.filter(pk__in=ids, queued_at__isnull=False)
+    assert set(stamped.values_list("pk", flat=True)) == set(ids[:100])
 
 
 @pytest.mark.django_db
-def test_a_batch_delivers_each_message_and_retries_only_those_that_failed(
-    make_user, monkeypatch
-):
+def test_a_batch_delivers_each_message_and_retries_only_those_that_failed(make_user, monkeypatch):
     from notifications import tasks
 
     user = make_user("lead.north", Role.LEAD, ["north"])
@@ -443,7 +439,9 @@ def test_a_batch_delivers_each_message_and_retries_only_those_that_failed(
     assert isinstance(retried["exc"], ConnectionRefusedError)
     statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
     assert statuses == {
-        in_app.pk: OutboxStatus.SENT, email.pk: OutboxStatus.PENDING, later.pk: OutboxStatus.SENT
+        in_app.pk: OutboxStatus.SENT,
+        email.pk: OutboxStatus.PENDING,
+        later.pk: OutboxStatus.SENT,
     }
     assert Notification.objects.filter(recipient=user).count() == 2
     # Run again (the retry, or a duplicate task): nothing is sent twice.
