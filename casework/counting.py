@@ -25,7 +25,9 @@ def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
     counted."""
     cap = COUNT_CAP if cap is None else cap
     if isinstance(queryset, QuerySet):
-        queryset = queryset.values("pk")  # the rows' columns and annotations are not counted
+        # Neither the rows' columns and annotations nor their order change how many there
+        # are: a count that kept the order sorted every row it counted.
+        queryset = queryset.values("pk").order_by()
     found = queryset[: cap + 1].count()
     return min(found, cap), found > cap
 

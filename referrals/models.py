@@ -256,6 +256,15 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["case", "state"]),
             models.Index(fields=["partner", "state"]),
+            # Referrals sent and not yet answered, by case, from the index alone: a lead's
+            # dashboard lists its teams' (11,000 of 158,000 at county scale), which was a
+            # scan of every referral (docs/performance.md).
+            models.Index(
+                fields=["case"],
+                include=["response_deadline", "sent_at", "id"],
+                condition=models.Q(state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]),
+                name="referral_awaited_case",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
