@@ -677,23 +677,38 @@ def audit_case_condition(cases: QuerySet[Case]) -> Q:
     )
 
 
+class ExistsPerRow(Exists):
+    """``EXISTS`` that PostgreSQL evaluates row by row, through the subquery's indexes.
+
+    For an ``EXISTS`` inside an ``OR`` (or under ``NOT``) the planner may instead build a
+    hash of every row the subquery could match, and does whenever it expects many outer
+    rows: for an auditor's search by user it hashed the people of all 48,000 Prevent
+    cases (a scan of 676,000 links, 113 ms) to test the few person events among a
+    thousand (docs/performance.md). ``OFFSET 0`` keeps the subquery from being turned
+    into that hash; each test is then one or two index lookups."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 def restricted_case_events(case_types: Iterable[str]) -> Q:
     """Events about any case of ``case_types`` (recorded on the case, or on a person or
     premises of one), as a condition PostgreSQL answers with the event's own columns and
-    two anti-joins. ``audit_case_condition`` reads the ids first, which suits a few cases
-    but not every Prevent case of a county: at 500,000 cases it put 100,000 ids into
-    the statement and took 3 s of the application's CPU per search (docs/performance.md)."""
+    two lookups per person or premises event (``ExistsPerRow``, through the indexes
+    ``caseperson_person_text`` and ``case_premises_text``). ``audit_case_condition``
+    reads the ids first, which suits a few cases but not every Prevent case of a county:
+    at 500,000 cases it put 100,000 ids into the statement and took 3 s of the
+    application's CPU per search (docs/performance.md)."""
     kinds = sorted(case_types)
     person_of = CasePerson.objects.annotate(key=Cast("person_id", CharField())).filter(
         case__case_type__in=kinds, key=OuterRef("object_id")
     )
     premises_of = Case.objects.annotate(key=Cast("premises_id", CharField())).filter(
-        case_type__in=kinds, key=OuterRef("object_id")
+        case_type__in=kinds, premises__isnull=False, key=OuterRef("object_id")
     )
     return (
         Q(case__case_type__in=kinds)
-        | (Q(object_type=Person._meta.label_lower) & Exists(person_of))
-        | (Q(object_type=Premises._meta.label_lower) & Exists(premises_of))
+        | (Q(object_type=Person._meta.label_lower) & ExistsPerRow(person_of))
+        | (Q(object_type=Premises._meta.label_lower) & ExistsPerRow(premises_of))
     )
 
 

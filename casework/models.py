@@ -12,6 +12,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Cast
 from django_fsm import FSMField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -186,6 +187,13 @@ class Case(models.Model):
                 condition=models.Q(closed_at__isnull=True),
                 name="case_open_by_team",
             ),
+            # An audit event names its premises by id as text: "is this premises' case
+            # restricted" (casework.audit.restricted_case_events) looks it up here.
+            models.Index(
+                Cast("premises_id", output_field=models.CharField()),
+                condition=models.Q(premises__isnull=False),
+                name="case_premises_text",
+            ),
         ]
         permissions = [
             ("raise_case", "Can raise a concern"),
@@ -249,6 +257,14 @@ class CasePerson(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "person", "role"], name="unique_case_person_role"
+            ),
+        ]
+        indexes = [
+            # An audit event names its person by id as text: "is this person on a
+            # restricted case" (casework.audit.restricted_case_events) looks it up here
+            # rather than reading all 676,000 links at county scale.
+            models.Index(
+                Cast("person_id", output_field=models.CharField()), name="caseperson_person_text"
             ),
         ]
 
