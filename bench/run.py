@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -441,6 +441,103 @@ def report_pages(months: int, years_back: int = 1) -> dict[str, str]:
     }
 
 
+SQL_RATIO_TARGET = 3
+# Django's own savepoints and transaction ends: the replay makes its own.
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+
+
+def _direct_pages(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """One request of each read scenario, named as the scenario names it."""
+    lead = data["leads"][0]
+    auditor_day = (datetime.now(UTC).date() - timedelta(days=30)).isoformat()
+
+    def api(value: str) -> str:
+        return f"/api/v1/cases/?q={quote_plus(value)}"
+
+    pages = {
+        "home (dashboard)": ("lead", "/"),
+        "case list": ("lead", "/cases/"),
+        "triage queue": ("lead", f"/cases/?state={data['triage_states'][0]}"),
+        "list filtered": (
+            "lead", f"/cases/?case_type={data['filters'][0][0]}&state={data['filters'][0][1]}",
+        ),
+        "search name (API)": ("lead_api", api(data["full_names"][0])),
+        "search reference (API)": ("lead_api", api(lead["cases"][0])),
+        "search surname (API)": ("lead_api", api(data["names"][0])),
+        "search postcode (API)": ("lead_api", api(data["postcodes"][0])),
+        "search phone (API)": ("lead_api", api(data["phones"][0])),
+        "search date of birth (API)": ("lead_api", api(data["dobs"][0])),
+        "case page": ("lead", f"/cases/{lead['cases'][0]}/"),
+        "audit by user": ("auditor", f"/audit/?user={lead['username']}"),
+        "audit by case": ("auditor", f"/audit/?reference={lead['cases'][0]}"),
+        "audit by action and day": (
+            "auditor",
+            f"/audit/?action=case.transitioned&date_from={auditor_day}&date_to={auditor_day}",
+        ),
+    }  # fmt: skip
+    if lead["person_ids"]:
+        pages["person page"] = ("lead", f"/people/{lead['person_ids'][0]}/")
+    if lead["premises_ids"]:
+        pages["premises page"] = ("lead", f"/premises/{lead['premises_ids'][0]}/")
+    if data["page_search"]:
+        pages["search name (page)"] = ("lead", f"/cases/?q={quote_plus(data['full_names'][0])}")
+        pages["search reference (page)"] = ("lead", f"/cases/?q={lead['cases'][0]}")
+    return pages
+
+
+def sql_direct(data: dict[str, Any], url: str, repeats: int = 7) -> dict[str, float]:
+    """The median time, in ms, of each page's own SQL run directly (issue 18): the
+    statements one request makes, captured with their parameters, replayed on a plain
+    psycopg connection (JIT off, as the app connects) in a transaction rolled back each
+    time, so what the page writes (its audit event, the session) is timed but not kept.
+    A write that cannot be replayed (the audit chain's next link exists now) is timed to
+    its refusal, inside a savepoint. The report divides each scenario's server p50 by it:
+    what the application adds to its own SQL."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()  # noqa: N806
+    lead = data["leads"][0]
+    clients = {
+        "lead": _signed_in(User.objects.get(username=lead["username"])),
+        "auditor": _signed_in(User.objects.get(username=data["auditors"][0]["username"])),
+        "lead_api": Client(HTTP_AUTHORIZATION=f"Token {lead['token']}"),
+    }
+    results: dict[str, float] = {}
+    with psycopg.connect(url, options="-c jit=off", autocommit=True) as direct:
+        for label, (who, path) in _direct_pages(data).items():
+            clients[who].get(path)  # warm: first-use queries
+            with CaptureQueriesContext(connection) as queries:
+                response = clients[who].get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code} for the SQL timing")
+            statements = [
+                q["sql"]
+                for q in queries.captured_queries
+                if not q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
+            ]
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                direct.execute("BEGIN")
+                for sql in statements:
+                    if sql.lstrip().upper().startswith("SELECT") and "INSERT" not in sql.upper():
+                        direct.execute(sql)
+                        continue
+                    direct.execute("SAVEPOINT replay")
+                    try:
+                        direct.execute(sql)
+                        direct.execute("RELEASE SAVEPOINT replay")
+                    except psycopg.Error:
+                        direct.execute("ROLLBACK TO SAVEPOINT replay")
+                direct.execute("ROLLBACK")
+                times.append(time.perf_counter() - started)
+            results[label] = round(sorted(times)[len(times) // 2] * 1000, 1)
+    return results
+
+
 def report_query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
     """SQL statements per report request over a month and over five years, as an auditor
     and as a lead: the same, whatever the length of the period (issue 21)."""
@@ -728,6 +825,18 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     checks.append({"budget": "0 errors", "value": errors, "pass": errors == 0})
+    direct = results.get("sql_direct_ms", {})
+    for scenario in results["scenarios"].values():
+        for name, stats in scenario["requests"].items():
+            if name in direct:
+                ratio = round(stats["p50_ms"] / max(direct[name], 0.1), 1)
+                checks.append(
+                    {
+                        "budget": f"p50 {name} / its SQL run directly <= {SQL_RATIO_TARGET}",
+                        "value": ratio,
+                        "pass": ratio <= SQL_RATIO_TARGET,
+                    }
+                )
     sweep = results["sweep"]
     checks.append(
         {
@@ -772,8 +881,9 @@ def print_report(results: dict[str, Any]) -> None:
     )
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
-        f" {'app':>5} {'db':>5}  load"
+        f" {'app':>5} {'db':>5} {'sql':>5} {'xSQL':>5}  load"
     )
+    direct = results.get("sql_direct_ms", {})
     print(header)
     print("-" * len(header))
     for scenario in results["scenarios"].values():
@@ -783,11 +893,19 @@ def print_report(results: dict[str, Any]) -> None:
                 f"{name:28} {s['requests']:6d} {s['failures']:4d} {s['p50_ms']:6.0f} "
                 f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f} "
                 f"{scenario['app_cpu_ms_per_request']:5.0f} "
-                f"{scenario['db_cpu_ms_per_request']:5.0f}  {load}"
+                f"{scenario['db_cpu_ms_per_request']:5.0f} "
+                + (
+                    f"{direct[name]:5.0f} {s['p50_ms'] / max(direct[name], 0.1):5.1f}"
+                    if name in direct
+                    else f"{'':5} {'':5}"
+                )
+                + f"  {load}"
             )
     print(
         "(milliseconds; app and db: CPU per request of gunicorn and of PostgreSQL, averaged"
-        " over the scenario's requests; load: the load average after the scenario)"
+        " over the scenario's requests; sql: the median time of one such request's own SQL"
+        " run directly; xSQL: p50 / sql, the target at most 3; load: the load average after"
+        " the scenario)"
     )
     sweep = results["sweep"]
     print(
@@ -864,6 +982,8 @@ def main() -> None:
     print("counting queries per page ...")
     results["queries"] = query_counts(data)
     results["report_queries"] = report_query_counts(data)
+    print("timing each page's own SQL run directly ...")
+    results["sql_direct_ms"] = sql_direct(data, bench_url)
     if args.skip_sweep:
         results["sweep"] = {"open_deadlines": 0, "seconds": 0.0, "queries": 0, "missed": 0,
                             "stages_sent": 0}  # fmt: skip
