@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -37,11 +38,21 @@ def _conninfo(settings_dict, **changes) -> dict:
     return {k: v for k, v in info.items() if v is not None}
 
 
-def _owner_url(settings_dict) -> str:
+def _url(settings_dict, *, user: str = "", password: str = "", name: str = "") -> str:
+    """A DATABASE_URL for the test database's server: host and port, or the socket
+    directory of the embedded server that ``make test`` starts without DATABASE_URL."""
     host = settings_dict.get("HOST") or "127.0.0.1"
+    user = user or settings_dict.get("USER") or "postgres"
+    auth = f"{user}:{password}" if password else user
+    name = name or settings_dict["NAME"]
+    if host.startswith("/"):
+        return f"postgresql://{auth}@{quote(host, safe='')}/{name}"
     port = settings_dict.get("PORT") or 5432
-    user = settings_dict.get("USER") or "postgres"
-    return f"postgresql://{user}@{host}:{port}/{settings_dict['NAME']}"
+    return f"postgresql://{auth}@{host}:{port}/{name}"
+
+
+def _owner_url(settings_dict) -> str:
+    return _url(settings_dict)
 
 
 @contextlib.contextmanager
@@ -160,11 +171,7 @@ def test_the_deploy_check_names_what_an_owner_could_do(app_role):
 
 def test_check_deploy_passes_in_production_as_the_application_role(app_role):
     role, settings_dict = app_role
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    env = production_env(
-        DATABASE_URL=f"postgresql://{role}:{APP_PASSWORD}@{host}:{port}/{settings_dict['NAME']}"
-    )
+    env = production_env(DATABASE_URL=_url(settings_dict, user=role, password=APP_PASSWORD))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -188,8 +195,9 @@ def test_migrate_connects_as_the_owner_when_one_is_named(app_role, settings, mon
     from casework.management.commands.migrate import Command
 
     role, settings_dict = app_role
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    settings.DATABASE_OWNER_URL = f"postgresql://{role}:{APP_PASSWORD}@{host}:5432/ignored"
+    settings.DATABASE_OWNER_URL = _url(
+        settings_dict, user=role, password=APP_PASSWORD, name="ignored"
+    )
     seen = []
     monkeypatch.setattr(
         DjangoMigrate,
