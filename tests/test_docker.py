@@ -24,7 +24,7 @@ from django.conf import settings
 from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
-from tests.casework.test_db_roles import APP_PASSWORD, app_role_set_up
+from tests.casework.test_db_roles import APP_PASSWORD, app_role_set_up, database_url_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
@@ -364,9 +364,7 @@ def test_entrypoint_sets_up_the_roles_migrates_as_the_owner_and_drops_its_creden
     app_role, test_database_url
 ):
     role, settings_dict = app_role
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    app_url = f"postgresql://{role}:{APP_PASSWORD}@{host}:{port}/{settings_dict['NAME']}"
+    app_url = database_url_of(settings_dict, user=role, password=APP_PASSWORD)
     result = run_entrypoint(
         "sh", "-c", "echo owner=${DATABASE_OWNER_URL:-none}",
         DATABASE_URL=app_url, DATABASE_OWNER_URL=test_database_url, SAFECASE_MIGRATE="1",

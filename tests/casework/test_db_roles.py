@@ -38,7 +38,7 @@ def _conninfo(settings_dict, **changes) -> dict:
     return {k: v for k, v in info.items() if v is not None}
 
 
-def _url(settings_dict, *, user: str = "", password: str = "", name: str = "") -> str:
+def database_url_of(settings_dict, *, user: str = "", password: str = "", name: str = "") -> str:
     """A DATABASE_URL for the test database's server: host and port, or the socket
     directory of the embedded server that ``make test`` starts without DATABASE_URL."""
     host = settings_dict.get("HOST") or "127.0.0.1"
@@ -52,7 +52,7 @@ def _url(settings_dict, *, user: str = "", password: str = "", name: str = "") -
 
 
 def _owner_url(settings_dict) -> str:
-    return _url(settings_dict)
+    return database_url_of(settings_dict)
 
 
 @contextlib.contextmanager
@@ -171,7 +171,9 @@ def test_the_deploy_check_names_what_an_owner_could_do(app_role):
 
 def test_check_deploy_passes_in_production_as_the_application_role(app_role):
     role, settings_dict = app_role
-    env = production_env(DATABASE_URL=_url(settings_dict, user=role, password=APP_PASSWORD))
+    env = production_env(
+        DATABASE_URL=database_url_of(settings_dict, user=role, password=APP_PASSWORD)
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -195,7 +197,7 @@ def test_migrate_connects_as_the_owner_when_one_is_named(app_role, settings, mon
     from casework.management.commands.migrate import Command
 
     role, settings_dict = app_role
-    settings.DATABASE_OWNER_URL = _url(
+    settings.DATABASE_OWNER_URL = database_url_of(
         settings_dict, user=role, password=APP_PASSWORD, name="ignored"
     )
     seen = []
