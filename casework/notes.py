@@ -43,6 +43,7 @@ from casework.files import (
 from casework.models import Case, CaseAttachment, CaseNote
 from casework.permissions import worker_may
 from casework.selectors import (
+    CaseAccess,
     case_content_list_for_user,
     case_denied_note,
     case_full_list_for_user,
@@ -351,21 +352,39 @@ def _readable(user: Any, by: str) -> Q:
     return Q(case__in=full) | Q(case__in=_content_cases(user), **{by: user})
 
 
-def case_note_list_for_user(user: Any, case: Case) -> QuerySet[CaseNote]:
+def _readable_on(user: Any, case: Case, by: str, access: CaseAccess | None) -> Q:
+    """``_readable`` for one case; with the ``access`` the page decided for it, by the
+    case's id alone."""
+    if access is None:
+        return _readable(user, by) & Q(case=case)
+    access.check(user, case)
+    if access.full:
+        return Q(case=case)
+    if access.content:
+        return Q(case=case, **{by: user})
+    return Q(pk__in=[])
+
+
+def case_note_list_for_user(
+    user: Any, case: Case, access: CaseAccess | None = None
+) -> QuerySet[CaseNote]:
     """The case's notes, newest first, if the user may see its content (its raiser only
-    theirs); none otherwise (one query: visibility is a subquery)."""
+    theirs); none otherwise (one query: visibility is a subquery, or the page's
+    ``access``)."""
     return (
-        CaseNote.objects.filter(_readable(user, "author"), case=case)
+        CaseNote.objects.filter(_readable_on(user, case, "author", access))
         .select_related("author")
         .order_by("-created_at", "-id")
     )
 
 
-def case_attachment_list_for_user(user: Any, case: Case) -> QuerySet[CaseAttachment]:
+def case_attachment_list_for_user(
+    user: Any, case: Case, access: CaseAccess | None = None
+) -> QuerySet[CaseAttachment]:
     """The case's attachments, newest first, if the user may see its content (its raiser
     only theirs)."""
     return (
-        CaseAttachment.objects.filter(_readable(user, "uploaded_by"), case=case)
+        CaseAttachment.objects.filter(_readable_on(user, case, "uploaded_by", access))
         .select_related("uploaded_by")
         .order_by("-created_at", "-id")
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from casework.denied import access_denied_note
@@ -177,6 +178,43 @@ def case_is_limited(user: Any, case: Case) -> bool:
     if (Role.AUDITOR in held and has_prevent_clearance(user)) or case.owner_id == user.pk:
         return False
     return not (Role.PREVENT_LEAD in held and case.team_id in team_ids_of(user))
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseAccess:
+    """What one user may read of one case, decided once by ``case_access_for_user``: its
+    content (False for a restricted case they know only as received) and its full
+    content (False for a case they see only as its raiser). A page that reads several
+    parts of one case (notes, files, referrals) passes it to their selectors, which then
+    read by the case's id instead of composing and compiling the whole visibility
+    condition again for each part (the case page did so 7-10 times: docs/performance.md).
+    Valid for the request that made it: it is not kept anywhere."""
+
+    user_id: int
+    case_id: int
+    content: bool
+    full: bool
+
+    def check(self, user: Any, case: Case) -> None:
+        """Refuse an access decided for another user or case."""
+        if self.user_id != user.pk or self.case_id != case.pk:
+            raise ValueError("this access was decided for another user or case")
+
+
+def case_access_for_user(user: Any, case: Case) -> CaseAccess:
+    """What ``user`` may read of ``case`` (``CaseAccess``): one query, the same rules as
+    ``case_content_list_for_user`` and ``case_full_list_for_user``."""
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            may_content=Exists(case_content_list_for_user(user).filter(pk=OuterRef("pk"))),
+            may_full=Exists(case_full_list_for_user(user).filter(pk=OuterRef("pk"))),
+        )
+        .values("may_content", "may_full")
+        .first()
+    )
+    content = bool(row and row["may_content"])
+    return CaseAccess(user.pk, case.pk, content, content and bool(row["may_full"]))
 
 
 def case_full_list_for_user(user: Any) -> QuerySet[Case]:

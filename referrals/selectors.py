@@ -14,7 +14,7 @@ from django.http import Http404
 
 from casework.models import AuditEvent, Case
 from casework.reads import case_read_note
-from casework.selectors import case_denied_note, case_full_list_for_user
+from casework.selectors import CaseAccess, case_denied_note, case_full_list_for_user
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
 
@@ -49,15 +49,18 @@ def referral_get_for_user(user: Any, pk: int) -> Referral:
     return referral
 
 
-def case_referrals_for_user(user: Any, case: Case) -> QuerySet[Referral]:
+def case_referrals_for_user(
+    user: Any, case: Case, access: CaseAccess | None = None
+) -> QuerySet[Referral]:
     """The referrals of ``case`` the user may see (none when they know it only as
-    received), oldest first."""
-    return (
-        referral_list_for_user(user)
-        .filter(case=case)
-        .select_related("partner")
-        .order_by("created_at", "pk")
-    )
+    received, or only as its raiser), oldest first; with the ``access`` the page decided
+    for the case, read by its id."""
+    if access is None:
+        referrals = referral_list_for_user(user)
+    else:
+        access.check(user, case)
+        referrals = Referral.objects.all() if access.full else Referral.objects.none()
+    return referrals.filter(case=case).select_related("partner").order_by("created_at", "pk")
 
 
 def referral_history(referral: Referral) -> QuerySet[AuditEvent]:

@@ -53,6 +53,8 @@ from casework.permissions import lead_may
 from casework.reads import case_list_read_note, person_read_note
 from casework.roles import Role, roles_of
 from casework.selectors import (
+    CaseAccess,
+    case_access_for_user,
     case_full_list_for_user,
     case_get_for_user,
     case_is_limited,
@@ -766,11 +768,15 @@ def _attachment_row(attachment: CaseAttachment) -> AttachmentRow:
     return AttachmentRow(attachment, size=size_words(attachment.size), kind=kind)
 
 
-def _content_context(request: HttpRequest, case: Case, workflow: Workflow) -> dict[str, Any]:
+def _content_context(
+    request: HttpRequest, case: Case, workflow: Workflow, access: CaseAccess
+) -> dict[str, Any]:
     """Notes, attachments and the history: each a bounded list, one query apiece."""
     user = request.user
-    notes, more_notes = _bounded(case_note_list_for_user(user, case), NOTES_ON_PAGE)
-    files, more_files = _bounded(case_attachment_list_for_user(user, case), ATTACHMENTS_ON_PAGE)
+    notes, more_notes = _bounded(case_note_list_for_user(user, case, access), NOTES_ON_PAGE)
+    files, more_files = _bounded(
+        case_attachment_list_for_user(user, case, access), ATTACHMENTS_ON_PAGE
+    )
     events, more_events = _bounded(_history(case), HISTORY_ON_PAGE)
     return {
         "notes": notes,
@@ -798,6 +804,8 @@ def case_page(
         ]
         return render(request, "casework/case_raiser.html", context, status=status)
     people = case.case_people.select_related("person").order_by("pk")
+    # What the user may read of the case, decided once for its notes, files and referrals.
+    access = case_access_for_user(request.user, case)
     may_edit = lead_may(case, request.user)
     may_add = case_may_add_to(request.user, case)
     context = {
@@ -823,7 +831,8 @@ def case_page(
         "matches": possible_matches_for_user(request.user, case),
         "error_summary": [("actions", message) for message in problems],
         "linked_cases": case_links_for_user(request.user, case),
-        **_content_context(request, case, workflow),
+        "case_access": access,
+        **_content_context(request, case, workflow, access),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 

@@ -29,7 +29,8 @@ def case_referrals(context: dict[str, Any], case: Case) -> dict[str, Any]:
             "state_label": ReferralState(referral.state).label,
             "terminal": not referral.is_open,
         }
-        for referral in case_referrals_for_user(user, case)
+        # The access the case page decided for this case, if it did (casework.selectors).
+        for referral in case_referrals_for_user(user, case, context.get("case_access"))
     ]
     may_refer = (
         not case.is_closed and bool(types_for_case_type(case.case_type)) and lead_may(case, user)

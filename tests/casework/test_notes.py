@@ -300,3 +300,66 @@ def test_an_auditor_is_pointed_to_the_audit_timeline(client, people, case):
     assert f'href="/audit/cases/{case.reference}/"' in page
     client.force_login(people["lead"])
     assert "/audit/cases/" not in html_of(client.get(f"/cases/{case.reference}/"))
+
+
+# One access decision for the case page (issue 18) -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_reads(
+    people, case, prevent_case
+):
+    """The case page decides once what a user may read of a case (``CaseAccess``) and
+    reads its notes, files and referrals by the case's id: for every kind of user and
+    both cases, exactly what the selectors read through the visibility condition."""
+    from io import BytesIO
+
+    from casework.notes import case_attachment_list_for_user, case_note_list_for_user
+    from casework.selectors import case_access_for_user
+    from referrals.models import PartnerAgency, Referral
+    from referrals.selectors import case_referrals_for_user
+
+    for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
+        case_note_add(case=target, actor=lead, text=SECRET)
+        case_note_add(case=target, actor=people["frontline"], text="I saw him again.")
+        for actor in (lead, people["frontline"]):
+            case_attachment_add(
+                case=target, actor=actor, name="letter.txt", size=5, file=BytesIO(b"hello")
+            )
+        Referral.objects.create(
+            case=target, partner=PartnerAgency.objects.order_by("pk").first(),
+            referral_type="nrm_referral", created_by=lead,
+        )  # fmt: skip
+    cleared = people["auditor"]
+    for who, user in people.items():
+        for target in (case, prevent_case):
+            access = case_access_for_user(user, target)
+            for read in (
+                case_note_list_for_user,
+                case_attachment_list_for_user,
+                case_referrals_for_user,
+            ):
+                expected = list(read(user, target).values_list("pk", flat=True))
+                got = list(read(user, target, access).values_list("pk", flat=True))
+                assert got == expected, (who, target.case_type, read.__name__)
+    # What each reads, so the comparison is not of empty lists only.
+    assert case_access_for_user(people["lead"], case).full
+    frontline = case_access_for_user(people["frontline"], case)
+    assert (frontline.content, frontline.full) == (True, False)
+    limited = case_access_for_user(people["frontline"], prevent_case)
+    assert (limited.content, limited.full) == (False, False)
+    assert not case_access_for_user(people["other_lead"], case).content
+    assert len(case_note_list_for_user(people["frontline"], case, frontline)) == 1
+    assert case_access_for_user(cleared, case).full
+
+
+@pytest.mark.django_db
+def test_an_access_decided_for_another_user_or_case_is_refused(people, case, prevent_case):
+    from casework.notes import case_note_list_for_user
+    from casework.selectors import case_access_for_user
+
+    access = case_access_for_user(people["lead"], case)
+    with pytest.raises(ValueError, match="another user or case"):
+        case_note_list_for_user(people["frontline"], case, access)
+    with pytest.raises(ValueError, match="another user or case"):
+        case_note_list_for_user(people["lead"], prevent_case, access)
