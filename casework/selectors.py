@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from casework.conditions import CaseCondition, case_condition
 from casework.denied import access_denied_note
 from casework.models import (
     Case,
@@ -59,7 +61,29 @@ def _named_only(case: Case, users: QuerySet[Any]) -> QuerySet[Any]:
     return users.filter(pk__in=named)
 
 
-def _visibility(user: Any, *, as_raiser: bool = True) -> Q | None:
+def _facts(user: Any) -> tuple[Any, ...]:
+    """What the visibility conditions are built from (``casework.conditions``): the
+    user's id, roles, teams and clearances (each read once a request, cached on the user).
+    """
+    named = named_case_types()
+    return (
+        user.pk,
+        tuple(sorted(r.value for r in roles_of(user))),
+        tuple(sorted(team_ids_of(user))),
+        has_prevent_clearance(user),
+        tuple(t for t in sorted(named) if auditor_cleared_for(user, t)),
+    )
+
+
+def _visibility(user: Any, *, as_raiser: bool = True) -> Q | CaseCondition | None:
+    """``_visibility_q`` compiled once for this user's facts (``casework.conditions``)."""
+    return case_condition(
+        ("visibility", as_raiser, _facts(user)),
+        functools.partial(_visibility_q, user, as_raiser=as_raiser),
+    )
+
+
+def _visibility_q(user: Any, *, as_raiser: bool = True) -> Q | None:
     """The cases ``user`` may open, as a filter; None means every case (DESIGN.md "Access").
 
     Frontline staff: what they raised, what is allocated to them and what a lead granted
@@ -231,11 +255,16 @@ def case_full_list_for_user(user: Any) -> QuerySet[Case]:
     return cases if condition is None else cases.filter(condition)
 
 
-def case_full_condition(user: Any) -> Q | None:
+def case_full_condition(user: Any) -> Q | CaseCondition | None:
     """``case_full_list_for_user`` as a filter on the cases the user may see (None: all
-    of them), for lists that gate columns and filters on content (clocks, state)."""
-    visibility = _visibility(user, as_raiser=False)
-    content = case_content_condition(user)
+    of them), for lists that gate columns and filters on content (clocks, state);
+    compiled once for the user's facts (``casework.conditions``)."""
+    return case_condition(("full", _facts(user)), functools.partial(_full_q, user))
+
+
+def _full_q(user: Any) -> Q | None:
+    visibility = _visibility_q(user, as_raiser=False)
+    content = _content_q(user)
     if visibility is None:
         return content
     return visibility if content is None else visibility & content
@@ -314,10 +343,15 @@ def team_case_condition(user: Any) -> Q | None:
     return teams & ~Q(case_type__in=sorted(named_case_types()))
 
 
-def case_content_condition(user: Any) -> Q | None:
+def case_content_condition(user: Any) -> Q | CaseCondition | None:
     """Among the cases ``user`` may see, those they may see in full, as a filter with no
     subquery (None: all of them), so that lists can filter and sort on content cheaply;
-    the complement is exactly the cases ``case_is_limited`` for them."""
+    the complement is exactly the cases ``case_is_limited`` for them. Compiled once for
+    the user's facts (``casework.conditions``)."""
+    return case_condition(("content", _facts(user)), functools.partial(_content_q, user))
+
+
+def _content_q(user: Any) -> Q | None:
     held = roles_of(user)
     if Role.AUDITOR in held and has_prevent_clearance(user):
         return None

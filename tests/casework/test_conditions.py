@@ -1,0 +1,185 @@
+"""Visibility compiled once per user's facts (casework.conditions) reads exactly what the
+same condition resolved by Django reads: at the top level, as a subquery, negated, inside
+annotations, for every kind of user; and a second use builds nothing again."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Exists, OuterRef, Q
+from django.test import override_settings
+from guardian.shortcuts import assign_perm
+
+from casework import conditions, selectors
+from casework.models import Case, CasePerson, Person
+from casework.selectors import (
+    case_access_for_user,
+    case_content_list_for_user,
+    case_full_list_for_user,
+    case_list_for_user,
+    person_list_for_user,
+)
+from tests.casework.test_selectors import cases, make_case, people  # noqa: F401 - fixtures
+from workflows.case_search import case_search_for_user
+
+
+@pytest.fixture
+def world(people, cases):  # noqa: F811 - fixtures
+    """The selectors' cases and people, with a person on each case, a case granted to a
+    colleague, and a Domestic Homicide Review (a named compartment) named to one lead."""
+    granted = make_case("SC-8", "cuckooing", "concern_raised", "north", people["lead"])
+    assign_perm("casework.view_case", people["frontline_other"], granted)
+    review = make_case("SC-9", "dhr", "death_notified", "north", people["lead"])
+    assign_perm("casework.view_case", people["lead_south"], review)
+    for case in Case.objects.all():
+        person = Person.objects.create(given_names="Pat", family_name=case.reference)
+        CasePerson.objects.create(case=case, person=person, role="subject")
+    return people
+
+
+def _reads(user):
+    """Everything a user's visibility decides, read with whatever the setting says."""
+    users_cases = Case.objects.order_by("pk")
+    access = {case.reference: case_access_for_user(user, case) for case in users_cases}
+    listed = case_search_for_user(user, {}, sort="state", order="asc")
+    return {
+        "list": list(case_list_for_user(user).order_by("pk").values_list("reference", flat=True)),
+        "content": sorted(case_content_list_for_user(user).values_list("reference", flat=True)),
+        "full": sorted(case_full_list_for_user(user).values_list("reference", flat=True)),
+        "hidden": sorted(
+            Case.objects.exclude(pk__in=case_list_for_user(user).values("pk")).values_list(
+                "reference", flat=True
+            )
+        ),
+        "exists": sorted(
+            Case.objects.filter(
+                Exists(case_full_list_for_user(user).filter(pk=OuterRef("pk")))
+            ).values_list("reference", flat=True)
+        ),
+        "people": sorted(person_list_for_user(user).values_list("family_name", flat=True)),
+        "access": {ref: (a.content, a.full) for ref, a in access.items()},
+        "rows": [
+            (c.reference, getattr(c, "full_content", True), c.has_overdue_deadline) for c in listed
+        ],
+        "filtered": sorted(
+            case_search_for_user(user, {"state": "concern_raised", "overdue": "false"}).values_list(
+                "reference", flat=True
+            )
+        ),
+        "count": case_search_for_user(user, {}).count(),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who",
+    [
+        "frontline", "frontline_other", "lead", "lead_south", "cleared", "cleared_south",
+        "auditor", "cleared_auditor", "admin",
+    ],
+)  # fmt: skip
+def test_compiled_visibility_reads_what_the_condition_reads(world, who):
+    user = world[who]
+    conditions.clear()
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        expected = _reads(user)
+    compiled = _reads(user)
+    again = _reads(user)  # from the cache this time
+    assert compiled == expected
+    assert again == expected
+    assert expected["list"] or who == "admin"  # the comparison compares something
+
+
+@pytest.mark.django_db
+def test_the_same_sql_either_way(world):
+    lead = world["lead"]
+    conditions.clear()
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        plain = str(case_list_for_user(lead).query)
+    assert str(case_list_for_user(lead).query) == plain
+    assert str(case_list_for_user(lead).query) == plain
+    # As a subquery the case table is aliased and the condition follows it.
+    nested = str(Case.objects.filter(pk__in=case_list_for_user(lead).values("pk")).query)
+    assert 'FROM "casework_case" U0 WHERE (((U0."raised_by_id" = ' in nested
+
+
+@pytest.mark.django_db
+def test_a_condition_whose_subquery_names_the_case_is_not_reused_as_text(world):
+    """A correlated subquery would name the case table by an alias that a subquery's own
+    aliases could shadow once the whole is nested: such a condition is compiled by Django
+    each time."""
+    lead = world["lead"]
+    linked = Q(Exists(CasePerson.objects.filter(case=OuterRef("pk"), person__family_name="SC-1")))
+    condition = conditions.case_condition(("test-correlated", lead.pk), lambda: linked)
+    assert conditions._compile(linked) is False
+    found = Case.objects.filter(pk__in=Case.objects.filter(condition).values("pk"))
+    assert list(found.values_list("reference", flat=True)) == ["SC-1"]
+
+
+@pytest.mark.django_db
+def test_a_condition_is_built_once_per_users_facts(world, monkeypatch):
+    built = []
+    real = selectors._visibility_q
+
+    def counting(user, *, as_raiser=True):
+        built.append((user.pk, as_raiser))
+        return real(user, as_raiser=as_raiser)
+
+    monkeypatch.setattr(selectors, "_visibility_q", counting)
+    conditions.clear()
+    lead = world["lead"]
+    first = list(case_list_for_user(lead).values_list("pk", flat=True))
+    second = list(case_list_for_user(lead).values_list("pk", flat=True))
+    assert first == second
+    assert built == [(lead.pk, True)]
+    # Another team means other facts, so another condition: never the lead's.
+    south = world["lead_south"]
+    assert set(case_list_for_user(south).values_list("pk", flat=True)).isdisjoint(
+        set(first) - set(Case.objects.filter(reference="SC-9").values_list("pk", flat=True))
+    )
+    assert built == [(lead.pk, True), (south.pk, True)]
+
+
+@pytest.mark.django_db
+def test_a_change_of_team_is_a_change_of_condition(world, teams):
+    """Facts are read per request (cached on the user object): a user who moves team
+    sees the new team's cases on their next request, not the old condition."""
+    from django.contrib.auth import get_user_model
+
+    lead = world["lead"]
+    conditions.clear()
+    before = set(case_list_for_user(lead).values_list("reference", flat=True))
+    lead.team_memberships.all().delete()
+    lead.team_memberships.create(team=teams["south"])
+    fresh = get_user_model().objects.get(pk=lead.pk)  # the next request's user
+    after = set(case_list_for_user(fresh).values_list("reference", flat=True))
+    assert "SC-1" in before
+    assert "SC-1" not in after
+    assert "SC-4" in after
+
+
+@pytest.mark.django_db
+def test_a_grant_takes_effect_without_new_facts(world):
+    """Grants are read by the condition's subqueries when it runs, so a cached condition
+    sees a grant made after it was compiled."""
+    other = world["frontline_other"]
+    conditions.clear()
+    assert "SC-3" not in set(case_list_for_user(other).values_list("reference", flat=True))
+    assign_perm("casework.view_case", other, Case.objects.get(reference="SC-3"))
+    assert "SC-3" in set(case_list_for_user(other).values_list("reference", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_negated_condition_and_a_combined_one(world):
+    lead = world["lead"]
+    visible = selectors._visibility(lead)
+    assert isinstance(visible, conditions.CaseCondition)
+    inside = set(Case.objects.filter(visible).values_list("reference", flat=True))
+    outside = set(Case.objects.filter(~visible).values_list("reference", flat=True))
+    both = Case.objects.filter(Q(visible) & Q(case_type="cse"))
+    both = set(both.values_list("reference", flat=True))
+    # Rows whose owner is NULL are outside "owned by the lead", not in neither.
+    assert Case.objects.filter(reference__in=outside, owner__isnull=True).exists()
+    assert inside
+    assert inside.isdisjoint(outside)
+    assert inside | outside == set(Case.objects.values_list("reference", flat=True))
+    assert both == {r for r in inside if Case.objects.get(reference=r).case_type == "cse"}
