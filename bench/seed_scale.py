@@ -53,6 +53,7 @@ from casework.search_index import search_index_rebuild
 from casework.services import roles_ensure
 from referrals.models import PartnerAgency, ReferralState
 from referrals.types import REFERRAL_TYPES
+from workflows import case_facts
 from workflows.case_figures import case_figures_rebuild
 from workflows.registry import WORKFLOWS
 
@@ -431,6 +432,7 @@ class Seeder:
                 f"SELECT setval('{SEQUENCE}', %s, false)",  # noqa: S608 (a constant)
                 [self.next_reference],
             )
+            case_facts.fill(cursor)  # the triggers that keep them are off until now
             cursor.execute("SET LOCAL session_replication_role = origin")
             index_started = time.perf_counter()
             self._rebuild_indexes(cursor, dropped)

@@ -250,6 +250,19 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
+    # The case's team and type, kept equal to the case's by the database itself
+    # (``workflows.case_facts``): a lead's dashboard reads its teams' referrals by an
+    # index range. Never written by the application.
+    team = models.ForeignKey(
+        "casework.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    case_type = models.CharField(max_length=30, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -264,6 +277,14 @@ class Referral(models.Model):
                 include=["response_deadline", "sent_at", "id"],
                 condition=models.Q(state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]),
                 name="referral_awaited_case",
+            ),
+            # The same by the case's team (``team_case_condition``): a lead's "awaiting a
+            # response" panel.
+            models.Index(
+                fields=["team"],
+                include=["case_type", "response_deadline", "sent_at", "id"],
+                condition=models.Q(state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]),
+                name="referral_awaited_team",
             ),
         ]
         constraints = [

@@ -143,6 +143,20 @@ class Deadline(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # The case's team and type, kept equal to the case's by the database itself
+    # (``workflows.case_facts``), so that a lead's dashboard reads its teams' clocks by
+    # an index range instead of joining every case of the team (docs/performance.md).
+    # Never written by the application.
+    team = models.ForeignKey(
+        "casework.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    case_type = models.CharField(max_length=30, blank=True, default="", editable=False)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -168,6 +182,20 @@ class Deadline(models.Model):
                 include=["case"],
                 condition=models.Q(kind="task", status="open"),
                 name="deadline_open_task_due_case",
+            ),
+            # The same two, by the case's team (``team_case_condition``): a lead's
+            # overdue and due-soon panels.
+            models.Index(
+                fields=["team", "due_at"],
+                include=["case_type", "case"],
+                condition=models.Q(kind="task", status__in=TASK_RUNNING, closed_at__isnull=True),
+                name="deadline_task_team_due",
+            ),
+            models.Index(
+                fields=["team", "due_at"],
+                include=["case_type", "case"],
+                condition=models.Q(kind="task", status="open"),
+                name="deadline_open_task_team_due",
             ),
         ]
         constraints = [

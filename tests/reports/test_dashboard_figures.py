@@ -1,24 +1,33 @@
 """A lead's dashboard figures are right at every moment (issue 18): random cases moved
 through random transitions and allocations, and after every few writes the figures
-(open cases by team, type and state; the triage queue's total) compared with a count by
-brute force over every case, in Python, from DESIGN.md's rules."""
+(open cases by team, type and state; the triage queue's total; tasks overdue and due
+soon; referrals awaiting a response) compared with a count by brute force over every
+case, clock and referral, in Python, from DESIGN.md's rules. The clocks and referrals
+are read on the dashboard by the copy of their case's team and type the database keeps
+(``workflows.case_facts``); here by their case."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from casework.models import Case
 from casework.permissions import named_case_types, restricted_case_types
 from casework.roles import Role
 from casework.services import case_allocate
-from reports.dashboards import EXTRA_AWAITING_LEAD_STATES, lead_dashboard
+from referrals.models import PartnerAgency, Referral, ReferralState
+from reports.dashboards import DUE_SOON_WORKING_DAYS, EXTRA_AWAITING_LEAD_STATES, lead_dashboard
 from tests.workflows.test_intake_pages import INTAKE_OVERRIDES
 from tests.workflows.walker import default_raise, sample_values
+from workflows.calendar import add_working_days
+from workflows.clocks import bank_holidays
 from workflows.errors import TransitionNotAllowed
+from workflows.models import TASK_RUNNING, Deadline, DeadlineKind, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.selectors import available_transitions
 from workflows.services import case_transition
@@ -51,6 +60,36 @@ def _shown(dashboard: dict) -> tuple[Counter, int]:
     return counts, dashboard["triage"].total
 
 
+def _expected_work(lead, cleared: bool) -> tuple[int, int, int]:
+    """(tasks overdue, tasks due by the dashboard's horizon, referrals awaiting a
+    response) of the lead's teams' cases they see in full, one row at a time."""
+    now = timezone.now()
+    horizon = add_working_days(now, DUE_SOON_WORKING_DAYS, bank_holidays(now))
+    teams = set(lead.team_memberships.values_list("team_id", flat=True))
+
+    def theirs(case: Case) -> bool:
+        if case.team_id not in teams or case.case_type in named_case_types():
+            return False
+        return cleared or case.case_type not in restricted_case_types()
+
+    overdue = due = awaited = 0
+    for clock in Deadline.objects.select_related("case"):
+        if not theirs(clock.case) or clock.kind != DeadlineKind.TASK:
+            continue
+        overdue += clock.status in TASK_RUNNING and clock.closed_at is None and clock.due_at < now
+        due += clock.status == DeadlineStatus.OPEN and now <= clock.due_at <= horizon
+    for referral in Referral.objects.select_related("case"):
+        awaited += theirs(referral.case) and referral.state in (
+            ReferralState.SENT,
+            ReferralState.ACKNOWLEDGED,
+        )
+    return overdue, due, awaited
+
+
+def _shown_work(dashboard: dict) -> tuple[int, int, int]:
+    return dashboard["overdue"].total, dashboard["due_soon"].total, dashboard["responses"].total
+
+
 def _step(rng: random.Random, cases: list[int], leads: dict) -> None:
     case = Case.objects.select_related("team").get(pk=rng.choice(cases))
     lead = leads[case.team.slug]
@@ -62,6 +101,20 @@ def _step(rng: random.Random, cases: list[int], leads: dict) -> None:
         name = rng.choice(available).name
         fields = get_workflow(case.case_type).transition_meta(name)["fields"]
         case_transition(case=case, actor=lead, name=name, data=sample_values(fields))
+
+
+def _send_referral(case: Case, *, answered: bool) -> None:
+    partner, _ = PartnerAgency.objects.get_or_create(name="Partner", defaults={"kind": "other"})
+    now = timezone.now()
+    Referral.objects.create(
+        case=case, partner=partner, referral_type="mash_referral",
+        created_by=case.raised_by, state="accepted" if answered else "sent", sent_at=now,
+        consent_given=True, authorised_by=case.raised_by, authorised_at=now,
+    )  # fmt: skip
+
+
+def clock_ids() -> list[int]:
+    return list(Deadline.objects.order_by("pk").values_list("pk", flat=True))
 
 
 @pytest.mark.django_db
@@ -85,6 +138,21 @@ def test_the_dashboards_figures_match_a_count_of_every_case_after_random_steps(m
                 _step(rng, cases, leads)
             except (ValidationError, PermissionDenied, TransitionNotAllowed):
                 continue
+        if checkpoint == 2:
+            # Referrals sent to partners, some answered since.
+            for pk in rng.sample(cases, 8):
+                _send_referral(Case.objects.get(pk=pk), answered=rng.random() < 0.3)
+        if checkpoint == 3:
+            # Time passes: some clocks fall due, some become overdue.
+            Deadline.objects.filter(pk__in=rng.sample(clock_ids(), 6)).update(
+                due_at=timezone.now() - timedelta(hours=1)
+            )
         for lead, cleared in ((leads["north"], True), (plain, False)):
-            assert _shown(lead_dashboard(lead)) == _expected(lead, cleared), checkpoint
+            dashboard = lead_dashboard(lead)
+            assert _shown(dashboard) == _expected(lead, cleared), checkpoint
+            assert _shown_work(dashboard) == _expected_work(lead, cleared), checkpoint
+    overdue, due, awaited = _expected_work(leads["north"], True)
+    assert overdue  # the comparison compared something
+    assert due
+    assert awaited
     assert Case.objects.filter(closed_at__isnull=False).exists()  # the steps went somewhere
