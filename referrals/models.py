@@ -262,7 +262,9 @@ class Referral(models.Model):
         editable=False,
         related_name="+",
     )
-    case_type = models.CharField(max_length=30, blank=True, default="", editable=False)
+    case_type = models.CharField(
+        max_length=30, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -151,7 +151,17 @@ def test_people_clocks_and_referrals(seeded):
     assert Deadline.objects.filter(status=DeadlineStatus.MET).exists()
     for deadline in Deadline.objects.select_related("case"):
         assert deadline.rule in {r.name for r in WORKFLOWS[deadline.case.case_type].deadline_rules}
+        # Written with the triggers off, then filled (workflows.case_facts).
+        assert (deadline.team_id, deadline.case_type) == (
+            deadline.case.team_id,
+            deadline.case.case_type,
+        )
     assert Referral.objects.exists()
+    for referral in Referral.objects.select_related("case"):
+        assert (referral.team_id, referral.case_type) == (
+            referral.case.team_id,
+            referral.case.case_type,
+        )
     for referral in Referral.objects.exclude(state__in=["draft", "withdrawn"]):
         assert referral.sent_at
         assert referral.authorised_by_id

@@ -156,7 +156,9 @@ class Deadline(models.Model):
         editable=False,
         related_name="+",
     )
-    case_type = models.CharField(max_length=30, blank=True, default="", editable=False)
+    case_type = models.CharField(
+        max_length=30, blank=True, default="", db_default="", editable=False
+    )
 
     objects = DeadlineQuerySet.as_manager()
 
