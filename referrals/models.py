@@ -21,6 +21,7 @@ from django_fsm import FSMField, transition
 
 from casework.models import Case
 from casework.permissions import lead_may
+from workflows.case_facts import CaseFacts
 from workflows.disclosure import ART9_CONDITIONS, ART10_CONDITIONS, YES_NO
 from workflows.models import Deadline
 
@@ -178,12 +179,14 @@ def referral_lead_may(referral: Referral, user: Any) -> bool:
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
 )
-class Referral(models.Model):
+class Referral(CaseFacts):
     """A referral of a case to a partner agency.
 
     ``content`` holds the type's declared fields (``referrals.content``); a draft may be
     incomplete, a sent referral never is. The anonymous Duty to Notify type declares no
     field that could identify the person (MSA 2015 s52(3)).
+
+    ``team`` and ``case_type`` (``CaseFacts``) are the case's, copied by the database.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
@@ -250,21 +253,6 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
-    # The case's team and type, kept equal to the case's by the database itself
-    # (``workflows.case_facts``): a lead's dashboard reads its teams' referrals by an
-    # index range. Never written by the application.
-    team = models.ForeignKey(
-        "casework.Team",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    case_type = models.CharField(
-        max_length=30, blank=True, default="", db_default="", editable=False
-    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

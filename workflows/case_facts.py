@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+
 FILL_SQL = (
     "UPDATE workflows_deadline d SET team_id = c.team_id, case_type = c.case_type "
     "FROM casework_case c WHERE c.id = d.case_id "
@@ -36,3 +38,24 @@ def fill(cursor: Any) -> None:
     """Copy every case's team and type to its clocks and referrals (a DB-API cursor)."""
     for sql in FILL_SQL:
         cursor.execute(sql)
+
+
+class CaseFacts(models.Model):
+    """The two copied columns, for ``Deadline`` and ``Referral``: never written or read
+    by the application (the module docstring)."""
+
+    team = models.ForeignKey(
+        "casework.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    case_type = models.CharField(
+        max_length=30, blank=True, default="", db_default="", editable=False
+    )
+
+    class Meta:
+        abstract = True

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from casework.models import Case
+from workflows.case_facts import CaseFacts
 
 
 class BankHoliday(models.Model):
@@ -110,12 +111,14 @@ def overdue_q(now, prefix: str = "") -> models.Q:
     )
 
 
-class Deadline(models.Model):
+class Deadline(CaseFacts):
     """One running (or finished) clock on a case, from a workflow's DeadlineRule.
 
     ``started_at`` is when the starting event happened (the step's own date, e.g. the
     strategy discussion), ``recorded_at`` when it was entered; ``met_at`` is when the
     stop event happened, so a task met on time but recorded late is met, not missed.
+
+    ``team`` and ``case_type`` (``CaseFacts``) are the case's, copied by the database.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
@@ -142,22 +145,6 @@ class Deadline(models.Model):
     remaining = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    # The case's team and type, kept equal to the case's by the database itself
-    # (``workflows.case_facts``), so that a lead's dashboard reads its teams' clocks by
-    # an index range instead of joining every case of the team (docs/performance.md).
-    # Never written by the application.
-    team = models.ForeignKey(
-        "casework.Team",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    case_type = models.CharField(
-        max_length=30, blank=True, default="", db_default="", editable=False
     )
 
     objects = DeadlineQuerySet.as_manager()
