@@ -748,10 +748,16 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
         actors = list(
             get_user_model().objects.filter(username__iexact=name).values_list("pk", flat=True)
         )
-        events = events.filter(
-            Q(actor_id__in=actors)
-            | Q(verb=AuditVerb.USER_SIGN_IN_FAILED, data__username__iexact=name)
-        )
+        failed = Q(verb=AuditVerb.USER_SIGN_IN_FAILED, data__username__iexact=name)
+        # Failed sign-ins naming them are few or none (the partial index
+        # ``audit_failed_sign_in_name`` says which). Without any, the search is their
+        # events alone, which the (actor, id) index gives newest first, 50 at a time;
+        # the OR made PostgreSQL read all of a lead's tens of thousands and sort them
+        # (docs/performance.md).
+        if AuditEvent.objects.filter(failed).exists():
+            events = events.filter(Q(actor_id__in=actors) | failed)
+        else:
+            events = events.filter(actor_id__in=actors)
     if filters.get("action"):
         events = events.filter(verb=filters["action"])
     if filters.get("date_from"):

@@ -12,7 +12,8 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models.functions import Cast
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Upper
 from django_fsm import FSMField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -322,6 +323,14 @@ class AuditEvent(models.Model):
             models.Index(fields=["case", "id"]),
             models.Index(fields=["verb", "at"]),
             models.Index(fields=["actor", "at"]),
+            # What one person did, newest first (the auditor's search by user).
+            models.Index(fields=["actor", "id"], name="audit_actor_id"),
+            # Failed sign-ins naming a username (casework.audit.audit_event_list_for_user).
+            models.Index(
+                Upper(KT("data__username")),
+                condition=models.Q(verb="user.sign_in_failed"),
+                name="audit_failed_sign_in_name",
+            ),
             # A case's history includes events on its people and premises (audit search
             # by reference, the case timeline): docs/performance.md.
             models.Index(fields=["object_type", "object_id"], name="audit_object"),

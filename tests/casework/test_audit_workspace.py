@@ -194,6 +194,38 @@ def test_searching_by_user_action_and_dates(auditor_client, staff, story):
 
 
 @pytest.mark.django_db
+def test_searching_by_user_finds_their_events_and_only_theirs_with_or_without_failures(
+    auditor_client, staff, story
+):
+    """Two ways to one answer: with no failed sign-in naming them, the search reads their
+    events alone (by the (actor, id) index); with one, their events or the failures."""
+
+    def shown_ids(name: str) -> list[int]:
+        rows = auditor_client.get(SEARCH, {"user": name}).context["rows"]
+        return [row.event.pk for row in rows]
+
+    lead = staff["lead"]
+    before = last_id()
+    theirs = list(
+        AuditEvent.objects.filter(actor=lead, pk__lte=before)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:50]
+    )
+    assert theirs  # the story gave them events
+    assert not AuditEvent.objects.filter(verb=AuditVerb.USER_SIGN_IN_FAILED).exists()
+    assert [pk for pk in shown_ids("lead.north") if pk <= before] == theirs
+    Client().post("/sign-in/", {"username": "Lead.North", "password": "wrong"})
+    failed = AuditEvent.objects.get(verb=AuditVerb.USER_SIGN_IN_FAILED).pk
+    shown = shown_ids("lead.north")
+    assert failed in shown
+    assert [pk for pk in shown if pk <= before] == theirs
+    # Someone else's failed sign-in is not theirs.
+    Client().post("/sign-in/", {"username": "worker.north", "password": "wrong"})
+    others = AuditEvent.objects.filter(verb=AuditVerb.USER_SIGN_IN_FAILED).exclude(pk=failed)
+    assert others.get().pk not in shown_ids("lead.north")
+
+
+@pytest.mark.django_db
 def test_a_search_is_itself_recorded_once(auditor_client, staff, story):
     case = story[0]
     since = last_id()
