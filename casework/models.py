@@ -174,8 +174,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["case_type", "state"]),
             models.Index(fields=["team", "state"]),
-            models.Index(fields=["owner"]),
-            models.Index(fields=["raised_by"]),
+            # owner and raised_by have their foreign keys' indexes: a second index on
+            # the same column cost every write and served no read.
             # The case list, newest first (workflows.case_search).
             models.Index(fields=["raised_at", "id"], name="case_raised_at_id"),
             # "The clocks / referrals of my teams' cases" (the lead's dashboard) reads a
