@@ -206,10 +206,11 @@ def case_raise(
         clocks.deadline_open(
             case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
         )
-    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
     _notify_raised(case, workflow)
-    # Last: the audit chain's lock is held from here to the commit, and every writer of
-    # the chain waits for it (docs/performance.md), so nothing else is done under it.
+    # Last, the figures and the audit event: the figures take the audit chain's lock,
+    # which is held from there to the commit, and every writer of the chain waits for it
+    # (docs/performance.md), so nothing else is done under it.
+    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,
@@ -472,10 +473,11 @@ def case_transition(
             recorded_at=now,
         )
     _apply_clocks(workflow, case, name, actor, now, values)
-    # Every step: a step may record what a figure splits by without changing the state.
-    case_figures_refresh([case.pk])
     _notify_transitioned(case, workflow, actor, custom["label"])
-    # Last, as in case_raise: the audit chain's lock is held from here to the commit.
+    # Last, as in case_raise: the figures take the audit chain's lock, held from here to
+    # the commit. Every step: a step may record what a figure splits by without changing
+    # the state.
+    case_figures_refresh([case.pk])
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_TRANSITIONED,
