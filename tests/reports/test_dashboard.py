@@ -17,7 +17,8 @@ from casework.dates import date_words
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from referrals.services import referral_send
-from reports.dashboards import PANEL_ROWS
+from reports import dashboards
+from reports.dashboards import PANEL_ROWS, Panel
 from tests.workflows.walker import default_raise
 from workflows import community_trigger, modern_slavery, prevent
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, Reminder
@@ -404,9 +405,12 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["frontline", "lead", "prevent_lead", "auditor", "administrator"])
 def test_each_dashboard_runs_the_same_queries_for_few_and_many_cases(
-    client, request, who, frontline, lead, draft_for
+    client, request, who, frontline, lead, draft_for, monkeypatch
 ):
     user = request.getfixturevalue(who)
+    # One row fills a panel, so every panel with a case is counted from the first round
+    # (a panel with fewer rows than it holds is not counted: the next test).
+    monkeypatch.setattr(dashboards, "PANEL_ROWS", 1)
 
     def more_of_everything() -> None:
         cases = raise_slavery(frontline, 3) + [raise_trigger(frontline), raise_prevent(frontline)]
@@ -420,3 +424,18 @@ def test_each_dashboard_runs_the_same_queries_for_few_and_many_cases(
     for _ in range(4):
         more_of_everything()
     assert queries(client, user) == few
+
+
+@pytest.mark.django_db
+def test_a_panel_is_counted_only_when_it_is_full(frontline, django_assert_num_queries):
+    raise_slavery(frontline, 3)
+    cases = Case.objects.order_by("pk")
+    rows = list(cases[:PANEL_ROWS])
+    with django_assert_num_queries(0):  # three rows of ten: they are all there are
+        few = Panel.of(rows, cases)
+    assert (few.total, few.capped, few.more) == (3, False, 0)
+    raise_slavery(frontline, PANEL_ROWS - 1)
+    rows = list(cases[:PANEL_ROWS])
+    with django_assert_num_queries(1):
+        full = Panel.of(rows, cases)
+    assert (full.total, full.capped, full.more) == (PANEL_ROWS + 2, False, 2)
