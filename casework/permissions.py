@@ -28,7 +28,7 @@ from typing import Any
 import rules
 from django.conf import settings
 
-from casework.roles import Role, roles_of
+from casework.roles import Role, group_names_of, roles_of
 
 LEAD_ROLES = {Role.LEAD, Role.PREVENT_LEAD}
 
@@ -56,11 +56,7 @@ def auditor_cleared_for(user: Any, case_type: str) -> bool:
     """An auditor given the clearance of a named compartment (cached per request)."""
     if not user.is_authenticated or Role.AUDITOR not in roles_of(user):
         return False
-    cached = getattr(user, "_safecase_clearances", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._safecase_clearances = cached
-    return clearance_group(case_type) in cached
+    return clearance_group(case_type) in group_names_of(user)
 
 
 def is_named_to(user: Any, case: Any) -> bool:

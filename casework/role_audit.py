@@ -133,7 +133,7 @@ def _record(verb: AuditVerb, target: Any, data: dict[str, Any]) -> None:
 
 
 def _forget_roles(user: Any) -> None:
-    for cached in ("_safecase_groups", "_safecase_roles", "_safecase_clearances"):
+    for cached in ("_safecase_groups", "_safecase_roles"):
         user.__dict__.pop(cached, None)
 
 

@@ -59,13 +59,24 @@ _PRECEDENCE = [
 ]
 
 
-def _group_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
-    """The names of the user's groups (one query, cached on the user object)."""
+def _groups(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+    """The user's groups, id to name (one query, cached on the user object: the roles,
+    the clearances and the search index's grant keys all read them)."""
     cached = getattr(user, "_safecase_groups", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
+        cached = dict(user.groups.values_list("pk", "name")) if user.is_authenticated else {}
         user._safecase_groups = cached
     return cached
+
+
+def group_names_of(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The names of the user's groups (``_groups``)."""
+    return set(_groups(user).values())
+
+
+def group_ids_of(user: AbstractBaseUser | AnonymousUser) -> list[int]:
+    """The ids of the user's groups, in order (``_groups``)."""
+    return sorted(_groups(user))
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
@@ -75,7 +86,7 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     cached = getattr(user, "_safecase_roles", None)
     if cached is None:
         by_label = {label: role for role, label in ROLE_LABELS.items()}
-        cached = {by_label[n] for n in _group_names(user) if n in by_label}
+        cached = {by_label[n] for n in group_names_of(user) if n in by_label}
         user._safecase_roles = cached
     return cached
 
@@ -85,7 +96,7 @@ def has_prevent_clearance(user: AbstractBaseUser | AnonymousUser) -> bool:
     lead, or anyone an administrator put in the ``Prevent clearance`` group."""
     if not user.is_authenticated:
         return False
-    return Role.PREVENT_LEAD in roles_of(user) or PREVENT_CLEARANCE_GROUP in _group_names(user)
+    return Role.PREVENT_LEAD in roles_of(user) or PREVENT_CLEARANCE_GROUP in group_names_of(user)
 
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:

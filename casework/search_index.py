@@ -56,7 +56,13 @@ from casework.permissions import (
     restricted_case_types,
     team_ids_of,
 )
-from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
+from casework.roles import (
+    NO_CASE_ROLES,
+    Role,
+    group_ids_of,
+    has_prevent_clearance,
+    roles_of,
+)
 
 # Folded letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = str.maketrans(
@@ -380,7 +386,7 @@ def user_keys(user: Any) -> Keys:
     restricted = restricted_case_types()
     kinds = _case_types()
     open_kinds = [k for k in kinds if k not in restricted]
-    groups = list(user.groups.values_list("pk", flat=True))
+    groups = group_ids_of(user)
     teams = sorted(team_ids_of(user))
     cleared = Role.PREVENT_LEAD in held
     lead = held & {Role.LEAD, Role.PREVENT_LEAD}
