@@ -43,6 +43,16 @@ def _message(user) -> OutboxMessage:
     )
 
 
+def _rolled_back_message(user) -> None:
+    """Write a message in a transaction or savepoint that is then rolled back."""
+    try:
+        with transaction.atomic():
+            _message(user)
+            raise Refused
+    except Refused:
+        pass
+
+
 @pytest.mark.django_db
 def test_messages_written_in_one_transaction_are_published_once(
     lead, publishes, django_capture_on_commit_callbacks
@@ -73,12 +83,7 @@ def test_a_message_after_a_rolled_back_savepoint_is_still_published(
     lead, publishes, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        try:
-            with transaction.atomic():
-                _message(lead)
-                raise Refused
-        except Refused:
-            pass
+        _rolled_back_message(lead)
         kept = _message(lead)
     assert [pk for call in publishes for pk in call] == [kept.pk]
     assert OutboxMessage.objects.count() == 1
@@ -90,12 +95,7 @@ def test_a_rolled_back_savepoint_does_not_stop_what_came_before_it(
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         before = _message(lead)
-        try:
-            with transaction.atomic():
-                _message(lead)
-                raise Refused
-        except Refused:
-            pass
+        _rolled_back_message(lead)
         after = _message(lead)
     sent = [pk for call in publishes for pk in call]
     assert len(publishes) == 1
@@ -111,12 +111,7 @@ def test_a_transaction_rolled_back_publishes_nothing_and_the_next_only_its_own(
     lead, publishes, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        try:
-            with transaction.atomic():
-                _message(lead)
-                raise Refused
-        except Refused:
-            pass
+        _rolled_back_message(lead)
         with transaction.atomic():
             kept = _message(lead)
     assert publishes == [[kept.pk]]
