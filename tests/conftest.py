@@ -120,3 +120,22 @@ def _reference_data_survives_flushes(request):
     seed_partners = importlib.import_module("referrals.migrations.0002_seed_partners").seed
     seed_holidays(apps, connection.schema_editor())
     seed_partners(apps, connection.schema_editor())
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, each of its request threads closing its database
+    connection after every request, as ``runserver`` does (config/settings.py).
+
+    The server starts a thread per HTTP connection; with the persistent connections of the
+    other settings, a thread a browser kept alive still held its database connection at
+    the end of the run, and the worker's test database could not be dropped ("is being
+    accessed by other users"). Every thread's connection reads the same settings.
+    """
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    kept = settings_dict["CONN_MAX_AGE"]
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield live_server
+    settings_dict["CONN_MAX_AGE"] = kept
