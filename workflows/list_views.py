@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.counting import CappedPaginator
 from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
+from casework.links import case_url
 from casework.models import Case
 from casework.reads import case_list_read_note
 from casework.roles import figures_only
@@ -44,12 +45,17 @@ FIRST_ORDER = {"raised": "desc"}
 
 @dataclasses.dataclass
 class CaseRow:
+    """A case in a list, with what its row shows worked out here rather than looked up
+    by the template row by row (the case list's rows were a fifth of its Python calls)."""
+
     case: Case
     type_label: str
     state_label: str
     terminal: bool
     limited: bool
     overdue: bool = False
+    url: str = ""
+    owner_name: str = ""
 
 
 @dataclasses.dataclass
@@ -91,7 +97,13 @@ def case_row(user: Any, case: Case) -> CaseRow:
         terminal=case.state in workflow.terminal_states,
         limited=limited,
         overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited and full,
+        url=case_url(case.reference),
+        owner_name=_owner_name(case.owner) if case.owner_id else "",
     )
+
+
+def _owner_name(owner: Any) -> str:
+    return owner.get_full_name() or owner.get_username()
 
 
 def _person_label(user: Any) -> str:
@@ -197,9 +209,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "searched": {k: v for k, v in filters.items() if k not in ("sort", "order")},
     }
     if valid:
+        # A list never shows what the concern said: the intake's answers (``details``,
+        # kilobytes a case in use) are neither read nor decoded for its rows.
         cases = case_search_for_user(
             request.user, _selector_filters(filters, teams, owners), sort=sort, order=order
-        )
+        ).defer("details")
         asked = request.GET.get("page")
         page = CappedPaginator(cases, PAGE_SIZE, page=asked).get_page(asked)
         case_list_read_note(filters=filters, count=page.paginator.count, page=page.number)
