@@ -29,6 +29,7 @@ from django.utils import timezone
 from casework.audit import access_denied_counts_for_user, verb_label
 from casework.audit_describe import describe_events
 from casework.counting import capped_count, count_text
+from casework.links import case_list_path, case_url
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.role_audit import role_change_list_for_user
@@ -70,6 +71,11 @@ class CaseLine:
     team: str
     owner: str
     summary: str = ""  # "My concerns" (issue 19): what the raiser gave; none for Prevent
+
+    @property
+    def url(self) -> str:
+        """The case's page (``casework.links.case_url``: not reversed row by row)."""
+        return case_url(self.reference)
 
 
 @dataclasses.dataclass
@@ -125,6 +131,11 @@ class DeadlineLine:
     statutory: bool
     working_days: int  # left before it is due, or past it when overdue
 
+    @property
+    def url(self) -> str:
+        """The case's page (``casework.links.case_url``: not reversed row by row)."""
+        return case_url(self.reference)
+
 
 @dataclasses.dataclass
 class UnheardLine:
@@ -134,6 +145,11 @@ class UnheardLine:
     label: str
     stage: str
     acted_at: datetime
+
+    @property
+    def url(self) -> str:
+        """The case's page (``casework.links.case_url``: not reversed row by row)."""
+        return case_url(self.reference)
 
 
 @dataclasses.dataclass
@@ -146,6 +162,11 @@ class ReferralLine:
     sent_at: datetime | None
     due_at: datetime | None
     overdue: bool
+
+    @property
+    def url(self) -> str:
+        """The case's page (``casework.links.case_url``: not reversed row by row)."""
+        return case_url(self.reference)
 
 
 @dataclasses.dataclass
@@ -165,7 +186,7 @@ class AdminLink:
 
 def case_list_url(**params: Any) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("case-list") + (f"?{query}" if query else "")
+    return case_list_path() + (f"?{query}" if query else "")
 
 
 def _person(user: Any) -> str:
