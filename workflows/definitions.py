@@ -385,21 +385,36 @@ class Workflow:
         return bool(self.urgency_field) and values.get(self.urgency_field) is True
 
     def transitions(self) -> list[Any]:
-        """django-fsm Transition objects of this workflow, one per (name, source)."""
-        return list(self.model._meta.get_field("state").get_all_transitions(self.model))
+        """django-fsm Transition objects of this workflow, one per (name, source).
+
+        Listed once: they are declared with the model's methods and never change, and
+        listing them walks every method of the model. The raiser's status of a closed
+        case looked each step's outcome labels up through ``transition_meta``, listing
+        them again for every step: 13,400 of the 31,200 Python calls of a frontline
+        worker's home page (docs/performance.md)."""
+        cached = self.__dict__.get("_transitions")
+        if cached is None:
+            field = self.model._meta.get_field("state")
+            cached = self.__dict__["_transitions"] = tuple(field.get_all_transitions(self.model))
+        return list(cached)
 
     def transition_names(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for t in self.transitions():
-            seen.setdefault(t.name, None)
-        return list(seen)
+        return list(self._meta_by_name())
 
     def transition_meta(self, name: str) -> dict[str, Any]:
         """The ``custom`` declaration (label, fields, permission name) of a transition."""
-        for t in self.transitions():
-            if t.name == name:
-                return t.custom
-        raise KeyError(name)
+        return self._meta_by_name()[name]
+
+    def _meta_by_name(self) -> dict[str, dict[str, Any]]:
+        """Each transition's name and declaration, in declaration order (the first of a
+        name declared from several sources, as ``transition_meta`` always gave)."""
+        cached = self.__dict__.get("_meta_by_name_cache")
+        if cached is None:
+            cached = {}
+            for t in self.transitions():
+                cached.setdefault(t.name, t.custom)
+            self.__dict__["_meta_by_name_cache"] = cached
+        return cached
 
     def state_label(self, state: str) -> str:
         try:
