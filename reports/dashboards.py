@@ -215,10 +215,20 @@ def _line(user: Any, case: Case) -> CaseLine:
     )
 
 
+# What a panel's line reads (``_line``, ``case_is_limited``, ``raiser_status``): the rest
+# of the case, its team and its owner is neither selected nor compiled (a case panel's
+# query compiled 45 columns for 12 it shows).
+_LINE_FIELDS = (
+    "reference", "case_type", "state", "summary", "team", "owner", "raised_at",
+    "closed_at", "outcome_code", "immediate_risk", "team__name",
+    "owner__first_name", "owner__last_name", "owner__username",
+)  # fmt: skip
+
+
 def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
     """Two queries: the first rows (with team and owner, and whether the user sees each
     in full) and the count."""
-    rows = cases.select_related("team", "owner").order_by(*order)
+    rows = cases.select_related("team", "owner").only(*_LINE_FIELDS).order_by(*order)
     full = case_full_condition(user)
     if full is not None:
         rows = rows.annotate(
