@@ -33,6 +33,7 @@ from casework.audit import (
     user_display_name,
     verb_label,
 )
+from casework.links import case_timeline_url
 from casework.models import AuditEvent, CasePersonRole, Gender, Person, Premises, Team
 
 MAX_VALUE_LENGTH = 300
@@ -799,6 +800,11 @@ class DescribedEvent:
     actor: str
     lines: list[Line]
     when: str
+
+    @property
+    def timeline_url(self) -> str:
+        """The timeline of the event's case, or "" (``casework.links``: not reversed per row)."""
+        return case_timeline_url(self.event.case.reference) if self.event.case_id else ""
 
 
 def describe_events(events: Iterable[AuditEvent]) -> list[DescribedEvent]:

@@ -1,10 +1,10 @@
-"""Addresses drawn once per row of a list: a case's page and the case list.
+"""Addresses drawn once per row of a list: a case's pages and the case list.
 
 Django's ``reverse`` matches the URL pattern and checks the result for every call (about
-40 µs); a list of 25 cases, or a dashboard of 70 links, paid it per row. The case page's
-address is the pattern's text around the reference, so it is reversed once per script
-prefix and the reference put in its place, quoted as ``reverse`` quotes it
-(``tests/casework/test_links.py`` holds the two equal).
+40 µs); a list of 25 cases, an audit page of 50 events or a dashboard of 70 links paid
+it per row. A case's page is the pattern's text around the reference, so each pattern
+is reversed once per script prefix and the reference put in its place, quoted as
+``reverse`` quotes it (``tests/casework/test_links.py`` holds the two equal).
 """
 
 from __future__ import annotations
@@ -19,21 +19,32 @@ _SAFE = "!$&'()*+,;=/~:@"
 _MARKER = "SC-0000-000000"
 
 
-@functools.lru_cache(maxsize=8)
-def _around_reference(script_prefix: str) -> tuple[str, str]:
-    before, marker, after = reverse("case-detail", args=[_MARKER]).partition(_MARKER)
+@functools.lru_cache(maxsize=32)
+def _around_reference(name: str, script_prefix: str) -> tuple[str, str]:
+    before, marker, after = reverse(name, args=[_MARKER]).partition(_MARKER)
     if not marker:
-        raise RuntimeError("the case page's address does not hold its reference")
+        raise RuntimeError(f"the address {name!r} does not hold its reference")
     return before, after
 
 
-def case_url(reference: str) -> str:
-    """``reverse("case-detail", args=[reference])``, without matching the pattern again;
-    like it, refuses what the pattern (``<str:reference>``) cannot hold."""
+def reference_url(name: str, reference: str) -> str:
+    """``reverse(name, args=[reference])`` for a URL whose one argument is a case's
+    reference (``<str:reference>``), without matching the pattern again; like it,
+    refuses what the pattern cannot hold."""
     if not reference or "/" in reference:
-        raise NoReverseMatch(f"no case page for the reference {reference!r}")
-    before, after = _around_reference(get_script_prefix())
+        raise NoReverseMatch(f"no {name!r} address for the reference {reference!r}")
+    before, after = _around_reference(name, get_script_prefix())
     return f"{before}{quote(reference, safe=_SAFE)}{after}"
+
+
+def case_url(reference: str) -> str:
+    """The case's page: ``reverse("case-detail", args=[reference])``."""
+    return reference_url("case-detail", reference)
+
+
+def case_timeline_url(reference: str) -> str:
+    """The case's audit timeline: ``reverse("audit:case-timeline", args=[reference])``."""
+    return reference_url("audit:case-timeline", reference)
 
 
 @functools.lru_cache(maxsize=8)

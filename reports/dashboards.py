@@ -29,7 +29,7 @@ from django.utils import timezone
 from casework.audit import access_denied_counts_for_user, verb_label
 from casework.audit_describe import describe_events
 from casework.counting import capped_count, count_text
-from casework.links import case_list_path, case_url
+from casework.links import case_list_path, case_timeline_url, case_url
 from casework.models import AuditEvent, Case, Team
 from casework.permissions import team_ids_of
 from casework.role_audit import role_change_list_for_user
@@ -175,6 +175,11 @@ class ActivityLine:
     actor: str
     action: str
     reference: str
+
+    @property
+    def timeline_url(self) -> str:
+        """The case's audit timeline (``casework.links``: not reversed row by row)."""
+        return case_timeline_url(self.reference) if self.reference else ""
 
 
 @dataclasses.dataclass

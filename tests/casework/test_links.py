@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
-from casework.links import case_list_path, case_url
+from casework.links import case_list_path, case_timeline_url, case_url
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,7 @@ def test_case_url_is_what_reverse_gives(reference, prefix):
     set_script_prefix(prefix)
     try:
         assert case_url(reference) == reverse("case-detail", args=[reference])
+        assert case_timeline_url(reference) == reverse("audit:case-timeline", args=[reference])
         assert case_list_path() == reverse("case-list")
     finally:
         clear_script_prefix()
@@ -29,3 +30,5 @@ def test_a_reference_the_pattern_cannot_hold_is_refused_as_reverse_refuses_it(re
         reverse("case-detail", args=[reference])
     with pytest.raises(NoReverseMatch):
         case_url(reference)
+    with pytest.raises(NoReverseMatch):
+        case_timeline_url(reference)
