@@ -99,11 +99,12 @@ class OutboxDraft:
 
 
 def outbox_enqueue_many(*, drafts: Sequence[OutboxDraft]) -> list[OutboxMessage]:
-    """Queue many messages in the caller's transaction with one insert per thousand.
+    """Queue many messages in the caller's transaction with one insert per thousand
+    (a raise telling its leads, the deadline sweep).
 
-    For callers that already hold the lock that makes their messages unique (the
-    deadline sweep): a ``dedupe_key`` that exists makes the insert fail and the caller's
-    transaction roll back, rather than silently dropping a message.
+    Messages with a ``dedupe_key`` only for callers that already hold the lock that makes
+    them unique (the sweep): a ``dedupe_key`` that exists makes the insert fail and the
+    caller's transaction roll back, rather than silently dropping a message.
     """
     if not drafts:
         return []

@@ -32,7 +32,7 @@ from casework.selectors import (
 )
 from casework.services import case_compartment_name_raiser
 from notifications.models import Channel
-from notifications.services import outbox_enqueue
+from notifications.services import OutboxDraft, case_link, outbox_enqueue, outbox_enqueue_many
 from workflows import clocks
 from workflows.case_figures import case_figures_refresh
 from workflows.definitions import RAISE, Field, FieldType, Workflow
@@ -224,19 +224,26 @@ def case_raise(
 
 def _notify_raised(case: Case, workflow: Workflow) -> None:
     """Tell the leads who triage the case that it arrived. The message names the
-    reference and type only: the case page shows the rest to those allowed to see it."""
+    reference and type only: the case page shows the rest to those allowed to see it.
+    One insert for all of them (``outbox_enqueue_many``)."""
     if case.immediate_risk:
         _notify_urgent(case, workflow)
         return
-    for lead in case_leads(case):
-        outbox_enqueue(
-            recipient_id=lead.pk,
-            channel=Channel.IN_APP,
-            template="case.raised",
-            subject=f"New {workflow.label.lower()} concern {case.reference}",
-            body=f"{case.reference} was raised and is waiting for triage.",
-            case=case,
-        )
+    link = case_link(case.reference)
+    outbox_enqueue_many(
+        drafts=[
+            OutboxDraft(
+                recipient_id=lead.pk,
+                channel=Channel.IN_APP,
+                template="case.raised",
+                subject=f"New {workflow.label.lower()} concern {case.reference}",
+                body=f"{case.reference} was raised and is waiting for triage.",
+                link=link,
+                case_id=case.pk,
+            )
+            for lead in case_leads(case)
+        ]
+    )
 
 
 def _notify_urgent(case: Case, workflow: Workflow) -> None:
@@ -245,31 +252,38 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
     the reference only (no type, person or place), as it leaves the system; the case
     page shows the rest to those allowed to see it."""
     link = f"/cases/{case.reference}/"
+    drafts = []
     for lead in case_leads(case):
-        outbox_enqueue(
-            recipient_id=lead.pk,
-            channel=Channel.IN_APP,
-            template="case.raised_urgent",
-            subject=f"Immediate risk: new {workflow.label.lower()} concern {case.reference}",
-            body=(
-                f"{case.reference} was raised with someone at immediate risk. Read it and act now."
-            ),
-            link=link,
-            case=case,
-        )
-        if lead.email:
-            outbox_enqueue(
+        drafts.append(
+            OutboxDraft(
                 recipient_id=lead.pk,
-                channel=Channel.EMAIL,
+                channel=Channel.IN_APP,
                 template="case.raised_urgent",
-                subject=f"Immediate risk: concern {case.reference} needs a lead now",
+                subject=f"Immediate risk: new {workflow.label.lower()} concern {case.reference}",
                 body=(
-                    f"A concern was raised in Safecase with someone at immediate risk. "
-                    f"Its reference is {case.reference}. Sign in to read it and act now."
+                    f"{case.reference} was raised with someone at immediate risk. "
+                    "Read it and act now."
                 ),
                 link=link,
-                case=case,
+                case_id=case.pk,
             )
+        )
+        if lead.email:
+            drafts.append(
+                OutboxDraft(
+                    recipient_id=lead.pk,
+                    channel=Channel.EMAIL,
+                    template="case.raised_urgent",
+                    subject=f"Immediate risk: concern {case.reference} needs a lead now",
+                    body=(
+                        f"A concern was raised in Safecase with someone at immediate risk. "
+                        f"Its reference is {case.reference}. Sign in to read it and act now."
+                    ),
+                    link=link,
+                    case_id=case.pk,
+                )
+            )
+    outbox_enqueue_many(drafts=drafts)
 
 
 def _notify_transitioned(case: Case, workflow: Workflow, actor: Any, label: str) -> None:
