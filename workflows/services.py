@@ -222,6 +222,16 @@ def case_raise(
     return case
 
 
+def _to_lead(
+    case: Case, lead: Any, channel: str, template: str, subject: str, body: str
+) -> OutboxDraft:
+    """A message to one lead about ``case``, linking to its page."""
+    return OutboxDraft(
+        recipient_id=lead.pk, channel=channel, template=template, subject=subject, body=body,
+        link=case_link(case.reference), case_id=case.pk,
+    )  # fmt: skip
+
+
 def _notify_raised(case: Case, workflow: Workflow) -> None:
     """Tell the leads who triage the case that it arrived. The message names the
     reference and type only: the case page shows the rest to those allowed to see it.
@@ -229,18 +239,11 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
     if case.immediate_risk:
         _notify_urgent(case, workflow)
         return
-    link = case_link(case.reference)
+    subject = f"New {workflow.label.lower()} concern {case.reference}"
+    body = f"{case.reference} was raised and is waiting for triage."
     outbox_enqueue_many(
         drafts=[
-            OutboxDraft(
-                recipient_id=lead.pk,
-                channel=Channel.IN_APP,
-                template="case.raised",
-                subject=f"New {workflow.label.lower()} concern {case.reference}",
-                body=f"{case.reference} was raised and is waiting for triage.",
-                link=link,
-                case_id=case.pk,
-            )
+            _to_lead(case, lead, Channel.IN_APP, "case.raised", subject, body)
             for lead in case_leads(case)
         ]
     )
@@ -251,38 +254,21 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
     at once, in the app and by email, each message linking to the case. The email names
     the reference only (no type, person or place), as it leaves the system; the case
     page shows the rest to those allowed to see it."""
-    link = f"/cases/{case.reference}/"
+    template, ref = "case.raised_urgent", case.reference
+    in_app = (
+        f"Immediate risk: new {workflow.label.lower()} concern {ref}",
+        f"{ref} was raised with someone at immediate risk. Read it and act now.",
+    )
+    email = (
+        f"Immediate risk: concern {ref} needs a lead now",
+        f"A concern was raised in Safecase with someone at immediate risk. "
+        f"Its reference is {ref}. Sign in to read it and act now.",
+    )
     drafts = []
     for lead in case_leads(case):
-        drafts.append(
-            OutboxDraft(
-                recipient_id=lead.pk,
-                channel=Channel.IN_APP,
-                template="case.raised_urgent",
-                subject=f"Immediate risk: new {workflow.label.lower()} concern {case.reference}",
-                body=(
-                    f"{case.reference} was raised with someone at immediate risk. "
-                    "Read it and act now."
-                ),
-                link=link,
-                case_id=case.pk,
-            )
-        )
+        drafts.append(_to_lead(case, lead, Channel.IN_APP, template, *in_app))
         if lead.email:
-            drafts.append(
-                OutboxDraft(
-                    recipient_id=lead.pk,
-                    channel=Channel.EMAIL,
-                    template="case.raised_urgent",
-                    subject=f"Immediate risk: concern {case.reference} needs a lead now",
-                    body=(
-                        f"A concern was raised in Safecase with someone at immediate risk. "
-                        f"Its reference is {case.reference}. Sign in to read it and act now."
-                    ),
-                    link=link,
-                    case_id=case.pk,
-                )
-            )
+            drafts.append(_to_lead(case, lead, Channel.EMAIL, template, *email))
     outbox_enqueue_many(drafts=drafts)
 
 
