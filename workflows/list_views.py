@@ -55,7 +55,13 @@ class CaseRow:
     limited: bool
     overdue: bool = False
     url: str = ""
-    owner_name: str = ""
+
+    @property
+    def owner_name(self) -> str:
+        """Who it is allocated to, or "" (only the case list shows it, and selects the
+        owner with the case; the person and premises pages never ask)."""
+        owner = self.case.owner if self.case.owner_id else None
+        return (owner.get_full_name() or owner.get_username()) if owner else ""
 
 
 @dataclasses.dataclass
@@ -98,12 +104,7 @@ def case_row(user: Any, case: Case) -> CaseRow:
         limited=limited,
         overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited and full,
         url=case_url(case.reference),
-        owner_name=_owner_name(case.owner) if case.owner_id else "",
     )
-
-
-def _owner_name(owner: Any) -> str:
-    return owner.get_full_name() or owner.get_username()
 
 
 def _person_label(user: Any) -> str:

@@ -231,3 +231,32 @@ def test_intake_matching_costs_the_same_queries_with_more_known_cases(staff):
     for _ in range(5):
         slavery(frontline, subject_phone="07700 900123")
     assert count() == few
+
+
+@pytest.mark.django_db
+def test_person_and_premises_pages_cost_the_same_queries_with_more_allocated_cases(
+    client, staff
+):
+    """A row of these pages reads nothing more per case (its owner included): the same
+    queries for one allocated case as for four."""
+    lead = staff["lead"]
+    first = default_raise(cuckooing.WORKFLOW, staff["frontline"])(cuckooing_data())
+    person = first.case_people.first().person
+    client.force_login(lead)
+
+    def count(path: str) -> int:
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    pages = [f"/people/{person.pk}/", f"/premises/{first.premises_id}/"]
+    Case.objects.filter(pk=first.pk).update(owner=lead)
+    few = [count(path) for path in pages]
+    for _ in range(3):
+        again = default_raise(cuckooing.WORKFLOW, staff["frontline"])(cuckooing_data())
+        again.case_people.update(person=person)
+        Case.objects.filter(pk=again.pk).update(owner=lead, premises=first.premises)
+    html = client.get(pages[0]).content.decode()
+    assert html.count("data-reference=") == 4
+    assert [count(path) for path in pages] == few
