@@ -234,9 +234,7 @@ def test_intake_matching_costs_the_same_queries_with_more_known_cases(staff):
 
 
 @pytest.mark.django_db
-def test_person_and_premises_pages_cost_the_same_queries_with_more_allocated_cases(
-    client, staff
-):
+def test_person_and_premises_pages_cost_the_same_queries_with_more_allocated_cases(client, staff):
     """A row of these pages reads nothing more per case (its owner included): the same
     queries for one allocated case as for four."""
     lead = staff["lead"]
