@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from casework.permissions import can_raise
 from casework.roles import role_of
+from casework.sessions import idle_seconds_left
 
 
 def safecase(request: HttpRequest) -> dict:
@@ -15,6 +16,12 @@ def safecase(request: HttpRequest) -> dict:
         "service_name": settings.SAFECASE_SERVICE_NAME,
         "service_phase": settings.SAFECASE_PHASE,
         "user_role": role,
-        "session_timeout_seconds": settings.SESSION_COOKIE_AGE,
+        # The seconds left of the idle timeout, and the whole of it (casework/sessions.py).
+        "session_timeout_seconds": (
+            idle_seconds_left(request)
+            if user is not None and user.is_authenticated
+            else settings.SESSION_COOKIE_AGE
+        ),
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         "session_warning_seconds": settings.SAFECASE_SESSION_WARNING_SECONDS,
     }

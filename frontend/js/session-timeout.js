@@ -1,9 +1,12 @@
 // Warn before the idle timeout signs the user out (casework/sessions.py).
-// <body> carries data-session-timeout and data-session-warning (seconds) for signed-in
-// users; "Stay signed in" renews the session with a POST to data-keep-alive-url.
+// <body> carries, for signed-in users, data-session-timeout (the seconds left when the
+// page was drawn: a page read renews the session at most once a minute, so it may be less
+// than the idle timeout), data-session-idle (the whole idle timeout, which a renewal gives
+// back) and data-session-warning (seconds); "Stay signed in" renews the session with a
+// POST to data-keep-alive-url.
 //
 // Drafts (draft-autosave.js): when the warning appears this sends
-// "safecase:session-warning", and the intake form saves any unsaved answers. Any request
+// "safecase:session-warning", and the intake form saves any unsaved answers. Any POST
 // renews the idle timeout on the server, so a module that made one (an autosave) sends
 // "safecase:session-renewed" and the clock here starts again. At the end the user is sent
 // to the sign-in page with ?next= this page, so signing in again brings them back to it
@@ -22,16 +25,17 @@ function csrfToken() {
 }
 
 export function startSessionTimeout(body = document.body) {
-  const timeout = Number(body.dataset.sessionTimeout);
+  const left = Number(body.dataset.sessionTimeout);
+  const idle = Number(body.dataset.sessionIdle) || left;
   const warning = Number(body.dataset.sessionWarning);
   const dialog = document.getElementById("session-timeout-warning");
-  if (!timeout || !dialog || typeof dialog.showModal !== "function") return;
+  if (!idle || !dialog || typeof dialog.showModal !== "function") return;
   const countdown = dialog.querySelector("[data-session-countdown]");
   let warnTimer;
   let endTimer;
   let tick;
 
-  function schedule() {
+  function schedule(timeout) {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
     clearInterval(tick);
@@ -40,8 +44,8 @@ export function startSessionTimeout(body = document.body) {
       dialog.showModal();
       document.dispatchEvent(new CustomEvent("safecase:session-warning"));
       tick = setInterval(() => {
-        const left = timeout - (Date.now() - started) / 1000;
-        countdown.textContent = minutesText(left);
+        const remaining = timeout - (Date.now() - started) / 1000;
+        countdown.textContent = minutesText(remaining);
       }, 15000);
     }, Math.max(0, timeout - warning) * 1000);
     endTimer = setTimeout(() => {
@@ -58,7 +62,7 @@ export function startSessionTimeout(body = document.body) {
     });
     dialog.close();
     if (response.ok) {
-      schedule();
+      schedule(idle);
     } else {
       window.location.assign(body.dataset.signInUrl);
     }
@@ -66,10 +70,10 @@ export function startSessionTimeout(body = document.body) {
   document.addEventListener("safecase:session-renewed", () => {
     if (dialog.open) dialog.close();
     countdown.textContent = minutesText(warning);
-    schedule();
+    schedule(idle);
   });
-  countdown.textContent = minutesText(warning);
-  schedule();
+  countdown.textContent = minutesText(Math.min(warning, left));
+  schedule(left);
 }
 
 startSessionTimeout();

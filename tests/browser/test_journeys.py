@@ -19,15 +19,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from casework.permissions import named_case_types
+from casework.sessions import RENEWED_AT
 from referrals.checks import SPECIAL_CATEGORY_FIELDS
 from referrals.models import PartnerAgency, Referral, ReferralState
 from referrals.types import REFERRAL_TYPES
@@ -609,3 +615,35 @@ def test_the_session_timeout_warning_works_by_keyboard(new_page, people, setting
     expect(dialog).to_be_hidden()
     page.goto("/cases/")
     expect(page).to_have_url(re.compile(r"/cases/$"))  # still signed in, not sent to sign in
+
+
+def test_the_session_warning_counts_from_what_is_left_of_the_idle_timeout(
+    new_page, people, settings
+):
+    """A page read renews the idle timeout at most once a minute (casework/sessions.py):
+    a page drawn 50 seconds after the last renewal warns 50 seconds earlier than a whole
+    idle timeout from now, because that is when the server will end the session."""
+    page = new_page(people["frontline"])
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    store = SessionStore(session_key=key)
+    store[RENEWED_AT] = int(time.time()) - 50
+    store.save()
+    expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 50)
+    Session.objects.filter(session_key=key).update(expire_date=expires)
+    page.clock.install()
+    page.goto("/")
+    dialog = page.get_by_role("dialog", name="You are about to be signed out")
+    warning_at = settings.SESSION_COOKIE_AGE - 50 - settings.SAFECASE_SESSION_WARNING_SECONDS
+    page.clock.fast_forward((warning_at - 5) * 1000)
+    expect(dialog).to_be_hidden()
+    page.clock.fast_forward(10_000)
+    expect(dialog).to_be_visible()
+    # "Stay signed in" gives back a whole idle timeout, and the next warning comes then.
+    with page.expect_response(lambda r: r.url.endswith("/session/keep-alive/")):
+        page.get_by_role("button", name="Stay signed in").click()
+    expect(dialog).to_be_hidden()
+    whole = settings.SESSION_COOKIE_AGE - settings.SAFECASE_SESSION_WARNING_SECONDS
+    page.clock.fast_forward((whole - 5) * 1000)
+    expect(dialog).to_be_hidden()
+    page.clock.fast_forward(10_000)
+    expect(dialog).to_be_visible()
