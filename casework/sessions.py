@@ -32,11 +32,17 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 SIGNED_IN_AT = "safecase_signed_in_at"
-# When the session was last saved with a fresh idle timeout (seconds since the epoch).
+# When the session was last saved with a fresh idle timeout (seconds since the epoch, on
+# Django's clock, which also sets the session's expiry).
 RENEWED_AT = "safecase_renewed_at"
+
+
+def _now() -> int:
+    return int(timezone.now().timestamp())
 SESSION_ENDED_MESSAGE = "Your session has ended. Sign in again to carry on."
 
 
@@ -58,7 +64,7 @@ def idle_seconds_left(request: HttpRequest) -> int:
     age = settings.SESSION_COOKIE_AGE
     if renewed is None:
         return age
-    return max(0, min(age, age - (int(time.time()) - renewed)))
+    return max(0, min(age, age - (_now() - renewed)))
 
 
 class AbsoluteSessionLimitMiddleware:
@@ -85,12 +91,12 @@ class AbsoluteSessionLimitMiddleware:
         response = self.get_response(request)
         if request.session.modified and request.user.is_authenticated:
             # Saved now for another reason (a message, a draft): its clock restarts too.
-            request.session[RENEWED_AT] = int(time.time())
+            request.session[RENEWED_AT] = _now()
         return response
 
     @staticmethod
     def _renew_when_due(request: HttpRequest) -> None:
-        now = int(time.time())
+        now = _now()
         renewed = request.session.get(RENEWED_AT)
         if request.method != "GET" or renewed is None or now - renewed >= renew_after_seconds():
             # Marks the session modified: SessionMiddleware saves it and sends its cookie
@@ -102,5 +108,5 @@ class AbsoluteSessionLimitMiddleware:
 @login_required
 def session_keep_alive(request: HttpRequest) -> HttpResponse:
     """Renew the idle timeout (any POST does: ``AbsoluteSessionLimitMiddleware``)."""
-    request.session[RENEWED_AT] = int(time.time())
+    request.session[RENEWED_AT] = _now()
     return HttpResponse(status=204)

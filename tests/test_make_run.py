@@ -2,11 +2,12 @@
 
 Each test copies the project's tracked files (as a fresh clone has them: no var/, no
 .venv, no built assets) to a temporary folder and starts `make run`'s own command there,
-as the Makefile does, once with DATABASE_URL and REDIS_URL set (a new database on the
-test server) and once with neither (the embedded PostgreSQL and the filesystem broker).
-Each then checks that web, worker and beat all came up and stay up (beat once died for
-want of var/), that the web server holds no more database connections after a burst of
-requests than it has workers, and that the way the test stops it leaves no process.
+as the Makefile does, with DATABASE_URL and REDIS_URL set (a new database on the test
+server, which the later ways of stopping reuse) and once with neither (the embedded
+PostgreSQL and the filesystem broker). Each then checks that web, worker and beat all
+came up and stay up (beat once died for want of var/), that the web server holds no more
+database connections after a burst of requests than it has workers, and that the way the
+test stops it leaves no process.
 """
 
 from __future__ import annotations
@@ -216,8 +217,12 @@ def clone(tmp_path: Path) -> Path:
     return fresh_clone(tmp_path / "safecase")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def database() -> Iterator[str]:
+    """One database for the file's runs with DATABASE_URL: the first (SIGTERM) meets it
+    empty, as a fresh clone does, and migrates it from nothing; the later ones meet what
+    the run before them left, as a second `make run` does, so that only one of them
+    spends the half a minute of migrating from nothing (the suite's time)."""
     name = f"{settings.DATABASES['default']['NAME']}_makerun"
     admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{name}"')

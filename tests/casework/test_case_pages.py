@@ -18,7 +18,9 @@ from workflows import community_trigger, modern_slavery, prevent
 from workflows.models import BankHoliday, Deadline, DeadlineKind, DeadlineStatus
 from workflows.services import case_transition
 
-CSRF = re.compile(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"')
+# What differs between two renders of the same page: the CSRF token, and the seconds left
+# of the idle timeout (casework/sessions.py), which the second render may find one fewer.
+CSRF = re.compile(r'(csrfmiddlewaretoken" value=|X-CSRFToken": |data-session-timeout=)"[^"]*"')
 
 
 @pytest.fixture
