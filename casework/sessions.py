@@ -39,11 +39,11 @@ SIGNED_IN_AT = "safecase_signed_in_at"
 # When the session was last saved with a fresh idle timeout (seconds since the epoch, on
 # Django's clock, which also sets the session's expiry).
 RENEWED_AT = "safecase_renewed_at"
+SESSION_ENDED_MESSAGE = "Your session has ended. Sign in again to carry on."
 
 
 def _now() -> int:
     return int(timezone.now().timestamp())
-SESSION_ENDED_MESSAGE = "Your session has ended. Sign in again to carry on."
 
 
 @receiver(user_logged_in, dispatch_uid="casework.session_started")
