@@ -86,18 +86,39 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
 
 @transaction.atomic
 def roles_ensure() -> dict[Role, Group]:
-    """Create the role groups and give each its model permissions (idempotent)."""
+    """Create the role groups and give each its model permissions (idempotent).
+
+    Three queries when everything is there (every made user calls this: seeding, the
+    staff pages, the tests' thousands of users); what is missing is added with
+    ``permissions.add``, so the change is seen as one (casework/role_audit.py)."""
+    wanted = {
+        role: [tuple(dotted.split(".")) for dotted in ROLE_MODEL_PERMISSIONS.get(role, [])]
+        for role in Role
+    }
+    needed = {pair for pairs in wanted.values() for pair in pairs}
+    found = {
+        (perm.content_type.app_label, perm.codename): perm.pk
+        for perm in Permission.objects.filter(
+            codename__in={codename for _, codename in needed}
+        ).select_related("content_type")
+    }
+    if unknown := sorted(needed - found.keys()):
+        names = ", ".join(".".join(pair) for pair in unknown)
+        raise Permission.DoesNotExist(f"No such permission: {names}")
+    by_name = {g.name: g for g in Group.objects.filter(name__in=[r.group_name for r in Role])}
+    held = set(
+        Group.permissions.through.objects.filter(group__in=list(by_name.values())).values_list(
+            "group_id", "permission_id"
+        )
+    )
     groups = {}
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.group_name)
-        wanted = ROLE_MODEL_PERMISSIONS.get(role, [])
-        perms = []
-        for dotted in wanted:
-            app_label, codename = dotted.split(".")
-            perms.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.add(*perms)
+        group = by_name.get(role.group_name)
+        if group is None:
+            group, _ = Group.objects.get_or_create(name=role.group_name)
+        lacking = [found[pair] for pair in wanted[role] if (group.pk, found[pair]) not in held]
+        if lacking:
+            group.permissions.add(*lacking)
         groups[role] = group
     return groups
 
