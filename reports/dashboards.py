@@ -337,7 +337,12 @@ def _of_team_cases(user: Any, rows: QuerySet[Any]) -> QuerySet[Any]:
 def _deadline_panel(
     deadlines: QuerySet[Deadline], now: datetime, holidays: set, *, overdue: bool, url: str
 ) -> Panel:
-    rows = deadlines.select_related("case").order_by("due_at", "pk")[:PANEL_ROWS]
+    # The columns the lines show: a case row is wide (its intake answers are kilobytes).
+    rows = (
+        deadlines.select_related("case")
+        .only("label", "due_at", "statutory", "case__reference")
+        .order_by("due_at", "pk")[:PANEL_ROWS]
+    )
     lines = [
         DeadlineLine(
             reference=d.case.reference,
@@ -390,7 +395,11 @@ def _unheard(user: Any) -> Panel:
     unheard = reminders_unheard().filter(
         deadline__case__in=_team_cases(user).values("pk"), deadline__closed_at__isnull=True
     )
-    rows = unheard.select_related("deadline__case").order_by("-acted_at", "-pk")[:PANEL_ROWS]
+    rows = (
+        unheard.select_related("deadline__case")
+        .only("stage", "acted_at", "deadline__label", "deadline__case__reference")
+        .order_by("-acted_at", "-pk")[:PANEL_ROWS]
+    )
     lines = [
         UnheardLine(
             reference=r.deadline.case.reference,
@@ -401,6 +410,14 @@ def _unheard(user: Any) -> Panel:
         for r in rows
     ]
     return Panel.of(lines, unheard)
+
+
+# What a referral's line shows, and what ``Deadline.is_overdue`` reads.
+_REFERRAL_LINE_FIELDS = (
+    "referral_type", "state", "sent_at", "case__reference", "partner__name",
+    "response_deadline__due_at", "response_deadline__kind", "response_deadline__status",
+    "response_deadline__closed_at",
+)  # fmt: skip
 
 
 def _responses(user: Any, now: datetime) -> Panel:
@@ -417,7 +434,11 @@ def _responses(user: Any, now: datetime) -> Panel:
             :PANEL_ROWS
         ]
     )
-    loaded = Referral.objects.select_related("case", "partner", "response_deadline").in_bulk(first)
+    loaded = (
+        Referral.objects.select_related("case", "partner", "response_deadline")
+        .only(*_REFERRAL_LINE_FIELDS)
+        .in_bulk(first)
+    )
     rows = [loaded[pk] for pk in first]
     lines = [
         ReferralLine(

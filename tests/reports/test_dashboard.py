@@ -427,6 +427,32 @@ def test_each_dashboard_runs_the_same_queries_for_few_and_many_cases(
 
 
 @pytest.mark.django_db
+def test_a_leads_panels_read_their_lines_with_no_query_a_line(
+    client, frontline, lead, draft_for, monkeypatch
+):
+    """Each panel reads only the columns its lines show (reports.dashboards): one left
+    out would be read again for every line. Full panels of one line and of four cost the
+    same queries, with lines in every panel (triage, clocks overdue and due soon,
+    responses awaited, reminders that reached nobody)."""
+    for _ in range(4):
+        cases = raise_slavery(frontline, 2) + [raise_trigger(frontline)]
+        Deadline.objects.filter(case=cases[2]).update(due_at=timezone.now() - timedelta(days=9))
+        nobody_told(cases[2])
+        referral_send(referral=draft_for("mash_referral"), actor=lead)
+    monkeypatch.setattr(dashboards, "PANEL_ROWS", 1)
+    one = queries(client, lead)
+    monkeypatch.setattr(dashboards, "PANEL_ROWS", 4)
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    dashboard = response.context["dashboard"]
+    panels = [dashboard["triage"], dashboard["responses"], dashboard["unheard"]]
+    panels += [dashboard["overdue"], dashboard["due_soon"]]
+    assert all(len(panel.rows) == 4 for panel in panels), [len(p.rows) for p in panels]
+    assert len(captured) == one
+
+
+@pytest.mark.django_db
 def test_a_panel_is_counted_only_when_it_is_full(frontline, django_assert_num_queries):
     raise_slavery(frontline, 3)
     cases = Case.objects.order_by("pk")
