@@ -487,12 +487,20 @@ def lead_dashboard(user: Any) -> dict[str, Any]:
 # Auditors and administrators --------------------------------------------------------------
 
 
+# What an activity line shows: not the event's data and hashes, nor the whole case row.
+_ACTIVITY_LINE_FIELDS = (
+    "at", "verb", "case__reference",
+    "actor__first_name", "actor__last_name", "actor__username",
+)  # fmt: skip
+
+
 def auditor_dashboard(user: Any) -> dict[str, Any]:
     """The latest events of the audit log about a case, changes and views alike (one
     query), each linked to the case's timeline; sign-ins and searches are in the log."""
     events = (
         AuditEvent.objects.filter(case__isnull=False)
         .select_related("actor", "case")
+        .only(*_ACTIVITY_LINE_FIELDS)
         .order_by("-pk")[:PANEL_ROWS]
     )
     return {

@@ -453,6 +453,23 @@ def test_a_leads_panels_read_their_lines_with_no_query_a_line(
 
 
 @pytest.mark.django_db
+def test_the_auditors_activity_reads_its_lines_with_no_query_a_line(
+    client, frontline, auditor, monkeypatch
+):
+    raise_slavery(frontline, 4)
+    monkeypatch.setattr(dashboards, "PANEL_ROWS", 1)
+    one = queries(client, auditor)
+    monkeypatch.setattr(dashboards, "PANEL_ROWS", 4)
+    client.force_login(auditor)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    lines = response.context["dashboard"]["activity"]
+    assert len(lines) == 4
+    assert all(line.reference and line.actor for line in lines)
+    assert len(captured) == one
+
+
+@pytest.mark.django_db
 def test_a_panel_is_counted_only_when_it_is_full(frontline, django_assert_num_queries):
     raise_slavery(frontline, 3)
     cases = Case.objects.order_by("pk")
