@@ -187,8 +187,10 @@ class WorkflowDetailView(APIView):
 
 def case_queryset(user: Any, filters: Mapping[str, Any]) -> QuerySet[Case]:
     """The visible cases matching the list's filters, newest first: the same selector as
-    the case list page (``workflows.case_search``), so the two never disagree."""
-    return case_search_for_user(user, filters)
+    the case list page (``workflows.case_search``), so the two never disagree. As there,
+    the concern's intake answers (``details``, kilobytes a case) are not read: a summary
+    shows none of them (a raiser's summary is annotated by the selector)."""
+    return case_search_for_user(user, filters).defer("details")
 
 
 def _team(value: Any) -> Team | None:
