@@ -71,6 +71,40 @@ def is_named_to(user: Any, case: Any) -> bool:
     )
 
 
+GRANTED_CASES_ATTR = "_safecase_granted_cases"
+
+
+def granted_case_ids_of(user: Any) -> frozenset[int]:
+    """The ids of the cases granted to the user, or to one of their groups, to read
+    (``view_case``: guardian's per-case grants): one query, cached on the user object
+    for the request, as their teams and roles are. The visibility condition takes them
+    as a list (``casework.selectors._granted``); whatever grants or withdraws one on a
+    user object in hand forgets it there (``forget_granted_cases``)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, GRANTED_CASES_ATTR, None)
+    if cached is None:
+        from django.contrib.auth import get_user_model
+
+        from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+
+        memberships = get_user_model().groups.through.objects.filter(user_id=user.pk)
+        by_user = CaseUserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename="view_case"
+        ).values_list("content_object_id", flat=True)
+        by_group = CaseGroupObjectPermission.objects.filter(
+            group_id__in=memberships.values("group_id"), permission__codename="view_case"
+        ).values_list("content_object_id", flat=True)
+        cached = frozenset(by_user.union(by_group, all=True))
+        setattr(user, GRANTED_CASES_ATTR, cached)
+    return cached
+
+
+def forget_granted_cases(user: Any) -> None:
+    """Drop the grants cached on ``user`` (a grant given or withdrawn, a group changed)."""
+    user.__dict__.pop(GRANTED_CASES_ATTR, None)
+
+
 def team_ids_of(user: Any) -> set[int]:
     """The ids of the user's teams (cached on the user object for the request)."""
     if not user.is_authenticated:

@@ -45,6 +45,7 @@ from django.http import HttpRequest, HttpResponse
 
 from casework.audit import AuditVerb, audit_record
 from casework.models import AuditEvent
+from casework.permissions import forget_granted_cases
 from casework.roles import PREVENT_CLEARANCE_GROUP, Role, roles_of
 
 User = get_user_model()
@@ -135,6 +136,7 @@ def _record(verb: AuditVerb, target: Any, data: dict[str, Any]) -> None:
 def _forget_roles(user: Any) -> None:
     for cached in ("_safecase_groups", "_safecase_roles"):
         user.__dict__.pop(cached, None)
+    forget_granted_cases(user)  # a group's per-case grants came with it
 
 
 def _check_grant(user_ids: set[int], group_names: list[str]) -> None:

@@ -32,6 +32,7 @@ from casework.models import (
     TeamMembership,
 )
 from casework.permissions import (
+    forget_granted_cases,
     is_named_to,
     lead_may,
     named_case_types,
@@ -176,6 +177,7 @@ def prevent_clearance_set(*, user: Any, actor: Any, cleared: bool) -> bool:
         user.groups.remove(group)
     for cached in ("_safecase_groups", "_safecase_roles"):
         user.__dict__.pop(cached, None)
+    forget_granted_cases(user)
     audit_record(
         actor=actor,
         verb=AuditVerb.USER_CLEARANCE_CHANGED,
@@ -338,6 +340,7 @@ def case_access_grant(*, case: Case, actor: Any, user: Any, permission: str = "v
         _require_compartment(case, user, "user")
     if not assign_perm(f"casework.{permission}", user, case):
         raise ValidationError({"user": ["That permission could not be granted."]})
+    forget_granted_cases(user)
     audit_record(
         actor=actor,
         verb=AuditVerb.ACCESS_GRANTED,
@@ -354,6 +357,7 @@ def case_compartment_name_raiser(*, case: Case, actor: Any) -> None:
     if case.case_type not in named_case_types():
         return
     assign_perm("casework.view_case", actor, case)
+    forget_granted_cases(actor)
     audit_record(
         actor=actor,
         verb=AuditVerb.ACCESS_GRANTED,
@@ -373,6 +377,7 @@ def case_access_revoke(*, case: Case, actor: Any, user: Any, permission: str = "
     ).delete()
     if not removed:
         raise ValidationError({"user": ["They have no such grant on this case."]})
+    forget_granted_cases(user)
     audit_record(
         actor=actor,
         verb=AuditVerb.ACCESS_REVOKED,

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from casework.api_tokens import REVOKED_AT_SIGN_OUT, api_tokens_revoke_for_user
 from casework.audit import AuditVerb, audit_record
 from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.permissions import forget_granted_cases
 from casework.search_index import search_index_update
 
 SIGNED_OUT_MESSAGE = "You have been signed out"
@@ -94,5 +95,11 @@ def index_case_grant(sender: type, instance: Any, **kwargs: Any) -> None:
     """Keep the search index's grants (who may see a case) with the grant rows, however
     they are written: ``case_access_grant``/``case_access_revoke``, guardian's shortcuts
     or the admin. STYLE.md 2 keeps signals for decoupled concerns such as search; this is
-    the same transaction as the grant, so the index never lags it."""
+    the same transaction as the grant, so the index never lags it.
+
+    The grantee's object in hand, when the grant was made with it (guardian's
+    ``assign_perm``), forgets the grants it had cached for this request."""
     search_index_update([instance.content_object_id])
+    grantee = instance._state.fields_cache.get("user")
+    if grantee is not None:
+        forget_granted_cases(grantee)

@@ -40,6 +40,7 @@ from casework.api_tokens import (
 )
 from casework.audit import AuditVerb, audit_record
 from casework.models import AuditEvent, StaffApproval, Team, TeamMembership
+from casework.permissions import forget_granted_cases
 from casework.role_audit import role_change_approved
 from casework.roles import Role, role_of, roles_of
 from casework.services import roles_ensure
@@ -173,6 +174,7 @@ def _set_role(user: Any, role: Role, cleared: bool) -> None:
     held = Role.PREVENT_LEAD if (role is Role.LEAD and cleared) else role
     user.groups.set([groups[held]])
     user._safecase_roles = user._safecase_groups = None
+    forget_granted_cases(user)
 
 
 def _check_role(role: Any, cleared: bool) -> Role:

@@ -5,8 +5,12 @@ annotations, for every kind of user; and a second use builds nothing again."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from casework import conditions, selectors
@@ -18,6 +22,7 @@ from casework.selectors import (
     case_list_for_user,
     person_list_for_user,
 )
+from casework.services import case_access_grant, case_access_revoke
 from tests.casework.test_selectors import cases, make_case, people  # noqa: F401 - fixtures
 from workflows.case_search import case_search_for_user
 
@@ -99,7 +104,8 @@ def test_the_same_sql_either_way(world):
     assert str(case_list_for_user(lead).query) == plain
     # As a subquery the case table is aliased and the condition follows it.
     nested = str(Case.objects.filter(pk__in=case_list_for_user(lead).values("pk")).query)
-    assert 'FROM "casework_case" U0 WHERE (((U0."raised_by_id" = ' in nested
+    assert 'FROM "casework_case" U0 WHERE ((U0."raised_by_id" = ' in nested
+    assert '"casework_case"."raised_by_id"' not in nested.split(" WHERE ", 1)[1]
 
 
 @pytest.mark.django_db
@@ -157,15 +163,74 @@ def test_a_change_of_team_is_a_change_of_condition(world, teams):
     assert "SC-4" in after
 
 
+def _listed(user):
+    return set(case_list_for_user(user).values_list("reference", flat=True))
+
+
 @pytest.mark.django_db
-def test_a_grant_takes_effect_without_new_facts(world):
-    """Grants are read by the condition's subqueries when it runs, so a cached condition
-    sees a grant made after it was compiled."""
+def test_a_grant_made_with_the_users_object_takes_effect_on_it_at_once(world):
+    """Grants are facts of the condition, read once a request and cached on the user
+    object; a grant made with that object (guardian's shortcut, or the service) makes
+    it forget them, so the next read sees the case."""
     other = world["frontline_other"]
     conditions.clear()
-    assert "SC-3" not in set(case_list_for_user(other).values_list("reference", flat=True))
+    assert "SC-3" not in _listed(other)
     assign_perm("casework.view_case", other, Case.objects.get(reference="SC-3"))
-    assert "SC-3" in set(case_list_for_user(other).values_list("reference", flat=True))
+    assert "SC-3" in _listed(other)
+    case_access_grant(case=Case.objects.get(reference="SC-1"), actor=world["lead"], user=other)
+    assert {"SC-1", "SC-3"} <= _listed(other)
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_grant_hides_the_case_at_once(world):
+    other = world["frontline_other"]
+    case = Case.objects.get(reference="SC-3")
+    case_access_grant(case=case, actor=world["lead"], user=other)
+    assert "SC-3" in _listed(other)
+    case_access_revoke(case=case, actor=world["lead"], user=other)
+    assert "SC-3" not in _listed(other)
+    fresh = get_user_model().objects.get(pk=other.pk)  # the next request's user
+    assert "SC-3" not in _listed(fresh)
+
+
+@pytest.mark.django_db
+def test_a_group_grant_and_a_group_joined_take_effect(world):
+    """A grant to a group reaches its members from their next request; joining the group
+    (a role change, which forgets the cached roles) reaches them at once."""
+    other = world["frontline_other"]
+    group = Group.objects.create(name="Case review panel")
+    assign_perm("casework.view_case", group, Case.objects.get(reference="SC-3"))
+    assert "SC-3" not in _listed(other)
+    other.groups.add(group)
+    assert "SC-3" in _listed(other)
+    assign_perm("casework.view_case", group, Case.objects.get(reference="SC-4"))
+    fresh = get_user_model().objects.get(pk=other.pk)
+    assert {"SC-3", "SC-4"} <= _listed(fresh)
+    other.groups.remove(group)
+    assert not {"SC-3", "SC-4"} & _listed(other)
+
+
+@pytest.mark.django_db
+def test_grants_are_one_array_of_ids_not_subqueries(world):
+    """The list's query names no grant table: the user's grants are read once, before
+    it, and given as one array (planning the grant subqueries, up to twelve in a page's
+    query, took longer than running it: docs/performance.md)."""
+    other = world["frontline_other"]
+    granted = Case.objects.get(reference="SC-8")
+    conditions.clear()
+    with CaptureQueriesContext(connection) as reads:
+        rows = list(case_search_for_user(other, {}))
+    grant_reads = [q["sql"] for q in reads.captured_queries if "objectpermission" in q["sql"]]
+    assert len(grant_reads) == 1
+    assert [c.reference for c in rows] == ["SC-8"]
+    page_sql = reads.captured_queries[-1]["sql"]
+    assert "objectpermission" not in page_sql
+    assert f"= ANY(ARRAY[{granted.pk}]" in page_sql or f"= ANY('{{{granted.pk}}}'" in page_sql
+    # Without a grant, the grant's part of the condition is not there at all.
+    nobody = world["frontline"]
+    with CaptureQueriesContext(connection) as reads:
+        list(case_search_for_user(nobody, {}))
+    assert "ANY(" not in reads.captured_queries[-1]["sql"]
 
 
 @pytest.mark.django_db

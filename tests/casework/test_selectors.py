@@ -122,9 +122,9 @@ def test_anonymous_and_inactive_users_see_nothing(people, cases):
 @pytest.mark.django_db
 def test_the_list_is_one_query(people, cases, django_assert_num_queries):
     lead = people["lead"]
-    for cached in ("_safecase_roles", "_safecase_team_ids"):
+    for cached in ("_safecase_roles", "_safecase_team_ids", "_safecase_granted_cases"):
         lead.__dict__.pop(cached, None)
-    with django_assert_num_queries(3):  # roles, teams, the cases
+    with django_assert_num_queries(4):  # roles, teams, per-case grants, the cases
         list(case_list_for_user(lead))
 
 

@@ -751,8 +751,9 @@ def test_a_sweep_with_nothing_due_makes_the_same_few_queries_however_many_clocks
 
 
 # The sweep's fixed queries: 20, one for the names of the people told (the audit chain
-# keeps them, issue 20), and one to find no footage request's clock due (footage.reminders).
-QUERIES = 22
+# keeps them, issue 20), one to find no footage request's clock due (footage.reminders),
+# and one for the per-case grants of the person told (casework.permissions).
+QUERIES = 23
 
 
 @pytest.mark.django_db
