@@ -1,7 +1,7 @@
 """Visibility conditions on a case, built and compiled once per set of facts.
 
 Who may see which case is one SQL condition (``casework.selectors``): the raiser, owner,
-team and per-case grant OR, with two array subqueries for the grants. Django resolves and
+team and per-case grant OR, the grants given as one array of case ids. Django resolves and
 compiles such a ``Q`` again for every query that uses it, and a page uses it several
 times (the list for its rows and again for its count, each gated column, each filter on
 content): at 500,000 cases that was the larger part of a page's own CPU, more than its
@@ -15,8 +15,9 @@ whatever alias the case table has there (``casework_case`` at the top level, ``U
 the query becomes a subquery). Anything that would make the reuse unsafe falls back to the
 ``Q`` itself: a query on another model, or a condition that needs a join.
 
-The key must name every fact the condition is built from; a grant given or withdrawn
-changes no key because grants are read by the condition's subqueries when it runs.
+The key must name every fact the condition is built from: the user's per-case grants
+are among them (``casework.permissions.granted_case_ids_of``, read once a request), so a
+grant given or withdrawn makes another key, never a stale condition.
 """
 
 from __future__ import annotations
