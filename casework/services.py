@@ -177,7 +177,6 @@ def prevent_clearance_set(*, user: Any, actor: Any, cleared: bool) -> bool:
         user.groups.remove(group)
     for cached in ("_safecase_groups", "_safecase_roles"):
         user.__dict__.pop(cached, None)
-    forget_granted_cases(user)
     audit_record(
         actor=actor,
         verb=AuditVerb.USER_CLEARANCE_CHANGED,
@@ -340,7 +339,6 @@ def case_access_grant(*, case: Case, actor: Any, user: Any, permission: str = "v
         _require_compartment(case, user, "user")
     if not assign_perm(f"casework.{permission}", user, case):
         raise ValidationError({"user": ["That permission could not be granted."]})
-    forget_granted_cases(user)
     audit_record(
         actor=actor,
         verb=AuditVerb.ACCESS_GRANTED,
@@ -357,7 +355,6 @@ def case_compartment_name_raiser(*, case: Case, actor: Any) -> None:
     if case.case_type not in named_case_types():
         return
     assign_perm("casework.view_case", actor, case)
-    forget_granted_cases(actor)
     audit_record(
         actor=actor,
         verb=AuditVerb.ACCESS_GRANTED,
@@ -377,6 +374,8 @@ def case_access_revoke(*, case: Case, actor: Any, user: Any, permission: str = "
     ).delete()
     if not removed:
         raise ValidationError({"user": ["They have no such grant on this case."]})
+    # Deleted rows do not hold this user object, so the grant signal cannot forget
+    # its cached grants (a grant made with it does: casework.signals).
     forget_granted_cases(user)
     audit_record(
         actor=actor,
