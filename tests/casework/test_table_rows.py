@@ -1,0 +1,151 @@
+"""The audit search's and the case list's rows, drawn in Python (casework.templatetags.
+table_rows) rather than by the template engine: the same markup as the templates they
+replaced (kept here as the reference), every value escaped, on the real pages too."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.template import engines
+
+from casework.audit_describe import DescribedEvent, Line
+from casework.models import AuditEvent, Case, Team
+from casework.roles import Role
+from casework.services import case_allocate, case_summary_update
+from casework.templatetags.table_rows import audit_search_rows, case_list_rows
+from tests.workflows.walker import default_raise
+from workflows import modern_slavery
+from workflows.list_views import CaseRow
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
+ADULT = {"subject_date_of_birth": "1990-01-01", "subject_estimated_age": None}
+
+# The templates' markup before the rows moved to Python: the reference the rows must match.
+AUDIT_ROWS_TEMPLATE = """{% for row in rows %}
+  <tr class="govuk-table__row" data-event="{{ row.event.pk }}" data-verb="{{ row.event.verb }}">
+    <td class="govuk-table__cell"><time datetime="{{ row.event.at|date:'c' }}">{{ row.when }}</time></td>
+    <td class="govuk-table__cell">{{ row.actor }}</td>
+    <td class="govuk-table__cell">{{ row.label }}</td>
+    <td class="govuk-table__cell">{% if row.event.case %}<a class="govuk-link" href="{{ row.timeline_url }}">{{ row.event.case.reference|reference }}</a>{% endif %}</td>
+    <td class="govuk-table__cell">{% for line in row.lines %}{{ line }}{% if not forloop.last %}<br>{% endif %}{% endfor %}</td>
+  </tr>
+{% endfor %}"""  # noqa: E501
+
+CASE_ROWS_TEMPLATE = """{% for row in rows %}
+  <tr class="govuk-table__row" data-reference="{{ row.case.reference }}">
+    <th scope="row" class="govuk-table__header app-nowrap"><a class="govuk-link" href="{{ row.url }}">{{ row.case.reference|reference }}</a></th>
+    <td class="govuk-table__cell">{{ row.type_label }}</td>
+    {% if row.limited %}
+      <td class="govuk-table__cell"><strong class="govuk-tag govuk-tag--grey">Received</strong></td>
+      <td class="govuk-table__cell"></td>
+      <td class="govuk-table__cell"></td>
+    {% else %}
+      <td class="govuk-table__cell">
+        <strong class="govuk-tag{% if row.terminal %} govuk-tag--grey{% endif %}">{{ row.state_label }}</strong>
+        {% if row.overdue %}<strong class="govuk-tag govuk-tag--red" data-overdue>Overdue</strong>{% endif %}
+      </td>
+      <td class="govuk-table__cell">{{ row.case.team.name }}</td>
+      <td class="govuk-table__cell">{{ row.owner_name|default:"Not allocated" }}</td>
+    {% endif %}
+    <td class="govuk-table__cell"><time datetime="{{ row.case.raised_at|date:'c' }}">{{ row.case.raised_at|govuk_date }}</time></td>
+  </tr>
+{% endfor %}"""  # noqa: E501
+
+
+def squeezed(html: str) -> str:
+    """Markup without the whitespace between tags (which HTML does not show)."""
+    html = re.sub(r">\s+", ">", html.strip())
+    return re.sub(r"\s+<", "<", html)
+
+
+def by_template(source: str, rows: list) -> str:
+    return squeezed(engines["django"].from_string(source).render({"rows": rows}))
+
+
+def event(pk: int, verb: str, at: datetime, case: Case | None = None) -> AuditEvent:
+    return AuditEvent(pk=pk, verb=verb, at=at, case=case)
+
+
+@pytest.mark.django_db
+def test_audit_rows_are_the_templates_markup_with_every_value_escaped():
+    summer = datetime(2026, 7, 1, 8, 5, 3, 120, tzinfo=UTC)  # 9:05am in London (BST)
+    case = Case(pk=7, reference="SC-2026-000007")
+    rows = [
+        DescribedEvent(
+            event=event(12, "case.summary_updated", summer, case),
+            label="Summary changed",
+            actor=HOSTILE,
+            lines=[Line("Summary", HOSTILE), Line("", "Second line")],
+            when="1 July 2026 at 9:05am",
+        ),
+        DescribedEvent(
+            event=event(11, HOSTILE, summer - timedelta(days=200)),
+            label=HOSTILE,
+            actor="",
+            lines=[],
+            when=HOSTILE,
+        ),
+    ]
+    drawn = str(audit_search_rows(rows))
+    assert squeezed(drawn) == by_template(AUDIT_ROWS_TEMPLATE, rows)
+    assert "<script>" not in drawn
+    assert drawn.count("&lt;script&gt;") == 5
+    assert 'datetime="2026-07-01T09:05:03.000120+01:00"' in drawn
+    assert 'href="/audit/cases/SC-2026-000007/"' in drawn
+    assert '<span class="app-reference">SC-2026-000007</span>' in drawn
+    assert "Summary: &lt;script&gt;" in drawn
+    assert "<br>Second line" in drawn
+    assert audit_search_rows([]) == ""
+
+
+@pytest.mark.django_db
+def test_case_rows_are_the_templates_markup_for_every_kind_of_row(make_user):
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    lead.first_name = HOSTILE
+    lead.save()
+    team = Team(name=HOSTILE)
+    raised = datetime(2026, 1, 15, 23, 30, tzinfo=UTC)  # GMT: the same in London
+    full = Case(pk=1, reference="SC-2026-000001", team=team, owner=lead, raised_at=raised)
+    unallocated = Case(pk=2, reference="SC-2026-000002", team=team, raised_at=raised)
+    rows = [
+        CaseRow(full, HOSTILE, HOSTILE, terminal=False, limited=False, overdue=True, url="/c/1/"),
+        CaseRow(unallocated, "Prevent", "Closed", terminal=True, limited=False, url="/c/2/"),
+        CaseRow(unallocated, "Prevent", "Referred", terminal=False, limited=True, url="/c/3/"),
+    ]
+    drawn = str(case_list_rows(rows))
+    assert squeezed(drawn) == by_template(CASE_ROWS_TEMPLATE, rows)
+    assert "<script>" not in drawn
+    assert drawn.count("&lt;script&gt;") == 5
+    assert drawn.count("data-overdue") == 1
+    assert drawn.count("Not allocated") == 1
+    assert drawn.count(">Received</strong>") == 1
+    assert "Referred" not in drawn
+    assert '<time datetime="2026-01-15T23:30:00+00:00">15 January 2026</time>' in drawn
+
+
+@pytest.mark.django_db
+def test_the_pages_draw_their_rows_escaped(client, make_user):
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    worker = make_user("worker.north", Role.FRONTLINE, ["north"])
+    worker.first_name = HOSTILE
+    worker.save()
+    case = default_raise(modern_slavery.WORKFLOW, frontline)(ADULT)
+    case_allocate(case=case, actor=lead, assignee=worker)
+    case_summary_update(case=case, actor=lead, summary=HOSTILE)
+
+    client.force_login(lead)
+    listed = client.get("/cases/").content.decode()
+    assert f'data-reference="{case.reference}"' in listed
+    assert "<script>alert" not in listed
+    assert "&lt;script&gt;alert" in listed
+
+    client.force_login(auditor)
+    searched = client.get("/audit/", {"reference": case.reference}).content.decode()
+    assert searched.count(f'href="/audit/cases/{case.reference}/"') >= 3
+    assert 'data-verb="case.updated"' in searched
+    assert "<script>alert" not in searched
+    assert "&lt;script&gt;alert" in searched
