@@ -8,7 +8,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 
 from casework.audit_describe import DescribedEvent, Line
 from casework.models import AuditEvent, Case, Team
@@ -149,3 +151,39 @@ def test_the_pages_draw_their_rows_escaped(client, make_user):
     assert 'data-verb="case.updated"' in searched
     assert "<script>alert" not in searched
     assert "&lt;script&gt;alert" in searched
+
+
+@pytest.mark.django_db
+def test_the_audit_search_reads_names_not_whole_rows_and_a_fixed_number_of_queries(
+    client, make_user
+):
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    client.force_login(auditor)
+
+    def search() -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/audit/", {"user": lead.username})
+        assert response.status_code == 200
+        return len(response.context["rows"]), [q["sql"] for q in queries]
+
+    case = default_raise(modern_slavery.WORKFLOW, frontline)(ADULT)
+    case_summary_update(case=case, actor=lead, summary="First.")
+    # An allocation names a user: their names are read in one query for the whole page
+    # (casework.audit_describe.NameBook), so both pages hold one.
+    case_allocate(case=case, actor=lead, assignee=frontline)
+    few, few_queries = search()
+    for n in range(6):
+        other = default_raise(modern_slavery.WORKFLOW, frontline)(ADULT)
+        case_allocate(case=other, actor=lead, assignee=frontline if n % 2 else lead)
+        case_summary_update(case=other, actor=lead, summary=f"Summary {n}.")
+    many, many_queries = search()
+    assert many > few
+    assert len(many_queries) == len(few_queries)
+    listed = next(q for q in many_queries if '"casework_case"."reference"' in q and "LIMIT" in q)
+    # The case's reference and type and the actor's names; not the case's content or the
+    # actor's password hash.
+    assert '"casework_case"."summary"' not in listed
+    assert '"casework_case"."details"' not in listed
+    assert '"auth_user"."password"' not in listed
