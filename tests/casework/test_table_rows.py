@@ -16,7 +16,13 @@ from casework.audit_describe import DescribedEvent, Line
 from casework.models import AuditEvent, Case, Team
 from casework.roles import Role
 from casework.services import case_allocate, case_summary_update
-from casework.templatetags.table_rows import audit_search_rows, case_list_rows
+from casework.templatetags.table_rows import (
+    audit_search_rows,
+    case_list_rows,
+    dashboard_case_rows,
+    dashboard_deadline_rows,
+)
+from reports.dashboards import CaseLine, DeadlineLine
 from tests.workflows.walker import default_raise
 from workflows import modern_slavery
 from workflows.list_views import CaseRow
@@ -56,14 +62,44 @@ CASE_ROWS_TEMPLATE = """{% for row in rows %}
 {% endfor %}"""  # noqa: E501
 
 
+DASHBOARD_CASE_ROWS_TEMPLATE = """{% for row in panel.rows %}
+  <tr class="govuk-table__row" data-reference="{{ row.reference }}">
+    <th scope="row" class="govuk-table__header"><a class="govuk-link" href="{{ row.url }}">{{ row.reference|reference }}</a>{% if row.immediate_risk and not row.limited %} <strong class="govuk-tag govuk-tag--red" data-immediate-risk>Immediate risk</strong>{% endif %}</th>
+    <td class="govuk-table__cell" data-label="Type">{{ row.type_label }}</td>
+    {% if row.limited %}
+      <td class="govuk-table__cell" data-label="Status"><strong class="govuk-tag govuk-tag--grey">Received</strong></td>
+      {% if show_team %}<td class="govuk-table__cell" data-label="Allocated to"></td>{% endif %}
+    {% else %}
+      <td class="govuk-table__cell" data-label="Status"><strong class="govuk-tag{% if row.terminal %} govuk-tag--grey{% endif %}">{{ row.state_label }}</strong></td>
+      {% if show_team %}<td class="govuk-table__cell" data-label="Allocated to">{{ row.owner|default:"Not allocated" }}</td>{% endif %}
+    {% endif %}
+    <td class="govuk-table__cell" data-label="Raised"><time datetime="{{ row.raised_at|date:'c' }}">{{ row.raised_at|govuk_date }}</time></td>
+  </tr>
+{% endfor %}"""  # noqa: E501
+
+DASHBOARD_DEADLINE_ROWS_TEMPLATE = """{% for d in panel.rows %}
+  <tr class="govuk-table__row" data-deadline-case="{{ d.reference }}">
+    <th scope="row" class="govuk-table__header"><a class="govuk-link" href="{{ d.url }}">{{ d.reference|reference }}</a></th>
+    <td class="govuk-table__cell" data-label="Deadline">{{ d.label }}{% if d.statutory %} <strong class="govuk-tag govuk-tag--blue">Statutory</strong>{% endif %}</td>
+    <td class="govuk-table__cell" data-label="Due"><time datetime="{{ d.due_at|date:'c' }}">{{ d.due_at|govuk_datetime }}</time></td>
+    <td class="govuk-table__cell" data-label="{% if overdue %}Overdue by{% else %}Time left{% endif %}">
+      {% if overdue %}
+        <strong class="govuk-tag govuk-tag--red">{% if d.working_days %}{{ d.working_days }} working day{{ d.working_days|pluralize }}{% else %}Due today{% endif %}</strong>
+      {% elif d.working_days %}{{ d.working_days }} working day{{ d.working_days|pluralize }}{% else %}<strong class="govuk-tag govuk-tag--orange">Due today</strong>{% endif %}
+    </td>
+  </tr>
+{% endfor %}"""  # noqa: E501
+
+
 def squeezed(html: str) -> str:
     """Markup without the whitespace between tags (which HTML does not show)."""
     html = re.sub(r">\s+", ">", html.strip())
     return re.sub(r"\s+<", "<", html)
 
 
-def by_template(source: str, rows: list) -> str:
-    return squeezed(engines["django"].from_string(source).render({"rows": rows}))
+def by_template(source: str, rows: list, **context) -> str:
+    template = engines["django"].from_string(source)
+    return squeezed(template.render({"rows": rows, "panel": {"rows": rows}, **context}))
 
 
 def event(pk: int, verb: str, at: datetime, case: Case | None = None) -> AuditEvent:
@@ -187,3 +223,45 @@ def test_the_audit_search_reads_names_not_whole_rows_and_a_fixed_number_of_queri
     assert '"casework_case"."summary"' not in listed
     assert '"casework_case"."details"' not in listed
     assert '"auth_user"."password"' not in listed
+
+
+def test_dashboard_rows_are_the_panels_markup_for_every_kind_of_row():
+    raised = datetime(2026, 7, 1, 8, 5, tzinfo=UTC)
+    due = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+
+    def line(**more) -> CaseLine:
+        base = {
+            "reference": "SC-2026-000001", "type_label": HOSTILE, "immediate_risk": False,
+            "state_label": HOSTILE, "terminal": False, "limited": False, "raised_at": raised,
+            "team": "North", "owner": "",
+        }  # fmt: skip
+        return CaseLine(**{**base, **more})
+
+    cases = [
+        line(immediate_risk=True, owner=HOSTILE),
+        line(reference="SC-2026-000002", terminal=True, owner="Sam Carter"),
+        line(reference="SC-2026-000003", limited=True, immediate_risk=True, owner="Hidden"),
+    ]
+    for show_team in (True, False):
+        drawn = str(dashboard_case_rows(cases, show_team))
+        assert squeezed(drawn) == by_template(
+            DASHBOARD_CASE_ROWS_TEMPLATE, cases, show_team=show_team
+        )
+        assert "<script>" not in drawn
+    assert drawn.count("data-immediate-risk") == 1
+    assert "Hidden" not in str(dashboard_case_rows(cases, True))
+
+    clocks = [
+        DeadlineLine("SC-2026-000001", HOSTILE, due, statutory=True, working_days=0),
+        DeadlineLine("SC-2026-000002", "Response", due, statutory=False, working_days=1),
+        DeadlineLine("SC-2026-000003", "Review", due, statutory=False, working_days=4),
+    ]
+    for overdue in (True, False):
+        drawn = str(dashboard_deadline_rows(clocks, overdue))
+        assert squeezed(drawn) == by_template(
+            DASHBOARD_DEADLINE_ROWS_TEMPLATE, clocks, overdue=overdue
+        )
+        assert "<script>" not in drawn
+        assert "1 working day<" in drawn
+        assert "4 working days<" in drawn
+        assert "Due today" in drawn
