@@ -182,9 +182,12 @@ class Case(models.Model):
             # team's case ids from this index alone, not 13,000 heap pages at 500,000.
             models.Index(fields=["team", "case_type", "id"], name="case_team_type_id"),
             # A lead's dashboard counts its teams' open cases by type, state and owner
-            # (reports/dashboards.py) from this index alone.
+            # (reports/dashboards.py) from this index alone, and picks the first cases of
+            # a panel (waiting for a lead: by risk, age and id) from it without reading
+            # the team's waiting cases from the heap, 1,367 pages at 500,000 cases.
             models.Index(
                 fields=["team", "case_type", "state", "owner"],
+                include=["immediate_risk", "raised_at", "id"],
                 condition=models.Q(closed_at__isnull=True),
                 name="case_open_by_team",
             ),

@@ -232,8 +232,16 @@ _LINE_FIELDS = (
 
 def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
     """Two queries: the first rows (with team and owner, and whether the user sees each
-    in full) and the count."""
-    rows = cases.select_related("team", "owner").only(*_LINE_FIELDS).order_by(*order)
+    in full) and the count.
+
+    The first rows' ids are picked first, then only those rows are read: the index
+    ``case_open_by_team`` holds the columns the lead's panels filter and sort by, so the
+    ids come from the index alone, where selecting the rows whole read every waiting case
+    of the team from the heap to sort them (1,367 at 500,000 cases: 6 ms to 1.5 ms,
+    docs/performance.md)."""
+    first = cases.order_by(*order).values("pk")[:PANEL_ROWS]
+    rows = cases.filter(pk__in=first)
+    rows = rows.select_related("team", "owner").only(*_LINE_FIELDS).order_by(*order)
     full = case_full_condition(user)
     if full is not None:
         rows = rows.annotate(

@@ -156,6 +156,32 @@ def test_the_triage_queue_holds_the_teams_new_and_unallocated_cases_oldest_first
 
 
 @pytest.mark.django_db
+def test_full_panels_show_the_first_cases_in_their_order(client, frontline, lead):
+    """A panel picks its first ids, then reads those cases (``_case_panel``): the rows
+    are the first PANEL_ROWS of all the panel's cases in the panel's order, whatever
+    order they were raised, allocated or flagged in."""
+    cases = raise_slavery(frontline, PANEL_ROWS + 5)
+    start = timezone.now() - timedelta(days=40)
+    for n, case in enumerate(cases):
+        # Raised out of order, a few at immediate risk, two at the same moment.
+        raised = start + timedelta(days=(n * 7) % len(cases))
+        Case.objects.filter(pk=case.pk).update(
+            raised_at=raised if n != 3 else start, immediate_risk=n % 4 == 1,
+            owner=lead if n % 5 == 0 else None,
+        )  # fmt: skip
+    everything = list(Case.objects.filter(pk__in=[c.pk for c in cases]))
+    waiting = sorted(everything, key=lambda c: (not c.immediate_risk, c.raised_at, c.pk))
+    newest = sorted(everything, key=lambda c: (c.raised_at, c.pk), reverse=True)
+    mine = [c for c in newest if c.owner_id == lead.pk]
+
+    html = html_of(client, lead)
+    assert references(panel(html, "triage")) == [c.reference for c in waiting][:PANEL_ROWS]
+    assert references(panel(html, "mine")) == [c.reference for c in mine][:PANEL_ROWS]
+    raised = references(panel(html_of(client, frontline), "raised"))
+    assert raised == [c.reference for c in newest][:PANEL_ROWS]
+
+
+@pytest.mark.django_db
 def test_prevent_cases_count_only_for_a_cleared_lead(client, frontline, lead, prevent_lead):
     prevent_case = raise_prevent(frontline)
     raise_slavery(frontline, 2)
