@@ -84,7 +84,7 @@ def granted_case_ids_of(user: Any) -> frozenset[int]:
 
     Every page that shows a case asks this once, so its query is written out
     (``_granted_cases_sql``) rather than built by the ORM each time: the ORM's union of
-    two filtered querysets took 1.1 ms of Python a request to build and compile, the
+    two filtered querysets took about 1 ms of Python a request to build and compile, the
     query itself 0.3 ms (docs/performance.md)."""
     if not user.is_authenticated:
         return frozenset()
