@@ -99,3 +99,29 @@ def test_the_link_form(people, case, nrm_case, client):
     done = client.post(url, {"other_reference": nrm_case.reference, "reason": "Related."})
     assert done.status_code == 302
     assert CaseLink.objects.filter(from_case=case, to_case=nrm_case).exists()
+
+
+def test_of_many_links_only_those_to_cases_seen_in_full_show_in_order(
+    people, case, nrm_case, south_case, prevent_case, django_assert_num_queries
+):
+    lead = people["lead"]
+    # A case with no link costs the page one small query.
+    with django_assert_num_queries(1):
+        assert case_links_for_user(lead, case) == []
+    # Links made in the past by people who could see both sides, either way round.
+    for other, made_by in ((nrm_case, lead), (south_case, people["admin"])):
+        CaseLink.objects.create(from_case=case, to_case=other, reason="R", linked_by=made_by)
+    CaseLink.objects.create(
+        from_case=prevent_case, to_case=case, reason="R", linked_by=people["prevent_lead"]
+    )
+    extra = default_raise(modern_slavery.WORKFLOW, people["frontline"])(ADULT)
+    CaseLink.objects.create(from_case=extra, to_case=case, reason="R", linked_by=lead)
+    case_links_for_user(lead, case)  # the lead's teams, roles and grants, read once
+    # Then the links, and which of their cases the lead sees in full.
+    with django_assert_num_queries(2):
+        shown = [other for other, _ in case_links_for_user(lead, case)]
+    assert shown == [nrm_case, extra]
+    cleared = [other for other, _ in case_links_for_user(people["prevent_lead"], case)]
+    assert cleared == [nrm_case, prevent_case, extra]
+    # A lead of the other team sees the south case, but not this one: no link at all.
+    assert case_links_for_user(people["other_lead"], case) == []
