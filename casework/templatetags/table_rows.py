@@ -32,6 +32,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from casework.dates import date_words, datetime_words
+from casework.templatetags.references import reference
 
 register = template.Library()
 
@@ -43,11 +44,6 @@ def _iso(moment: datetime) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return moment.isoformat()
-
-
-def _reference(reference: str) -> str:
-    """``{{ reference|reference }}`` (casework.templatetags.references)."""
-    return f'<span class="app-reference">{_esc(reference)}</span>'
 
 
 def _joined(rows: Iterable[str]) -> SafeString:
@@ -65,7 +61,7 @@ def _audit_row(row: Any) -> str:
     if event.case_id is not None and event.case is not None:
         case_cell = (
             f'<a class="govuk-link" href="{_esc(row.timeline_url)}">'
-            f"{_reference(event.case.reference)}</a>"
+            f"{reference(event.case.reference)}</a>"
         )
     details = "<br>".join(str(_esc(str(line))) for line in row.lines)
     return (
@@ -115,7 +111,7 @@ def _case_row(row: Any) -> str:
     return (
         f'<tr class="govuk-table__row" data-reference="{_esc(case.reference)}">'
         f'<th scope="row" class="govuk-table__header app-nowrap">'
-        f'<a class="govuk-link" href="{_esc(row.url)}">{_reference(case.reference)}</a></th>'
+        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(case.reference)}</a></th>'
         f'<td class="govuk-table__cell">{_esc(row.type_label)}</td>'
         f"{middle}"
         f'<td class="govuk-table__cell"><time datetime="{_iso(case.raised_at)}">'
@@ -152,7 +148,7 @@ def _dashboard_case_row(row: Any, show_team: bool) -> str:
     return (
         f'<tr class="govuk-table__row" data-reference="{_esc(row.reference)}">'
         f'<th scope="row" class="govuk-table__header">'
-        f'<a class="govuk-link" href="{_esc(row.url)}">{_reference(row.reference)}</a>{risk}</th>'
+        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(row.reference)}</a>{risk}</th>'
         f'<td class="govuk-table__cell" data-label="Type">{_esc(row.type_label)}</td>'
         f'<td class="govuk-table__cell" data-label="Status">{status}</td>'
         f"{team}"
@@ -190,7 +186,7 @@ def _dashboard_deadline_row(row: Any, overdue: bool) -> str:
     return (
         f'<tr class="govuk-table__row" data-deadline-case="{_esc(row.reference)}">'
         f'<th scope="row" class="govuk-table__header">'
-        f'<a class="govuk-link" href="{_esc(row.url)}">{_reference(row.reference)}</a></th>'
+        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(row.reference)}</a></th>'
         f'<td class="govuk-table__cell" data-label="Deadline">{_esc(row.label)}{statutory}</td>'
         f'<td class="govuk-table__cell" data-label="Due"><time datetime="{_iso(row.due_at)}">'
         f"{_esc(datetime_words(row.due_at))}</time></td>"
