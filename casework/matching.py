@@ -27,7 +27,7 @@ from typing import Any
 from django.utils import timezone
 
 from casework.models import Case, CasePerson, CaseSearchEntry, Person, PossibleMatch, Premises
-from casework.permissions import lead_may, named_case_types, restricted_case_types
+from casework.permissions import lead_may, restricted_case_types
 from casework.search_index import (
     MIN_PHONE_DIGITS,
     Keys,
@@ -41,7 +41,7 @@ from casework.search_index import (
     user_keys,
     words,
 )
-from casework.selectors import case_content_list_for_user, case_leads
+from casework.selectors import case_content_list_for_user, case_lead_ids
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue_many
 
@@ -195,7 +195,9 @@ def _compare(
     people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any], case_ids: list[int]
 ) -> Matches:
     matches = Matches()
-    cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related("premises")}
+    # Not their intake answers (kilobytes a case): a match shows a case's reference.
+    found = Case.objects.filter(pk__in=case_ids).select_related("premises").defer("details")
+    cases = {c.pk: c for c in found}
     links = CasePerson.objects.filter(case_id__in=case_ids).select_related("person")
     by_person: dict[tuple[str, int], PersonMatch] = {}
     for link in links.order_by("-case_id"):
@@ -260,10 +262,12 @@ def possible_matches_record(
         ]
     )
     restricted = restricted_case_types()
+    # The matched cases as _compare read them (every one has a reason).
+    found = {c.pk: c for match in [*matches.people, *matches.premises] for c in match.cases}
     told = [
-        matched
-        for matched in Case.objects.filter(pk__in=reasons).order_by("pk")
-        if matched.team_id != case.team_id or matched.case_type in restricted
+        found[pk]
+        for pk in sorted(reasons)
+        if found[pk].team_id != case.team_id or found[pk].case_type in restricted
     ]
     outbox_enqueue_many(drafts=_lead_messages(case, told))
     return rows
@@ -272,22 +276,16 @@ def possible_matches_record(
 def _lead_messages(case: Case, matched_cases: list[Case]) -> list[OutboxDraft]:
     """An in-app message to the leads who act on each matched case (Prevent-cleared ones
     only for a restricted case), naming both references and nothing of either's content:
-    one query for the leads of each team and kind of case, however many of its cases a
-    common name matched (a new concern about a common name matched 17 cases and wrote 90
-    messages one by one: 420 statements a raise, docs/performance.md). The messages are
-    new (their keys name the new case), so they are written in one insert."""
-    leads: dict[tuple[int, str], list[int]] = {}
+    the leads of every matched case read at once (``case_lead_ids``), however many
+    cases of however many teams a common name matched (a new concern about a common
+    name matched 17 cases and wrote 90 messages one by one: 420 statements a raise; then
+    a query for each team's leads: 5 to 7 a raise at 500,000 cases,
+    docs/performance.md). The messages are new (their keys name the new case), so they
+    are written in one insert."""
+    leads = case_lead_ids(matched_cases)
     drafts = []
     for matched in matched_cases:
-        # A named compartment has leads of its own (those named to it): asked per case.
-        group = (
-            (matched.team_id, matched.case_type)
-            if matched.case_type in restricted_case_types() | named_case_types()
-            else (matched.team_id, "")
-        )
-        if group not in leads or matched.case_type in named_case_types():
-            leads[group] = list(case_leads(matched).values_list("pk", flat=True))
-        for lead_id in leads[group]:
+        for lead_id in leads[matched.pk]:
             drafts.append(
                 OutboxDraft(
                     recipient_id=lead_id,

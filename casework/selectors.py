@@ -44,20 +44,50 @@ from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
 User = get_user_model()
 
 
+def _lead_roles(case_type: str) -> list[Role]:
+    """The roles of the team's leads who act on a case of ``case_type``: Prevent-cleared
+    ones only for a restricted type (DESIGN.md "Access")."""
+    if case_type in restricted_case_types() - named_case_types():
+        return [Role.PREVENT_LEAD]
+    return [Role.LEAD, Role.PREVENT_LEAD]
+
+
 def case_leads(case: Case) -> QuerySet[Any]:
     """The leads who act on ``case``: its team's leads, Prevent-cleared ones only for a
-    restricted case type (DESIGN.md "Access")."""
-    roles = (
-        [Role.PREVENT_LEAD]
-        if case.case_type in restricted_case_types() - named_case_types()
-        else [Role.LEAD, Role.PREVENT_LEAD]
-    )
+    restricted case type (DESIGN.md "Access"), only those named to it in a named
+    compartment."""
     leads = User.objects.filter(
         is_active=True,
         team_memberships__team_id=case.team_id,
-        groups__name__in=[r.group_name for r in roles],
+        groups__name__in=[r.group_name for r in _lead_roles(case.case_type)],
     )
     return _named_only(case, leads).distinct().order_by("pk")
+
+
+def case_lead_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
+    """The ids of the leads who act on each of ``cases`` (``case_leads``), by case id, in
+    order: one query for all the cases outside a named compartment however many teams
+    they are in, and one for each case in one (its leads are those named to it)."""
+    cases = list(cases)
+    named = named_case_types()
+    plain = [case for case in cases if case.case_type not in named]
+    by_group: dict[tuple[int, str], set[int]] = {}
+    if plain:
+        rows = User.objects.filter(
+            is_active=True,
+            team_memberships__team_id__in={case.team_id for case in plain},
+            groups__name__in=[Role.LEAD.group_name, Role.PREVENT_LEAD.group_name],
+        ).values_list("pk", "team_memberships__team_id", "groups__name")
+        for pk, team_id, group in rows:
+            by_group.setdefault((team_id, group), set()).add(pk)
+    found = {}
+    for case in cases:
+        if case.case_type in named:
+            found[case.pk] = list(case_leads(case).values_list("pk", flat=True))
+            continue
+        groups = [(case.team_id, role.group_name) for role in _lead_roles(case.case_type)]
+        found[case.pk] = sorted(set().union(*(by_group.get(g, set()) for g in groups)))
+    return found
 
 
 def _named_only(case: Case, users: QuerySet[Any]) -> QuerySet[Any]:

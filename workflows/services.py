@@ -244,7 +244,7 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
     outbox_enqueue_many(
         drafts=[
             _to_lead(case, lead, Channel.IN_APP, "case.raised", subject, body)
-            for lead in case_leads(case)
+            for lead in case_leads(case).only("pk")
         ]
     )
 
@@ -265,7 +265,7 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
         f"Its reference is {ref}. Sign in to read it and act now.",
     )
     drafts = []
-    for lead in case_leads(case):
+    for lead in case_leads(case).only("pk", "email"):
         drafts.append(_to_lead(case, lead, Channel.IN_APP, template, *in_app))
         if lead.email:
             drafts.append(_to_lead(case, lead, Channel.EMAIL, template, *email))

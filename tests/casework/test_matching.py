@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from casework.matching import intake_matches_for_user, person_reasons
 from casework.models import Case, Person, PossibleMatch, Premises
 from casework.roles import Role
+from casework.services import team_ensure
 from notifications.models import OutboxMessage
 from tests.workflows.walker import default_raise, sample_values
 from workflows import cuckooing, modern_slavery, prevent
@@ -259,3 +260,59 @@ def test_person_and_premises_pages_cost_the_same_queries_with_more_allocated_cas
     html = client.get(pages[0]).content.decode()
     assert html.count("data-reference=") == 4
     assert [count(path) for path in pages] == few
+
+
+@pytest.mark.django_db
+def test_matches_in_several_teams_tell_each_cases_leads_in_queries_that_do_not_grow(
+    staff, teams, make_user
+):
+    """Each matched case of another team, or in the Prevent compartment, is told to the
+    leads who act on it (case_leads: the Prevent-cleared only for a Prevent case; no one
+    inactive, no frontline worker), whichever teams the matches are in; the leads of
+    all the matched teams are read at once, so a raise matching cases in three teams
+    makes no more queries than one matching a single team's case."""
+    east = team_ensure(slug="east", name="East locality team")
+    teams["east"] = east
+    lead_east = make_user("lead.east", Role.LEAD, ["east"])
+    gone = make_user("lead.east.gone", Role.LEAD, ["east"])
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    cleared_south = make_user("prevent.lead.south", Role.PREVENT_LEAD, ["south"])
+    make_user("frontline.east", Role.FRONTLINE, ["east"])
+    person = {"given": "Daniel", "family": "Hughes", "born": "2009-05-01"}
+
+    def raise_counted() -> tuple[Case, int]:
+        raiser = type(staff["frontline"]).objects.get(pk=staff["frontline"].pk)  # as read
+        with CaptureQueriesContext(connection) as captured:
+            case = slavery(raiser, **person)
+        return case, len(captured)
+
+    south = slavery(staff["frontline_south"], **person)
+    _, one_team = raise_counted()
+    east_case = slavery(make_user("frontline.east2", Role.FRONTLINE, ["east"]), **person)
+    prevent_south = default_raise(prevent.WORKFLOW, staff["lead_south"])(
+        {
+            "summary": "Shares extremist videos.",
+            "concerns": "Talks of travelling abroad.",
+            "subject_given_names": "Daniel",
+            "subject_family_name": "Hughes",
+            "subject_date_of_birth": "2009-05-01",
+        }
+    )
+    OutboxMessage.objects.filter(template="case.possible_match").delete()
+    new, three_teams = raise_counted()
+    told = {
+        (m.recipient.username, m.case.reference)
+        for m in OutboxMessage.objects.filter(template="case.possible_match").select_related(
+            "recipient", "case"
+        )
+        if new.reference in m.body
+    }
+    assert told == {
+        ("lead.south", south.reference),
+        ("prevent.lead.south", south.reference),
+        ("lead.east", east_case.reference),
+        ("prevent.lead.south", prevent_south.reference),
+    }
+    assert {cleared_south.username, lead_east.username} <= {who for who, _ in told}
+    assert three_teams == one_team

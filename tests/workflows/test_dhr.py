@@ -15,10 +15,15 @@ from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case
 from casework.permissions import clearance_group
 from casework.roles import Role
-from casework.selectors import case_leads, case_list_for_user, person_list_for_user
+from casework.selectors import (
+    case_lead_ids,
+    case_leads,
+    case_list_for_user,
+    person_list_for_user,
+)
 from casework.services import case_access_grant, case_allocate
 from tests.workflows.walker import default_raise, sample_values, walk_all
-from workflows import dhr
+from workflows import dhr, modern_slavery, prevent
 from workflows.dhr import State
 from workflows.errors import TransitionNotAllowed
 from workflows.models import Deadline, DeadlineStatus
@@ -318,6 +323,26 @@ def test_only_the_people_named_to_the_review_and_cleared_auditors_see_it(people)
     assert sees_victim == {"recorder", "cleared_auditor"}
     granted = AuditEvent.objects.get(case=case, verb=AuditVerb.ACCESS_GRANTED)
     assert granted.data["reason"] == "recorded the case"
+
+
+def test_the_leads_of_many_cases_read_at_once_are_each_cases_leads(people, make_user):
+    """``case_lead_ids`` (a possible match's messages) answers ``case_leads`` for every
+    case at once: a review's leads are those named to it, a Prevent case's the
+    Prevent-cleared, any other case's every lead of its team."""
+    make_user("lead.south", Role.LEAD, ["south"])
+    review = raise_review(people["recorder"])
+    slavery = default_raise(modern_slavery.WORKFLOW, people["frontline"])({})
+    south = default_raise(
+        modern_slavery.WORKFLOW, make_user("worker.south", Role.FRONTLINE, ["south"])
+    )({})
+    concern = default_raise(prevent.WORKFLOW, people["team_lead"])({})
+    cases = [review, slavery, south, concern]
+    expected = {case.pk: [u.pk for u in case_leads(case)] for case in cases}
+    assert case_lead_ids(cases) == expected
+    assert expected[review.pk] == [people["recorder"].pk]
+    assert expected[concern.pk] == [people["prevent_lead"].pk]
+    assert len(expected[slavery.pk]) == 3
+    assert len(expected[south.pk]) == 1
 
 
 def test_a_named_lead_names_others_who_then_see_and_act(people):
