@@ -41,6 +41,7 @@ from casework.selectors import (
 )
 from config.api_errors import error_responses
 from workflows.case_search import case_search_for_user
+from workflows.clocks import timescale_overrides
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, overdue_q
 from workflows.registry import WORKFLOWS, get_workflow
 from workflows.selectors import available_transitions
@@ -160,7 +161,8 @@ class WorkflowListView(APIView):
         responses={200: WorkflowSerializer(many=True), **error_responses(401)},
     )
     def get(self, request: Request) -> Response:
-        data = [workflow_data(WORKFLOWS[name]) for name in sorted(WORKFLOWS)]
+        overrides = timescale_overrides()
+        data = [workflow_data(WORKFLOWS[name], overrides) for name in sorted(WORKFLOWS)]
         return Response(WorkflowSerializer(data, many=True).data)
 
 

@@ -21,13 +21,13 @@ import shutil
 import subprocess
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from workflows.clocks import effective_duration
+from workflows.clocks import effective_duration, timescale_overrides
 from workflows.definitions import RAISE, DeadlineRule, Unit, Workflow
 from workflows.plain import plain_citation
 from workflows.steps import LEAD, WORKER
@@ -320,11 +320,14 @@ def _event_words(workflow: Workflow, name: str) -> str:
 
 def rule_rows(workflow: Workflow) -> list[dict[str, Any]]:
     """The deadline rules with the duration in force here (a local override or as declared)."""
-    return [_rule_row(workflow, rule) for rule in workflow.deadline_rules]
+    overrides = timescale_overrides()
+    return [_rule_row(workflow, rule, overrides) for rule in workflow.deadline_rules]
 
 
-def _rule_row(workflow: Workflow, rule: DeadlineRule) -> dict[str, Any]:
-    duration = effective_duration(workflow, rule)
+def _rule_row(
+    workflow: Workflow, rule: DeadlineRule, overrides: Mapping[tuple[str, str], int]
+) -> dict[str, Any]:
+    duration = effective_duration(workflow, rule, overrides)
     notes = []
     if rule.repeatable:
         notes.append("Starts again each time")

@@ -28,6 +28,7 @@ from casework.audit_describe import gov_date
 from casework.staff import is_administrator, reason_clean, require_administrator
 from casework.staff_views import ReasonField, administrator_required, apply_errors, form_page
 from workflows.audit_labels import UNIT_WORDS
+from workflows.clocks import timescale_overrides
 from workflows.definitions import DeadlineRule, Unit, Workflow
 from workflows.models import BankHoliday, TimescaleOverride
 from workflows.registry import WORKFLOWS
@@ -106,7 +107,7 @@ def timescale_list_for_user(user: Any) -> list[Timescale]:
     """Every deadline rule once, by case type, with the duration in force."""
     if not is_administrator(user):
         return []
-    overrides = {(o.case_type, o.rule): o.duration for o in TimescaleOverride.objects.all()}
+    overrides = timescale_overrides()
     found = []
     for workflow in sorted(WORKFLOWS.values(), key=lambda w: w.label):
         for rule in workflow.deadline_rules:

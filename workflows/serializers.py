@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CasePerson
-from workflows.clocks import effective_duration
+from workflows.clocks import effective_duration, timescale_overrides
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus
 from workflows.registry import WORKFLOWS, get_workflow
@@ -220,8 +220,13 @@ def _sub_process_data(t: Any) -> dict[str, Any]:
     }
 
 
-def workflow_data(workflow: Workflow) -> dict[str, Any]:
-    """A workflow's definition (shared/API.md "Workflows"), durations as in force."""
+def workflow_data(
+    workflow: Workflow, overrides: Mapping[tuple[str, str], int] | None = None
+) -> dict[str, Any]:
+    """A workflow's definition (shared/API.md "Workflows"), durations as in force (the
+    local rules' ``overrides`` read once for every workflow listed, else here)."""
+    if overrides is None:
+        overrides = timescale_overrides()
     return {
         "case_type": workflow.case_type,
         "label": workflow.label,
@@ -235,7 +240,7 @@ def workflow_data(workflow: Workflow) -> dict[str, Any]:
         "required_one_of": [list(group.fields) for group in workflow.required_one_of],
         "transitions": _transitions_data(workflow),
         "deadline_rules": [
-            rule.as_api(effective_duration(workflow, rule), workflow.start_field(rule))
+            rule.as_api(effective_duration(workflow, rule, overrides), workflow.start_field(rule))
             for rule in workflow.deadline_rules
         ],
         "sub_processes": [p.as_api() for p in workflow.sub_processes],

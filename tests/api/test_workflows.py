@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from workflows.registry import WORKFLOWS
 from workflows.services import timescale_set
@@ -90,6 +92,30 @@ def test_deadline_rules_show_the_duration_in_force(api, users):
     statutory = [r for r in workflow.deadline_rules if r.statutory]
     for rule in statutory:
         assert by_name[rule.name]["duration"] == rule.duration
+
+
+def test_the_list_shows_every_override_and_reads_them_once(api, users):
+    """The list shows the duration in force of each type's local rules, reading the
+    deployment's overrides in one query, not one a rule (24 of them)."""
+    changed = {}
+    for case_type in ("cse", "cuckooing"):
+        local = next(r for r in WORKFLOWS[case_type].deadline_rules if not r.statutory)
+        timescale_set(case_type=case_type, rule=local.name, duration=local.duration + 3)
+        changed[case_type, local.name] = local.duration + 3
+    client = api(users["lead"])
+    with CaptureQueriesContext(connection) as captured:
+        listed = client.get("/api/v1/workflows/").json()
+    shown = {
+        (w["case_type"], r["name"]): r["duration"] for w in listed for r in w["deadline_rules"]
+    }
+    for key, duration in changed.items():
+        assert shown[key] == duration
+    for case_type, workflow in WORKFLOWS.items():
+        for rule in workflow.deadline_rules:
+            if (case_type, rule.name) not in changed:
+                assert shown[case_type, rule.name] == rule.duration
+    reads = [q for q in captured.captured_queries if "workflows_timescaleoverride" in q["sql"]]
+    assert len(reads) == 1
 
 
 def test_records_fields_list_their_sub_fields(api, users):
