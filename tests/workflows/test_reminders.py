@@ -464,7 +464,9 @@ def test_sweeps_running_at_once_send_each_stage_once(make_user, teams):
     assert Reminder.objects.filter(skipped=True).count() == 24  # the reminders overtaken
     assert messages(S.ESCALATE_LEAD).count() == 12
     assert not messages(S.REMIND_BEFORE).exists()
-    assert sorted(r.missed for r in results)[-1] == 12
+    # Each clock marked missed once, by whichever sweep locked it (they skip each other's
+    # locked clocks, so overlapping sweeps share the twelve between them).
+    assert sum(r.missed for r in results) == 12
     assert Deadline.objects.filter(status=DeadlineStatus.MISSED).count() == 12
 
 
