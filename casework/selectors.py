@@ -28,6 +28,7 @@ from casework.models import (
     Case,
     CaseLink,
     CasePerson,
+    CasePersonRole,
     CaseUserObjectPermission,
     Person,
 )
@@ -337,6 +338,20 @@ def case_readers(case: Case, user_ids: Iterable[int]) -> list[int]:
         for pk in wanted
         if pk in users and case_full_list_for_user(users[pk]).filter(pk=case.pk).exists()
     ]
+
+
+def case_subject(case: Case) -> Person | None:
+    """The case's subject (the first person linked to it as such), from the links read
+    with the case when they were (``workflows.selectors.case_answer_prefetch``), else in
+    one query: what the guards and pre-filled answers that depend on the subject's age or
+    gender read."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "case_people" in cache:
+        links = sorted(cache["case_people"], key=lambda link: link.pk)
+        link = next((k for k in links if k.role == CasePersonRole.SUBJECT), None)
+    else:
+        link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
+    return link.person if link is not None else None
 
 
 def person_list_for_user(user: Any) -> QuerySet[Person]:

@@ -19,7 +19,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from casework.models import Case, CasePersonRole
+from casework.models import Case
+from casework.selectors import case_subject
 from workflows.definitions import Field, FieldType, age_at
 from workflows.registry import get_workflow
 
@@ -36,13 +37,8 @@ CARRIED: dict[str, set[str]] = {
 }
 
 
-def _subject(case: Case) -> Any:
-    link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
-    return link.person if link is not None else None
-
-
 def _subject_gender(case: Case) -> Any:
-    person = _subject(case)
+    person = case_subject(case)
     return person.gender if person is not None and person.gender else None
 
 
@@ -51,7 +47,7 @@ _AGE_BANDS = (("18_24", 18, 24), ("25_34", 25, 34), ("35_44", 35, 44), ("45_54",
 
 def _subject_age_band(case: Case) -> Any:
     """The anonymous notification's age band of the subject's age when raised."""
-    person = _subject(case)
+    person = case_subject(case)
     if person is None:
         return None
     values = {

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from casework.models import Case, CasePersonRole, Person
+from casework.models import Case, Person
+from casework.selectors import case_subject
 from workflows.cse.states import CHILD_AGE
 from workflows.definitions import (
     age_at,
@@ -22,8 +23,7 @@ def exploitation_kinds(case: Case) -> list[str]:
 
 
 def subject_person(case: Case) -> Person | None:
-    link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
-    return link.person if link is not None else None
+    return case_subject(case)
 
 
 def subject_age_now(case: Case) -> int | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from casework.models import Case, CasePersonRole
+from casework.models import Case
+from casework.selectors import case_subject
 from workflows.definitions import (
     age_at,
 )
@@ -13,10 +14,9 @@ from workflows.modern_slavery.states import CHILD_AGE
 
 def subject_age(case: Case) -> int | None:
     """The subject's age when the concern was raised (date of birth, else the estimate)."""
-    link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
-    if link is None:
+    person = case_subject(case)
+    if person is None:
         return None
-    person = link.person
     values = {
         "subject_date_of_birth": person.date_of_birth,
         "subject_estimated_age": person.estimated_age,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from casework.models import Case, CasePersonRole
+from casework.models import Case
+from casework.selectors import case_subject
 from workflows.definitions import (
     age_at,
 )
@@ -15,10 +16,10 @@ def subject_age(case: Case) -> int | None:
     """The person's age today: from the date of birth, or the intake estimate plus the
     whole years since the concern was raised (Channel can run for many months, and the
     age that matters for consent is the age when consent is given)."""
-    link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()
-    if link is None:
+    person = case_subject(case)
+    if person is None:
         return None
-    person, today = link.person, timezone.localdate()
+    today = timezone.localdate()
     if person.date_of_birth:
         return age_at({"subject_date_of_birth": person.date_of_birth}, "subject", today)
     if person.estimated_age is None:
