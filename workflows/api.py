@@ -311,6 +311,7 @@ class CaseTransitionView(APIView):
             name=name,
             data=data,
             expected_version=serializer.validated_data["version"],
+            answer=True,
         )
         return Response(case_body(request, case))
 

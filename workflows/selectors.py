@@ -7,12 +7,13 @@ from here, so the two can never offer different steps.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
-from casework.models import Case
+from casework.models import Case, CasePerson
+from workflows.models import Deadline
 from workflows.registry import get_workflow
 
 
@@ -23,6 +24,22 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
     workflow = get_workflow(case.case_type)
     proxy = case if isinstance(case, workflow.model) else workflow.model.objects.get(pk=case.pk)
     return list(proxy.get_available_user_state_transitions(user))
+
+
+def case_answer_prefetch(case: Case, now: datetime) -> None:
+    """Read onto ``case`` what the API's answer about it shows besides its own row: its
+    people with their details, its clocks (ordered as the answer lists them) and whether
+    one is overdue at ``now`` (``CaseSerializer`` uses them when present). A write that
+    answers with the case calls this before taking the audit chain's lock, so the lock
+    is held for the figures and the event, not for these reads (docs/performance.md)."""
+    prefetch_related_objects(
+        [case],
+        Prefetch(
+            "case_people", queryset=CasePerson.objects.select_related("person").order_by("pk")
+        ),
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
+    )
+    case.has_overdue_deadline = Deadline.objects.filter(case=case).overdue(now).exists()
 
 
 def dhr_figures(

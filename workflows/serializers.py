@@ -427,6 +427,13 @@ CASE_KEYS = frozenset(
 )  # fmt: skip
 
 
+def _prefetched(case: Case, name: str) -> list[Any] | None:
+    """The related rows ``workflows.selectors.case_answer_prefetch`` read (in the order
+    the answer lists them), None when they were not read."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
 class CaseSerializer(CaseSummarySerializer):
     """CASE: everything the user may see of a case and what they may do now. The
     type-specific fields recorded at intake and at each step follow as further keys."""
@@ -441,7 +448,9 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(PersonSerializer(many=True))
     def get_people(self, case: Case) -> list[dict[str, Any]]:
-        links = CasePerson.objects.filter(case=case).select_related("person").order_by("pk")
+        links = _prefetched(case, "case_people")
+        if links is None:
+            links = CasePerson.objects.filter(case=case).select_related("person").order_by("pk")
         return PersonSerializer(links, many=True).data
 
     @extend_schema_field(PremisesSerializer(allow_null=True))
@@ -450,7 +459,9 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case: Case) -> list[dict[str, Any]]:
-        deadlines = case.deadlines.order_by("due_at", "pk")
+        deadlines = _prefetched(case, "deadlines")
+        if deadlines is None:
+            deadlines = case.deadlines.order_by("due_at", "pk")
         return DeadlineSerializer(deadlines, many=True, context=self.context).data
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))

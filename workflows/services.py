@@ -15,7 +15,6 @@ from typing import Any
 import holidays
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
@@ -46,6 +45,7 @@ from workflows.models import (
     TimescaleOverride,
 )
 from workflows.registry import UnknownCaseType, get_workflow
+from workflows.selectors import case_answer_prefetch
 from workflows.state_history import state_change_record
 
 # Clocks on different machines disagree a little: a time this far ahead is still "now".
@@ -415,6 +415,19 @@ def check_event_dates(
         raise ValidationError(errors)
 
 
+def _step_outcome(
+    workflow: Workflow, case: Case, custom: Mapping[str, Any], values: Mapping[str, Any], now: Any
+) -> None:
+    """What a step records beside its state: the sub-process it moved, and the closing
+    date and outcome when it closed the case."""
+    sub_process, sub_target = custom.get("sub_process"), custom.get("sub_target")
+    if sub_process is not None and sub_target:
+        case.details = {**case.details, sub_process.field: sub_target}
+    if case.state in workflow.terminal_states and case.closed_at is None:
+        case.closed_at = now
+        case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")
+
+
 @transaction.atomic
 def case_transition(
     *,
@@ -423,15 +436,26 @@ def case_transition(
     name: str,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
+    answer: bool = False,
 ) -> Case:
     """Take the transition ``name`` on ``case`` as ``actor`` (DESIGN.md "One write path").
 
     Refuses (changing nothing) when the case moved on since ``expected_version``, the
     transition is not possible from the current state or its guard fails (409), the
     actor may not take it (403), or the input is invalid (400).
+
+    ``answer``: the caller answers with the whole case (the API), so its people, its
+    clocks and whether one is overdue are read here, before the audit chain's lock, and
+    not while the lock is held (``case_answer_prefetch``).
     """
     workflow = get_workflow(case.case_type)
-    case = workflow.model.objects.select_for_update().get(pk=case.pk)
+    # The case's row alone is locked; its team, owner, raiser and premises come with it
+    # for the answer and the messages.
+    case = (
+        workflow.model.objects.select_for_update(of=("self",))
+        .select_related("team", "owner", "raised_by", "premises")
+        .get(pk=case.pk)
+    )
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(
             "This case has changed since you opened it. Reload it and try again.",
@@ -448,15 +472,10 @@ def case_transition(
     before = case.state
     indexed = (case.team_id, case.owner_id)
     getattr(case, name)(actor=actor, data=values)
-    sub_process, sub_target = custom.get("sub_process"), custom.get("sub_target")
-    if sub_process is not None and sub_target:
-        case.details = {**case.details, sub_process.field: sub_target}
-    if case.state in workflow.terminal_states and case.closed_at is None:
-        case.closed_at = now
-        case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")
-    case.version = F("version") + 1
+    _step_outcome(workflow, case, custom, values, now)
+    # The row is locked since it was read, so no one else can have changed its version.
+    case.version += 1
     case.save()
-    case = workflow.model.objects.get(pk=case.pk)
     effect = workflow.effects.get(name)
     if effect is not None:
         effect(case=case, actor=actor, data=values, at=now)
@@ -474,6 +493,8 @@ def case_transition(
         )
     _apply_clocks(workflow, case, name, actor, now, values)
     _notify_transitioned(case, workflow, actor, custom["label"])
+    if answer:
+        case_answer_prefetch(case, now)
     # Last, as in case_raise: the figures take the audit chain's lock, held from here to
     # the commit. Every step: a step may record what a figure splits by without changing
     # the state.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb
@@ -48,6 +50,37 @@ def test_a_step_is_200_with_the_updated_case(api, users, case):
         Deadline.objects.filter(case=case).values_list("rule", flat=True)
     )
     assert body["deadlines"]
+
+
+def test_the_answer_is_the_case_as_read_afterwards_read_before_the_audit_lock(api, users, case):
+    """The answer to a step shows the case as it stands after it (its people, its clocks,
+    whether one is overdue: what GET shows), but reads them before the audit chain's lock
+    is taken, which every writer waits for (docs/performance.md): after the lock, only the
+    figures and the event."""
+    case_allocate(case=case, assignee=users["other_frontline"], actor=users["lead"])
+    # A clock already past due that the step does not stop: the answer must say so.
+    Deadline.objects.filter(case=case, kind="task").update(
+        due_at=timezone.now() - timedelta(days=2)
+    )
+    client = api(users["lead"])
+    version = client.get(f"/api/v1/cases/{case.reference}/").json()["version"]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(step_url(case), {"version": version, **REFER}, format="json")
+    # Copied now: the next request empties the log the captured queries are read from.
+    statements = [q["sql"] for q in ctx.captured_queries]
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == client.get(f"/api/v1/cases/{case.reference}/").json()
+    assert body["overdue"] is True
+    assert body["owner"] == users["other_frontline"].username
+    assert [p["family_name"] for p in body["people"]] == ["Walsh"]
+    assert len(body["deadlines"]) >= 2
+    locked = next(i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql)
+    after = " ".join(statements[locked:])
+
+    for table in ("casework_caseperson", '"workflows_deadline"', "casework_team", "auth_user"):
+        assert table not in after, f"{table} read while the audit chain's lock was held"
 
 
 def refused(client, case, body, name="refer_to_mash"):
