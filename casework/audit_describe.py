@@ -173,7 +173,7 @@ def _record_words(item: Any, subfields: Mapping[str, Any]) -> str:
 class NameBook:
     """Names of the users, teams and people events refer to, looked up in one query per
     kind for a page of events; a name kept in the event wins (it is how they were named
-    at the time)."""
+    at the time), so only the ids an event does not name are looked up."""
 
     def __init__(self, events: Iterable[AuditEvent]):
         wanted: dict[str, set[int]] = {}
@@ -186,7 +186,9 @@ class NameBook:
                 for key, value in part.items():
                     kind = NAME_KEYS.get(key)
                     if kind:
-                        wanted.setdefault(kind, set()).update(_ids(value))
+                        recorded = (event.names or {}).get(kind) or {}
+                        unnamed = {pk for pk in _ids(value) if str(pk) not in recorded}
+                        wanted.setdefault(kind, set()).update(unnamed)
         self._known: dict[str, dict[int, str]] = {
             kind: _lookup(kind, ids) for kind, ids in wanted.items() if ids
         }

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
@@ -272,6 +273,35 @@ def test_names_are_kept_as_they_were_when_recorded(world):
     row = describe_events([AuditEvent.objects.get(pk=event.pk)])[0]
     assert row.actor == "Sam Okafor"
     assert [str(line) for line in row.lines] == ["From no one to Ali Khan"]
+
+
+@pytest.mark.django_db
+def test_only_the_names_an_event_did_not_keep_are_looked_up(world):
+    """A page of events that kept their names reads none of them again (the auditor's
+    search read its users' rows for every page that referred to one); an event from
+    before names were kept is named from the users' rows, in one query."""
+    with transaction.atomic():
+        kept = audit_record(
+            actor=world["lead"], verb=AuditVerb.CASE_ALLOCATED, case=world["case"],
+            data={"from_owner": None, "to_owner": WORKER_ID},
+        )  # fmt: skip
+        older = audit_record(
+            actor=world["lead"], verb=AuditVerb.CASE_ALLOCATED, case=world["case"],
+            data={"from_owner": WORKER_ID, "to_owner": LEAD_ID},
+        )  # fmt: skip
+    events = list(AuditEvent.objects.filter(pk__in=[kept.pk, older.pk]).order_by("pk"))
+    events[1].names = {}  # as recorded before events kept names (the table is append-only)
+
+    with CaptureQueriesContext(connection) as named:
+        rows = describe_events(events[:1])
+    assert [str(line) for line in rows[0].lines] == ["From no one to Ali Khan"]
+    assert not [q for q in named.captured_queries if "auth_user" in q["sql"]]
+
+    with CaptureQueriesContext(connection) as unnamed:
+        rows = describe_events(events)
+    assert [str(line) for line in rows[1].lines] == ["From Ali Khan to Sam Okafor"]
+    looked_up = [q for q in unnamed.captured_queries if '"auth_user"."id" IN' in q["sql"]]
+    assert len(looked_up) == 1
 
 
 @pytest.mark.django_db
