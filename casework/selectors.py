@@ -332,12 +332,33 @@ def case_readers(case: Case, user_ids: Iterable[int]) -> list[int]:
     in the order given: the one content check for every message that names a case's
     clock or state."""
     wanted = list(user_ids)
-    users = User.objects.in_bulk(wanted)
+    users = {}
+    if case.owner_id in wanted and Case.owner.is_cached(case):
+        users[case.owner_id] = case.owner  # read with the case: not read again
+    rest = [pk for pk in wanted if pk not in users]
+    users.update(User.objects.in_bulk(rest) if rest else {})
     return [
         pk
         for pk in wanted
-        if pk in users and case_full_list_for_user(users[pk]).filter(pk=case.pk).exists()
+        if pk in users
+        and (
+            _owner_reads_in_full(users[pk], case)
+            or case_full_list_for_user(users[pk]).filter(pk=case.pk).exists()
+        )
     ]
+
+
+def _owner_reads_in_full(user: Any, case: Case) -> bool:
+    """Whether ``case_full_list_for_user(user)`` holds ``case`` because ``user`` owns it,
+    decided from their roles alone (no query of their teams or grants, no visibility
+    condition): an active owner with a case role who is not an auditor reads their
+    case in full, a restricted one included (``_visibility_q``, ``_content_q``), unless
+    it is a named compartment's, which only those named to it read. False means ask
+    the query, never that they may not read it."""
+    if case.owner_id != user.pk or not user.is_active or case.case_type in named_case_types():
+        return False
+    held = roles_of(user)
+    return Role.AUDITOR not in held and bool(held - NO_CASE_ROLES)
 
 
 def case_subject(case: Case) -> Person | None:

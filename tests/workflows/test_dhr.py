@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb
@@ -16,9 +18,11 @@ from casework.models import AuditEvent, Case
 from casework.permissions import clearance_group
 from casework.roles import Role
 from casework.selectors import (
+    case_full_list_for_user,
     case_lead_ids,
     case_leads,
     case_list_for_user,
+    case_readers,
     person_list_for_user,
 )
 from casework.services import case_access_grant, case_allocate
@@ -343,6 +347,36 @@ def test_the_leads_of_many_cases_read_at_once_are_each_cases_leads(people, make_
     assert expected[concern.pk] == [people["prevent_lead"].pk]
     assert len(expected[slavery.pk]) == 3
     assert len(expected[south.pk]) == 1
+
+
+def test_an_owner_is_told_of_their_case_exactly_when_its_page_would_open_to_them(people):
+    """``case_readers`` decides an owner from their roles alone where it can (a step on
+    their case tells them of it); its answer is always ``case_full_list_for_user``'s,
+    whoever owns which type, and an owner read with the case is not read again."""
+    inactive = people["team_lead"].__class__.objects.create(username="gone", is_active=False)
+    inactive.groups.set(people["team_lead"].groups.all())
+    _clear(people["cleared_auditor"])
+    owners = {**people, "inactive": inactive}
+    cases = [
+        raise_review(people["recorder"]),
+        default_raise(modern_slavery.WORKFLOW, people["frontline"])({}),
+        default_raise(prevent.WORKFLOW, people["team_lead"])({}),
+    ]
+    for case in cases:
+        for name, owner in owners.items():
+            Case.objects.filter(pk=case.pk).update(owner=owner)
+            loaded = Case.objects.select_related("owner").get(pk=case.pk)
+            expected = case_full_list_for_user(owner).filter(pk=case.pk).exists()
+            assert case_readers(loaded, [owner.pk]) == ([owner.pk] if expected else []), (
+                case.case_type,
+                name,
+            )
+    ordinary = Case.objects.select_related("owner").get(pk=cases[1].pk)
+    Case.objects.filter(pk=ordinary.pk).update(owner=people["frontline"])
+    ordinary.owner = people["frontline"]
+    with CaptureQueriesContext(connection) as queries:
+        assert case_readers(ordinary, [people["frontline"].pk]) == [people["frontline"].pk]
+    assert not [q for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
 
 
 def test_a_named_lead_names_others_who_then_see_and_act(people):
