@@ -42,7 +42,12 @@ from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
 from casework.search_index import search_case_ids_for_user
-from casework.selectors import case_content_condition, case_full_condition, case_list_for_user
+from casework.selectors import (
+    case_content_condition,
+    case_full_condition,
+    case_list_for_user,
+    pk_in_array,
+)
 from workflows.models import Deadline, overdue_q
 from workflows.raiser import raised_summary, referred_to_kind
 
@@ -92,13 +97,15 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _matching_ids(user: Any, q: str) -> list[int] | QuerySet[Any]:
-    """The ids of the cases matching ``q`` that ``user`` may see, from the search index:
-    a list read in one query when there are at most ``MATCHED_IDS_LIMIT``, else the
-    subquery itself."""
+def _matching(user: Any, q: str) -> Q:
+    """The cases matching ``q`` that ``user`` may see, from the search index: their ids
+    read in one query and given as one array when there are at most
+    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery."""
     matches = search_case_ids_for_user(user, q)
-    ids = [row["case_id"] for row in matches[: MATCHED_IDS_LIMIT + 1]]
-    return ids if len(ids) <= MATCHED_IDS_LIMIT else matches
+    ids = list(matches.values_list("case_id", flat=True)[: MATCHED_IDS_LIMIT + 1])
+    if not ids:
+        return Q(pk__in=[])  # nothing: Django asks the database nothing more
+    return pk_in_array(ids) if len(ids) <= MATCHED_IDS_LIMIT else Q(pk__in=matches)
 
 
 def _gated(content: Q | None, field: str) -> BaseExpression:
@@ -156,7 +163,7 @@ def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> Q
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     q = str(filters.get("q") or "").strip()
     if q:
-        cases = cases.filter(pk__in=_matching_ids(user, q))
+        cases = cases.filter(_matching(user, q))
     return cases
 
 
