@@ -578,7 +578,12 @@ class CaseSearchEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "case search entries"
-        indexes = [GinIndex(fields=["document"], name="case_search_document")]
+        # No pending list (fastupdate off): a new or changed entry goes into the index at
+        # once. With it, every entry written since the last vacuum waited in a list that
+        # each search read through in full: 2,300 raises made a name search 5-9 ms slower
+        # at county scale (docs/performance.md), and the write that found the list full
+        # merged all of it while its user waited.
+        indexes = [GinIndex(fields=["document"], name="case_search_document", fastupdate=False)]
 
     def __str__(self) -> str:
         return f"Search entry of case {self.case_id}"
