@@ -368,14 +368,21 @@ def _owner_reads_in_full(user: Any, case: Case) -> bool:
     return Role.AUDITOR not in held and bool(held - NO_CASE_ROLES)
 
 
+def prefetched(case: Case, name: str) -> list[Any] | None:
+    """The rows of ``case``'s relation ``name`` read with it (``prefetch_related``, as
+    ``workflows.selectors.case_answer_prefetch`` does), in the order they were read;
+    None when they were not read with it."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
 def case_subject(case: Case) -> Person | None:
     """The case's subject (the first person linked to it as such), from the links read
-    with the case when they were (``workflows.selectors.case_answer_prefetch``), else in
-    one query: what the guards and pre-filled answers that depend on the subject's age or
-    gender read."""
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if "case_people" in cache:
-        links = sorted(cache["case_people"], key=lambda link: link.pk)
+    with the case when they were (``prefetched``), else in one query: what the guards
+    and pre-filled answers that depend on the subject's age or gender read."""
+    links = prefetched(case, "case_people")
+    if links is not None:
+        links.sort(key=lambda link: link.pk)
         link = next((k for k in links if k.role == CasePersonRole.SUBJECT), None)
     else:
         link = case.case_people.filter(role=CasePersonRole.SUBJECT).select_related("person").first()

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CasePerson
+from casework.selectors import prefetched
 from workflows.clocks import effective_duration, timescale_overrides
 from workflows.definitions import Field, FieldType, Unit, Workflow
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus
@@ -427,13 +428,6 @@ CASE_KEYS = frozenset(
 )  # fmt: skip
 
 
-def _prefetched(case: Case, name: str) -> list[Any] | None:
-    """The related rows ``workflows.selectors.case_answer_prefetch`` read (in the order
-    the answer lists them), None when they were not read."""
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    return list(cache[name]) if name in cache else None
-
-
 class CaseSerializer(CaseSummarySerializer):
     """CASE: everything the user may see of a case and what they may do now. The
     type-specific fields recorded at intake and at each step follow as further keys."""
@@ -448,7 +442,7 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(PersonSerializer(many=True))
     def get_people(self, case: Case) -> list[dict[str, Any]]:
-        links = _prefetched(case, "case_people")
+        links = prefetched(case, "case_people")
         if links is None:
             links = CasePerson.objects.filter(case=case).select_related("person").order_by("pk")
         return PersonSerializer(links, many=True).data
@@ -459,7 +453,7 @@ class CaseSerializer(CaseSummarySerializer):
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case: Case) -> list[dict[str, Any]]:
-        deadlines = _prefetched(case, "deadlines")
+        deadlines = prefetched(case, "deadlines")
         if deadlines is None:
             deadlines = case.deadlines.order_by("due_at", "pk")
         return DeadlineSerializer(deadlines, many=True, context=self.context).data
