@@ -30,6 +30,7 @@ from casework.models import Case, CasePerson, CaseSearchEntry, Person, PossibleM
 from casework.permissions import lead_may, restricted_case_types
 from casework.search_index import (
     MIN_PHONE_DIGITS,
+    NOTHING,
     Keys,
     all_of,
     any_of,
@@ -133,10 +134,10 @@ def candidate_query(people: Iterable[Mapping[str, Any]], premises: Mapping[str, 
 def _candidates(
     query: str, keys: Keys, exclude: int | None, limit: int = MAX_CANDIDATES
 ) -> list[int]:
-    if not query or keys.content == ():
+    if not query or keys.content == NOTHING:
         return []
     if keys.content is not None:
-        query = all_of([query, any_of(quote(k) for k in keys.content)])
+        query = all_of([query, keys.content])
     entries = CaseSearchEntry.objects.filter(document__matches=query)
     if exclude is not None:
         entries = entries.exclude(case_id=exclude)

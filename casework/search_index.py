@@ -9,17 +9,23 @@ Each case has one ``CaseSearchEntry`` whose document holds lexemes of three kind
   (``#p:ls61aa``, outward code ``#o:ls6``) and phone digits (``#t:07700900123``);
 - **the reference** (``#r:sc2026000123``, ``#r:000123``, ``#r:123``), which also finds a
   case its viewer may know only as received (the frontline raiser of a Prevent case);
-- **who may see it** (``#a:...``): its owner, and per case type its raiser, its team and
-  each user or group granted it. Case types are part of those lexemes, so whether a type
-  is in a need-to-know compartment (``SAFECASE_RESTRICTED_CASE_TYPES``) is decided when
-  searching, never frozen into the index.
+- **who may see it** (``#a:...``): its owner (``#a:o7``), raiser (``#a:r7``), team
+  (``#a:t2``) and each user or group granted it (``#a:u7``, ``#a:g3``), one lexeme each
+  whatever the case's type, and **its type** (``#k:prevent``). Whether a type is in a
+  need-to-know compartment (``SAFECASE_RESTRICTED_CASE_TYPES``) is decided when
+  searching, never frozen into the index: a lead's team key counts only outside the
+  compartments (``'#a:t2' & !'#k:prevent' & !'#k:dhr'``).
 
-A search is one ``tsquery``: ``(every word matches) & (one of the user's content keys)``,
-or'd with ``(the reference matches) & (one of the user's visibility keys)``, answered by
-the GIN index alone (prefix matches are ``'word':*``). ``tsvector``, ``tsquery`` and GIN
-are core PostgreSQL: the embedded server of ``make run`` needs no extension. The keys
-mirror ``casework.selectors`` (``_visibility`` and ``case_content_condition``) exactly;
-``tests/casework/test_search_index.py`` checks that, user by user and case by case.
+A search is one ``tsquery``: ``(every word matches) & (the user's content condition)``,
+or'd with ``(the reference matches) & (the user's visibility condition)``, answered by
+the GIN index alone (prefix matches are ``'word':*``). One lexeme a holder, not one a
+holder and type, keeps a lead's condition to a handful of keys: for each case whose
+name matches, GIN advances every key's posting list to it, and a lead's 23 keys of one
+holder and type each made a surname search 20-50% slower (docs/performance.md).
+``tsvector``, ``tsquery`` and GIN are core PostgreSQL: the embedded server of ``make
+run`` needs no extension. The conditions mirror ``casework.selectors`` (``_visibility``
+and ``case_content_condition``) exactly; ``tests/casework/test_search_index.py`` checks
+that, user by user and case by case.
 
 Writes: the services call ``search_index_update(case_ids)`` in their transaction after
 changing what is indexed; grants written by guardian outside a service are caught by
@@ -47,7 +53,6 @@ from casework.models import (
     CaseGroupObjectPermission,
     CasePerson,
     CaseSearchEntry,
-    CaseType,
     CaseUserObjectPermission,
 )
 from casework.permissions import (
@@ -232,13 +237,12 @@ def _address_lexemes(address: str, postcode: str = "") -> set[str]:
 
 
 def access_lexemes(case: dict[str, Any], users: Iterable[int], groups: Iterable[int]) -> set[str]:
-    """Who may see the case, per its type (see the module docstring)."""
-    kind = case["case_type"]
-    found = {f"#a:r{case['raised_by_id']}.{kind}", f"#a:t{case['team_id']}.{kind}"}
+    """Who may see the case, and its type (see the module docstring)."""
+    found = {f"#k:{case['case_type']}", f"#a:r{case['raised_by_id']}", f"#a:t{case['team_id']}"}
     if case["owner_id"]:
         found.add(f"#a:o{case['owner_id']}")
-    found |= {f"#a:u{u}.{kind}" for u in users}
-    found |= {f"#a:g{g}.{kind}" for g in groups}
+    found |= {f"#a:u{u}" for u in users}
+    found |= {f"#a:g{g}" for g in groups}
     return found
 
 
@@ -362,52 +366,67 @@ def all_of(parts: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Keys:
-    """The access lexemes that find what a user may see (``visible``) and what they may
-    see in full (``content``); ``None`` for both means every case (an auditor)."""
+    """The ``tsquery`` conditions on the access lexemes that find what a user may see
+    (``visible``) and what they may see in full (``content``): ``None`` is every case
+    (the system itself), ``NOTHING`` no case."""
 
-    visible: tuple[str, ...] | None
-    content: tuple[str, ...] | None
+    visible: str | None
+    content: str | None
 
 
-def _case_types() -> list[str]:
-    return sorted(set(CaseType.values) | restricted_case_types())
+NOTHING = ""
+
+
+def _of_kinds(kinds: Iterable[str]) -> str:
+    return any_of(quote(f"#k:{k}") for k in kinds)
+
+
+def _outside(kinds: Iterable[str]) -> str | None:
+    """Not a case of any of ``kinds``; None when there are none."""
+    parts = [f"!{quote(f'#k:{k}')}" for k in sorted(kinds)]
+    return all_of(parts) if parts else None
+
+
+def _within(holders: list[str], kinds: str | None) -> list[str]:
+    """``holders`` (any of them) of cases that meet ``kinds`` (None: of any kind)."""
+    if not holders:
+        return []
+    return [all_of([any_of(holders), kinds]) if kinds else any_of(holders)]
 
 
 def user_keys(user: Any) -> Keys:
-    """The user's keys, mirroring ``casework.selectors._visibility`` (what they may open)
-    and ``case_content_condition`` (what they may see in full)."""
+    """The user's conditions, mirroring ``casework.selectors._visibility`` (what they may
+    open) and ``case_content_condition`` (what they may see in full)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Keys((), ())
+        return Keys(NOTHING, NOTHING)
     held = roles_of(user)
     if Role.AUDITOR in held:
-        return Keys(None, None)
+        hidden = _outside(auditor_hidden_types(user))
+        return Keys(hidden, hidden)
     if not held - NO_CASE_ROLES:
-        return Keys((), ())
-    restricted = restricted_case_types()
-    kinds = _case_types()
-    open_kinds = [k for k in kinds if k not in restricted]
-    groups = group_ids_of(user)
-    teams = sorted(team_ids_of(user))
-    cleared = Role.PREVENT_LEAD in held
-    lead = held & {Role.LEAD, Role.PREVENT_LEAD}
-
-    def granted(types: list[str]) -> list[str]:
-        return [f"#a:u{user.pk}.{k}" for k in types] + [
-            f"#a:g{g}.{k}" for g in groups for k in types
-        ]
-
+        return Keys(NOTHING, NOTHING)
+    restricted = sorted(restricted_case_types())
     # A named compartment (a Domestic Homicide Review) opens to the people named to the
     # case (its grants) alone: neither the team nor Prevent clearance opens it.
-    named = sorted(named_case_types() & restricted)
-    cleared_kinds = sorted(restricted - set(named))
-    team = [f"#a:t{t}.{k}" for t in teams for k in open_kinds] if lead else []
-    cleared_team = [f"#a:t{t}.{k}" for t in teams for k in cleared_kinds] if cleared else []
-    content = [f"#a:o{user.pk}", *(f"#a:r{user.pk}.{k}" for k in open_kinds)]
-    content += granted(open_kinds) + team + cleared_team + granted(named)
-    visible = content + [f"#a:r{user.pk}.{k}" for k in restricted]
-    if cleared:
-        visible += granted(cleared_kinds)
-    return Keys(tuple(dict.fromkeys(visible)), tuple(dict.fromkeys(content)))
+    named = sorted(named_case_types() & set(restricted))
+    cleared_kinds = [k for k in restricted if k not in named]
+    cleared = Role.PREVENT_LEAD in held
+    lead = held & {Role.LEAD, Role.PREVENT_LEAD}
+    owner, raiser = quote(f"#a:o{user.pk}"), quote(f"#a:r{user.pk}")
+    granted = [quote(f"#a:u{user.pk}"), *(quote(f"#a:g{g}") for g in group_ids_of(user))]
+    teams = [quote(f"#a:t{t}") for t in sorted(team_ids_of(user))]
+
+    content = [owner, *_within([raiser, *granted, *(teams if lead else [])], _outside(restricted))]
+    if cleared and cleared_kinds:
+        content += _within(teams, _of_kinds(cleared_kinds))
+    if named:
+        content += _within(granted, _of_kinds(named))
+    visible = list(content)
+    if restricted:
+        visible += _within([raiser], _of_kinds(restricted))
+    if cleared and cleared_kinds:
+        visible += _within(granted, _of_kinds(cleared_kinds))
+    return Keys(any_of(visible), any_of(content))
 
 
 @dataclass
@@ -474,20 +493,18 @@ def parse(q: str) -> Parsed:
     return parsed
 
 
+def _and(term: str, condition: str | None) -> str:
+    return all_of([term, condition]) if condition else term
+
+
 def tsquery(parsed: Parsed, keys: Keys) -> str | None:
     """The one tsquery of a search by a user with ``keys``; None when it can find
     nothing (no terms, or a user who may see no case)."""
     branches = []
-    if parsed.terms and keys.content != ():
-        parts = list(parsed.terms)
-        if keys.content is not None:
-            parts.append(any_of(quote(k) for k in keys.content))
-        branches.append(all_of(parts))
-    if parsed.reference and keys.visible != ():
-        parts = [parsed.reference]
-        if keys.visible is not None:
-            parts.append(any_of(quote(k) for k in keys.visible))
-        branches.append(all_of(parts))
+    if parsed.terms and keys.content != NOTHING:
+        branches.append(_and(all_of(list(parsed.terms)), keys.content))
+    if parsed.reference and keys.visible != NOTHING:
+        branches.append(_and(parsed.reference, keys.visible))
     if not branches:
         return None
     return branches[0] if len(branches) == 1 else f"{branches[0]} | {branches[1]}"
@@ -499,9 +516,7 @@ def search_entries_for_user(user: Any, q: str) -> Any:
     query = tsquery(parse(q), user_keys(user))
     if query is None:
         return CaseSearchEntry.objects.none()
-    entries = CaseSearchEntry.objects.filter(document__matches=query)
-    hidden = auditor_hidden_types(user)
-    return entries.exclude(case__case_type__in=hidden) if hidden else entries
+    return CaseSearchEntry.objects.filter(document__matches=query)
 
 
 def auditor_hidden_types(user: Any) -> list[str]:

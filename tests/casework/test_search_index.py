@@ -7,8 +7,11 @@ not depend on the server's text search configuration."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
+import re
+from unittest.mock import patch
 
 import pytest
 from django.contrib.auth.models import Group
@@ -19,7 +22,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from casework.models import Case, CasePerson, CaseSearchEntry, Person, Team
+from casework import search_index
+from casework.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CasePerson,
+    CaseSearchEntry,
+    CaseUserObjectPermission,
+    Person,
+    Team,
+)
 from casework.roles import Role
 from casework.search_index import (
     fold,
@@ -291,8 +303,40 @@ def _world(staff):
     "who", ["frontline", "frontline_south", "lead", "lead_south", "cleared", "auditor", "admin"]
 )
 def test_the_index_finds_exactly_what_the_selectors_let_the_user_see(staff, who):
+    _same_as_the_selectors(_world(staff), staff[who])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["frontline", "lead", "lead_south", "cleared", "auditor"])
+def test_a_compartment_added_later_needs_no_rebuild(staff, who, settings):
+    """The index holds each case's type, not whether it is in a compartment: with
+    cuckooing made need-to-know after the entries were written, the index still finds
+    exactly what the selectors allow."""
     cases = _world(staff)
-    user = staff[who]
+    settings.SAFECASE_RESTRICTED_CASE_TYPES = ["prevent", "cuckooing"]
+    _same_as_the_selectors(cases, staff[who])
+
+
+def test_a_leads_condition_names_each_holder_once_whatever_the_case_types():
+    """One key a holder (owner, raiser, user, group, team), not one a holder and type: the
+    index advances every key's posting list for each case a name matches."""
+
+    class Lead:
+        pk, is_authenticated, is_active = 7, True, True
+
+    with (
+        patch.object(search_index, "roles_of", return_value={Role.LEAD}),
+        patch.object(search_index, "group_ids_of", return_value={3, 4}),
+        patch.object(search_index, "team_ids_of", return_value={1, 2}),
+    ):
+        keys = search_index.user_keys(Lead())
+    holders = re.findall(r"'(#a:[a-z0-9]+)'", keys.content)
+    assert sorted(set(holders)) == ["#a:g3", "#a:g4", "#a:o7", "#a:r7", "#a:t1", "#a:t2", "#a:u7"]
+    assert "'#a:t1' | '#a:t2'" in keys.content
+    assert "!'#k:prevent'" in keys.content
+
+
+def _same_as_the_selectors(cases, user):
     by_name = set(search_case_ids_for_user(user, "ada lovelace").values_list("case_id", flat=True))
     assert by_name == set(case_content_list_for_user(user).values_list("pk", flat=True))
     visible = set(case_list_for_user(user).values_list("pk", flat=True))
@@ -390,6 +434,44 @@ def test_the_same_search_gives_the_same_answers_whatever_the_servers_text_config
             cursor.execute("SELECT set_config('default_text_search_config', %s, true)", [config])
     for q, expected in GOLDEN.items():
         assert {names[r] for r in found(staff["lead"], q)} == expected, q
+
+
+def _old_access(case: Case) -> set[str]:
+    """The access lexemes of the index before migration 0030: one a holder and type."""
+    kind = case.case_type
+    found = {f"#a:r{case.raised_by_id}.{kind}", f"#a:t{case.team_id}.{kind}"}
+    if case.owner_id:
+        found.add(f"#a:o{case.owner_id}")
+    users = CaseUserObjectPermission.objects.filter(content_object_id=case.pk)
+    groups = CaseGroupObjectPermission.objects.filter(content_object_id=case.pk)
+    found |= {f"#a:u{u}.{kind}" for u in users.values_list("user_id", flat=True)}
+    return found | {f"#a:g{g}.{kind}" for g in groups.values_list("group_id", flat=True)}
+
+
+def _lexemes() -> dict[int, set[str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT case_id, tsvector_to_array(document) FROM casework_casesearchentry")
+        return {case_id: set(lexemes) for case_id, lexemes in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_the_migration_rewrites_old_entries_as_the_services_write_them(staff):
+    """Migration 0030 turns each entry's keys of one holder and type into one a holder and
+    the type, and back: forward, the documents are exactly what a rebuild writes."""
+    cases = _world(staff)
+    written = _lexemes()
+    migration = importlib.import_module(
+        "casework.migrations.0030_search_access_keys_one_per_holder"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKWARD)
+    old = _lexemes()
+    for case in cases:
+        kept = {x for x in written[case.pk] if not x.startswith(("#a:", "#k:"))}
+        assert old[case.pk] == kept | _old_access(case), case.reference
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)
+    assert _lexemes() == written
 
 
 def _documents() -> dict[int, str]:
