@@ -495,39 +495,90 @@ def audit_chain_lock() -> None:
 
 def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     """Append several events in order with one lock and one insert (the deadline sweep
-    records many reminders at once); must run inside the caller's transaction."""
+    records many reminders at once); must run inside the caller's transaction.
+
+    Every other writer waits while this one holds the chain's lock, so all that does not
+    depend on the chain (the names, the data's JSON, the key) is prepared before it is
+    taken; under the lock are one round trip for the lock and the chain's head
+    (``safecase_audit_chain_head``, migration ``casework.0031``), the time, the hashes
+    and the insert, whose statement is written out (``_append``) rather than built by the
+    ORM while the others wait."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
     if not entries:
         return []
-    audit_chain_lock()
-    previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    previous = previous or GENESIS_HASH
-    now = timezone.now()
     key_id = audit_key_id()
     events = []
     for entry, names in zip(entries, audit_names_at(entries), strict=True):
         target = entry.target
-        event = AuditEvent(
-            at=now,
-            actor=entry.actor if getattr(entry.actor, "is_authenticated", False) else None,
-            verb=str(entry.verb),
-            case=entry.case,
-            # The concrete model, so that a case is "casework.case" whatever workflow
-            # proxy the service held it as.
-            object_type=(
-                target._meta.concrete_model._meta.label_lower if target is not None else ""
-            ),
-            object_id=str(target.pk) if target is not None else "",
-            # JSON round trip so the stored data and the hashed data are identical.
-            data=json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
-            names=names,
-            prev_hash=previous,
-            key_id=key_id,
+        events.append(
+            AuditEvent(
+                actor=entry.actor if getattr(entry.actor, "is_authenticated", False) else None,
+                verb=str(entry.verb),
+                case=entry.case,
+                # The concrete model, so that a case is "casework.case" whatever
+                # workflow proxy the service held it as.
+                object_type=(
+                    target._meta.concrete_model._meta.label_lower if target is not None else ""
+                ),
+                object_id=str(target.pk) if target is not None else "",
+                # JSON round trip so the stored data and the hashed data are identical.
+                data=json.loads(json.dumps(entry.data or {}, cls=DjangoJSONEncoder)),
+                names=names,
+                key_id=key_id,
+            )
         )
+    previous = _chain_head_locked() or GENESIS_HASH
+    # Taken under the lock, so that the events' times follow the chain's order.
+    now = timezone.now()
+    for event in events:
+        event.at = now
+        event.prev_hash = previous
         event.hash = previous = event_hash(event)
-        events.append(event)
-    return AuditEvent.objects.bulk_create(events)
+    for start in range(0, len(events), _INSERT_BATCH):
+        _append(events[start : start + _INSERT_BATCH])
+    return events
+
+
+# The columns ``_append`` writes, in order; jsonb ones cast from their JSON text.
+_COLUMNS = (
+    "at", "actor_id", "verb", "case_id", "object_type", "object_id", "data", "names",
+    "prev_hash", "hash", "key_id",
+)  # fmt: skip
+_JSON_COLUMNS = {"data", "names"}
+_ROW = "(" + ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _COLUMNS) + ")"
+_INSERT_BATCH = 500  # rows a statement (11 parameters each)
+
+
+def _append(events: Sequence[AuditEvent]) -> None:
+    """Insert the events in one statement and give each its id, as ``bulk_create``
+    would (``RETURNING`` gives the ids in the rows' order)."""
+    params: list[Any] = []
+    for event in events:
+        params += [
+            event.at, event.actor_id, event.verb, event.case_id, event.object_type,
+            event.object_id, json.dumps(event.data), json.dumps(event.names),
+            event.prev_hash, event.hash, event.key_id,
+        ]  # fmt: skip
+    # Constant names and placeholders only; the values are parameters.
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    rows = ", ".join([_ROW] * len(events))
+    sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES {rows} RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+def _chain_head_locked() -> str | None:
+    """Take the chain's lock for the rest of the transaction and return the hash of its
+    last event (None when it has none), read after the lock is granted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT safecase_audit_chain_head(%s)", [_CHAIN_LOCK_KEY])
+        return cursor.fetchone()[0]
 
 
 @dataclasses.dataclass(frozen=True)
