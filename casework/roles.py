@@ -61,11 +61,17 @@ _PRECEDENCE = [
 
 def _groups(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
     """The user's groups, id to name (one query, cached on the user object: the roles,
-    the clearances and the search index's grant keys all read them)."""
+    the clearances and the search index's grant keys all read them), read with the
+    user's teams and grants (``casework.permissions.access_facts_load``)."""
     cached = getattr(user, "_safecase_groups", None)
     if cached is None:
-        cached = dict(user.groups.values_list("pk", "name")) if user.is_authenticated else {}
-        user._safecase_groups = cached
+        if not user.is_authenticated:
+            user._safecase_groups = cached = {}
+        else:
+            from casework.permissions import access_facts_load  # imports this module
+
+            access_facts_load(user)
+            cached = user._safecase_groups
     return cached
 
 

@@ -122,9 +122,13 @@ def test_anonymous_and_inactive_users_see_nothing(people, cases):
 @pytest.mark.django_db
 def test_the_list_is_one_query(people, cases, django_assert_num_queries):
     lead = people["lead"]
-    for cached in ("_safecase_roles", "_safecase_team_ids", "_safecase_granted_cases"):
+    for cached in (
+        "_safecase_groups", "_safecase_roles", "_safecase_team_ids", "_safecase_granted_cases",
+    ):  # fmt: skip
         lead.__dict__.pop(cached, None)
-    with django_assert_num_queries(4):  # roles, teams, per-case grants, the cases
+    # The user's groups (their roles), teams and per-case grants in one query
+    # (casework.permissions.access_facts_load), then the cases.
+    with django_assert_num_queries(2):
         list(case_list_for_user(lead))
 
 

@@ -752,11 +752,12 @@ def test_a_sweep_with_nothing_due_makes_the_same_few_queries_however_many_clocks
         sweep(at=at(2027, 1, 5))
 
 
-# The sweep's fixed queries: 19 (the audit chain's lock and head one round trip since
+# The sweep's fixed queries: 17 (the audit chain's lock and head one round trip since
 # migration casework.0031), one for the names of the people told (the audit chain keeps
 # them, issue 20), one to find no footage request's clock due (footage.reminders), and one
-# for the per-case grants of the person told (casework.permissions).
-QUERIES = 22
+# for the groups, teams and per-case grants of the person told, read together
+# (casework.permissions.access_facts_load).
+QUERIES = 20
 
 
 @pytest.mark.django_db
