@@ -29,7 +29,7 @@ from typing import Any
 import rules
 from django.conf import settings
 
-from casework.roles import Role, group_names_of, roles_of
+from casework.roles import GROUPS_ATTR, Role, group_names_of, roles_of
 
 LEAD_ROLES = {Role.LEAD, Role.PREVENT_LEAD}
 
@@ -77,12 +77,13 @@ GRANTED_CASES_ATTR = "_safecase_granted_cases"
 
 def granted_case_ids_of(user: Any) -> frozenset[int]:
     """The ids of the cases granted to the user, or to one of their groups, to read
-    (``view_case``: guardian's per-case grants): one query, cached on the user object
-    for the request, as their teams and roles are. The visibility condition takes them
-    as a list (``casework.selectors._granted``); whatever grants or withdraws one on a
-    user object in hand forgets it there (``forget_granted_cases``).
+    (``view_case``: guardian's per-case grants): read with the user's groups and teams
+    (``access_facts_load``) and cached on the user object for the request. The
+    visibility condition takes them as a list (``casework.selectors._granted``);
+    whatever grants or withdraws one on a user object in hand forgets it there
+    (``forget_granted_cases``).
 
-    Every page that shows a case asks this once, so its query is written out
+    Every page that shows a case asks this once, so its part of the query is written out
     (``_granted_cases_sql``) rather than built by the ORM each time: the ORM's union of
     two filtered querysets took about 1 ms of Python a request to build and compile, the
     query itself 0.3 ms (docs/performance.md)."""
@@ -95,7 +96,6 @@ def granted_case_ids_of(user: Any) -> frozenset[int]:
     return cached
 
 
-GROUPS_ATTR = "_safecase_groups"
 TEAM_IDS_ATTR = "_safecase_team_ids"
 _GROUP, _TEAM, _GRANT = 1, 2, 3
 

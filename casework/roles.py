@@ -59,19 +59,24 @@ _PRECEDENCE = [
 ]
 
 
+# Where ``_groups`` caches the user's groups on the user object.
+GROUPS_ATTR = "_safecase_groups"
+
+
 def _groups(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
     """The user's groups, id to name (one query, cached on the user object: the roles,
     the clearances and the search index's grant keys all read them), read with the
     user's teams and grants (``casework.permissions.access_facts_load``)."""
-    cached = getattr(user, "_safecase_groups", None)
+    cached = getattr(user, GROUPS_ATTR, None)
     if cached is None:
         if not user.is_authenticated:
-            user._safecase_groups = cached = {}
+            cached = {}
+            setattr(user, GROUPS_ATTR, cached)
         else:
             from casework.permissions import access_facts_load  # imports this module
 
             access_facts_load(user)
-            cached = user._safecase_groups
+            cached = getattr(user, GROUPS_ATTR)
     return cached
 
 
