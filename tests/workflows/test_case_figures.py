@@ -273,3 +273,35 @@ def test_a_writer_that_records_its_event_first_and_one_that_refreshes_first_neve
 
     _, errors = run_in_threads(lambda i: (event_first, facts_first)[i]((first, second)[i]), 2)
     assert errors == []
+
+
+@pytest.mark.django_db
+def test_a_sum_brought_to_zero_is_dropped_and_no_delete_is_sent_when_none_is(
+    django_assert_num_queries,
+):
+    """``_apply_sums`` adds each change to a day's and a month's row; a row the change
+    brings to zero is deleted (a sum of +1 and -1, the OPEN measure of a case closed the
+    day it opened), the others kept, and when no row reaches zero the DELETE is not
+    sent at all (one statement: the upsert)."""
+    from django.db import connection
+
+    from workflows.case_figures import _apply_sums
+
+    team = Team.objects.create(slug="zero", name="Zero")
+    day = date(2025, 6, 3)
+    opened = ("open", day, "cuckooing", team.pk, "")
+    raised = ("raised", day, "cuckooing", team.pk, "")
+
+    def rows() -> dict:
+        return {
+            (grain, measure): n
+            for grain, measure, n in FigureSum.objects.values_list("grain", "measure", "n")
+        }
+
+    with django_assert_num_queries(1), connection.cursor() as cursor:
+        _apply_sums(cursor, Counter({opened: 1, raised: 2}))
+    assert rows() == {("d", "open"): 1, ("m", "open"): 1, ("d", "raised"): 2, ("m", "raised"): 2}
+    # The upsert, then the DELETE of the rows that fell to zero.
+    with django_assert_num_queries(2), connection.cursor() as cursor:
+        _apply_sums(cursor, Counter({opened: -1, raised: -1}))
+    assert rows() == {("d", "raised"): 1, ("m", "raised"): 1}
