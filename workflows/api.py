@@ -248,7 +248,9 @@ class CaseListView(APIView):
             if errors:
                 raise ValidationError(errors)
         team = _team(body.get("team"))
-        case = case_raise(actor=request.user, case_type=case_type, data=body, team=team)
+        case = case_raise(
+            actor=request.user, case_type=case_type, data=body, team=team, answer=True
+        )
         return Response(case_body(request, case), status=201)
 
 

@@ -42,6 +42,17 @@ def case_answer_prefetch(case: Case, now: datetime) -> None:
     case.has_overdue_deadline = Deadline.objects.filter(case=case).overdue(now).exists()
 
 
+def raise_answer_prefetch(case: Case, summary: str) -> None:
+    """Set on a concern just raised what its raiser's view (``RaiserCaseSerializer``)
+    would otherwise read back: the summary as they gave it (the ``case.raised`` event's,
+    written after this) and that it has not been referred anywhere yet (the annotations
+    the case list gives the same view, ``workflows.raiser``). Called by ``case_raise``
+    before the audit chain's lock, so a raise's answer reads nothing under it that it
+    already knows (docs/performance.md)."""
+    case.raised_summary = summary
+    case.raiser_referred_to = None
+
+
 def dhr_figures(
     *, year: int | None = None, start: date | None = None, end: date | None = None
 ) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from workflows.models import (
     TimescaleOverride,
 )
 from workflows.registry import UnknownCaseType, get_workflow
-from workflows.selectors import case_answer_prefetch
+from workflows.selectors import case_answer_prefetch, raise_answer_prefetch
 from workflows.state_history import state_change_record
 
 # Clocks on different machines disagree a little: a time this far ahead is still "now".
@@ -146,6 +146,7 @@ def case_raise(
     team: Team | None = None,
     existing_people: Mapping[str, Person] | None = None,
     existing_premises: Premises | None = None,
+    answer: bool = False,
 ) -> Case:
     """Raise a concern of ``case_type`` from validated intake data (frontline and leads).
 
@@ -154,6 +155,10 @@ def case_raise(
     known, whom the raiser may see), its premises (or ``existing_premises``), an audit
     event, the clocks that start on intake and the possible matches with known people
     and addresses (``casework.matching.possible_matches_record``).
+
+    ``answer``: the caller answers with the case (the API), so what its raiser's view
+    shows of a concern just raised is set on it here, before the audit chain's lock,
+    rather than read back while the lock is held (``raise_answer_prefetch``).
     """
     if not can_raise.test(actor):
         raise PermissionDenied("Your role cannot raise concerns.")
@@ -207,6 +212,8 @@ def case_raise(
             case=case, workflow=workflow, rule=rule, at=start, actor=actor, recorded_at=now
         )
     _notify_raised(case, workflow)
+    if answer:
+        raise_answer_prefetch(case, summary)
     # Last, the figures and the audit event: the figures take the audit chain's lock,
     # which is held from there to the commit, and every writer of the chain waits for it
     # (docs/performance.md), so nothing else is done under it.

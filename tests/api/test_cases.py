@@ -56,6 +56,36 @@ def test_raising_a_concern_is_201_with_the_case_as_the_raiser_sees_it(api, users
     assert AuditEvent.objects.filter(case=case, verb=AuditVerb.CASE_RAISED).count() == 1
 
 
+def test_a_frontline_raise_answers_the_raiser_view_without_reading_it_under_the_audit_lock(
+    api, users
+):
+    """The raiser's answer (the status in plain words, the summary as they gave it) is
+    what GET shows them, but what the raise itself decided is not read back while the
+    audit chain's lock is held (every writer waits for it, docs/performance.md): no
+    audit event and no referral read after the lock, and no savepoint of the figures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(users["frontline"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            "/api/v1/cases/", {"case_type": "cse", **cse_intake()}, format="json"
+        )
+    statements = [q["sql"] for q in ctx.captured_queries]
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body == client.get(f"/api/v1/cases/{body['reference']}/").json()
+    assert body["raiser_view"] is True
+    assert body["status"] == "With the safeguarding lead for triage"
+    assert body["summary"] == cse_intake()["summary"]
+    locked = next(i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql)
+    after = statements[locked:]
+    assert not [sql for sql in after if 'FROM "casework_auditevent"' in sql]
+    assert not [sql for sql in after if "referrals_referral" in sql]
+    assert not [sql for sql in after if "SAVEPOINT" in sql and "RELEASE SAVEPOINT" not in sql]
+
+
 def test_the_frontline_raiser_of_a_prevent_concern_is_shown_only_that_it_was_received(api, users):
     response = api(users["frontline"]).post(
         "/api/v1/cases/", {"case_type": "prevent", **prevent_intake()}, format="json"
