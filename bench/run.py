@@ -858,10 +858,12 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for page, counts in results["queries"].items():
         if page.startswith("case page"):
             continue
-        constant = counts["page_size_10"] == counts["page_size_50"]
+        # Not more statements for more rows (no query per row). Fewer is allowed: a page
+        # of 50 that is not full ends the list and is not counted (casework.counting).
+        constant = counts["page_size_50"] <= counts["page_size_10"]
         checks.append(
             {
-                "budget": f"queries constant: {page}",
+                "budget": f"queries do not grow with the page: {page}",
                 "value": f"{counts['page_size_10']} / {counts['page_size_50']}",
                 "pass": constant,
             }

@@ -6,6 +6,11 @@ Nobody pages to the 937th page; "more than 1,000" says as much. So a list counts
 ``COUNT_CAP`` rows past the start of the page asked for (``SELECT count(*) FROM (...
 LIMIT n)``), enough to show that page, its neighbours and whether there are more, and
 never counts what it does not show.
+
+A list reads the page asked for first: when it is not full, it is the last page and the
+count is where it ends, so nothing is counted at all. Most searches (a reference, a full
+name, a phone number) find fewer than a page and so cost one statement less
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.utils.formats import number_format
 
@@ -53,6 +58,37 @@ class CappedPaginator(Paginator):
             asked = 1
         self.limit = max(COUNT_CAP if cap is None else cap, asked * per_page)
         self.more = False
+
+    def page(self, number: Any) -> Page:
+        """The page ``number``, its rows read before anything is counted: a page that is
+        not full is the last one and says how many there are; only a full page (or an
+        empty one past the first, which may not exist) is counted to show the others."""
+        try:
+            asked = int(str(number))  # "2" and 2; not "2.5" or 2.5, which Django refuses
+        except ValueError:
+            asked = 0
+        if asked < 1 or "count" in self.__dict__:
+            return super().page(number)
+        bottom = (asked - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if rows and len(rows) < self.per_page or asked == 1 and not rows:
+            self.__dict__["count"] = bottom + len(rows)  # the cached property, known
+            self.more = False
+            return self._get_page(rows, asked, self)
+        if not rows:
+            return super().page(number)  # past the end: EmptyPage, once counted
+        self.validate_number(asked)  # a full page: counted for the pages after it
+        return self._get_page(rows, asked, self)
+
+    def get_page(self, number: Any) -> Page:
+        """As ``Paginator.get_page`` (the first page for a number that is none, the last
+        for one past the end), without counting a page that ends the list."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
 
     @cached_property
     def count(self) -> int:

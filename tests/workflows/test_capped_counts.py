@@ -93,3 +93,53 @@ def test_the_auditors_search_counts_up_to_the_cap(client, seven, make_user, monk
     client.force_login(auditor)
     html = client.get("/audit/", {"action": "case.raised"}).content.decode()
     assert "Showing 1 to 2 of more than 5 events" in html
+
+
+def _counts(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT COUNT(*)") and "casework_case" in q["sql"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_page_that_ends_the_list_is_not_counted(client, seven):
+    """The rows are read first: a page that is not full is the last, and how many there
+    are is where it ends, with no count statement; a full page is still counted, so
+    the pages after it are offered."""
+    lead, _ = seven
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        narrow = client.get("/api/v1/cases/", {"q": "concern 3"}).json()
+        last_html = client.get("/cases/", {"page": 4}).content.decode()
+        last = client.get("/api/v1/cases/", {"page": 4}).json()
+    assert _counts(captured) == []
+    assert (narrow["count"], narrow["count_capped"], narrow["next"]) == (1, False, None)
+    assert (last["count"], last["count_capped"], len(last["results"])) == (7, False, 1)
+    assert last["previous"].endswith("page=3")
+    assert "Showing 7 to 7 of 7 cases" in last_html
+    assert "<title>Cases (page 4 of 4)" in last_html
+
+    with CaptureQueriesContext(connection) as captured:
+        full = client.get("/api/v1/cases/", {"page": 3}).json()
+    assert len(_counts(captured)) == 1
+    assert (full["count"], full["count_capped"], full["next"].endswith("page=4")) == (6, True, True)
+
+
+@pytest.mark.django_db
+def test_nothing_found_is_one_empty_page_and_a_page_past_the_end_is_refused(client, seven):
+    lead, _ = seven
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        none = client.get("/api/v1/cases/", {"q": "nobody by this name"}).json()
+        page = client.get("/cases/", {"q": "nobody by this name"})
+    assert _counts(captured) == []
+    assert (none["count"], none["results"], none["next"]) == (0, [], None)
+    assert page.status_code == 200
+    # Past the end: the API's 404, the page's last page (Paginator.get_page), each
+    # decided by a count; a page number that is none is the API's 400 and the first page.
+    assert client.get("/api/v1/cases/", {"page": 9}).status_code == 404
+    assert "Showing 7 to 7 of 7 cases" in client.get("/cases/", {"page": 9}).content.decode()
+    assert client.get("/api/v1/cases/", {"page": "2.5"}).status_code == 400
+    assert "Showing 1 to 2 of more than 5" in client.get("/cases/", {"page": "x"}).content.decode()
