@@ -31,12 +31,15 @@ def state_change_record(
 
     The previous row (the state it leaves) is closed at the same moment. A back-dated
     event earlier than the previous change is placed at the previous change's time, so
-    the intervals of one case never overlap and "as at" has exactly one answer.
+    the intervals of one case never overlap and "as at" has exactly one answer. A raise
+    (``from_state`` empty) is the case's first change: nothing before it is looked for.
     """
     previous = (
         CaseStateChange.objects.filter(case_id=case.pk, until__isnull=True)
         .order_by("-at", "-id")
         .first()
+        if from_state
+        else None
     )
     if previous is not None and at < previous.at:
         at = previous.at

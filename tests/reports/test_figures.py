@@ -205,6 +205,26 @@ def test_a_step_dated_earlier_than_the_last_change_never_overlaps_it(frontline, 
     assert rows[1].by == lead
 
 
+@pytest.mark.django_db
+def test_a_raise_is_the_first_change_and_looks_for_none_before_it(frontline, on):
+    """The state history of a new case is its one open row, written without looking for
+    a previous one to close (a statement less a raise, docs/performance.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    on(date(2025, 5, 1))
+    with CaptureQueriesContext(connection) as captured:
+        case = cuckoo(frontline)
+    row = CaseStateChange.objects.get(case=case)
+    assert (row.from_state, row.to_state, row.transition) == ("", "concern_raised", "raise")
+    assert (row.at, row.until, row.by) == (case.raised_at, None, frontline)
+    assert not [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT") and 'FROM "workflows_casestatechange"' in q["sql"]
+    ]
+
+
 def step_any(case, actor, name, **data):
     from tests.workflows.walker import sample_values
     from workflows.registry import get_workflow
