@@ -7,10 +7,10 @@ Nobody pages to the 937th page; "more than 1,000" says as much. So a list counts
 LIMIT n)``), enough to show that page, its neighbours and whether there are more, and
 never counts what it does not show.
 
-A list reads the page asked for first: when it is not full, it is the last page and the
-count is where it ends, so nothing is counted at all. Most searches (a reference, a full
-name, a phone number) find fewer than a page and so cost one statement less
-(docs/performance.md).
+A list reads its first page before counting: when it is not full, it is the only page
+and the count is how many rows it has, so nothing is counted at all. Most searches (a
+reference, a full name, a phone number) find fewer than a page and so cost one statement
+less (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -60,29 +60,21 @@ class CappedPaginator(Paginator):
         self.more = False
 
     def page(self, number: Any) -> Page:
-        """The page ``number``, its rows read before anything is counted: a page that is
-        not full is the last one and says how many there are; only a full page (or an
-        empty one past the first, which may not exist) is counted to show the others."""
-        try:
-            asked = int(str(number))  # "2" and 2; not "2.5" or 2.5, which Django refuses
-        except ValueError:
-            asked = 0
-        if asked < 1 or "count" in self.__dict__:
+        """The page ``number``; the first is read before anything is counted, and when it
+        is not full it is the only page and says how many there are. A later page is
+        counted first, as Django does: one past the end (reached by changing the address,
+        not by a link) is then refused without reading it."""
+        if str(number) != "1" or "count" in self.__dict__:
             return super().page(number)
-        bottom = (asked - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if rows and len(rows) < self.per_page or asked == 1 and not rows:
-            self.__dict__["count"] = bottom + len(rows)  # the cached property, known
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = len(rows)  # the cached property, known
             self.more = False
-            return self._get_page(rows, asked, self)
-        if not rows:
-            return super().page(number)  # past the end: EmptyPage, once counted
-        self.validate_number(asked)  # a full page: counted for the pages after it
-        return self._get_page(rows, asked, self)
+        return self._get_page(rows, 1, self)
 
     def get_page(self, number: Any) -> Page:
         """As ``Paginator.get_page`` (the first page for a number that is none, the last
-        for one past the end), without counting a page that ends the list."""
+        for one past the end), without counting a first page that is the only one."""
         try:
             return self.page(number)
         except PageNotAnInteger:
