@@ -392,3 +392,21 @@ def test_a_whole_reference_finds_that_case_alone(frontline, lead):
     # Part of a reference still searches summaries too.
     partial = case.reference[-6:]
     assert {c.pk for c in case_search_for_user(lead, {"q": partial})} == {case.pk, other.pk}
+
+
+@pytest.mark.django_db
+def test_the_planner_is_told_that_a_state_belongs_to_one_case_type():
+    """Extended statistics on (case_type, state) (migration casework 0032): without
+    them PostgreSQL multiplies the two columns' frequencies, expects a quarter of the
+    cases a type and state filter finds, and reads them county-wide instead of through
+    the viewer's own indexed branches of visibility (docs/performance.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxkind, ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = stxrelid"
+            " AND attnum = ANY(stxkeys) ORDER BY attname) FROM pg_statistic_ext"
+            " WHERE stxname = 'case_type_state' AND stxrelid = 'casework_case'::regclass"
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    kinds, columns = row
+    assert (sorted(kinds), columns) == (["f", "m"], ["case_type", "state"])
