@@ -284,7 +284,8 @@ def test_the_search_runs_a_fixed_number_of_queries(
                 actor=staff["lead"], verb=AuditVerb.CASE_ALLOCATED, case=story[0],
                 data={"from_owner": staff["worker"].pk, "to_owner": staff["lead"].pk, "n": n},
             )  # fmt: skip
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # One more, the count: a first page that is not full is not counted (casework.counting).
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
         response = auditor_client.get(SEARCH)
     assert len(response.context["rows"]) == 50
     assert "From worker.north to lead.north" in page(response)

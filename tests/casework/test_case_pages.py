@@ -776,7 +776,8 @@ def test_the_list_runs_the_same_queries_for_5_and_40_cases(
     more = raise_many(frontline, 35)
     Case.objects.filter(pk__in=[c.pk for c in more]).update(owner=lead)
     assert queries_for(client, searched) == few_searched
-    with django_assert_max_num_queries(few):
+    # One more, the count: a first page that is not full is not counted (casework.counting).
+    with django_assert_max_num_queries(few + 1):
         response = client.get("/cases/")
     html = page(response)
     assert len(rows_of(html)) == 25

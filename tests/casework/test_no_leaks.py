@@ -114,5 +114,5 @@ def test_the_leads_list_costs_the_same_queries_with_more_cases_and_grants(client
         case_access_grant(case=case, actor=granting, user=lead)
     assert CaseUserObjectPermission.objects.filter(user=lead).count() == 30
     many = _list_queries(client, lead)
-    assert many == few
+    assert many == few + 1  # the count: a first page that is not full is not counted
     assert case_list_for_user(lead).count() == 153

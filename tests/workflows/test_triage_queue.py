@@ -159,7 +159,8 @@ def test_query_count_does_not_grow_with_the_rows(client, people, django_assert_m
         assert len(references(client.get("/triage/"))) == 3
     for i in range(22):
         make_case(people, due_in_days=i, urgent=i % 5 == 0)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # One more, the count: a first page that is not full is not counted (casework.counting).
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
         assert len(references(client.get("/triage/"))) == 25
 
 
