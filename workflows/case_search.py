@@ -24,8 +24,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
+    CharField,
     Exists,
     F,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
@@ -192,12 +194,19 @@ def case_search_for_user(
         overdue = CaseWhen(
             When(full, then=overdue), default=Value(False), output_field=BooleanField()
         )
+        # What the raiser's view shows (the summary as raised and the partner its status
+        # names, issue 19) is looked up for the rows seen only as raiser: a row seen in
+        # full never probes the audit log and the referrals for it (docs/performance.md).
         cases = cases.annotate(
             full_content=CaseWhen(
                 When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
-            raised_summary=raised_summary(),
-            raiser_referred_to=referred_to_kind(),  # the raiser's status (issue 19)
+            raised_summary=CaseWhen(
+                When(full, then=Value(None)), default=raised_summary(), output_field=JSONField()
+            ),
+            raiser_referred_to=CaseWhen(
+                When(full, then=Value(None)), default=referred_to_kind(), output_field=CharField()
+            ),
         )
     return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
 

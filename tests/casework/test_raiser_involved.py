@@ -91,6 +91,12 @@ def test_the_status_in_plain_words_through_the_life_of_the_concern(client, peopl
     page = html(client, f"/cases/{raised.reference}/")
     assert "Referred to children&#x27;s social care" in page
     assert "Northtown MASH" not in page  # the kind of agency, not the referral
+    # The list says the same of its row (looked up for the rows seen only as raiser).
+    rows = client.get("/api/v1/cases/").json()["results"]
+    row = next(r for r in rows if r["reference"] == raised.reference)
+    assert (row["raiser_view"], row["status"]) == (True, "Referred to children's social care")
+    assert row["summary"] == raised.summary
+    assert "Referred to children&#x27;s social care" in html(client, "/cases/")
     Case.objects.filter(pk=raised.pk).update(
         state=modern_slavery.State.WITHDRAWN, closed_at=timezone.now()
     )
