@@ -18,6 +18,14 @@ the query becomes a subquery). Anything that would make the reuse unsafe falls b
 The key must name every fact the condition is built from: the user's per-case grants
 are among them (``casework.permissions.granted_case_ids_of``, read once a request), so a
 grant given or withdrawn makes another key, never a stale condition.
+
+The same holds for the scalar subqueries a list of cases annotates its rows with (the
+summary as raised, the partner referred to, whether a clock is overdue): each is a
+subquery on the row's case, the same for every user, that Django built and compiled again
+for every page, about half of the list query's own CPU (docs/performance.md, 5 December,
+late). ``case_subquery`` compiles one once per process with its own tables under their own
+names, so that, whatever alias the case table has in the query it is put into, only the
+case's alias is written in; the time it compares with is a parameter given at each use.
 """
 
 from __future__ import annotations
@@ -25,12 +33,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Field, Q
 from django.db.models.expressions import Col, Expression
 from django.db.models.sql import Query
 
@@ -77,9 +86,10 @@ def _store(key: Hashable, entry: _Compiled) -> None:
 
 
 def clear() -> None:
-    """Forget every compiled condition."""
+    """Forget every compiled condition and subquery."""
     with _lock:
         _cache.clear()
+        _subqueries.clear()
 
 
 def enabled() -> bool:
@@ -248,3 +258,127 @@ class CaseCondition(Expression):
             raise FullResultSet
         sql, params = self.template
         return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias)), list(params)
+
+
+# --- Subqueries on each row's case -----------------------------------------------------------
+
+# Stands for the time a subquery compares with (``now``) in its compiled template; each use
+# gives its own. No clock of Safecase's reads 1 January 1900.
+_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+_subqueries: dict[Hashable, tuple[str, tuple[Any, ...]] | bool] = {}
+
+
+def case_subquery(
+    key: Hashable,
+    build: Callable[[datetime | None], Any],
+    *,
+    output_field: Field,
+    now: datetime | None = None,
+) -> Expression:
+    """``build(now)``, an expression on each row's case (a subquery by ``OuterRef("pk")``),
+    to annotate a query of cases with: compiled by Django once per process for ``key``
+    (module docstring), as it would compile ``build(now)`` itself when the setting is off
+    or the query is not on cases. ``key`` must name everything ``build`` depends on but
+    ``now``."""
+    if not enabled():
+        return build(now)
+    return CaseSubquery(key, build, now, output_field)
+
+
+def _subquery_template(key: Hashable, build: Callable[[datetime | None], Any]) -> Any:
+    with _lock:
+        template = _subqueries.get(key)
+    if template is None:
+        template = _compile_subquery(build(_NOW))
+        with _lock:
+            _subqueries[key] = template
+    return template
+
+
+def _compile_subquery(expression: Any) -> tuple[str, tuple[Any, ...]] | bool:
+    """``expression``'s SQL on a query of cases with the case table's alias left open, or
+    False when its own tables include the case table (whose name it could then not tell
+    from the outer case's). The outer query is given another alias prefix than Django's
+    own, so that the subquery is not relabelled: its tables keep their own names, which no
+    case alias can be, in whatever query it is put into later."""
+    query = Case.objects.all().query
+    query.alias_prefix = "S"
+    query.get_initial_alias()
+    resolved = expression.resolve_expression(query, allow_joins=True, reuse=None)
+    compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+    sql, params = compiler.compile(resolved)
+    table = compiler.quote_name_unless_alias(Case._meta.db_table)
+    if sql.count(table) != sql.count(f"{table}."):
+        return False
+    return sql.replace(f"{table}.", f"{_OPEN_ALIAS}."), tuple(params)
+
+
+class CaseSubquery(Expression):
+    """A subquery on each row's case compiled once (``case_subquery``); resolved against
+    a query of cases it remembers the case table's alias and follows it when the query is
+    relabelled; against anything else it is ``build(now)`` resolved as Django would."""
+
+    def __init__(
+        self,
+        key: Hashable,
+        build: Callable[[datetime | None], Any],
+        now: datetime | None,
+        output_field: Field,
+        alias: str | None = None,
+    ) -> None:
+        super().__init__(output_field=output_field)
+        self.key = key
+        self.build = build
+        self.now = now
+        self.alias = alias
+        self.template: tuple[str, tuple[Any, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.key!r})"
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (self.__class__, self.key, self.now, self.alias)
+
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: Any = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Any:
+        if self.alias is not None:
+            return self
+        template = None
+        if query is not None and query.model is Case:
+            template = _subquery_template(self.key, self.build)
+        if not template:
+            built = self.build(self.now)
+            return built.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        clone.template = template
+        return clone
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> CaseSubquery:
+        clone = self.copy()
+        if self.alias is not None:
+            clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_source_expressions(self) -> list[Any]:
+        return []
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if self.alias is None or self.template is None:
+            raise ValueError("CaseSubquery compiled before it was resolved against a query")
+        sql, params = self.template
+        given = []
+        for param in params:
+            if isinstance(param, datetime) and param == _NOW:
+                if self.now is None:
+                    raise ValueError("this subquery compares with a time: give it now")
+                param = self.now
+            given.append(param)
+        return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias)), given

@@ -40,6 +40,7 @@ from django.db.models.expressions import BaseExpression
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
+from casework.conditions import case_subquery
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
@@ -83,12 +84,19 @@ ORDERS = ("asc", "desc")
 MATCHED_IDS_LIMIT = 5_000
 
 
-def has_overdue_deadline(now: datetime) -> IsNull:
+def has_overdue_deadline(now: datetime) -> BaseExpression:
     """Whether the case has an overdue task, for a page of rows: a scalar subquery
     (``LIMIT 1``), probed once per row shown. An ``EXISTS`` in the select list lets
     PostgreSQL pick a hashed subplan when it expects many rows before the page's LIMIT,
     and at county scale that read every overdue clock of the county (36,000 rows,
-    10 ms) for the 25 cases of a page (docs/performance.md)."""
+    10 ms) for the 25 cases of a page (docs/performance.md). Compiled once, ``now`` given
+    at each use (``casework.conditions.case_subquery``)."""
+    return case_subquery(
+        "has_overdue_deadline", _has_overdue_deadline, output_field=BooleanField(), now=now
+    )
+
+
+def _has_overdue_deadline(now: datetime | None) -> IsNull:
     first = overdue_deadlines(now).values("pk")[:1]
     return IsNull(Subquery(first), False)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, JSONField, OuterRef, Subquery
+from django.db.models.expressions import Expression
 
 from casework.audit import AuditVerb
+from casework.conditions import case_subquery
 from casework.models import AuditEvent, Case
 from casework.notes import case_attachment_list_for_user, case_note_list_for_user
 from workflows.definitions import Workflow
@@ -46,9 +48,14 @@ _SENT_STATES = (
 _NOT_ANNOTATED = object()
 
 
-def referred_to_kind() -> Subquery:
+def referred_to_kind() -> Expression:
     """The kind of partner of the case's latest sent referral, for annotating a list of
-    cases (``raiser_referred_to``) so that their statuses take no query per row."""
+    cases (``raiser_referred_to``) so that their statuses take no query per row; compiled
+    once (``casework.conditions.case_subquery``)."""
+    return case_subquery("raiser_referred_to", _referred_to_kind, output_field=CharField())
+
+
+def _referred_to_kind(now: Any = None) -> Subquery:
     from referrals.models import Referral
 
     sent = Referral.objects.filter(case=OuterRef("pk"), state__in=_SENT_STATES)
@@ -115,9 +122,14 @@ def raised_answers(case: Case) -> dict[str, Any]:
     return inputs if isinstance(inputs, dict) else {}
 
 
-def raised_summary() -> Subquery:
+def raised_summary() -> Expression:
     """The summary as the raiser gave it, for annotating a list of cases (``summary``
-    of the ``case.raised`` event's inputs): no query per row."""
+    of the ``case.raised`` event's inputs): no query per row; compiled once
+    (``casework.conditions.case_subquery``)."""
+    return case_subquery("raised_summary", _raised_summary, output_field=JSONField())
+
+
+def _raised_summary(now: Any = None) -> Subquery:
     events = AuditEvent.objects.filter(case=OuterRef("pk"), verb=AuditVerb.CASE_RAISED)
     return Subquery(events.order_by("pk").values("data__inputs__summary")[:1])
 

@@ -248,3 +248,124 @@ def test_a_negated_condition_and_a_combined_one(world):
     assert inside.isdisjoint(outside)
     assert inside | outside == set(Case.objects.values_list("reference", flat=True))
     assert both == {r for r in inside if Case.objects.get(reference=r).case_type == "cse"}
+
+
+def _row_world(world):
+    """The case SC-1 (raised by the frontline worker, seen by them in full while it is
+    theirs) with its raised event and a referral sent to the police, and an overdue
+    task on SC-3 (their lead's team)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from casework.audit import AuditVerb, audit_record
+    from referrals.models import PartnerAgency, Referral
+    from workflows.models import Deadline
+
+    raised = Case.objects.get(reference="SC-1")
+    with transaction.atomic():
+        audit_record(
+            actor=world["frontline"],
+            verb=AuditVerb.CASE_RAISED,
+            case=raised,
+            target=raised,
+            data={"inputs": {"summary": "As I raised it"}},
+        )
+    partner = PartnerAgency.objects.create(name="County police", kind="police")
+    Referral.objects.create(
+        case=raised, partner=partner, referral_type="mash_referral", content={},
+        created_by=world["lead"], state="sent", sent_at=timezone.now(),
+        authorised_by=world["lead"], consent_given=True,
+    )  # fmt: skip
+    now = timezone.now()
+    late = Deadline.objects.create(
+        case=Case.objects.get(reference="SC-3"), rule="t", label="Overdue task",
+        unit="working_days", duration=5, started_at=now - timezone.timedelta(days=20),
+        due_at=now - timezone.timedelta(days=2),
+    )  # fmt: skip
+    return late
+
+
+def _rows(user, now=None):
+    from workflows.case_search import has_overdue_deadline
+
+    listed = case_search_for_user(user, {}, sort="reference", order="asc")
+    if now is not None:
+        listed = listed.annotate(has_overdue_deadline=has_overdue_deadline(now))
+    return [
+        (
+            c.reference,
+            getattr(c, "full_content", True),
+            getattr(c, "raised_summary", None),
+            getattr(c, "raiser_referred_to", None),
+            c.has_overdue_deadline,
+        )
+        for c in listed
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["frontline", "lead", "auditor"])
+def test_row_subqueries_compiled_once_read_what_django_reads(world, who):
+    """The summary as raised, the partner referred to and the overdue flag of each row,
+    compiled once (``case_subquery``), are what Django's own subqueries read: at the top
+    level, again from the cache, and nested in another query of cases."""
+    _row_world(world)
+    user = world[who]
+    # The frontline worker sees SC-1 only as its raiser once it is allocated elsewhere.
+    Case.objects.filter(reference="SC-1").update(owner=world["lead"])
+    conditions.clear()
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        expected = _rows(user)
+        nested_expected = sorted(
+            Case.objects.filter(
+                pk__in=case_search_for_user(user, {}).filter(has_overdue_deadline=True).values("pk")
+            ).values_list("reference", flat=True)
+        )
+    assert _rows(user) == expected
+    assert _rows(user) == expected
+    nested = Case.objects.filter(
+        pk__in=case_search_for_user(user, {}).filter(has_overdue_deadline=True).values("pk")
+    )
+    assert sorted(nested.values_list("reference", flat=True)) == nested_expected
+    if who == "frontline":
+        assert ("SC-1", False, "As I raised it", "police", False) in expected
+    if who == "lead":
+        assert ("SC-3", True, None, None, True) in expected
+        assert nested_expected == ["SC-3"]
+
+
+@pytest.mark.django_db
+def test_the_overdue_flag_compares_with_the_time_given_at_each_use(world):
+    """One compiled subquery, two times: before the task fell due it is not overdue."""
+    from datetime import timedelta
+
+    late = _row_world(world)
+    lead = world["lead"]
+    conditions.clear()
+    after = dict((r[0], r[4]) for r in _rows(lead, now=late.due_at + timedelta(minutes=1)))
+    before = dict((r[0], r[4]) for r in _rows(lead, now=late.due_at - timedelta(minutes=1)))
+    assert after["SC-3"] is True
+    assert before["SC-3"] is False
+
+
+@pytest.mark.django_db
+def test_a_list_page_compiles_no_subquery_of_its_own(world, monkeypatch):
+    """A second page of the list compiles one query, its own: the visibility conditions
+    and the rows' subqueries are written from what was compiled the first time."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    _row_world(world)
+    frontline = world["frontline"]
+    conditions.clear()
+    list(case_search_for_user(frontline, {})[:25])  # compiles and keeps them
+    compiled = []
+    real = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    rows = list(case_search_for_user(frontline, {})[:25])
+    assert rows
+    assert compiled == [Case]
