@@ -299,3 +299,32 @@ def test_wrong_codes_count_towards_the_lockout(lead, settings):
     )
     assert response.status_code == 429
     assert not ApiToken.objects.exists()
+
+
+def test_a_request_finds_its_token_and_user_in_one_statement(worker):
+    """The token's lookup is written out (casework.api_tokens.api_token_with_user): it
+    reads what the ORM's select_related read, in one statement, and nothing for a token
+    that is not there; a deactivated user's token is still refused."""
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.api_tokens import api_token_with_user
+
+    token, raw = api_token_issue(user=worker, name="Phone")
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    with CaptureQueriesContext(connection) as reads:
+        found = api_token_with_user(token_digest(raw))
+    assert len(reads.captured_queries) == 1
+    assert found is not None
+    assert [getattr(found, f.attname) for f in ApiToken._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields
+    ]
+    assert [getattr(found.user, f.attname) for f in worker._meta.concrete_fields] == [
+        getattr(expected.user, f.attname) for f in worker._meta.concrete_fields
+    ]
+    assert not found._state.adding
+    assert not found.user._state.adding
+    assert api_token_with_user(token_digest(raw + "x")) is None
+    assert works(raw)
+    worker.is_active = False
+    worker.save(update_fields=["is_active"])
+    assert not works(raw)
