@@ -10,7 +10,9 @@ never counts what it does not show.
 A list reads its first page before counting: when it is not full, it is the only page
 and the count is how many rows it has, so nothing is counted at all. Most searches (a
 reference, a full name, a phone number) find fewer than a page and so cost one statement
-less (docs/performance.md).
+less (docs/performance.md). A search's page is chosen from its matches (at most a few
+thousand ids, every one read and sorted to find the page): its rows carry how many there
+are (``with_total``), so a full first page is counted by the statement that read it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,21 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils.formats import number_format
 
 COUNT_CAP = 1_000
+# The annotation by which a row says how many rows its whole list has (``with_total``).
+TOTAL = "listed_total"
+
+
+def with_total(queryset: QuerySet) -> QuerySet:
+    """``queryset``, each row carrying how many rows the list has (``COUNT(*) OVER ()``,
+    as ``TOTAL``), so that ``CappedPaginator`` counts a full first page from its rows.
+    Only for a list whose rows are all read to find a page anyway (a search's matches,
+    bounded and sorted): on a list whose page an index reads without the rest, the
+    window would read every row the page skips."""
+    return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
 
 def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
@@ -70,6 +83,10 @@ class CappedPaginator(Paginator):
         if len(rows) < self.per_page:
             self.__dict__["count"] = len(rows)  # the cached property, known
             self.more = False
+        elif getattr(rows[0], TOTAL, None) is not None:  # with_total: the rows say
+            total = getattr(rows[0], TOTAL)
+            self.__dict__["count"] = min(total, self.limit)
+            self.more = total > self.limit
         return self._get_page(rows, 1, self)
 
     def get_page(self, number: Any) -> Page:

@@ -41,6 +41,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from casework.conditions import case_subquery
+from casework.counting import with_total
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
@@ -107,15 +108,19 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _matching(user: Any, q: str) -> Q:
+def _matching(user: Any, q: str) -> tuple[Q, bool]:
     """The cases matching ``q`` that ``user`` may see, from the search index: their ids
     read in one query and given as one array when there are at most
-    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery."""
+    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; and whether they were
+    (a bounded list, whose rows can carry their count: ``casework.counting.with_total``).
+    """
     matches = search_case_ids_for_user(user, q)
     ids = list(matches.values_list("case_id", flat=True)[: MATCHED_IDS_LIMIT + 1])
     if not ids:
-        return Q(pk__in=[])  # nothing: Django asks the database nothing more
-    return pk_in_array(ids) if len(ids) <= MATCHED_IDS_LIMIT else Q(pk__in=matches)
+        return Q(pk__in=[]), False  # nothing: Django asks the database nothing more
+    if len(ids) <= MATCHED_IDS_LIMIT:
+        return pk_in_array(ids), True
+    return Q(pk__in=matches), False
 
 
 def _gated(content: Q | None, field: str) -> BaseExpression:
@@ -173,7 +178,12 @@ def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> Q
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     q = str(filters.get("q") or "").strip()
     if q:
-        cases = cases.filter(_matching(user, q))
+        matching, bounded = _matching(user, q)
+        cases = cases.filter(matching)
+        if bounded:
+            # Every match is read and sorted to find the page: the same statement counts
+            # them, so a full first page needs no count of its own (docs/performance.md).
+            cases = with_total(cases)
     return cases
 
 

@@ -143,3 +143,61 @@ def test_nothing_found_is_one_empty_page_and_a_page_past_the_end_is_refused(clie
     assert "Showing 7 to 7 of 7 cases" in client.get("/cases/", {"page": 9}).content.decode()
     assert client.get("/api/v1/cases/", {"page": "2.5"}).status_code == 400
     assert "Showing 1 to 2 of more than 5" in client.get("/cases/", {"page": "x"}).content.decode()
+
+
+def _case_statements(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT") and 'FROM "casework_case"' in q["sql"]
+    ]
+
+
+def _case_counts(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT COUNT(*)") and "casework_case" in q["sql"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_searchs_full_first_page_is_counted_by_its_own_rows(client, seven):
+    """A search's matches are all read and sorted to find its page, so that statement
+    counts them too (casework.counting.with_total): a full first page sends no count of
+    its own, and says the same as a count would, capped and exact, page and API."""
+    lead, _ = seven
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/cases/", {"q": "concern"})
+    assert "Showing 1 to 2 of more than 5 cases" in first.content.decode()
+    statements = _case_statements(captured)
+    assert len(statements) == 1
+    assert "OVER ()" in statements[0]
+    assert not _case_counts(captured)
+    body = client.get("/api/v1/cases/", {"q": "concern"}).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (5, True, 2)
+    # Under the cap the count is exact; a later page is counted first, as before.
+    counting_cap = counting.COUNT_CAP
+    try:
+        counting.COUNT_CAP = 100
+        body = client.get("/api/v1/cases/", {"q": "concern"}).json()
+        assert (body["count"], body["count_capped"]) == (7, False)
+    finally:
+        counting.COUNT_CAP = counting_cap
+    with CaptureQueriesContext(connection) as captured:
+        later = client.get("/api/v1/cases/", {"q": "concern", "page": 4}).json()
+    assert (later["count"], len(later["results"])) == (7, 1)
+    assert _case_counts(captured)
+
+
+@pytest.mark.django_db
+def test_the_plain_list_is_not_counted_by_a_window(client, seven):
+    """The case list without a search reads its page from an index, not every case:
+    a window over its rows would read the team's every case, so it is counted apart."""
+    lead, _ = seven
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/cases/")
+    assert not [q for q in captured if "OVER ()" in q["sql"]]
+    assert _case_counts(captured)
