@@ -167,7 +167,68 @@ def _children(node: Any) -> list[Any]:
     return [c for c in children if c is not None and not isinstance(c, (str, int, bool))]
 
 
-class CaseCondition(Expression):
+class _OnCase(Expression):
+    """What a compiled condition and a compiled subquery share: the key they were
+    compiled for, how to build them otherwise, and once resolved against a query of
+    cases, the case table's alias there (followed when that query is relabelled) and the
+    compiled template written with it."""
+
+    def __init__(
+        self, key: Hashable, build: Callable[..., Any], alias: str | None, output_field: Field
+    ) -> None:
+        super().__init__(output_field=output_field)
+        self.key = key
+        self.build = build
+        self.alias = alias
+        self.template: tuple[str, tuple[Any, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.key!r})"
+
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: Any = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Any:
+        if self.alias is not None:
+            # Already resolved: a subquery's WHERE is resolved again against the outer
+            # query (for its outer references); these have none of their own.
+            return self
+        return self._resolve(query, allow_joins, reuse, summarize, for_save)
+
+    def _resolve(self, query: Any, *args: Any) -> Any:
+        """Resolve against ``query``: the compiled template, or what ``build`` gives."""
+        raise NotImplementedError
+
+    def _resolved(self, query: Any, template: tuple[str, tuple[Any, ...]]) -> Any:
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        clone.template = template
+        return clone
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> Any:
+        clone = self.copy()
+        if self.alias is not None:
+            clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_source_expressions(self) -> list[Any]:
+        return []
+
+    def _template(self) -> tuple[str, tuple[Any, ...]]:
+        if self.alias is None or self.template is None:
+            name = self.__class__.__name__
+            raise ValueError(f"{name} compiled before it was resolved against a query")
+        return self.template
+
+    def _written(self, compiler: Any, sql: str) -> str:
+        return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias))
+
+
+class CaseCondition(_OnCase):
     """A visibility condition on the case table, compiled once per key (module docstring).
 
     Resolved against a query of cases, it remembers the case table's alias there, follows
@@ -184,15 +245,8 @@ class CaseCondition(Expression):
         q: Q | None = None,
         alias: str | None = None,
     ) -> None:
-        super().__init__(output_field=BooleanField())
-        self.key = key
-        self.build = build
+        super().__init__(key, build, alias, BooleanField())
         self.q = q
-        self.alias = alias
-        self.template: tuple[str, tuple[Any, ...]] | None = None
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.key!r})"
 
     @property
     def identity(self) -> tuple[Any, ...]:
@@ -204,18 +258,7 @@ class CaseCondition(Expression):
             raise ValueError("a condition that was not None became None")
         return q
 
-    def resolve_expression(
-        self,
-        query: Any = None,
-        allow_joins: bool = True,
-        reuse: Any = None,
-        summarize: bool = False,
-        for_save: bool = False,
-    ) -> Any:
-        if self.alias is not None:
-            # Already resolved: a subquery's WHERE is resolved again against the outer
-            # query (for its outer references); this condition has none.
-            return self
+    def _resolve(self, query: Any, *args: Any) -> Any:
         entry = _entry(self.key)
         if entry is None:  # evicted since it was made
             entry = _Compiled(none=False)
@@ -223,11 +266,8 @@ class CaseCondition(Expression):
         if entry.template is None and query is not None and query.model is Case:
             entry.template = _compile(self._as_q())
         if query is None or query.model is not Case or entry.template is False:
-            return self._as_q().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        clone = self.copy()
-        clone.alias = query.get_initial_alias()
-        clone.template = entry.template
-        return clone
+            return self._as_q().resolve_expression(query, *args)
+        return self._resolved(query, entry.template)
 
     def __invert__(self) -> Any:
         """The complement, as Django negates the ``Q`` (a row whose owner is NULL is not
@@ -237,27 +277,17 @@ class CaseCondition(Expression):
         q = self.q
         return case_condition(("not", self.key), lambda: ~(q if q is not None else self.build()))
 
-    def relabeled_clone(self, change_map: dict[str, str]) -> CaseCondition:
-        clone = self.copy()
-        if self.alias is not None:
-            clone.alias = change_map.get(self.alias, self.alias)
-        return clone
-
-    def get_source_expressions(self) -> list[Any]:
-        return []
-
     def get_group_by_cols(self) -> list[Any]:
         return []
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        if self.alias is None or self.template is None:
-            raise ValueError("CaseCondition compiled before it was resolved against a query")
-        if self.template is _EMPTY:
+        template = self._template()
+        if template is _EMPTY:
             raise EmptyResultSet
-        if self.template is _FULL:
+        if template is _FULL:
             raise FullResultSet
-        sql, params = self.template
-        return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias)), list(params)
+        sql, params = template
+        return self._written(compiler, sql), list(params)
 
 
 # --- Subqueries on each row's case -----------------------------------------------------------
@@ -313,7 +343,7 @@ def _compile_subquery(expression: Any) -> tuple[str, tuple[Any, ...]] | bool:
     return sql.replace(f"{table}.", f"{_OPEN_ALIAS}."), tuple(params)
 
 
-class CaseSubquery(Expression):
+class CaseSubquery(_OnCase):
     """A subquery on each row's case compiled once (``case_subquery``); resolved against
     a query of cases it remembers the case table's alias and follows it when the query is
     relabelled; against anything else it is ``build(now)`` resolved as Django would."""
@@ -326,54 +356,23 @@ class CaseSubquery(Expression):
         output_field: Field,
         alias: str | None = None,
     ) -> None:
-        super().__init__(output_field=output_field)
-        self.key = key
-        self.build = build
+        super().__init__(key, build, alias, output_field)
         self.now = now
-        self.alias = alias
-        self.template: tuple[str, tuple[Any, ...]] | None = None
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.key!r})"
 
     @property
     def identity(self) -> tuple[Any, ...]:
         return (self.__class__, self.key, self.now, self.alias)
 
-    def resolve_expression(
-        self,
-        query: Any = None,
-        allow_joins: bool = True,
-        reuse: Any = None,
-        summarize: bool = False,
-        for_save: bool = False,
-    ) -> Any:
-        if self.alias is not None:
-            return self
+    def _resolve(self, query: Any, *args: Any) -> Any:
         template = None
         if query is not None and query.model is Case:
             template = _subquery_template(self.key, self.build)
         if not template:
-            built = self.build(self.now)
-            return built.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        clone = self.copy()
-        clone.alias = query.get_initial_alias()
-        clone.template = template
-        return clone
-
-    def relabeled_clone(self, change_map: dict[str, str]) -> CaseSubquery:
-        clone = self.copy()
-        if self.alias is not None:
-            clone.alias = change_map.get(self.alias, self.alias)
-        return clone
-
-    def get_source_expressions(self) -> list[Any]:
-        return []
+            return self.build(self.now).resolve_expression(query, *args)
+        return self._resolved(query, template)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        if self.alias is None or self.template is None:
-            raise ValueError("CaseSubquery compiled before it was resolved against a query")
-        sql, params = self.template
+        sql, params = self._template()
         given = []
         for param in params:
             if isinstance(param, datetime) and param == _NOW:
@@ -381,4 +380,4 @@ class CaseSubquery(Expression):
                     raise ValueError("this subquery compares with a time: give it now")
                 param = self.now
             given.append(param)
-        return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias)), given
+        return self._written(compiler, sql), given
