@@ -14,16 +14,23 @@ same date of birth").
   cases they may open; of the rest, a lead of the new case's team is told how many are
   in other teams' cases (never which, nor anything of a restricted compartment), and the
   leads of a matched case they cannot see are told in the app instead
-  (``possible_matches_record``).
+  (``possible_matches_record``). They are told once the raise has committed, by a task
+  (``possible_match_leads_tell``): a concern about a common name may match twenty cases
+  whose hundred-odd leads the raiser should not wait for (docs/performance.md). The
+  match row says the messages are owed until they are written, so a task that never ran
+  (the broker down at the commit, a worker lost) is caught up by beat a minute later.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from celery import current_app
+from django.db import transaction
 from django.utils import timezone
 
 from casework.models import Case, CasePerson, CaseSearchEntry, Person, PossibleMatch, Premises
@@ -53,6 +60,16 @@ MAX_CANDIDATES = 20
 PREMISES_CASES = 200
 # Words of a first address line that say nothing about which home it is.
 ADDRESS_NOISE = frozenset({"flat", "apartment", "the", "road", "street", "lane", "avenue"})
+# The task that tells the leads of a new case's possible matches (casework.tasks), sent
+# by name once the raise commits; beat runs it without a case to catch up.
+TELL_LEADS_TASK = "casework.tasks.tell_possible_match_leads"
+# The catch-up tells matches owed for longer than this: long enough for the raise's own
+# task to have run.
+TELL_LEADS_GRACE = timedelta(minutes=1)
+# Matches told in one transaction at most (one raise has MAX_CANDIDATES).
+TELL_LEADS_BATCH = 1000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -241,10 +258,11 @@ def possible_matches_record(
     *, case: Case, people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any]
 ) -> list[PossibleMatch]:
     """Record every case the new ``case``'s people or premises may match, whoever may
-    see it (called by ``case_raise`` in its transaction), and tell the leads who act on
-    each matched case of another team or in a restricted compartment (they may not see
-    the new case). The raiser is never told of a case they may not see, and a lead of the
-    new case only how many are in other teams' cases (``possible_matches_for_user``)."""
+    see it (called by ``case_raise`` in its transaction). A match in another team's case
+    or in a restricted compartment owes its leads a message (they may not see the new
+    case), written once the raise commits (``possible_match_leads_tell``). The raiser is
+    never told of a case they may not see, and a lead of the new case only how many are
+    in other teams' cases (``possible_matches_for_user``)."""
     query = candidate_query(people.values(), premises)
     ids = _candidates(query, Keys(None, None), exclude=case.pk)
     if not ids:
@@ -255,56 +273,104 @@ def possible_matches_record(
         for matched in match.cases:
             reasons.setdefault(matched.pk, [])
             reasons[matched.pk] += [r for r in match.reasons if r not in reasons[matched.pk]]
-    now = timezone.now()
-    rows = PossibleMatch.objects.bulk_create(
-        [
-            PossibleMatch(case=case, matched_case_id=i, reasons=r, found_at=now)
-            for i, r in reasons.items()
-        ]
-    )
     restricted = restricted_case_types()
     # The matched cases as _compare read them (every one has a reason).
     found = {c.pk: c for match in [*matches.people, *matches.premises] for c in match.cases}
-    told = [
-        found[pk]
-        for pk in sorted(reasons)
-        if found[pk].team_id != case.team_id or found[pk].case_type in restricted
-    ]
-    outbox_enqueue_many(drafts=_lead_messages(case, told))
+    now = timezone.now()
+    rows = PossibleMatch.objects.bulk_create(
+        [
+            PossibleMatch(
+                case=case,
+                matched_case_id=i,
+                reasons=r,
+                found_at=now,
+                tell_leads=(found[i].team_id != case.team_id or found[i].case_type in restricted),
+            )
+            for i, r in reasons.items()
+        ]
+    )
+    if any(row.tell_leads for row in rows):
+        transaction.on_commit(lambda: _send_tell_leads(case.pk))
     return rows
 
 
-def _lead_messages(case: Case, matched_cases: list[Case]) -> list[OutboxDraft]:
-    """An in-app message to the leads who act on each matched case (Prevent-cleared ones
-    only for a restricted case), naming both references and nothing of either's content:
-    the leads of every matched case read at once (``case_lead_ids``), however many
-    cases of however many teams a common name matched (a new concern about a common
-    name matched 17 cases and wrote 90 messages one by one: 420 statements a raise; then
-    a query for each team's leads: 5 to 7 a raise at 500,000 cases,
-    docs/performance.md). The messages are new (their keys name the new case), so they
-    are written in one insert."""
-    leads = case_lead_ids(matched_cases)
-    drafts = []
-    for matched in matched_cases:
-        for lead_id in leads[matched.pk]:
-            drafts.append(
-                OutboxDraft(
-                    recipient_id=lead_id,
-                    channel=Channel.IN_APP,
-                    template="case.possible_match",
-                    subject=f"{matched.reference} may be linked to a new concern",
-                    body=(
-                        f"A new concern, {case.reference}, may be about a person or an "
-                        f"address of {matched.reference}. Contact the team that raised it "
-                        "if you need to share information."
-                    ),
-                    link=case_link(matched.reference),
-                    dedupe_key=f"possible-match:{case.pk}:{matched.pk}:{lead_id}",
-                    # The case they act on: the new one may be another team's.
-                    case_id=matched.pk,
-                )
+def _send_tell_leads(case_id: int) -> None:
+    """Queue the telling of ``case_id``'s matches; the rows are the durable record, so a
+    broker that cannot be reached leaves them to the catch-up."""
+    try:
+        current_app.send_task(TELL_LEADS_TASK, args=[case_id])
+    except Exception:  # the match rows say the messages are still owed
+        logger.warning("could not queue telling the leads of case %s's matches", case_id)
+
+
+def possible_match_leads_tell(*, case_id: int | None = None, now: datetime | None = None) -> int:
+    """Write the in-app messages owed to the leads who act on matched cases (those
+    ``possible_matches_record`` marked), and mark the matches told; how many messages.
+
+    With ``case_id``, that raise's matches (its task, sent at the commit); without, every
+    match owed for longer than ``TELL_LEADS_GRACE`` (beat's catch-up). The rows are
+    locked and skipped when another run holds them, so each lead is told once. ``now``
+    is the real time (the catch-up judges by the clock, as the outbox's does); the leads
+    are those who act on the matched case when the message is written.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        owed = PossibleMatch.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            tell_leads=True, leads_told_at__isnull=True
+        )
+        if case_id is not None:
+            owed = owed.filter(case_id=case_id)
+        else:
+            owed = owed.filter(found_at__lte=now - TELL_LEADS_GRACE)
+        rows = list(
+            owed.select_related("case", "matched_case")
+            .only(
+                "case__reference",
+                "matched_case__reference",
+                "matched_case__team_id",
+                "matched_case__case_type",
             )
-    return drafts
+            .order_by("id")[:TELL_LEADS_BATCH]
+        )
+        if not rows:
+            return 0
+        leads = case_lead_ids(row.matched_case for row in rows)
+        drafts = [
+            _lead_message(row.case, row.matched_case, lead_id)
+            for row in rows
+            for lead_id in leads[row.matched_case_id]
+        ]
+        outbox_enqueue_many(drafts=drafts)
+        PossibleMatch.objects.filter(pk__in=[row.pk for row in rows]).update(leads_told_at=now)
+    if case_id is None:
+        logger.info("told the leads of %d possible match(es) left owed", len(rows))
+    return len(drafts)
+
+
+def _lead_message(case: Case, matched: Case, lead_id: int) -> OutboxDraft:
+    """An in-app message to a lead who acts on ``matched`` (a Prevent-cleared one only for
+    a restricted case), naming both references and nothing of either's content: the
+    leads of every matched case are read at once (``case_lead_ids``), however many cases
+    of however many teams a common name matched (a new concern about a common name
+    matched 17 cases and wrote 90 messages one by one: 420 statements a raise; then a
+    query for each team's leads: 5 to 7 a raise at 500,000 cases, docs/performance.md).
+    The messages are new (their keys name the new case), so they are written in one
+    insert."""
+    return OutboxDraft(
+        recipient_id=lead_id,
+        channel=Channel.IN_APP,
+        template="case.possible_match",
+        subject=f"{matched.reference} may be linked to a new concern",
+        body=(
+            f"A new concern, {case.reference}, may be about a person or an "
+            f"address of {matched.reference}. Contact the team that raised it "
+            "if you need to share information."
+        ),
+        link=case_link(matched.reference),
+        dedupe_key=f"possible-match:{case.pk}:{matched.pk}:{lead_id}",
+        # The case they act on: the new one may be another team's.
+        case_id=matched.pk,
+    )
 
 
 @dataclass

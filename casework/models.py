@@ -598,10 +598,24 @@ class PossibleMatch(models.Model):
     matched_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     reasons = models.JSONField(default=list)
     found_at = models.DateTimeField()
+    # The leads who act on the matched case are told when it is another team's or in a
+    # restricted compartment (they may not see the new case): after the raise commits,
+    # by a task, so the raiser does not wait for the messages (``tell_leads`` says they
+    # are owed, ``leads_told_at`` when they were written; casework.matching).
+    tell_leads = models.BooleanField(default=False)
+    leads_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "matched_case"], name="unique_possible_match"),
+        ]
+        indexes = [
+            # The few whose leads are still to be told, for the catch-up (beat).
+            models.Index(
+                fields=["found_at"],
+                name="possible_match_untold",
+                condition=models.Q(tell_leads=True, leads_told_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

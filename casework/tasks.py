@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from casework.audit import audit_chain_verify
 from casework.audit_checkpoint import audit_checkpoint_write
 from casework.idempotency import idempotency_keys_expire
+from casework.matching import TELL_LEADS_TASK, possible_match_leads_tell
 
 VERIFY_AUDIT_CHAIN_TASK = "casework.tasks.verify_audit_chain"
 EXPIRE_IDEMPOTENCY_KEYS_TASK = "casework.tasks.expire_idempotency_keys"
@@ -31,3 +33,19 @@ def write_audit_checkpoint() -> str:
 def expire_idempotency_keys() -> int:
     """Forget the API's idempotency keys older than a day (beat, hourly)."""
     return idempotency_keys_expire()
+
+
+@shared_task(
+    name=TELL_LEADS_TASK,
+    acks_late=True,
+    autoretry_for=(OSError, DatabaseError),
+    retry_backoff=True,
+    retry_backoff_max=120,
+    max_retries=5,
+    ignore_result=True,
+)
+def tell_possible_match_leads(case_id: int | None = None) -> int:
+    """Tell the leads of a new case's possible matches in other teams' cases (sent when
+    the raise commits), or, from beat every five minutes without a case, those still
+    owed (casework.matching)."""
+    return possible_match_leads_tell(case_id=case_id)

@@ -35,6 +35,12 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290.0},
     },
+    # Possible matches whose leads are still to be told (their raise's task never ran).
+    "tell-possible-match-leads": {
+        "task": "casework.tasks.tell_possible_match_leads",
+        "schedule": 300.0,
+        "options": {"expires": 290.0},
+    },
     # CELERY_TIMEZONE is Europe/London, so this is 07:00 UK time all year.
     "daily-digest": {
         "task": "workflows.tasks.send_daily_digests",

@@ -6,15 +6,25 @@ and premises pages list the cases the viewer may see."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.matching import intake_matches_for_user, person_reasons
+from casework.matching import (
+    TELL_LEADS_GRACE,
+    TELL_LEADS_TASK,
+    intake_matches_for_user,
+    person_reasons,
+    possible_match_leads_tell,
+)
 from casework.models import Case, Person, PossibleMatch, Premises
 from casework.roles import Role
 from casework.services import team_ensure
+from casework.tasks import tell_possible_match_leads
+from config.celery import app as celery_app
 from notifications.models import OutboxMessage
 from tests.workflows.walker import default_raise, sample_values
 from workflows import cuckooing, modern_slavery, prevent
@@ -130,12 +140,85 @@ def test_a_match_in_another_teams_case_is_never_shown_to_the_raiser_but_flagged(
     lead_page = client.get(f"/cases/{case.reference}/").content.decode()
     assert theirs.reference not in lead_page
     assert "1 case of another team may be about the same person or address" in lead_page
-    # The other team's leads are told, naming both references and nothing else.
+    # The other team's leads are told once the raise has committed (a task), naming
+    # both references and nothing else.
+    assert not OutboxMessage.objects.filter(template="case.possible_match").exists()
+    assert possible_match_leads_tell(case_id=case.pk) == 1
     told = OutboxMessage.objects.get(template="case.possible_match")
     assert told.recipient == staff["lead_south"]
     assert case.reference in told.body
     assert theirs.reference in told.body
     assert "Smith" not in told.body
+
+
+@pytest.mark.django_db
+def test_the_leads_are_told_after_the_raise_commits_and_a_lost_task_is_caught_up(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The raiser does not wait for the leads' messages: the raise records the match as
+    owing them and sends the telling task once it commits. If that task never reaches
+    the broker, beat's catch-up tells them once the grace has passed, and only once."""
+    theirs = slavery(staff["frontline_south"])
+    sent = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        case = slavery(staff["frontline"])
+    assert (TELL_LEADS_TASK, [case.pk]) in sent
+    match = PossibleMatch.objects.get(case=case)
+    assert (match.matched_case, match.tell_leads, match.leads_told_at) == (theirs, True, None)
+    assert not OutboxMessage.objects.filter(template="case.possible_match").exists()
+
+    # The task was lost: the catch-up leaves it to its own task for the grace period.
+    assert possible_match_leads_tell(now=match.found_at + timedelta(seconds=30)) == 0
+    later = match.found_at + TELL_LEADS_GRACE + timedelta(seconds=1)
+    assert tell_possible_match_leads.apply(kwargs={}).get() == 0  # real time: not yet due
+    assert possible_match_leads_tell(now=later) == 1
+    match.refresh_from_db()
+    assert match.leads_told_at == later
+    told = OutboxMessage.objects.get(template="case.possible_match")
+    assert (told.recipient, told.case) == (staff["lead_south"], theirs)
+    # Told once: neither the raise's task arriving late nor the next catch-up tells again.
+    assert tell_possible_match_leads.apply(args=[case.pk]).get() == 0
+    assert possible_match_leads_tell(now=later + timedelta(minutes=5)) == 0
+    assert OutboxMessage.objects.filter(template="case.possible_match").count() == 1
+    assert celery_app.conf.beat_schedule["tell-possible-match-leads"]["task"] == TELL_LEADS_TASK
+
+
+@pytest.mark.django_db
+def test_a_match_in_the_raisers_own_team_owes_no_message_and_sends_no_task(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    ours = slavery(staff["frontline"])
+    sent = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        case = slavery(staff["frontline"])
+    match = PossibleMatch.objects.get(case=case)
+    assert (match.matched_case, match.tell_leads) == (ours, False)
+    assert not [name for name, _ in sent if name == TELL_LEADS_TASK]
+    assert possible_match_leads_tell(case_id=case.pk) == 0
+
+
+@pytest.mark.django_db
+def test_a_broker_that_refuses_the_telling_task_loses_no_raise(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    slavery(staff["frontline_south"])
+
+    def down(name, args=None, **kw):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(celery_app, "send_task", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = slavery(staff["frontline"])
+    match = PossibleMatch.objects.get(case=case)
+    assert match.tell_leads
+    assert match.leads_told_at is None
+    assert possible_match_leads_tell(now=match.found_at + timedelta(minutes=2)) == 1
 
 
 @pytest.mark.django_db
@@ -162,6 +245,7 @@ def test_a_prevent_match_leaks_to_no_one_who_is_not_cleared(client, staff):
         assert prevent_case.reference not in html, who
         assert "Possible matches" not in html, who
     # Only the Prevent-cleared lead who acts on the Prevent case is told, and sees it.
+    possible_match_leads_tell(case_id=case.pk)
     assert {m.recipient for m in OutboxMessage.objects.filter(template="case.possible_match")} == {
         staff["cleared"]
     }
@@ -285,6 +369,7 @@ def test_matches_in_several_teams_tell_each_cases_leads_in_queries_that_do_not_g
         raiser = type(staff["frontline"]).objects.get(pk=staff["frontline"].pk)  # as read
         with CaptureQueriesContext(connection) as captured:
             case = slavery(raiser, **person)
+            possible_match_leads_tell(case_id=case.pk)
         return case, len(captured)
 
     south = slavery(staff["frontline_south"], **person)
