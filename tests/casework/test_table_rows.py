@@ -265,3 +265,20 @@ def test_dashboard_rows_are_the_panels_markup_for_every_kind_of_row():
         assert "1 working day<" in drawn
         assert "4 working days<" in drawn
         assert "Due today" in drawn
+
+
+def test_the_rows_escape_exactly_as_conditional_escape_does():
+    """The rows' own escape gives what ``{{ }}`` gives for every kind of value a row
+    holds: text (hostile too), markup already safe, a translated label, numbers, None."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from casework.templatetags.table_rows import _esc
+
+    values = [
+        HOSTILE, "", "plain", "«ünïcode» \u2013 ok", mark_safe("<b>safe</b>"),
+        gettext_lazy("Case reference"), 42, 4.5, None, Line("Label <x>", HOSTILE),
+    ]  # fmt: skip
+    for value in values:
+        assert str(_esc(value)) == str(conditional_escape(value)), value
