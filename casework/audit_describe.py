@@ -338,8 +338,9 @@ def inputs_lines(ctx: Context, step: str, inputs: Any) -> list[Line]:
     if not isinstance(inputs, dict):
         return []
     lines = []
+    case_type = ctx.case_type
     for name, value in inputs.items():
-        field = field_for(ctx.case_type, step, name)
+        field = field_for(case_type, step, name)
         label = getattr(field, "label", None) or KEY_LABELS.get(name) or humanise(name)
         kind = NAME_KEYS.get(name) if _ids(value) else None  # a typed-in "team" is text
         shown = ctx.names.name(ctx.event, kind, value) if kind else words(value, field)

@@ -61,10 +61,26 @@ def workflow_field(case_type: str, step: str, name: str) -> Any:
     A referral's inputs are the referrals app's to name."""
     if step.startswith("referral:"):
         return None
+    # Declarations do not change while the app runs, so each answer is kept: a page of
+    # 50 raise events asks for some 500 inputs' fields, each a walk of the workflow's
+    # steps (docs/performance.md). Kept with the workflow it was found in, and asked
+    # again if the registry holds another one under that name.
+    workflow = WORKFLOWS.get(case_type)
+    key = (case_type, step, name)
+    kept = _FIELDS.get(key)
+    if kept is not None and kept[0] is workflow:
+        return kept[1]
     found = _field_of(case_type, step, name)
     if found is None and case_type != FIRST_TYPE:
-        return _field_of(FIRST_TYPE, step, name)
+        found = _field_of(FIRST_TYPE, step, name)
+    if len(_FIELDS) < _FIELDS_KEPT:
+        _FIELDS[key] = (workflow, found)
     return found
+
+
+# Fields found, by (case type, step, input): as many as the workflows declare, at most.
+_FIELDS: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_FIELDS_KEPT = 20_000
 
 
 def _field_of(case_type: str, step: str, name: str) -> Any:

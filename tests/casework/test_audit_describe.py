@@ -356,3 +356,24 @@ def test_an_input_named_like_a_person_but_typed_in_is_shown_as_typed(world):
     lines = [str(line) for line in describe_events([event])[0].lines]
     assert "Team: Northtown police" in lines
     assert "Partner: Barnardo's" in lines
+
+
+def test_an_inputs_field_is_found_again_when_the_registry_holds_another_workflow(monkeypatch):
+    """The fields found for the audit's lines are kept, but only with the workflow they
+    were found in: a workflow registered again under the same name is asked afresh."""
+    import dataclasses
+
+    from workflows.audit_labels import workflow_field
+    from workflows.definitions import Field, FieldType
+    from workflows.registry import WORKFLOWS
+
+    base = WORKFLOWS["modern_slavery"]
+    name = base.intake_fields[0].name
+    first = workflow_field("modern_slavery", "raise", name)
+    assert first is base.intake_fields[0]
+    assert workflow_field("modern_slavery", "raise", name) is first
+    relabelled = Field(name, FieldType.STRING, "Relabelled")
+    other = dataclasses.replace(base, intake_fields=[relabelled, *base.intake_fields[1:]])
+    monkeypatch.setitem(WORKFLOWS, "modern_slavery", other)
+    assert workflow_field("modern_slavery", "raise", name) is relabelled
+    assert workflow_field("modern_slavery", "raise", "no_such_input") is None
