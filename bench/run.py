@@ -39,6 +39,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -783,6 +784,21 @@ def run_scenario(
 # Report ------------------------------------------------------------------------------------
 
 
+def cpu_calibration_ms(rounds: int = 5, loops: int = 1_000_000) -> float:
+    """The median time, in ms, of a fixed pure-Python loop on this machine now: runs on
+    different machine sessions differ by up to twice in CPU speed for the same code
+    (docs/performance.md, 5 December 2026, a slower machine), so each result says how
+    fast the machine was."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for n in range(loops):
+            total += n
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 1)
+
+
 def machine() -> dict[str, Any]:
     from django.db import connection
 
@@ -806,6 +822,7 @@ def machine() -> dict[str, Any]:
         "postgresql": version,
         "postgresql_settings": settings,
         "platform": platform.platform(),
+        "cpu_calibration_ms": cpu_calibration_ms(),
     }
 
 
@@ -881,6 +898,7 @@ def print_report(results: dict[str, Any]) -> None:
         f"{results['users']} users x {results['duration_s']} s per scenario "
         f"(think {results['think_s']} s), "
         f"{results['gunicorn_workers']} gunicorn workers, {results['machine']['cores']} cores"
+        f" (a fixed Python loop: {results['machine'].get('cpu_calibration_ms', '?')} ms)"
     )
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
