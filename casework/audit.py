@@ -34,8 +34,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, Count, Expression, Max, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import (
@@ -728,39 +727,85 @@ def audit_case_condition(cases: QuerySet[Case]) -> Q:
     )
 
 
-class ExistsPerRow(Exists):
-    """``EXISTS`` that PostgreSQL evaluates row by row, through the subquery's indexes.
+class RestrictedPeopleAndPremises(Expression):
+    """Whether an event is about a person or premises of a case of ``case_types``: the
+    two ``EXISTS`` of ``restricted_case_events``, written out once rather than built,
+    resolved and compiled by Django for every statement of every search (2 ms of an
+    auditor's search by user, twice that with its count: docs/performance.md).
 
-    For an ``EXISTS`` inside an ``OR`` (or under ``NOT``) the planner may instead build a
-    hash of every row the subquery could match, and does whenever it expects many outer
-    rows: for an auditor's search by user it hashed the people of all 48,000 Prevent
-    cases (a scan of 676,000 links, 113 ms) to test the few person events among a
-    thousand (docs/performance.md). ``OFFSET 0`` keeps the subquery from being turned
-    into that hash; each test is then one or two index lookups."""
+    Each ``EXISTS`` ends with ``OFFSET 0`` so that PostgreSQL evaluates it row by row,
+    through the indexes ``caseperson_person_text`` and ``case_premises_text`` (their
+    expressions are written here exactly as indexed). Inside an ``OR`` or under ``NOT``
+    the planner may otherwise build a hash of every row the subquery could match, and did
+    whenever it expected many outer rows: for an auditor's search by user it hashed the
+    people of all 48,000 Prevent cases (a scan of 676,000 links, 113 ms) to test the few
+    person events among a thousand. The event's own alias is the query's base table's,
+    followed when the query is relabelled; the subqueries' tables have names no Django
+    query gives an alias. Never NULL (``object_type`` is never NULL), so ``NOT`` of it is
+    its complement."""
 
-    template = "EXISTS(%(subquery)s OFFSET 0)"
+    conditional = True
+
+    def __init__(self, case_types: Iterable[str], alias: str | None = None) -> None:
+        super().__init__(output_field=BooleanField())
+        self.case_types = tuple(sorted(case_types))
+        self.alias = alias
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.case_types!r})"
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (self.__class__, self.case_types, self.alias)
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.alias is not None:
+            return self  # resolved again as part of a subquery's WHERE: nothing outer
+        if query is None or query.model is not AuditEvent:
+            raise ValueError("a condition on audit events, for a query of audit events")
+        return RestrictedPeopleAndPremises(self.case_types, query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> Any:
+        return RestrictedPeopleAndPremises(self.case_types, change_map.get(self.alias, self.alias))
+
+    def get_source_expressions(self) -> list[Any]:
+        return []
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if self.alias is None:
+            raise ValueError("compiled before it was resolved against a query")
+        if not self.case_types:
+            return "FALSE", []
+        event = compiler.quote_name_unless_alias(self.alias)
+        # Names from the models and the compiler, values as parameters.
+        sql = (
+            f"(({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_PERSON_LINKS} rp"  # noqa: S608
+            f" JOIN {_CASES} rc ON rc.id = rp.case_id WHERE rc.case_type = ANY(%s)"
+            f" AND (rp.person_id)::varchar = {event}.object_id OFFSET 0))"
+            f" OR ({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_CASES} rc"
+            f" WHERE rc.case_type = ANY(%s) AND rc.premises_id IS NOT NULL"
+            f" AND (rc.premises_id)::varchar = {event}.object_id OFFSET 0)))"
+        )
+        kinds = list(self.case_types)
+        return sql, [Person._meta.label_lower, kinds, Premises._meta.label_lower, kinds]
+
+
+_PERSON_LINKS = connection.ops.quote_name(CasePerson._meta.db_table)
+_CASES = connection.ops.quote_name(Case._meta.db_table)
 
 
 def restricted_case_events(case_types: Iterable[str]) -> Q:
     """Events about any case of ``case_types`` (recorded on the case, or on a person or
     premises of one), as a condition PostgreSQL answers with the event's own columns and
-    two lookups per person or premises event (``ExistsPerRow``, through the indexes
-    ``caseperson_person_text`` and ``case_premises_text``). ``audit_case_condition``
-    reads the ids first, which suits a few cases but not every Prevent case of a county:
-    at 500,000 cases it put 100,000 ids into the statement and took 3 s of the
-    application's CPU per search (docs/performance.md)."""
+    two lookups per person or premises event (``RestrictedPeopleAndPremises``).
+    ``audit_case_condition`` reads the ids first, which suits a few cases but not every
+    Prevent case of a county: at 500,000 cases it put 100,000 ids into the statement and
+    took 3 s of the application's CPU per search (docs/performance.md)."""
     kinds = sorted(case_types)
-    person_of = CasePerson.objects.annotate(key=Cast("person_id", CharField())).filter(
-        case__case_type__in=kinds, key=OuterRef("object_id")
-    )
-    premises_of = Case.objects.annotate(key=Cast("premises_id", CharField())).filter(
-        case_type__in=kinds, premises__isnull=False, key=OuterRef("object_id")
-    )
-    return (
-        Q(case__case_type__in=kinds)
-        | (Q(object_type=Person._meta.label_lower) & ExistsPerRow(person_of))
-        | (Q(object_type=Premises._meta.label_lower) & ExistsPerRow(premises_of))
-    )
+    return Q(case__case_type__in=kinds) | Q(RestrictedPeopleAndPremises(kinds))
 
 
 def _day_start(day: date) -> datetime:

@@ -98,3 +98,34 @@ def test_an_uncleared_auditor_sees_no_event_of_a_prevent_cases_people_or_premise
     cleared = type(people["auditor"]).objects.get(pk=people["auditor"].pk)
     seen = set(audit_event_list_for_user(cleared, {}).values_list("pk", flat=True))
     assert all(event.pk in seen for event in made)
+
+
+def test_the_hidden_events_are_the_same_when_the_search_is_a_subquery(people, case, prevent_case):
+    """The condition on a Prevent case's people and premises is written out once
+    (``casework.audit.RestrictedPeopleAndPremises``) under the event table's alias: the
+    search nested in another query (relabelled) hides the same events, and a premises of
+    another case stays shown."""
+    from casework.audit import audit_record
+    from casework.models import Premises
+
+    admin = people["admin"]
+    hidden_premises = Premises.objects.create(address="1 Hidden Row", postcode="NT1 1AA")
+    shown_premises = Premises.objects.create(address="2 Open Row", postcode="NT1 1AB")
+    prevent_case.__class__.objects.filter(pk=prevent_case.pk).update(premises=hidden_premises)
+    case.__class__.objects.filter(pk=case.pk).update(premises=shown_premises)
+    hidden_person = prevent_case.case_people.get().person
+    shown_person = case.case_people.first().person
+    made = [
+        audit_record(actor=admin, verb=AuditVerb.PERSON_VIEWED, target=hidden_person),
+        audit_record(actor=admin, verb=AuditVerb.PREMISES_UPDATED, target=hidden_premises),
+        audit_record(actor=admin, verb=AuditVerb.PREMISES_UPDATED, target=shown_premises),
+        audit_record(actor=admin, verb=AuditVerb.PERSON_VIEWED, target=shown_person),
+    ]
+    searched = audit_event_list_for_user(people["auditor"], {})
+    direct = set(searched.values_list("pk", flat=True))
+    outer = AuditEvent.objects.filter(pk__in=searched.values("pk"))
+    nested = set(outer.values_list("pk", flat=True))
+    # The subquery's tests name the nested event's alias, not the outer query's table.
+    assert '"casework_auditevent".object_id' not in str(outer.query)
+    assert [event.pk in direct for event in made] == [False, False, True, True]
+    assert nested == direct
