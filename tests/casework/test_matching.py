@@ -151,21 +151,27 @@ def test_a_match_in_another_teams_case_is_never_shown_to_the_raiser_but_flagged(
     assert "Smith" not in told.body
 
 
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """The tasks sent to the broker, by name and arguments, none of them run."""
+    sent = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args))
+    )
+    return sent
+
+
 @pytest.mark.django_db
 def test_the_leads_are_told_after_the_raise_commits_and_a_lost_task_is_caught_up(
-    staff, monkeypatch, django_capture_on_commit_callbacks
+    staff, sent_tasks, django_capture_on_commit_callbacks
 ):
     """The raiser does not wait for the leads' messages: the raise records the match as
     owing them and sends the telling task once it commits. If that task never reaches
     the broker, beat's catch-up tells them once the grace has passed, and only once."""
     theirs = slavery(staff["frontline_south"])
-    sent = []
-    monkeypatch.setattr(
-        celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args))
-    )
     with django_capture_on_commit_callbacks(execute=True):
         case = slavery(staff["frontline"])
-    assert (TELL_LEADS_TASK, [case.pk]) in sent
+    assert (TELL_LEADS_TASK, [case.pk]) in sent_tasks
     match = PossibleMatch.objects.get(case=case)
     assert (match.matched_case, match.tell_leads, match.leads_told_at) == (theirs, True, None)
     assert not OutboxMessage.objects.filter(template="case.possible_match").exists()
@@ -188,18 +194,14 @@ def test_the_leads_are_told_after_the_raise_commits_and_a_lost_task_is_caught_up
 
 @pytest.mark.django_db
 def test_a_match_in_the_raisers_own_team_owes_no_message_and_sends_no_task(
-    staff, monkeypatch, django_capture_on_commit_callbacks
+    staff, sent_tasks, django_capture_on_commit_callbacks
 ):
     ours = slavery(staff["frontline"])
-    sent = []
-    monkeypatch.setattr(
-        celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args))
-    )
     with django_capture_on_commit_callbacks(execute=True):
         case = slavery(staff["frontline"])
     match = PossibleMatch.objects.get(case=case)
     assert (match.matched_case, match.tell_leads) == (ours, False)
-    assert not [name for name, _ in sent if name == TELL_LEADS_TASK]
+    assert not [name for name, _ in sent_tasks if name == TELL_LEADS_TASK]
     assert possible_match_leads_tell(case_id=case.pk) == 0
 
 
