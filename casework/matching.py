@@ -308,22 +308,36 @@ def possible_match_leads_tell(*, case_id: int | None = None, now: datetime | Non
     ``possible_matches_record`` marked), and mark the matches told; how many messages.
 
     With ``case_id``, that raise's matches (its task, sent at the commit); without, every
-    match owed for longer than ``TELL_LEADS_GRACE`` (beat's catch-up). The rows are
-    locked and skipped when another run holds them, so each lead is told once. ``now``
-    is the real time (the catch-up judges by the clock, as the outbox's does); the leads
-    are those who act on the matched case when the message is written.
+    match owed for longer than ``TELL_LEADS_GRACE`` (beat's catch-up), ``TELL_LEADS_BATCH``
+    to a transaction until none is left (after a long outage of the broker there may be
+    thousands). The rows are locked and skipped when another run holds them, so each
+    lead is told once. ``now`` is the real time (the catch-up judges by the clock, as the
+    outbox's does); the leads are those who act on the matched case when the message is
+    written.
     """
     now = now or timezone.now()
+    owed = PossibleMatch.objects.filter(tell_leads=True, leads_told_at__isnull=True)
+    if case_id is not None:
+        return _tell_batch(owed.filter(case_id=case_id), now)[1]
+    owed = owed.filter(found_at__lte=now - TELL_LEADS_GRACE)
+    matches = messages = 0
+    while True:
+        told, written = _tell_batch(owed, now)
+        matches, messages = matches + told, messages + written
+        if told < TELL_LEADS_BATCH:
+            break
+    if matches:
+        logger.info("told the leads of %d possible match(es) left owed", matches)
+    return messages
+
+
+def _tell_batch(owed: Any, now: datetime) -> tuple[int, int]:
+    """Tell the first ``TELL_LEADS_BATCH`` of ``owed`` in one transaction: how many
+    matches and how many messages."""
     with transaction.atomic():
-        owed = PossibleMatch.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            tell_leads=True, leads_told_at__isnull=True
-        )
-        if case_id is not None:
-            owed = owed.filter(case_id=case_id)
-        else:
-            owed = owed.filter(found_at__lte=now - TELL_LEADS_GRACE)
         rows = list(
-            owed.select_related("case", "matched_case")
+            owed.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case", "matched_case")
             .only(
                 "case__reference",
                 "matched_case__reference",
@@ -333,7 +347,7 @@ def possible_match_leads_tell(*, case_id: int | None = None, now: datetime | Non
             .order_by("id")[:TELL_LEADS_BATCH]
         )
         if not rows:
-            return 0
+            return 0, 0
         leads = case_lead_ids(row.matched_case for row in rows)
         drafts = [
             _lead_message(row.case, row.matched_case, lead_id)
@@ -342,9 +356,7 @@ def possible_match_leads_tell(*, case_id: int | None = None, now: datetime | Non
         ]
         outbox_enqueue_many(drafts=drafts)
         PossibleMatch.objects.filter(pk__in=[row.pk for row in rows]).update(leads_told_at=now)
-    if case_id is None:
-        logger.info("told the leads of %d possible match(es) left owed", len(rows))
-    return len(drafts)
+    return len(rows), len(drafts)
 
 
 def _lead_message(case: Case, matched: Case, lead_id: int) -> OutboxDraft:

@@ -224,6 +224,21 @@ def test_a_broker_that_refuses_the_telling_task_loses_no_raise(
 
 
 @pytest.mark.django_db
+def test_the_catch_up_tells_every_match_left_owed_a_batch_at_a_time(staff, monkeypatch):
+    """After a long outage of the broker the owed matches may be many: one catch-up tells
+    them all, a batch to a transaction."""
+    monkeypatch.setattr(celery_app, "send_task", lambda *a, **kw: None)  # tasks lost
+    slavery(staff["frontline_south"])
+    raised = [slavery(staff["frontline"]) for _ in range(3)]
+    owed = PossibleMatch.objects.filter(case__in=raised, tell_leads=True)
+    assert owed.count() == 3
+    monkeypatch.setattr("casework.matching.TELL_LEADS_BATCH", 2)
+    later = max(m.found_at for m in owed) + TELL_LEADS_GRACE + timedelta(seconds=1)
+    assert possible_match_leads_tell(now=later) == 3  # one lead.south each
+    assert not owed.filter(leads_told_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
 def test_a_prevent_match_leaks_to_no_one_who_is_not_cleared(client, staff):
     prevent_case = default_raise(prevent.WORKFLOW, staff["lead"])(
         {
