@@ -34,9 +34,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from casework.conditions import OPEN_ALIAS, OnBaseTable
 from casework.models import (
     AuditChainVerification,
     AuditEvent,
@@ -727,7 +728,7 @@ def audit_case_condition(cases: QuerySet[Case]) -> Q:
     )
 
 
-class RestrictedPeopleAndPremises(Expression):
+class RestrictedPeopleAndPremises(OnBaseTable):
     """Whether an event is about a person or premises of a case of ``case_types``: the
     two ``EXISTS`` of ``restricted_case_events``, written out once rather than built,
     resolved and compiled by Django for every statement of every search (2 ms of an
@@ -746,51 +747,42 @@ class RestrictedPeopleAndPremises(Expression):
 
     conditional = True
 
-    def __init__(self, case_types: Iterable[str], alias: str | None = None) -> None:
-        super().__init__(output_field=BooleanField())
-        self.case_types = tuple(sorted(case_types))
-        self.alias = alias
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.case_types!r})"
+    def __init__(self, case_types: Iterable[str]) -> None:
+        kinds = tuple(sorted(case_types))
+        super().__init__(kinds, lambda: None, None, BooleanField())
 
     @property
     def identity(self) -> tuple[Any, ...]:
-        return (self.__class__, self.case_types, self.alias)
+        return (self.__class__, self.key, self.alias)
 
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if self.alias is not None:
-            return self  # resolved again as part of a subquery's WHERE: nothing outer
+    def _resolve(self, query: Any, *args: Any) -> Any:
         if query is None or query.model is not AuditEvent:
             raise ValueError("a condition on audit events, for a query of audit events")
-        return RestrictedPeopleAndPremises(self.case_types, query.get_initial_alias())
-
-    def relabeled_clone(self, change_map: dict[str, str]) -> Any:
-        return RestrictedPeopleAndPremises(self.case_types, change_map.get(self.alias, self.alias))
-
-    def get_source_expressions(self) -> list[Any]:
-        return []
+        return self._resolved(query, _restricted_template(self.key))
 
     def get_group_by_cols(self) -> list[Any]:
         return []
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        if self.alias is None:
-            raise ValueError("compiled before it was resolved against a query")
-        if not self.case_types:
-            return "FALSE", []
-        event = compiler.quote_name_unless_alias(self.alias)
-        # Names from the models and the compiler, values as parameters.
-        sql = (
-            f"(({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_PERSON_LINKS} rp"  # noqa: S608
-            f" JOIN {_CASES} rc ON rc.id = rp.case_id WHERE rc.case_type = ANY(%s)"
-            f" AND (rp.person_id)::varchar = {event}.object_id OFFSET 0))"
-            f" OR ({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_CASES} rc"
-            f" WHERE rc.case_type = ANY(%s) AND rc.premises_id IS NOT NULL"
-            f" AND (rc.premises_id)::varchar = {event}.object_id OFFSET 0)))"
-        )
-        kinds = list(self.case_types)
-        return sql, [Person._meta.label_lower, kinds, Premises._meta.label_lower, kinds]
+        sql, params = self._template()
+        return self._written(compiler, sql), list(params)
+
+
+def _restricted_template(kinds: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The condition's SQL, the event table's alias left open (``OPEN_ALIAS``)."""
+    if not kinds:
+        return "FALSE", ()
+    event = OPEN_ALIAS
+    # Names from the models, values as parameters.
+    sql = (
+        f"(({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_PERSON_LINKS} rp"  # noqa: S608
+        f" JOIN {_CASES} rc ON rc.id = rp.case_id WHERE rc.case_type = ANY(%s)"
+        f" AND (rp.person_id)::varchar = {event}.object_id OFFSET 0))"
+        f" OR ({event}.object_type = %s AND EXISTS(SELECT 1 FROM {_CASES} rc"
+        f" WHERE rc.case_type = ANY(%s) AND rc.premises_id IS NOT NULL"
+        f" AND (rc.premises_id)::varchar = {event}.object_id OFFSET 0)))"
+    )
+    return sql, (Person._meta.label_lower, list(kinds), Premises._meta.label_lower, list(kinds))
 
 
 _PERSON_LINKS = connection.ops.quote_name(CasePerson._meta.db_table)

@@ -46,7 +46,9 @@ from django.db.models.sql import Query
 from casework.models import Case
 from casework.permissions import named_case_types, restricted_case_types
 
-_OPEN_ALIAS = "\x00case\x00"  # stands for the case table's alias in a compiled template
+# Stands for the alias of a query's base table (the case table, or the audit events for
+# casework.audit's written-out condition) in a compiled template.
+OPEN_ALIAS = "\x00case\x00"
 _CACHE_SIZE = 2048
 # A condition that matches nothing or everything compiles to no SQL: Django raises these
 # for the WHERE clause to drop or short-circuit, and so does its compiled form.
@@ -138,7 +140,7 @@ def _compile(q: Q) -> tuple[str, tuple[Any, ...]] | bool:
     table = compiler.quote_name_unless_alias(Case._meta.db_table)
     if sql.count(table) != sql.count(f"{table}."):
         return False  # the case table named other than as this query's own columns
-    return sql.replace(f"{table}.", f"{_OPEN_ALIAS}."), tuple(params)
+    return sql.replace(f"{table}.", f"{OPEN_ALIAS}."), tuple(params)
 
 
 def _correlated(node: Any) -> bool:
@@ -167,11 +169,13 @@ def _children(node: Any) -> list[Any]:
     return [c for c in children if c is not None and not isinstance(c, (str, int, bool))]
 
 
-class _OnCase(Expression):
-    """What a compiled condition and a compiled subquery share: the key they were
-    compiled for, how to build them otherwise, and once resolved against a query of
-    cases, the case table's alias there (followed when that query is relabelled) and the
-    compiled template written with it."""
+class OnBaseTable(Expression):
+    """What a compiled condition and a compiled subquery share (and the audit's
+    written-out condition, ``casework.audit.RestrictedPeopleAndPremises``): the key they
+    were compiled for, how to build them otherwise, and once resolved against a query,
+    its base table's alias there (the case table's for these two; followed when that
+    query is relabelled) and the compiled template written with it (``OPEN_ALIAS``
+    replaced by the alias)."""
 
     def __init__(
         self, key: Hashable, build: Callable[..., Any], alias: str | None, output_field: Field
@@ -225,10 +229,10 @@ class _OnCase(Expression):
         return self.template
 
     def _written(self, compiler: Any, sql: str) -> str:
-        return sql.replace(_OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias))
+        return sql.replace(OPEN_ALIAS, compiler.quote_name_unless_alias(self.alias))
 
 
-class CaseCondition(_OnCase):
+class CaseCondition(OnBaseTable):
     """A visibility condition on the case table, compiled once per key (module docstring).
 
     Resolved against a query of cases, it remembers the case table's alias there, follows
@@ -340,10 +344,10 @@ def _compile_subquery(expression: Any) -> tuple[str, tuple[Any, ...]] | bool:
     table = compiler.quote_name_unless_alias(Case._meta.db_table)
     if sql.count(table) != sql.count(f"{table}."):
         return False
-    return sql.replace(f"{table}.", f"{_OPEN_ALIAS}."), tuple(params)
+    return sql.replace(f"{table}.", f"{OPEN_ALIAS}."), tuple(params)
 
 
-class CaseSubquery(_OnCase):
+class CaseSubquery(OnBaseTable):
     """A subquery on each row's case compiled once (``case_subquery``); resolved against
     a query of cases it remembers the case table's alias and follows it when the query is
     relabelled; against anything else it is ``build(now)`` resolved as Django would."""
