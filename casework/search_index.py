@@ -7,6 +7,13 @@ Each case has one ``CaseSearchEntry`` whose document holds lexemes of three kind
   key (``~sm0`` for Smith and Smyth, ``~jn`` for John and Jon), the words of the summary
   and of the first line of each address, dates of birth (``#d:19850312``), postcodes
   (``#p:ls61aa``, outward code ``#o:ls6``) and phone digits (``#t:07700900123``);
+- **every beginning of a name's or a first address line's words** (``#x:s``, ``#x:sm``
+  ... ``#x:smith``, up to ``MAX_PREFIXED`` letters), so that a word typed finds the
+  names and addresses it begins as one exact lexeme. A prefix match (``'smith':*``)
+  finds the same, but GIN answers it by reading every posting list of every word it
+  begins into a bitmap, without skipping through them as it does for an exact lexeme
+  alongside the user's access keys: 4-6 ms more of a name search's SQL at 500,000 cases
+  (docs/performance.md). The summary's words are found whole;
 - **the reference** (``#r:sc2026000123``, ``#r:000123``, ``#r:123``), which also finds a
   case its viewer may know only as received (the frontline raiser of a Prevent case);
 - **who may see it** (``#a:...``): its owner (``#a:o7``), raiser (``#a:r7``), team
@@ -18,7 +25,9 @@ Each case has one ``CaseSearchEntry`` whose document holds lexemes of three kind
 
 A search is one ``tsquery``: ``(every word matches) & (the user's content condition)``,
 or'd with ``(the reference matches) & (the user's visibility condition)``, answered by
-the GIN index alone (prefix matches are ``'word':*``). One lexeme a holder, not one a
+the GIN index alone (a word is ``'#x:word' | 'word'`` and its sound; the prefix matches
+``'...':*`` are kept for a reference's or phone number's digits, whose lexemes are
+few, and for a word longer than ``MAX_PREFIXED``). One lexeme a holder, not one a
 holder and type, keeps a lead's condition to a handful of keys: for each case whose
 name matches, GIN advances every key's posting list to it, and a lead's 23 keys of one
 holder and type each made a surname search 20-50% slower (docs/performance.md).
@@ -39,7 +48,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -83,6 +92,11 @@ WHOLE_REFERENCE = re.compile(r"sc-?\d{4}-?\d{6,}")
 MIN_PHONE_DIGITS = 9
 MAX_WORDS = 5
 MAX_SUMMARY_WORDS = 300
+# The lexeme of a word's beginnings, and the longest beginning indexed.
+PREFIX = "#x:"
+MAX_PREFIXED = 30
+# A person's fields whose words are names.
+NAME_FIELDS = ("given_names", "family_name", "aliases")
 BATCH = 2_000
 
 
@@ -214,9 +228,29 @@ def reference_lexemes(reference: str) -> list[str]:
     return sorted(x for x in found if x != "#r:")
 
 
+def _person_names(person: Mapping[str, Any]) -> list[str]:
+    return name_words(" ".join(person[f] or "" for f in NAME_FIELDS))
+
+
+def _first_line(address: str) -> str:
+    return next((line for line in (address or "").splitlines() if line.strip()), "")
+
+
+def beginnings(premises_address: str, people: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ``#x:`` lexemes of a case: every beginning of the words of its people's names
+    and of the first lines of their and its premises' addresses (``people``: mappings
+    with ``NAME_FIELDS`` and ``address``). Migration ``casework.0034`` adds them to
+    entries written before."""
+    found = set(words(_first_line(premises_address)))
+    for person in people:
+        found.update(_person_names(person))
+        found.update(words(_first_line(person["address"])))
+    return {PREFIX + w[:n] for w in found for n in range(1, min(len(w), MAX_PREFIXED) + 1)}
+
+
 def _person_lexemes(person: dict[str, Any]) -> set[str]:
     found: set[str] = set()
-    for name in name_words(" ".join(person[f] for f in ("given_names", "family_name", "aliases"))):
+    for name in _person_names(person):
         found.add(name)
         key = phonetic(name)
         if key:
@@ -232,7 +266,7 @@ def _person_lexemes(person: dict[str, Any]) -> set[str]:
 
 def _address_lexemes(address: str, postcode: str = "") -> set[str]:
     """The first line's words and every postcode in the address (or given apart)."""
-    first = next((line for line in (address or "").splitlines() if line.strip()), "")
+    first = _first_line(address)
     return {*words(first), *postcode_lexemes(f"{address or ''} {postcode or ''}")}
 
 
@@ -260,6 +294,7 @@ def document(case: dict[str, Any], facts: _Facts) -> list[str]:
     found |= _address_lexemes(case["premises__address"] or "", case["premises__postcode"] or "")
     for person in facts.people:
         found |= _person_lexemes(person)
+    found |= beginnings(case["premises__address"] or "", facts.people)
     found |= access_lexemes(case, facts.users, facts.groups)
     return sorted(found)
 
@@ -466,7 +501,13 @@ def _specials(text: str) -> tuple[list[str], str]:
 
 
 def _word_term(word: str) -> str:
-    alternatives = [quote(word, prefix=True)]
+    """A word typed: the names and first address lines it begins (``#x:``) and the
+    summaries that have it whole; a word longer than any beginning indexed, every word
+    it begins."""
+    if len(word) > MAX_PREFIXED:
+        alternatives = [quote(word, prefix=True)]
+    else:
+        alternatives = [quote(PREFIX + word), quote(word)]
     if word.isdigit() and len(word) >= 6:
         alternatives.append(quote(f"#t:{word}", prefix=True))
     elif OUTWARD.fullmatch(word):

@@ -183,6 +183,39 @@ def test_a_name_is_found_by_sound_by_prefix_and_without_accents(staff):
     assert found(lead, "Peter Smith") == set()
 
 
+def test_a_word_is_looked_up_by_its_beginning_lexeme_not_by_a_prefix_match():
+    """A word typed is one exact lexeme of the names and first address lines it begins
+    (``#x:``), the word whole in a summary, and its sound: no ``:*``, which GIN answered
+    by reading every posting list of every word it begins (docs/performance.md)."""
+    assert parse("Seren Adams").terms == [
+        "('#x:seren' | 'seren' | '~srn')",
+        "('#x:adams' | 'adams' | '~atms')",
+    ]
+    assert ":*" not in " ".join(parse("j smith 12 acacia ls6").terms)
+    # Longer than any beginning indexed: a prefix match, as before.
+    long = "ab" * search_index.MAX_PREFIXED
+    assert parse(long).terms == [f"('{long}':* | '~{phonetic(long)}')"]
+
+
+@pytest.mark.django_db
+def test_names_and_first_address_lines_are_found_by_their_beginnings_summaries_whole(staff):
+    lead = staff["lead"]
+    smith = slavery(staff["frontline"], "Seren", "Adamson", summary="Works at the car wash.")
+    flat = premises_case(staff["frontline"], address="Flat 4, 12 Acacia Avenue\nLeeds")
+    for q in ("S Adam", "seren adamson", "ADAMS", "adamson s", "se ad"):
+        assert found(lead, q) == {smith.reference}, q
+    for q in ("acac", "12 aca", "flat 4 acacia av"):
+        assert found(lead, q) == {flat.reference}, q
+    assert found(lead, "car wash") == {smith.reference}
+    assert found(lead, "wa") == set()  # a summary's words are found whole
+    assert found(lead, "Adamsons") == set()
+    # A name longer than any beginning indexed is still found by its beginning.
+    long_name = "Wolfeschlegelsteinhausenbergerdorff"
+    long = slavery(staff["frontline"], "Hubert", long_name)
+    assert found(lead, long_name[: search_index.MAX_PREFIXED + 2]) == {long.reference}
+    assert found(lead, long_name[:12]) == {long.reference}
+
+
 @pytest.mark.django_db
 def test_a_date_of_birth_is_found_written_either_way_and_no_other_day(staff):
     lead = staff["lead"]
@@ -472,6 +505,36 @@ def test_the_migration_rewrites_old_entries_as_the_services_write_them(staff):
     with connection.cursor() as cursor:
         cursor.execute(migration.FORWARD)
     assert _lexemes() == written
+
+
+@pytest.mark.django_db
+def test_the_migration_adds_the_beginnings_the_services_write(staff):
+    """Migration 0034 adds the ``#x:`` lexemes to entries written without them, from the
+    names and addresses in the database, and takes them out going back: forward, the
+    documents are exactly what a rebuild writes."""
+    slavery(staff["frontline"], "Zoë", "O'Brien", subject_address="3 Mill Lane\nLeeds")
+    slavery(staff["frontline"], "Seren", "Adams", subject_aliases="Ren Jones")
+    premises_case(staff["frontline"])
+    prevent_case(staff["cleared"])
+    written = _lexemes()
+    assert all(any(x.startswith("#x:") for x in lexemes) for lexemes in written.values())
+    migration = importlib.import_module("casework.migrations.0034_search_word_beginnings")
+    editor = type("Editor", (), {"connection": connection})()
+    with connection.cursor() as cursor:
+        # The test's own rows' deferred checks, which a migration's transaction has not.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.backward(None, editor)
+    old = _lexemes()
+    assert old == {
+        pk: {x for x in lexemes if not x.startswith("#x:")} for pk, lexemes in written.items()
+    }
+    from django.apps import apps
+
+    migration.forward(apps, editor)
+    assert _lexemes() == written
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'case_search_document'")
+        assert cursor.fetchone()[0] == ["fastupdate=off"]
 
 
 def _documents() -> dict[int, str]:
