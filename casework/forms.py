@@ -31,7 +31,11 @@ class CaseFilterForm(forms.Form):
         max_length=200,
         strip=True,
         label="Search cases",
-        help_text="A reference, words from the summary, or a person’s name.",
+        help_text=(
+            "A reference, a person’s name or its first letters, a postcode or the first "
+            "line of an address, a phone number, a date of birth, or whole words from the "
+            "summary."
+        ),
         error_messages={"max_length": "Search must be 200 characters or fewer"},
     )
     case_type = forms.ChoiceField(
