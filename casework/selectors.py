@@ -118,6 +118,18 @@ def _facts(user: Any) -> tuple[Any, ...]:
     )
 
 
+def access_key(user: Any) -> tuple[Any, ...]:
+    """Everything what ``user`` may see is built from: their facts (``_facts``) and the
+    restricted and named compartments. A statement built from their visibility is kept
+    under it (``casework.statements``): any change of role, team, clearance or grant
+    makes another key."""
+    return (
+        _facts(user),
+        tuple(sorted(restricted_case_types())),
+        tuple(sorted(named_case_types())),
+    )
+
+
 def _uses_grants(held: set[Role]) -> bool:
     """Whether per-case grants widen what someone with these roles sees: not for an
     auditor (who reads every case) nor for someone with no case role (who reads none)."""

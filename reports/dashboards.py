@@ -16,7 +16,9 @@ unless cleared) and, for content such as clocks and referrals, from
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -35,12 +37,14 @@ from casework.permissions import team_ids_of
 from casework.role_audit import role_change_list_for_user
 from casework.roles import Role, role_of
 from casework.selectors import (
+    access_key,
     case_full_condition,
     case_is_limited,
     case_list_for_user,
     team_case_condition,
     team_case_list_for_user,
 )
+from casework.statements import compiled_count, compiled_values
 from referrals.models import Referral, ReferralState
 from workflows import modern_slavery
 from workflows.calendar import add_working_days, working_days_between
@@ -96,6 +100,16 @@ class Panel:
         if len(rows) < PANEL_ROWS:
             return cls(rows, len(rows), view_all_url, False)
         total, capped = capped_count(everything)
+        return cls(rows, total, view_all_url, capped)
+
+    @classmethod
+    def counted(
+        cls, rows: list[Any], count: Callable[[], tuple[int, bool]], view_all_url: str = ""
+    ) -> Panel:
+        """As ``of``, with ``count`` giving (how many, whether more) when it is asked."""
+        if len(rows) < PANEL_ROWS:
+            return cls(rows, len(rows), view_all_url, False)
+        total, capped = count()
         return cls(rows, total, view_all_url, capped)
 
     @property
@@ -200,12 +214,18 @@ def _person(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _line(user: Any, case: Case) -> CaseLine:
-    """A case on a panel; one seen only as its raiser (``full_content`` False, annotated
-    by ``_case_panel``) shows its status in plain words, not its step (issue 17)."""
+def _line(user: Any, row: dict[str, Any]) -> CaseLine:
+    """A case on a panel, from its row (``_LINE_VALUES``); one seen only as its raiser
+    (``full_content`` False, annotated by ``_case_panel``) shows its status in plain
+    words, not its step (issue 17)."""
+    case = Case(**{name: row[name] for name in _CASE_VALUES})
+    for name in ("raised_summary", "raiser_referred_to"):
+        if name in row:
+            setattr(case, name, row[name])
     workflow = get_workflow(case.case_type)
-    full = getattr(case, "full_content", True)
+    full = row.get("full_content", True)
     limited = case_is_limited(user, case)
+    owner = row["owner__first_name"], row["owner__last_name"], row["owner__username"]
     return CaseLine(
         reference=case.reference,
         type_label=workflow.label,
@@ -214,67 +234,104 @@ def _line(user: Any, case: Case) -> CaseLine:
         terminal=case.state in workflow.terminal_states,
         limited=limited,
         raised_at=case.raised_at,
-        team=case.team.name,
-        owner=_person(case.owner),
+        team=row["team__name"],
+        owner=_name(*owner) if case.owner_id else "",
         summary="" if limited else (getattr(case, "raised_summary", None) or case.summary),
     )
+
+
+def _name(first: str, last: str, username: str) -> str:
+    """``User.get_full_name() or get_username()``, from the columns a row read."""
+    return f"{first} {last}".strip() or username
 
 
 # What a panel's line reads (``_line``, ``case_is_limited``, ``raiser_status``): the rest
 # of the case, its team and its owner is neither selected nor compiled (a case panel's
 # query compiled 45 columns for 12 it shows).
-_LINE_FIELDS = (
-    "reference", "case_type", "state", "summary", "team", "owner", "raised_at",
-    "closed_at", "outcome_code", "immediate_risk", "team__name",
-    "owner__first_name", "owner__last_name", "owner__username",
+_CASE_VALUES = (
+    "pk", "reference", "case_type", "state", "summary", "team_id", "owner_id", "raised_at",
+    "closed_at", "outcome_code", "immediate_risk",
 )  # fmt: skip
+_LINE_VALUES = (*_CASE_VALUES, "team__name", "owner__first_name", "owner__last_name",
+                "owner__username")  # fmt: skip
 
 
-def _case_panel(user: Any, cases: QuerySet[Case], order: tuple[str, ...], url: str) -> Panel:
-    """Two queries: the first rows (with team and owner, and whether the user sees each
-    in full) and the count.
+def _key(user: Any, panel: str) -> tuple[Any, ...]:
+    """What a panel's statements are kept under (``casework.statements``): the panel,
+    how many rows it shows and the user's access key."""
+    return ("dashboard", panel, PANEL_ROWS, access_key(user))
+
+
+def _case_panel(
+    user: Any,
+    name: str,
+    cases: Callable[[], QuerySet[Case]],
+    order: tuple[str, ...],
+    url: str,
+    annotations: tuple[str, ...] = (),
+) -> Panel:
+    """Two statements, each built and compiled once per user's access key
+    (``casework.statements``): the first rows (with team and owner, and whether the user
+    sees each in full) and, only when the panel is full, the count. ``cases`` builds the
+    panel's cases, ``annotations`` the names it annotates them with that a line reads.
 
     The first rows' ids are picked first, then only those rows are read: the index
     ``case_open_by_team`` holds the columns the lead's panels filter and sort by, so the
     ids come from the index alone, where selecting the rows whole read every waiting case
     of the team from the heap to sort them (1,367 at 500,000 cases: 6 ms to 1.5 ms,
     docs/performance.md)."""
-    first = cases.order_by(*order).values("pk")[:PANEL_ROWS]
-    rows = cases.filter(pk__in=first)
-    rows = rows.select_related("team", "owner").only(*_LINE_FIELDS).order_by(*order)
-    full = case_full_condition(user)
-    if full is not None:
-        rows = rows.annotate(
-            full_content=CaseWhen(
-                When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
+
+    def rows() -> QuerySet[Any]:
+        listed = cases()
+        first = listed.order_by(*order).values("pk")[:PANEL_ROWS]
+        chosen = listed.filter(pk__in=first)
+        full = case_full_condition(user)
+        shown = [*_LINE_VALUES, *annotations]
+        if full is not None:
+            chosen = chosen.annotate(
+                full_content=CaseWhen(
+                    When(full, then=Value(True)), default=Value(False), output_field=BooleanField()
+                )
             )
-        )
-    rows = rows[:PANEL_ROWS]
-    return Panel.of([_line(user, c) for c in rows], cases, url)
+            shown.append("full_content")
+        return chosen.order_by(*order).values(*shown)[:PANEL_ROWS]
+
+    key = _key(user, name)
+    lines = [_line(user, row) for row in compiled_values(key, rows)]
+    return Panel.counted(lines, lambda: compiled_count(key, cases), url)
 
 
 # Frontline staff ----------------------------------------------------------------------------
 
 
-def _raised_by(visible: QuerySet[Case], user: Any) -> QuerySet[Case]:
+def _raised_by(user: Any) -> QuerySet[Case]:
     """The concerns ``user`` raised, each with the summary they gave and the partner kind
     its status may name (issue 19: "My concerns" with summary and status), no query per
     row."""
-    return visible.filter(raised_by=user).annotate(
-        raised_summary=raised_summary(), raiser_referred_to=referred_to_kind()
+    return (
+        case_list_for_user(user)
+        .filter(raised_by=user)
+        .annotate(raised_summary=raised_summary(), raiser_referred_to=referred_to_kind())
     )
 
 
 def frontline_dashboard(user: Any) -> dict[str, Any]:
     """The concerns they raised, newest first (a Prevent one only as received, RULES.md
     §4.5), and the open cases allocated to them."""
-    visible = case_list_for_user(user)
     newest = ("-raised_at", "-pk")
     return {
-        "raised": _case_panel(user, _raised_by(visible, user), newest, case_list_url()),
+        "raised": _case_panel(
+            user,
+            "raised",
+            functools.partial(_raised_by, user),
+            newest,
+            case_list_url(),
+            annotations=("raised_summary", "raiser_referred_to"),
+        ),
         "allocated": _case_panel(
             user,
-            visible.filter(owner=user, closed_at__isnull=True),
+            "allocated",
+            lambda: case_list_for_user(user).filter(owner=user, closed_at__isnull=True),
             newest,
             case_list_url(owner="me"),
         ),
@@ -300,21 +357,23 @@ def _team_cases(user: Any) -> QuerySet[Case]:
     return team_case_list_for_user(user).filter(closed_at__isnull=True)
 
 
-def _counts(user: Any, teams: dict[int, Team]) -> list[TypeCounts]:
-    """Open team cases by team, type and state (one GROUP BY query), with links into the
-    case list filtered the same way."""
-    # COUNT(*), not COUNT(id): the index ``case_open_by_team`` holds team, type and state
-    # but not the id, so counting ids read a heap page for every open case of the team
-    # (8.7 ms at county scale), counting rows reads the index alone (1.3 ms).
-    grouped = (
-        _team_cases(user).values("team_id", "case_type", "state").annotate(n=Count("*")).order_by()
-    )
+def _counts(user: Any, teams: dict[int, dict[str, Any]]) -> list[TypeCounts]:
+    """Open team cases by team, type and state (one GROUP BY statement, compiled once per
+    access key), with links into the case list filtered the same way."""
+
+    def grouped() -> QuerySet[Any]:
+        # COUNT(*), not COUNT(id): the index ``case_open_by_team`` holds team, type and
+        # state but not the id, so counting ids read a heap page for every open case of
+        # the team (8.7 ms at county scale), counting rows reads the index alone (1.3 ms).
+        cases = _team_cases(user).values("team_id", "case_type", "state")
+        return cases.annotate(n=Count("*")).order_by()
+
     by_type: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
-    for row in grouped:
+    for row in compiled_values(_key(user, "counts"), grouped):
         by_type[(row["team_id"], row["case_type"])].append((row["state"], row["n"]))
     result = []
     for (team_id, case_type), states in by_type.items():
-        workflow, slug = get_workflow(case_type), teams[team_id].slug
+        workflow, slug = get_workflow(case_type), teams[team_id]["slug"]
         lines = [
             StateCount(
                 workflow.state_label(s), n, case_list_url(case_type=case_type, state=s, team=slug)
@@ -324,7 +383,7 @@ def _counts(user: Any, teams: dict[int, Team]) -> list[TypeCounts]:
         lines.sort(key=lambda line: line.state_label)
         result.append(
             TypeCounts(
-                team=teams[team_id].name,
+                team=teams[team_id]["name"],
                 type_label=workflow.label,
                 total=sum(n for _, n in states),
                 url=case_list_url(case_type=case_type, team=slug),
@@ -343,29 +402,40 @@ def _of_team_cases(user: Any, rows: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _deadline_panel(
-    deadlines: QuerySet[Deadline], now: datetime, holidays: set, *, overdue: bool, url: str
+    user: Any,
+    name: str,
+    deadlines: Callable[..., QuerySet[Deadline]],
+    times: tuple[datetime, ...],
+    holidays: set,
+    *,
+    overdue: bool,
+    url: str,
 ) -> Panel:
-    # The columns the lines show: a case row is wide (its intake answers are kilobytes).
-    rows = (
-        deadlines.select_related("case")
-        .only("label", "due_at", "statutory", "case__reference")
-        .order_by("due_at", "pk")[:PANEL_ROWS]
-    )
+    """The first clocks of ``deadlines(*times)``, soonest first, and how many there are;
+    both statements compiled once per access key, the times given at each use."""
+
+    def rows(*given: datetime) -> QuerySet[Any]:
+        # The columns the lines show: a case row is wide (its intake answers are kilobytes).
+        ordered = deadlines(*given).order_by("due_at", "pk")
+        return ordered.values("label", "due_at", "statutory", "case__reference")[:PANEL_ROWS]
+
+    key = _key(user, name)
+    now = times[0]
     lines = [
         DeadlineLine(
-            reference=d.case.reference,
-            label=d.label,
-            due_at=d.due_at,
-            statutory=d.statutory,
+            reference=d["case__reference"],
+            label=d["label"],
+            due_at=d["due_at"],
+            statutory=d["statutory"],
             working_days=(
-                working_days_between(d.due_at, now, holidays)
+                working_days_between(d["due_at"], now, holidays)
                 if overdue
-                else working_days_between(now, d.due_at, holidays)
+                else working_days_between(now, d["due_at"], holidays)
             ),
         )
-        for d in rows
+        for d in compiled_values(key, rows, times)
     ]
-    return Panel.of(lines, deadlines, url)
+    return Panel.counted(lines, lambda: compiled_count(key, deadlines, times), url)
 
 
 def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
@@ -376,21 +446,26 @@ def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
     not work due; the case page shows them."""
     holidays = bank_holidays(now)
     horizon = add_working_days(now, DUE_SOON_WORKING_DAYS, holidays)
-    clocks = _of_team_cases(user, Deadline.objects.all())
+
+    def overdue(at: datetime) -> QuerySet[Deadline]:
+        return _of_team_cases(user, Deadline.objects.all()).overdue(at)
+
+    def due_soon(at: datetime, by: datetime) -> QuerySet[Deadline]:
+        clocks = _of_team_cases(user, Deadline.objects.all()).tasks()
+        return clocks.filter(status=DeadlineStatus.OPEN, due_at__gte=at, due_at__lte=by)
+
     return {
         "overdue": _deadline_panel(
-            clocks.overdue(now),
-            now,
+            user,
+            "overdue",
+            overdue,
+            (now,),
             holidays,
             overdue=True,
             url=case_list_url(overdue="true", team=one_team),
         ),
         "due_soon": _deadline_panel(
-            clocks.tasks().filter(status=DeadlineStatus.OPEN, due_at__gte=now, due_at__lte=horizon),
-            now,
-            holidays,
-            overdue=False,
-            url="",
+            user, "due_soon", due_soon, (now, horizon), holidays, overdue=False, url=""
         ),
         "due_horizon": horizon,
     }
@@ -399,89 +474,117 @@ def _deadlines(user: Any, now: datetime, one_team: str) -> dict[str, Any]:
 def _unheard(user: Any) -> Panel:
     """Reminders and escalations of the team's open cases, on clocks still running, that
     reached nobody (an empty service-manager group, no lead who can open the case):
-    never dropped silently (docs/reminders.md). Two queries."""
-    unheard = reminders_unheard().filter(
-        deadline__case__in=_team_cases(user).values("pk"), deadline__closed_at__isnull=True
-    )
-    rows = (
-        unheard.select_related("deadline__case")
-        .only("stage", "acted_at", "deadline__label", "deadline__case__reference")
-        .order_by("-acted_at", "-pk")[:PANEL_ROWS]
-    )
+    never dropped silently (docs/reminders.md). Two statements, compiled once per access
+    key."""
+
+    def unheard() -> QuerySet[Any]:
+        return reminders_unheard().filter(
+            deadline__case__in=_team_cases(user).values("pk"), deadline__closed_at__isnull=True
+        )
+
+    def rows() -> QuerySet[Any]:
+        newest = unheard().order_by("-acted_at", "-pk")
+        fields = ("stage", "acted_at", "deadline__label", "deadline__case__reference")
+        return newest.values(*fields)[:PANEL_ROWS]
+
+    key = _key(user, "unheard")
     lines = [
         UnheardLine(
-            reference=r.deadline.case.reference,
-            label=r.deadline.label,
-            stage=ReminderStage(r.stage).label,
-            acted_at=r.acted_at,
+            reference=r["deadline__case__reference"],
+            label=r["deadline__label"],
+            stage=ReminderStage(r["stage"]).label,
+            acted_at=r["acted_at"],
         )
-        for r in rows
+        for r in compiled_values(key, rows)
     ]
-    return Panel.of(lines, unheard)
+    return Panel.counted(lines, lambda: compiled_count(key, unheard))
 
 
 # What a referral's line shows, and what ``Deadline.is_overdue`` reads.
-_REFERRAL_LINE_FIELDS = (
-    "referral_type", "state", "sent_at", "case__reference", "partner__name",
+_REFERRAL_LINE_VALUES = (
+    "pk", "referral_type", "state", "sent_at", "case__reference", "partner__name",
     "response_deadline__due_at", "response_deadline__kind", "response_deadline__status",
     "response_deadline__closed_at",
 )  # fmt: skip
+_RESPONSE_ORDER = ("response_deadline__due_at", "sent_at", "pk")
 
 
 def _responses(user: Any, now: datetime) -> Panel:
     """Referrals of the team's cases sent and not yet answered, the partner's response
-    clock soonest first (RULES.md: each partner's expected response time)."""
-    awaited = _of_team_cases(user, Referral.objects.all()).filter(
-        state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]
-    )
-    # The first rows' ids from the index alone, then those rows: ordering the teams'
-    # awaited referrals with their whole rows read every one of them (21 ms at county
-    # scale, docs/performance.md).
-    first = list(
-        awaited.order_by("response_deadline__due_at", "sent_at", "pk").values_list("pk", flat=True)[
-            :PANEL_ROWS
-        ]
-    )
-    loaded = (
-        Referral.objects.select_related("case", "partner", "response_deadline")
-        .only(*_REFERRAL_LINE_FIELDS)
-        .in_bulk(first)
-    )
-    rows = [loaded[pk] for pk in first]
-    lines = [
-        ReferralLine(
-            pk=r.pk,
-            reference=r.case.reference,
-            referral_type=r.get_referral_type_display(),
-            partner=r.partner.name,
-            state_label=ReferralState(r.state).label,
-            sent_at=r.sent_at,
-            due_at=r.response_deadline.due_at if r.response_deadline else None,
-            overdue=bool(r.response_deadline and r.response_deadline.is_overdue(now)),
+    clock soonest first (RULES.md: each partner's expected response time). Two
+    statements, compiled once per access key."""
+
+    def awaited() -> QuerySet[Referral]:
+        return _of_team_cases(user, Referral.objects.all()).filter(
+            state__in=[ReferralState.SENT, ReferralState.ACKNOWLEDGED]
         )
-        for r in rows
-    ]
-    return Panel.of(lines, awaited)
+
+    def rows() -> QuerySet[Any]:
+        # The first rows' ids from the index alone, then those rows: ordering the teams'
+        # awaited referrals with their whole rows read every one of them (21 ms at county
+        # scale, docs/performance.md).
+        first = awaited().order_by(*_RESPONSE_ORDER).values("pk")[:PANEL_ROWS]
+        chosen = Referral.objects.filter(pk__in=first).order_by(*_RESPONSE_ORDER)
+        return chosen.values(*_REFERRAL_LINE_VALUES)
+
+    key = _key(user, "responses")
+    types = dict(Referral._meta.get_field("referral_type").flatchoices)
+    lines = []
+    for r in compiled_values(key, rows):
+        clock = None
+        if r["response_deadline__due_at"] is not None:
+            clock = Deadline(
+                due_at=r["response_deadline__due_at"],
+                kind=r["response_deadline__kind"],
+                status=r["response_deadline__status"],
+                closed_at=r["response_deadline__closed_at"],
+            )
+        lines.append(
+            ReferralLine(
+                pk=r["pk"],
+                reference=r["case__reference"],
+                referral_type=str(types.get(r["referral_type"], r["referral_type"])),
+                partner=r["partner__name"],
+                state_label=ReferralState(r["state"]).label,
+                sent_at=r["sent_at"],
+                due_at=clock.due_at if clock else None,
+                overdue=bool(clock and clock.is_overdue(now)),
+            )
+        )
+    return Panel.counted(lines, lambda: compiled_count(key, awaited))
+
+
+def _teams(user: Any) -> dict[int, dict[str, Any]]:
+    """The user's teams' names and slugs, by id (the statement compiled once per set of
+    teams)."""
+    ids = tuple(sorted(team_ids_of(user)))
+    rows = compiled_values(
+        ("dashboard", "teams", ids),
+        lambda: Team.objects.filter(pk__in=ids).values("pk", "name", "slug"),
+    )
+    return {row["pk"]: row for row in rows}
 
 
 def lead_dashboard(user: Any) -> dict[str, Any]:
     """A lead's (or Prevent-cleared lead's) teams: the triage queue oldest first, open
     cases by type and state, clocks overdue and due soon, and partner responses awaited."""
     now = timezone.now()
-    teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids_of(user))}
-    one_team = next(iter(teams.values())).slug if len(teams) == 1 else ""
+    teams = _teams(user)
+    one_team = next(iter(teams.values()))["slug"] if len(teams) == 1 else ""
     return {
-        "teams": sorted(t.name for t in teams.values()),
+        "teams": sorted(t["name"] for t in teams.values()),
         "triage": _case_panel(
             user,
-            _team_cases(user).filter(awaiting_lead()),
+            "triage",
+            lambda: _team_cases(user).filter(awaiting_lead()),
             ("-immediate_risk", "raised_at", "pk"),  # immediate risk first (issue 19)
             case_list_url(owner="unallocated", team=one_team, sort="raised", order="asc"),
         ),
         # The lead's own open cases (issue 19).
         "mine": _case_panel(
             user,
-            case_list_for_user(user).filter(owner=user, closed_at__isnull=True),
+            "mine",
+            lambda: case_list_for_user(user).filter(owner=user, closed_at__isnull=True),
             ("-raised_at", "-pk"),
             case_list_url(owner="me"),
         ),

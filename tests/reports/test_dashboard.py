@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
 from casework.dates import date_words
-from casework.models import AuditEvent, Case
+from casework.models import AuditEvent, Case, TeamMembership
 from casework.roles import Role
 from referrals.services import referral_send
 from reports import dashboards
@@ -508,3 +509,68 @@ def test_a_panel_is_counted_only_when_it_is_full(frontline, django_assert_num_qu
     with django_assert_num_queries(1):
         full = Panel.of(rows, cases)
     assert (full.total, full.capped, full.more) == (PANEL_ROWS + 2, False, 2)
+
+
+# Statements kept (casework.statements) ----------------------------------------------------
+
+
+def every_panel(frontline, lead, draft_for) -> None:
+    """Lines in every panel of every dashboard, some of them Prevent's, some a
+    raiser's, overdue and due soon, referrals awaited, reminders unheard."""
+    for _ in range(3):
+        cases = raise_slavery(frontline, 2) + [raise_trigger(frontline), raise_prevent(frontline)]
+        Case.objects.filter(pk=cases[0].pk).update(owner=frontline)
+        Case.objects.filter(pk=cases[1].pk).update(owner=lead, state="adult_consent_sought")
+        Deadline.objects.filter(case=cases[2]).update(due_at=timezone.now() - timedelta(days=9))
+        nobody_told(cases[2])
+        referral_send(referral=draft_for("mash_referral"), actor=lead)
+
+
+FULL = ("triage", "responses", "overdue", "unheard")
+
+
+@pytest.mark.django_db
+def test_every_dashboard_is_the_same_from_kept_statements_as_built_by_django(
+    request, frontline, lead, prevent_lead, other_lead, draft_for, monkeypatch
+):
+    """The dashboards' statements are built and compiled once per user's access key
+    (``casework.statements``): for every kind of user, with full panels counted and
+    panels not full, what they show is what the same queries built by Django show."""
+    from casework import conditions, statements
+
+    every_panel(frontline, lead, draft_for)
+    users = [frontline, lead, prevent_lead, other_lead]
+    users += [request.getfixturevalue(name) for name in ("auditor", "administrator")]
+    for rows in (2, PANEL_ROWS):
+        monkeypatch.setattr(dashboards, "PANEL_ROWS", rows)
+        for user in users:
+            with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                built = dashboards.home_dashboard(type(user).objects.get(pk=user.pk))
+            statements.clear()
+            conditions.clear()
+            first = dashboards.home_dashboard(type(user).objects.get(pk=user.pk))
+            kept = dashboards.home_dashboard(type(user).objects.get(pk=user.pk))
+            assert first == built, user.username
+            assert kept == built, user.username
+            if user == lead and rows == 2:  # full panels, counted
+                shown = kept["dashboard"]
+                assert [len(shown[name].rows) for name in FULL] == [2] * len(FULL)
+                assert [shown[name].total for name in FULL[1:]] == [3, 3, 3]
+                assert shown["triage"].total > 2
+
+
+@pytest.mark.django_db
+def test_a_lead_given_another_team_sees_its_cases_on_the_next_page(client, lead, make_user, teams):
+    """A statement is kept for the user's access key: joining a team makes another key,
+    so the next dashboard counts and lists the team's cases, never the kept statement
+    of the lead's teams before."""
+    south = make_user("frontline.south", Role.FRONTLINE, ["south"])
+    waiting = raise_slavery(south, 2)
+    html = html_of(client, lead)
+    assert "Nothing is waiting" in panel(html, "triage")
+    TeamMembership.objects.create(user=lead, team=teams["south"])
+    html = html_of(client, lead)
+    assert references(panel(html, "triage")) == [case.reference for case in waiting]
+    assert "Concern raised: 2" in panel(html, "counts")
+    TeamMembership.objects.filter(user=lead, team=teams["south"]).delete()
+    assert "Nothing is waiting" in panel(html_of(client, lead), "triage")
