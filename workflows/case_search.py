@@ -52,6 +52,7 @@ from casework.selectors import (
     case_list_for_user,
     pk_in_array,
 )
+from casework.statements import compiled_values
 from workflows.models import Deadline, overdue_q
 from workflows.raiser import raised_summary, referred_to_kind
 
@@ -229,21 +230,41 @@ def case_search_for_user(
     return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
 
 
-def case_filter_teams(user: Any) -> QuerySet[Team]:
-    """The teams the user may filter the list by: every team for an auditor (who reads
-    every case), otherwise their own teams (the cases they see are theirs)."""
+def case_filter_teams(user: Any) -> list[dict[str, Any]]:
+    """The teams the user may filter the list by (``pk``, ``slug``, ``name``), by name:
+    every team for an auditor (who reads every case), otherwise their own teams (the
+    cases they see are theirs). Its statement is compiled once for every auditor and
+    once per set of teams (``casework.statements``); the rows are read every time."""
     if Role.AUDITOR in roles_of(user):
-        return Team.objects.order_by("name")
-    return Team.objects.filter(pk__in=team_ids_of(user)).order_by("name")
+        key: tuple[Any, ...] = ("filter teams", "every")
+
+        def teams() -> QuerySet[Any]:
+            return Team.objects.all()
+    else:
+        ids = tuple(sorted(team_ids_of(user)))
+        key = ("filter teams", ids)
+
+        def teams() -> QuerySet[Any]:
+            return Team.objects.filter(pk__in=ids)
+
+    return compiled_values(key, lambda: teams().order_by("name").values("pk", "slug", "name"))
 
 
-def case_filter_owners(user: Any) -> QuerySet[Any]:
-    """Who the user may filter the list by as the case's owner: the active case workers
-    (frontline staff and leads) of their teams, or of every team for an auditor. One
-    query, bounded by the number of staff, never by the number of cases."""
-    workers = User.objects.filter(
-        is_active=True, groups__name__in=[r.group_name for r in CASE_WORKER_ROLES]
-    )
-    if Role.AUDITOR not in roles_of(user):
-        workers = workers.filter(team_memberships__team_id__in=team_ids_of(user))
-    return workers.distinct().order_by("last_name", "first_name", "username")
+def case_filter_owners(user: Any) -> list[dict[str, Any]]:
+    """Who the user may filter the list by as the case's owner (``pk``, ``username``,
+    ``first_name``, ``last_name``): the active case workers (frontline staff and leads)
+    of their teams, or of every team for an auditor. One statement, bounded by the number
+    of staff, never by the number of cases; compiled as ``case_filter_teams``'s is."""
+    every = Role.AUDITOR in roles_of(user)
+    ids = () if every else tuple(sorted(team_ids_of(user)))
+
+    def owners() -> QuerySet[Any]:
+        workers = User.objects.filter(
+            is_active=True, groups__name__in=[r.group_name for r in CASE_WORKER_ROLES]
+        )
+        if not every:
+            workers = workers.filter(team_memberships__team_id__in=ids)
+        ordered = workers.distinct().order_by("last_name", "first_name", "username")
+        return ordered.values("pk", "username", "first_name", "last_name")
+
+    return compiled_values(("filter owners", every, ids), owners)

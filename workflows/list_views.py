@@ -107,9 +107,11 @@ def case_row(user: Any, case: Case) -> CaseRow:
     )
 
 
-def _person_label(user: Any) -> str:
-    name = user.get_full_name()
-    return f"{name} ({user.get_username()})" if name else user.get_username()
+def _person_label(user: dict[str, Any]) -> str:
+    """ "Full Name (username)", or the username alone (an owner's row of
+    ``case_filter_owners``)."""
+    name = f"{user['first_name']} {user['last_name']}".strip()
+    return f"{name} ({user['username']})" if name else user["username"]
 
 
 def page_query(params: QueryDict, **changes: str | None) -> str:
@@ -159,12 +161,12 @@ def _selector_filters(filters: dict[str, str], teams: list, owners: list) -> dic
     """The form's values as the selector takes them (a team and an owner by id)."""
     chosen = {k: v for k, v in filters.items() if k not in ("sort", "order", "team", "owner")}
     if "team" in filters:
-        chosen["team"] = next(t.pk for t in teams if t.slug == filters["team"])
+        chosen["team"] = next(t["pk"] for t in teams if t["slug"] == filters["team"])
     owner = filters.get("owner")
     if owner in ("me", "unallocated"):
         chosen["owner"] = owner
     elif owner:
-        chosen["owner"] = next(u.pk for u in owners if u.get_username() == owner)
+        chosen["owner"] = next(u["pk"] for u in owners if u["username"] == owner)
     return chosen
 
 
@@ -173,8 +175,8 @@ def _form(request: HttpRequest, teams: list, owners: list) -> CaseFilterForm:
         request.GET,
         case_types=[(w.case_type, w.label) for w in WORKFLOWS.values()],
         states=_state_choices(request.GET.get("case_type", "")),
-        teams=[(t.slug, t.name) for t in teams],
-        owners=[(u.get_username(), _person_label(u)) for u in owners],
+        teams=[(t["slug"], t["name"]) for t in teams],
+        owners=[(u["username"], _person_label(u)) for u in owners],
         sorts=[(key, SORT_LABELS[key]) for key in SORTS],
     )
 
@@ -190,8 +192,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """
     if figures_only(request.user):
         raise PermissionDenied("A partnership analyst sees figures, not cases.")
-    teams = list(case_filter_teams(request.user))
-    owners = list(case_filter_owners(request.user))
+    teams = case_filter_teams(request.user)
+    owners = case_filter_owners(request.user)
     form = _form(request, teams, owners)
     valid = form.is_valid()
     filters = form.filters()

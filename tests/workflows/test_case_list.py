@@ -153,6 +153,27 @@ def test_filter_by_owner_me_unallocated_and_a_named_colleague(client, frontline,
 
 
 @pytest.mark.django_db
+def test_the_owner_choices_are_read_afresh_on_every_page(client, frontline, lead, make_user):
+    """The owners' statement is kept (``casework.statements``), never its rows: a
+    colleague who joins is offered on the next page, one deactivated is not, and another
+    team's worker never."""
+    make_user("frontline.south", Role.FRONTLINE, ["south"])
+    first = html(client, lead)
+    assert 'value="lead.north.2"' not in first
+    assert 'value="frontline.south"' not in first
+    colleague = make_user("lead.north.2", Role.LEAD, ["north"])
+    colleague.first_name, colleague.last_name = "Ada", "Okafor"
+    colleague.save()
+    offered = html(client, lead)
+    assert 'value="lead.north.2"' in offered
+    assert "Ada Okafor (lead.north.2)" in offered
+    assert 'value="frontline.south"' not in offered
+    colleague.is_active = False
+    colleague.save()
+    assert 'value="lead.north.2"' not in html(client, lead)
+
+
+@pytest.mark.django_db
 def test_a_lead_may_filter_only_by_their_own_teams(
     client, frontline, frontline_south, lead, auditor
 ):
