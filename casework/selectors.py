@@ -41,6 +41,7 @@ from casework.permissions import (
 )
 from casework.reads import case_read_note
 from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
+from casework.statements import compiled_values
 
 User = get_user_model()
 
@@ -119,10 +120,13 @@ def _facts(user: Any) -> tuple[Any, ...]:
 
 
 def access_key(user: Any) -> tuple[Any, ...]:
-    """Everything what ``user`` may see is built from: their facts (``_facts``) and the
-    restricted and named compartments. A statement built from their visibility is kept
-    under it (``casework.statements``): any change of role, team, clearance or grant
-    makes another key."""
+    """Everything what ``user`` may see is built from: whether they are signed in and
+    active, their facts (``_facts``) and the restricted and named compartments. A
+    statement built from their visibility is kept under it (``casework.statements``):
+    any change of role, team, clearance or grant makes another key."""
+    signed_in = bool(getattr(user, "is_authenticated", False) and user.is_active)
+    if not signed_in:
+        return ("nobody",)  # sees no case (``case_list_for_user``)
     return (
         _facts(user),
         tuple(sorted(restricted_case_types())),
@@ -300,17 +304,23 @@ class CaseAccess:
 
 
 def case_access_for_user(user: Any, case: Case) -> CaseAccess:
-    """What ``user`` may read of ``case`` (``CaseAccess``): one query, the same rules as
-    ``case_content_list_for_user`` and ``case_full_list_for_user``."""
-    row = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(
-            may_content=Exists(case_content_list_for_user(user).filter(pk=OuterRef("pk"))),
-            may_full=Exists(case_full_list_for_user(user).filter(pk=OuterRef("pk"))),
+    """What ``user`` may read of ``case`` (``CaseAccess``): one statement, the same rules
+    as ``case_content_list_for_user`` and ``case_full_list_for_user``."""
+
+    def access(pk: int) -> QuerySet[Any]:
+        return (
+            Case.objects.filter(pk=pk)
+            .annotate(
+                may_content=Exists(case_content_list_for_user(user).filter(pk=OuterRef("pk"))),
+                may_full=Exists(case_full_list_for_user(user).filter(pk=OuterRef("pk"))),
+            )
+            .values("may_content", "may_full")
         )
-        .values("may_content", "may_full")
-        .first()
-    )
+
+    # Built and compiled once per access key, the case's id given each time (every case
+    # page asks it: casework.statements).
+    rows = compiled_values(("case access", access_key(user)), access, (case.pk,))
+    row = rows[0] if rows else None
     content = bool(row and row["may_content"])
     return CaseAccess(user.pk, case.pk, content, content and bool(row["may_full"]))
 

@@ -7,19 +7,22 @@ application's CPU a statement, two thirds of the dashboard's own time at 500,000
 (docs/performance.md, 5 December, "the dashboard's statements compiled once").
 
 Such a query depends only on who asks (the facts their visibility is built from,
-``casework.selectors.access_key``) and on the time it compares with, never on the data.
-``compiled_values`` therefore builds and compiles it once per ``key`` and keeps its SQL,
-its parameters and how to convert its columns; at each later use it substitutes the
-times given and runs the SQL. Rows come back as ``QuerySet.values()`` gives them (the
-same names, the same conversions of the database's values), counts as ``capped_count``
-gives them.
+``casework.selectors.access_key``) and on a few values given at each use (the time it
+compares with, the case it is about), never on the data. ``compiled_values`` therefore
+builds and compiles it once per ``key`` and keeps its SQL, its parameters and how to
+convert its columns; at each later use it puts the values given in their places and
+runs the SQL. Rows come back as ``QuerySet.values()`` gives them (the same names, the
+same conversions of the database's values), counts as ``capped_count`` gives them.
 
-The key must name everything the query is built from but the times: the user's access
-key (which changes with any role, team, clearance or per-case grant, so a change makes
-another key, never a stale statement) and whatever else the builder reads. The times are
-given to the builder as stand-ins (1 January 1900 onwards, which no clock of Safecase's
-reads) and replaced in the parameters at each use; a query that turns a time into
-anything but itself (a date, a string) is never kept, and runs through the ORM each time.
+The key must name everything the query is built from but those values (``args``: times
+and ids): the user's access key (which changes with any role, team, clearance or
+per-case grant, so a change makes another key, never a stale statement) and whatever
+else the builder reads. The builder is given stand-ins for the values, twice, with two
+different sets (times in 1900 and 1901, at different hours; ids above two thousand
+million); the statement is kept only when both compile to the same SQL with the
+stand-ins in the same places. A query that turns a value into anything but itself (a
+time into its date, an id into text) gives different parameters for the two sets and is
+never kept: it runs through the ORM at every use.
 
 ``SAFECASE_COMPILED_CONDITIONS`` off (``casework.conditions.enabled``), every use builds
 and runs its ``QuerySet`` as Django does: a test compares the two.
@@ -42,14 +45,28 @@ from casework import conditions
 from casework.counting import COUNT_CAP, capped_count
 
 _CACHE_SIZE = 4096
-# Stand-ins for the times a statement compares with, one a day from 1 January 1900.
-_TIMES = tuple(datetime(1900, 1, 1, tzinfo=UTC) + timedelta(days=i) for i in range(4))
-_FIRST, _LAST = _TIMES[0].date(), _TIMES[-1].date()
+_MOST = 4  # values a statement takes
+# Two sets of stand-ins for the values a statement is given, told apart from each other
+# and from anything a query of Safecase's holds: times in 1900 and 1901 (no clock reads
+# either), at different hours of different days; ids above two thousand million (within
+# a 32-bit column's range, so that no lookup refuses them as out of range).
+_STAND_INS = (
+    (
+        tuple(datetime(1900, 1, 1, tzinfo=UTC) + timedelta(days=i) for i in range(_MOST)),
+        tuple(2_013_265_920 + i for i in range(_MOST)),
+    ),
+    (
+        tuple(datetime(1901, 2, 3, 13, 37, 11, 123456, tzinfo=UTC) + timedelta(days=i)
+              for i in range(_MOST)),
+        tuple(2_013_266_920 + i for i in range(_MOST)),
+    ),
+)  # fmt: skip
+_FIRST, _LAST = date(1900, 1, 1), date(1901, 12, 31)
 
 
 class _Statement:
     """One key's statement: SQL, parameters (a stand-in's place holding its index as
-    ``_Time``), the result's column names and per-column converters (as Django's
+    ``_Arg``), the result's column names and per-column converters (as Django's
     compiler gives them); ``empty`` when the query can match nothing."""
 
     __slots__ = ("converters", "database", "empty", "names", "params", "sql")
@@ -71,13 +88,19 @@ class _Statement:
         self.empty = empty
 
 
-class _Time:
-    """The place of a stand-in time in a statement's parameters."""
+class _Arg:
+    """The place of a value given at each use in a statement's parameters."""
 
     __slots__ = ("index",)
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Arg) and other.index == self.index
+
+    def __hash__(self) -> int:
+        return hash(self.index)
 
 
 # Kept, per key: a statement, or None for a query that cannot be kept (a time turned into
@@ -107,37 +130,67 @@ def _keep(key: Hashable, statement: _Statement | None) -> None:
             _cache.popitem(last=False)
 
 
-def _with_times(params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """``params`` with each stand-in time replaced by its place; None when a stand-in
-    was turned into something else (a date, or text), which could not be replaced."""
+def _stand_ins(args: Sequence[Any], which: int) -> tuple[Any, ...]:
+    """Set ``which`` of the stand-ins for ``args``: a time for a time, an id for an id."""
+    times, ids = _STAND_INS[which]
+    given = []
+    for index, arg in enumerate(args):
+        if isinstance(arg, datetime):
+            given.append(times[index])
+        elif isinstance(arg, int) and not isinstance(arg, bool):
+            given.append(ids[index])
+        else:
+            raise TypeError(f"a statement is given times and ids, not {type(arg).__name__}")
+    return tuple(given)
+
+
+def _placed(params: Sequence[Any], stand_ins: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``params`` with each stand-in replaced by its place; None when a stand-in was
+    turned into something else (a date, or text), which could not be replaced."""
     given: list[Any] = []
     for param in params:
-        if isinstance(param, datetime) and param in _TIMES:
-            given.append(_Time(_TIMES.index(param)))
+        found = next(
+            (i for i, s in enumerate(stand_ins) if type(s) is type(param) and s == param), None
+        )
+        if found is not None:
+            given.append(_Arg(found))
             continue
         as_date = param.date() if isinstance(param, datetime) else param
         if isinstance(as_date, date) and _FIRST <= as_date <= _LAST:
             return None
-        if isinstance(param, str) and "1900-01-0" in param:
+        if isinstance(param, str) and any(str(s) in param for s in stand_ins):
             return None
         given.append(param)
     return tuple(given)
 
 
-def _compile(queryset: QuerySet[Any], *, count: bool = False) -> _Statement | None:
-    """The kept form of ``queryset`` (or of how many rows it has, ``count``)."""
-    query = queryset.query
-    compiler = query.get_compiler(using=queryset.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return _Statement(empty=True)
-    kept = _with_times(params)
-    if kept is None:
+def _compile(
+    build: Callable[..., QuerySet[Any]], args: Sequence[Any], *, count: bool = False
+) -> _Statement | None:
+    """The kept form of ``build(*args)`` (or of how many rows it has, ``count``), built
+    with both sets of stand-ins; None when the two do not agree (module docstring)."""
+    compiled = []
+    for which in (0, 1):
+        stand_ins = _stand_ins(args, which)
+        queryset = _values_queryset(build(*stand_ins))
+        query = queryset.query
+        compiler = query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            if any(isinstance(arg, int) for arg in args):
+                return None  # perhaps a stand-in out of a column's range: not kept
+            return _Statement(empty=True)
+        placed = _placed(params, stand_ins)
+        if placed is None:
+            return None
+        compiled.append((sql, placed, queryset, query, compiler))
+    (sql, placed, queryset, query, compiler), (other_sql, other_placed, *_) = compiled
+    if (sql, placed) != (other_sql, other_placed):
         return None
     if count:
         # ``sql`` is Django's own compilation, its values all parameters.
-        return _Statement(f"SELECT COUNT(*) FROM ({sql}) counted", kept, ("count",))  # noqa: S608
+        return _Statement(f"SELECT COUNT(*) FROM ({sql}) counted", placed, ("count",))  # noqa: S608
     # As ``ValuesIterable`` names a row's columns.
     if query.selected:
         names = tuple(query.selected)
@@ -145,12 +198,12 @@ def _compile(queryset: QuerySet[Any], *, count: bool = False) -> _Statement | No
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
     fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
     return _Statement(
-        sql, kept, tuple(names), compiler.get_converters(fields), database=queryset.db
+        sql, placed, tuple(names), compiler.get_converters(fields), database=queryset.db
     )
 
 
-def _run(statement: _Statement, times: Sequence[datetime]) -> list[tuple[Any, ...]]:
-    params = [times[p.index] if isinstance(p, _Time) else p for p in statement.params]
+def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+    params = [args[p.index] if isinstance(p, _Arg) else p for p in statement.params]
     connection = connections[statement.database]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
@@ -174,15 +227,15 @@ def _values_queryset(queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _statement(
-    key: Hashable, build: Callable[..., QuerySet[Any]], times: Sequence[datetime], count: bool
+    key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any], count: bool
 ) -> _Statement | None:
     """The statement kept for ``key``, compiled from ``build`` the first time it is
     asked for; None when it cannot be kept."""
-    if len(times) > len(_TIMES):
-        raise ValueError(f"at most {len(_TIMES)} times a statement")
+    if len(args) > _MOST:
+        raise ValueError(f"at most {_MOST} values a statement")
     seen, statement = _kept(key)
     if not seen:
-        statement = _compile(_values_queryset(build(*_TIMES[: len(times)])), count=count)
+        statement = _compile(build, args, count=count)
         _keep(key, statement)
     return statement
 
@@ -190,38 +243,39 @@ def _statement(
 def compiled_values(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
-    times: Sequence[datetime] = (),
+    args: Sequence[Any] = (),
 ) -> list[dict[str, Any]]:
-    """The rows of ``build(*times)``, a ``.values(...)`` query, as it would give them:
-    built and compiled once per ``key`` (module docstring); at most four times."""
+    """The rows of ``build(*args)``, a ``.values(...)`` query, as it would give them:
+    built and compiled once per ``key`` (module docstring). ``args``: at most four
+    times and ids, given at each use."""
     if not conditions.enabled():
-        return list(_values_queryset(build(*times)))
-    statement = _statement(("values", key), build, times, count=False)
+        return list(_values_queryset(build(*args)))
+    statement = _statement(("values", key), build, args, count=False)
     if statement is None:
-        return list(build(*times))
+        return list(build(*args))
     if statement.empty:
         return []
-    return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, times)]
+    return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, args)]
 
 
 def compiled_count(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
-    times: Sequence[datetime] = (),
+    args: Sequence[Any] = (),
     cap: int | None = None,
 ) -> tuple[int, bool]:
-    """``casework.counting.capped_count`` of ``build(*times)`` (how many, up to ``cap``;
+    """``casework.counting.capped_count`` of ``build(*args)`` (how many, up to ``cap``;
     whether there are more), its statement built and compiled once per ``key``."""
     cap = COUNT_CAP if cap is None else cap
 
-    def first_ids(*given: datetime) -> QuerySet[Any]:
+    def first_ids(*given: Any) -> QuerySet[Any]:
         # Neither the rows' columns nor their order change how many there are.
         return build(*given).values("pk").order_by()[: cap + 1]
 
     if not conditions.enabled():
-        return capped_count(build(*times), cap)
-    statement = _statement(("count", cap, key), first_ids, times, count=True)
+        return capped_count(build(*args), cap)
+    statement = _statement(("count", cap, key), first_ids, args, count=True)
     if statement is None:
-        return capped_count(build(*times), cap)
-    found = 0 if statement.empty else _run(statement, times)[0][0]
+        return capped_count(build(*args), cap)
+    found = 0 if statement.empty else _run(statement, args)[0][0]
     return min(found, cap), found > cap

@@ -76,7 +76,7 @@ def test_rows_names_and_conversions_are_the_orms_at_each_uses_own_times(cases):
         assert len(kept) == days
         assert kept[1]["details"] == {"a": [1]}  # converted from the database's JSON
         assert kept[0]["team_name"] == "North locality team"
-    assert build.calls == 1  # built and compiled once, run three times
+    assert build.calls == 2  # built and compiled once with each set of stand-ins, run three times
 
 
 @pytest.mark.django_db
@@ -143,3 +143,30 @@ def test_off_every_use_builds_its_query_as_django_does(cases):
         assert statements.compiled_values("between", build, (start, end)) == first
     assert build.calls == 2
     assert first == statements.compiled_values("between", build, (start, end))
+
+
+@pytest.mark.django_db
+def test_an_id_given_at_each_use_reads_that_rows(cases):
+    build = Counted(lambda pk: Case.objects.filter(pk=pk).values("reference", "team__slug"))
+    for case in cases:
+        assert statements.compiled_values("one case", build, (case.pk,)) == [
+            {"reference": case.reference, "team__slug": "north"}
+        ]
+    assert build.calls == 2  # the two sets of stand-ins, once
+
+
+@pytest.mark.django_db
+def test_an_id_turned_into_text_is_never_kept(cases):
+    def ending(n):
+        return Case.objects.filter(reference__endswith=f"-{n}").values("reference")
+
+    build = Counted(ending)
+    for n in (1, 4):
+        assert statements.compiled_values("ending", build, (n,)) == [{"reference": f"SC-T-{n}"}]
+    assert build.calls == 3  # a stand-in once, then every use through the ORM
+
+
+@pytest.mark.django_db
+def test_only_times_and_ids_are_given(cases):
+    with pytest.raises(TypeError):
+        statements.compiled_values("text", lambda r: Case.objects.values("pk"), ("SC-T-1",))
