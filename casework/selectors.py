@@ -554,20 +554,38 @@ def case_links_for_user(user: Any, case: Case) -> list[tuple[Case, CaseLink]]:
     with no link, where asking both ends' visibility in the same query made PostgreSQL
     plan the visibility condition twice on every case page (1 ms of planning, 2.5 ms in
     all at 500,000 cases; docs/performance.md)."""
-    links = list(
-        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
-        .select_related("from_case", "to_case", "linked_by")
-        .order_by("linked_at", "pk")
-    )
-    if not links:
+    rows = compiled_values(("case links",), _links_of, (case.pk,))
+    if not rows:
         return []
-    ends = {case.pk} | {link.from_case_id for link in links} | {link.to_case_id for link in links}
+    ends = {case.pk} | {r["from_case_id"] for r in rows} | {r["to_case_id"] for r in rows}
     seen = set(case_content_list_for_user(user).filter(pk__in=ends).values_list("pk", flat=True))
     if case.pk not in seen:
         return []
     found = []
-    for link in links:
-        other = link.to_case if link.from_case_id == case.pk else link.from_case
-        if other.pk in seen:
-            found.append((other, link))
+    for row in rows:
+        end = "to_case" if row["from_case_id"] == case.pk else "from_case"
+        if row[f"{end}_id"] not in seen:
+            continue
+        other = Case(
+            pk=row[f"{end}_id"],
+            reference=row[f"{end}__reference"],
+            case_type=row[f"{end}__case_type"],
+        )
+        link = CaseLink(**{name: row[name] for name in _LINK_VALUES[:6]})
+        found.append((other, link))
     return found
+
+
+# What a link on the case page shows (the other case's reference and type, the reason),
+# and what tells its ends apart.
+_LINK_VALUES = (
+    "pk", "reason", "linked_at", "from_case_id", "to_case_id", "linked_by_id",
+    "from_case__reference", "from_case__case_type", "to_case__reference", "to_case__case_type",
+)  # fmt: skip
+
+
+def _links_of(pk: int) -> QuerySet[Any]:
+    """The links of the case ``pk`` either way, oldest first: a statement built and
+    compiled once, the case's id given each time (``casework.statements``)."""
+    links = CaseLink.objects.filter(Q(from_case_id=pk) | Q(to_case_id=pk))
+    return links.order_by("linked_at", "pk").values(*_LINK_VALUES)

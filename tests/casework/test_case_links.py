@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, CaseLink
@@ -123,5 +124,12 @@ def test_of_many_links_only_those_to_cases_seen_in_full_show_in_order(
     assert shown == [nrm_case, extra]
     cleared = [other for other, _ in case_links_for_user(people["prevent_lead"], case)]
     assert cleared == [nrm_case, prevent_case, extra]
+    # The links' statement is kept (casework.statements): built by Django each time, the
+    # same cases, references, types and reasons.
+    kept = [(o.reference, o.case_type, k.reason) for o, k in case_links_for_user(lead, case)]
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        built = case_links_for_user(lead, case)
+    assert kept == [(o.reference, o.case_type, k.reason) for o, k in built]
+    assert kept[0] == (nrm_case.reference, nrm_case.case_type, "R")
     # A lead of the other team sees the south case, but not this one: no link at all.
     assert case_links_for_user(people["other_lead"], case) == []
