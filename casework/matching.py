@@ -31,6 +31,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from casework.models import Case, CasePerson, CaseSearchEntry, Person, PossibleMatch, Premises
@@ -50,6 +51,7 @@ from casework.search_index import (
     words,
 )
 from casework.selectors import case_content_list_for_user, case_lead_ids
+from casework.statements import compiled_values
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue_many
 
@@ -393,16 +395,39 @@ class CaseMatches:
     other_teams: int
 
 
+# What the case page shows of a possible match (the matched case's reference, the
+# reasons) and what tells who may see it (the matched case's id and type).
+_MATCH_VALUES = (
+    "pk", "case_id", "matched_case_id", "reasons", "matched_case__reference",
+    "matched_case__case_type",
+)  # fmt: skip
+
+
+def _matches_of(pk: int) -> QuerySet[Any]:
+    """The possible matches of the case ``pk``, the newest matched case first."""
+    matches = PossibleMatch.objects.filter(case_id=pk).order_by("-matched_case__raised_at")
+    return matches.values(*_MATCH_VALUES)
+
+
+def _match(row: dict[str, Any]) -> PossibleMatch:
+    match = PossibleMatch(**{name: row[name] for name in _MATCH_VALUES[:4]})
+    match.matched_case = Case(
+        pk=row["matched_case_id"],
+        reference=row["matched_case__reference"],
+        case_type=row["matched_case__case_type"],
+    )
+    return match
+
+
 def possible_matches_for_user(user: Any, case: Case) -> CaseMatches:
     """The possible matches of ``case`` in cases ``user`` may see in full, and how many
     more are in other teams' cases outside any restricted compartment (told only to a
     lead of ``case``'s team, for whom that is the flag to ask the other team). Nothing
-    about a restricted case the user may not see. Two queries."""
-    rows = list(
-        PossibleMatch.objects.filter(case=case)
-        .select_related("matched_case")
-        .order_by("-matched_case__raised_at")
-    )
+    about a restricted case the user may not see. Two queries (one when there is none);
+    the first, the case's matches with the matched cases' reference and type, is a
+    statement built and compiled once, the case's id given each time
+    (``casework.statements``)."""
+    rows = [_match(row) for row in compiled_values(("possible matches",), _matches_of, (case.pk,))]
     if not rows:
         return CaseMatches([], 0)
     ids = [r.matched_case_id for r in rows]

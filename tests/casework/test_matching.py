@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from casework.matching import (
@@ -19,6 +20,7 @@ from casework.matching import (
     intake_matches_for_user,
     person_reasons,
     possible_match_leads_tell,
+    possible_matches_for_user,
 )
 from casework.models import Case, Person, PossibleMatch, Premises
 from casework.roles import Role
@@ -269,6 +271,26 @@ def test_a_prevent_match_leaks_to_no_one_who_is_not_cleared(client, staff):
     client.force_login(staff["cleared"])
     html = client.get(f"/cases/{case.reference}/").content.decode()
     assert prevent_case.reference in html
+    # The matches' statement is kept (casework.statements): built by Django each time,
+    # every one of them sees the same matches, reasons and count of other teams'.
+    for who in ("frontline", "lead", "cleared", "lead_south"):
+        kept = _seen(possible_matches_for_user(staff[who], case))
+        with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+            assert _seen(possible_matches_for_user(staff[who], case)) == kept, who
+    assert _seen(possible_matches_for_user(staff["cleared"], case))[0] == [
+        (
+            prevent_case.reference,
+            prevent_case.case_type,
+            ["same family name", "same given name", "same date of birth"],
+        )
+    ]
+
+
+def _seen(matches) -> tuple[list, int]:
+    shown = [
+        (m.matched_case.reference, m.matched_case.case_type, m.reasons) for m in matches.visible
+    ]
+    return shown, matches.other_teams
 
 
 @pytest.mark.django_db
