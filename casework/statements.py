@@ -190,7 +190,8 @@ def _compile(
         return None
     if count:
         # ``sql`` is Django's own compilation, its values all parameters.
-        return _Statement(f"SELECT COUNT(*) FROM ({sql}) counted", placed, ("count",))  # noqa: S608
+        counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
+        return _Statement(counted, placed, ("count",), database=queryset.db)
     # As ``ValuesIterable`` names a row's columns.
     if query.selected:
         names = tuple(query.selected)

@@ -97,10 +97,7 @@ class Panel:
         """The panel of ``rows`` (the first ``PANEL_ROWS`` of ``everything``), counting
         ``everything`` only up to the cap, and not at all when the panel is not full:
         then its rows are all there are."""
-        if len(rows) < PANEL_ROWS:
-            return cls(rows, len(rows), view_all_url, False)
-        total, capped = capped_count(everything)
-        return cls(rows, total, view_all_url, capped)
+        return cls.counted(rows, lambda: capped_count(everything), view_all_url)
 
     @classmethod
     def counted(

@@ -235,19 +235,14 @@ def case_filter_teams(user: Any) -> list[dict[str, Any]]:
     every team for an auditor (who reads every case), otherwise their own teams (the
     cases they see are theirs). Its statement is compiled once for every auditor and
     once per set of teams (``casework.statements``); the rows are read every time."""
-    if Role.AUDITOR in roles_of(user):
-        key: tuple[Any, ...] = ("filter teams", "every")
+    every = Role.AUDITOR in roles_of(user)
+    ids = () if every else tuple(sorted(team_ids_of(user)))
 
-        def teams() -> QuerySet[Any]:
-            return Team.objects.all()
-    else:
-        ids = tuple(sorted(team_ids_of(user)))
-        key = ("filter teams", ids)
+    def teams() -> QuerySet[Any]:
+        found = Team.objects.all() if every else Team.objects.filter(pk__in=ids)
+        return found.order_by("name").values("pk", "slug", "name")
 
-        def teams() -> QuerySet[Any]:
-            return Team.objects.filter(pk__in=ids)
-
-    return compiled_values(key, lambda: teams().order_by("name").values("pk", "slug", "name"))
+    return compiled_values(("filter teams", every, ids), teams)
 
 
 def case_filter_owners(user: Any) -> list[dict[str, Any]]:
