@@ -41,7 +41,7 @@ from casework.permissions import (
 )
 from casework.reads import case_read_note
 from casework.roles import NO_CASE_ROLES, Role, has_prevent_clearance, roles_of
-from casework.statements import compiled_values
+from casework.statements import compiled_objects, compiled_values
 
 User = get_user_model()
 
@@ -239,13 +239,21 @@ def case_list_for_user(user: Any) -> QuerySet[Case]:
 
 def case_get_for_user(user: Any, reference: str) -> Case:
     """The case with ``reference`` if ``user`` may see it; Http404 otherwise, the same
-    whether it does not exist or is hidden."""
-    case = (
-        case_list_for_user(user)
-        .select_related("team", "owner", "raised_by")
-        .filter(reference=reference)
-        .first()
-    )
+    whether it does not exist or is hidden.
+
+    Every case page and action finds its case here: the statement is built and compiled
+    once per access key (``casework.statements``), the reference given at each use."""
+
+    def visible(given: str) -> QuerySet[Case]:
+        return (
+            case_list_for_user(user)
+            .select_related("team", "owner", "raised_by")
+            .filter(reference=given)
+            .order_by("pk")[:1]
+        )
+
+    found = compiled_objects(("case by reference", access_key(user)), visible, (str(reference),))
+    case = found[0] if found else None
     if case is None:
         _note_denied(reference, "case")
         raise Http404("No case found.")

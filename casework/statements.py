@@ -12,17 +12,21 @@ compares with, the case it is about), never on the data. ``compiled_values`` the
 builds and compiles it once per ``key`` and keeps its SQL, its parameters and how to
 convert its columns; at each later use it puts the values given in their places and
 runs the SQL. Rows come back as ``QuerySet.values()`` gives them (the same names, the
-same conversions of the database's values), counts as ``capped_count`` gives them.
+same conversions of the database's values), counts as ``capped_count`` gives them, and
+model instances (``compiled_objects``) as iterating the query makes them, with the
+models its ``select_related`` joins.
 
-The key must name everything the query is built from but those values (``args``: times
-and ids): the user's access key (which changes with any role, team, clearance or
-per-case grant, so a change makes another key, never a stale statement) and whatever
-else the builder reads. The builder is given stand-ins for the values, twice, with two
-different sets (times in 1900 and 1901, at different hours; ids above two thousand
-million); the statement is kept only when both compile to the same SQL with the
-stand-ins in the same places. A query that turns a value into anything but itself (a
-time into its date, an id into text) gives different parameters for the two sets and is
-never kept: it runs through the ORM at every use.
+The key must name everything the query is built from but those values (``args``: times,
+ids and texts such as a case's reference): the user's access key (which changes with any
+role, team, clearance or per-case grant, so a change makes another key, never a stale
+statement) and whatever else the builder reads. The builder is given stand-ins for the
+values, twice, with two different sets (times in 1900 and 1901, at different hours; ids
+above two thousand million; texts no form accepts); the statement is kept only when both
+compile to the same SQL with the stand-ins in the same places. A query that turns a value
+into anything but itself (a time into its date, an id into text, a text into its upper
+case or a pattern) gives different parameters for the two sets and is never kept: it runs
+through the ORM at every use. A builder must not decide anything from the values
+themselves (``if reference``): it would be asked with the stand-ins only.
 
 ``SAFECASE_COMPILED_CONDITIONS`` off (``casework.conditions.enabled``), every use builds
 and runs its ``QuerySet`` as Django does: a test compares the two.
@@ -39,7 +43,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import ValuesIterable
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 from casework import conditions
 from casework.counting import COUNT_CAP, capped_count
@@ -62,14 +66,21 @@ _STAND_INS = (
     ),
 )  # fmt: skip
 _FIRST, _LAST = date(1900, 1, 1), date(1901, 12, 31)
+# Text given at each use (a case's reference): two stand-ins no reference, name or code
+# of Safecase's looks like (a separator no form accepts, and a mark of which set).
+_TEXTS = (
+    tuple(f"\u2063stand-in-{i}-a\u2063" for i in range(_MOST)),
+    tuple(f"\u2063stand-in-{i}-b\u2063" for i in range(_MOST)),
+)
 
 
 class _Statement:
     """One key's statement: SQL, parameters (a stand-in's place holding its index as
     ``_Arg``), the result's column names and per-column converters (as Django's
-    compiler gives them); ``empty`` when the query can match nothing."""
+    compiler gives them); ``empty`` when the query can match nothing; ``objects`` for a
+    query of model instances, how to make them from a row (``_Objects``)."""
 
-    __slots__ = ("converters", "database", "empty", "names", "params", "sql")
+    __slots__ = ("converters", "database", "empty", "names", "objects", "params", "sql")
 
     def __init__(
         self,
@@ -79,6 +90,7 @@ class _Statement:
         converters: dict[int, tuple[list[Any], Any]] | None = None,
         database: str = "default",
         empty: bool = False,
+        objects: _Objects | None = None,
     ) -> None:
         self.sql = sql
         self.params = params
@@ -86,6 +98,33 @@ class _Statement:
         self.converters = converters or {}
         self.database = database
         self.empty = empty
+        self.objects = objects
+
+
+class _Objects:
+    """How Django's ``ModelIterable`` makes a query's model instances from its rows, kept
+    from the compiler that compiled it: the model, its columns' place in a row and their
+    attribute names, the populators of the models joined by ``select_related`` and the
+    annotations' places. The populators only read what they were made with."""
+
+    __slots__ = ("annotations", "columns", "end", "model", "populators", "start")
+
+    def __init__(self, compiler: Any, database: str) -> None:
+        select, klass_info = compiler.select, compiler.klass_info
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.columns = [f[0].target.attname for f in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, database)
+        self.annotations = tuple(compiler.annotation_col_map.items())
+
+    def make(self, row: Sequence[Any], database: str) -> Any:
+        made = self.model.from_db(database, self.columns, row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, made)
+        for name, position in self.annotations:
+            setattr(made, name, row[position])
+        return made
 
 
 class _Arg:
@@ -131,7 +170,8 @@ def _keep(key: Hashable, statement: _Statement | None) -> None:
 
 
 def _stand_ins(args: Sequence[Any], which: int) -> tuple[Any, ...]:
-    """Set ``which`` of the stand-ins for ``args``: a time for a time, an id for an id."""
+    """Set ``which`` of the stand-ins for ``args``: a time for a time, an id for an id,
+    text for text."""
     times, ids = _STAND_INS[which]
     given = []
     for index, arg in enumerate(args):
@@ -139,8 +179,10 @@ def _stand_ins(args: Sequence[Any], which: int) -> tuple[Any, ...]:
             given.append(times[index])
         elif isinstance(arg, int) and not isinstance(arg, bool):
             given.append(ids[index])
+        elif isinstance(arg, str):
+            given.append(_TEXTS[which][index])
         else:
-            raise TypeError(f"a statement is given times and ids, not {type(arg).__name__}")
+            raise TypeError(f"a statement is given times, ids and text, not {type(arg).__name__}")
     return tuple(given)
 
 
@@ -159,20 +201,23 @@ def _placed(params: Sequence[Any], stand_ins: tuple[Any, ...]) -> tuple[Any, ...
         if isinstance(as_date, date) and _FIRST <= as_date <= _LAST:
             return None
         if isinstance(param, str) and any(str(s) in param for s in stand_ins):
-            return None
+            return None  # text made of a value (``%value%``); other changes of a value
+            # (its upper case) differ between the two sets, and are not kept for that
         given.append(param)
     return tuple(given)
 
 
 def _compile(
-    build: Callable[..., QuerySet[Any]], args: Sequence[Any], *, count: bool = False
+    build: Callable[..., QuerySet[Any]], args: Sequence[Any], kind: str
 ) -> _Statement | None:
-    """The kept form of ``build(*args)`` (or of how many rows it has, ``count``), built
-    with both sets of stand-ins; None when the two do not agree (module docstring)."""
+    """The kept form of ``build(*args)``: its rows as ``kind`` "values" (a ``.values()``
+    query) or "objects" (model instances) give them, or how many there are ("count");
+    built with both sets of stand-ins, None when the two do not agree (module
+    docstring)."""
     compiled = []
     for which in (0, 1):
         stand_ins = _stand_ins(args, which)
-        queryset = _values_queryset(build(*stand_ins))
+        queryset = _checked(build(*stand_ins), kind)
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         try:
@@ -188,19 +233,21 @@ def _compile(
     (sql, placed, queryset, query, compiler), (other_sql, other_placed, *_) = compiled
     if (sql, placed) != (other_sql, other_placed):
         return None
-    if count:
+    if kind == "count":
         # ``sql`` is Django's own compilation, its values all parameters.
         counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
         return _Statement(counted, placed, ("count",), database=queryset.db)
+    fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    if kind == "objects":
+        made = _Objects(compiler, queryset.db)
+        return _Statement(sql, placed, (), converters, database=queryset.db, objects=made)
     # As ``ValuesIterable`` names a row's columns.
     if query.selected:
         names = tuple(query.selected)
     else:
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
-    return _Statement(
-        sql, placed, tuple(names), compiler.get_converters(fields), database=queryset.db
-    )
+    return _Statement(sql, placed, tuple(names), converters, database=queryset.db)
 
 
 def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -221,14 +268,27 @@ def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _values_queryset(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    if queryset._iterable_class is not ValuesIterable:
+def _checked(queryset: QuerySet[Any], kind: str) -> QuerySet[Any]:
+    """``queryset``, if a statement of ``kind`` can be kept for it: rows as
+    ``.values()`` gives them for "values" and "count", model instances for "objects"
+    (with ``select_related`` and annotations; not a related manager's query, which
+    sets the object it came from on each, nor one with ``prefetch_related`` or a lock)."""
+    if kind == "objects":
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError("a compiled statement of objects is a query of model instances")
+        if (
+            queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+            or queryset.query.select_for_update
+        ):
+            raise TypeError("a compiled statement of objects prefetches and locks nothing")
+    elif queryset._iterable_class is not ValuesIterable:
         raise TypeError("a compiled statement is a .values() query")
     return queryset
 
 
 def _statement(
-    key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any], count: bool
+    key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any], kind: str
 ) -> _Statement | None:
     """The statement kept for ``key``, compiled from ``build`` the first time it is
     asked for; None when it cannot be kept."""
@@ -236,7 +296,7 @@ def _statement(
         raise ValueError(f"at most {_MOST} values a statement")
     seen, statement = _kept(key)
     if not seen:
-        statement = _compile(build, args, count=count)
+        statement = _compile(build, args, kind)
         _keep(key, statement)
     return statement
 
@@ -250,8 +310,8 @@ def compiled_values(
     built and compiled once per ``key`` (module docstring). ``args``: at most four
     times and ids, given at each use."""
     if not conditions.enabled():
-        return list(_values_queryset(build(*args)))
-    statement = _statement(("values", key), build, args, count=False)
+        return list(_checked(build(*args), "values"))
+    statement = _statement(("values", key), build, args, "values")
     if statement is None:
         return list(build(*args))
     if statement.empty:
@@ -275,8 +335,31 @@ def compiled_count(
 
     if not conditions.enabled():
         return capped_count(build(*args), cap)
-    statement = _statement(("count", cap, key), first_ids, args, count=True)
+    statement = _statement(("count", cap, key), first_ids, args, "count")
     if statement is None:
         return capped_count(build(*args), cap)
     found = 0 if statement.empty else _run(statement, args)[0][0]
     return min(found, cap), found > cap
+
+
+def compiled_objects(
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    args: Sequence[Any] = (),
+) -> list[Any]:
+    """The model instances of ``build(*args)``, as iterating it would give them (with
+    the models its ``select_related`` joins): built and compiled once per ``key``
+    (module docstring). ``args``: at most four times, ids and texts, given at each use.
+    Not for a related manager's query (``case.notes``); build it from the model's
+    manager instead."""
+    if not conditions.enabled():
+        return list(_checked(build(*args), "objects"))
+    statement = _statement(("objects", key), build, args, "objects")
+    if statement is None:
+        return list(build(*args))
+    if statement.empty:
+        return []
+    made, database = statement.objects, statement.database
+    if made is None:
+        raise TypeError(f"{key!r} is kept as another kind of statement")
+    return [made.make(row, database) for row in _run(statement, args)]

@@ -167,6 +167,98 @@ def test_an_id_turned_into_text_is_never_kept(cases):
 
 
 @pytest.mark.django_db
-def test_only_times_and_ids_are_given(cases):
+def test_only_times_ids_and_texts_are_given(cases):
+    for value in (cases[0].raised_at.date(), 1.5, True, None):
+        with pytest.raises(TypeError):
+            statements.compiled_values("other", lambda v: Case.objects.values("pk"), (value,))
+
+
+@pytest.mark.django_db
+def test_a_text_given_at_each_use_reads_that_rows(cases):
+    build = Counted(lambda ref: Case.objects.filter(reference=ref).values("pk"))
+    for case in cases:
+        assert statements.compiled_values("by ref", build, (case.reference,)) == [{"pk": case.pk}]
+    assert statements.compiled_values("by ref", build, ("SC-T-99",)) == []
+    assert build.calls == 2  # the two sets of stand-ins, once
+
+
+@pytest.mark.django_db
+def test_a_text_turned_into_a_pattern_or_changed_is_never_kept(cases):
+    def containing(text):
+        return Case.objects.filter(reference__contains=text).values("reference")
+
+    def upper(text):
+        return Case.objects.filter(reference=text.upper()).values("reference")
+
+    for key, build in (("contains", Counted(containing)), ("upper", Counted(upper))):
+        for text in ("t-1", "sc-t-4"):
+            found = statements.compiled_values(key, build, (text,))
+            assert found == list(build.build(text))
+        assert [row["reference"] for row in found] == (["SC-T-4"] if key == "upper" else [])
+        assert build.calls > 2  # never kept: every use through the ORM
+
+
+def with_team(ref):
+    return (
+        Case.objects.select_related("team", "raised_by")
+        .annotate(team_name=F("team__name"))
+        .filter(reference__in=[ref, "SC-T-2"])
+        .order_by("pk")
+    )
+
+
+@pytest.mark.django_db
+def test_objects_are_the_orms_with_what_select_related_joins(cases, django_assert_num_queries):
+    build = Counted(with_team)
+    for case in cases[:4]:
+        kept = statements.compiled_objects("with team", build, (case.reference,))
+        orm = list(with_team(case.reference))
+        assert [c.pk for c in kept] == [c.pk for c in orm]
+        for mine, theirs in zip(kept, orm, strict=True):
+            assert {f.attname: getattr(mine, f.attname) for f in Case._meta.concrete_fields} == {
+                f.attname: getattr(theirs, f.attname) for f in Case._meta.concrete_fields
+            }
+            assert mine.details == theirs.details  # JSON converted
+            assert mine.team_name == "North locality team"  # an annotation
+            assert not mine._state.adding
+            assert mine._state.db == "default"
+        with django_assert_num_queries(0):  # what select_related joined is there
+            assert {c.team.slug for c in kept} == {"north"}
+            assert {c.raised_by.username for c in kept} == {"raiser"}
+    assert build.calls == 2
+
+
+@pytest.mark.django_db
+def test_objects_can_be_saved_as_the_orms_can(cases):
+    found = statements.compiled_objects(
+        "one", lambda pk: Case.objects.filter(pk=pk), (cases[1].pk,)
+    )
+    found[0].summary = "Changed"
+    found[0].save(update_fields=["summary"])
+    assert Case.objects.get(pk=cases[1].pk).summary == "Changed"
+
+
+@pytest.mark.django_db
+def test_objects_refuse_a_related_managers_query_a_prefetch_or_a_lock(cases):
+    team = cases[0].team
+    for build in (
+        lambda: team.cases.all(),
+        lambda: Case.objects.prefetch_related("team"),
+        lambda: Case.objects.select_for_update(),
+        lambda: Case.objects.values("pk"),
+    ):
+        with pytest.raises(TypeError):
+            statements.compiled_objects("refused", build)
     with pytest.raises(TypeError):
-        statements.compiled_values("text", lambda r: Case.objects.values("pk"), ("SC-T-1",))
+        statements.compiled_values("models", lambda: Case.objects.all())
+
+
+@pytest.mark.django_db
+def test_objects_off_are_built_by_django(cases):
+    build = Counted(lambda ref: Case.objects.filter(reference=ref))
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        for _ in range(3):
+            assert [c.pk for c in statements.compiled_objects("o", build, ("SC-T-3",))] == [
+                cases[3].pk
+            ]
+    assert build.calls == 3
