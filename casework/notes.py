@@ -51,6 +51,7 @@ from casework.selectors import (
     case_leads,
     case_readers,
 )
+from casework.statements import compiled_objects
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 
@@ -388,6 +389,49 @@ def case_attachment_list_for_user(
         .select_related("uploaded_by")
         .order_by("-created_at", "-id")
     )
+
+
+def _readable_ids(access: CaseAccess, by: str, case_id: int, user_id: int) -> Q:
+    """``_readable_on`` with the page's ``access``, by ids given at each use."""
+    if access.full:
+        return Q(case_id=case_id)
+    if access.content:
+        return Q(case_id=case_id, **{f"{by}_id": user_id})
+    return Q(pk__in=[])
+
+
+def case_notes_first_for_user(
+    user: Any, case: Case, access: CaseAccess, limit: int
+) -> tuple[list[CaseNote], bool]:
+    """The first ``limit`` of ``case_note_list_for_user`` with the page's ``access``, and
+    whether there are more: one statement, built and compiled once for what ``access``
+    allows (``casework.statements``), the case's and the user's ids given each time."""
+    access.check(user, case)
+
+    def first(case_id: int, user_id: int) -> QuerySet[CaseNote]:
+        readable = _readable_ids(access, "author", case_id, user_id)
+        found = CaseNote.objects.filter(readable).select_related("author")
+        return found.order_by("-created_at", "-id")[: limit + 1]
+
+    key = ("case notes", access.full, access.content, limit)
+    rows = compiled_objects(key, first, (case.pk, user.pk))
+    return rows[:limit], len(rows) > limit
+
+
+def case_attachments_first_for_user(
+    user: Any, case: Case, access: CaseAccess, limit: int
+) -> tuple[list[CaseAttachment], bool]:
+    """``case_notes_first_for_user`` for the case's attachments."""
+    access.check(user, case)
+
+    def first(case_id: int, user_id: int) -> QuerySet[CaseAttachment]:
+        readable = _readable_ids(access, "uploaded_by", case_id, user_id)
+        found = CaseAttachment.objects.filter(readable).select_related("uploaded_by")
+        return found.order_by("-created_at", "-id")[: limit + 1]
+
+    key = ("case attachments", access.full, access.content, limit)
+    rows = compiled_objects(key, first, (case.pk, user.pk))
+    return rows[:limit], len(rows) > limit
 
 
 def case_attachment_get_for_user(user: Any, reference: str, attachment_id: int) -> CaseAttachment:

@@ -44,9 +44,9 @@ from casework.models import (
     Premises,
 )
 from casework.notes import (
-    case_attachment_list_for_user,
+    case_attachments_first_for_user,
     case_may_add_to,
-    case_note_list_for_user,
+    case_notes_first_for_user,
     size_words,
 )
 from casework.permissions import lead_may
@@ -64,6 +64,7 @@ from casework.selectors import (
     person_list_for_user,
 )
 from casework.services import person_may_edit
+from casework.statements import compiled_objects
 from workflows import calendar
 from workflows.clocks import bank_holidays, paused_words
 from workflows.definitions import Field, FieldType, Unit, Workflow
@@ -537,7 +538,7 @@ def _needs_holidays(deadline: Deadline) -> bool:
 def _deadline_rows(case: Case, now: datetime) -> list[DeadlineRow]:
     """The case's clocks, soonest first; bank holidays are read once, and only when a
     working-day task is running or was met late."""
-    deadlines = list(case.deadlines.order_by("due_at", "pk"))
+    deadlines = _of_case("case clocks", _clocks, case)
     holidays = bank_holidays(now) if any(_needs_holidays(d) for d in deadlines) else set()
     try:
         workflow = get_workflow(case.case_type)
@@ -669,6 +670,30 @@ def _history(case: Case) -> Any:
     return case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("-id")
 
 
+def _of_case(key: Any, build: Any, case: Case) -> list[Any]:
+    """``build(case.pk)``'s rows, each knowing ``case`` as a related manager's would: one
+    statement built and compiled once (``casework.statements``), the id given each time.
+    The case page's people, clocks and history, whoever reads them."""
+    rows = compiled_objects(key, build, (case.pk,))
+    for row in rows:
+        row.case = case
+    return rows
+
+
+def _people(case_id: int) -> Any:
+    return CasePerson.objects.filter(case_id=case_id).select_related("person").order_by("pk")
+
+
+def _clocks(case_id: int) -> Any:
+    return Deadline.objects.filter(case_id=case_id).order_by("due_at", "pk")
+
+
+def _first_events(case_id: int) -> Any:
+    """The first page of ``_history`` and one more (to tell whether there are more)."""
+    changes = AuditEvent.objects.filter(case_id=case_id).exclude(verb__in=READ_VERBS)
+    return changes.select_related("actor").order_by("-id")[: HISTORY_ON_PAGE + 1]
+
+
 def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
     return [
         Row("Reference", [case.reference]),
@@ -737,12 +762,6 @@ def _case_actions(case: Case, user: Any, *, may_manage: bool, may_add: bool) -> 
     return found
 
 
-def _bounded(queryset: Any, limit: int) -> tuple[list[Any], bool]:
-    """The first ``limit`` rows and whether there are more, in one query."""
-    rows = list(queryset[: limit + 1])
-    return rows[:limit], len(rows) > limit
-
-
 @dataclasses.dataclass
 class AttachmentRow:
     attachment: CaseAttachment
@@ -773,11 +792,10 @@ def _content_context(
 ) -> dict[str, Any]:
     """Notes, attachments and the history: each a bounded list, one query apiece."""
     user = request.user
-    notes, more_notes = _bounded(case_note_list_for_user(user, case, access), NOTES_ON_PAGE)
-    files, more_files = _bounded(
-        case_attachment_list_for_user(user, case, access), ATTACHMENTS_ON_PAGE
-    )
-    events, more_events = _bounded(_history(case), HISTORY_ON_PAGE)
+    notes, more_notes = case_notes_first_for_user(user, case, access, NOTES_ON_PAGE)
+    files, more_files = case_attachments_first_for_user(user, case, access, ATTACHMENTS_ON_PAGE)
+    first_events = _of_case("case history", _first_events, case)
+    events, more_events = first_events[:HISTORY_ON_PAGE], len(first_events) > HISTORY_ON_PAGE
     return {
         "notes": notes,
         "more_notes": more_notes,
@@ -803,7 +821,7 @@ def case_page(
             for k, v in _details_in_order(case.case_type, context["answers"])
         ]
         return render(request, "casework/case_raiser.html", context, status=status)
-    people = case.case_people.select_related("person").order_by("pk")
+    people = _of_case("case people", _people, case)
     # What the user may read of the case, decided once for its notes, files and referrals.
     access = case_access_for_user(request.user, case)
     may_edit = lead_may(case, request.user)

@@ -30,6 +30,14 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
+def _changed(before: str, after: str) -> list[str]:
+    """The lines that differ between two pages, for a failure's message."""
+    import difflib
+
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-"][:20]
+
+
 def note_url(case: Case) -> str:
     return f"/cases/{case.reference}/notes/new/"
 
@@ -314,7 +322,13 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
     both cases, exactly what the selectors read through the visibility condition."""
     from io import BytesIO
 
-    from casework.notes import case_attachment_list_for_user, case_note_list_for_user
+    from casework import statements
+    from casework.notes import (
+        case_attachment_list_for_user,
+        case_attachments_first_for_user,
+        case_note_list_for_user,
+        case_notes_first_for_user,
+    )
     from casework.selectors import case_access_for_user
     from referrals.models import PartnerAgency, Referral
     from referrals.selectors import case_referrals_for_user
@@ -331,6 +345,7 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
             referral_type="nrm_referral", created_by=lead,
         )  # fmt: skip
     cleared = people["auditor"]
+    statements.clear()
     for who, user in people.items():
         for target in (case, prevent_case):
             access = case_access_for_user(user, target)
@@ -342,6 +357,17 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
                 expected = list(read(user, target).values_list("pk", flat=True))
                 got = list(read(user, target, access).values_list("pk", flat=True))
                 assert got == expected, (who, target.case_type, read.__name__)
+            # The page's first few, from statements kept for what the access allows
+            # (kept across users, as in a worker).
+            for first, read in (
+                (case_notes_first_for_user, case_note_list_for_user),
+                (case_attachments_first_for_user, case_attachment_list_for_user),
+            ):
+                for limit in (1, 5):
+                    expected = list(read(user, target).values_list("pk", flat=True))
+                    rows, more = first(user, target, access, limit)
+                    assert [r.pk for r in rows] == expected[:limit], (who, first.__name__)
+                    assert more == (len(expected) > limit)
     # What each reads, so the comparison is not of empty lists only.
     assert case_access_for_user(people["lead"], case).full
     frontline = case_access_for_user(people["frontline"], case)
@@ -350,7 +376,53 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
     assert (limited.content, limited.full) == (False, False)
     assert not case_access_for_user(people["other_lead"], case).content
     assert len(case_note_list_for_user(people["frontline"], case, frontline)) == 1
+    assert case_notes_first_for_user(people["frontline"], case, frontline, 5)[0][0].author_id == (
+        people["frontline"].pk
+    )
+    lead_access = case_access_for_user(people["lead"], case)
+    assert case_attachments_first_for_user(people["lead"], case, lead_access, 1)[1]  # more
     assert case_access_for_user(cleared, case).full
+
+
+@pytest.mark.django_db
+def test_the_case_page_from_kept_statements_is_the_page_django_builds(
+    client, people, case, prevent_case
+):
+    """The case itself, its people, clocks, notes, files and history come from
+    statements compiled once (``casework.statements``): every kind of user sees the
+    same page, to the byte, as with every query built by Django, for both cases and
+    for the second page view (from the kept statements) as for the first."""
+    from io import BytesIO
+
+    from django.test import override_settings
+
+    from casework import statements
+
+    for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
+        case_note_add(case=target, actor=lead, text=SECRET)
+        case_note_add(case=target, actor=people["frontline"], text="I saw him again.")
+        case_attachment_add(
+            case=target, actor=lead, name="letter.txt", size=5, file=BytesIO(b"hello")
+        )
+
+    def page(user, target):
+        client.force_login(user)
+        html = html_of(client.get(f"/cases/{target.reference}/"))
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+        return re.sub(r'data-session-timeout="\d+"', "", html)  # seconds left, as it ticks
+
+    statements.clear()
+    shown = 0
+    for who, user in people.items():
+        for target in (case, prevent_case):
+            with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                expected = page(user, target)
+            for _ in range(2):
+                got = page(user, target)
+                assert got == expected, (who, target.case_type, _changed(expected, got))
+            shown += SECRET in expected
+    assert shown >= 3  # the full page was among those compared, for more than one user
 
 
 @pytest.mark.django_db
