@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -46,6 +46,7 @@ from casework.selectors import (
     case_is_limited,
     person_list_for_user,
 )
+from casework.statements import compiled_objects
 from casework.validators import EARLIEST_DATE
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
@@ -433,12 +434,15 @@ REPEAT_VIEW_SECONDS = 30 * 60
 
 
 def _last_own_event(user: Any, case: Case, since: Any) -> AuditEvent | None:
-    return (
-        AuditEvent.objects.filter(case=case, actor=user, at__gte=since)
-        .only("id", "verb", "data", "at")
-        .order_by("-id")
-        .first()
-    )
+    """The user's latest event on the case since ``since``: one statement compiled once
+    (``casework.statements``), the ids and the time given at each use."""
+
+    def latest(case_id: int, user_id: int, after: Any) -> Any:
+        own = AuditEvent.objects.filter(case_id=case_id, actor_id=user_id, at__gte=after)
+        return own.only("id", "verb", "data", "at").order_by("-id")[:1]
+
+    found = compiled_objects(("last own event",), latest, (case.pk, user.pk, since))
+    return found[0] if found else None
 
 
 @transaction.atomic
@@ -476,11 +480,17 @@ def case_view_record(*, user: Any, case: Case, via: str = "page") -> AuditEvent 
 
 
 def _view_repeat(event: AuditEvent, at: Any) -> None:
-    repeat, created = CaseViewRepeat.objects.select_for_update().get_or_create(
-        event=event, defaults={"repeats": 1, "last_at": at}
-    )
-    if not created:
-        CaseViewRepeat.objects.filter(pk=repeat.pk).update(repeats=F("repeats") + 1, last_at=at)
+    """Count one more look on ``event``: the first makes its row (one repeat), each
+    later one adds to it, in one statement that holds the row's lock for itself (it
+    was a locking read, then an insert or an update)."""
+    table = CaseViewRepeat._meta.db_table
+    with connections[CaseViewRepeat.objects.db].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, repeats, last_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (event_id) DO UPDATE SET repeats = {table}.repeats + 1, "
+            "last_at = EXCLUDED.last_at",
+            [event.pk, at],
+        )
 
 
 @transaction.atomic

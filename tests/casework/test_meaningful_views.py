@@ -89,6 +89,27 @@ def test_repeated_views_within_half_an_hour_are_one_view_with_a_count(client, st
 
 
 @pytest.mark.django_db
+def test_a_repeat_look_is_counted_by_one_statement_with_its_time(staff, case, clock):
+    """The count's row is made by the first repeat and added to by each later one, in
+    one statement each (an insert that updates the row it finds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    auditor = staff["auditor"]
+    view = case_view_record(user=auditor, case=case)
+    for expected in (1, 2, 3):
+        clock(minutes=2)
+        with CaptureQueriesContext(connection) as seen:
+            assert case_view_record(user=auditor, case=case).pk == view.pk
+        counted = [q for q in seen.captured_queries if "caseviewrepeat" in q["sql"]]
+        assert len(counted) == 1
+        repeat = CaseViewRepeat.objects.get(event=view)
+        assert repeat.repeats == expected
+        assert repeat.last_at == timezone.now()  # the clock's time of this look
+    assert AuditEvent.objects.get(pk=view.pk).data == view.data  # the event itself unchanged
+
+
+@pytest.mark.django_db
 def test_a_view_through_another_channel_is_its_own_view(staff, case):
     first = case_view_record(user=staff["auditor"], case=case, via="page")
     second = case_view_record(user=staff["auditor"], case=case, via="api")
