@@ -15,6 +15,7 @@ from django.http import Http404
 from casework.models import AuditEvent, Case
 from casework.reads import case_read_note
 from casework.selectors import CaseAccess, case_denied_note, case_full_list_for_user
+from casework.statements import compiled_objects
 from referrals.models import PartnerAgency, PartnerResponseTime, Referral, ResponseUnit
 from referrals.types import ReferralTypeSpec
 
@@ -61,6 +62,24 @@ def case_referrals_for_user(
         access.check(user, case)
         referrals = Referral.objects.all() if access.full else Referral.objects.none()
     return referrals.filter(case=case).select_related("partner").order_by("created_at", "pk")
+
+
+def case_referrals_shown_for_user(user: Any, case: Case, access: CaseAccess) -> list[Referral]:
+    """``case_referrals_for_user`` with the ``access`` the case page decided, as a list:
+    one statement built and compiled once (``casework.statements``), the case's id given
+    each time; none without the case's full content."""
+    access.check(user, case)
+    if not access.full:
+        return []
+
+    def of_case(case_id: int) -> QuerySet[Referral]:
+        found = Referral.objects.filter(case_id=case_id).select_related("partner")
+        return found.order_by("created_at", "pk")
+
+    referrals = compiled_objects(("case referrals",), of_case, (case.pk,))
+    for referral in referrals:
+        referral.case = case  # as the case's own related rows know it
+    return referrals
 
 
 def referral_history(referral: Referral) -> QuerySet[AuditEvent]:

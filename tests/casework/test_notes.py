@@ -331,7 +331,7 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
     )
     from casework.selectors import case_access_for_user
     from referrals.models import PartnerAgency, Referral
-    from referrals.selectors import case_referrals_for_user
+    from referrals.selectors import case_referrals_for_user, case_referrals_shown_for_user
 
     for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
         case_note_add(case=target, actor=lead, text=SECRET)
@@ -357,6 +357,10 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
                 expected = list(read(user, target).values_list("pk", flat=True))
                 got = list(read(user, target, access).values_list("pk", flat=True))
                 assert got == expected, (who, target.case_type, read.__name__)
+            shown = [r.pk for r in case_referrals_shown_for_user(user, target, access)]
+            assert shown == list(
+                case_referrals_for_user(user, target).values_list("pk", flat=True)
+            ), (who, target.case_type)
             # The page's first few, from statements kept for what the access allows
             # (kept across users, as in a worker).
             for first, read in (
@@ -397,6 +401,7 @@ def test_the_case_page_from_kept_statements_is_the_page_django_builds(
     from django.test import override_settings
 
     from casework import statements
+    from referrals.models import PartnerAgency, Referral
 
     for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
         case_note_add(case=target, actor=lead, text=SECRET)
@@ -404,6 +409,10 @@ def test_the_case_page_from_kept_statements_is_the_page_django_builds(
         case_attachment_add(
             case=target, actor=lead, name="letter.txt", size=5, file=BytesIO(b"hello")
         )
+        Referral.objects.create(
+            case=target, partner=PartnerAgency.objects.order_by("pk").first(),
+            referral_type="nrm_referral", created_by=lead,
+        )  # fmt: skip
 
     def page(user, target):
         client.force_login(user)
@@ -421,7 +430,7 @@ def test_the_case_page_from_kept_statements_is_the_page_django_builds(
             for _ in range(2):
                 got = page(user, target)
                 assert got == expected, (who, target.case_type, _changed(expected, got))
-            shown += SECRET in expected
+            shown += SECRET in expected and "National Referral Mechanism" in expected
     assert shown >= 3  # the full page was among those compared, for more than one user
 
 
