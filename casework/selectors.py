@@ -444,6 +444,27 @@ def person_cases_for_user(user: Any, person: Person) -> QuerySet[CasePerson]:
     )
 
 
+def person_shown_for_user(user: Any, person_id: int) -> tuple[Person | None, list[CasePerson]]:
+    """A person's page: the person, if ``person_list_for_user`` has them, and their links
+    to the cases the user may see in full (``case_full_list_for_user``), newest first,
+    each with its case. Two statements, each built and compiled once per access key
+    (``casework.statements``), the person's id given each time."""
+    key = access_key(user)
+
+    def person(pk: int) -> QuerySet[Person]:
+        return person_list_for_user(user).filter(pk=pk).order_by("pk")[:1]
+
+    def links(pk: int) -> QuerySet[CasePerson]:
+        full = case_full_list_for_user(user).values("pk")
+        shown = CasePerson.objects.filter(person_id=pk, case__in=full)
+        return shown.select_related("case").order_by("-case__raised_at")
+
+    found = compiled_objects(("person", key), person, (int(person_id),))
+    if not found:
+        return None, []
+    return found[0], compiled_objects(("person's cases", key), links, (found[0].pk,))
+
+
 def case_content_list_for_user(user: Any) -> QuerySet[Case]:
     """The visible cases whose content the user may see: ``case_list_for_user`` less the
     restricted cases they know only as received (``case_is_limited``), in the database."""

@@ -55,13 +55,11 @@ from casework.roles import Role, roles_of
 from casework.selectors import (
     CaseAccess,
     case_access_for_user,
-    case_full_list_for_user,
     case_get_for_user,
     case_is_limited,
     case_is_raiser_only,
     case_links_for_user,
-    person_cases_for_user,
-    person_list_for_user,
+    person_shown_for_user,
 )
 from casework.services import person_may_edit
 from casework.statements import compiled_objects
@@ -906,11 +904,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     list altogether: who is linked to it is its content. A person known only from such
     cases is the same 404.
     """
-    person = person_list_for_user(request.user).filter(pk=person_id).first()
-    links = []
-    if person is not None:
-        full = case_full_list_for_user(request.user).values("pk")
-        links = list(person_cases_for_user(request.user, person).filter(case__in=full))
+    person, links = person_shown_for_user(request.user, person_id)
     if not links:
         raise Http404("No person found.")
     rows = [(link, case_row(request.user, link.case)) for link in links]

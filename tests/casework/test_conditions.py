@@ -22,6 +22,7 @@ from casework.selectors import (
     case_full_list_for_user,
     case_get_for_user,
     case_list_for_user,
+    person_cases_for_user,
     person_list_for_user,
 )
 from casework.services import case_access_grant, case_access_revoke
@@ -52,6 +53,17 @@ def _opened(user, reference):
     return (case.pk, case.team.slug, case.raised_by.username, getattr(case.owner, "pk", None))
 
 
+def _person_page(user, person_id):
+    """What a person's page shows: the person, and their cases seen in full."""
+    person, links = selectors.person_shown_for_user(user, person_id)
+    # As the page read them before they were kept statements.
+    before = person_list_for_user(user).filter(pk=person_id).first()
+    full = case_full_list_for_user(user).values("pk")
+    was = list(person_cases_for_user(user, before).filter(case__in=full)) if before else []
+    assert (person, [link.pk for link in links]) == (before, [link.pk for link in was])
+    return getattr(person, "pk", None), [link.case.reference for link in links]
+
+
 def _reads(user):
     """Everything a user's visibility decides, read with whatever the setting says."""
     users_cases = Case.objects.order_by("pk")
@@ -75,6 +87,7 @@ def _reads(user):
         "people": sorted(person_list_for_user(user).values_list("family_name", flat=True)),
         "access": {ref: (a.content, a.full) for ref, a in access.items()},
         "opened": {**opened, "SC-404": _opened(user, "SC-404")},
+        "person pages": {p.pk: _person_page(user, p.pk) for p in Person.objects.order_by("pk")},
         "rows": [
             (c.reference, getattr(c, "full_content", True), c.has_overdue_deadline) for c in listed
         ],
@@ -107,6 +120,25 @@ def test_compiled_visibility_reads_what_the_condition_reads(world, who):
     assert again == expected
     assert expected["list"] or who == "admin"  # the comparison compares something
     assert set(expected["opened"].values()) != {"404"} or who == "admin"
+    assert any(shown for _, shown in expected["person pages"].values()) or who == "admin"
+
+
+@pytest.mark.django_db
+def test_kept_statements_serve_every_user_their_own(world):
+    """Statements kept across users, as in a worker: each user opens by reference and
+    sees on a person's page what their own visibility gives (``_opened`` and
+    ``_person_page`` compare with the ORM's reading as they go)."""
+    statements.clear()
+    for _ in range(2):
+        for user in world.values():
+            if not hasattr(user, "pk"):
+                continue
+            for person in Person.objects.order_by("pk"):
+                _person_page(user, person.pk)
+            listed = _listed(user)
+            assert {ref for ref in ("SC-1", "SC-3") if _opened(user, ref) != "404"} == (
+                listed & {"SC-1", "SC-3"}
+            )
 
 
 @pytest.mark.django_db
