@@ -400,38 +400,38 @@ def _readable_ids(access: CaseAccess, by: str, case_id: int, user_id: int) -> Q:
     return Q(pk__in=[])
 
 
+def _first_readable(
+    model: Any, by: str, user: Any, case: Case, access: CaseAccess, limit: int
+) -> tuple[list[Any], bool]:
+    """The first ``limit`` of the case's notes or files (``model``, written ``by`` its
+    author) that the page's ``access`` lets the user read, newest first, and whether
+    there are more: one statement, built and compiled once for what ``access`` allows
+    (``casework.statements``), the case's and the user's ids given each time."""
+    access.check(user, case)
+
+    def first(case_id: int, user_id: int) -> QuerySet[Any]:
+        readable = _readable_ids(access, by, case_id, user_id)
+        found = model.objects.filter(readable).select_related(by)
+        return found.order_by("-created_at", "-id")[: limit + 1]
+
+    key = (model._meta.label, access.full, access.content, limit)
+    rows = compiled_objects(key, first, (case.pk, user.pk))
+    return rows[:limit], len(rows) > limit
+
+
 def case_notes_first_for_user(
     user: Any, case: Case, access: CaseAccess, limit: int
 ) -> tuple[list[CaseNote], bool]:
     """The first ``limit`` of ``case_note_list_for_user`` with the page's ``access``, and
-    whether there are more: one statement, built and compiled once for what ``access``
-    allows (``casework.statements``), the case's and the user's ids given each time."""
-    access.check(user, case)
-
-    def first(case_id: int, user_id: int) -> QuerySet[CaseNote]:
-        readable = _readable_ids(access, "author", case_id, user_id)
-        found = CaseNote.objects.filter(readable).select_related("author")
-        return found.order_by("-created_at", "-id")[: limit + 1]
-
-    key = ("case notes", access.full, access.content, limit)
-    rows = compiled_objects(key, first, (case.pk, user.pk))
-    return rows[:limit], len(rows) > limit
+    whether there are more (``_first_readable``)."""
+    return _first_readable(CaseNote, "author", user, case, access, limit)
 
 
 def case_attachments_first_for_user(
     user: Any, case: Case, access: CaseAccess, limit: int
 ) -> tuple[list[CaseAttachment], bool]:
     """``case_notes_first_for_user`` for the case's attachments."""
-    access.check(user, case)
-
-    def first(case_id: int, user_id: int) -> QuerySet[CaseAttachment]:
-        readable = _readable_ids(access, "uploaded_by", case_id, user_id)
-        found = CaseAttachment.objects.filter(readable).select_related("uploaded_by")
-        return found.order_by("-created_at", "-id")[: limit + 1]
-
-    key = ("case attachments", access.full, access.content, limit)
-    rows = compiled_objects(key, first, (case.pk, user.pk))
-    return rows[:limit], len(rows) > limit
+    return _first_readable(CaseAttachment, "uploaded_by", user, case, access, limit)
 
 
 def case_attachment_get_for_user(user: Any, reference: str, attachment_id: int) -> CaseAttachment:

@@ -301,6 +301,17 @@ def _statement(
     return statement
 
 
+def _statement_or_rows(
+    kind: str, key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any]
+) -> _Statement | list[Any]:
+    """The statement of ``kind`` kept for ``key``; or, when statements are off or this
+    one cannot be kept, the rows of ``build(*args)`` as Django gives them."""
+    if not conditions.enabled():
+        return list(_checked(build(*args), kind))
+    statement = _statement((kind, key), build, args, kind)
+    return list(build(*args)) if statement is None else statement
+
+
 def compiled_values(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
@@ -308,15 +319,13 @@ def compiled_values(
 ) -> list[dict[str, Any]]:
     """The rows of ``build(*args)``, a ``.values(...)`` query, as it would give them:
     built and compiled once per ``key`` (module docstring). ``args``: at most four
-    times and ids, given at each use."""
-    if not conditions.enabled():
-        return list(_checked(build(*args), "values"))
-    statement = _statement(("values", key), build, args, "values")
-    if statement is None:
-        return list(build(*args))
-    if statement.empty:
+    times, ids and texts, given at each use."""
+    kept = _statement_or_rows("values", key, build, args)
+    if not isinstance(kept, _Statement):
+        return kept
+    if kept.empty:
         return []
-    return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, args)]
+    return [dict(zip(kept.names, row, strict=True)) for row in _run(kept, args)]
 
 
 def compiled_count(
@@ -352,14 +361,12 @@ def compiled_objects(
     (module docstring). ``args``: at most four times, ids and texts, given at each use.
     Not for a related manager's query (``case.notes``); build it from the model's
     manager instead."""
-    if not conditions.enabled():
-        return list(_checked(build(*args), "objects"))
-    statement = _statement(("objects", key), build, args, "objects")
-    if statement is None:
-        return list(build(*args))
-    if statement.empty:
+    kept = _statement_or_rows("objects", key, build, args)
+    if not isinstance(kept, _Statement):
+        return kept
+    if kept.empty:
         return []
-    made, database = statement.objects, statement.database
-    if made is None:
+    if kept.objects is None:
         raise TypeError(f"{key!r} is kept as another kind of statement")
-    return [made.make(row, database) for row in _run(statement, args)]
+    made, database = kept.objects, kept.database
+    return [made.make(row, database) for row in _run(kept, args)]

@@ -313,25 +313,12 @@ def test_an_auditor_is_pointed_to_the_audit_timeline(client, people, case):
 # One access decision for the case page (issue 18) -----------------------------------------
 
 
-@pytest.mark.django_db
-def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_reads(
-    people, case, prevent_case
-):
-    """The case page decides once what a user may read of a case (``CaseAccess``) and
-    reads its notes, files and referrals by the case's id: for every kind of user and
-    both cases, exactly what the selectors read through the visibility condition."""
+def _notes_files_and_a_referral(people, case, prevent_case):
+    """On each case: the lead's note and the frontline worker's, a file from each and a
+    referral."""
     from io import BytesIO
 
-    from casework import statements
-    from casework.notes import (
-        case_attachment_list_for_user,
-        case_attachments_first_for_user,
-        case_note_list_for_user,
-        case_notes_first_for_user,
-    )
-    from casework.selectors import case_access_for_user
     from referrals.models import PartnerAgency, Referral
-    from referrals.selectors import case_referrals_for_user, case_referrals_shown_for_user
 
     for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
         case_note_add(case=target, actor=lead, text=SECRET)
@@ -344,6 +331,27 @@ def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_
             case=target, partner=PartnerAgency.objects.order_by("pk").first(),
             referral_type="nrm_referral", created_by=lead,
         )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_case_pages_one_access_decision_reads_what_the_visibility_condition_reads(
+    people, case, prevent_case
+):
+    """The case page decides once what a user may read of a case (``CaseAccess``) and
+    reads its notes, files and referrals by the case's id: for every kind of user and
+    both cases, exactly what the selectors read through the visibility condition."""
+
+    from casework import statements
+    from casework.notes import (
+        case_attachment_list_for_user,
+        case_attachments_first_for_user,
+        case_note_list_for_user,
+        case_notes_first_for_user,
+    )
+    from casework.selectors import case_access_for_user
+    from referrals.selectors import case_referrals_for_user, case_referrals_shown_for_user
+
+    _notes_files_and_a_referral(people, case, prevent_case)
     cleared = people["auditor"]
     statements.clear()
     for who, user in people.items():
@@ -396,23 +404,12 @@ def test_the_case_page_from_kept_statements_is_the_page_django_builds(
     statements compiled once (``casework.statements``): every kind of user sees the
     same page, to the byte, as with every query built by Django, for both cases and
     for the second page view (from the kept statements) as for the first."""
-    from io import BytesIO
 
     from django.test import override_settings
 
     from casework import statements
-    from referrals.models import PartnerAgency, Referral
 
-    for target, lead in ((case, people["lead"]), (prevent_case, people["prevent_lead"])):
-        case_note_add(case=target, actor=lead, text=SECRET)
-        case_note_add(case=target, actor=people["frontline"], text="I saw him again.")
-        case_attachment_add(
-            case=target, actor=lead, name="letter.txt", size=5, file=BytesIO(b"hello")
-        )
-        Referral.objects.create(
-            case=target, partner=PartnerAgency.objects.order_by("pk").first(),
-            referral_type="nrm_referral", created_by=lead,
-        )  # fmt: skip
+    _notes_files_and_a_referral(people, case, prevent_case)
 
     def page(user, target):
         client.force_login(user)
