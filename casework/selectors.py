@@ -413,6 +413,18 @@ def prefetched(case: Case, name: str) -> list[Any] | None:
     return list(cache[name]) if name in cache else None
 
 
+def prefetched_set(case: Case, name: str, rows: list[Any]) -> None:
+    """Keep ``rows`` on ``case`` as its relation ``name`` read with it, as
+    ``prefetch_related`` keeps them (the relation's own query, its rows given): the
+    relation's ``all()`` and ``prefetched`` then read them, nothing else."""
+    found = getattr(case, name).all()
+    found._result_cache = rows
+    found._prefetch_done = True
+    if not hasattr(case, "_prefetched_objects_cache"):
+        case._prefetched_objects_cache = {}
+    case._prefetched_objects_cache[name] = found
+
+
 def case_subject(case: Case) -> Person | None:
     """The case's subject (the first person linked to it as such), from the links read
     with the case when they were (``prefetched``), else in one query: what the guards

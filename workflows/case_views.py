@@ -62,7 +62,6 @@ from casework.selectors import (
     person_shown_for_user,
 )
 from casework.services import person_may_edit
-from casework.statements import compiled_objects
 from workflows import calendar
 from workflows.clocks import bank_holidays, paused_words
 from workflows.definitions import Field, FieldType, Unit, Workflow
@@ -71,7 +70,12 @@ from workflows.list_views import case_row
 from workflows.models import TASK_RUNNING, Deadline, DeadlineStatus
 from workflows.raiser import raiser_context
 from workflows.registry import FIRST_TYPE, get_workflow, workflow_label
-from workflows.selectors import available_transitions
+from workflows.selectors import (
+    available_transitions,
+    case_clocks_of,
+    case_people_of,
+    rows_of_case,
+)
 
 User = get_user_model()
 PAGE_SIZE = 25
@@ -536,7 +540,7 @@ def _needs_holidays(deadline: Deadline) -> bool:
 def _deadline_rows(case: Case, now: datetime) -> list[DeadlineRow]:
     """The case's clocks, soonest first; bank holidays are read once, and only when a
     working-day task is running or was met late."""
-    deadlines = _of_case("case clocks", _clocks, case)
+    deadlines = case_clocks_of(case)
     holidays = bank_holidays(now) if any(_needs_holidays(d) for d in deadlines) else set()
     try:
         workflow = get_workflow(case.case_type)
@@ -668,24 +672,6 @@ def _history(case: Case) -> Any:
     return case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("-id")
 
 
-def _of_case(key: Any, build: Any, case: Case) -> list[Any]:
-    """``build(case.pk)``'s rows, each knowing ``case`` as a related manager's would: one
-    statement built and compiled once (``casework.statements``), the id given each time.
-    The case page's people, clocks and history, whoever reads them."""
-    rows = compiled_objects(key, build, (case.pk,))
-    for row in rows:
-        row.case = case
-    return rows
-
-
-def _people(case_id: int) -> Any:
-    return CasePerson.objects.filter(case_id=case_id).select_related("person").order_by("pk")
-
-
-def _clocks(case_id: int) -> Any:
-    return Deadline.objects.filter(case_id=case_id).order_by("due_at", "pk")
-
-
 def _first_events(case_id: int) -> Any:
     """The first page of ``_history`` and one more (to tell whether there are more)."""
     changes = AuditEvent.objects.filter(case_id=case_id).exclude(verb__in=READ_VERBS)
@@ -792,7 +778,7 @@ def _content_context(
     user = request.user
     notes, more_notes = case_notes_first_for_user(user, case, access, NOTES_ON_PAGE)
     files, more_files = case_attachments_first_for_user(user, case, access, ATTACHMENTS_ON_PAGE)
-    first_events = _of_case("case history", _first_events, case)
+    first_events = rows_of_case("case history", _first_events, case)
     events, more_events = first_events[:HISTORY_ON_PAGE], len(first_events) > HISTORY_ON_PAGE
     return {
         "notes": notes,
@@ -819,7 +805,7 @@ def case_page(
             for k, v in _details_in_order(case.case_type, context["answers"])
         ]
         return render(request, "casework/case_raiser.html", context, status=status)
-    people = _of_case("case people", _people, case)
+    people = case_people_of(case)
     # What the user may read of the case, decided once for its notes, files and referrals.
     access = case_access_for_user(request.user, case)
     may_edit = lead_may(case, request.user)

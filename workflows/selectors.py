@@ -7,12 +7,15 @@ from here, so the two can never offer different steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q, QuerySet
 
 from casework.models import Case, CasePerson
+from casework.selectors import prefetched_set
+from casework.statements import compiled_objects, compiled_values
 from workflows.models import Deadline
 from workflows.registry import get_workflow
 
@@ -26,20 +29,50 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
     return list(proxy.get_available_user_state_transitions(user))
 
 
+def rows_of_case(key: Any, build: Callable[[int], QuerySet[Any]], case: Case) -> list[Any]:
+    """``build(case.pk)``'s rows, each knowing ``case`` as a related manager's would: one
+    statement built and compiled once (``casework.statements``), the case's id given
+    each time. ``build`` reads by the id alone, never by who asks: the caller has
+    decided that they may read these rows of the case."""
+    rows = compiled_objects(key, build, (case.pk,))
+    for row in rows:
+        row.case = case
+    return rows
+
+
+def _people(case_id: int) -> QuerySet[CasePerson]:
+    return CasePerson.objects.filter(case_id=case_id).select_related("person").order_by("pk")
+
+
+def _clocks(case_id: int) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case_id=case_id).order_by("due_at", "pk")
+
+
+def case_people_of(case: Case) -> list[CasePerson]:
+    """The case's links to people, each with its person, in the order they were made."""
+    return rows_of_case("case people", _people, case)
+
+
+def case_clocks_of(case: Case) -> list[Deadline]:
+    """The case's clocks, soonest due first."""
+    return rows_of_case("case clocks", _clocks, case)
+
+
+def _overdue(case_id: int, now: datetime) -> QuerySet[Any]:
+    return Deadline.objects.filter(case_id=case_id).overdue(now).values("pk")[:1]
+
+
 def case_answer_prefetch(case: Case, now: datetime) -> None:
     """Read onto ``case`` what the API's answer about it shows besides its own row: its
     people with their details, its clocks (ordered as the answer lists them) and whether
-    one is overdue at ``now`` (``CaseSerializer`` uses them when present). A write that
-    answers with the case calls this before taking the audit chain's lock, so the lock
-    is held for the figures and the event, not for these reads (docs/performance.md)."""
-    prefetch_related_objects(
-        [case],
-        Prefetch(
-            "case_people", queryset=CasePerson.objects.select_related("person").order_by("pk")
-        ),
-        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
-    )
-    case.has_overdue_deadline = Deadline.objects.filter(case=case).overdue(now).exists()
+    one is overdue at ``now`` (``CaseSerializer`` uses them when present), each a kept
+    statement. A write that answers with the case calls this before taking the audit
+    chain's lock, so the lock is held for the figures and the event, not for these
+    reads (docs/performance.md)."""
+    prefetched_set(case, "case_people", case_people_of(case))
+    prefetched_set(case, "deadlines", case_clocks_of(case))
+    overdue = compiled_values(("case overdue",), _overdue, (case.pk, now))
+    case.has_overdue_deadline = bool(overdue)
 
 
 def raise_answer_prefetch(case: Case, summary: str) -> None:

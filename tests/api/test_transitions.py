@@ -52,6 +52,30 @@ def test_a_step_is_200_with_the_updated_case(api, users, case):
     assert body["deadlines"]
 
 
+def test_answers_from_kept_statements_are_each_cases_own(api, users, raise_case):
+    """The answer's people, clocks and overdue flag come from statements kept after
+    the first step (the case's id and the time given each time): a second case, with
+    no clock overdue, is answered with its own, as GET reads it."""
+    from casework import statements
+
+    statements.clear()
+    late, on_time = raise_case(users["frontline"]), raise_case(users["frontline"])
+    Deadline.objects.filter(case=late, kind="task").update(
+        due_at=timezone.now() - timedelta(days=2)
+    )
+    client = api(users["lead"])
+    for case, overdue in ((late, True), (on_time, False)):
+        version = client.get(f"/api/v1/cases/{case.reference}/").json()["version"]
+        response = client.post(step_url(case), {"version": version, **REFER}, format="json")
+        assert response.status_code == 200
+        answer = response.json()
+        assert answer == client.get(f"/api/v1/cases/{case.reference}/").json()
+        assert answer["overdue"] is overdue
+        assert {d["name"] for d in answer["deadlines"]} == set(
+            Deadline.objects.filter(case=case).values_list("rule", flat=True)
+        )
+
+
 def test_the_answer_is_the_case_as_read_afterwards_read_before_the_audit_lock(api, users, case):
     """The answer to a step shows the case as it stands after it (its people, its clocks,
     whether one is overdue: what GET shows), but reads them before the audit chain's lock
