@@ -61,7 +61,12 @@ def case_referrals_for_user(
     else:
         access.check(user, case)
         referrals = Referral.objects.all() if access.full else Referral.objects.none()
-    return referrals.filter(case=case).select_related("partner").order_by("created_at", "pk")
+    return _in_order(referrals.filter(case=case))
+
+
+def _in_order(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """A case's referrals as its page lists them: oldest first, with their partner."""
+    return referrals.select_related("partner").order_by("created_at", "pk")
 
 
 def case_referrals_shown_for_user(user: Any, case: Case, access: CaseAccess) -> list[Referral]:
@@ -73,8 +78,7 @@ def case_referrals_shown_for_user(user: Any, case: Case, access: CaseAccess) -> 
         return []
 
     def of_case(case_id: int) -> QuerySet[Referral]:
-        found = Referral.objects.filter(case_id=case_id).select_related("partner")
-        return found.order_by("created_at", "pk")
+        return _in_order(Referral.objects.filter(case_id=case_id))
 
     referrals = compiled_objects(("case referrals",), of_case, (case.pk,))
     for referral in referrals:

@@ -28,7 +28,7 @@ from django.db.models import Case as CaseWhen
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.audit import access_denied_counts_for_user, verb_label
+from casework.audit import access_denied_counts_for_user, user_display_name, verb_label
 from casework.audit_describe import describe_events
 from casework.counting import capped_count, count_text
 from casework.links import case_list_path, case_timeline_url, case_url
@@ -203,12 +203,6 @@ class AdminLink:
 def case_list_url(**params: Any) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return case_list_path() + (f"?{query}" if query else "")
-
-
-def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def _line(user: Any, row: dict[str, Any]) -> CaseLine:
@@ -615,7 +609,7 @@ def auditor_dashboard(user: Any) -> dict[str, Any]:
         "activity": [
             ActivityLine(
                 at=e.at,
-                actor=_person(e.actor) or "Nobody signed in",
+                actor=user_display_name(e.actor) or "Nobody signed in",
                 action=verb_label(e.verb),
                 reference=e.case.reference if e.case_id else "",
             )

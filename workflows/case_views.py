@@ -667,15 +667,19 @@ def _event_rows(case: Case, workflow: Workflow, events: Sequence[AuditEvent]) ->
     return [_event_row(workflow, event, referred) for event in events]
 
 
+def _changes(events: Any) -> Any:
+    """Of ``events``, the changes, not reads, newest first, each with its actor."""
+    return events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("-id")
+
+
 def _history(case: Case) -> Any:
     """The case's history for its readers: changes, not reads, newest first."""
-    return case.audit_events.exclude(verb__in=READ_VERBS).select_related("actor").order_by("-id")
+    return _changes(case.audit_events)
 
 
 def _first_events(case_id: int) -> Any:
     """The first page of ``_history`` and one more (to tell whether there are more)."""
-    changes = AuditEvent.objects.filter(case_id=case_id).exclude(verb__in=READ_VERBS)
-    return changes.select_related("actor").order_by("-id")[: HISTORY_ON_PAGE + 1]
+    return _changes(AuditEvent.objects.filter(case_id=case_id))[: HISTORY_ON_PAGE + 1]
 
 
 def _summary_rows(case: Case, workflow: Workflow) -> list[Row]:
