@@ -44,6 +44,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 from casework import conditions
 from casework.counting import COUNT_CAP, capped_count
@@ -78,9 +79,12 @@ class _Statement:
     """One key's statement: SQL, parameters (a stand-in's place holding its index as
     ``_Arg``), the result's column names and per-column converters (as Django's
     compiler gives them); ``empty`` when the query can match nothing; ``objects`` for a
-    query of model instances, how to make them from a row (``_Objects``)."""
+    query of model instances, how to make them from a row (``_Objects``); ``locks``
+    when it locks the rows it reads (``select_for_update``)."""
 
-    __slots__ = ("converters", "database", "empty", "names", "objects", "params", "sql")
+    __slots__ = (
+        "converters", "database", "empty", "locks", "names", "objects", "params", "sql",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -91,6 +95,7 @@ class _Statement:
         database: str = "default",
         empty: bool = False,
         objects: _Objects | None = None,
+        locks: bool = False,
     ) -> None:
         self.sql = sql
         self.params = params
@@ -99,6 +104,7 @@ class _Statement:
         self.database = database
         self.empty = empty
         self.objects = objects
+        self.locks = locks
 
 
 class _Objects:
@@ -241,7 +247,10 @@ def _compile(
     converters = compiler.get_converters(fields)
     if kind == "objects":
         made = _Objects(compiler, queryset.db)
-        return _Statement(sql, placed, (), converters, database=queryset.db, objects=made)
+        locks = bool(query.select_for_update)
+        return _Statement(
+            sql, placed, (), converters, database=queryset.db, objects=made, locks=locks
+        )
     # As ``ValuesIterable`` names a row's columns.
     if query.selected:
         names = tuple(query.selected)
@@ -253,6 +262,11 @@ def _compile(
 def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
     params = [args[p.index] if isinstance(p, _Arg) else p for p in statement.params]
     connection = connections[statement.database]
+    if statement.locks and connection.get_autocommit():
+        # As Django refuses it: a lock outside a transaction ends with its statement.
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
@@ -271,19 +285,19 @@ def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
 def _checked(queryset: QuerySet[Any], kind: str) -> QuerySet[Any]:
     """``queryset``, if a statement of ``kind`` can be kept for it: rows as
     ``.values()`` gives them for "values" and "count", model instances for "objects"
-    (with ``select_related`` and annotations; not a related manager's query, which
-    sets the object it came from on each, nor one with ``prefetch_related`` or a lock)."""
+    (with ``select_related``, annotations and a lock, ``select_for_update``; not a
+    related manager's query, which sets the object it came from on each, nor one with
+    ``prefetch_related``). A lock is taken at each use, and only in a transaction, as
+    Django takes it."""
     if kind == "objects":
         if queryset._iterable_class is not ModelIterable:
             raise TypeError("a compiled statement of objects is a query of model instances")
-        if (
-            queryset._prefetch_related_lookups
-            or queryset._known_related_objects
-            or queryset.query.select_for_update
-        ):
-            raise TypeError("a compiled statement of objects prefetches and locks nothing")
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise TypeError("a compiled statement of objects prefetches nothing")
     elif queryset._iterable_class is not ValuesIterable:
         raise TypeError("a compiled statement is a .values() query")
+    elif queryset.query.select_for_update:
+        raise TypeError("a compiled statement of values locks nothing")
     return queryset
 
 

@@ -30,6 +30,7 @@ from casework.selectors import (
     person_list_for_user,
 )
 from casework.services import case_compartment_name_raiser
+from casework.statements import compiled_objects
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue, outbox_enqueue_many
 from workflows import clocks
@@ -435,6 +436,21 @@ def _step_outcome(
         case.outcome_code = values.get("outcome_code") or custom.get("outcome", "")
 
 
+def _case_locked(workflow: Workflow, pk: int) -> Case:
+    """The case, its row alone locked to the end of the transaction; its team, owner,
+    raiser and premises come with it for the answer and the messages. The statement is
+    compiled once per case type (``casework.statements``): a step's own Python time."""
+
+    def build(pk: int) -> Any:
+        locked = workflow.model.objects.select_for_update(of=("self",))
+        return locked.select_related("team", "owner", "raised_by", "premises").filter(pk=pk)
+
+    found = compiled_objects(("case locked for a step", workflow.model._meta.label), build, (pk,))
+    if not found:
+        raise workflow.model.DoesNotExist(f"No case {pk}")
+    return found[0]
+
+
 @transaction.atomic
 def case_transition(
     *,
@@ -456,13 +472,7 @@ def case_transition(
     not while the lock is held (``case_answer_prefetch``).
     """
     workflow = get_workflow(case.case_type)
-    # The case's row alone is locked; its team, owner, raiser and premises come with it
-    # for the answer and the messages.
-    case = (
-        workflow.model.objects.select_for_update(of=("self",))
-        .select_related("team", "owner", "raised_by", "premises")
-        .get(pk=case.pk)
-    )
+    case = _case_locked(workflow, case.pk)
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(
             "This case has changed since you opened it. Reload it and try again.",

@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
+from django.db.transaction import TransactionManagementError
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework import statements
@@ -239,18 +242,64 @@ def test_objects_can_be_saved_as_the_orms_can(cases):
 
 
 @pytest.mark.django_db
-def test_objects_refuse_a_related_managers_query_a_prefetch_or_a_lock(cases):
+def test_objects_refuse_a_related_managers_query_or_a_prefetch(cases):
     team = cases[0].team
     for build in (
         lambda: team.cases.all(),
         lambda: Case.objects.prefetch_related("team"),
-        lambda: Case.objects.select_for_update(),
         lambda: Case.objects.values("pk"),
     ):
         with pytest.raises(TypeError):
             statements.compiled_objects("refused", build)
     with pytest.raises(TypeError):
         statements.compiled_values("models", lambda: Case.objects.all())
+    with pytest.raises(TypeError):
+        statements.compiled_values("locked values", lambda: Case.objects.select_for_update())
+
+
+def locked(pk):
+    return Case.objects.select_for_update(of=("self",)).select_related("team").filter(pk=pk)
+
+
+@pytest.mark.django_db
+def test_a_lock_is_taken_at_each_use_as_the_orm_takes_it(cases):
+    build = Counted(locked)
+    for case in cases[:3]:
+        with CaptureQueriesContext(connection) as ran:
+            found = statements.compiled_objects("locked", build, (case.pk,))
+        assert [(c.pk, c.team.slug) for c in found] == [(case.pk, "north")]
+        assert [q["sql"] for q in ran] == [str(locked(case.pk).query)]
+        assert ran[0]["sql"].endswith('FOR UPDATE OF "casework_case"')
+    assert build.calls == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_lock_outside_a_transaction_is_refused_as_django_refuses_it(cases):
+    with transaction.atomic():
+        statements.compiled_objects("locked", locked, (cases[0].pk,))  # kept
+    for _ in range(2):
+        with pytest.raises(TransactionManagementError):
+            statements.compiled_objects("locked", locked, (cases[1].pk,))
+    with pytest.raises(TransactionManagementError):
+        list(locked(cases[1].pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_lock_holds_another_transaction_until_the_first_ends(cases):
+    """Another connection's ``NOWAIT`` lock of the row fails while the kept statement's
+    transaction holds it, and succeeds after."""
+    pk = cases[2].pk
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            statements.compiled_objects("locked", locked, (pk,))
+            with pytest.raises(OperationalError), other.cursor() as cursor:
+                cursor.execute("SELECT id FROM casework_case WHERE id = %s FOR UPDATE NOWAIT", [pk])
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM casework_case WHERE id = %s FOR UPDATE NOWAIT", [pk])
+            assert cursor.fetchone() == (pk,)
+    finally:
+        other.close()
 
 
 @pytest.mark.django_db
