@@ -44,17 +44,18 @@ search_index_rebuild``) fills or refreshes the whole index in batches.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from casework.models import (
@@ -77,6 +78,8 @@ from casework.roles import (
     has_prevent_clearance,
     roles_of,
 )
+from casework.selectors import id_array, in_id_array
+from casework.statements import compiled_values
 
 # Folded letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = str.maketrans(
@@ -185,9 +188,12 @@ def _letter(w: str, i: int) -> str:  # noqa: C901 - one rule a letter, as Metaph
     return ""
 
 
+@functools.lru_cache(maxsize=16_384)
 def phonetic(word: str) -> str:
     """The word's phonetic key: ``smith`` and ``smyth`` are ``sm0``, ``john`` and ``jon``
-    ``jn``, ``catherine`` and ``kathryn`` ``k0rn``. Letters only; '' for none."""
+    ``jn``, ``catherine`` and ``kathryn`` ``k0rn``. Letters only; '' for none. Kept for
+    the words last asked for: matching a raise's names compares them with twenty
+    candidates' (``casework.matching``), the same few names again and again."""
     w = "".join(c for c in fold(word) if "a" <= c <= "z")
     if w[:2] in ("kn", "gn", "pn", "ae", "wr"):
         w = w[1:]
@@ -313,22 +319,36 @@ _CASE_FIELDS = (
 _PERSON_FIELDS = ("given_names", "family_name", "aliases", "date_of_birth", "phone", "address")
 
 
-def _facts(case_ids: list[int]) -> dict[int, _Facts]:
+def _cases(ids: str) -> QuerySet[Any]:
+    return Case.objects.filter(in_id_array("pk", ids)).order_by().values(*_CASE_FIELDS)
+
+
+def _people(ids: str) -> QuerySet[Any]:
+    fields = (f"person__{f}" for f in _PERSON_FIELDS)
+    return CasePerson.objects.filter(in_id_array("case_id", ids)).values("case_id", *fields)
+
+
+def _grants(model: Any, key: str) -> Callable[[str], QuerySet[Any]]:
+    def build(ids: str) -> QuerySet[Any]:
+        granted = model.objects.filter(in_id_array("content_object_id", ids))
+        return granted.filter(permission__codename="view_case").values("content_object_id", key)
+
+    return build
+
+
+_GRANTS = (
+    ("users", "user_id", _grants(CaseUserObjectPermission, "user_id")),
+    ("groups", "group_id", _grants(CaseGroupObjectPermission, "group_id")),
+)
+
+
+def _facts(ids: str) -> dict[int, _Facts]:
     facts: dict[int, _Facts] = defaultdict(_Facts)
-    people = CasePerson.objects.filter(case_id__in=case_ids).values(
-        "case_id", *(f"person__{f}" for f in _PERSON_FIELDS)
-    )
-    for row in people:
+    for row in compiled_values("search index: people", _people, (ids,)):
         facts[row["case_id"]].people.append({f: row[f"person__{f}"] for f in _PERSON_FIELDS})
-    for model, attr, key in (
-        (CaseUserObjectPermission, "users", "user_id"),
-        (CaseGroupObjectPermission, "groups", "group_id"),
-    ):
-        grants = model.objects.filter(
-            content_object_id__in=case_ids, permission__codename="view_case"
-        ).values_list("content_object_id", key)
-        for case_id, holder in grants:
-            getattr(facts[case_id], attr).add(holder)
+    for attr, key, build in _GRANTS:
+        for row in compiled_values(("search index: grants", attr), build, (ids,)):
+            getattr(facts[row["content_object_id"]], attr).add(row[key])
     return facts
 
 
@@ -346,12 +366,14 @@ SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
 def search_index_update(case_ids: Iterable[int]) -> int:
     """Write the index entries of these cases from what is in the database now (call it
     inside the transaction that changed them). Four reads and one write, whatever the
-    number of cases; returns how many entries were written."""
+    number of cases, the reads compiled once (``casework.statements``: the ids given as
+    one array); returns how many entries were written."""
     ids = sorted({int(i) for i in case_ids})
     if not ids:
         return 0
-    cases = list(Case.objects.filter(pk__in=ids).order_by().values(*_CASE_FIELDS))
-    facts = _facts(ids)
+    given = id_array(ids)
+    cases = compiled_values("search index: cases", _cases, (given,))
+    facts = _facts(given)
     rows = [[c["pk"], document(c, facts[c["pk"]])] for c in cases]
     if rows:
         with connection.cursor() as cursor:
