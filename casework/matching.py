@@ -50,8 +50,8 @@ from casework.search_index import (
     user_keys,
     words,
 )
-from casework.selectors import case_content_list_for_user, case_lead_ids
-from casework.statements import compiled_values
+from casework.selectors import case_content_list_for_user, case_lead_ids, id_array, in_id_array
+from casework.statements import compiled_objects, compiled_values
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue_many
 
@@ -211,16 +211,30 @@ def premises_reasons(entered: Mapping[str, Any], known: Premises) -> list[str]:
     return ["same postcode", "same first line of the address"]
 
 
+def _candidate_cases(ids: str) -> QuerySet[Case]:
+    # Not their intake answers (kilobytes a case): a match shows a case's reference.
+    return Case.objects.filter(in_id_array("pk", ids)).select_related("premises").defer("details")
+
+
+def _candidate_people(ids: str) -> QuerySet[CasePerson]:
+    links = CasePerson.objects.filter(in_id_array("case_id", ids))
+    return links.select_related("person").order_by("-case_id")
+
+
 def _compare(
     people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any], case_ids: list[int]
 ) -> Matches:
+    """The candidates' people and premises compared with those entered; their cases and
+    people read by two statements compiled once (``casework.statements``)."""
     matches = Matches()
-    # Not their intake answers (kilobytes a case): a match shows a case's reference.
-    found = Case.objects.filter(pk__in=case_ids).select_related("premises").defer("details")
+    if not case_ids:
+        return matches
+    ids = id_array(case_ids)
+    found = compiled_objects("matching: candidates' cases", _candidate_cases, (ids,))
     cases = {c.pk: c for c in found}
-    links = CasePerson.objects.filter(case_id__in=case_ids).select_related("person")
+    links = compiled_objects("matching: candidates' people", _candidate_people, (ids,))
     by_person: dict[tuple[str, int], PersonMatch] = {}
-    for link in links.order_by("-case_id"):
+    for link in links:
         for role, entered in people.items():
             reasons = person_reasons(entered, link.person)
             if reasons:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from casework import statements
 from casework.matching import (
     TELL_LEADS_GRACE,
     TELL_LEADS_TASK,
@@ -22,8 +23,9 @@ from casework.matching import (
     possible_match_leads_tell,
     possible_matches_for_user,
 )
-from casework.models import Case, Person, PossibleMatch, Premises
+from casework.models import Case, CaseSearchEntry, Person, PossibleMatch, Premises
 from casework.roles import Role
+from casework.search_index import search_index_update
 from casework.services import team_ensure
 from casework.tasks import tell_possible_match_leads
 from config.celery import app as celery_app
@@ -440,3 +442,32 @@ def test_matches_in_several_teams_tell_each_cases_leads_in_queries_that_do_not_g
     }
     assert {cleared_south.username, lead_east.username} <= {who for who, _ in told}
     assert three_teams == one_team
+
+
+@pytest.mark.django_db
+def test_kept_statements_compare_each_intake_with_its_own_candidates(staff):
+    """The candidates' cases and people, and the index entries the raises wrote, are read
+    by statements compiled once with the ids given each time (casework.statements): each
+    intake is compared with its own candidates, and the entries are those Django's own
+    queries write."""
+    statements.clear()
+    frontline = staff["frontline"]
+    user = type(frontline).objects.get(pk=frontline.pk)
+    smiths = [slavery(frontline) for _ in range(2)]
+    khans = [slavery(frontline, given="Amir", family="Khan", born="1990-01-02")]
+
+    def matched(given, family, born) -> set[int]:
+        people = {"subject": {"given_names": given, "family_name": family, "date_of_birth": born}}
+        found = intake_matches_for_user(user, people=people, premises={})
+        return {c.pk for m in found.people for c in m.cases}
+
+    asked = [("John", "Smith", "1985-03-12", smiths), ("Amir", "Khan", "1990-01-02", khans)]
+    for given, family, born, expected in asked * 2:
+        assert matched(given, family, born) == {c.pk for c in expected}
+    assert matched("Mary", "Jones", "1970-07-07") == set()
+    written = dict(CaseSearchEntry.objects.values_list("case_id", "document"))
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+        for given, family, born, expected in asked:
+            assert matched(given, family, born) == {c.pk for c in expected}
+        search_index_update(written)
+    assert dict(CaseSearchEntry.objects.values_list("case_id", "document")) == written
