@@ -153,15 +153,23 @@ def candidate_query(people: Iterable[Mapping[str, Any]], premises: Mapping[str, 
 def _candidates(
     query: str, keys: Keys, exclude: int | None, limit: int = MAX_CANDIDATES
 ) -> list[int]:
+    """The newest ``limit`` cases whose entry matches ``query`` and ``keys``' content,
+    but ``exclude``; the statement compiled once (``casework.statements``), the query's
+    text and the case excluded given at each use."""
     if not query or keys.content == NOTHING:
         return []
     if keys.content is not None:
         query = all_of([query, keys.content])
-    entries = CaseSearchEntry.objects.filter(document__matches=query)
-    if exclude is not None:
-        entries = entries.exclude(case_id=exclude)
-    ids = entries.order_by("-case_id").values_list("case_id", flat=True)
-    return list(ids[:limit])
+
+    def build(query: str, *excluded: int) -> QuerySet[Any]:
+        entries = CaseSearchEntry.objects.filter(document__matches=query)
+        if excluded:
+            entries = entries.exclude(case_id=excluded[0])
+        return entries.order_by("-case_id").values("case_id")[:limit]
+
+    args = (query,) if exclude is None else (query, exclude)
+    rows = compiled_values(("matching: candidates", len(args), limit), build, args)
+    return [row["case_id"] for row in rows]
 
 
 def person_reasons(entered: Mapping[str, Any], known: Person) -> list[str]:
