@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import QuerySet
 
 from notifications.models import Notification, NotificationPreference, WorkerHeartbeat
@@ -28,9 +29,27 @@ def notification_list_for_user(user: Any) -> QuerySet[Notification]:
     )
 
 
+def _unread_sql() -> str:
+    table, recipient = Notification._meta.db_table, Notification._meta.get_field("recipient")
+    return (
+        f'SELECT COUNT(*) FROM "{table}" '  # noqa: S608 - the model's own names
+        f'WHERE "{recipient.column}" = %s AND "read_at" IS NULL'
+    )
+
+
+_UNREAD = _unread_sql()
+
+
 def notification_unread_count(user: Any) -> int:
-    """How many of the user's notifications are unread (one COUNT query)."""
-    return notification_list_for_user(user).filter(read_at__isnull=True).count()
+    """How many of the user's notifications are unread (one COUNT query, by the index on
+    recipient and read_at). Every page asks it, for the header: the statement is written
+    out, where Django built and compiled the same one on every request (0.55 → 0.19 ms,
+    docs/performance.md)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD, [user.pk])
+        return cursor.fetchone()[0]
 
 
 def notification_preference_for(user: Any) -> NotificationPreference:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from casework.roles import Role
 from notifications.context_processors import notifications
 from notifications.models import Channel, Notification, NotificationPreference
+from notifications.selectors import notification_list_for_user, notification_unread_count
 from notifications.services import outbox_deliver, outbox_enqueue
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +289,16 @@ def test_existing_notifications_are_back_filled_with_their_case(reader):
     )  # fmt: skip
     assert about[old[1].pk].case_id == trigger.pk
     assert (about[old[2].pk].case_id, about[old[2].pk].link) == (None, "")
+
+
+def test_the_unread_count_is_the_users_own_unread_notifications_only(reader, someone_else):
+    for n in range(3):
+        notify(reader, f"Unread {n}")
+    notify(reader, "Read", read=True)
+    notify(someone_else, "Not yours")
+    assert notification_unread_count(reader) == 3
+    assert notification_unread_count(someone_else) == 1
+    for user in (reader, someone_else):
+        mine = notification_list_for_user(user)
+        assert notification_unread_count(user) == mine.filter(read_at__isnull=True).count()
+    assert notification_unread_count(AnonymousUser()) == 0
