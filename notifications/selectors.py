@@ -30,10 +30,11 @@ def notification_list_for_user(user: Any) -> QuerySet[Notification]:
 
 
 def _unread_sql() -> str:
-    table, recipient = Notification._meta.db_table, Notification._meta.get_field("recipient")
+    meta = Notification._meta
+    recipient, read_at = meta.get_field("recipient").column, meta.get_field("read_at").column
     return (
-        f'SELECT COUNT(*) FROM "{table}" '  # noqa: S608 - the model's own names
-        f'WHERE "{recipient.column}" = %s AND "read_at" IS NULL'
+        f'SELECT COUNT(*) FROM "{meta.db_table}" '  # noqa: S608 - the model's own names
+        f'WHERE "{recipient}" = %s AND "{read_at}" IS NULL'
     )
 
 
