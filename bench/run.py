@@ -1055,21 +1055,22 @@ def main() -> None:
     try:
         warm_up(args.port, data)
         results["scenarios"] = {}
+
+        def run(name: str, seconds: int) -> dict[str, Any]:
+            return run_scenario(
+                name, args.port, args.users, seconds, args.think, data_file, out, server,
+                f"safecase_bench_{args.cases}",
+            )  # fmt: skip
+
         for name in chosen:
             warm = None
             if args.warm > 0:
                 print(f"scenario {name}: warming up for {args.warm} s ...", flush=True)
-                warm = run_scenario(
-                    name, args.port, args.users, args.warm, args.think, data_file, out,
-                    server, f"safecase_bench_{args.cases}",
-                )  # fmt: skip
+                warm = run(name, args.warm)
                 # The warm-up's steps moved its cases' versions on.
                 data_file.write_text(json.dumps(steps_refreshed(data)))
             print(f"scenario {name}: {args.users} users for {args.duration} s ...", flush=True)
-            results["scenarios"][name] = run_scenario(
-                name, args.port, args.users, args.duration, args.think, data_file, out,
-                server, f"safecase_bench_{args.cases}",
-            )  # fmt: skip
+            results["scenarios"][name] = run(name, args.duration)
             if warm is not None:
                 results["scenarios"][name]["warm_up"] = {
                     "duration_s": args.warm,

@@ -336,9 +336,12 @@ def _grants(model: Any, key: str) -> Callable[[str], QuerySet[Any]]:
     return build
 
 
-_GRANTS = (
-    ("users", "user_id", _grants(CaseUserObjectPermission, "user_id")),
-    ("groups", "group_id", _grants(CaseGroupObjectPermission, "group_id")),
+_GRANTS = tuple(
+    (attr, key, _grants(model, key))
+    for attr, model, key in (
+        ("users", CaseUserObjectPermission, "user_id"),
+        ("groups", CaseGroupObjectPermission, "group_id"),
+    )
 )
 
 
