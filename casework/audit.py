@@ -50,6 +50,7 @@ from casework.models import (
 )
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
+from casework.statements import insert_rows
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 7_310_001  # an arbitrary, fixed advisory-lock key for the audit chain
@@ -535,38 +536,27 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
         event.at = now
         event.prev_hash = previous
         event.hash = previous = event_hash(event)
-    for start in range(0, len(events), _INSERT_BATCH):
-        _append(events[start : start + _INSERT_BATCH])
+    _append(events)
     return events
 
 
-# The columns ``_append`` writes, in order; jsonb ones cast from their JSON text.
-_COLUMNS = (
+# The fields ``_append`` writes, in order (``data`` and ``names`` sent as JSON text).
+_FIELDS = (
     "at", "actor_id", "verb", "case_id", "object_type", "object_id", "data", "names",
     "prev_hash", "hash", "key_id",
 )  # fmt: skip
-_JSON_COLUMNS = {"data", "names"}
-_ROW = "(" + ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _COLUMNS) + ")"
 _INSERT_BATCH = 500  # rows a statement (11 parameters each)
 
 
 def _append(events: Sequence[AuditEvent]) -> None:
-    """Insert the events in one statement and give each its id, as ``bulk_create``
-    would (``RETURNING`` gives the ids in the rows' order)."""
-    params: list[Any] = []
-    for event in events:
-        params += [
-            event.at, event.actor_id, event.verb, event.case_id, event.object_type,
-            event.object_id, json.dumps(event.data), json.dumps(event.names),
-            event.prev_hash, event.hash, event.key_id,
-        ]  # fmt: skip
-    # Constant names and placeholders only; the values are parameters.
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    rows = ", ".join([_ROW] * len(events))
-    sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES {rows} RETURNING id"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
+    """Insert the events in one statement a batch and give each its id, as
+    ``bulk_create`` would (``casework.statements.insert_rows``)."""
+    ids = insert_rows(
+        AuditEvent,
+        _FIELDS,
+        [[getattr(event, name) for name in _FIELDS] for event in events],
+        batch=_INSERT_BATCH,
+    )
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
         event._state.adding = False

@@ -311,3 +311,52 @@ def test_objects_off_are_built_by_django(cases):
                 cases[3].pk
             ]
     assert build.calls == 3
+
+
+# Written-out inserts (insert_rows) --------------------------------------------------------
+
+
+def test_inserted_rows_read_back_as_bulk_create_writes_them(cases):
+    """The same rows through ``insert_rows`` and through ``bulk_create`` read back equal,
+    JSON included, and the ids come back in the rows' order, over several batches."""
+    from casework.models import PossibleMatch
+
+    now = timezone.now()
+    first, *others = cases
+    reasons = [["same name"], ["same name", "same date of birth"], [], ['ü "quoted"'], ["x"]]
+    fields = ("case_id", "matched_case_id", "reasons", "found_at", "tell_leads")
+    rows = [
+        [first.pk, other.pk, reason, now - timedelta(minutes=n), n % 2 == 0]
+        for n, (other, reason) in enumerate(zip(others, reasons, strict=True))
+    ]
+    ids = statements.insert_rows(PossibleMatch, fields, rows, batch=2)
+    assert len(ids) == len(rows)
+    written = {
+        m.pk: (m.case_id, m.matched_case_id, m.reasons, m.found_at, m.tell_leads, m.leads_told_at)
+        for m in PossibleMatch.objects.filter(pk__in=ids)
+    }
+    assert [written[pk] for pk in ids] == [(*row, None) for row in rows]
+
+    PossibleMatch.objects.all().delete()
+    made = PossibleMatch.objects.bulk_create(
+        [PossibleMatch(**dict(zip(fields, row, strict=True))) for row in rows]
+    )
+    assert [
+        (m.case_id, m.matched_case_id, m.reasons, m.found_at, m.tell_leads, m.leads_told_at)
+        for m in PossibleMatch.objects.filter(pk__in=[m.pk for m in made]).order_by("pk")
+    ] == [written[pk] for pk in ids]
+
+
+def test_an_insert_is_all_or_nothing_and_refuses_a_short_row(cases):
+    from django.db import IntegrityError
+
+    from casework.models import PossibleMatch
+
+    now = timezone.now()
+    fields = ("case_id", "matched_case_id", "reasons", "found_at", "tell_leads")
+    with pytest.raises(ValueError, match="a row of 4 values for 5 fields"):
+        statements.insert_rows(PossibleMatch, fields, [[cases[0].pk, cases[1].pk, [], now]])
+    duplicate = [cases[0].pk, cases[1].pk, [], now, False]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        statements.insert_rows(PossibleMatch, fields, [duplicate, duplicate])
+    assert not PossibleMatch.objects.exists()
