@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -51,7 +51,7 @@ from casework.search_index import (
     words,
 )
 from casework.selectors import case_content_list_for_user, case_lead_ids, id_array, in_id_array
-from casework.statements import compiled_objects, compiled_values
+from casework.statements import compiled_objects, compiled_values, insert_rows
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue_many
 
@@ -278,6 +278,10 @@ def intake_matches_for_user(
     return _compare(people, premises, [i for i in ids if i in visible])
 
 
+# What a possible match is written with (``leads_told_at`` is left empty).
+_MATCH_FIELDS = ("case_id", "matched_case_id", "reasons", "found_at", "tell_leads")
+
+
 def possible_matches_record(
     *, case: Case, people: Mapping[str, Mapping[str, Any]], premises: Mapping[str, Any]
 ) -> list[PossibleMatch]:
@@ -301,18 +305,26 @@ def possible_matches_record(
     # The matched cases as _compare read them (every one has a reason).
     found = {c.pk: c for match in [*matches.people, *matches.premises] for c in match.cases}
     now = timezone.now()
-    rows = PossibleMatch.objects.bulk_create(
-        [
-            PossibleMatch(
-                case=case,
-                matched_case_id=i,
-                reasons=r,
-                found_at=now,
-                tell_leads=(found[i].team_id != case.team_id or found[i].case_type in restricted),
-            )
-            for i, r in reasons.items()
-        ]
+    rows = [
+        PossibleMatch(
+            case=case,
+            matched_case_id=i,
+            reasons=r,
+            found_at=now,
+            tell_leads=(found[i].team_id != case.team_id or found[i].case_type in restricted),
+        )
+        for i, r in reasons.items()
+    ]
+    # One statement written out, not bulk_create (about 1 ms of a raise: insert_rows).
+    ids = insert_rows(
+        PossibleMatch,
+        _MATCH_FIELDS,
+        [[getattr(row, name) for name in _MATCH_FIELDS] for row in rows],
     )
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
     if any(row.tell_leads for row in rows):
         transaction.on_commit(lambda: _send_tell_leads(case.pk))
     return rows
