@@ -315,7 +315,8 @@ def possible_matches_record(
         )
         for i, r in reasons.items()
     ]
-    # One statement written out, not bulk_create (about 1 ms of a raise: insert_rows).
+    # One statement written out, not bulk_create (about 0.5 ms of a raise with twenty
+    # matches, docs/performance.md: insert_rows).
     ids = insert_rows(
         PossibleMatch,
         _MATCH_FIELDS,

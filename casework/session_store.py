@@ -3,7 +3,7 @@
 Every page a member of staff opens reads their session's row and then their user's:
 Django's database session store and ``ModelBackend`` build both as ORM queries and
 compile them to SQL on every request, about 0.3 ms of the application's CPU each
-(docs/performance.md, 5 December, "the chrome of every page"). The queries depend on
+(docs/performance.md, 5 December, "a fifth session"). The queries depend on
 nothing but the session key, the time and the user's id, so both are kept as statements
 (``casework.statements.compiled_objects``) and only those values are given at each use.
 What is read, and what a missing, expired or inactive one gives, are Django's own:
