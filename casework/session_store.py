@@ -63,9 +63,6 @@ class ModelBackend(backends.ModelBackend):
             pk = user_model._meta.pk.to_python(user_id)
         except (TypeError, ValueError, ValidationError):  # an id no user can have
             return None
-        if not isinstance(pk, int):
-            # The kept statement takes ids as integers; another key type reads as Django does.
-            return super().get_user(user_id)
         found = compiled_objects(
             ("auth.get_user", user_model._meta.label_lower),
             lambda user_pk: user_model._default_manager.filter(pk=user_pk),
