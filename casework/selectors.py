@@ -66,6 +66,27 @@ def case_leads(case: Case) -> QuerySet[Any]:
     return _named_only(case, leads).distinct().order_by("pk")
 
 
+def case_lead_contacts(case: Case) -> list[dict[str, Any]]:
+    """The leads who act on ``case`` (``case_leads``) as ``{"pk", "email"}`` rows in id
+    order, for telling them of a concern just raised. Outside a named compartment who
+    they are depends only on the case's team and which leads' roles act on its type, so
+    the statement is compiled once per set of roles (``casework.statements``) and given
+    the team at each use (0.17 ms of a raise's CPU; the ORM's query took 0.95,
+    docs/performance.md)."""
+    fields = ("pk", "email")
+    if case.case_type in named_case_types():
+        return list(case_leads(case).values(*fields))
+    groups = tuple(role.group_name for role in _lead_roles(case.case_type))
+
+    def build(team_id: int) -> QuerySet[Any]:
+        leads = User.objects.filter(
+            is_active=True, team_memberships__team_id=team_id, groups__name__in=groups
+        )
+        return leads.distinct().order_by("pk").values(*fields)
+
+    return compiled_values(("case_lead_contacts", groups), build, (case.team_id,))
+
+
 def case_lead_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
     """The ids of the leads who act on each of ``cases`` (``case_leads``), by case id, in
     order: one query for all the cases outside a named compartment however many teams

@@ -25,7 +25,7 @@ from casework.references import next_case_reference
 from casework.search_index import search_index_update
 from casework.selectors import (
     case_content_list_for_user,
-    case_leads,
+    case_lead_contacts,
     case_readers,
     person_list_for_user,
 )
@@ -231,11 +231,11 @@ def case_raise(
 
 
 def _to_lead(
-    case: Case, lead: Any, channel: str, template: str, subject: str, body: str
+    case: Case, lead_id: int, channel: str, template: str, subject: str, body: str
 ) -> OutboxDraft:
     """A message to one lead about ``case``, linking to its page."""
     return OutboxDraft(
-        recipient_id=lead.pk, channel=channel, template=template, subject=subject, body=body,
+        recipient_id=lead_id, channel=channel, template=template, subject=subject, body=body,
         link=case_link(case.reference), case_id=case.pk,
     )  # fmt: skip
 
@@ -251,8 +251,8 @@ def _notify_raised(case: Case, workflow: Workflow) -> None:
     body = f"{case.reference} was raised and is waiting for triage."
     outbox_enqueue_many(
         drafts=[
-            _to_lead(case, lead, Channel.IN_APP, "case.raised", subject, body)
-            for lead in case_leads(case).only("pk")
+            _to_lead(case, lead["pk"], Channel.IN_APP, "case.raised", subject, body)
+            for lead in case_lead_contacts(case)
         ]
     )
 
@@ -273,10 +273,10 @@ def _notify_urgent(case: Case, workflow: Workflow) -> None:
         f"Its reference is {ref}. Sign in to read it and act now.",
     )
     drafts = []
-    for lead in case_leads(case).only("pk", "email"):
-        drafts.append(_to_lead(case, lead, Channel.IN_APP, template, *in_app))
-        if lead.email:
-            drafts.append(_to_lead(case, lead, Channel.EMAIL, template, *email))
+    for lead in case_lead_contacts(case):
+        drafts.append(_to_lead(case, lead["pk"], Channel.IN_APP, template, *in_app))
+        if lead["email"]:
+            drafts.append(_to_lead(case, lead["pk"], Channel.EMAIL, template, *email))
     outbox_enqueue_many(drafts=drafts)
 
 

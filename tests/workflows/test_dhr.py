@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from casework.permissions import clearance_group
 from casework.roles import Role
 from casework.selectors import (
     case_full_list_for_user,
+    case_lead_contacts,
     case_lead_ids,
     case_leads,
     case_list_for_user,
@@ -347,6 +349,39 @@ def test_the_leads_of_many_cases_read_at_once_are_each_cases_leads(people, make_
     assert expected[concern.pk] == [people["prevent_lead"].pk]
     assert len(expected[slavery.pk]) == 3
     assert len(expected[south.pk]) == 1
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_new_concerns_leads_are_each_cases_leads_with_their_email(people, make_user, compiled):
+    """``case_lead_contacts`` (who is told of a concern just raised) answers
+    ``case_leads`` with each lead's email: one kept statement serves every team, a
+    Prevent case has only its Prevent-cleared leads, a review only those named to it,
+    and a lead no longer active is not told."""
+    south_lead = make_user("lead.south", Role.LEAD, ["south"])
+    gone = make_user("lead.gone", Role.LEAD, ["north"])
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    people["team_lead"].email = ""
+    people["team_lead"].save(update_fields=["email"])
+    with override_settings(SAFECASE_COMPILED_CONDITIONS=compiled):
+        review = raise_review(people["recorder"])
+        slavery = default_raise(modern_slavery.WORKFLOW, people["frontline"])({})
+        south = default_raise(
+            modern_slavery.WORKFLOW, make_user("worker.south", Role.FRONTLINE, ["south"])
+        )({})
+        concern = default_raise(prevent.WORKFLOW, people["team_lead"])({})
+        found = {case.pk: case_lead_contacts(case) for case in (review, slavery, south, concern)}
+    expected = {
+        case.pk: [{"pk": u.pk, "email": u.email} for u in case_leads(case)]
+        for case in (review, slavery, south, concern)
+    }
+    assert found == expected
+    assert [r["pk"] for r in found[review.pk]] == [people["recorder"].pk]
+    assert [r["pk"] for r in found[concern.pk]] == [people["prevent_lead"].pk]
+    assert [r["pk"] for r in found[south.pk]] == [south_lead.pk]
+    north = {people[n].pk for n in ("recorder", "team_lead", "prevent_lead")}
+    assert {r["pk"] for r in found[slavery.pk]} == north
+    assert {r["email"] for r in found[slavery.pk] if r["pk"] == people["team_lead"].pk} == {""}
 
 
 def test_an_owner_is_told_of_their_case_exactly_when_its_page_would_open_to_them(people):
