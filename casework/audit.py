@@ -50,7 +50,7 @@ from casework.models import (
 )
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
-from casework.statements import insert_rows
+from config.inserts import insert_rows
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 7_310_001  # an arbitrary, fixed advisory-lock key for the audit chain
@@ -550,7 +550,7 @@ _INSERT_BATCH = 500  # rows a statement (11 parameters each)
 
 def _append(events: Sequence[AuditEvent]) -> None:
     """Insert the events in one statement a batch and give each its id, as
-    ``bulk_create`` would (``casework.statements.insert_rows``)."""
+    ``bulk_create`` would (``config.inserts.insert_rows``)."""
     ids = insert_rows(
         AuditEvent,
         _FIELDS,

@@ -51,7 +51,8 @@ from casework.search_index import (
     words,
 )
 from casework.selectors import case_content_list_for_user, case_lead_ids, id_array, in_id_array
-from casework.statements import compiled_objects, compiled_values, insert_rows
+from casework.statements import compiled_objects, compiled_values
+from config.inserts import insert_rows
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue_many
 

@@ -34,8 +34,6 @@ and runs its ``QuerySet`` as Django does: a test compares the two.
 
 from __future__ import annotations
 
-import functools
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -43,8 +41,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
-from django.db.models import JSONField, Model, QuerySet
+from django.db import connections
+from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
@@ -386,52 +384,3 @@ def compiled_objects(
         raise TypeError(f"{key!r} is kept as another kind of statement")
     made, database = kept.objects, kept.database
     return [made.make(row, database) for row in _run(kept, args)]
-
-
-# Written-out inserts ------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_parts(model: type[Model], fields: tuple[str, ...]) -> tuple[str, str, tuple[bool, ...]]:
-    """The start of ``model``'s INSERT of ``fields`` (attnames), one row's placeholders
-    (a JSON field's cast from its text) and which fields are JSON."""
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    found = [by_attname[name] for name in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in found)
-    json_fields = tuple(isinstance(f, JSONField) for f in found)
-    row = "(" + ", ".join("%s::jsonb" if j else "%s" for j in json_fields) + ")"
-    table = connection.ops.quote_name(model._meta.db_table)
-    # Names from the model and placeholders only; the values are parameters.
-    return f"INSERT INTO {table} ({columns}) VALUES ", row, json_fields  # noqa: S608
-
-
-def insert_rows(
-    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *, batch: int = 500
-) -> list[int]:
-    """Insert ``rows`` (each the values of ``fields``, attnames such as ``case_id``) into
-    ``model``'s table, ``batch`` rows a statement, and return their ids in order.
-
-    For the writers that add many rows while others wait (the audit chain's events, under
-    its lock) or on every raise (its possible matches): ``bulk_create`` prepares every
-    value of every row through its field, about 75 microseconds a row of five fields,
-    where this sends them as they are (1.55 → 0.62 ms for twenty match rows,
-    docs/performance.md). So the values must be what the column takes: ids, texts,
-    booleans, aware times, and for a JSON field the Python value (sent as its JSON text,
-    as the field would). No default, ``pre_save`` or signal of the model's is applied."""
-    start, row, json_fields = _insert_parts(model, tuple(fields))
-    ids: list[int] = []
-    for first in range(0, len(rows), batch):
-        chunk = rows[first : first + batch]
-        params: list[Any] = []
-        for values in chunk:
-            if len(values) != len(json_fields):
-                raise ValueError(f"a row of {len(values)} values for {len(json_fields)} fields")
-            params += [
-                json.dumps(value) if is_json else value
-                for value, is_json in zip(values, json_fields, strict=True)
-            ]
-        sql = start + ", ".join([row] * len(chunk)) + " RETURNING id"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids += [found[0] for found in cursor.fetchall()]
-    return ids

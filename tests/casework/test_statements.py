@@ -19,6 +19,7 @@ from casework import statements
 from casework.counting import capped_count
 from casework.models import Case
 from casework.services import team_ensure
+from config import inserts
 
 
 @pytest.fixture(autouse=True)
@@ -313,7 +314,7 @@ def test_objects_off_are_built_by_django(cases):
     assert build.calls == 3
 
 
-# Written-out inserts (insert_rows) --------------------------------------------------------
+# Written-out inserts (config.inserts.insert_rows) -----------------------------------------
 
 
 def test_inserted_rows_read_back_as_bulk_create_writes_them(cases):
@@ -329,7 +330,7 @@ def test_inserted_rows_read_back_as_bulk_create_writes_them(cases):
         [first.pk, other.pk, reason, now - timedelta(minutes=n), n % 2 == 0]
         for n, (other, reason) in enumerate(zip(others, reasons, strict=True))
     ]
-    ids = statements.insert_rows(PossibleMatch, fields, rows, batch=2)
+    ids = inserts.insert_rows(PossibleMatch, fields, rows, batch=2)
     assert len(ids) == len(rows)
     written = {
         m.pk: (m.case_id, m.matched_case_id, m.reasons, m.found_at, m.tell_leads, m.leads_told_at)
@@ -355,8 +356,8 @@ def test_an_insert_is_all_or_nothing_and_refuses_a_short_row(cases):
     now = timezone.now()
     fields = ("case_id", "matched_case_id", "reasons", "found_at", "tell_leads")
     with pytest.raises(ValueError, match="a row of 4 values for 5 fields"):
-        statements.insert_rows(PossibleMatch, fields, [[cases[0].pk, cases[1].pk, [], now]])
+        inserts.insert_rows(PossibleMatch, fields, [[cases[0].pk, cases[1].pk, [], now]])
     duplicate = [cases[0].pk, cases[1].pk, [], now, False]
     with pytest.raises(IntegrityError), transaction.atomic():
-        statements.insert_rows(PossibleMatch, fields, [duplicate, duplicate])
+        inserts.insert_rows(PossibleMatch, fields, [duplicate, duplicate])
     assert not PossibleMatch.objects.exists()
