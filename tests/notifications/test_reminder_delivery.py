@@ -8,6 +8,7 @@ killed mid-delivery and replaced, and a broker that was down when the rows commi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -327,10 +328,54 @@ def test_enqueue_many_inserts_in_bulk_and_sends_after_commit(
         for i in range(50)
     ]
     with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
-        messages = outbox_enqueue_many(drafts=drafts)
+        ids = outbox_enqueue_many(drafts=drafts)
     assert len(callbacks) == 1
-    assert len({m.pk for m in messages}) == 50
+    assert len(set(ids)) == 50
     assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 50
+    assert list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk").values_list(
+        "subject", flat=True
+    )) == [f"s{i}" for i in range(50)]  # fmt: skip
+
+
+def _written(ids):
+    """Every column of the messages but the id and the times they were written."""
+    return [
+        {k: v for k, v in row.items() if k not in {"id", "created_at", "queued_at"}}
+        for row in OutboxMessage.objects.filter(pk__in=ids).order_by("pk").values()
+    ]
+
+
+@pytest.mark.django_db
+def test_many_messages_are_written_as_bulk_create_writes_them(make_user):
+    """The written-out insert gives each message what ``bulk_create`` of the model would:
+    its defaults (pending, no attempt, no error), no case or link when none is given, and
+    the time it was written as the time its task was queued."""
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    drafts = [
+        services.OutboxDraft(
+            recipient_id=lead.pk, channel=Channel.IN_APP, template="case.raised",
+            subject="New concern SC-1", body="Waiting for triage.", link="/cases/SC-1/",
+        ),
+        services.OutboxDraft(
+            recipient_id=lead.pk, channel=Channel.EMAIL, template="t", subject="é \"q\"",
+            body="", dedupe_key="k",
+        ),
+    ]  # fmt: skip
+    before = timezone.now()
+    ids = outbox_enqueue_many(drafts=drafts)
+    made = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(**{**dataclasses.asdict(d), "dedupe_key": None}, queued_at=before)
+            for d in drafts
+        ]
+    )
+    written, expected = _written(ids), _written([m.pk for m in made])
+    expected[1]["dedupe_key"] = "k"
+    assert written == expected
+    assert written[0]["status"] == OutboxStatus.PENDING
+    assert written[0]["attempts"] == 0
+    for message in OutboxMessage.objects.filter(pk__in=ids):
+        assert message.queued_at == message.created_at >= before
 
 
 @pytest.mark.django_db
