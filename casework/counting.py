@@ -62,8 +62,17 @@ class CappedPaginator(Paginator):
     page after the last counted one exists, so "Next" keeps working."""
 
     def __init__(
-        self, object_list: Any, per_page: int, *, page: Any = 1, cap: int | None = None
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        page: Any = 1,
+        cap: int | None = None,
+        count: int | None = None,
     ) -> None:
+        """``count``: how many rows the list has, when the caller has counted them
+        already (the triage queue's tabs say it): capped as a count of its own would be,
+        and nothing is counted again."""
         super().__init__(object_list, per_page)
         try:
             asked = max(int(page), 1)
@@ -71,6 +80,9 @@ class CappedPaginator(Paginator):
             asked = 1
         self.limit = max(COUNT_CAP if cap is None else cap, asked * per_page)
         self.more = False
+        if count is not None:
+            self.__dict__["count"] = min(count, self.limit)  # the cached property, known
+            self.more = count > self.limit
 
     def page(self, number: Any) -> Page:
         """The page ``number``; the first is read before anything is counted, and when it

@@ -88,8 +88,10 @@ def triage_queue_for_user(
     else:
         key = F("raised_at").desc() if order == "desc" else F("raised_at").asc()
     people = CasePerson.objects.select_related("person").order_by("pk")
+    # A row shows none of the intake's answers (``details``, kilobytes a case).
     return (
-        cases.select_related("team", "premises")
+        cases.defer("details")
+        .select_related("team", "premises")
         .prefetch_related(Prefetch("case_people", queryset=people))
         .order_by("-immediate_risk", key, "pk")
     )

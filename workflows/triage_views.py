@@ -61,14 +61,15 @@ def _page(
     sort = params.get("sort") if params.get("sort") in SORTS else "raised"
     order = params.get("order") if params.get("order") in ORDERS else FIRST_ORDER[sort]
     cases = triage_queue_for_user(request.user, tab=tab, sort=sort, order=order)
+    # The tabs' counts are the queue's: the list is not counted a second time.
+    counts = triage_counts_for_user(request.user)
     asked = params.get("page")
-    page = CappedPaginator(cases, PAGE_SIZE, page=asked).get_page(asked)
+    page = CappedPaginator(cases, PAGE_SIZE, page=asked, count=counts[tab]).get_page(asked)
     case_list_read_note(
         filters={"queue": tab, "sort": sort, "order": order},
         count=page.paginator.count,
         page=page.number,
     )
-    counts = triage_counts_for_user(request.user)
     now = timezone.now()
     summary = [
         (anchor, message)

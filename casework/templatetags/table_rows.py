@@ -5,8 +5,10 @@
 list and triage queue, 25 cases a page: templates/casework/case_list.html), and the
 home dashboard's panels, ``{% dashboard_case_rows panel.rows show_team %}`` and
 ``{% dashboard_deadline_rows panel.rows overdue %}`` (templates/casework/
-_dashboard_cases.html and _dashboard_deadlines.html). Each returns the ``<tr>`` elements
-of the table's body; the table, its caption and its header stay in the template.
+_dashboard_cases.html and _dashboard_deadlines.html), and the triage queue's,
+``{% triage_queue_rows rows tab chosen %}`` (templates/workflows/triage_queue.html).
+Each returns the ``<tr>`` elements of the table's body; the table, its caption and its
+header stay in the template.
 
 Why: Django's template engine resolves every ``{{ row.x.y }}`` through its generic
 lookup, filter and escaping machinery, about 10 microseconds a value; a page of 50
@@ -28,10 +30,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from casework.dates import date_words, datetime_words
+from casework.links import case_url, reference_url
 from casework.templatetags.references import reference
 
 register = template.Library()
@@ -206,3 +209,75 @@ def _dashboard_deadline_row(row: Any, overdue: bool) -> str:
 @register.simple_tag
 def dashboard_deadline_rows(rows: Iterable[Any], overdue: bool) -> SafeString:
     return _joined(_dashboard_deadline_row(row, bool(overdue)) for row in rows)
+
+
+# The triage queue (workflows.triage) ------------------------------------------------------
+
+
+def _local(moment: datetime, format_string: str) -> str:
+    """``{{ moment|date:format_string }}``: in the current time zone."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return dateformat.format(moment, format_string)
+
+
+def _queue_row(row: Any, tab: str, chosen: Iterable[str]) -> str:
+    """One ``workflows.triage.QueueRow``: a box to tick, the case, who or where it is
+    about, its summary, when raised, its nearest clock and a link to allocate it."""
+    case = row.case
+    ref = _esc(case.reference)
+    checked = " checked" if case.reference in chosen else ""
+    urgent = " data-urgent" if row.urgent else ""
+    risk = (
+        '<br><strong class="govuk-tag govuk-tag--red" data-immediate-risk>Immediate risk</strong>'
+        if row.urgent
+        else ""
+    )
+    state = (
+        f'<br><strong class="govuk-tag govuk-tag--grey">{_esc(row.state_label)}</strong>'
+        if tab == "worked"
+        else ""
+    )
+    team = ""
+    if case.team_id is not None:
+        team = f'<br><span class="govuk-body-s">{_esc(case.team.name)}</span>'
+    if row.next_due:
+        overdue = ""
+        if row.overdue:
+            overdue = ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+        due = (
+            f'<time datetime="{_iso(row.next_due)}">{_esc(_local(row.next_due, "j M Y"))}</time>'
+            f"{overdue}"
+        )
+    else:
+        due = "None running"
+    return (
+        f'<tr class="govuk-table__row" data-reference="{ref}"{urgent}>'
+        '<td class="govuk-table__cell">'
+        '<div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">'
+        '<div class="govuk-checkboxes__item">'
+        f'<input class="govuk-checkboxes__input" id="case-{ref}" name="cases" type="checkbox" '
+        f'value="{ref}"{checked}>'
+        f'<label class="govuk-label govuk-checkboxes__label" for="case-{ref}">'
+        f'<span class="govuk-visually-hidden">Select {ref}</span></label>'
+        "</div></div></td>"
+        '<th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link app-nowrap" href="{_esc(case_url(case.reference))}">{ref}</a><br>'
+        f'<span class="govuk-body-s">{_esc(row.type_label)}</span>{risk}{state}</th>'
+        f'<td class="govuk-table__cell" data-label="About">{_esc(row.about)}{team}</td>'
+        f'<td class="govuk-table__cell" data-label="Summary">{_esc(row.summary)}</td>'
+        f'<td class="govuk-table__cell" data-label="Raised"><time datetime="{_iso(row.raised_at)}">'
+        f'{_esc(_local(row.raised_at, "j M Y, H:i"))}</time></td>'
+        f'<td class="govuk-table__cell" data-label="Nearest deadline">{due}</td>'
+        '<td class="govuk-table__cell"><a class="govuk-link" '
+        f'href="{_esc(reference_url("case-allocate", case.reference))}">'
+        f'Allocate<span class="govuk-visually-hidden"> {ref}</span></a></td>'
+        "</tr>"
+    )  # fmt: skip
+
+
+@register.simple_tag
+def triage_queue_rows(rows: Iterable[Any], tab: str, chosen: Any) -> SafeString:
+    """``chosen``: what a refused allocation had ticked (``{"cases": [references]}``)."""
+    ticked = set((chosen or {}).get("cases") or ())
+    return _joined(_queue_row(row, tab, ticked) for row in rows)

@@ -21,11 +21,13 @@ from casework.templatetags.table_rows import (
     case_list_rows,
     dashboard_case_rows,
     dashboard_deadline_rows,
+    triage_queue_rows,
 )
 from reports.dashboards import CaseLine, DeadlineLine
 from tests.workflows.walker import default_raise
 from workflows import modern_slavery
 from workflows.list_views import CaseRow
+from workflows.triage import QueueRow
 
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
 ADULT = {"subject_date_of_birth": "1990-01-01", "subject_estimated_age": None}
@@ -89,6 +91,33 @@ DASHBOARD_DEADLINE_ROWS_TEMPLATE = """{% for d in panel.rows %}
     </td>
   </tr>
 {% endfor %}"""  # noqa: E501
+
+
+QUEUE_ROWS_TEMPLATE = """            {% for row in rows %}
+              <tr class="govuk-table__row" data-reference="{{ row.case.reference }}"{% if row.urgent %} data-urgent{% endif %}>
+                <td class="govuk-table__cell">
+                  <div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
+                    <div class="govuk-checkboxes__item">
+                      <input class="govuk-checkboxes__input" id="case-{{ row.case.reference }}" name="cases" type="checkbox" value="{{ row.case.reference }}"{% if row.case.reference in chosen.cases %} checked{% endif %}>
+                      <label class="govuk-label govuk-checkboxes__label" for="case-{{ row.case.reference }}"><span class="govuk-visually-hidden">Select {{ row.case.reference }}</span></label>
+                    </div>
+                  </div>
+                </td>
+                <th scope="row" class="govuk-table__header">
+                  <a class="govuk-link app-nowrap" href="{% url 'case-detail' row.case.reference %}">{{ row.case.reference }}</a><br>
+                  <span class="govuk-body-s">{{ row.type_label }}</span>
+                  {% if row.urgent %}<br><strong class="govuk-tag govuk-tag--red" data-immediate-risk>Immediate risk</strong>{% endif %}
+                  {% if tab == "worked" %}<br><strong class="govuk-tag govuk-tag--grey">{{ row.state_label }}</strong>{% endif %}
+                </th>
+                <td class="govuk-table__cell" data-label="About">{{ row.about }}{% if row.case.team %}<br><span class="govuk-body-s">{{ row.case.team.name }}</span>{% endif %}</td>
+                <td class="govuk-table__cell" data-label="Summary">{{ row.summary }}</td>
+                <td class="govuk-table__cell" data-label="Raised"><time datetime="{{ row.raised_at|date:'c' }}">{{ row.raised_at|date:"j M Y, H:i" }}</time></td>
+                <td class="govuk-table__cell" data-label="Nearest deadline">
+                  {% if row.next_due %}<time datetime="{{ row.next_due|date:'c' }}">{{ row.next_due|date:"j M Y" }}</time>{% if row.overdue %} <strong class="govuk-tag govuk-tag--red">Overdue</strong>{% endif %}{% else %}None running{% endif %}
+                </td>
+                <td class="govuk-table__cell"><a class="govuk-link" href="{% url 'case-allocate' row.case.reference %}">Allocate<span class="govuk-visually-hidden"> {{ row.case.reference }}</span></a></td>
+              </tr>
+            {% endfor %}"""  # noqa: E501
 
 
 def squeezed(html: str) -> str:
@@ -282,3 +311,64 @@ def test_the_rows_escape_exactly_as_conditional_escape_does():
     ]  # fmt: skip
     for value in values:
         assert str(_esc(value)) == str(conditional_escape(value)), value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tab", ["new", "worked"])
+def test_triage_queue_rows_are_the_templates_markup_for_every_kind_of_row(tab):
+    """Urgent or not, with a clock overdue, running or none, with a team or none, ticked
+    or not: the rows the template drew, every value escaped, times in London's."""
+    team = Team(pk=1, name=HOSTILE)
+    summer = datetime(2026, 7, 1, 8, 5, tzinfo=UTC)  # 9:05am in London (BST)
+    winter = datetime(2026, 1, 15, 23, 30, tzinfo=UTC)
+    first = Case(pk=1, reference="SC-2026-000001", team=team, raised_at=summer)
+    second = Case(pk=2, reference="SC-2026-000002", raised_at=winter)
+    third = Case(pk=3, reference="SC-2026-000003", team=team, raised_at=winter)
+    rows = [
+        QueueRow(first, HOSTILE, HOSTILE, HOSTILE, HOSTILE, True, summer, winter, True),
+        QueueRow(second, "Prevent", "Referred", "Short", "Not known", False, winter, summer, False),
+        QueueRow(third, "Cuckooing", "Triage", "", "Flat 2", False, winter, None, False),
+    ]
+    chosen = {"cases": ["SC-2026-000002"]}
+    drawn = str(triage_queue_rows(rows, tab, chosen))
+    assert squeezed(drawn) == by_template(QUEUE_ROWS_TEMPLATE, rows, tab=tab, chosen=chosen)
+    assert "<script>" not in drawn
+    # The type, summary, person and two teams (and the state on the worked tab).
+    assert drawn.count("&lt;script&gt;") == (6 if tab == "worked" else 5)
+    assert drawn.count(" checked") == 1
+    assert drawn.count("data-urgent") == 1
+    assert drawn.count(">Overdue</strong>") == 1
+    assert drawn.count("None running") == 1
+    assert '<time datetime="2026-07-01T09:05:00+01:00">1 Jul 2026, 09:05</time>' in drawn
+    assert 'href="/cases/SC-2026-000001/allocate/"' in drawn
+    assert triage_queue_rows([], tab, {}) == ""
+    assert str(triage_queue_rows(rows, tab, {})).count(" checked") == 0
+
+
+@pytest.mark.django_db
+def test_the_triage_queue_draws_its_rows_escaped_and_counts_from_its_tabs(
+    client, make_user, monkeypatch
+):
+    """The queue's page shows a hostile summary and name as text, and a full first page
+    is counted once, by the tabs' counts: one statement fewer than counting it again."""
+    monkeypatch.setattr("workflows.triage_views.PAGE_SIZE", 2)
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    cases = [default_raise(modern_slavery.WORKFLOW, frontline)(ADULT) for _ in range(3)]
+    case_summary_update(case=cases[0], actor=lead, summary=HOSTILE)
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/triage/").content.decode()
+    for case in cases[:2]:  # oldest first
+        assert f'data-reference="{case.reference}"' in page
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page
+    assert "New concerns (3)" in page
+    assert page.count('name="cases" type="checkbox"') == 2
+    assert "?page=2" in page
+    counting = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT COUNT(") and "casework_case" in q["sql"]
+    ]
+    assert len(counting) == 1, counting  # the tabs' counts, not the list again
