@@ -47,6 +47,24 @@ def case_timeline_url(reference: str) -> str:
     return reference_url("audit:case-timeline", reference)
 
 
+_PK_MARKER = 987654321
+
+
+@functools.lru_cache(maxsize=32)
+def _around_pk(name: str, script_prefix: str) -> tuple[str, str]:
+    before, marker, after = reverse(name, args=[_PK_MARKER]).partition(str(_PK_MARKER))
+    if not marker:
+        raise RuntimeError(f"the address {name!r} does not hold its id")
+    return before, after
+
+
+def pk_url(name: str, pk: int) -> str:
+    """``reverse(name, args=[pk])`` for a URL whose one argument is a row's id
+    (``<int:pk>``, a referral's page), without matching the pattern again."""
+    before, after = _around_pk(name, get_script_prefix())
+    return f"{before}{int(pk)}{after}"
+
+
 @functools.lru_cache(maxsize=8)
 def _case_list(script_prefix: str) -> str:
     return reverse("case-list")

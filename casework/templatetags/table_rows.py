@@ -30,11 +30,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from casework.dates import date_words, datetime_words
-from casework.links import case_url, reference_url
+from casework.links import case_url, pk_url, reference_url
 from casework.templatetags.references import reference
 
 register = template.Library()
@@ -55,6 +55,10 @@ def _iso(moment: datetime) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return moment.isoformat()
+
+
+# A clock past due, after its date (the triage queue, a partner's response).
+_OVERDUE = ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
 
 
 def _joined(rows: Iterable[str]) -> SafeString:
@@ -211,6 +215,55 @@ def dashboard_deadline_rows(rows: Iterable[Any], overdue: bool) -> SafeString:
     return _joined(_dashboard_deadline_row(row, bool(overdue)) for row in rows)
 
 
+def _response_row(row: Any) -> str:
+    """One ``reports.dashboards.ReferralLine``: the case, the referral, the partner and
+    when the partner's response is due."""
+    if row.due_at:
+        overdue = _OVERDUE if row.overdue else ""
+        due = f'<time datetime="{_iso(row.due_at)}">{_esc(date_words(row.due_at))}</time>{overdue}'
+    else:
+        due = "No clock"
+    return (
+        f'<tr class="govuk-table__row" data-referral="{_esc(row.pk)}">'
+        '<th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(row.reference)}</a></th>'
+        '<td class="govuk-table__cell" data-label="Referral">'
+        f'<a class="govuk-link" href="{_esc(pk_url("referrals:referral-detail", row.pk))}">'
+        f'{_esc(row.referral_type)}</a><br>'
+        f'<span class="govuk-body-s">{_esc(row.state_label)}</span></td>'
+        f'<td class="govuk-table__cell" data-label="Partner">{_esc(row.partner)}</td>'
+        f'<td class="govuk-table__cell" data-label="Response due">{due}</td>'
+        "</tr>"
+    )  # fmt: skip
+
+
+@register.simple_tag
+def dashboard_response_rows(rows: Iterable[Any]) -> SafeString:
+    return _joined(_response_row(row) for row in rows)
+
+
+def _count_group(group: Any, show_team: bool) -> str:
+    """One ``reports.dashboards.TypeCounts``: a type's open cases, then each state's."""
+    team = f" ({_esc(group.team)})" if show_team else ""
+    states = "".join(
+        f'<li><a class="govuk-link" href="{_esc(s.url)}">'
+        f"{_esc(s.state_label)}: {_esc(formats.localize(s.count))}</a></li>"
+        for s in group.states
+    )
+    return (
+        '<h3 class="govuk-heading-s">'
+        f'<a class="govuk-link" href="{_esc(group.url)}">{_esc(group.type_label)}</a>: '
+        f'<span class="app-dashboard-count">{_esc(formats.localize(group.total))}</span>{team}</h3>'
+        f'<ul class="govuk-list govuk-list--bullet">{states}</ul>'
+    )  # fmt: skip
+
+
+@register.simple_tag
+def dashboard_count_groups(groups: Iterable[Any], teams: int) -> SafeString:
+    """``teams``: how many teams the lead has; each type names its team when several."""
+    return _joined(_count_group(group, int(teams) > 1) for group in groups)
+
+
 # The triage queue (workflows.triage) ------------------------------------------------------
 
 
@@ -242,9 +295,7 @@ def _queue_row(row: Any, tab: str, chosen: Iterable[str]) -> str:
     if case.team_id is not None:
         team = f'<br><span class="govuk-body-s">{_esc(case.team.name)}</span>'
     if row.next_due:
-        overdue = ""
-        if row.overdue:
-            overdue = ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+        overdue = _OVERDUE if row.overdue else ""
         due = (
             f'<time datetime="{_iso(row.next_due)}">{_esc(_local(row.next_due, "j M Y"))}</time>'
             f"{overdue}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
-from casework.links import case_list_path, case_timeline_url, case_url
+from casework.links import case_list_path, case_timeline_url, case_url, pk_url
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,15 @@ def test_a_reference_the_pattern_cannot_hold_is_refused_as_reverse_refuses_it(re
         case_url(reference)
     with pytest.raises(NoReverseMatch):
         case_timeline_url(reference)
+
+
+@pytest.mark.parametrize("pk", [1, 42, 987654321, 2_000_000_001])
+@pytest.mark.parametrize("prefix", ["/", "/safecase/"])
+def test_an_address_by_id_is_what_reverse_gives(pk, prefix):
+    set_script_prefix(prefix)
+    try:
+        assert pk_url("referrals:referral-detail", pk) == reverse(
+            "referrals:referral-detail", args=[pk]
+        )
+    finally:
+        clear_script_prefix()

@@ -20,10 +20,12 @@ from casework.templatetags.table_rows import (
     audit_search_rows,
     case_list_rows,
     dashboard_case_rows,
+    dashboard_count_groups,
     dashboard_deadline_rows,
+    dashboard_response_rows,
     triage_queue_rows,
 )
-from reports.dashboards import CaseLine, DeadlineLine
+from reports.dashboards import CaseLine, DeadlineLine, ReferralLine, StateCount, TypeCounts
 from tests.workflows.walker import default_raise
 from workflows import modern_slavery
 from workflows.list_views import CaseRow
@@ -118,6 +120,25 @@ QUEUE_ROWS_TEMPLATE = """            {% for row in rows %}
                 <td class="govuk-table__cell"><a class="govuk-link" href="{% url 'case-allocate' row.case.reference %}">Allocate<span class="govuk-visually-hidden"> {{ row.case.reference }}</span></a></td>
               </tr>
             {% endfor %}"""  # noqa: E501
+
+
+RESPONSE_ROWS_TEMPLATE = """            {% for r in rows %}
+              <tr class="govuk-table__row" data-referral="{{ r.pk }}">
+                <th scope="row" class="govuk-table__header"><a class="govuk-link" href="{{ r.url }}">{{ r.reference|reference }}</a></th>
+                <td class="govuk-table__cell" data-label="Referral"><a class="govuk-link" href="{% url 'referrals:referral-detail' r.pk %}">{{ r.referral_type }}</a><br><span class="govuk-body-s">{{ r.state_label }}</span></td>
+                <td class="govuk-table__cell" data-label="Partner">{{ r.partner }}</td>
+                <td class="govuk-table__cell" data-label="Response due">{% if r.due_at %}<time datetime="{{ r.due_at|date:'c' }}">{{ r.due_at|govuk_date }}</time>{% if r.overdue %} <strong class="govuk-tag govuk-tag--red">Overdue</strong>{% endif %}{% else %}No clock{% endif %}</td>
+              </tr>
+            {% endfor %}"""  # noqa: E501
+
+COUNT_GROUPS_TEMPLATE = """      {% for group in rows %}
+        <h3 class="govuk-heading-s"><a class="govuk-link" href="{{ group.url }}">{{ group.type_label }}</a>: <span class="app-dashboard-count">{{ group.total }}</span>{% if teams > 1 %} ({{ group.team }}){% endif %}</h3>
+        <ul class="govuk-list govuk-list--bullet">
+          {% for s in group.states %}
+            <li><a class="govuk-link" href="{{ s.url }}">{{ s.state_label }}: {{ s.count }}</a></li>
+          {% endfor %}
+        </ul>
+      {% endfor %}"""  # noqa: E501
 
 
 def squeezed(html: str) -> str:
@@ -372,3 +393,36 @@ def test_the_triage_queue_draws_its_rows_escaped_and_counts_from_its_tabs(
         if q["sql"].startswith("SELECT COUNT(") and "casework_case" in q["sql"]
     ]
     assert len(counting) == 1, counting  # the tabs' counts, not the list again
+
+
+@pytest.mark.django_db
+def test_dashboard_responses_and_counts_are_the_templates_markup():
+    """The lead's partner responses (due, overdue, no clock) and open cases by type and
+    state (with and without the team's name): the markup the template drew, escaped."""
+    summer = datetime(2026, 7, 1, 8, 5, tzinfo=UTC)
+    responses = [
+        ReferralLine(7, "SC-2026-000007", HOSTILE, HOSTILE, HOSTILE, summer, summer, True),
+        ReferralLine(8, "SC-2026-000008", "NRM", "Home Office", "Sent", summer, summer, False),
+        ReferralLine(9, "SC-2026-000009", "MASH", "Police", "Acknowledged", None, None, False),
+    ]
+    drawn = str(dashboard_response_rows(responses))
+    assert squeezed(drawn) == by_template(RESPONSE_ROWS_TEMPLATE, responses)
+    assert drawn.count("&lt;script&gt;") == 3
+    assert drawn.count(">Overdue</strong>") == 1
+    assert 'href="/referrals/7/"' in drawn
+    assert "No clock" in drawn
+
+    counts = [
+        TypeCounts(
+            HOSTILE, HOSTILE, 1234, "/cases/?a=1&b=2",
+            [StateCount(HOSTILE, 1200, "/cases/?s=1&t=2"), StateCount("Triage", 34, "/c/")],
+        ),
+        TypeCounts("North", "Prevent", 3, "/cases/?p=1", [StateCount("Gateway", 3, "/g/")]),
+    ]  # fmt: skip
+    for teams in (1, 2):
+        drawn = str(dashboard_count_groups(counts, teams))
+        assert squeezed(drawn) == by_template(COUNT_GROUPS_TEMPLATE, counts, teams=teams)
+        assert "<script>" not in drawn
+        assert "?a=1&amp;b=2" in drawn
+    assert drawn.count("&lt;script&gt;") == 3
+    assert dashboard_response_rows([]) == dashboard_count_groups([], 2) == ""
