@@ -6,7 +6,10 @@ list and triage queue, 25 cases a page: templates/casework/case_list.html), and 
 home dashboard's panels, ``{% dashboard_case_rows panel.rows show_team %}`` and
 ``{% dashboard_deadline_rows panel.rows overdue %}`` (templates/casework/
 _dashboard_cases.html and _dashboard_deadlines.html), and the triage queue's,
-``{% triage_queue_rows rows tab chosen %}`` (templates/workflows/triage_queue.html).
+``{% triage_queue_rows rows tab chosen %}`` (templates/workflows/triage_queue.html), and
+the case statistics' three tables, ``{% statistics_rows rows %}``, ``{% rolling_rows
+rows %}`` and ``{% statistics_outcome_rows rows %}`` (templates/reports/
+case_statistics.html: some thousand rows for every team's figures).
 Each returns the ``<tr>`` elements of the table's body; the table, its caption and its
 header stay in the template.
 
@@ -25,7 +28,7 @@ renders hostile values through both tables.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -332,3 +335,71 @@ def triage_queue_rows(rows: Iterable[Any], tab: str, chosen: Any) -> SafeString:
     """``chosen``: what a refused allocation had ticked (``{"cases": [references]}``)."""
     ticked = set((chosen or {}).get("cases") or ())
     return _joined(_queue_row(row, tab, ticked) for row in rows)
+
+
+# The case statistics (reports.views.case_statistics) -------------------------------------
+
+
+def _figure_rows(
+    rows: Iterable[Mapping[str, Any]], keys: tuple[str, ...], empty: str
+) -> SafeString:
+    """A type and team's figures (``keys``, as shown), with the comparison's summary
+    when it has one; or one row saying there are none."""
+    drawn = []
+    for row in rows:
+        summary = f' data-summary="{_esc(row["text"])}"' if row.get("text") else ""
+        figures = "".join(
+            f'<td class="govuk-table__cell govuk-table__cell--numeric">{_esc(row[key])}</td>'
+            for key in keys
+        )
+        drawn.append(
+            f'<tr class="govuk-table__row"{summary}>'
+            f'<th scope="row" class="govuk-table__header">{_esc(row["type"])}</th>'
+            f'<td class="govuk-table__cell">{_esc(row["team"])}</td>{figures}</tr>'
+        )
+    if not drawn:
+        drawn = [
+            '<tr class="govuk-table__row">'
+            f'<td class="govuk-table__cell" colspan="{len(keys) + 2}">{empty}</td></tr>'
+        ]
+    return _joined(drawn)
+
+
+@register.simple_tag
+def statistics_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
+    """Concerns raised, open as at the date and closed, by type and team."""
+    return _figure_rows(rows, ("raised", "open", "closed"), "No cases were raised, open or closed.")
+
+
+@register.simple_tag
+def rolling_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
+    """Concerns raised in the rolling 12 months against the previous 12, by type and team."""
+    return _figure_rows(
+        rows,
+        ("current", "previous", "difference", "percent"),
+        "No concerns were raised in either period.",
+    )
+
+
+def _outcome_row(row: Mapping[str, Any], outcome: Any, n: Any) -> str:
+    return (
+        '<tr class="govuk-table__row">'
+        f'<th scope="row" class="govuk-table__header">{_esc(row["type"])}</th>'
+        f'<td class="govuk-table__cell">{_esc(row["team"])}</td>'
+        f'<td class="govuk-table__cell">{_esc(outcome)}</td>'
+        f'<td class="govuk-table__cell govuk-table__cell--numeric">{_esc(n)}</td>'
+        "</tr>"
+    )  # fmt: skip
+
+
+@register.simple_tag
+def statistics_outcome_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
+    """Each type and team's ``outcomes`` (outcome, how many shown), or a row saying none
+    was closed."""
+    drawn = [_outcome_row(row, outcome, n) for row in rows for outcome, n in row["outcomes"]]
+    if not rows:
+        drawn = [
+            '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="4">'
+            "No cases were closed.</td></tr>"
+        ]
+    return _joined(drawn)

@@ -23,6 +23,9 @@ from casework.templatetags.table_rows import (
     dashboard_count_groups,
     dashboard_deadline_rows,
     dashboard_response_rows,
+    rolling_rows,
+    statistics_outcome_rows,
+    statistics_rows,
     triage_queue_rows,
 )
 from reports.dashboards import CaseLine, DeadlineLine, ReferralLine, StateCount, TypeCounts
@@ -138,6 +141,46 @@ COUNT_GROUPS_TEMPLATE = """      {% for group in rows %}
             <li><a class="govuk-link" href="{{ s.url }}">{{ s.state_label }}: {{ s.count }}</a></li>
           {% endfor %}
         </ul>
+      {% endfor %}"""  # noqa: E501
+
+
+OUTCOME_ROWS_TEMPLATE = """      {% for r in rows %}
+        {% for outcome, n in r.outcomes %}
+          <tr class="govuk-table__row">
+            <th scope="row" class="govuk-table__header">{{ r.type }}</th>
+            <td class="govuk-table__cell">{{ r.team }}</td>
+            <td class="govuk-table__cell">{{ outcome }}</td>
+            <td class="govuk-table__cell govuk-table__cell--numeric">{{ n }}</td>
+          </tr>
+        {% endfor %}
+      {% empty %}
+        <tr class="govuk-table__row"><td class="govuk-table__cell" colspan="4">No cases were closed.</td></tr>
+      {% endfor %}"""  # noqa: E501
+
+
+STATISTICS_ROWS_TEMPLATE = """      {% for r in rows %}
+        <tr class="govuk-table__row">
+          <th scope="row" class="govuk-table__header">{{ r.type }}</th>
+          <td class="govuk-table__cell">{{ r.team }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.raised }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.open }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.closed }}</td>
+        </tr>
+      {% empty %}
+        <tr class="govuk-table__row"><td class="govuk-table__cell" colspan="5">No cases were raised, open or closed.</td></tr>
+      {% endfor %}"""  # noqa: E501
+
+ROLLING_ROWS_TEMPLATE = """      {% for r in rows %}
+        <tr class="govuk-table__row"{% if r.text %} data-summary="{{ r.text }}"{% endif %}>
+          <th scope="row" class="govuk-table__header">{{ r.type }}</th>
+          <td class="govuk-table__cell">{{ r.team }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.current }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.previous }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.difference }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ r.percent }}</td>
+        </tr>
+      {% empty %}
+        <tr class="govuk-table__row"><td class="govuk-table__cell" colspan="6">No concerns were raised in either period.</td></tr>
       {% endfor %}"""  # noqa: E501
 
 
@@ -426,3 +469,49 @@ def test_dashboard_responses_and_counts_are_the_templates_markup():
         assert "?a=1&amp;b=2" in drawn
     assert drawn.count("&lt;script&gt;") == 3
     assert dashboard_response_rows([]) == dashboard_count_groups([], 2) == ""
+
+
+def test_statistics_outcome_rows_are_the_templates_markup():
+    """Every type and team's outcomes, the figures as shown (suppressed or exact), and
+    the row that says none was closed: the markup the template drew, escaped."""
+    rows = [
+        {
+            "type": HOSTILE,
+            "team": HOSTILE,
+            "outcomes": [(HOSTILE, "1,234"), ("NRM", "fewer than 5")],
+        },
+        {"type": "Prevent", "team": "North", "outcomes": []},
+        {"type": "Cuckooing", "team": "South", "outcomes": [("Closure order", "12")]},
+    ]
+    drawn = str(statistics_outcome_rows(rows))
+    assert squeezed(drawn) == by_template(OUTCOME_ROWS_TEMPLATE, rows)
+    assert drawn.count("<tr") == 3
+    assert drawn.count("&lt;script&gt;") == 5  # the type and team twice, an outcome once
+    assert "No cases were closed." not in drawn
+    empty = str(statistics_outcome_rows([]))
+    assert squeezed(empty) == by_template(OUTCOME_ROWS_TEMPLATE, [])
+    assert "No cases were closed." in empty
+
+
+def test_statistics_and_rolling_rows_are_the_templates_markup():
+    """The figures by type and team and the rolling comparison (with and without its
+    summary), and the row that says there are none: the template's markup, escaped."""
+    rows = [
+        {"type": HOSTILE, "team": HOSTILE, "raised": "1,234", "open": HOSTILE, "closed": "5"},
+        {"type": "Prevent", "team": "North", "raised": "fewer than 5", "open": "0", "closed": "0"},
+    ]
+    drawn = str(statistics_rows(rows))
+    assert squeezed(drawn) == by_template(STATISTICS_ROWS_TEMPLATE, rows)
+    assert drawn.count("&lt;script&gt;") == 3
+    assert squeezed(str(statistics_rows([]))) == by_template(STATISTICS_ROWS_TEMPLATE, [])
+    rolling = [
+        {"type": HOSTILE, "team": "North", "current": "12", "previous": "10",
+         "difference": "+2", "percent": "+20%", "text": HOSTILE},
+        {"type": "Prevent", "team": HOSTILE, "current": "fewer than 5", "previous": "7",
+         "difference": "", "percent": "", "text": ""},
+    ]  # fmt: skip
+    drawn = str(rolling_rows(rolling))
+    assert squeezed(drawn) == by_template(ROLLING_ROWS_TEMPLATE, rolling)
+    assert drawn.count("data-summary") == 1
+    assert drawn.count("&lt;script&gt;") == 3
+    assert squeezed(str(rolling_rows([]))) == by_template(ROLLING_ROWS_TEMPLATE, [])
