@@ -37,12 +37,13 @@ def insert_rows(
     ``model``'s table, ``batch`` rows a statement, and return their ids in order.
 
     For the writers that add many rows while others wait (the audit chain's events, under
-    its lock) or on every raise (its possible matches): ``bulk_create`` prepares every
-    value of every row through its field, about 75 microseconds a row of five fields,
-    where this sends them as they are (1.55 → 0.62 ms for twenty match rows,
-    docs/performance.md). So the values must be what the column takes: ids, texts,
-    booleans, aware times, and for a JSON field the Python value (sent as its JSON text,
-    as the field would). No default, ``pre_save`` or signal of the model's is applied."""
+    its lock) or on every raise (its possible matches, its messages to the leads):
+    ``bulk_create`` prepares every value of every row through its field, about 75
+    microseconds a row of five fields, where this sends them as they are (1.55 → 0.62 ms
+    for twenty match rows, docs/performance.md). So the values must be what the column
+    takes: ids, texts, booleans, aware times, and for a JSON field the Python value (sent
+    as its JSON text, as the field would). No default, ``pre_save`` or signal of the
+    model's is applied."""
     start, row, json_fields = _insert_parts(model, tuple(fields))
     ids: list[int] = []
     for first in range(0, len(rows), batch):
