@@ -20,10 +20,12 @@ _MARKER = "SC-0000-000000"
 
 
 @functools.lru_cache(maxsize=32)
-def _around_reference(name: str, script_prefix: str) -> tuple[str, str]:
-    before, marker, after = reverse(name, args=[_MARKER]).partition(_MARKER)
-    if not marker:
-        raise RuntimeError(f"the address {name!r} does not hold its reference")
+def _around(name: str, marker: str | int, script_prefix: str) -> tuple[str, str]:
+    """The address ``name`` reversed once with ``marker`` as its one argument: the text
+    before and after it."""
+    before, found, after = reverse(name, args=[marker]).partition(str(marker))
+    if not found:
+        raise RuntimeError(f"the address {name!r} does not hold its argument")
     return before, after
 
 
@@ -33,7 +35,7 @@ def reference_url(name: str, reference: str) -> str:
     refuses what the pattern cannot hold."""
     if not reference or "/" in reference:
         raise NoReverseMatch(f"no {name!r} address for the reference {reference!r}")
-    before, after = _around_reference(name, get_script_prefix())
+    before, after = _around(name, _MARKER, get_script_prefix())
     return f"{before}{quote(reference, safe=_SAFE)}{after}"
 
 
@@ -50,18 +52,10 @@ def case_timeline_url(reference: str) -> str:
 _PK_MARKER = 987654321
 
 
-@functools.lru_cache(maxsize=32)
-def _around_pk(name: str, script_prefix: str) -> tuple[str, str]:
-    before, marker, after = reverse(name, args=[_PK_MARKER]).partition(str(_PK_MARKER))
-    if not marker:
-        raise RuntimeError(f"the address {name!r} does not hold its id")
-    return before, after
-
-
 def pk_url(name: str, pk: int) -> str:
     """``reverse(name, args=[pk])`` for a URL whose one argument is a row's id
     (``<int:pk>``, a referral's page), without matching the pattern again."""
-    before, after = _around_pk(name, get_script_prefix())
+    before, after = _around(name, _PK_MARKER, get_script_prefix())
     return f"{before}{int(pk)}{after}"
 
 

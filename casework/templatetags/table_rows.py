@@ -53,11 +53,14 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _in_zone(moment: datetime) -> datetime:
+    """``moment`` in the current time zone, as the template engine shows it."""
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
 def _iso(moment: datetime) -> str:
     """``{{ moment|date:'c' }}``: ISO 8601 in the current time zone."""
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return moment.isoformat()
+    return _in_zone(moment).isoformat()
 
 
 # A clock past due, after its date (the triage queue, a partner's response).
@@ -272,9 +275,7 @@ def dashboard_count_groups(groups: Iterable[Any], teams: int) -> SafeString:
 
 def _local(moment: datetime, format_string: str) -> str:
     """``{{ moment|date:format_string }}``: in the current time zone."""
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return dateformat.format(moment, format_string)
+    return dateformat.format(_in_zone(moment), format_string)
 
 
 def _queue_row(row: Any, tab: str, chosen: Iterable[str]) -> str:
