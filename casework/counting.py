@@ -12,16 +12,19 @@ and the count is how many rows it has, so nothing is counted at all. Most search
 reference, a full name, a phone number) find fewer than a page and so cost one statement
 less (docs/performance.md). A search's page is chosen from its matches (at most a few
 thousand ids, every one read and sorted to find the page): its rows carry how many there
-are (``with_total``), so a full first page is counted by the statement that read it.
+are (``with_total``), so a full first page is counted by the statement that read it;
+and when the matches' ids came in the list's order (``paged_by_ids``), a page reads only
+its own rows and the list is counted by its ids.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Value, Window
 from django.utils.formats import number_format
 
 COUNT_CAP = 1_000
@@ -38,10 +41,74 @@ def with_total(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
 
+class PagedByIds(QuerySet):
+    """A list whose rows' ids are known in its order (a search's matches, read newest
+    first from the search index): a slice reads only the rows of its own ids (the list's
+    condition kept, their order the list's), each row saying how many the list has
+    (``TOTAL``), and the list is counted by its ids. Anything that could change which
+    rows the list has or their order (a filter, another order) makes it an ordinary
+    queryset again; choosing columns or related rows keeps it (``keeping_ids``).
+
+    Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
+
+    ids: list[int] | None = None
+    rows_of: Callable[[list[int]], Q] | None = None
+
+    def _kept(self, clone: QuerySet) -> QuerySet:
+        clone.ids, clone.rows_of = self.ids, self.rows_of
+        return clone
+
+    def all(self) -> QuerySet:
+        return self._kept(super().all())
+
+    def defer(self, *fields: Any) -> QuerySet:
+        return self._kept(super().defer(*fields))
+
+    def only(self, *fields: Any) -> QuerySet:
+        return self._kept(super().only(*fields))
+
+    def select_related(self, *fields: Any) -> QuerySet:
+        return self._kept(super().select_related(*fields))
+
+    def prefetch_related(self, *lookups: Any) -> QuerySet:
+        return self._kept(super().prefetch_related(*lookups))
+
+    def count(self) -> int:
+        if self.ids is None or self.query.is_sliced:
+            return super().count()
+        return len(self.ids)
+
+    def __getitem__(self, k: Any) -> Any:
+        read = self._result_cache is not None
+        if self.ids is None or read or not isinstance(k, slice) or self.query.is_sliced:
+            return super().__getitem__(k)
+        if k.step is not None or any(i is not None and i < 0 for i in (k.start, k.stop)):
+            return super().__getitem__(k)
+        page = self.ids[k]
+        return self.filter(self.rows_of(page)).annotate(**{TOTAL: Value(len(self.ids))})
+
+
+def paged_by_ids(
+    queryset: QuerySet, ids: list[int], rows_of: Callable[[list[int]], Q]
+) -> PagedByIds:
+    """``queryset`` (its rows exactly those of ``ids``, in the same order) paged by
+    ``ids``: ``rows_of(ids)`` is the condition that picks rows by their ids
+    (``casework.selectors.pk_in_array``)."""
+    if type(queryset) is not QuerySet:
+        raise TypeError("paged_by_ids pages a plain QuerySet.")
+    paged = queryset.all()
+    paged.__class__ = PagedByIds
+    paged.ids, paged.rows_of = list(ids), rows_of
+    return paged
+
+
 def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
     """(how many, whether there are more): at most ``cap`` (``COUNT_CAP``) rows are
     counted."""
     cap = COUNT_CAP if cap is None else cap
+    known = getattr(queryset, "ids", None) if isinstance(queryset, PagedByIds) else None
+    if known is not None and not queryset.query.is_sliced:
+        return min(len(known), cap), len(known) > cap
     if isinstance(queryset, QuerySet):
         # Neither the rows' columns and annotations nor their order change how many there
         # are: a count that kept the order sorted every row it counted.

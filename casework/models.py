@@ -574,6 +574,10 @@ class CaseSearchEntry(models.Model):
         Case, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
     )
     document = TsVectorField()
+    # When the case was raised (``Case.raised_at``, which never changes), so that a
+    # search reads its matches' ids in the list's order from the index's own rows and
+    # then only the page's cases (``workflows.case_search``, docs/performance.md).
+    raised_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:

@@ -313,6 +313,7 @@ _CASE_FIELDS = (
     "team_id",
     "owner_id",
     "raised_by_id",
+    "raised_at",
     "premises__address",
     "premises__postcode",
 )
@@ -356,13 +357,15 @@ def _facts(ids: str) -> dict[int, _Facts]:
 
 
 _UPSERT = """
-INSERT INTO casework_casesearchentry (case_id, document, updated_at)
+INSERT INTO casework_casesearchentry (case_id, document, raised_at, updated_at)
 SELECT (entry->>0)::bigint,
        array_to_tsvector(ARRAY(SELECT jsonb_array_elements_text(entry->1))),
+       (entry->>2)::timestamptz,
        %s
 FROM jsonb_array_elements(%s::jsonb) AS entry
 ON CONFLICT (case_id) DO UPDATE
-SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+SET document = EXCLUDED.document, raised_at = EXCLUDED.raised_at,
+    updated_at = EXCLUDED.updated_at
 """
 
 
@@ -377,7 +380,7 @@ def search_index_update(case_ids: Iterable[int]) -> int:
     given = id_array(ids)
     cases = compiled_values("search index: cases", _cases, (given,))
     facts = _facts(given)
-    rows = [[c["pk"], document(c, facts[c["pk"]])] for c in cases]
+    rows = [[c["pk"], document(c, facts[c["pk"]]), c["raised_at"].isoformat()] for c in cases]
     if rows:
         with connection.cursor() as cursor:
             cursor.execute(_UPSERT, [timezone.now(), json.dumps(rows)])
@@ -600,3 +603,11 @@ def auditor_hidden_types(user: Any) -> list[str]:
 def search_case_ids_for_user(user: Any, q: str) -> Any:
     """``search_entries_for_user`` as a subquery of case ids."""
     return search_entries_for_user(user, q).order_by().values("case_id")
+
+
+def search_case_ids_newest_first(user: Any, q: str, limit: int) -> list[int]:
+    """The ids of at most ``limit`` of the cases matching ``q`` that ``user`` may see,
+    in the case list's default order (raised, newest first; the latest id first among
+    cases raised at the same moment), read from the index's own rows."""
+    entries = search_entries_for_user(user, q).order_by("-raised_at", "-case_id")
+    return list(entries.values_list("case_id", flat=True)[:limit])

@@ -41,11 +41,11 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from casework.conditions import case_subquery
-from casework.counting import with_total
+from casework.counting import paged_by_ids, with_total
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
-from casework.search_index import search_case_ids_for_user
+from casework.search_index import search_case_ids_for_user, search_case_ids_newest_first
 from casework.selectors import (
     case_content_condition,
     case_full_condition,
@@ -109,19 +109,18 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _matching(user: Any, q: str) -> tuple[Q, bool]:
+def _matching(user: Any, q: str) -> tuple[Q, list[int] | None]:
     """The cases matching ``q`` that ``user`` may see, from the search index: their ids
-    read in one query and given as one array when there are at most
-    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; and whether they were
-    (a bounded list, whose rows can carry their count: ``casework.counting.with_total``).
-    """
-    matches = search_case_ids_for_user(user, q)
-    ids = list(matches.values_list("case_id", flat=True)[: MATCHED_IDS_LIMIT + 1])
+    read in one query, newest first, and given as one array when there are at most
+    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; and the ids when they
+    were (a bounded list, which can be paged by them or whose rows can carry their
+    count: ``casework.counting``)."""
+    ids = search_case_ids_newest_first(user, q, MATCHED_IDS_LIMIT + 1)
     if not ids:
-        return Q(pk__in=[]), False  # nothing: Django asks the database nothing more
+        return Q(pk__in=[]), None  # nothing: Django asks the database nothing more
     if len(ids) <= MATCHED_IDS_LIMIT:
-        return pk_in_array(ids), True
-    return Q(pk__in=matches), False
+        return pk_in_array(ids), ids
+    return Q(pk__in=search_case_ids_for_user(user, q)), None
 
 
 def _gated(content: Q | None, field: str) -> BaseExpression:
@@ -159,9 +158,23 @@ def _owner_filter(user: Any, owner: Any) -> Q:
     return Q(owner=owner)
 
 
-def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> QuerySet[Case]:
+def _narrowed(filters: Mapping[str, Any]) -> bool:
+    """Whether ``filters`` narrow the list other than by the search (``_filtered``)."""
+    chosen = ("case_type", "state", "team", "owner")
+    return (
+        any(filters.get(name) for name in chosen)
+        or filters.get("assigned_to") == "me"
+        or filters.get("overdue") in ("true", "false")
+    )
+
+
+def _filtered(
+    user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]
+) -> tuple[QuerySet[Case], list[int] | None]:
     """Apply the filters; those on content (state, team, owner, clocks) keep to cases
-    seen in full, never those known only as received or seen only as their raiser."""
+    seen in full, never those known only as received or seen only as their raiser. With
+    the cases, a search's matches' ids newest first when there are at most
+    ``MATCHED_IDS_LIMIT`` (else None)."""
     content = case_full_condition(user)
     full = Q() if content is None else content
     if filters.get("case_type"):
@@ -178,14 +191,11 @@ def _filtered(user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]) -> Q
         overdue = Exists(overdue_deadlines(timezone.now()))
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     q = str(filters.get("q") or "").strip()
+    matched = None
     if q:
-        matching, bounded = _matching(user, q)
+        matching, matched = _matching(user, q)
         cases = cases.filter(matching)
-        if bounded:
-            # Every match is read and sorted to find the page: the same statement counts
-            # them, so a full first page needs no count of its own (docs/performance.md).
-            cases = with_total(cases)
-    return cases
+    return cases, matched
 
 
 def case_search_for_user(
@@ -204,7 +214,7 @@ def case_search_for_user(
     ``has_overdue_deadline``; team, owner and raiser come in the same query.
     """
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    cases = _filtered(user, cases, filters)
+    cases, matched = _filtered(user, cases, filters)
     content = case_content_condition(user)
     full = case_full_condition(user)
     overdue = has_overdue_deadline(timezone.now())
@@ -227,7 +237,16 @@ def case_search_for_user(
                 When(full, then=Value(None)), default=referred_to_kind(), output_field=CharField()
             ),
         )
-    return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
+    cases = cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
+    if matched is None:
+        return cases
+    if (sort, order) == ("raised", "desc") and not _narrowed(filters):
+        # The matches are the list, their ids already in its order: a page reads its own
+        # 25 cases, not every match to sort them (docs/performance.md).
+        return paged_by_ids(cases, matched, pk_in_array)
+    # Every match is read and sorted to find the page: the same statement counts them,
+    # so a full first page needs no count of its own (docs/performance.md).
+    return with_total(cases)
 
 
 def case_filter_teams(user: Any) -> list[dict[str, Any]]:

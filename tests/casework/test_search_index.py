@@ -621,3 +621,56 @@ def test_a_review_is_found_only_by_the_people_named_to_it(staff, make_user):
         assert found(user)[1] is False, user.username
     for user in (other_lead, staff["cleared"], staff["frontline"]):
         assert found(user)[0] is False, user.username
+
+
+def _raised() -> dict[int, tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.case_id, e.raised_at, c.raised_at FROM casework_casesearchentry e"
+            " JOIN casework_case c ON c.id = e.case_id"
+        )
+        return {case_id: (entry, case) for case_id, entry, case in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_each_entry_says_when_its_case_was_raised(staff):
+    """The services and a rebuild write each entry's ``raised_at`` as its case's, the order
+    a search reads its matches in (``search_case_ids_newest_first``)."""
+    cases = _world(staff)
+    raised = _raised()
+    assert set(raised) == {c.pk for c in cases}
+    assert all(entry == case for entry, case in raised.values())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE casework_casesearchentry SET raised_at = '2001-01-01'")
+    search_index_rebuild()
+    assert _raised() == raised
+
+
+@pytest.mark.django_db
+def test_the_newest_first_ids_are_the_lists_order(staff):
+    from casework.search_index import search_case_ids_newest_first
+
+    found = [slavery(staff["frontline"]) for _ in range(4)]
+    lead = staff["lead"]
+    ids = search_case_ids_newest_first(lead, "smith", 10)
+    assert ids == [c.pk for c in sorted(found, key=lambda c: (c.raised_at, c.pk), reverse=True)]
+    assert search_case_ids_newest_first(lead, "smith", 2) == ids[:2]
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_each_entry_when_its_case_was_raised(staff):
+    """Migration 0035 copies each case's ``raised_at`` to its entry, leaving the documents
+    as they were and the GIN index as the model declares it."""
+    _world(staff)
+    documents, raised = _documents(), _raised()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE casework_casesearchentry SET raised_at = '2001-01-01'")
+        # The test's own rows' deferred checks, which a migration's transaction has not.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration = importlib.import_module("casework.migrations.0035_search_entry_raised_at")
+    migration.forward(None, type("Editor", (), {"connection": connection})())
+    assert _raised() == raised
+    assert _documents() == documents
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'case_search_document'")
+        assert cursor.fetchone()[0] == ["fastupdate=off"]

@@ -147,17 +147,26 @@ def test_nothing_found_is_one_empty_page_and_a_page_past_the_end_is_refused(clie
 
 @pytest.mark.django_db
 def test_a_searchs_full_first_page_is_counted_by_its_own_rows(client, seven):
-    """A search's matches are all read and sorted to find its page, so that statement
-    counts them too (casework.counting.with_total): a full first page sends no count of
-    its own, and says the same as a count would, capped and exact, page and API."""
+    """A search sorted otherwise than newest first has its matches all read and sorted to
+    find its page, so that statement counts them too (casework.counting.with_total); newest
+    first, its matches' ids come in the list's order and count it (paged_by_ids). Either
+    way a full first page sends no count of its own, and says the same as a count would,
+    capped and exact, page and API; newest first, a later page is counted by its ids."""
     lead, _ = seven
     client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/cases/", {"q": "concern", "sort": "reference", "order": "asc"})
+    assert "Showing 1 to 2 of more than 5 cases" in first.content.decode()
+    statements = [q["sql"] for q in captured if 'FROM "casework_case"' in q["sql"]]
+    assert len(statements) == 1
+    assert "OVER ()" in statements[0]
+    assert not _counts(captured)
     with CaptureQueriesContext(connection) as captured:
         first = client.get("/cases/", {"q": "concern"})
     assert "Showing 1 to 2 of more than 5 cases" in first.content.decode()
     statements = [q["sql"] for q in captured if 'FROM "casework_case"' in q["sql"]]
     assert len(statements) == 1
-    assert "OVER ()" in statements[0]
+    assert "OVER ()" not in statements[0]
     assert not _counts(captured)
     body = client.get("/api/v1/cases/", {"q": "concern"}).json()
     assert (body["count"], body["count_capped"], len(body["results"])) == (5, True, 2)
@@ -172,6 +181,10 @@ def test_a_searchs_full_first_page_is_counted_by_its_own_rows(client, seven):
     with CaptureQueriesContext(connection) as captured:
         later = client.get("/api/v1/cases/", {"q": "concern", "page": 4}).json()
     assert (later["count"], len(later["results"])) == (7, 1)
+    assert not _counts(captured)
+    with CaptureQueriesContext(connection) as captured:
+        later = client.get("/cases/", {"q": "concern", "sort": "reference", "page": 4})
+    assert "Showing 7 to 7 of 7 cases" in later.content.decode()
     assert _counts(captured)
 
 

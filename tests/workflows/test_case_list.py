@@ -398,7 +398,8 @@ def test_the_matched_ids_are_one_parameter_however_many(frontline, lead):
         found = list(case_search_for_user(lead, {"q": "maria"}))
     assert sorted(c.pk for c in found) == sorted(c.pk for c in cases)
     *_, listing = [q["sql"] for q in captured if "casework_case" in q["sql"]]
-    ids = "{" + ",".join(str(pk) for pk in sorted(c.pk for c in cases)) + "}"
+    # Newest first, as the index gives them (the latest raised first).
+    ids = "{" + ",".join(str(pk) for pk in sorted((c.pk for c in cases), reverse=True)) + "}"
     assert f"= ANY(('{ids}'::bigint[])" in listing
     assert not re.search(r'"casework_case"\."id" IN \(', listing)
 
@@ -431,3 +432,83 @@ def test_the_planner_is_told_that_a_state_belongs_to_one_case_type():
     assert row is not None
     kinds, columns = row
     assert (sorted(kinds), columns) == (["f", "m"], ["case_type", "state"])
+
+
+def _page_ids(sql: str) -> list[int]:
+    """The ids of the last ``= ANY('{...}'::bigint[])`` array in a statement."""
+    *_, last = re.findall(r"= ANY\(\('\{([0-9,]*)\}'::bigint\[\]\)\)", sql)
+    return [int(i) for i in last.split(",") if i]
+
+
+@pytest.mark.django_db
+def test_a_search_pages_its_matches_by_their_ids_newest_first(frontline, lead):
+    """A search whose only narrowing is its words, in the default order, reads each page's
+    own cases by their ids (the index gives them newest first) rather than every match to
+    sort them, and is counted by its ids: the same pages, in the same order, as the same
+    search read whole (docs/performance.md)."""
+    from casework.counting import CappedPaginator
+
+    cases = [slavery(frontline) for _ in range(12)]
+    newest_first = [c.pk for c in sorted(cases, key=lambda c: (c.raised_at, c.pk), reverse=True)]
+    listed = case_search_for_user(lead, {"q": "maria"}).defer("details")
+    assert [c.pk for c in listed] == newest_first  # read whole, it is the ordinary list
+    pages = []
+    for number in (1, 2, 3):
+        paginator = CappedPaginator(listed.all(), 5, page=number)
+        with CaptureQueriesContext(connection) as captured:
+            page = paginator.page(number)
+            rows = [c.pk for c in page]
+            assert paginator.count == 12
+            assert paginator.num_pages == 3
+        statements = [q["sql"] for q in captured]
+        assert len(statements) == 1, statements  # the page; nothing counted
+        assert sorted(_page_ids(statements[0])) == sorted(rows)
+        assert "COUNT(*) OVER" not in statements[0]
+        pages.append(rows)
+    assert pages == [newest_first[:5], newest_first[5:10], newest_first[10:]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("filters", "sort", "order"),
+    [
+        ({"case_type": "modern_slavery"}, "raised", "desc"),
+        ({"state": "concern_raised"}, "raised", "desc"),
+        ({"overdue": "false"}, "raised", "desc"),
+        ({}, "raised", "asc"),
+        ({}, "reference", "asc"),
+    ],
+)
+def test_a_narrowed_or_resorted_search_reads_its_matches_whole(
+    frontline, lead, filters, sort, order
+):
+    """Another filter or another order than newest first: the ids no longer say the list,
+    so its page is chosen from every match, counted by the statement that reads it."""
+    from casework.counting import CappedPaginator
+
+    cases = [slavery(frontline) for _ in range(6)]
+    listed = case_search_for_user(lead, {"q": "maria", **filters}, sort=sort, order=order)
+    expected = [c.pk for c in listed]
+    assert sorted(expected) == sorted(c.pk for c in cases)
+    paginator = CappedPaginator(listed.all(), 4, page=1)
+    with CaptureQueriesContext(connection) as captured:
+        rows = [c.pk for c in paginator.page(1)]
+    assert rows == expected[:4]
+    assert paginator.count == 6
+    assert "COUNT(*) OVER" in captured[0]["sql"]
+    assert len(_page_ids(captured[0]["sql"])) == 6
+
+
+@pytest.mark.django_db
+def test_a_search_paged_by_ids_filtered_again_is_an_ordinary_list(frontline, lead):
+    """Narrowing a list paged by its ids reads it as any list: its rows and count are the
+    narrowed list's, never the ids' it was given."""
+    cases = [slavery(frontline) for _ in range(3)]
+    listed = case_search_for_user(lead, {"q": "maria"})
+    assert listed.count() == 3
+    one = listed.filter(pk=cases[0].pk)
+    assert one.count() == 1
+    assert [c.pk for c in one[:2]] == [cases[0].pk]
+    assert [c.pk for c in listed.order_by("pk")[:2]] == [cases[0].pk, cases[1].pk]
+    kept = listed.select_related("premises").defer("details")
+    assert [c.pk for c in kept[1:3]] == [cases[1].pk, cases[0].pk]
