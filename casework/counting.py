@@ -47,7 +47,8 @@ class PagedByIds(QuerySet):
     condition kept, their order the list's), each row saying how many the list has
     (``TOTAL``), and the list is counted by its ids. Anything that could change which
     rows the list has or their order (a filter, another order) makes it an ordinary
-    queryset again; choosing columns or related rows keeps it (``keeping_ids``).
+    queryset again; choosing columns or related rows keeps it (``all``, ``defer``,
+    ``only``, ``select_related``, ``prefetch_related``).
 
     Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
 
