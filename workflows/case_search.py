@@ -158,23 +158,15 @@ def _owner_filter(user: Any, owner: Any) -> Q:
     return Q(owner=owner)
 
 
-def _narrowed(filters: Mapping[str, Any]) -> bool:
-    """Whether ``filters`` narrow the list other than by the search (``_filtered``)."""
-    chosen = ("case_type", "state", "team", "owner")
-    return (
-        any(filters.get(name) for name in chosen)
-        or filters.get("assigned_to") == "me"
-        or filters.get("overdue") in ("true", "false")
-    )
-
-
 def _filtered(
     user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]
-) -> tuple[QuerySet[Case], list[int] | None]:
+) -> tuple[QuerySet[Case], list[int] | None, bool]:
     """Apply the filters; those on content (state, team, owner, clocks) keep to cases
     seen in full, never those known only as received or seen only as their raiser. With
     the cases, a search's matches' ids newest first when there are at most
-    ``MATCHED_IDS_LIMIT`` (else None)."""
+    ``MATCHED_IDS_LIMIT`` (else None), and whether a filter other than the search
+    narrowed the list."""
+    given = cases
     content = case_full_condition(user)
     full = Q() if content is None else content
     if filters.get("case_type"):
@@ -190,12 +182,13 @@ def _filtered(
     if filters.get("overdue") in ("true", "false"):
         overdue = Exists(overdue_deadlines(timezone.now()))
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
+    narrowed = cases is not given
     q = str(filters.get("q") or "").strip()
     matched = None
     if q:
         matching, matched = _matching(user, q)
         cases = cases.filter(matching)
-    return cases, matched
+    return cases, matched, narrowed
 
 
 def case_search_for_user(
@@ -214,7 +207,7 @@ def case_search_for_user(
     ``has_overdue_deadline``; team, owner and raiser come in the same query.
     """
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    cases, matched = _filtered(user, cases, filters)
+    cases, matched, narrowed = _filtered(user, cases, filters)
     content = case_content_condition(user)
     full = case_full_condition(user)
     overdue = has_overdue_deadline(timezone.now())
@@ -240,7 +233,7 @@ def case_search_for_user(
     cases = cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
     if matched is None:
         return cases
-    if (sort, order) == ("raised", "desc") and not _narrowed(filters):
+    if (sort, order) == ("raised", "desc") and not narrowed:
         # The matches are the list, their ids already in its order: a page reads its own
         # 25 cases, not every match to sort them (docs/performance.md).
         return paged_by_ids(cases, matched, pk_in_array)
