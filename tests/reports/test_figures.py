@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import Case
+from casework.models import Case, Team, TeamMembership
 from reports import figures
 from reports.figures import (
     case_statistics,
@@ -33,7 +33,7 @@ from tests.workflows.walker import default_raise
 from workflows import community_trigger, cuckooing
 from workflows.case_figures import case_figures_rebuild, case_figures_refresh
 from workflows.community_trigger import State as CT
-from workflows.models import CaseStateChange
+from workflows.models import CaseStateChange, FigureSum
 from workflows.services import case_raise
 
 LONDON = ZoneInfo("Europe/London")
@@ -187,6 +187,57 @@ def test_figures_for_a_past_date_stay_put_when_cases_move_on(frontline, lead, on
     assert later.totals.closed_by_outcome == {"Withdrawn": 1}
     # As at the day before it was raised, it did not exist.
     assert case_statistics(lead, as_at, as_at, date(2025, 4, 30)).totals.open_as_at == 0
+
+
+@pytest.mark.django_db
+def test_closings_are_counted_by_their_outcome_whichever_step_closed_them(
+    lead, other_lead, auditor
+):
+    """The database sums the closings by what their words depend on (a code, else the
+    step): a code reached through two steps is one outcome, a closing without a code is
+    its step's, each team's apart; nothing for a scope that holds nothing."""
+    north, south = Team.objects.get(slug="north"), Team.objects.get(slug="south")
+    may = date(2025, 5, 1)
+
+    def sums(team, kind, measure, key, n, day=may):
+        FigureSum.objects.create(
+            grain=FigureSum.Grain.MONTH, measure=measure, day=day, case_type=kind,
+            team=team, key=key, n=n,
+        )  # fmt: skip
+
+    sums(north, "community_trigger", "closed", "withdraw|WITHDRAWN", 2)
+    sums(north, "community_trigger", "closed", "close_threshold_not_met|WITHDRAWN", 3)
+    sums(north, "community_trigger", "closed", "close_threshold_not_met|", 1)
+    sums(north, "community_trigger", "closed", "close_with_recommendations|", 4)
+    sums(north, "community_trigger", "raised", "", 7)
+    sums(south, "community_trigger", "closed", "withdraw|WITHDRAWN", 5)
+    sums(south, "cuckooing", "closed", "close_no_further_action|NO_FURTHER_ACTION", 1)
+    sums(north, "community_trigger", "closed", "withdraw|WITHDRAWN", 9, day=date(2025, 3, 1))
+    not_met = figures.outcome_label("community_trigger", "close_threshold_not_met", "")
+    reviewed = figures.outcome_label("community_trigger", "close_with_recommendations", "")
+    assert "Withdrawn" not in (not_met, reviewed)  # the steps' own words
+
+    period = (date(2025, 4, 1), date(2025, 5, 31), date(2025, 5, 31))
+    stats = case_statistics(auditor, *period)
+    got = {
+        (r.case_type, r.team_name): (r.raised, r.closed, r.closed_by_outcome) for r in stats.rows
+    }
+    assert got == {
+        ("community_trigger", "North locality team"): (
+            7,
+            10,
+            dict(sorted({"Withdrawn": 5, not_met: 1, reviewed: 4}.items())),
+        ),
+        ("community_trigger", "South locality team"): (0, 5, {"Withdrawn": 5}),
+        ("cuckooing", "South locality team"): (0, 1, {"No further action": 1}),
+    }
+    assert stats.totals.closed == 16
+    north_only = case_statistics(lead, *period)
+    assert [(r.team_name, r.closed) for r in north_only.rows] == [("North locality team", 10)]
+    # A lead of no team has a scope that holds nothing: no rows, no error.
+    TeamMembership.objects.filter(user=other_lead).delete()
+    nobody = type(other_lead).objects.get(pk=other_lead.pk)
+    assert case_statistics(nobody, *period).rows == []
 
 
 @pytest.mark.django_db
