@@ -69,7 +69,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, PermissionDenied
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -579,7 +579,7 @@ def _summed_by_outcome(counted: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return []
     # The inner statement is the ORM's, its values passed as parameters.
     sql = _BY_OUTCOME.format(inner=inner)
-    with connection.cursor() as cursor:
+    with connections[counted.db].cursor() as cursor:
         cursor.execute(sql, (facts.CLOSED, *params))
         return cursor.fetchall()
 
