@@ -611,9 +611,10 @@ def case_statistics(
     - **closed**: cases that reached a closing state in the period, by outcome (a case
       closed, reopened and closed again in the period counts at each closing).
 
-    One query, whatever the period, over the sums the write path keeps
+    Two queries, whatever the period: the sums the write path keeps
     (``workflows.case_figures``: an "open as at" figure sums each case's openings and
-    closings up to that day, so it stays put when the cases move on later).
+    closings up to that day, so it stays put when the cases move on later), grouped by
+    type, team id and outcome (``_summed_by_outcome``), and the teams' names.
     """
     period = period_of(start, end)
     rows: dict[tuple[str, int], StatisticsRow] = {}
