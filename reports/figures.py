@@ -833,9 +833,10 @@ def emerging_risks(
     period = period_of(start, end)
     # Every step of the types counted, summed per step: the steps not counted are
     # dropped below (a plain measure filter keeps the sums' index in use). The types not
-    # counted are left out by a condition the index does not take: as a list of the
-    # types counted, the index is walked once per measure and type, 4 times over (30 ms
-    # of a partnership-wide year's 43 at 500,000 cases, against 7 read once).
+    # counted are left out by a condition the index does not take: given the four types
+    # counted as a list, PostgreSQL 15 walks the index once for each measure and type,
+    # reading a measure's days once for each type (30 ms of a partnership-wide year's
+    # 43 at 500,000 cases, against 7 read once).
     counted = (
         _facts_scoped(FigureSum.objects.filter(sums_between(period.start, period.end)), user)
         .filter(measure__in=[facts.STEP, facts.MS_ROUTE, facts.MS_DECISION, facts.CLOSED])

@@ -115,8 +115,8 @@ def dhr_figures(
         published_on=KT("details__published_on"),
     )
     decided = within("decided_on")
-    # One statement, one pass over the reviews (five counts were five passes: 12 ms of
-    # SQL and 10 of Python a committee pack at 500,000 cases; docs/performance.md).
+    # One statement, one pass over the reviews (five counts were five passes, about 12
+    # ms of SQL a committee pack at 500,000 cases; docs/performance.md).
     counts = reviews.aggregate(
         notified=Count("pk", filter=within("notified_on")),
         decided_to_review=Count("pk", filter=decided & Q(details__decision="review")),

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 # The Community Trigger return's facts answered from an index alone (docs/performance.md,
 # an eighth session). At 500,000 cases (5.4 million facts, 1.6 million of them the
-# Community Trigger's) it builds in about 3 s and takes 78 MB.
+# Community Trigger's) it builds in 3-4 s and takes 78 MB.
 
 
 class Migration(migrations.Migration):
