@@ -574,7 +574,7 @@ def _summed_by_outcome(counted: QuerySet[Any]) -> list[tuple[Any, ...]]:
     the 4,657 sums rather than each of the 38,000 daily and monthly rows under them
     (docs/performance.md, an eighth session)."""
     try:
-        inner, params = counted.query.sql_with_params()
+        inner, params = counted.query.get_compiler(using=counted.db).as_sql()
     except EmptyResultSet:  # a scope that holds nothing (``QuerySet.none()``)
         return []
     # The inner statement is the ORM's, its values passed as parameters.
