@@ -134,18 +134,25 @@ class _Objects:
 
 
 class _Arg:
-    """The place of a value given at each use in a statement's parameters."""
+    """The place of a value given at each use in a statement's parameters; ``wrap``, the
+    type the ORM gave the value there (psycopg's ``Int4`` for an ``IntegerField``'s
+    value, which the server is then told the type of), or None for the value as given."""
 
-    __slots__ = ("index",)
+    __slots__ = ("index", "wrap")
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, wrap: type | None = None) -> None:
         self.index = index
+        self.wrap = wrap
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Arg) and other.index == self.index
+        return isinstance(other, _Arg) and (other.index, other.wrap) == (self.index, self.wrap)
 
     def __hash__(self) -> int:
-        return hash(self.index)
+        return hash((self.index, self.wrap))
+
+    def value(self, args: Sequence[Any]) -> Any:
+        given = args[self.index]
+        return given if self.wrap is None else self.wrap(given)
 
 
 # Kept, per key: a statement, or None for a query that cannot be kept (a time turned into
@@ -203,6 +210,15 @@ def _placed(params: Sequence[Any], stand_ins: tuple[Any, ...]) -> tuple[Any, ...
         if found is not None:
             given.append(_Arg(found))
             continue
+        if isinstance(param, int) and type(param) not in (int, bool):
+            # An id the ORM adapted to its column's type (``Int4``): placed, and adapted
+            # to the same type at each use.
+            found = next(
+                (i for i, s in enumerate(stand_ins) if type(s) is int and s == int(param)), None
+            )
+            if found is not None:
+                given.append(_Arg(found, type(param)))
+                continue
         as_date = param.date() if isinstance(param, datetime) else param
         if isinstance(as_date, date) and _FIRST <= as_date <= _LAST:
             return None
@@ -260,7 +276,7 @@ def _compile(
 
 
 def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
-    params = [args[p.index] if isinstance(p, _Arg) else p for p in statement.params]
+    params = [p.value(args) if isinstance(p, _Arg) else p for p in statement.params]
     connection = connections[statement.database]
     if statement.locks and connection.get_autocommit():
         # As Django refuses it: a lock outside a transaction ends with its statement.

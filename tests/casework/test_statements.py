@@ -160,6 +160,27 @@ def test_an_id_given_at_each_use_reads_that_rows(cases):
 
 
 @pytest.mark.django_db
+def test_an_id_the_orm_adapts_to_its_columns_type_is_given_at_each_use(cases):
+    """An integer the ORM gives its column's type (psycopg's ``Int4`` for an
+    ``IntegerField`` value) is still a value given at each use: the statement is kept,
+    and each use answers with its own value, of that type."""
+    from django.db.models import IntegerField, Value
+    from psycopg.types.numeric import Int4
+
+    def numbered(n):
+        annotated = Case.objects.annotate(n=Value(n, output_field=IntegerField()))
+        return annotated.filter(n__lte=F("pk") + n).order_by("pk").values("reference", "n")[:1]
+
+    sql, params = numbered(3).query.sql_with_params()
+    assert any(type(p) is Int4 for p in params)  # what the ORM gives such a value
+    build = Counted(numbered)
+    for n in (3, 7, 11):
+        assert statements.compiled_values("numbered", build, (n,)) == list(numbered(n))
+        assert statements.compiled_values("numbered", build, (n,))[0]["n"] == n
+    assert build.calls == 2  # the two sets of stand-ins, once: kept
+
+
+@pytest.mark.django_db
 def test_an_id_turned_into_text_is_never_kept(cases):
     def ending(n):
         return Case.objects.filter(reference__endswith=f"-{n}").values("reference")
