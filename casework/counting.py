@@ -50,29 +50,37 @@ class PagedByIds(QuerySet):
     queryset again; choosing columns or related rows keeps it (``all``, ``defer``,
     ``only``, ``select_related``, ``prefetch_related``).
 
+    Given a ``read`` (``paged_by_ids``), a slice is that page's rows as ``read`` gives
+    them (a list: the selector's statement compiled once, ``casework.statements``), the
+    columns and related rows chosen since (``Ops``) told to it; otherwise, and once
+    anything is prefetched, the slice is a queryset of the page's rows.
+
     Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
 
     ids: list[int] | None = None
     rows_of: Callable[[list[int]], Q] | None = None
+    read: PageRead | None = None
+    ops: Ops | None = ()
 
-    def _kept(self, clone: QuerySet) -> QuerySet:
-        clone.ids, clone.rows_of = self.ids, self.rows_of
+    def _kept(self, clone: QuerySet, op: tuple[str, tuple[Any, ...]] | None = None) -> QuerySet:
+        clone.ids, clone.rows_of, clone.read = self.ids, self.rows_of, self.read
+        clone.ops = None if self.ops is None or op is None else (*self.ops, op)
         return clone
 
     def all(self) -> QuerySet:
-        return self._kept(super().all())
+        return self._kept(super().all(), ("all", ()))
 
     def defer(self, *fields: Any) -> QuerySet:
-        return self._kept(super().defer(*fields))
+        return self._kept(super().defer(*fields), ("defer", fields))
 
     def only(self, *fields: Any) -> QuerySet:
-        return self._kept(super().only(*fields))
+        return self._kept(super().only(*fields), ("only", fields))
 
     def select_related(self, *fields: Any) -> QuerySet:
-        return self._kept(super().select_related(*fields))
+        return self._kept(super().select_related(*fields), ("select_related", fields))
 
     def prefetch_related(self, *lookups: Any) -> QuerySet:
-        return self._kept(super().prefetch_related(*lookups))
+        return self._kept(super().prefetch_related(*lookups))  # read by the ORM from now
 
     def count(self) -> int:
         if self.ids is None or self.query.is_sliced:
@@ -86,20 +94,42 @@ class PagedByIds(QuerySet):
         if k.step is not None or any(i is not None and i < 0 for i in (k.start, k.stop)):
             return super().__getitem__(k)
         page = self.ids[k]
+        if self.read is not None and self.ops is not None:
+            return self.read(page, len(self.ids), self.ops)
         return self.filter(self.rows_of(page)).annotate(**{TOTAL: Value(len(self.ids))})
 
 
+# The columns and related rows chosen on a ``PagedByIds`` after it was made, in order:
+# each ``QuerySet`` method's name and its arguments (``apply_ops`` makes them again).
+Ops = tuple[tuple[str, tuple[Any, ...]], ...]
+# Reads a page: (the page's ids, how many the list has, the ``Ops``) -> its rows.
+PageRead = Callable[[list[int], int, Ops], list[Any]]
+
+
+def apply_ops(queryset: QuerySet, ops: Ops) -> QuerySet:
+    """``queryset`` with the columns and related rows ``ops`` chose (``PagedByIds``)."""
+    for name, args in ops:
+        queryset = getattr(QuerySet, name)(queryset, *args)
+    return queryset
+
+
 def paged_by_ids(
-    queryset: QuerySet, ids: list[int], rows_of: Callable[[list[int]], Q]
+    queryset: QuerySet,
+    ids: list[int],
+    rows_of: Callable[[list[int]], Q],
+    read: PageRead | None = None,
 ) -> PagedByIds:
     """``queryset`` (its rows exactly those of ``ids``, in the same order) paged by
     ``ids``: ``rows_of(ids)`` is the condition that picks rows by their ids
-    (``casework.selectors.pk_in_array``)."""
+    (``casework.selectors.pk_in_array``). ``read``, when given, reads a page instead
+    of a query made from ``queryset`` (``PagedByIds``): it must give the same rows,
+    with the same annotations and ``TOTAL``, as ``queryset`` filtered by
+    ``rows_of(page)`` with the ``Ops`` applied."""
     if type(queryset) is not QuerySet:
         raise TypeError("paged_by_ids pages a plain QuerySet.")
     paged = queryset.all()
     paged.__class__ = PagedByIds
-    paged.ids, paged.rows_of = list(ids), rows_of
+    paged.ids, paged.rows_of, paged.read, paged.ops = list(ids), rows_of, read, ()
     return paged
 
 

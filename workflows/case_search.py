@@ -41,18 +41,21 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from casework.conditions import case_subquery
-from casework.counting import paged_by_ids, with_total
+from casework.counting import TOTAL, Ops, PageRead, apply_ops, paged_by_ids, with_total
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
 from casework.search_index import search_case_ids_for_user, search_case_ids_newest_first
 from casework.selectors import (
+    access_key,
     case_content_condition,
     case_full_condition,
     case_list_for_user,
+    id_array,
+    in_id_array,
     pk_in_array,
 )
-from casework.statements import compiled_values
+from casework.statements import compiled_objects, compiled_values
 from workflows.models import Deadline, overdue_q
 from workflows.raiser import raised_summary, referred_to_kind
 
@@ -159,13 +162,12 @@ def _owner_filter(user: Any, owner: Any) -> Q:
 
 
 def _filtered(
-    user: Any, cases: QuerySet[Case], filters: Mapping[str, Any]
-) -> tuple[QuerySet[Case], list[int] | None, bool]:
+    user: Any, cases: QuerySet[Case], filters: Mapping[str, Any], matching: Q | None
+) -> tuple[QuerySet[Case], bool]:
     """Apply the filters; those on content (state, team, owner, clocks) keep to cases
-    seen in full, never those known only as received or seen only as their raiser. With
-    the cases, a search's matches' ids newest first when there are at most
-    ``MATCHED_IDS_LIMIT`` (else None), and whether a filter other than the search
-    narrowed the list."""
+    seen in full, never those known only as received or seen only as their raiser. Then
+    ``matching``, a search's condition (``_matching``). With the cases, whether a filter
+    other than the search narrowed the list."""
     given = cases
     content = case_full_condition(user)
     full = Q() if content is None else content
@@ -183,12 +185,9 @@ def _filtered(
         overdue = Exists(overdue_deadlines(timezone.now()))
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     narrowed = cases is not given
-    q = str(filters.get("q") or "").strip()
-    matched = None
-    if q:
-        matching, matched = _matching(user, q)
+    if matching is not None:
         cases = cases.filter(matching)
-    return cases, matched, narrowed
+    return cases, narrowed
 
 
 def case_search_for_user(
@@ -206,11 +205,37 @@ def case_search_for_user(
     "false": without); ``q`` (reference, summary or a person's names). Each row carries
     ``has_overdue_deadline``; team, owner and raiser come in the same query.
     """
+    q = str(filters.get("q") or "").strip()
+    matching, matched = _matching(user, q) if q else (None, None)
+    now = timezone.now()
+    cases, narrowed = _listed(user, filters, sort, order, matching, now)
+    if matched is None:
+        return cases
+    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not narrowed:
+        # The matches are the list, their ids already in its order: a page reads its own
+        # 25 cases, not every match to sort them, through a statement compiled once
+        # (``_page_read``; docs/performance.md).
+        return paged_by_ids(cases, matched, pk_in_array, _page_read(user, matched, now))
+    # Every match is read and sorted to find the page: the same statement counts them,
+    # so a full first page needs no count of its own (docs/performance.md).
+    return with_total(cases)
+
+
+def _listed(
+    user: Any,
+    filters: Mapping[str, Any],
+    sort: str,
+    order: str,
+    matching: Q | None,
+    now: datetime,
+) -> tuple[QuerySet[Case], bool]:
+    """``case_search_for_user``'s query, a search's matches given as ``matching``, and
+    whether a filter other than the search narrowed it."""
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    cases, matched, narrowed = _filtered(user, cases, filters)
+    cases, narrowed = _filtered(user, cases, filters, matching)
     content = case_content_condition(user)
     full = case_full_condition(user)
-    overdue = has_overdue_deadline(timezone.now())
+    overdue = has_overdue_deadline(now)
     if full is not None:
         # A case seen only as its raiser (or as received) shows no clock (issue 17).
         overdue = CaseWhen(
@@ -231,15 +256,27 @@ def case_search_for_user(
             ),
         )
     cases = cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
-    if matched is None:
-        return cases
-    if (sort, order) == ("raised", "desc") and not narrowed:
-        # The matches are the list, their ids already in its order: a page reads its own
-        # 25 cases, not every match to sort them (docs/performance.md).
-        return paged_by_ids(cases, matched, pk_in_array)
-    # Every match is read and sorted to find the page: the same statement counts them,
-    # so a full first page needs no count of its own (docs/performance.md).
-    return with_total(cases)
+    return cases, narrowed
+
+
+def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:
+    """How a page of a search's matches is read (``casework.counting.PagedByIds``): the
+    query ``case_search_for_user`` pages, built and compiled once per access key and
+    choice of columns (``casework.statements``); the matches' ids, the page's, the time
+    and how many there are given at each use. Building and compiling it was about 3 ms
+    of a search's 12 ms of application CPU at county scale (docs/performance.md)."""
+    every = id_array(matched)
+
+    def read(page: list[int], total: int, ops: Ops) -> list[Case]:
+        def build(every: str, these: str, at: datetime, listed: int) -> QuerySet[Case]:
+            cases, _ = _listed(user, {}, DEFAULT_SORT, DEFAULT_ORDER, in_id_array("pk", every), at)
+            cases = apply_ops(cases, ops).filter(in_id_array("pk", these))
+            return cases.annotate(**{TOTAL: Value(listed)})
+
+        key = ("search page", access_key(user), ops)
+        return compiled_objects(key, build, (every, id_array(page), now, total))
+
+    return read
 
 
 def case_filter_teams(user: Any) -> list[dict[str, Any]]:

@@ -512,3 +512,85 @@ def test_a_search_paged_by_ids_filtered_again_is_an_ordinary_list(frontline, lea
     assert [c.pk for c in listed.order_by("pk")[:2]] == [cases[0].pk, cases[1].pk]
     kept = listed.select_related("premises").defer("details")
     assert [c.pk for c in kept[1:3]] == [cases[1].pk, cases[0].pk]
+
+
+def _as_read(cases) -> list[tuple]:
+    """What a list shows of each row, and what the selector annotated it with."""
+    from casework.counting import TOTAL
+
+    return [
+        (
+            c.pk,
+            c.reference,
+            c.state,
+            c.summary,
+            c.team.name if c.team_id else None,
+            c.owner.username if c.owner_id else None,
+            c.raised_by.username,
+            c.has_overdue_deadline,
+            getattr(c, "full_content", None),
+            getattr(c, "raised_summary", None),
+            getattr(c, "raiser_referred_to", None),
+            getattr(c, TOTAL),
+            c.get_deferred_fields(),
+        )
+        for c in cases
+    ]
+
+
+@pytest.mark.django_db
+def test_a_search_page_read_through_its_kept_statement_is_the_orms(
+    frontline, lead, prevent_lead, auditor
+):
+    """The page of a search paged by its ids is read through a statement compiled once
+    per viewer (``casework.statements``): for a lead, the raiser, a Prevent lead and an
+    auditor, by name and by a Prevent case's reference (which its raiser sees only as
+    received), its rows are exactly those the ORM reads, annotations and deferred
+    columns included; and a later search by the same viewer compiles nothing."""
+    from django.test import override_settings
+
+    from casework import statements
+    from casework.counting import CappedPaginator
+
+    statements.clear()
+    for _ in range(3):
+        slavery(frontline)
+    hidden = prevent_case(frontline)
+    seen = 0
+    for user in (lead, frontline, prevent_lead, auditor):
+        for q in ("maria", "kowalska", hidden.reference, "hughes"):
+            listed = case_search_for_user(user, {"q": q}).defer("details")
+            kept = _as_read(CappedPaginator(listed, 2, page=1).page(1))
+            with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                listed = case_search_for_user(user, {"q": q}).defer("details")
+                assert _as_read(CappedPaginator(listed, 2, page=1).page(1)) == kept, (user, q)
+            seen += len(kept)
+    assert seen > 10
+    listed = case_search_for_user(lead, {"q": "kowalska"}).defer("details")
+    built = []
+    original = case_search._listed
+    try:
+        case_search._listed = lambda *a: built.append(a) or original(*a)
+        assert len(CappedPaginator(listed, 2, page=2).page(2)) == 1
+    finally:
+        case_search._listed = original
+    assert built == []  # the page's statement kept, not built again
+
+
+@pytest.mark.django_db
+def test_a_kept_search_page_says_overdue_at_the_time_of_each_search(frontline, lead):
+    """The time a search compares clocks with is given at each use of its kept
+    statement: the same search later, once a clock has fallen due, shows it overdue."""
+    from unittest import mock
+
+    from casework import statements
+
+    statements.clear()
+    case = default_raise(community_trigger.WORKFLOW, frontline)({})
+    due = timezone.now() + timedelta(days=1)
+    assert Deadline.objects.filter(case=case, status=DeadlineStatus.OPEN).update(due_at=due)
+    search = {"q": case.reference}
+    assert [c.has_overdue_deadline for c in case_search_for_user(lead, search)[:25]] == [False]
+    with mock.patch("django.utils.timezone.now", return_value=due + timedelta(hours=1)):
+        later = case_search_for_user(lead, search)[:25]
+    assert [c.has_overdue_deadline for c in later] == [True]
