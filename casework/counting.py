@@ -41,29 +41,21 @@ def with_total(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
 
-class PagedByIds(QuerySet):
-    """A list whose rows' ids are known in its order (a search's matches, read newest
-    first from the search index): a slice reads only the rows of its own ids (the list's
-    condition kept, their order the list's), each row saying how many the list has
-    (``TOTAL``), and the list is counted by its ids. Anything that could change which
-    rows the list has or their order (a filter, another order) makes it an ordinary
-    queryset again; choosing columns or related rows keeps it (``all``, ``defer``,
-    ``only``, ``select_related``, ``prefetch_related``).
+class ColumnsChosen(QuerySet):
+    """A list read another way than its own query (``PagedByIds``,
+    ``casework.statements.KeptList``) that keeps that way while only its columns and
+    related rows are chosen (``all``, ``defer``, ``only``, ``select_related``), noting
+    each choice (``ops``, ``Ops``) so that the other way can make it too. Anything that
+    could change which rows the list has or their order (a filter, another order) makes
+    it an ordinary queryset again; a prefetch (``ops`` None) leaves it to the ORM."""
 
-    Given a ``read`` (``paged_by_ids``), a slice is that page's rows as ``read`` gives
-    them (a list: the selector's statement compiled once, ``casework.statements``), the
-    columns and related rows chosen since (``Ops``) told to it; otherwise, and once
-    anything is prefetched, the slice is a queryset of the page's rows.
-
-    Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
-
-    ids: list[int] | None = None
-    rows_of: Callable[[list[int]], Q] | None = None
-    read: PageRead | None = None
+    # The attributes that say the other way, carried to each clone that keeps it.
+    carried: tuple[str, ...] = ()
     ops: Ops | None = ()
 
     def _kept(self, clone: QuerySet, op: tuple[str, tuple[Any, ...]] | None = None) -> QuerySet:
-        clone.ids, clone.rows_of, clone.read = self.ids, self.rows_of, self.read
+        for name in self.carried:
+            setattr(clone, name, getattr(self, name))
         clone.ops = None if self.ops is None or op is None else (*self.ops, op)
         return clone
 
@@ -82,16 +74,50 @@ class PagedByIds(QuerySet):
     def prefetch_related(self, *lookups: Any) -> QuerySet:
         return self._kept(super().prefetch_related(*lookups))  # read by the ORM from now
 
+    def capped(self, cap: int) -> tuple[int, bool] | None:
+        """``capped_count``'s answer the other way, or None to count through the ORM."""
+        return None
+
+    def page_slice(self, k: Any) -> tuple[int, int | None] | None:
+        """``k``'s (start, stop) when it is a slice of rows the other way can read: of
+        this whole list, not yet read, in steps of one from non-negative bounds."""
+        if self._result_cache is not None or self.query.is_sliced or not isinstance(k, slice):
+            return None
+        if k.step is not None or any(i is not None and i < 0 for i in (k.start, k.stop)):
+            return None
+        return k.start or 0, k.stop
+
+
+class PagedByIds(ColumnsChosen):
+    """A list whose rows' ids are known in its order (a search's matches, read newest
+    first from the search index): a slice reads only the rows of its own ids (the list's
+    condition kept, their order the list's), each row saying how many the list has
+    (``TOTAL``), and the list is counted by its ids (``ColumnsChosen``: what keeps it).
+
+    Given a ``read`` (``paged_by_ids``), a slice is that page's rows as ``read`` gives
+    them (a list: the selector's statement compiled once, ``casework.statements``), the
+    columns and related rows chosen since (``Ops``) told to it; otherwise, and once
+    anything is prefetched, the slice is a queryset of the page's rows.
+
+    Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
+
+    carried = ("ids", "rows_of", "read")
+    ids: list[int] | None = None
+    rows_of: Callable[[list[int]], Q] | None = None
+    read: PageRead | None = None
+
     def count(self) -> int:
         if self.ids is None or self.query.is_sliced:
             return super().count()
         return len(self.ids)
 
+    def capped(self, cap: int) -> tuple[int, bool] | None:
+        if self.ids is None:
+            return None
+        return min(len(self.ids), cap), len(self.ids) > cap
+
     def __getitem__(self, k: Any) -> Any:
-        read = self._result_cache is not None
-        if self.ids is None or read or not isinstance(k, slice) or self.query.is_sliced:
-            return super().__getitem__(k)
-        if k.step is not None or any(i is not None and i < 0 for i in (k.start, k.stop)):
+        if self.ids is None or self.page_slice(k) is None:
             return super().__getitem__(k)
         page = self.ids[k]
         if self.read is not None and self.ops is not None:
@@ -99,15 +125,15 @@ class PagedByIds(QuerySet):
         return self.filter(self.rows_of(page)).annotate(**{TOTAL: Value(len(self.ids))})
 
 
-# The columns and related rows chosen on a ``PagedByIds`` after it was made, in order:
-# each ``QuerySet`` method's name and its arguments (``apply_ops`` makes them again).
+# The columns and related rows chosen on a ``ColumnsChosen`` list, in order: each
+# ``QuerySet`` method's name and its arguments (``apply_ops`` makes them again).
 Ops = tuple[tuple[str, tuple[Any, ...]], ...]
 # Reads a page: (the page's ids, how many the list has, the ``Ops``) -> its rows.
 PageRead = Callable[[list[int], int, Ops], list[Any]]
 
 
 def apply_ops(queryset: QuerySet, ops: Ops) -> QuerySet:
-    """``queryset`` with the columns and related rows ``ops`` chose (``PagedByIds``)."""
+    """``queryset`` with the columns and related rows ``ops`` chose (``ColumnsChosen``)."""
     for name, args in ops:
         queryset = getattr(QuerySet, name)(queryset, *args)
     return queryset
@@ -137,9 +163,10 @@ def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
     """(how many, whether there are more): at most ``cap`` (``COUNT_CAP``) rows are
     counted."""
     cap = COUNT_CAP if cap is None else cap
-    known = getattr(queryset, "ids", None) if isinstance(queryset, PagedByIds) else None
-    if known is not None and not queryset.query.is_sliced:
-        return min(len(known), cap), len(known) > cap
+    if isinstance(queryset, ColumnsChosen) and not queryset.query.is_sliced:
+        known = queryset.capped(cap)
+        if known is not None:
+            return known
     if isinstance(queryset, QuerySet):
         # Neither the rows' columns and annotations nor their order change how many there
         # are: a count that kept the order sorted every row it counted.

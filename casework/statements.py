@@ -47,7 +47,7 @@ from django.db.models.query import ModelIterable, ValuesIterable, get_related_po
 from django.db.transaction import TransactionManagementError
 
 from casework import conditions
-from casework.counting import COUNT_CAP, capped_count
+from casework.counting import COUNT_CAP, ColumnsChosen, apply_ops, capped_count
 
 _CACHE_SIZE = 4096
 _MOST = 4  # values a statement takes
@@ -400,3 +400,62 @@ def compiled_objects(
         raise TypeError(f"{key!r} is kept as another kind of statement")
     made, database = kept.objects, kept.database
     return [made.make(row, database) for row in _run(kept, args)]
+
+
+class KeptList(ColumnsChosen):
+    """A list whose pages and count are read through statements compiled once: a slice
+    of it (a page) is ``compiled_objects`` of its query so sliced, its count
+    ``compiled_count`` (``casework.counting.capped_count``), with the columns and related
+    rows chosen since it was made (``ColumnsChosen``). Otherwise (filtered again,
+    ordered otherwise, read whole) it is the ordinary queryset it also is.
+
+    Made by ``kept_list``."""
+
+    carried = ("kept_key", "kept_build", "kept_args")
+    kept_key: Hashable | None = None
+    kept_build: Callable[..., QuerySet[Any]] | None = None
+    kept_args: tuple[Any, ...] = ()
+
+    def _built(self) -> Callable[..., QuerySet[Any]]:
+        build, ops = self.kept_build, self.ops
+
+        def built(*given: Any) -> QuerySet[Any]:
+            return apply_ops(build(*given), ops)
+
+        return built
+
+    def capped(self, cap: int) -> tuple[int, bool] | None:
+        if self.kept_build is None or self.ops is None:
+            return None
+        return compiled_count((self.kept_key, self.ops), self._built(), self.kept_args, cap)
+
+    def __getitem__(self, k: Any) -> Any:
+        bounds = self.page_slice(k)
+        if self.kept_build is None or self.ops is None or bounds is None:
+            return super().__getitem__(k)
+        start, stop = bounds
+        built = self._built()
+
+        def page(*given: Any) -> QuerySet[Any]:
+            return built(*given)[start:stop]
+
+        return compiled_objects((self.kept_key, self.ops, start, stop), page, self.kept_args)
+
+
+def kept_list(
+    queryset: QuerySet[Any],
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    args: Sequence[Any] = (),
+) -> QuerySet[Any]:
+    """``queryset`` as a ``KeptList``: ``build(*args)`` must make the same query (the
+    module docstring says what ``key`` must name and what ``args`` may be). More values
+    than a statement takes: ``queryset`` as it is."""
+    if type(queryset) is not QuerySet:
+        raise TypeError("kept_list keeps a plain QuerySet.")
+    if len(args) > _MOST:
+        return queryset
+    kept = queryset.all()
+    kept.__class__ = KeptList
+    kept.kept_key, kept.kept_build, kept.kept_args, kept.ops = key, build, tuple(args), ()
+    return kept

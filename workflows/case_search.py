@@ -55,7 +55,7 @@ from casework.selectors import (
     in_id_array,
     pk_in_array,
 )
-from casework.statements import compiled_objects, compiled_values
+from casework.statements import compiled_objects, compiled_values, kept_list
 from workflows.models import Deadline, overdue_q
 from workflows.raiser import raised_summary, referred_to_kind
 
@@ -162,7 +162,11 @@ def _owner_filter(user: Any, owner: Any) -> Q:
 
 
 def _filtered(
-    user: Any, cases: QuerySet[Case], filters: Mapping[str, Any], matching: Q | None
+    user: Any,
+    cases: QuerySet[Case],
+    filters: Mapping[str, Any],
+    matching: Q | None,
+    now: datetime,
 ) -> tuple[QuerySet[Case], bool]:
     """Apply the filters; those on content (state, team, owner, clocks) keep to cases
     seen in full, never those known only as received or seen only as their raiser. Then
@@ -182,7 +186,7 @@ def _filtered(
     if filters.get("assigned_to") == "me":
         cases = cases.filter(owner=user)
     if filters.get("overdue") in ("true", "false"):
-        overdue = Exists(overdue_deadlines(timezone.now()))
+        overdue = Exists(overdue_deadlines(now))
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
     narrowed = cases is not given
     if matching is not None:
@@ -209,6 +213,8 @@ def case_search_for_user(
     matching, matched = _matching(user, q) if q else (None, None)
     now = timezone.now()
     cases, narrowed = _listed(user, filters, sort, order, matching, now)
+    if not q:
+        return _kept(user, cases, filters, sort, order, now)
     if matched is None:
         return cases
     if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not narrowed:
@@ -232,7 +238,7 @@ def _listed(
     """``case_search_for_user``'s query, a search's matches given as ``matching``, and
     whether a filter other than the search narrowed it."""
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    cases, narrowed = _filtered(user, cases, filters, matching)
+    cases, narrowed = _filtered(user, cases, filters, matching, now)
     content = case_content_condition(user)
     full = case_full_condition(user)
     overdue = has_overdue_deadline(now)
@@ -257,6 +263,54 @@ def _listed(
         )
     cases = cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
     return cases, narrowed
+
+
+# The filters whose values are given at each use of a list's kept statement, and their
+# types; the others' values ("me", "unallocated", "true") are part of the statement.
+_GIVEN = {"case_type": str, "state": str, "team": int, "owner": int}
+_FILTERS = ("case_type", "state", "team", "owner", "assigned_to", "overdue")
+
+
+def _kept(
+    user: Any,
+    cases: QuerySet[Case],
+    filters: Mapping[str, Any],
+    sort: str,
+    order: str,
+    now: datetime,
+) -> QuerySet[Case]:
+    """The list (``cases``, no search) read a page and a count at a time through
+    statements compiled once per access key, filters chosen, order and columns
+    (``casework.statements.KeptList``): the time and the filters' values (a type, a
+    state, a team's or an owner's id) given at each use. Building and compiling a page
+    and its count was about 2.5-3.5 ms of a list's application CPU at county scale
+    (docs/performance.md)."""
+    shape: list[tuple[str, Any]] = []
+    values: list[Any] = [now]
+    for name in _FILTERS:
+        value = filters.get(name)
+        if not value:
+            continue
+        given = _GIVEN.get(name)
+        if name == "owner" and value in ("me", "unallocated"):
+            given = None
+        if given is None and isinstance(value, str):
+            shape.append((name, value))
+            continue
+        value = getattr(value, "pk", value)
+        if given is None or type(value) is not given:
+            return cases  # not a value a statement is given: the ORM's query
+        shape.append((name, None))  # given at each use (a filter's value is never None)
+        values.append(value)
+    kept_names = [name for name, value in shape if value is None]
+    fixed = {name: value for name, value in shape if value is not None}
+
+    def build(at: datetime, *given: Any) -> QuerySet[Case]:
+        chosen = fixed | dict(zip(kept_names, given, strict=True))
+        return _listed(user, chosen, sort, order, None, at)[0]
+
+    key = ("case list", access_key(user), tuple(shape), sort, order)
+    return kept_list(cases, key, build, values)
 
 
 def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:

@@ -594,3 +594,137 @@ def test_a_kept_search_page_says_overdue_at_the_time_of_each_search(frontline, l
     with mock.patch("django.utils.timezone.now", return_value=due + timedelta(hours=1)):
         later = case_search_for_user(lead, search)[:25]
     assert [c.has_overdue_deadline for c in later] == [True]
+
+
+@pytest.mark.django_db
+def test_a_list_read_through_its_kept_statements_is_the_orms(
+    frontline, lead, prevent_lead, auditor, frontline_south
+):
+    """A list without a search is read a page and a count at a time through statements
+    compiled once (``casework.statements.KeptList``): for every kind of viewer, filter
+    and order, its pages, their rows' annotations and its capped count are exactly the
+    ORM's; and the same lists with other values (another state, another team) compile
+    nothing when their pages and counts are read."""
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.test import override_settings
+
+    from casework import statements
+    from casework.counting import CappedPaginator
+    from casework.models import Team
+
+    statements.clear()
+    cases = [slavery(frontline) for _ in range(3)]
+    prevent_case(frontline)
+    default_raise(community_trigger.WORKFLOW, frontline)({})
+    slavery(frontline_south)
+    Case.objects.filter(pk=cases[0].pk).update(owner=lead)
+    Deadline.objects.filter(case__case_type="community_trigger").update(
+        due_at=timezone.now() - timedelta(days=1)
+    )
+    north = Team.objects.get(slug="north").pk
+    choices = [
+        {},
+        {"state": "concern_raised"},
+        {"case_type": "modern_slavery", "state": "concern_raised"},
+        {"team": north},
+        {"owner": "me"},
+        {"owner": "unallocated"},
+        {"owner": lead.pk},
+        {"assigned_to": "me"},
+        {"overdue": "true"},
+        {"overdue": "false", "team": north},
+    ]
+    seen = 0
+
+    def pages(user, filters, sort, order):
+        listed = case_search_for_user(user, filters, sort=sort, order=order).defer("details")
+        first = CappedPaginator(listed, 2, page=1, cap=3)
+        second = CappedPaginator(listed.all(), 2, page=2, cap=3)
+        got = [_as_read_plain(first.page(1)), (first.count, first.more)]
+        if second.num_pages >= 2:
+            got.append(_as_read_plain(second.page(2)))
+        return got
+
+    for user in (lead, frontline, prevent_lead, auditor, frontline_south):
+        for filters in choices:
+            for sort, order in (("raised", "desc"), ("reference", "asc"), ("state", "asc")):
+                kept = pages(user, filters, sort, order)
+                with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                    assert pages(user, filters, sort, order) == kept, (user, filters, sort)
+                seen += len(kept[0])
+    assert seen > 100
+    compiled = []
+    original = SQLCompiler.as_sql
+    try:
+        SQLCompiler.as_sql = lambda *a, **k: compiled.append(a) or original(*a, **k)
+        for user, filters in ((lead, {"state": "withdrawn"}), (auditor, {"team": north + 9})):
+            listed = case_search_for_user(user, filters).defer("details")
+            paginator = CappedPaginator(listed, 2, page=1, cap=3)
+            assert (list(paginator.page(1)), paginator.count) == ([], 0)
+    finally:
+        SQLCompiler.as_sql = original
+    assert compiled == []  # their pages and counts read through the statements kept
+
+
+def _as_read_plain(cases) -> list[tuple]:
+    return [
+        (
+            c.pk,
+            c.reference,
+            c.state,
+            c.summary,
+            c.team.name if c.team_id else None,
+            c.owner.username if c.owner_id else None,
+            c.raised_by.username,
+            c.has_overdue_deadline,
+            getattr(c, "full_content", None),
+            getattr(c, "raised_summary", None),
+            getattr(c, "raiser_referred_to", None),
+            c.get_deferred_fields(),
+        )
+        for c in cases
+    ]
+
+
+@pytest.mark.django_db
+def test_a_kept_list_filters_overdue_at_the_time_of_each_read(frontline, lead):
+    """The time the overdue filter compares clocks with is given at each use of the
+    list's kept statements: a case joins the overdue list once its clock falls due."""
+    from unittest import mock
+
+    from casework import statements
+    from casework.counting import CappedPaginator
+
+    statements.clear()
+    case = default_raise(community_trigger.WORKFLOW, frontline)({})
+    due = timezone.now() + timedelta(days=1)
+    assert Deadline.objects.filter(case=case, status=DeadlineStatus.OPEN).update(due_at=due)
+
+    def overdue():
+        listed = case_search_for_user(lead, {"overdue": "true"})
+        paginator = CappedPaginator(listed, 25, page=1)
+        return [c.pk for c in paginator.page(1)], paginator.count
+
+    assert overdue() == ([], 0)
+    with mock.patch("django.utils.timezone.now", return_value=due + timedelta(hours=1)):
+        assert overdue() == ([case.pk], 1)
+
+
+@pytest.mark.django_db
+def test_a_kept_list_filtered_again_or_prefetched_is_read_by_the_orm(frontline, lead):
+    """Narrowing a kept list reads it as any list; a prefetch leaves its pages to the
+    ORM; its rows are the same either way."""
+    from casework.counting import CappedPaginator
+    from casework.statements import KeptList
+
+    cases = [slavery(frontline) for _ in range(3)]
+    listed = case_search_for_user(lead, {})
+    assert isinstance(listed, KeptList)
+    one = listed.filter(pk=cases[0].pk)
+    assert hasattr(one[:2], "query")  # a queryset: the ORM reads the narrowed list
+    assert [c.pk for c in one[:2]] == [cases[0].pk]
+    assert CappedPaginator(one, 2).count == 1
+    prefetched = listed.prefetch_related("case_people")
+    page = prefetched[:2]
+    assert hasattr(page, "query")  # a queryset, read by the ORM with its prefetch
+    assert [c.pk for c in page] == [c.pk for c in CappedPaginator(listed, 2).page(1)]
