@@ -585,6 +585,11 @@ def search_entries_for_user(user: Any, q: str) -> Any:
     query = tsquery(parse(q), user_keys(user))
     if query is None:
         return CaseSearchEntry.objects.none()
+    return _entries_matching(query)
+
+
+def _entries_matching(query: str) -> Any:
+    """The index entries matching ``query``, a user's search (``tsquery``)."""
     return CaseSearchEntry.objects.filter(document__matches=query)
 
 
@@ -615,8 +620,8 @@ def search_case_ids_newest_first(user: Any, q: str, limit: int) -> list[int]:
         return []
 
     def newest(text: str) -> Any:
-        entries = CaseSearchEntry.objects.filter(document__matches=text)
-        return entries.order_by("-raised_at", "-case_id").values("case_id")[:limit]
+        entries = _entries_matching(text).order_by("-raised_at", "-case_id")
+        return entries.values("case_id")[:limit]
 
     # Compiled once (``casework.statements``): the statement differs between users and
     # searches only by the tsquery, given at each use.

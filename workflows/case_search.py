@@ -214,7 +214,7 @@ def case_search_for_user(
     now = timezone.now()
     cases, narrowed = _listed(user, filters, sort, order, matching, now)
     if not q:
-        return _kept(user, cases, filters, sort, order, now)
+        return _kept_list(user, cases, filters, sort, order, now)
     if matched is None:
         return cases
     if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not narrowed:
@@ -271,7 +271,7 @@ _GIVEN = {"case_type": str, "state": str, "team": int, "owner": int}
 _FILTERS = ("case_type", "state", "team", "owner", "assigned_to", "overdue")
 
 
-def _kept(
+def _kept_list(
     user: Any,
     cases: QuerySet[Case],
     filters: Mapping[str, Any],
