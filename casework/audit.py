@@ -34,7 +34,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import BooleanField, Count, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, Max, Model, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from casework.conditions import OPEN_ALIAS, OnBaseTable
@@ -50,6 +52,8 @@ from casework.models import (
 )
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
+from casework.selectors import id_array, in_id_array
+from casework.statements import compiled_values, kept_list
 from config.inserts import insert_rows
 
 GENESIS_HASH = "0" * 64
@@ -809,50 +813,166 @@ def audit_event_list_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet
     anyone else. ``filters``: ``reference`` (a case, its people and premises), ``user`` (a
     username: what they did, and failed sign-ins as them), ``action`` (a verb),
     ``date_from`` and ``date_to`` (days in UK time, both included)."""
-    if Role.AUDITOR not in roles_of(user) or not user.is_active:
+    search = _AuditSearch.of(user, filters)
+    return AuditEvent.objects.none() if search is None else search.build(*search.values)
+
+
+def audit_event_search_for_user(user: Any, filters: Mapping[str, Any]) -> QuerySet[AuditEvent]:
+    """``audit_event_list_for_user`` newest first, each view's repeat loaded: the
+    auditor's search page. Its pages and capped count are read through statements
+    compiled once per kind of search (``casework.statements.KeptList``): building and
+    compiling the query was a third of the search's application CPU at 10,000,000
+    events (docs/performance.md, tenth session)."""
+    search = _AuditSearch.of(user, filters)
+    if search is None:
         return AuditEvent.objects.none()
-    events = AuditEvent.objects.select_related("actor", "case").only(*_LISTED_COLUMNS)
-    # A named compartment's events (a Domestic Homicide Review's) only with its clearance.
-    hidden = [t for t in named_case_types() if not auditor_cleared_for(user, t)]
-    if hidden:
-        events = events.exclude(case__case_type__in=hidden)
-    if not has_prevent_clearance(user):
-        # Nothing of a restricted (Prevent) case for an auditor without clearance
-        # (RULES.md §4.5): not its events, nor those of its people and premises.
-        events = events.exclude(
-            restricted_case_events(restricted_case_types() - named_case_types())
+
+    def newest_first(*given: Any) -> QuerySet[AuditEvent]:
+        return search.build(*given).select_related("view_repeat").order_by("-id")
+
+    return kept_list(newest_first(*search.values), search, newest_first, search.values)
+
+
+@dataclasses.dataclass(frozen=True)
+class _AuditSearch:
+    """An auditor's search of the log: what its query is built from (the compartments
+    hidden from the auditor, which filters were given, how many users a username is)
+    and, apart, the values it is given (``values``: ids, the reference, the verb and
+    the days' bounds), so that one kind of search is compiled once
+    (``casework.statements``: the fields are its key, the values its arguments)."""
+
+    # Case types whose events are hidden: named compartments without the auditor's
+    # clearance, and the restricted ones (Prevent) without Prevent clearance.
+    hidden: tuple[str, ...]
+    restricted: tuple[str, ...]
+    # "case": a reference a case has; "asked": one no case has; "": none given.
+    reference: str
+    actors: int | None  # how many users the username is; None: no username given
+    failed: bool  # failed sign-ins name the username
+    action: bool
+    date_from: bool
+    date_to: bool
+    values: tuple[Any, ...] = dataclasses.field(compare=False, default=())
+
+    @classmethod
+    def of(cls, user: Any, filters: Mapping[str, Any]) -> _AuditSearch | None:
+        """The search ``filters`` asks for, as ``user`` may make it; None for anyone but
+        an active auditor. The ids a reference and a username stand for are read here
+        (statements compiled once too): reading them first lets PostgreSQL use the
+        events' indexes (``audit_case_condition``; docs/performance.md)."""
+        if Role.AUDITOR not in roles_of(user) or not user.is_active:
+            return None
+        named = named_case_types()
+        # A named compartment's events (a Domestic Homicide Review's) only with its
+        # clearance; nothing of a restricted (Prevent) case for an auditor without
+        # clearance (RULES.md §4.5): not its events, nor those of its people and premises.
+        hidden = tuple(t for t in named if not auditor_cleared_for(user, t))
+        restricted = (
+            () if has_prevent_clearance(user) else tuple(sorted(restricted_case_types() - named))
         )
-    if filters.get("reference"):
-        # References are made upper-case (casework.references), so the unique index
-        # finds one typed in any case.
-        reference = filters["reference"].strip().upper()
-        cases = Case.objects.filter(reference=reference)
-        # Requests for a reference no case has are found by the reference asked for.
-        asked = Q(verb=AuditVerb.ACCESS_DENIED, case__isnull=True, data__reference=reference)
-        events = events.filter(audit_case_condition(cases) | asked)
-    if filters.get("user"):
-        name = filters["user"]
-        # The user's id first, so the (actor, at) index is used (docs/performance.md).
-        actors = list(
-            get_user_model().objects.filter(username__iexact=name).values_list("pk", flat=True)
-        )
-        failed = Q(verb=AuditVerb.USER_SIGN_IN_FAILED, data__username__iexact=name)
-        # Failed sign-ins naming them are few or none (the partial index
-        # ``audit_failed_sign_in_name`` says which). Without any, the search is their
-        # events alone, which the (actor, id) index gives newest first, 50 at a time;
-        # the OR made PostgreSQL read all of a lead's tens of thousands and sort them
-        # (docs/performance.md).
-        if AuditEvent.objects.filter(failed).exists():
-            events = events.filter(Q(actor_id__in=actors) | failed)
-        else:
-            events = events.filter(actor_id__in=actors)
-    if filters.get("action"):
-        events = events.filter(verb=filters["action"])
-    if filters.get("date_from"):
-        events = events.filter(at__gte=_day_start(_as_date(filters["date_from"])))
-    if filters.get("date_to"):
-        events = events.filter(at__lt=_day_start(_as_date(filters["date_to"]) + timedelta(1)))
-    return events
+        values: list[Any] = []
+        reference = ""
+        if filters.get("reference"):
+            # References are made upper-case (casework.references), so the unique index
+            # finds one typed in any case.
+            asked = filters["reference"].strip().upper()
+            found = compiled_values(("audit: the case of a reference",), _case_of, (asked,))
+            if found:
+                case_id, premises = found[0]["pk"], found[0]["premises_id"]
+                people = compiled_values(("audit: a case's people",), _people_of, (case_id,))
+                values += [
+                    case_id,
+                    id_array(row["person_id"] for row in people),
+                    id_array([] if premises is None else [premises]),
+                ]
+            reference = "case" if found else "asked"
+            values.append(asked)
+        actors, failed = None, False
+        if filters.get("user"):
+            name = filters["user"]
+            # The user's id first, so the (actor, id) index is used (docs/performance.md).
+            ids = [
+                row["pk"] for row in compiled_values(("audit: users named",), _users_named, (name,))
+            ]
+            actors = len(ids)
+            # Failed sign-ins naming them are few or none (the partial index
+            # ``audit_failed_sign_in_name`` says which). Without any, the search is their
+            # events alone, which the (actor, id) index gives newest first, 50 at a time;
+            # the OR made PostgreSQL read all of a lead's tens of thousands and sort them
+            # (docs/performance.md).
+            failed = bool(compiled_values(("audit: failed sign-ins as",), _failed_as, (name,)))
+            values += ids
+            if failed:
+                values.append(name)
+        if filters.get("action"):
+            values.append(filters["action"])
+        for bound, moved in (("date_from", 0), ("date_to", 1)):
+            if filters.get(bound):
+                values.append(_day_start(_as_date(filters[bound]) + timedelta(moved)))
+        return cls(
+            hidden, restricted, reference, actors, failed,
+            bool(filters.get("action")), bool(filters.get("date_from")),
+            bool(filters.get("date_to")), tuple(values),
+        )  # fmt: skip
+
+    def build(self, *given: Any) -> QuerySet[AuditEvent]:
+        """The search's query given its ``values`` (or stand-ins for them)."""
+        values = iter(given)
+        events = AuditEvent.objects.select_related("actor", "case").only(*_LISTED_COLUMNS)
+        if self.hidden:
+            events = events.exclude(case__case_type__in=self.hidden)
+        if self.restricted:
+            events = events.exclude(restricted_case_events(self.restricted))
+        if self.reference:
+            about = Q()
+            if self.reference == "case":
+                # ``audit_case_condition``, its ids given: the case, its people, its premises.
+                case_id, people, premises = next(values), next(values), next(values)
+                about = (
+                    Q(case_id=case_id)
+                    | _objects_of(Person, people)
+                    | _objects_of(Premises, premises)
+                )
+            # Requests for a reference no case has are found by the reference asked for.
+            asked = Q(verb=AuditVerb.ACCESS_DENIED, case__isnull=True) & Q(
+                Exact(KT("data__reference"), next(values))
+            )
+            events = events.filter(about | asked)
+        if self.actors is not None:
+            mine = Q(actor_id__in=[next(values) for _ in range(self.actors)])
+            events = events.filter(mine | _failed_sign_ins(next(values)) if self.failed else mine)
+        if self.action:
+            events = events.filter(verb=next(values))
+        if self.date_from:
+            events = events.filter(at__gte=next(values))
+        if self.date_to:
+            events = events.filter(at__lt=next(values))
+        return events
+
+
+def _objects_of(model: type[Model], ids: str) -> Q:
+    """Events recorded on the ``model`` rows of ``ids`` (an array's text, ``id_array``)."""
+    return Q(object_type=model._meta.label_lower) & in_id_array("object_id", ids, as_text=True)
+
+
+def _case_of(reference: str) -> QuerySet[Case]:
+    return Case.objects.filter(reference=reference).values("pk", "premises_id")
+
+
+def _people_of(case_id: int) -> QuerySet[CasePerson]:
+    return CasePerson.objects.filter(case_id=case_id).values("person_id").distinct()
+
+
+def _users_named(name: str) -> QuerySet[Any]:
+    return get_user_model().objects.filter(username__iexact=name).values("pk")
+
+
+def _failed_sign_ins(name: str) -> Q:
+    return Q(verb=AuditVerb.USER_SIGN_IN_FAILED, data__username__iexact=name)
+
+
+def _failed_as(name: str) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(_failed_sign_ins(name)).values("pk")[:1]
 
 
 def _as_date(value: date | str) -> date:

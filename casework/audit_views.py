@@ -31,6 +31,7 @@ from casework.audit import (
     audit_case_condition,
     audit_chain_latest,
     audit_event_list_for_user,
+    audit_event_search_for_user,
     audit_label,
     user_display_name,
     verb_label,
@@ -114,11 +115,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/search.html", context, status=400)
     filters = form.filters() if form.is_bound else {}
-    events = (
-        audit_event_list_for_user(request.user, filters)
-        .select_related("view_repeat")
-        .order_by("-id")
-    )
+    events = audit_event_search_for_user(request.user, filters)
     asked = request.GET.get("page")
     page = CappedPaginator(events, PAGE_SIZE, page=asked).get_page(asked)
     rows = _rows(page)

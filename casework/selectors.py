@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
     BigIntegerField,
     BooleanField,
+    CharField,
     Exists,
     F,
     Func,
@@ -243,11 +244,14 @@ def id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
 
 
-def in_id_array(column: str, ids: str) -> Q:
+def in_id_array(column: str, ids: str, *, as_text: bool = False) -> Q:
     """``column = ANY(%s::bigint[])``, ``ids`` an array's text (``id_array``): a query
     given its ids as one text can be compiled once (``casework.statements``), whatever
-    their number."""
-    array = RawSQL("%s::bigint[]", (ids,), output_field=ArrayField(BigIntegerField()))
+    their number. ``as_text``: the column holds ids as text (an audit event's
+    ``object_id``), compared with ``text[]``."""
+    cast, field = ("text[]", CharField()) if as_text else ("bigint[]", BigIntegerField())
+    # ``cast`` is one of the two constants above; ``ids`` is a parameter.
+    array = RawSQL(f"%s::{cast}", (ids,), output_field=ArrayField(field))  # noqa: S611
     return Q(_InArray(F(column), array))
 
 

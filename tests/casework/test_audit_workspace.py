@@ -11,12 +11,21 @@ from datetime import timedelta
 import pgtrigger
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
-from casework.models import AuditEvent, Case, CasePerson, Person, Premises, Team
+from casework.models import (
+    AuditEvent,
+    Case,
+    CasePerson,
+    CaseViewRepeat,
+    Person,
+    Premises,
+    Team,
+)
 from casework.roles import Role
 from casework.services import (
     case_access_grant,
@@ -443,3 +452,134 @@ def test_a_person_linked_to_a_case_shows_in_that_cases_search(auditor_client, st
     CasePerson.objects.create(case=other, person=subject, role="subject")
     verbs = verbs_shown(auditor_client.get(SEARCH, {"reference": "SC-OTHER-1"}))
     assert verbs == ["person.updated"]
+
+
+# The search's statements, compiled once ----------------------------------------------------
+
+
+def _search_pages(user, filters) -> list:
+    """The first two pages (three events each) and the capped count (at four) of a
+    search, as the search page reads them: each event with its actor, case and repeat."""
+    from casework.audit import audit_event_search_for_user
+    from casework.counting import CappedPaginator
+
+    def repeats(event) -> int | None:
+        try:
+            return event.view_repeat.repeats
+        except CaseViewRepeat.DoesNotExist:
+            return None
+
+    def read(page) -> list[tuple]:
+        events = list(page)
+        with CaptureQueriesContext(connection) as lazy:
+            rows = [
+                (e.pk, e.verb, e.actor and e.actor.username, e.case and e.case.reference,
+                 repeats(e), e.data, e.at)
+                for e in events
+            ]  # fmt: skip
+        assert not lazy.captured_queries  # actor, case and repeat read with the page
+        return rows
+
+    listed = audit_event_search_for_user(user, filters)
+    first = CappedPaginator(listed, 3, page=1, cap=4)
+    got = [read(first.page(1)), (first.count, first.more)]
+    second = CappedPaginator(listed.all(), 3, page=2, cap=4)
+    if second.num_pages >= 2:
+        got.append(read(second.page(2)))
+    return got
+
+
+@pytest.mark.django_db
+def test_every_kind_of_search_kept_reads_what_the_orm_reads(
+    auditor_client, staff, story, make_user
+):
+    """The search page's events and capped count, read through statements compiled once
+    per kind of search (the values given at each use), are the ORM's: for an auditor and
+    one cleared for Prevent, by a case's reference (typed in lower case), a Prevent
+    case's, one no case has; by a user (with and without failed sign-ins naming them),
+    by nobody; by action, by days; two filters; and five values, read by the ORM."""
+    from django.test import override_settings
+
+    from casework.audit import audit_event_list_for_user
+    from casework.services import prevent_clearance_set
+    from tests.workflows.test_case_list import prevent_case
+
+    case = story[0]
+    hidden = prevent_case(staff["prevent_lead"])
+    cleared = make_user("auditor.cleared", Role.AUDITOR, [])
+    prevent_clearance_set(user=cleared, actor=staff["administrator"], cleared=True)
+    auditor_client.get("/audit/cases/SC-NOPE-1/")  # a request for a reference no case has
+    viewer = Client()
+    viewer.force_login(staff["worker"])
+    for _ in range(2):  # a view, and its repeat
+        assert viewer.get(f"/cases/{case.reference}/").status_code == 200
+    Client().post("/sign-in/", {"username": "Lead.North", "password": "wrong"})
+    today = timezone.localdate()
+    day = {"date_from": today.isoformat(), "date_to": today.isoformat()}
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    choices = [
+        {}, {"reference": case.reference.lower()}, {"reference": story[1].reference},
+        {"reference": hidden.reference}, {"reference": "sc-nope-1"}, {"reference": "SC-NONE-2"},
+        {"user": "LEAD.NORTH"}, {"user": "frontline.north"}, {"user": "prevent.lead"},
+        {"user": "nobody"}, {"action": "case.transitioned"}, {"action": "access.denied"},
+        {"action": "case.raised", **day}, {"action": "case.raised", "date_from": tomorrow},
+        {"date_to": today.isoformat()}, {"user": "lead.north", "action": "case.allocated"},
+        {"reference": case.reference, "date_from": today.isoformat()},  # five values
+    ]  # fmt: skip
+    seen = 0
+    for user in (staff["auditor"], cleared):
+        for filters in choices:
+            kept = _search_pages(user, filters)
+            with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                assert _search_pages(user, filters) == kept, (user, filters)
+            newest = audit_event_list_for_user(user, filters).order_by("-id")
+            assert [row[0] for row in kept[0]] == [e.pk for e in newest[:3]], filters
+            seen += len(kept[0])
+    assert seen > 40
+    assert _search_pages(cleared, {"reference": hidden.reference})[0]  # its events
+    assert any(
+        row[4] for row in _search_pages(staff["auditor"], {"reference": case.reference})[0]
+    )  # a view's repeats read with it
+    assert _search_pages(staff["auditor"], {"reference": hidden.reference}) == [[], (0, False)]
+
+
+@pytest.mark.django_db
+def test_a_later_search_of_the_same_kind_compiles_nothing(staff, story, make_user):
+    """Once a search by user, by case and by action and day has been made, another of
+    the same kind with other values builds and compiles no query: its lookups of the
+    user's ids and the case's, its page and its count all read statements kept."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from casework import statements
+
+    auditor, today = staff["auditor"], timezone.localdate()
+    other_lead = make_user("lead2.north", Role.LEAD, ["north"])
+    fresh = default_raise(modern_slavery.WORKFLOW, staff["frontline"])(ADULT)
+    for n in range(7):  # more than the two pages of three and the count at four show
+        case_summary_update(case=fresh, actor=other_lead, summary=f"Seen again ({n}).")
+    yesterday = str(today - timedelta(days=1))
+    # Each search of the first three reads a full page, a count and a second page, as
+    # the second three do.
+    firsts = [
+        {"user": "lead2.north"}, {"reference": fresh.reference},
+        {"action": "case.updated", "date_from": str(today), "date_to": str(today)},
+    ]  # fmt: skip
+    seconds = [
+        {"user": "lead.north"}, {"reference": story[0].reference.lower()},
+        {"action": "case.updated", "date_from": yesterday, "date_to": str(today)},
+    ]  # fmt: skip
+    expected = [_search_pages(auditor, filters) for filters in seconds]
+    statements.clear()
+    for filters in firsts:
+        _search_pages(auditor, filters)
+    compiled = []
+    original = SQLCompiler.as_sql
+    try:
+        SQLCompiler.as_sql = lambda *a, **k: compiled.append(a) or original(*a, **k)
+        got = [_search_pages(auditor, filters) for filters in seconds]
+    finally:
+        SQLCompiler.as_sql = original
+    assert compiled == []
+    assert got == expected
+    assert all(len(pages) == 3 for pages in got)  # two pages each
+    assert got != [_search_pages(auditor, filters) for filters in firsts]
