@@ -53,7 +53,7 @@ from casework.models import (
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
 from casework.selectors import id_array, in_id_array
-from casework.statements import compiled_values, kept_list
+from casework.statements import compiled_objects, compiled_values, kept_list
 from config.inserts import insert_rows
 
 GENESIS_HASH = "0" * 64
@@ -303,10 +303,23 @@ def user_display_name(user: Any) -> str:
 
 
 def _name_users(ids: set[int]) -> dict[int, str]:
+    """As ``user_display_name`` names each (the full name as ``get_full_name`` makes it,
+    else the username), read through one statement compiled once whatever their number."""
     if not ids:
         return {}
-    users = get_user_model().objects.filter(pk__in=ids)
-    return {user.pk: user_display_name(user) for user in users}
+    rows = compiled_values(("audit: users' names",), _users_of, (id_array(sorted(ids)),))
+    return {
+        row["pk"]: f"{row['first_name']} {row['last_name']}".strip() or row["username"]
+        for row in rows
+    }
+
+
+def _users_of(ids: str) -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(in_id_array("pk", ids))
+        .values("pk", "username", "first_name", "last_name")
+    )
 
 
 def _name_teams(ids: set[int]) -> dict[int, str]:
@@ -980,8 +993,14 @@ def _as_date(value: date | str) -> date:
 
 
 def audit_chain_latest() -> AuditChainVerification | None:
-    """The most recent verification of the chain, if it was ever checked."""
-    return AuditChainVerification.objects.order_by("-ran_at", "-id").first()
+    """The most recent verification of the chain, if it was ever checked (its statement
+    compiled once: the auditor's every search shows it)."""
+    latest = compiled_objects(("audit: the chain's latest check",), _latest_checks)
+    return latest[0] if latest else None
+
+
+def _latest_checks() -> QuerySet[AuditChainVerification]:
+    return AuditChainVerification.objects.order_by("-ran_at", "-id")[:1]
 
 
 ACCESS_DENIED_DAYS = 30

@@ -300,8 +300,15 @@ def test_only_the_names_an_event_did_not_keep_are_looked_up(world):
     with CaptureQueriesContext(connection) as unnamed:
         rows = describe_events(events)
     assert [str(line) for line in rows[1].lines] == ["From Ali Khan to Sam Okafor"]
-    looked_up = [q for q in unnamed.captured_queries if '"auth_user"."id" IN' in q["sql"]]
+    looked_up = [
+        q for q in unnamed.captured_queries if '"auth_user"."id" = ANY(' in q["sql"]
+    ]  # the names of the users it refers to, all at once
     assert len(looked_up) == 1
+    # Without a full name, the username (as ``user_display_name`` names them).
+    User.objects.filter(pk=LEAD_ID).update(first_name="", last_name="")
+    rows = describe_events(events)
+    lead = User.objects.get(pk=LEAD_ID)
+    assert [str(line) for line in rows[1].lines] == [f"From Ali Khan to {lead.username}"]
 
 
 @pytest.mark.django_db
