@@ -985,7 +985,8 @@ def _failed_sign_ins(name: str) -> Q:
 
 
 def _failed_as(name: str) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(_failed_sign_ins(name)).values("pk")[:1]
+    # Unordered, as ``exists()`` asks: whether any, not the first by id.
+    return AuditEvent.objects.filter(_failed_sign_ins(name)).values("pk").order_by()[:1]
 
 
 def _as_date(value: date | str) -> date:
