@@ -22,6 +22,7 @@ from casework.matching import (
     person_reasons,
     possible_match_leads_tell,
     possible_matches_for_user,
+    premises_cases_for_user,
 )
 from casework.models import Case, CaseSearchEntry, Person, PossibleMatch, Premises
 from casework.roles import Role
@@ -339,6 +340,47 @@ def test_known_premises_are_offered_linked_and_listed_with_repeat_addresses(clie
     html = client.get(f"/premises/{elsewhere.premises_id}/").content.decode()
     assert elsewhere.reference in html
     assert first.reference not in html
+
+
+@pytest.mark.django_db
+def test_the_premises_cases_kept_are_the_orms_and_another_premises_compiles_nothing(staff):
+    """A premises page's cases, read through statements compiled once per access key,
+    are those the ORM reads for every viewer (the raiser, their lead, another team's, a
+    Prevent lead; the address recorded twice, and another team's case at it); the
+    page of other premises then builds and compiles no query of its own."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    frontline = staff["frontline"]
+    first = default_raise(cuckooing.WORKFLOW, frontline)(cuckooing_data())
+    again = default_raise(cuckooing.WORKFLOW, frontline)(
+        cuckooing_data(address="12 Acacia Ave\nLeeds", postcode="ls61aa")
+    )
+    default_raise(cuckooing.WORKFLOW, staff["frontline_south"])(cuckooing_data())
+    other = default_raise(cuckooing.WORKFLOW, frontline)(
+        cuckooing_data(address="3 Elm Row\nLeeds", postcode="LS2 9ZZ")
+    )
+
+    def cases(user, premises) -> list[tuple]:
+        return [(c.pk, c.reference, c.team.name) for c in premises_cases_for_user(user, premises)]
+
+    seen = 0
+    for user in staff.values():
+        for premises in {first.premises, again.premises, other.premises}:
+            statements.clear()
+            kept = cases(user, premises)
+            with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+                assert cases(user, premises) == kept, (user, premises)
+            seen += len(kept)
+    assert seen >= 8
+    assert {c[0] for c in cases(staff["lead"], first.premises)} == {first.pk, again.pk}
+    compiled = []
+    real = SQLCompiler.as_sql
+    try:
+        SQLCompiler.as_sql = lambda *a, **k: compiled.append(a) or real(*a, **k)
+        assert [c[0] for c in cases(staff["lead"], other.premises)] == [other.pk]
+    finally:
+        SQLCompiler.as_sql = real
+    assert [c[0].query.model for c in compiled if c[0].query.model is Case] == []
 
 
 @pytest.mark.django_db
