@@ -716,23 +716,19 @@ def audit_case_condition(cases: QuerySet[Case]) -> Q:
     (case, id) and (object_type, object_id) indexes; as subqueries inside an OR it
     scanned every event (10,000,000 at county scale: docs/performance.md)."""
     case_ids = list(cases.values_list("pk", flat=True))
-    people = [
-        str(pk)
-        for pk in CasePerson.objects.filter(case__in=case_ids)
-        .values_list("person_id", flat=True)
-        .distinct()
-    ]
-    premises = [
-        str(pk)
-        for pk in Case.objects.filter(pk__in=case_ids, premises__isnull=False).values_list(
-            "premises_id", flat=True
-        )
-    ]
-    return (
-        Q(case__in=case_ids)
-        | Q(object_type=Person._meta.label_lower, object_id__in=people)
-        | Q(object_type=Premises._meta.label_lower, object_id__in=premises)
+    people = (
+        CasePerson.objects.filter(case__in=case_ids).values_list("person_id", flat=True).distinct()
     )
+    premises = Case.objects.filter(pk__in=case_ids, premises__isnull=False).values_list(
+        "premises_id", flat=True
+    )
+    return _about_cases(case_ids, id_array(people), id_array(premises))
+
+
+def _about_cases(case_ids: list[Any], people: str, premises: str) -> Q:
+    """Events recorded on the cases ``case_ids`` or on their people and premises (the
+    ids of these as arrays' text, ``id_array``)."""
+    return Q(case__in=case_ids) | _objects_of(Person, people) | _objects_of(Premises, premises)
 
 
 class RestrictedPeopleAndPremises(OnBaseTable):
@@ -940,12 +936,7 @@ class _AuditSearch:
             about = Q()
             if self.reference == "case":
                 # ``audit_case_condition``, its ids given: the case, its people, its premises.
-                case_id, people, premises = next(values), next(values), next(values)
-                about = (
-                    Q(case_id=case_id)
-                    | _objects_of(Person, people)
-                    | _objects_of(Premises, premises)
-                )
+                about = _about_cases([next(values)], next(values), next(values))
             # Requests for a reference no case has are found by the reference asked for.
             asked = Q(verb=AuditVerb.ACCESS_DENIED, case__isnull=True) & Q(
                 Exact(KT("data__reference"), next(values))

@@ -507,12 +507,8 @@ def premises_cases_for_user(user: Any, premises: Premises) -> list[Case]:
         return []
     entered = {"address": premises.address, "postcode": premises.postcode}
     same = _candidates(candidate_query([], entered), user_keys(user), None, PREMISES_CASES)
-    found = compiled_objects(("cases with premises",), _with_premises, (id_array(same),))
+    found = compiled_objects("matching: candidates' cases", _candidate_cases, (id_array(same),))
     ids = {row["pk"] for row in own} | {
         c.pk for c in found if c.premises is not None and premises_reasons(entered, c.premises)
     }
     return compiled_objects(("premises' cases shown", key), shown, (id_array(sorted(ids)),))
-
-
-def _with_premises(ids: str) -> QuerySet[Case]:
-    return Case.objects.filter(in_id_array("pk", ids)).select_related("premises")
