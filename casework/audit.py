@@ -40,6 +40,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from casework.conditions import OPEN_ALIAS, OnBaseTable
+from casework.counting import Later
 from casework.models import (
     AuditChainVerification,
     AuditEvent,
@@ -839,7 +840,8 @@ def audit_event_search_for_user(user: Any, filters: Mapping[str, Any]) -> QueryS
     def newest_first(*given: Any) -> QuerySet[AuditEvent]:
         return search.build(*given).select_related("view_repeat").order_by("-id")
 
-    return kept_list(newest_first(*search.values), search, newest_first, search.values)
+    built = Later(AuditEvent, lambda: newest_first(*search.values))  # read by the ORM only
+    return kept_list(built, search, newest_first, search.values)
 
 
 @dataclasses.dataclass(frozen=True)

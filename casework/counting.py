@@ -20,11 +20,12 @@ its own rows and the list is counted by its ids.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Count, Q, QuerySet, Value, Window
+from django.db.models import Count, Model, Q, QuerySet, Value, Window
 from django.utils.formats import number_format
 
 COUNT_CAP = 1_000
@@ -41,17 +42,64 @@ def with_total(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
 
+@dataclass(frozen=True)
+class Later:
+    """A list's query not built until the ORM must read it: ``make()`` builds it, a plain
+    ``QuerySet`` of ``model`` in a fixed order. A list read another way
+    (``ColumnsChosen``) made from it never builds it when only its pages and count are
+    read: building a case list's query (its visibility, filters, row subqueries and
+    order) was about 1 ms of a list's or a search's application CPU at county scale,
+    for a query its kept statements never use (docs/performance.md)."""
+
+    model: type[Model]
+    make: Callable[[], QuerySet]
+
+
 class ColumnsChosen(QuerySet):
     """A list read another way than its own query (``PagedByIds``,
     ``casework.statements.KeptList``) that keeps that way while only its columns and
     related rows are chosen (``all``, ``defer``, ``only``, ``select_related``), noting
     each choice (``ops``, ``Ops``) so that the other way can make it too. Anything that
     could change which rows the list has or their order (a filter, another order) makes
-    it an ordinary queryset again; a prefetch (``ops`` None) leaves it to the ORM."""
+    it an ordinary queryset again; a prefetch (``ops`` None) leaves it to the ORM.
+
+    Made from a ``Later``, its own query is built (and the choices noted made on it) the
+    first time anything asks for it (``query``)."""
 
     # The attributes that say the other way, carried to each clone that keeps it.
     carried: tuple[str, ...] = ()
     ops: Ops | None = ()
+    # Builds the list's query when it is first asked for (``Later.make``); None: built.
+    later: Callable[[], QuerySet] | None = None
+
+    @classmethod
+    def made_later(cls, later: Later) -> ColumnsChosen:
+        made = cls(model=later.model)
+        made.later = later.make
+        return made
+
+    @property
+    def query(self) -> Any:
+        if self.later is not None:
+            built = self.later()
+            if type(built) is not QuerySet or built.model is not self.model or not built.ordered:
+                raise TypeError("A list built later is an ordered, plain QuerySet of its model.")
+            self.later = None
+            QuerySet.query.fset(self, apply_ops(built, self.ops or ()).query)
+        return QuerySet.query.fget(self)
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        QuerySet.query.fset(self, value)
+
+    @property
+    def ordered(self) -> bool:
+        return True if self.later is not None else super().ordered  # a Later's is
+
+    @property
+    def sliced(self) -> bool:
+        """Whether the query is sliced, asked without building it (one built later is not)."""
+        return self.later is None and self.query.is_sliced
 
     def _kept(self, clone: QuerySet, op: tuple[str, tuple[Any, ...]] | None = None) -> QuerySet:
         for name in self.carried:
@@ -59,17 +107,25 @@ class ColumnsChosen(QuerySet):
         clone.ops = None if self.ops is None or op is None else (*self.ops, op)
         return clone
 
+    def _chosen(self, name: str, args: tuple[Any, ...]) -> QuerySet:
+        """A clone with ``name(*args)`` chosen: on its query, or noted to be made when a
+        query not built yet is built (``later``)."""
+        if self.later is None:
+            return self._kept(getattr(QuerySet, name)(self, *args), (name, args))
+        clone = self.made_later(Later(self.model, self.later))
+        return self._kept(clone, (name, args))
+
     def all(self) -> QuerySet:
-        return self._kept(super().all(), ("all", ()))
+        return self._chosen("all", ())
 
     def defer(self, *fields: Any) -> QuerySet:
-        return self._kept(super().defer(*fields), ("defer", fields))
+        return self._chosen("defer", fields)
 
     def only(self, *fields: Any) -> QuerySet:
-        return self._kept(super().only(*fields), ("only", fields))
+        return self._chosen("only", fields)
 
     def select_related(self, *fields: Any) -> QuerySet:
-        return self._kept(super().select_related(*fields), ("select_related", fields))
+        return self._chosen("select_related", fields)
 
     def prefetch_related(self, *lookups: Any) -> QuerySet:
         return self._kept(super().prefetch_related(*lookups))  # read by the ORM from now
@@ -81,7 +137,7 @@ class ColumnsChosen(QuerySet):
     def page_slice(self, k: Any) -> tuple[int, int | None] | None:
         """``k``'s (start, stop) when it is a slice of rows the other way can read: of
         this whole list, not yet read, in steps of one from non-negative bounds."""
-        if self._result_cache is not None or self.query.is_sliced or not isinstance(k, slice):
+        if self._result_cache is not None or self.sliced or not isinstance(k, slice):
             return None
         if k.step is not None or any(i is not None and i < 0 for i in (k.start, k.stop)):
             return None
@@ -107,7 +163,7 @@ class PagedByIds(ColumnsChosen):
     read: PageRead | None = None
 
     def count(self) -> int:
-        if self.ids is None or self.query.is_sliced:
+        if self.ids is None or self.sliced:
             return super().count()
         return len(self.ids)
 
@@ -140,21 +196,24 @@ def apply_ops(queryset: QuerySet, ops: Ops) -> QuerySet:
 
 
 def paged_by_ids(
-    queryset: QuerySet,
+    queryset: QuerySet | Later,
     ids: list[int],
     rows_of: Callable[[list[int]], Q],
     read: PageRead | None = None,
 ) -> PagedByIds:
-    """``queryset`` (its rows exactly those of ``ids``, in the same order) paged by
-    ``ids``: ``rows_of(ids)`` is the condition that picks rows by their ids
-    (``casework.selectors.pk_in_array``). ``read``, when given, reads a page instead
-    of a query made from ``queryset`` (``PagedByIds``): it must give the same rows,
-    with the same annotations and ``TOTAL``, as ``queryset`` filtered by
-    ``rows_of(page)`` with the ``Ops`` applied."""
-    if type(queryset) is not QuerySet:
+    """``queryset`` (its rows exactly those of ``ids``, in the same order; or a
+    ``Later`` that builds it) paged by ``ids``: ``rows_of(ids)`` is the condition that
+    picks rows by their ids (``casework.selectors.pk_in_array``). ``read``, when given,
+    reads a page instead of a query made from ``queryset`` (``PagedByIds``): it must
+    give the same rows, with the same annotations and ``TOTAL``, as ``queryset``
+    filtered by ``rows_of(page)`` with the ``Ops`` applied."""
+    if isinstance(queryset, Later):
+        paged = PagedByIds.made_later(queryset)
+    elif type(queryset) is not QuerySet:
         raise TypeError("paged_by_ids pages a plain QuerySet.")
-    paged = queryset.all()
-    paged.__class__ = PagedByIds
+    else:
+        paged = queryset.all()
+        paged.__class__ = PagedByIds
     paged.ids, paged.rows_of, paged.read, paged.ops = list(ids), rows_of, read, ()
     return paged
 
@@ -163,7 +222,7 @@ def capped_count(queryset: Any, cap: int | None = None) -> tuple[int, bool]:
     """(how many, whether there are more): at most ``cap`` (``COUNT_CAP``) rows are
     counted."""
     cap = COUNT_CAP if cap is None else cap
-    if isinstance(queryset, ColumnsChosen) and not queryset.query.is_sliced:
+    if isinstance(queryset, ColumnsChosen) and not queryset.sliced:
         known = queryset.capped(cap)
         if known is not None:
             return known

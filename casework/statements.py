@@ -47,7 +47,7 @@ from django.db.models.query import ModelIterable, ValuesIterable, get_related_po
 from django.db.transaction import TransactionManagementError
 
 from casework import conditions
-from casework.counting import COUNT_CAP, ColumnsChosen, apply_ops, capped_count
+from casework.counting import COUNT_CAP, ColumnsChosen, Later, apply_ops, capped_count
 
 _CACHE_SIZE = 4096
 _MOST = 4  # values a statement takes
@@ -443,19 +443,22 @@ class KeptList(ColumnsChosen):
 
 
 def kept_list(
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | Later,
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
     args: Sequence[Any] = (),
 ) -> QuerySet[Any]:
-    """``queryset`` as a ``KeptList``: ``build(*args)`` must make the same query (the
-    module docstring says what ``key`` must name and what ``args`` may be). More values
-    than a statement takes: ``queryset`` as it is."""
-    if type(queryset) is not QuerySet:
-        raise TypeError("kept_list keeps a plain QuerySet.")
+    """``queryset`` (or a ``Later`` that builds it) as a ``KeptList``: ``build(*args)``
+    must make the same query (the module docstring says what ``key`` must name and what
+    ``args`` may be). More values than a statement takes: ``queryset`` as it is."""
     if len(args) > _MOST:
-        return queryset
-    kept = queryset.all()
-    kept.__class__ = KeptList
+        return queryset.make() if isinstance(queryset, Later) else queryset
+    if isinstance(queryset, Later):
+        kept = KeptList.made_later(queryset)
+    elif type(queryset) is not QuerySet:
+        raise TypeError("kept_list keeps a plain QuerySet.")
+    else:
+        kept = queryset.all()
+        kept.__class__ = KeptList
     kept.kept_key, kept.kept_build, kept.kept_args, kept.ops = key, build, tuple(args), ()
     return kept

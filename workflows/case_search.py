@@ -41,7 +41,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from casework.conditions import case_subquery
-from casework.counting import TOTAL, Ops, PageRead, apply_ops, paged_by_ids, with_total
+from casework.counting import TOTAL, Later, Ops, PageRead, apply_ops, paged_by_ids, with_total
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
@@ -120,7 +120,7 @@ def _matching(user: Any, q: str) -> tuple[Q, list[int] | None]:
     count: ``casework.counting``)."""
     ids = search_case_ids_newest_first(user, q, MATCHED_IDS_LIMIT + 1)
     if not ids:
-        return Q(pk__in=[]), None  # nothing: Django asks the database nothing more
+        return Q(pk__in=[]), []  # nothing: Django asks the database nothing more
     if len(ids) <= MATCHED_IDS_LIMIT:
         return pk_in_array(ids), ids
     return Q(pk__in=search_case_ids_for_user(user, q)), None
@@ -167,12 +167,10 @@ def _filtered(
     filters: Mapping[str, Any],
     matching: Q | None,
     now: datetime,
-) -> tuple[QuerySet[Case], bool]:
+) -> QuerySet[Case]:
     """Apply the filters; those on content (state, team, owner, clocks) keep to cases
     seen in full, never those known only as received or seen only as their raiser. Then
-    ``matching``, a search's condition (``_matching``). With the cases, whether a filter
-    other than the search narrowed the list."""
-    given = cases
+    ``matching``, a search's condition (``_matching``)."""
     content = case_full_condition(user)
     full = Q() if content is None else content
     if filters.get("case_type"):
@@ -188,10 +186,16 @@ def _filtered(
     if filters.get("overdue") in ("true", "false"):
         overdue = Exists(overdue_deadlines(now))
         cases = cases.filter(full, overdue if filters["overdue"] == "true" else ~overdue)
-    narrowed = cases is not given
     if matching is not None:
         cases = cases.filter(matching)
-    return cases, narrowed
+    return cases
+
+
+def _narrows(filters: Mapping[str, Any]) -> bool:
+    """Whether a filter other than the search is given, one ``_filtered`` applies."""
+    return any(filters.get(name) for name in ("case_type", "state", "team", "owner")) or (
+        filters.get("assigned_to") == "me" or filters.get("overdue") in ("true", "false")
+    )
 
 
 def case_search_for_user(
@@ -212,19 +216,26 @@ def case_search_for_user(
     q = str(filters.get("q") or "").strip()
     matching, matched = _matching(user, q) if q else (None, None)
     now = timezone.now()
-    cases, narrowed = _listed(user, filters, sort, order, matching, now)
+    # The list's own query, built only when the ORM reads it: a list read through its
+    # kept statements and a search paged by its matches never do (``Later``).
+    cases = Later(Case, lambda: _listed(user, filters, sort, order, matching, now))
     if not q:
         return _kept_list(user, cases, filters, sort, order, now)
     if matched is None:
-        return cases
-    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not narrowed:
+        return cases.make()
+    if not matched:
+        # Nothing matched (another team's postcode, a name nobody has): an empty list,
+        # whatever its filters and order, read and counted as no rows without building
+        # or compiling the list's query (docs/performance.md).
+        return paged_by_ids(cases, [], pk_in_array, _no_rows)
+    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not _narrows(filters):
         # The matches are the list, their ids already in its order: a page reads its own
         # 25 cases, not every match to sort them, through a statement compiled once
         # (``_page_read``; docs/performance.md).
         return paged_by_ids(cases, matched, pk_in_array, _page_read(user, matched, now))
     # Every match is read and sorted to find the page: the same statement counts them,
     # so a full first page needs no count of its own (docs/performance.md).
-    return with_total(cases)
+    return with_total(cases.make())
 
 
 def _listed(
@@ -234,11 +245,10 @@ def _listed(
     order: str,
     matching: Q | None,
     now: datetime,
-) -> tuple[QuerySet[Case], bool]:
-    """``case_search_for_user``'s query, a search's matches given as ``matching``, and
-    whether a filter other than the search narrowed it."""
+) -> QuerySet[Case]:
+    """``case_search_for_user``'s query, a search's matches given as ``matching``."""
     cases = case_list_for_user(user).select_related("team", "owner", "raised_by")
-    cases, narrowed = _filtered(user, cases, filters, matching, now)
+    cases = _filtered(user, cases, filters, matching, now)
     content = case_content_condition(user)
     full = case_full_condition(user)
     overdue = has_overdue_deadline(now)
@@ -261,8 +271,7 @@ def _listed(
                 When(full, then=Value(None)), default=referred_to_kind(), output_field=CharField()
             ),
         )
-    cases = cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
-    return cases, narrowed
+    return cases.annotate(has_overdue_deadline=overdue).order_by(*_ordering(content, sort, order))
 
 
 # The filters whose values are given at each use of a list's kept statement, and their
@@ -273,13 +282,13 @@ _FILTERS = ("case_type", "state", "team", "owner", "assigned_to", "overdue")
 
 def _kept_list(
     user: Any,
-    cases: QuerySet[Case],
+    cases: Later,
     filters: Mapping[str, Any],
     sort: str,
     order: str,
     now: datetime,
 ) -> QuerySet[Case]:
-    """The list (``cases``, no search) read a page and a count at a time through
+    """The list (``cases`` builds its query; no search) read a page and a count at a time through
     statements compiled once per access key, filters chosen, order and columns
     (``casework.statements.KeptList``): the time and the filters' values (a type, a
     state, a team's or an owner's id) given at each use. Building and compiling a page
@@ -299,7 +308,7 @@ def _kept_list(
             continue
         value = getattr(value, "pk", value)
         if given is None or type(value) is not given:
-            return cases  # not a value a statement is given: the ORM's query
+            return cases.make()  # not a value a statement is given: the ORM's query
         shape.append((name, None))  # given at each use (a filter's value is never None)
         values.append(value)
     kept_names = [name for name, value in shape if value is None]
@@ -307,10 +316,15 @@ def _kept_list(
 
     def build(at: datetime, *given: Any) -> QuerySet[Case]:
         chosen = fixed | dict(zip(kept_names, given, strict=True))
-        return _listed(user, chosen, sort, order, None, at)[0]
+        return _listed(user, chosen, sort, order, None, at)
 
     key = ("case list", access_key(user), tuple(shape), sort, order)
     return kept_list(cases, key, build, values)
+
+
+def _no_rows(page: list[int], total: int, ops: Ops) -> list[Case]:
+    """The page of a search that matched nothing (``PageRead``)."""
+    return []
 
 
 def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:
@@ -323,7 +337,7 @@ def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:
 
     def read(page: list[int], total: int, ops: Ops) -> list[Case]:
         def build(every: str, these: str, at: datetime, listed: int) -> QuerySet[Case]:
-            cases, _ = _listed(user, {}, DEFAULT_SORT, DEFAULT_ORDER, in_id_array("pk", every), at)
+            cases = _listed(user, {}, DEFAULT_SORT, DEFAULT_ORDER, in_id_array("pk", every), at)
             cases = apply_ops(cases, ops).filter(in_id_array("pk", these))
             return cases.annotate(**{TOTAL: Value(listed)})
 

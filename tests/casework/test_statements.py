@@ -382,3 +382,37 @@ def test_an_insert_is_all_or_nothing_and_refuses_a_short_row(cases):
     with pytest.raises(IntegrityError), transaction.atomic():
         inserts.insert_rows(PossibleMatch, fields, [duplicate, duplicate])
     assert not PossibleMatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_list_built_later_is_built_only_when_the_orm_reads_it(cases):
+    """A kept list made from a ``Later`` reads its pages and count through its
+    statements without building its own query; read by the ORM (whole, or filtered),
+    its query is built once, with the columns chosen before; a query built later that
+    has no order is refused."""
+    from casework.counting import CappedPaginator, Later
+
+    def newest(at):
+        return Case.objects.filter(raised_at__lte=at).select_related("team").order_by("-pk")
+
+    now = timezone.now()
+    later = Counted(lambda: newest(now))
+    kept = statements.kept_list(Later(Case, later), "newest", newest, [now]).defer("details")
+    paginator = CappedPaginator(kept, 4, page=2)
+    assert [c.reference for c in paginator.page(2)] == ["SC-T-1", "SC-T-0"]
+    assert (paginator.count, later.calls) == (6, 0)
+    assert [c.reference for c in CappedPaginator(kept.all(), 4).page(1)][0] == "SC-T-5"
+    assert later.calls == 0
+    whole = list(kept)
+    assert ([c.reference for c in whole][:2], later.calls) == (["SC-T-5", "SC-T-4"], 1)
+    assert whole[0].get_deferred_fields() == {"details"}
+    assert list(kept.filter(reference="SC-T-3")) == [cases[3]]
+    assert later.calls == 1  # built once
+    other = statements.kept_list(Later(Case, later), "newest", newest, [now])
+    other = other.only("reference", "team")
+    found = list(other.filter(reference__in=["SC-T-2", "SC-T-4"]))
+    assert [c.reference for c in found] == ["SC-T-4", "SC-T-2"]
+    assert "summary" in found[0].get_deferred_fields()
+    unordered = Later(Case, lambda: Case.objects.order_by())
+    with pytest.raises(TypeError, match="ordered"):
+        list(statements.kept_list(unordered, "unordered", lambda at: newest(at), [now]))

@@ -667,6 +667,79 @@ def test_a_list_read_through_its_kept_statements_is_the_orms(
 
 
 @pytest.mark.django_db
+def test_kept_lists_and_searches_build_and_compile_nothing_once_kept(frontline, lead):
+    """Once their statements are kept, a list's page and count, a search's page and a
+    search that matches nothing (also with a filter and another order: an empty list
+    whatever they are) read their rows and counts without building the list's query
+    (``casework.counting.Later``) or compiling anything; read whole by the ORM, the
+    query is built once and gives the same rows."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from casework import statements
+    from casework.counting import CappedPaginator
+
+    statements.clear()
+    for _ in range(3):
+        slavery(frontline)
+    asked = [
+        ({}, "raised", "desc", 3),
+        ({"state": "concern_raised"}, "reference", "asc", 3),
+        ({"q": "kowalska"}, "raised", "desc", 3),
+        ({"q": "nobody-at-all"}, "raised", "desc", 0),
+        ({"q": "nobody-at-all", "state": "concern_raised"}, "state", "asc", 0),
+    ]
+
+    def read(filters, sort, order):
+        listed = case_search_for_user(lead, filters, sort=sort, order=order).defer("details")
+        paginator = CappedPaginator(listed, 2, page=1)
+        return [c.reference for c in paginator.page(1)], paginator.count, listed
+
+    for filters, sort, order, _ in asked:
+        read(filters, sort, order)  # their statements kept
+    built, compiled = [], []
+    original_listed, original_sql = case_search._listed, SQLCompiler.as_sql
+    try:
+        case_search._listed = lambda *a: built.append(a) or original_listed(*a)
+        SQLCompiler.as_sql = lambda *a, **k: compiled.append(a) or original_sql(*a, **k)
+        for filters, sort, order, count in asked:
+            rows, counted, listed = read(filters, sort, order)
+            assert (len(rows), counted) == (min(count, 2), count), filters
+            assert (built, compiled) == ([], []), filters
+            whole = sorted(c.reference for c in list(listed))
+            assert len(built) == 1, filters  # read whole: the query built, once
+            assert whole == sorted(
+                c.reference for c in case_search_for_user(lead, filters, sort=sort, order=order)
+            )
+            built.clear()
+            compiled.clear()
+    finally:
+        case_search._listed, SQLCompiler.as_sql = original_listed, original_sql
+
+
+@pytest.mark.django_db
+def test_every_filter_narrows_a_search_in_its_default_order(frontline, lead):
+    """A search in its default order is paged by its matches only when no other filter
+    is given: each filter, given with it, still narrows what it finds."""
+    from casework.models import Team
+
+    for _ in range(3):
+        slavery(frontline)
+    south = Team.objects.create(slug="south-x", name="South X")
+    assert len(case_search_for_user(lead, {"q": "kowalska"})[:25]) == 3
+    for narrowing in (
+        {"case_type": "prevent"},
+        {"state": "closed"},
+        {"team": south.pk},
+        {"owner": lead.pk},
+        {"owner": "me"},
+        {"assigned_to": "me"},
+        {"overdue": "true"},
+    ):
+        found = case_search_for_user(lead, {"q": "kowalska", **narrowing})
+        assert list(found[:25]) == [], narrowing
+
+
+@pytest.mark.django_db
 def test_a_kept_list_filters_overdue_at_the_time_of_each_read(frontline, lead):
     """The time the overdue filter compares clocks with is given at each use of the
     list's kept statements: a case joins the overdue list once its clock falls due."""
