@@ -303,9 +303,10 @@ def user_display_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _name_users(ids: set[int]) -> dict[int, str]:
-    """As ``user_display_name`` names each (the full name as ``get_full_name`` makes it,
-    else the username), read through one statement compiled once whatever their number."""
+def user_display_names(ids: set[int]) -> dict[int, str]:
+    """Users by id, as ``user_display_name`` names each (the full name as
+    ``get_full_name`` makes it, else the username), read through one statement compiled
+    once whatever their number."""
     if not ids:
         return {}
     rows = compiled_values(("audit: users' names",), _users_of, (id_array(sorted(ids)),))
@@ -331,7 +332,7 @@ def _name_people(ids: set[int]) -> dict[int, str]:
     return {p.pk: p.full_name or "Name not known" for p in Person.objects.filter(pk__in=ids)}
 
 
-_NAMERS.update(users=_name_users, teams=_name_teams, people=_name_people)
+_NAMERS.update(users=user_display_names, teams=_name_teams, people=_name_people)
 
 
 def audit_names_lookup(kind: str, ids: set[int]) -> dict[int, str]:

@@ -404,7 +404,12 @@ def case_is_raiser_only(user: Any, case: Case) -> bool:
     and their own contributions (DESIGN.md "Access")."""
     if case.raised_by_id != user.pk or case.owner_id == user.pk or case_is_limited(user, case):
         return False
-    return not case_full_list_for_user(user).filter(pk=case.pk).exists()
+
+    def this_one(pk: int) -> QuerySet[Case]:
+        return case_full_list_for_user(user).filter(pk=pk).values("pk")[:1]
+
+    # Asked at every raise and every page of a case its raiser opens: compiled once.
+    return not compiled_values(("seen in full", access_key(user)), this_one, (case.pk,))
 
 
 def case_readers(case: Case, user_ids: Iterable[int]) -> list[int]:

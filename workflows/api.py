@@ -38,13 +38,14 @@ from casework.selectors import (
     case_get_for_user,
     case_is_limited,
     case_is_raiser_only,
+    prefetched,
 )
 from config.api_errors import error_responses
 from workflows.case_search import case_search_for_user
 from workflows.clocks import timescale_overrides
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, overdue_q
 from workflows.registry import WORKFLOWS, get_workflow
-from workflows.selectors import available_transitions
+from workflows.selectors import available_transitions, case_answer_prefetch
 from workflows.serializers import (
     CASE_OR_LIMITED,
     CaseFilterSerializer,
@@ -148,6 +149,11 @@ def case_body(request: Request, case: Case) -> dict[str, Any]:
         "now": timezone.now(),
         "available_transitions": available_transitions(case, request.user),
     }
+    if prefetched(case, "deadlines") is None:
+        # Its people, clocks and whether one is overdue, by statements compiled once
+        # (a step's answer read them before the audit chain's lock; a raise by a lead
+        # and GET of a case have not).
+        case_answer_prefetch(case, context["now"])
     return CaseSerializer(case, context=context).data
 
 

@@ -22,16 +22,16 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from casework.audit import READ_VERBS, AuditVerb, verb_label
+from casework.audit import READ_VERBS, AuditVerb, user_display_names, verb_label
 from casework.dates import date_words, datetime_words
 from casework.matching import possible_matches_for_user, premises_cases_for_user
 from casework.models import (
@@ -59,9 +59,12 @@ from casework.selectors import (
     case_is_limited,
     case_is_raiser_only,
     case_links_for_user,
+    id_array,
+    in_id_array,
     person_shown_for_user,
 )
 from casework.services import person_may_edit
+from casework.statements import compiled_objects
 from workflows import calendar
 from workflows.clocks import bank_holidays, paused_words
 from workflows.definitions import Field, FieldType, Unit, Workflow
@@ -77,7 +80,6 @@ from workflows.selectors import (
     rows_of_case,
 )
 
-User = get_user_model()
 PAGE_SIZE = 25
 # How much of each list the case page shows; the rest is in the full history.
 HISTORY_ON_PAGE = 50
@@ -590,14 +592,22 @@ def _referred(case: Case, events: list[AuditEvent]) -> Referred:
     files = _ids((e for e in events if e.verb == AuditVerb.ATTACHMENT_ADDED), ["attachment"])
     users = _ids(events, _USER_KEYS)
     return Referred(
-        notes={n.pk: n for n in CaseNote.objects.filter(case=case, pk__in=notes)} if notes else {},
-        attachments=(
-            {a.pk: a for a in CaseAttachment.objects.filter(case=case, pk__in=files)}
-            if files
-            else {}
-        ),
-        users={u.pk: _user_name(u) for u in User.objects.filter(pk__in=users)} if users else {},
+        notes=_of_case(CaseNote, case, notes),
+        attachments=_of_case(CaseAttachment, case, files),
+        users=user_display_names(users),
     )
+
+
+def _of_case(model: type[Any], case: Case, ids: set[int]) -> dict[int, Any]:
+    """The case's rows of ``model`` with these ids, by a statement compiled once."""
+    if not ids:
+        return {}
+
+    def build(case_id: int, every: str) -> QuerySet[Any]:
+        return model.objects.filter(in_id_array("pk", every), case_id=case_id)
+
+    rows = compiled_objects(("referred", model), build, (case.pk, id_array(sorted(ids))))
+    return {row.pk: row for row in rows}
 
 
 def _clock_words(workflow: Workflow, row: EventRow, data: dict[str, Any]) -> None:
@@ -915,7 +925,10 @@ def premises_detail(request: HttpRequest, premises_id: int) -> HttpResponse:
     these premises and those at the same address recorded again (same postcode and first
     line; repeat addresses are the signal of cuckooing). Premises the user knows of no
     case at are the same 404 as missing ones."""
-    premises = Premises.objects.filter(pk=premises_id).first()
+    found = compiled_objects(
+        ("premises",), lambda pk: Premises.objects.filter(pk=pk), (premises_id,)
+    )
+    premises = found[0] if found else None
     cases = premises_cases_for_user(request.user, premises) if premises else []
     if not cases:
         raise Http404("No premises found.")

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from casework.statements import compiled_objects, compiled_values
 from workflows import calendar
 from workflows.definitions import DeadlineRule, Unit, Workflow
 from workflows.models import (
@@ -29,13 +31,17 @@ _HOLIDAY_WINDOW = timedelta(days=400)
 
 
 def bank_holidays(around: datetime) -> set[date]:
-    """Bank holidays within a year or so of ``around`` (one query)."""
+    """Bank holidays within a year or so of ``around`` (one query, its statement
+    compiled once a day: ``casework.statements``; the table is read every time, so an
+    administrator's change counts at once)."""
     day = timezone.localtime(around).date()
-    return set(
-        BankHoliday.objects.filter(
+
+    def window() -> QuerySet[BankHoliday]:
+        return BankHoliday.objects.filter(
             date__gte=day - _HOLIDAY_WINDOW, date__lte=day + _HOLIDAY_WINDOW
-        ).values_list("date", flat=True)
-    )
+        ).values("date")
+
+    return {row["date"] for row in compiled_values(("bank holidays", day), window)}
 
 
 def timescale_overrides() -> dict[tuple[str, str], int]:
@@ -183,16 +189,22 @@ def deadline_stop(deadline: Deadline, at: datetime) -> Deadline:
 
 
 def running_clocks(case, rule_names: list[str]) -> list[Deadline]:
-    """The clocks of these rules that a stop event would stop, oldest first."""
-    return list(
-        Deadline.objects.filter(
-            case=case,
-            rule__in=rule_names,
+    """The clocks of these rules that a stop event would stop, oldest first: read at
+    every step, by a statement compiled once for each set of rules (a step's)."""
+    rules = tuple(rule_names)
+    if not rules:
+        return []  # a step that stops no clock
+
+    def running(case_id: int) -> QuerySet[Deadline]:
+        return Deadline.objects.filter(
+            case_id=case_id,
+            rule__in=rules,
             status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED, DeadlineStatus.MISSED],
             met_at__isnull=True,
             closed_at__isnull=True,
         ).order_by("started_at", "id")
-    )
+
+    return compiled_objects(("running clocks", rules), running, (case.pk,))
 
 
 def deadlines_meet(*, case, rule_names: list[str], at: datetime) -> list[Deadline]:

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from casework.models import Case, Team
 from casework.permissions import can_raise
+from casework.statements import compiled_objects
 from workflows.definitions import Field
 from workflows.intake import MAX_RECORD_ROWS, TEAM, draft_from_post, intake_fields
 from workflows.models import IntakeDraft
@@ -49,25 +50,51 @@ TOO_LARGE = "This draft is too large to save. Shorten your answers and try again
 UNKNOWN_FIELDS = "This form does not ask for: {names}."
 
 
+def _drafts_of(author_id: int) -> QuerySet[IntakeDraft]:
+    return IntakeDraft.objects.filter(author_id=author_id, case_type__in=list(WORKFLOWS)).order_by(
+        "-updated_at"
+    )
+
+
 def draft_list_for_user(user: Any) -> QuerySet[IntakeDraft]:
     """The user's own unfinished concerns of types that still exist, last saved first."""
     if not getattr(user, "is_authenticated", False):
         return IntakeDraft.objects.none()
-    return IntakeDraft.objects.filter(author=user, case_type__in=list(WORKFLOWS)).order_by(
-        "-updated_at"
-    )
+    return _drafts_of(user.pk)
+
+
+def draft_rows_for_user(user: Any) -> list[IntakeDraft]:
+    """``draft_list_for_user``'s drafts, read through a statement compiled once
+    (``casework.statements``): the home page lists them at every visit."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return compiled_objects(("intake drafts", tuple(WORKFLOWS)), _drafts_of, (user.pk,))
 
 
 def draft_get_for_user(user: Any, case_type: str, draft_id: Any = None) -> IntakeDraft | None:
     """The user's own draft of ``case_type`` with id ``draft_id`` (without one: their
     last saved of that type), or None. Nobody else's is ever returned."""
-    drafts = draft_list_for_user(user).filter(case_type=case_type)
+    if not getattr(user, "is_authenticated", False):
+        return None
+    key = ("intake draft", tuple(WORKFLOWS))
     if draft_id in (None, ""):
-        return drafts.first()
+        found = compiled_objects((*key, "last"), _last_draft, (user.pk, str(case_type)))
+        return found[0] if found else None
     try:
-        return drafts.filter(pk=int(draft_id)).first()
+        draft_pk = int(draft_id)
     except (TypeError, ValueError):
         return None
+    found = compiled_objects(key, _this_draft, (user.pk, str(case_type), draft_pk))
+    return found[0] if found else None
+
+
+# Read at every step of raising a concern: by statements compiled once.
+def _last_draft(author_id: int, case_type: str) -> QuerySet[IntakeDraft]:
+    return _drafts_of(author_id).filter(case_type=case_type)[:1]
+
+
+def _this_draft(author_id: int, case_type: str, draft_pk: int) -> QuerySet[IntakeDraft]:
+    return _drafts_of(author_id).filter(case_type=case_type, pk=draft_pk)[:1]
 
 
 # The answers that name a draft, best first: a person's names, then an address.

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from casework.models import Team
 from casework.permissions import can_raise, may_raise_type, team_ids_of
+from casework.statements import compiled_objects
 from workflows.definitions import Field, FieldType, OneOf, Page, Workflow
 from workflows.forms import (
     applicable,
@@ -122,8 +123,14 @@ def _posted(post: Any, key: str, spec: Field) -> Any:
 
 
 def intake_teams(actor: Any) -> list[Team]:
-    """The teams a concern raised by ``actor`` can belong to: their own."""
-    return list(Team.objects.filter(pk__in=team_ids_of(actor)).order_by("name"))
+    """The teams a concern raised by ``actor`` can belong to: their own (a statement
+    compiled once for each set of teams)."""
+    ids = tuple(sorted(team_ids_of(actor)))
+    if not ids:
+        return []
+    return compiled_objects(
+        ("intake teams", ids), lambda: Team.objects.filter(pk__in=ids).order_by("name")
+    )
 
 
 def intake_team(*, teams: Sequence[Team], choice: Any) -> Team:

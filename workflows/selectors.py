@@ -25,7 +25,16 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
     current state, their guards met, and permitted to the user (DESIGN.md "Access":
     leads of the case's team, or for some steps the allocated worker)."""
     workflow = get_workflow(case.case_type)
-    proxy = case if isinstance(case, workflow.model) else workflow.model.objects.get(pk=case.pk)
+    proxy = case
+    if not isinstance(case, workflow.model):
+        # The case read again as its type's model, by a statement compiled once.
+        model = workflow.model
+        found = compiled_objects(
+            ("case as its type", model), lambda pk: model.objects.filter(pk=pk), (case.pk,)
+        )
+        if not found:
+            raise model.DoesNotExist(f"No case {case.pk}.")
+        proxy = found[0]
     return list(proxy.get_available_user_state_transitions(user))
 
 

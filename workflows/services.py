@@ -71,7 +71,9 @@ def _team_for_raise(actor: Any, team: Team | None) -> Team:
             raise ValidationError({"team": ["Choose one of your own teams."]})
         return team
     if len(teams) == 1:
-        return Team.objects.get(pk=next(iter(teams)))
+        team_id = next(iter(teams))
+        (only,) = compiled_objects(("team",), lambda pk: Team.objects.filter(pk=pk), (team_id,))
+        return only
     if not teams:
         raise PermissionDenied("You are not a member of a team, so you cannot raise a concern.")
     raise ValidationError({"team": ["Choose which of your teams this concern is for."]})

@@ -43,8 +43,8 @@ from workflows.drafts import (
     draft_data_from_post,
     draft_delete,
     draft_get_for_user,
-    draft_list_for_user,
     draft_name,
+    draft_rows_for_user,
     draft_save,
 )
 from workflows.errors import CaseConflict
@@ -165,7 +165,7 @@ def _saved_at(draft: IntakeDraft | None) -> str:
 def _draft_rows(user: Any) -> list[dict[str, Any]]:
     """The user's unfinished concerns, named by person or address, with their links."""
     rows = []
-    for draft in draft_list_for_user(user):
+    for draft in draft_rows_for_user(user):
         workflow = WORKFLOWS[draft.case_type]
         rows.append(
             {
