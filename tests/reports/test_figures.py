@@ -493,3 +493,19 @@ def _cuckooing_intake():
     from tests.workflows.walker import sample_values
 
     return sample_values(cuckooing.WORKFLOW.intake_fields)
+
+
+@pytest.mark.django_db
+def test_report_teams_are_every_team_for_an_auditor_and_a_leads_own_by_name(make_user):
+    """The teams a report may be asked of, read through a statement compiled once for
+    each set of teams: a team added since is listed at once."""
+    from casework.roles import Role
+
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    lead = make_user("lead.north", Role.LEAD, ["north"])
+    every = [t.name for t in Team.objects.order_by("name")]
+    assert len(every) >= 2
+    assert [t.name for t in figures.report_teams(auditor)] == every
+    assert [t.name for t in figures.report_teams(lead)] == ["North locality team"]
+    Team.objects.create(slug="aaa", name="Aardvark team")
+    assert [t.name for t in figures.report_teams(auditor)] == ["Aardvark team", *every]
