@@ -78,6 +78,18 @@ class ColumnsChosen(QuerySet):
         made.later = later.make
         return made
 
+    @classmethod
+    def made_from(cls, queryset: QuerySet | Later) -> ColumnsChosen:
+        """``queryset``, a plain ``QuerySet`` or a ``Later`` that builds one, as this
+        kind of list (its own attributes still to be set)."""
+        if isinstance(queryset, Later):
+            return cls.made_later(queryset)
+        if type(queryset) is not QuerySet:
+            raise TypeError(f"A {cls.__name__} is made from a plain QuerySet.")
+        made = queryset.all()
+        made.__class__ = cls
+        return made
+
     @property
     def query(self) -> Any:
         if self.later is not None:
@@ -207,13 +219,7 @@ def paged_by_ids(
     reads a page instead of a query made from ``queryset`` (``PagedByIds``): it must
     give the same rows, with the same annotations and ``TOTAL``, as ``queryset``
     filtered by ``rows_of(page)`` with the ``Ops`` applied."""
-    if isinstance(queryset, Later):
-        paged = PagedByIds.made_later(queryset)
-    elif type(queryset) is not QuerySet:
-        raise TypeError("paged_by_ids pages a plain QuerySet.")
-    else:
-        paged = queryset.all()
-        paged.__class__ = PagedByIds
+    paged = PagedByIds.made_from(queryset)
     paged.ids, paged.rows_of, paged.read, paged.ops = list(ids), rows_of, read, ()
     return paged
 

@@ -453,12 +453,6 @@ def kept_list(
     ``args`` may be). More values than a statement takes: ``queryset`` as it is."""
     if len(args) > _MOST:
         return queryset.make() if isinstance(queryset, Later) else queryset
-    if isinstance(queryset, Later):
-        kept = KeptList.made_later(queryset)
-    elif type(queryset) is not QuerySet:
-        raise TypeError("kept_list keeps a plain QuerySet.")
-    else:
-        kept = queryset.all()
-        kept.__class__ = KeptList
+    kept = KeptList.made_from(queryset)
     kept.kept_key, kept.kept_build, kept.kept_args, kept.ops = key, build, tuple(args), ()
     return kept

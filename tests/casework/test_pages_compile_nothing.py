@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from django.db.models.sql.compiler import SQLCompiler
 
+from bench.run import RAISE_BODY as BENCH_RAISE_BODY
+from bench.run import STEP_BODIES
 from casework import statements
 from casework.api_tokens import api_token_issue
 from casework.models import CasePerson
@@ -22,24 +24,8 @@ from workflows.drafts import draft_save
 from workflows.services import case_transition
 
 STEP = "record_agency_response"
-STEP_BODY = {
-    "responding_body": "police",
-    "responded_on": "2026-01-15",
-    "response_summary": "Two incidents logged; patrols increased.",
-}
-RAISE_BODY = {
-    "case_type": "modern_slavery",
-    "summary": "Adult seen working long hours at a car wash, passport held.",
-    "subject_given_names": "Andrei",
-    "subject_family_name": "Popescu",
-    "subject_estimated_age": 30,
-    "exploitation_types": ["labour"],
-    "exploitation_location": "Car wash on the ring road",
-    "exploitation_period": "Since spring",
-    "indicators": "Passport held by employer; lives on site.",
-    "consent_status": "not_asked",
-    "immediate_risk": False,
-}
+STEP_BODY = STEP_BODIES[STEP]
+RAISE_BODY = {**BENCH_RAISE_BODY, "subject_family_name": "Popescu"}
 
 
 def _gathering_information(frontline, lead):
