@@ -26,7 +26,6 @@ from referrals.content import DTN_ANONYMOUS
 from tests.conftest import DEMO_PASSWORD
 from tests.workflows.test_intake_pages import INTAKE_OVERRIDES, form_data, raise_pages
 from tests.workflows.walker import sample_values
-from workflows import drafts
 from workflows.drafts import (
     DRAFT_MAX_BYTES,
     concern_raise,
@@ -286,13 +285,12 @@ def test_a_raise_that_fails_keeps_the_draft_and_raises_nothing(frontline, monkey
     data = sample_values(fields, {"summary": SECRET, **INTAKE_OVERRIDES.get("cse", {})})
     draft_save(author=frontline, case_type="cse", data=data)
 
-    class Broken:
-        class objects:  # noqa: N801 - stands in for a manager
-            @staticmethod
-            def filter(**kwargs):
-                raise DatabaseError("disk full")
+    def broken_delete(self, *args, **kwargs):
+        raise DatabaseError("disk full")
 
-    monkeypatch.setattr(drafts, "IntakeDraft", Broken)
+    # The draft is found (by a statement that may be kept from before), then its delete
+    # fails, after the case was written.
+    monkeypatch.setattr(IntakeDraft, "delete", broken_delete)
     with pytest.raises(DatabaseError):
         concern_raise(actor=frontline, case_type="cse", data=data)
     monkeypatch.undo()
