@@ -32,6 +32,7 @@ from casework.models import (
     CasePersonRole,
     CaseUserObjectPermission,
     Person,
+    Team,
 )
 from casework.permissions import (
     auditor_cleared_for,
@@ -398,18 +399,27 @@ def _full_q(user: Any) -> Q | None:
     return visibility if content is None else visibility & content
 
 
+def teams_by_name(ids: Iterable[int] | None) -> list[Team]:
+    """Teams by name: every team (``ids`` None) or those of ``ids``, through a statement
+    compiled once for each set (the report pages' and the intake's choice of team)."""
+    chosen = None if ids is None else tuple(sorted(ids))
+    if chosen == ():
+        return []
+
+    def teams() -> QuerySet[Team]:
+        found = Team.objects.all() if chosen is None else Team.objects.filter(pk__in=chosen)
+        return found.order_by("name")
+
+    return compiled_objects(("teams by name", chosen), teams)
+
+
 def case_is_raiser_only(user: Any, case: Case) -> bool:
     """True when ``user`` sees ``case`` (not a restricted one known only as received)
     only because they raised it: they get the raiser's view, its status in plain words
     and their own contributions (DESIGN.md "Access")."""
     if case.raised_by_id != user.pk or case.owner_id == user.pk or case_is_limited(user, case):
         return False
-
-    def this_one(pk: int) -> QuerySet[Case]:
-        return case_full_list_for_user(user).filter(pk=pk).values("pk")[:1]
-
-    # Asked at every raise and every page of a case its raiser opens: compiled once.
-    return not compiled_values(("seen in full", access_key(user)), this_one, (case.pk,))
+    return not case_access_for_user(user, case).full
 
 
 def case_readers(case: Case, user_ids: Iterable[int]) -> list[int]:

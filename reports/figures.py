@@ -76,8 +76,12 @@ from django.utils import timezone
 from casework.models import Case, CaseType, Team
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
-from casework.selectors import case_list_for_user, team_case_condition, team_case_list_for_user
-from casework.statements import compiled_objects
+from casework.selectors import (
+    case_list_for_user,
+    team_case_condition,
+    team_case_list_for_user,
+    teams_by_name,
+)
 from workflows import case_figures as facts
 from workflows.models import CaseFigure, Deadline, DeadlineKind, FigureSum
 from workflows.modern_slavery.states import EXPLOITATION_TYPES
@@ -951,15 +955,7 @@ def report_case_types() -> list[tuple[str, str]]:
 
 def report_teams(user: Any) -> list[Team]:
     """The teams the user may ask figures of, by name: all for analysts and auditors,
-    their own for a lead (a statement compiled once for each, ``casework.statements``:
-    every report page asks)."""
+    their own for a lead."""
     from casework.permissions import team_ids_of
 
-    every = bool(roles_of(user) & ALL_CASES_ROLES)
-    ids = () if every else tuple(sorted(team_ids_of(user)))
-
-    def teams() -> QuerySet[Team]:
-        found = Team.objects.all() if every else Team.objects.filter(pk__in=ids)
-        return found.order_by("name")
-
-    return compiled_objects(("report teams", every, ids), teams)
+    return teams_by_name(None if roles_of(user) & ALL_CASES_ROLES else team_ids_of(user))

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from casework.models import Team
 from casework.permissions import can_raise, may_raise_type, team_ids_of
-from casework.statements import compiled_objects
+from casework.selectors import teams_by_name
 from workflows.definitions import Field, FieldType, OneOf, Page, Workflow
 from workflows.forms import (
     applicable,
@@ -123,14 +123,8 @@ def _posted(post: Any, key: str, spec: Field) -> Any:
 
 
 def intake_teams(actor: Any) -> list[Team]:
-    """The teams a concern raised by ``actor`` can belong to: their own (a statement
-    compiled once for each set of teams)."""
-    ids = tuple(sorted(team_ids_of(actor)))
-    if not ids:
-        return []
-    return compiled_objects(
-        ("intake teams", ids), lambda: Team.objects.filter(pk__in=ids).order_by("name")
-    )
+    """The teams a concern raised by ``actor`` can belong to: their own."""
+    return teams_by_name(team_ids_of(actor))
 
 
 def intake_team(*, teams: Sequence[Team], choice: Any) -> Team:

@@ -28,6 +28,7 @@ from casework.selectors import (
     case_lead_contacts,
     case_readers,
     person_list_for_user,
+    teams_by_name,
 )
 from casework.services import case_compartment_name_raiser
 from casework.statements import compiled_objects
@@ -71,8 +72,7 @@ def _team_for_raise(actor: Any, team: Team | None) -> Team:
             raise ValidationError({"team": ["Choose one of your own teams."]})
         return team
     if len(teams) == 1:
-        team_id = next(iter(teams))
-        (only,) = compiled_objects(("team",), lambda pk: Team.objects.filter(pk=pk), (team_id,))
+        (only,) = teams_by_name(teams)
         return only
     if not teams:
         raise PermissionDenied("You are not a member of a team, so you cannot raise a concern.")
