@@ -5,6 +5,13 @@ named by ``BENCH_DATA`` and runs ``locust --headless`` once per scenario with th
 named on the command line. Each simulated user is one member of staff: its session
 cookie or token was made before the run, so signing in (deliberately slow password
 hashing) is not measured.
+
+A user sends one request, then reads its answer for ``BENCH_THINK`` seconds on average
+(half to one and a half times it) before the next, as a member of staff does: a scenario
+of several pages (the searches, the lists, the person and premises pages) picks one of
+them at each turn. Each request names itself in the ``X-Bench-Request`` header, which
+gunicorn's access log writes beside the time the server took to answer it
+(``bench/run.py``: the server's median).
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ DATA = json.loads(open(os.environ["BENCH_DATA"]).read())  # noqa: PTH123, SIM115
 THINK = float(os.environ.get("BENCH_THINK", "1"))
 _counter = itertools.count()
 TODAY = datetime.now(UTC).date().toordinal()
+# The request's name, for the server's access log (bench/run.py, ACCESS_LOG_FORMAT).
+NAME_HEADER = "X-Bench-Request"
 
 
 def _next_index(size: int) -> int:
@@ -46,10 +55,10 @@ class _Staff(FastHttpUser):
         }
 
     def page(self, path: str, name: str) -> None:
-        self.client.get(path, headers=self.page_headers, name=name)
+        self.client.get(path, headers={**self.page_headers, NAME_HEADER: name}, name=name)
 
     def api_get(self, path: str, name: str) -> None:
-        self.client.get(path, headers=self.api_headers, name=name)
+        self.client.get(path, headers={**self.api_headers, NAME_HEADER: name}, name=name)
 
 
 class Home(_Staff):
@@ -65,8 +74,10 @@ class Queue(_Staff):
 
     @task
     def queue(self) -> None:
-        self.page("/cases/", "case list")
-        self.page(f"/cases/?state={self.rng.choice(DATA['triage_states'])}", "triage queue")
+        if self.rng.randrange(2):
+            self.page("/cases/", "case list")
+        else:
+            self.page(f"/cases/?state={self.rng.choice(DATA['triage_states'])}", "triage queue")
 
 
 class ListFiltered(_Staff):
@@ -86,24 +97,31 @@ class Search(_Staff):
 
     @task
     def search(self) -> None:
+        kinds = ["name", "reference", "surname", "postcode", "phone", "dob"]
+        if DATA["page_search"]:
+            kinds += ["name page", "reference page"]
+        kind = self.rng.choice(kinds)
         name = self.rng.choice(DATA["full_names"]).replace(" ", "+")
         reference = self.rng.choice(self.me["cases"])
-        self.api_get(f"/api/v1/cases/?q={name}", "search name (API)")
-        self.api_get(f"/api/v1/cases/?q={reference}", "search reference (API)")
-        self.api_get(f"/api/v1/cases/?q={self.rng.choice(DATA['names'])}", "search surname (API)")
-        self.api_get(
-            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['postcodes']))}",
-            "search postcode (API)",
-        )
-        self.api_get(
-            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['phones']))}", "search phone (API)"
-        )
-        self.api_get(
-            f"/api/v1/cases/?q={quote_plus(self.rng.choice(DATA['dobs']))}",
-            "search date of birth (API)",
-        )
-        if DATA["page_search"]:
+        if kind == "name":
+            self.api_get(f"/api/v1/cases/?q={name}", "search name (API)")
+        elif kind == "reference":
+            self.api_get(f"/api/v1/cases/?q={reference}", "search reference (API)")
+        elif kind == "surname":
+            surname = self.rng.choice(DATA["names"])
+            self.api_get(f"/api/v1/cases/?q={surname}", "search surname (API)")
+        elif kind == "postcode":
+            postcode = quote_plus(self.rng.choice(DATA["postcodes"]))
+            self.api_get(f"/api/v1/cases/?q={postcode}", "search postcode (API)")
+        elif kind == "phone":
+            phone = quote_plus(self.rng.choice(DATA["phones"]))
+            self.api_get(f"/api/v1/cases/?q={phone}", "search phone (API)")
+        elif kind == "dob":
+            dob = quote_plus(self.rng.choice(DATA["dobs"]))
+            self.api_get(f"/api/v1/cases/?q={dob}", "search date of birth (API)")
+        elif kind == "name page":
             self.page(f"/cases/?q={name}", "search name (page)")
+        else:
             self.page(f"/cases/?q={reference}", "search reference (page)")
 
 
@@ -121,9 +139,12 @@ class PersonPage(_Staff):
 
     @task
     def person_page(self) -> None:
-        if self.me["person_ids"]:
+        pages = [kind for kind in ("person_ids", "premises_ids") if self.me[kind]]
+        if not pages:
+            return
+        if self.rng.choice(pages) == "person_ids":
             self.page(f"/people/{self.rng.choice(self.me['person_ids'])}/", "person page")
-        if self.me["premises_ids"]:
+        else:
             self.page(f"/premises/{self.rng.choice(self.me['premises_ids'])}/", "premises page")
 
 
@@ -148,8 +169,9 @@ class Raise(_Staff):
         body = dict(DATA["raise_body"])
         body["subject_family_name"] = self.rng.choice(DATA["names"])
         with self.client.post(
-            "/api/v1/cases/", data=json.dumps(body), headers=self.api_headers,
-            name="raise concern", catch_response=True,
+            "/api/v1/cases/", data=json.dumps(body),
+            headers={**self.api_headers, NAME_HEADER: "raise concern"}, name="raise concern",
+            catch_response=True,
         ) as response:  # fmt: skip
             if response.status_code != 201:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
@@ -169,8 +191,8 @@ class Transition(_Staff):
         body = {**DATA["step_bodies"][item["name"]], "version": item["version"]}
         with self.client.post(
             f"/api/v1/cases/{item['reference']}/transitions/{item['name']}/",
-            data=json.dumps(body), headers=self.api_headers, name="transition",
-            catch_response=True,
+            data=json.dumps(body), headers={**self.api_headers, NAME_HEADER: "transition"},
+            name="transition", catch_response=True,
         ) as response:  # fmt: skip
             if response.status_code == 200:
                 item["version"] = response.json()["version"]
