@@ -274,7 +274,7 @@ def _summary_rows(user: Any, cases: Any, context: dict[str, Any]) -> list[dict[s
         elif not getattr(case, "full_content", True):
             rows.append(raiser.to_representation(case))
         else:
-            rows.append(full.to_representation(case))
+            rows.append(full.summary_row(case))
     return rows
 
 

@@ -385,6 +385,32 @@ class CaseSummarySerializer(serializers.Serializer):
     def get_limited(self, case: Case) -> bool:
         return False
 
+    def summary_row(self, case: Case) -> dict[str, Any]:
+        """CASE_SUMMARY of ``case``: the same answer as ``to_representation`` (a test
+        holds them equal), built directly. DRF's generic walk over the fields (each
+        field's source looked up, checked for ``None`` and converted) took 1.0-1.5 ms of
+        CPU for a page of 25 rows, this 0.65-0.95 (docs/performance.md, a twelfth
+        session)."""
+        fields = self.fields
+        closed_at = case.closed_at
+        return {
+            "reference": case.reference,
+            "case_type": case.case_type,
+            "state": case.state,
+            "state_label": self.get_state_label(case),
+            "summary": case.summary,
+            "team": case.team.slug,
+            "owner": self.get_owner(case),
+            "raised_by": self.get_raised_by(case),
+            "raised_at": fields["raised_at"].to_representation(case.raised_at),
+            "closed_at": None
+            if closed_at is None
+            else fields["closed_at"].to_representation(closed_at),
+            "version": case.version,
+            "overdue": self.get_overdue(case),
+            "limited": False,
+        }
+
 
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="person.pk")

@@ -6,13 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from casework.audit import AuditVerb
 from casework.models import AuditEvent, Case, Team
 from casework.services import case_allocate
 from tests.api.conftest import cse_intake, prevent_intake, snapshot
+from workflows.case_search import case_search_for_user
 from workflows.models import Deadline
 from workflows.selectors import available_transitions
+from workflows.serializers import CaseSummarySerializer
 
 pytestmark = pytest.mark.django_db
 LIMITED_KEYS = {"reference", "case_type", "raised_at", "limited"}
@@ -229,6 +232,30 @@ def test_filters_by_type_state_allocation_and_overdue(api, users, cases):
         cases["colleague"].reference: False,
         cases["mine"].reference: True,
     }
+
+
+def test_a_listed_case_is_the_summary_drf_would_give(users, cases):
+    """``CaseSummarySerializer.summary_row`` builds the list's rows without DRF's walk
+    over the fields: it must give exactly what DRF does, key for key and in order, for a
+    case allocated or not, closed or open, overdue or not, as the list annotates it and
+    as a case read on its own."""
+    case_allocate(case=cases["colleague"], actor=users["lead"], assignee=users["lead"])
+    overdue_deadline(cases["mine"])
+    Case.objects.filter(pk=cases["south"].pk).update(closed_at=timezone.now())
+    serializer = CaseSummarySerializer(context={"now": timezone.now()})
+    listed = list(case_search_for_user(users["auditor"], {}))
+    for case in [*listed, *Case.objects.filter(pk__in=[c.pk for c in listed])]:
+        expected = serializers.Serializer.to_representation(serializer, case)
+        assert list(serializer.summary_row(case).items()) == list(expected.items())
+    overdue = {c.reference: serializer.summary_row(c)["overdue"] for c in listed}
+    assert overdue[cases["mine"].reference] is True
+    assert overdue[cases["colleague"].reference] is False
+    owners = {c.reference: serializer.summary_row(c)["owner"] for c in listed}
+    assert owners[cases["colleague"].reference] == "lead.north"
+    assert owners[cases["mine"].reference] is None
+    closed = {c.reference: serializer.summary_row(c)["closed_at"] for c in listed}
+    assert closed[cases["south"].reference].endswith("Z")
+    assert closed[cases["mine"].reference] is None
 
 
 def test_state_and_overdue_filters_never_reveal_a_case_known_only_as_received(api, users, cases):
