@@ -15,7 +15,11 @@ from tests.api.conftest import cse_intake, prevent_intake, snapshot
 from workflows.case_search import case_search_for_user
 from workflows.models import Deadline
 from workflows.selectors import available_transitions
-from workflows.serializers import CaseSummarySerializer
+from workflows.serializers import (
+    CaseFilterSerializer,
+    CaseSummarySerializer,
+    DeadlineFilterSerializer,
+)
 
 pytestmark = pytest.mark.django_db
 LIMITED_KEYS = {"reference", "case_type", "raised_at", "limited"}
@@ -256,6 +260,46 @@ def test_a_listed_case_is_the_summary_drf_would_give(users, cases):
     closed = {c.reference: serializer.summary_row(c)["closed_at"] for c in listed}
     assert closed[cases["south"].reference].endswith("Z")
     assert closed[cases["mine"].reference] is None
+
+
+QUERIES = [
+    {},
+    {"q": "SC-2021-000033"},
+    {"q": "x" * 201},
+    {"case_type": "cse", "state": "concern_raised"},
+    {"case_type": "cse", "state": "nrm_referred"},
+    {"case_type": "nonsense"},
+    {"state": ""},
+    {"overdue": "true", "assigned_to": "me", "page": "2"},
+    {"overdue": "yes", "assigned_to": "them", "page": "0"},
+    {"page": "abc"},
+    {"status": "open"},
+    {"status": "lost", "page": str(2**31)},
+]
+
+
+@pytest.mark.parametrize("serializer_class", [CaseFilterSerializer, DeadlineFilterSerializer])
+def test_query_parameters_are_checked_as_drf_checks_them(serializer_class):
+    """The lists' query parameters copy their fields shallowly (``QueryParameters``): the
+    same verdicts, errors and values as DRF's deep copies, and each serializer still has
+    fields of its own, bound to it."""
+
+    class DeepCopied(serializer_class):
+        def get_fields(self):
+            return serializers.Serializer.get_fields(self)
+
+    for data in QUERIES:
+        ours, drf = serializer_class(data=data), DeepCopied(data=data)
+        assert ours.is_valid() == drf.is_valid(), data
+        assert ours.errors == drf.errors, data
+        if not ours.errors:
+            assert dict(ours.validated_data) == dict(drf.validated_data), data
+    first, second = serializer_class(data={}), serializer_class(data={})
+    for name, field in first.fields.items():
+        assert field is not second.fields[name]
+        assert field is not serializer_class._declared_fields[name]
+        assert (field.parent, second.fields[name].parent) == (first, second)
+        assert field.field_name == name
 
 
 def test_state_and_overdue_filters_never_reveal_a_case_known_only_as_received(api, users, cases):
