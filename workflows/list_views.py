@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -115,14 +116,18 @@ def _person_label(user: dict[str, Any]) -> str:
 
 
 def page_query(params: QueryDict, **changes: str | None) -> str:
-    """The page's address with ``changes`` (None removes a parameter), back on page 1."""
-    query = params.copy()
-    query.pop("page", None)
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value is not None:
-            query[name] = value
-    text = query.urlencode()
+    """The page's address with ``changes`` (None removes a parameter), back on page 1:
+    the parameters kept in their order, those changed after them, as ``QueryDict``
+    writes them. Written from the pairs rather than a copy of the ``QueryDict`` (a deep
+    copy, 20 microseconds; a list page asks for eight addresses)."""
+    pairs = [
+        (name, value)
+        for name, values in params.lists()
+        if name != "page" and name not in changes
+        for value in values
+    ]
+    pairs += [(name, value) for name, value in changes.items() if value is not None]
+    text = urlencode(pairs)
     return f"?{text}" if text else "?"
 
 

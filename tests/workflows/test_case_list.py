@@ -9,15 +9,17 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb
+from casework.forms import CaseFilterForm
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from casework.services import case_summary_update
 from tests.workflows.walker import default_raise
-from workflows import case_search, community_trigger, modern_slavery, prevent
+from workflows import case_search, community_trigger, list_views, modern_slavery, prevent
 from workflows.case_search import case_search_for_user
 from workflows.models import Deadline, DeadlineStatus
 
@@ -781,3 +783,66 @@ def test_a_kept_list_filtered_again_or_prefetched_is_read_by_the_orm(frontline, 
     page = prefetched[:2]
     assert hasattr(page, "query")  # a queryset, read by the ORM with its prefetch
     assert [c.pk for c in page] == [c.pk for c in CappedPaginator(listed, 2).page(1)]
+
+
+def _page_query_by_copy(params, **changes):
+    """How the list wrote its links before ``page_query`` wrote them from the pairs:
+    a copy of the ``QueryDict``, changed."""
+    query = params.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    text = query.urlencode()
+    return f"?{text}" if text else "?"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "q=Jon+Smyth&case_type=cse&page=2&sort=state&order=asc",
+        "q=%C3%89lodie+O%27Brien+%26+co&team=north&owner=me",
+        "state=a&state=b&q=%E2%80%9Cquoted%E2%80%9D&q=twice",
+        "q=50%25+%2F+%3F+%23&overdue=true",
+    ],
+)
+def test_the_lists_links_are_written_as_the_query_dict_wrote_them(query):
+    """``page_query`` (every sort, tag and tab link of the list and the triage queue)
+    gives the same address as copying and changing the request's ``QueryDict``, for
+    repeated, escaped and non-ASCII values, with values changed, added and removed."""
+    params = QueryDict(query)
+    for changes in (
+        {},
+        {"sort": "raised_at", "order": "desc"},
+        {"q": None},
+        {"state": None},
+        {"tab": "new"},
+        {"page": None, "team": "south"},
+    ):
+        assert list_views.page_query(params, **changes) == _page_query_by_copy(params, **changes)
+
+
+def test_the_filter_forms_choices_are_the_lists_given():
+    """The form keeps the choices as given (``PairChoices``): the field and its widget
+    offer exactly them, in order, a value among them is valid and one outside is the
+    list's error."""
+    form = CaseFilterForm(
+        QueryDict("case_type=cse&state=not_a_state&owner=lead.north"),
+        case_types=[("cse", "Child exploitation"), ("prevent", "Prevent")],
+        states=[("concern_raised", "Concern raised")],
+        owners=[("lead.north", "Lee North (lead.north)")],
+    )
+    assert list(form.fields["state"].choices) == [
+        ("", "All states"),
+        ("concern_raised", "Concern raised"),
+    ]
+    assert list(form.fields["owner"].widget.choices)[-1] == ("lead.north", "Lee North (lead.north)")
+    assert not form.is_valid()
+    assert form.errors == {"state": ["Select a state from the list for this type"]}
+    assert form.cleaned_data["case_type"] == "cse"
+    assert form.cleaned_data["owner"] == "lead.north"
+    assert form.choice_label("case_type", "cse") == "Child exploitation"
+    assert 'value="concern_raised"' in str(form["state"])
