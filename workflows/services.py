@@ -35,7 +35,7 @@ from casework.statements import compiled_objects
 from notifications.models import Channel
 from notifications.services import OutboxDraft, case_link, outbox_enqueue, outbox_enqueue_many
 from workflows import clocks
-from workflows.case_figures import case_figures_refresh
+from workflows.case_figures import case_figures_of_new_cases, case_figures_refresh
 from workflows.definitions import RAISE, Field, FieldType, Workflow
 from workflows.errors import StaleCase, TransitionNotAllowed
 from workflows.forms import intake_answers, validate_fields
@@ -217,10 +217,11 @@ def case_raise(
     _notify_raised(case, workflow)
     if answer:
         raise_answer_prefetch(case, summary)
-    # Last, the figures and the audit event: the figures take the audit chain's lock,
-    # which is held from there to the commit, and every writer of the chain waits for it
-    # (docs/performance.md), so nothing else is done under it.
-    case_figures_refresh([case.pk])  # raised, open, and the clocks intake started
+    # Last, the figures and the audit event: the figures' sums take the audit chain's
+    # lock, which is held from there to the commit, and every writer of the chain waits
+    # for it (docs/performance.md), so nothing else is done under it: the new case's
+    # facts are written before it, its sums after.
+    case_figures_of_new_cases([case.pk])  # raised, open, and the clocks intake started
     audit_record(
         actor=actor,
         verb=AuditVerb.CASE_RAISED,

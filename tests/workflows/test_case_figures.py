@@ -305,3 +305,35 @@ def test_a_sum_brought_to_zero_is_dropped_and_no_delete_is_sent_when_none_is(
     with django_assert_num_queries(2), connection.cursor() as cursor:
         _apply_sums(cursor, Counter({opened: -1, raised: -1}))
     assert rows() == {("d", "raised"): 1, ("m", "raised"): 1}
+
+
+@pytest.mark.django_db
+def test_a_raise_writes_its_facts_before_the_chain_lock_and_only_its_sums_under_it(make_user):
+    """A raised case is seen by no other transaction until it commits, so its facts are
+    read and written before the audit chain's lock (``case_figures_of_new_cases``): under
+    the lock, which every writer waits for, go only the sums' upsert and the audit event.
+    The facts and sums kept are those derived afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    frontline = make_user("frontline.north", Role.FRONTLINE, ["north"])
+    raise_cuckooing = default_raise(WORKFLOWS["cuckooing"], frontline)
+    raise_cuckooing(INTAKE_OVERRIDES.get("cuckooing", {}))
+    with CaptureQueriesContext(connection) as queries:
+        raise_cuckooing(INTAKE_OVERRIDES.get("cuckooing", {}))
+    statements = [q["sql"] for q in queries.captured_queries]
+    locked = next(i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql)
+    assert any("FROM workflows_casestatechange" in sql for sql in statements[:locked])
+    under_lock = [
+        sql.split("(")[0].strip()
+        for sql in statements[locked + 1 :]
+        if sql.strip() not in ("COMMIT", "RELEASE SAVEPOINT") and "SAVEPOINT" not in sql
+    ]
+    assert under_lock == [
+        "INSERT INTO workflows_figuresum",
+        "SELECT safecase_audit_chain_head",
+        'INSERT INTO "casework_auditevent"',
+    ]
+    kept = _facts_now()
+    case_figures_rebuild()
+    assert _facts_now() == kept
