@@ -1,0 +1,79 @@
+"""The bench's SQL run directly (bench/run.py, ``_direct_pages``): each read scenario's
+requests are drawn as its simulated users draw theirs (bench/locustfile.py), from the
+same pools, so that the SQL's median is taken over the same mix as the server's."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from bench.run import DIRECT_SAMPLES, _direct_pages
+
+DATA = {
+    "leads": [
+        {
+            "username": "t01-lead-1",
+            "cases": ["SC-2021-000033", "SC-2022-000101", "SC-2024-000007"],
+            "person_ids": [39, 40],
+            "premises_ids": [52],
+        }
+    ],
+    "triage_states": ["concern_raised", "referral_received"],
+    "filters": [["cse", "closed"], ["cuckooing", "open"]],
+    "full_names": ["Jon Smyth", "Ana Kaya"],
+    "names": ["Collins", "Kaya", "Smyth"],
+    "postcodes": ["LS1 4AB", "LS2 7QQ"],
+    "phones": ["07700 900123"],
+    "dobs": ["1990-01-01", "2004-02-29"],
+    "usernames": ["t01-lead-1", "t02-worker-03"],
+    "references": ["SC-2023-000999", "SC-2025-000001"],
+    "page_search": True,
+}
+
+
+def _request_names() -> set[str]:
+    """The request names the locustfile gives (the ``name=`` of each call and the
+    second argument of ``self.page``/``self.api_get``)."""
+    tree = ast.parse(Path("bench/locustfile.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("page", "api_get") and len(node.args) == 2:
+                if isinstance(node.args[1], ast.Constant):
+                    names.add(node.args[1].value)
+    return names
+
+
+def test_every_read_scenarios_requests_are_drawn_from_its_users_pools():
+    pages = _direct_pages(DATA)
+    # Every page the users read but the intake matching (each worker's own draft), as before.
+    assert set(pages) == _request_names() - {"intake matching"}
+    assert all(len(drawn) == DIRECT_SAMPLES for drawn in pages.values())
+    lead = DATA["leads"][0]
+
+    def query(path: str) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(path).query)
+
+    for who, path in pages["search surname (API)"]:
+        assert who == "lead_api"
+        assert query(path)["q"][0] in DATA["names"]
+    for _, path in pages["list filtered"]:
+        asked = query(path)
+        assert [asked["case_type"][0], asked["state"][0]] in DATA["filters"]
+        assert asked["page"][0] in {"1", "2", "3"}
+    for _, path in pages["audit by user"]:
+        assert query(path)["user"][0] in DATA["usernames"]
+    for _, path in pages["audit by case"]:
+        assert query(path)["reference"][0] in DATA["references"]
+    days = {query(path)["date_from"][0] for _, path in pages["audit by action and day"]}
+    assert len(days) > 1  # days of the last four years, not one fixed day
+    for _, path in pages["case page"]:
+        assert path.split("/")[2] in lead["cases"]
+    for _, path in pages["search name (page)"]:
+        assert query(path)["q"][0] in DATA["full_names"]
+
+
+def test_the_draw_is_the_same_at_every_run():
+    assert _direct_pages(DATA) == _direct_pages(DATA)
+    assert _direct_pages(DATA, seed=1) != _direct_pages(DATA, seed=2)
