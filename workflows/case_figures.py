@@ -239,6 +239,14 @@ def _fact_rows(computed: dict[int, tuple[str, int, Counter[Fact]]]) -> Iterable[
             yield case_id, case_type, team_id, measure, key, day, n
 
 
+def _sums_of(rows: Iterable[FactRow]) -> Counter[tuple[str, date, str, int, str]]:
+    """What ``rows`` add to the sums: {(measure, day, case_type, team_id, key): n}."""
+    sums: Counter[tuple[str, date, str, int, str]] = Counter()
+    for _case_id, case_type, team_id, measure, key, day, n in rows:
+        sums[(measure, day, case_type, team_id, key)] += n
+    return sums
+
+
 def _insert_facts(cursor: Any, rows: list[FactRow]) -> None:
     """Write ``rows`` to CaseFigure with COPY (plain SQL, so the migration that first
     fills the table can use it whatever the model becomes later)."""
@@ -311,11 +319,8 @@ def case_figures_refresh(case_ids: Iterable[int]) -> None:
         )
         for measure, day, case_type, team_id, key, n in cursor.fetchall():
             before[(measure, day, case_type, team_id, key)] += n
-        now = _computed(cursor, ids)
-        rows = list(_fact_rows(now))
-        deltas: Counter[tuple[str, date, str, int, str]] = Counter()
-        for _case_id, case_type, team_id, measure, key, day, n in rows:
-            deltas[(measure, day, case_type, team_id, key)] += n
+        rows = list(_fact_rows(_computed(cursor, ids)))
+        deltas = _sums_of(rows)
         _insert_facts(cursor, rows)
         deltas.subtract(before)
         _apply_sums(cursor, deltas)
@@ -340,9 +345,7 @@ def case_figures_of_new_cases(case_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         rows = list(_fact_rows(_computed(cursor, ids)))
         _insert_facts(cursor, rows)
-    deltas: Counter[tuple[str, date, str, int, str]] = Counter()
-    for _case_id, case_type, team_id, measure, key, day, n in rows:
-        deltas[(measure, day, case_type, team_id, key)] += n
+    deltas = _sums_of(rows)
     # The sums' rows are shared: the chain's lock first, as case_figures_refresh takes it.
     audit_chain_lock()
     with connection.cursor() as cursor:
