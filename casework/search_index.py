@@ -49,7 +49,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -492,57 +492,66 @@ def user_keys(user: Any) -> Keys:
     return Keys(any_of(visible), any_of(content))
 
 
+# One alternative of a term: a lexeme, and whether it is matched as a beginning (``:*``).
+Choice = tuple[str, bool]
+
+
 @dataclass
 class Parsed:
-    """A search's terms: each a tsquery of alternatives that must all match (content),
-    and the reference's alternatives (which also find a case known only as received)."""
+    """A search's terms: each a set of alternatives (``choices``) of which one must match,
+    every term matching (content); and the reference's alternatives (which also find a
+    case known only as received). ``terms`` are the choices as ``tsquery`` text."""
 
-    terms: list[str] = field(default_factory=list)
+    choices: list[tuple[Choice, ...]] = field(default_factory=list)
     reference: str | None = None
 
+    @property
+    def terms(self) -> list[str]:
+        return [any_of(quote(lexeme, prefix) for lexeme, prefix in c) for c in self.choices]
 
-def _dates(text: str) -> tuple[list[str], str]:
+
+def _dates(text: str) -> tuple[list[tuple[Choice, ...]], str]:
     found = []
     for pattern, order in ((DATE_ISO, (0, 1, 2)), (DATE_DMY, (2, 1, 0))):
         for match in pattern.finditer(text):
             y, m, d = (int(match.group(i + 1)) for i in order)
             try:
-                found.append(quote(f"#d:{date(y, m, d):%Y%m%d}"))
+                found.append(((f"#d:{date(y, m, d):%Y%m%d}", False),))
             except ValueError:
                 continue
         text = pattern.sub(" ", text)
     return found, text
 
 
-def _specials(text: str) -> tuple[list[str], str]:
+def _specials(text: str) -> tuple[list[tuple[Choice, ...]], str]:
     """Dates of birth, postcodes and phone numbers in the search, and what is left."""
     found, text = _dates(text)
     for outward, inward in POSTCODE.findall(text):
-        found.append(quote(f"#p:{outward}{inward}"))
+        found.append(((f"#p:{outward}{inward}", False),))
     text = POSTCODE.sub(" ", text)
     for match in PHONE.findall(text):
         digits = phone_digits(match)
         if len(digits) >= MIN_PHONE_DIGITS:
-            found.append(quote(f"#t:{digits}", prefix=True))
+            found.append(((f"#t:{digits}", True),))
             text = text.replace(match, " ")
     return found, text
 
 
-def _word_term(word: str) -> str:
+def _word_term(word: str) -> tuple[Choice, ...]:
     """A word typed: the names and first address lines it begins (``#x:``) and the
     summaries that have it whole; a word longer than any beginning indexed, every word
     it begins."""
     if len(word) > MAX_PREFIXED:
-        alternatives = [quote(word, prefix=True)]
+        alternatives = [(word, True)]
     else:
-        alternatives = [quote(PREFIX + word), quote(word)]
+        alternatives = [(PREFIX + word, False), (word, False)]
     if word.isdigit() and len(word) >= 6:
-        alternatives.append(quote(f"#t:{word}", prefix=True))
+        alternatives.append((f"#t:{word}", True))
     elif OUTWARD.fullmatch(word):
-        alternatives.append(quote(f"#o:{word}"))
+        alternatives.append((f"#o:{word}", False))
     elif word.isalpha() and len(word) > 1 and phonetic(word):
-        alternatives.append(quote("~" + phonetic(word)))
-    return any_of(alternatives)
+        alternatives.append(("~" + phonetic(word), False))
+    return tuple(dict.fromkeys(alternatives))
 
 
 def parse(q: str) -> Parsed:
@@ -558,8 +567,63 @@ def parse(q: str) -> Parsed:
     elif len(tokens) > 1 and all(t.isdigit() or t == "sc" for t in tokens):
         parsed.reference = quote("#r:" + "".join(tokens), prefix=True)
     specials, rest = _specials(text)
-    parsed.terms = specials + [_word_term(w) for w in words(rest)[:MAX_WORDS]]
+    parsed.choices = specials + [_word_term(w) for w in words(rest)[:MAX_WORDS]]
     return parsed
+
+
+# Which of a case's people and premises a search found -----------------------------------
+
+
+def _found(choice: Choice, lexemes: set[str]) -> bool:
+    lexeme, prefix = choice
+    if not prefix:
+        return lexeme in lexemes
+    return any(found.startswith(lexeme) for found in lexemes)
+
+
+def _terms_found(parsed: Parsed, lexemes: set[str]) -> int:
+    """How many of the search's terms ``lexemes`` answer."""
+    return sum(any(_found(choice, lexemes) for choice in term) for term in parsed.choices)
+
+
+def person_lexemes(person: Mapping[str, Any]) -> set[str]:
+    """What ``person`` (``NAME_FIELDS``, ``date_of_birth``, ``phone``, ``address``) adds to
+    the document of each of their cases, beginnings of words included."""
+    return _person_lexemes(dict(person)) | beginnings("", [person])
+
+
+def premises_lexemes(address: str, postcode: str) -> set[str]:
+    """What a case's premises add to its document, beginnings of words included."""
+    return _address_lexemes(address, postcode) | beginnings(address, [])
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found in one case: its people (places in the list given) and
+    whether its premises."""
+
+    people: tuple[int, ...] = ()
+    premises: bool = False
+
+
+def search_found(
+    parsed: Parsed,
+    people: Sequence[Mapping[str, Any]],
+    premises: tuple[str, str] | None = None,
+) -> Found:
+    """Why a case matched a search, in what staff asked about (issue 18: "is this person
+    or address already known to us?"): the people its terms all match, or, when none
+    does (the words are spread over two people, or found in the summary), each person
+    one of them matches; and its premises, ``(address, postcode)``, when a term is found
+    in them. The same lexemes as the index's (``document``), so what is said to have
+    matched is what the index matched. Nothing for a search by reference alone."""
+    if not parsed.choices:
+        return Found()
+    counts = [_terms_found(parsed, person_lexemes(person)) for person in people]
+    every = [place for place, n in enumerate(counts) if n == len(parsed.choices)]
+    some = [place for place, n in enumerate(counts) if n]
+    at = premises is not None and _terms_found(parsed, premises_lexemes(*premises)) > 0
+    return Found(tuple(every or some), at)
 
 
 def _and(term: str, condition: str | None) -> str:

@@ -17,7 +17,7 @@ applied again, so a stale index entry could never show a case its viewer may not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -345,6 +345,40 @@ def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:
         return compiled_objects(key, build, (every, id_array(page), now, total))
 
     return read
+
+
+# A person's fields a search is said to have found (``casework.search_index.search_found``).
+_FOUND_FIELDS = ("given_names", "family_name", "aliases", "date_of_birth", "phone", "address")
+
+PeopleAndPremises = tuple[list[dict[str, Any]], tuple[str, str] | None]
+
+
+def case_people_and_premises(case_ids: Sequence[int]) -> dict[int, PeopleAndPremises]:
+    """Each case's people (their names, date of birth, phone and address, in the order
+    they were added) and premises (address and postcode, or None), for ``case_ids``:
+    cases the caller has found its user may see in full (a page of a search), so that
+    the page can say what the search found in each (issue 18). One statement, compiled
+    once, whatever the number of cases."""
+    if not case_ids:
+        return {}
+
+    def build(ids: str) -> QuerySet[Any]:
+        person = [f"case_people__person__{name}" for name in _FOUND_FIELDS]
+        return (
+            Case.objects.filter(in_id_array("pk", ids))
+            .order_by("pk", "case_people__id")
+            .values("pk", "premises__address", "premises__postcode", "case_people__id", *person)
+        )
+
+    found: dict[int, PeopleAndPremises] = {}
+    for row in compiled_values(("search: people and premises",), build, (id_array(case_ids),)):
+        premises = None
+        if row["premises__address"] is not None:
+            premises = (row["premises__address"], row["premises__postcode"] or "")
+        people, _ = found.setdefault(row["pk"], ([], premises))
+        if row["case_people__id"] is not None:
+            people.append({name: row[f"case_people__person__{name}"] for name in _FOUND_FIELDS})
+    return found
 
 
 def case_filter_teams(user: Any) -> list[dict[str, Any]]:

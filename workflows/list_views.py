@@ -21,11 +21,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from casework.counting import CappedPaginator
+from casework.dates import date_words
 from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.links import case_url
 from casework.models import Case
 from casework.reads import case_list_read_note
 from casework.roles import figures_only
+from casework.search_index import Found, parse, search_found
 from casework.selectors import case_is_limited
 from workflows.case_search import (
     DEFAULT_ORDER,
@@ -34,6 +36,7 @@ from workflows.case_search import (
     SORTS,
     case_filter_owners,
     case_filter_teams,
+    case_people_and_premises,
     case_search_for_user,
 )
 from workflows.raiser import raiser_status
@@ -56,6 +59,8 @@ class CaseRow:
     limited: bool
     overdue: bool = False
     url: str = ""
+    # What the search found in the case, in words (``found_in``); "" when not searched.
+    found: str = ""
 
     @property
     def owner_name(self) -> str:
@@ -106,6 +111,41 @@ def case_row(user: Any, case: Case) -> CaseRow:
         overdue=bool(getattr(case, "has_overdue_deadline", False)) and not limited and full,
         url=case_url(case.reference),
     )
+
+
+def found_in(q: str, rows: list[CaseRow]) -> None:
+    """Say on each row what the search ``q`` found in its case (issue 18): the people it
+    matched, by name and date of birth, and the premises, by first line and postcode,
+    so that "is this person or address already known to us?" is answered from the list
+    without opening each case. Only for a case seen in full: one known only as received
+    is found by its reference alone, and shows nothing more (``case_is_limited``)."""
+    parsed = parse(q)
+    shown = [r for r in rows if not r.limited and getattr(r.case, "full_content", True)]
+    if not parsed.choices or not shown:
+        return
+    facts = case_people_and_premises([row.case.pk for row in shown])
+    for row in shown:
+        people, premises = facts.get(row.case.pk, ([], None))
+        row.found = found_words(search_found(parsed, people, premises), people, premises)
+
+
+def found_words(found: Found, people: list[dict[str, Any]], premises: Any) -> str:
+    """``Found`` in words: "Ioana Cooper, also known as Jo (born 3 November 1962); 171
+    Manor Road, RC29 4AL" (a person's other names, which the search looks in too)."""
+    parts = []
+    for place in found.people:
+        person = people[place]
+        name = " ".join(p for p in (person["given_names"], person["family_name"]) if p)
+        born = date_words(person["date_of_birth"])
+        name = name or "Name not known"
+        if person["aliases"]:
+            name = f"{name}, also known as {person['aliases']}"
+        parts.append(f"{name} (born {born})" if born else name)
+    if found.premises and premises is not None:
+        address, postcode = premises
+        first = next((line.strip() for line in address.splitlines() if line.strip()), "")
+        parts.append(", ".join(p for p in (first, postcode) if p))
+    return "; ".join(parts)
 
 
 def _person_label(user: dict[str, Any]) -> str:
@@ -230,4 +270,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1),
             "rows": [case_row(request.user, case) for case in page],
         }
+        if filters.get("q"):
+            found_in(filters["q"], context["rows"])
     return render(request, "casework/case_list.html", context)

@@ -106,8 +106,12 @@ def audit_search_rows(rows: Iterable[Any]) -> SafeString:
 
 
 def _case_row(row: Any) -> str:
-    """One ``workflows.list_views.CaseRow``: reference, type, status, team, owner, raised."""
+    """One ``workflows.list_views.CaseRow``: reference (and under it what a search found
+    in the case), type, status, team, owner, raised."""
     case = row.case
+    found = ""
+    if getattr(row, "found", ""):
+        found = f'<span class="app-found" data-found>Found: {_esc(row.found)}</span>'
     if row.limited:
         # Seen only as its raiser: the status in plain words, no team or owner (issue 17).
         middle = (
@@ -132,7 +136,8 @@ def _case_row(row: Any) -> str:
     return (
         f'<tr class="govuk-table__row" data-reference="{_esc(case.reference)}">'
         f'<th scope="row" class="govuk-table__header app-nowrap">'
-        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(case.reference)}</a></th>'
+        f'<a class="govuk-link" href="{_esc(row.url)}">{reference(case.reference)}</a>'
+        f"{found}</th>"
         f'<td class="govuk-table__cell">{_esc(row.type_label)}</td>'
         f"{middle}"
         f'<td class="govuk-table__cell"><time datetime="{_iso(case.raised_at)}">'

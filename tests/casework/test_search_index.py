@@ -11,6 +11,7 @@ import importlib
 import itertools
 import random
 import re
+from datetime import date
 from unittest.mock import patch
 
 import pytest
@@ -34,12 +35,17 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.search_index import (
+    Found,
+    Parsed,
     fold,
     parse,
+    person_lexemes,
     phone_digits,
     phonetic,
     postcode_lexemes,
+    premises_lexemes,
     search_case_ids_for_user,
+    search_found,
     search_index_rebuild,
 )
 from casework.selectors import case_content_list_for_user, case_list_for_user
@@ -674,3 +680,73 @@ def test_the_migration_gives_each_entry_when_its_case_was_raised(staff):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'case_search_document'")
         assert cursor.fetchone()[0] == ["fastupdate=off"]
+
+
+# What a search found in a case ---------------------------------------------------------
+
+
+def someone(given: str, family: str, **more) -> dict:
+    return {
+        "given_names": given,
+        "family_name": family,
+        "aliases": "",
+        "date_of_birth": None,
+        "phone": "",
+        "address": "",
+        **more,
+    }
+
+
+JOHN = someone("John", "Smith", date_of_birth=date(1985, 3, 12), phone="07700 900123")
+MARY = someone("Mary", "Jones", aliases="Molly Brown", address="4 Acacia Avenue\nLeeds LS6 1AA")
+FLAT = ("Flat 2, 171 Manor Road\nEastwick", "RC29 4AL")
+
+
+def test_a_search_says_which_of_a_cases_people_it_found():
+    assert search_found(parse("jon smyth"), [MARY, JOHN]) == Found(people=(1,))
+    assert search_found(parse("smi"), [JOHN, MARY]) == Found(people=(0,))
+    assert search_found(parse("molly"), [JOHN, MARY]) == Found(people=(1,))
+    assert search_found(parse("12/03/1985"), [JOHN, MARY]) == Found(people=(0,))
+    assert search_found(parse("07700 9001"), [JOHN, MARY]) == Found(people=(0,))
+    # A person matching every word is named alone; where none does, each who matches one.
+    assert search_found(parse("john smith"), [JOHN, MARY, someone("John", "Jones")]) == Found(
+        people=(0,)
+    )
+    assert search_found(parse("john jones"), [JOHN, MARY]) == Found(people=(0, 1))
+
+
+def test_a_search_says_when_it_found_the_premises_and_nothing_for_a_reference():
+    assert search_found(parse("RC29 4AL"), [JOHN], FLAT) == Found(premises=True)
+    assert search_found(parse("manor"), [JOHN], FLAT) == Found(premises=True)
+    assert search_found(parse("ls6 1aa"), [JOHN, MARY], FLAT) == Found(people=(1,))
+    assert search_found(parse("smith"), [JOHN], FLAT) == Found(people=(0,))
+    # Found by the summary or the reference: nothing of the people or premises to say.
+    assert search_found(parse("carwash"), [JOHN], FLAT) == Found()
+    assert search_found(parse("SC-2026-000123"), [JOHN], FLAT) == Found()
+
+
+def test_what_a_search_is_said_to_find_is_what_the_index_matched():
+    """For random people and searches: each person named matches a word of it, with the
+    index's own lexemes; those matching every word are named alone; and a case whose
+    people and premises between them match every word names someone or the premises."""
+    rng = random.Random(18)
+    names = ["John", "Jon", "Smith", "Smyth", "Mary", "Maria", "Jones", "Novak", "Ali"]
+    for _ in range(300):
+        people = [
+            someone(rng.choice(names), rng.choice(names), aliases=rng.choice(["", "Kid"]))
+            for _ in range(rng.randint(1, 3))
+        ]
+        parsed = parse(" ".join(rng.sample([*names, "kid", "manor", "rc29"], rng.randint(1, 2))))
+        found = search_found(parsed, people, FLAT)
+
+        def answered(lexemes: set[str], parsed: Parsed = parsed) -> list[bool]:
+            return [any(search_index._found(c, lexemes) for c in t) for t in parsed.choices]
+
+        each = [answered(person_lexemes(p)) for p in people]
+        whole = [p for p, terms in enumerate(each) if all(terms)]
+        assert all(any(each[p]) for p in found.people), (parsed.terms, people)
+        if whole:
+            assert found.people == tuple(whole)
+        between = answered(set().union(*map(person_lexemes, people), premises_lexemes(*FLAT)))
+        if all(between):
+            assert found.people or found.premises, (parsed.terms, people)

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from casework.audit import AuditVerb
 from casework.forms import CaseFilterForm
-from casework.models import AuditEvent, Case
+from casework.models import AuditEvent, Case, CasePersonRole, Premises
 from casework.roles import Role
-from casework.services import case_summary_update
+from casework.search_index import search_index_update
+from casework.services import case_person_link, case_summary_update
 from tests.workflows.walker import default_raise
 from workflows import case_search, community_trigger, list_views, modern_slavery, prevent
 from workflows.case_search import case_search_for_user
@@ -125,6 +126,65 @@ def test_the_raiser_of_a_prevent_case_finds_it_by_reference_but_not_by_its_conte
     row = found.split(f'data-reference="{case.reference}"')[1].split("</tr>")[0]
     assert "Received" in row
     assert "Concern raised" not in row
+
+
+def found(text: str, reference: str) -> str | None:
+    """What the row of ``reference`` says the search found, or None."""
+    row = text.split(f'data-reference="{reference}"')[1].split("</tr>")[0]
+    said = re.search(r'<span class="app-found" data-found>([^<]*)</span>', row)
+    return said.group(1) if said else None
+
+
+@pytest.mark.django_db
+def test_each_row_of_a_search_says_whom_and_what_it_found(client, frontline, lead):
+    """Issue 18: whether a person or address is already known is read from the list."""
+    maria = slavery(
+        frontline, "Sleeps at the car wash.", given="Maria", family="Kowalska", subject_aliases=""
+    )
+    jan = slavery(
+        frontline, "Paid nothing at the nail bar.", given="Jan", family="Novak", subject_aliases=""
+    )
+    novak = jan.case_people.get().person
+    case_person_link(case=maria, actor=lead, person=novak, role=CasePersonRole.HOUSEHOLD_MEMBER)
+    text = html(client, lead, q="kowalsca")  # sounds the same
+    assert found(text, maria.reference) == "Found: Maria Kowalska (born 1 January 1990)"
+    # Words matching two people: each is named; the other case names its one.
+    text = html(client, lead, q="maria novak")
+    assert rows(text) == [maria.reference]
+    assert found(text, maria.reference) == (
+        "Found: Maria Kowalska (born 1 January 1990); Jan Novak (born 1 January 1990)"
+    )
+    text = html(client, lead, q="novak")
+    assert found(text, maria.reference) == "Found: Jan Novak (born 1 January 1990)"
+    assert found(text, jan.reference) == "Found: Jan Novak (born 1 January 1990)"
+    # By the summary or the reference: nothing said; and nothing on an unsearched list.
+    assert found(html(client, lead, q="nail bar"), jan.reference) is None
+    assert found(html(client, lead, q=jan.reference), jan.reference) is None
+    assert "data-found" not in html(client, lead)
+
+
+@pytest.mark.django_db
+def test_a_search_names_the_premises_it_found_and_escapes_what_it_says(client, frontline, lead):
+    case = slavery(frontline, given="<b>Zoë</b>", family="O'Brien", subject_aliases="")
+    premises = Premises.objects.create(
+        address="Flat 2, 171 Manor Road\nEastwick", postcode="RC29 4AL"
+    )
+    Case.objects.filter(pk=case.pk).update(premises=premises)
+    search_index_update([case.pk])
+    text = html(client, lead, q="rc29 4al")
+    assert found(text, case.reference) == "Found: Flat 2, 171 Manor Road, RC29 4AL"
+    text = html(client, lead, q="zoe obrien")
+    assert found(text, case.reference) == (
+        "Found: &lt;b&gt;Zoë&lt;/b&gt; O&#x27;Brien (born 1 January 1990)"
+    )
+
+
+@pytest.mark.django_db
+def test_a_case_known_only_as_received_says_nothing_found(client, frontline, prevent_lead):
+    case = prevent_case(frontline)
+    assert found(html(client, frontline, q=case.reference), case.reference) is None
+    said = found(html(client, prevent_lead, q="danny"), case.reference)
+    assert said == "Found: Daniel Hughes, also known as Danny Boy (born 1 January 1990)"
 
 
 @pytest.mark.django_db
