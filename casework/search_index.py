@@ -238,7 +238,8 @@ def _person_names(person: Mapping[str, Any]) -> list[str]:
     return name_words(" ".join(person[f] or "" for f in NAME_FIELDS))
 
 
-def _first_line(address: str) -> str:
+def first_line(address: str) -> str:
+    """An address's first line that is not blank."""
     return next((line for line in (address or "").splitlines() if line.strip()), "")
 
 
@@ -247,10 +248,10 @@ def beginnings(premises_address: str, people: Iterable[Mapping[str, Any]]) -> se
     and of the first lines of their and its premises' addresses (``people``: mappings
     with ``NAME_FIELDS`` and ``address``). Migration ``casework.0034`` adds them to
     entries written before."""
-    found = set(words(_first_line(premises_address)))
+    found = set(words(first_line(premises_address)))
     for person in people:
         found.update(_person_names(person))
-        found.update(words(_first_line(person["address"])))
+        found.update(words(first_line(person["address"])))
     return {PREFIX + w[:n] for w in found for n in range(1, min(len(w), MAX_PREFIXED) + 1)}
 
 
@@ -272,7 +273,7 @@ def _person_lexemes(person: dict[str, Any]) -> set[str]:
 
 def _address_lexemes(address: str, postcode: str = "") -> set[str]:
     """The first line's words and every postcode in the address (or given apart)."""
-    first = _first_line(address)
+    first = first_line(address)
     return {*words(first), *postcode_lexemes(f"{address or ''} {postcode or ''}")}
 
 

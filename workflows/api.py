@@ -41,7 +41,7 @@ from casework.selectors import (
     prefetched,
 )
 from config.api_errors import error_responses
-from workflows.case_search import case_search_for_user
+from workflows.case_search import case_search_for_user, case_search_found
 from workflows.clocks import timescale_overrides
 from workflows.models import Deadline, DeadlineKind, DeadlineStatus, overdue_q
 from workflows.registry import WORKFLOWS, get_workflow
@@ -230,7 +230,14 @@ class CaseListView(APIView):
             count=paginator.page.paginator.count,
             page=paginator.page.number,
         )
-        context = {"now": timezone.now()}
+        context: dict[str, Any] = {"now": timezone.now()}
+        if filters.get("q"):
+            full = [
+                case.pk
+                for case in page or []
+                if not case_is_limited(request.user, case) and getattr(case, "full_content", True)
+            ]
+            context["found"] = case_search_found(filters["q"], full)
         rows = _summary_rows(request.user, page or [], context)
         return paginator.get_paginated_response(rows)
 

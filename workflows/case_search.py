@@ -17,6 +17,7 @@ applied again, so a stale index entry could never show a case its viewer may not
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -45,7 +46,12 @@ from casework.counting import TOTAL, Later, Ops, PageRead, apply_ops, paged_by_i
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
-from casework.search_index import search_case_ids_for_user, search_case_ids_newest_first
+from casework.search_index import (
+    parse,
+    search_case_ids_for_user,
+    search_case_ids_newest_first,
+    search_found,
+)
 from casework.selectors import (
     access_key,
     case_content_condition,
@@ -354,8 +360,8 @@ PeopleAndPremises = tuple[list[dict[str, Any]], tuple[str, str] | None]
 
 
 def case_people_and_premises(case_ids: Sequence[int]) -> dict[int, PeopleAndPremises]:
-    """Each case's people (their names, date of birth, phone and address, in the order
-    they were added) and premises (address and postcode, or None), for ``case_ids``:
+    """Each case's people (their id, names, date of birth, phone and address, in the
+    order they were added) and premises (address and postcode, or None), for ``case_ids``:
     cases the caller has found its user may see in full (a page of a search), so that
     the page can say what the search found in each (issue 18). One statement, compiled
     once, whatever the number of cases."""
@@ -367,7 +373,14 @@ def case_people_and_premises(case_ids: Sequence[int]) -> dict[int, PeopleAndPrem
         return (
             Case.objects.filter(in_id_array("pk", ids))
             .order_by("pk", "case_people__id")
-            .values("pk", "premises__address", "premises__postcode", "case_people__id", *person)
+            .values(
+                "pk",
+                "premises__address",
+                "premises__postcode",
+                "case_people__id",
+                "case_people__person_id",
+                *person,
+            )  # fmt: skip
         )
 
     found: dict[int, PeopleAndPremises] = {}
@@ -377,8 +390,38 @@ def case_people_and_premises(case_ids: Sequence[int]) -> dict[int, PeopleAndPrem
             premises = (row["premises__address"], row["premises__postcode"] or "")
         people, _ = found.setdefault(row["pk"], ([], premises))
         if row["case_people__id"] is not None:
-            people.append({name: row[f"case_people__person__{name}"] for name in _FOUND_FIELDS})
+            person = {name: row[f"case_people__person__{name}"] for name in _FOUND_FIELDS}
+            people.append({"id": row["case_people__person_id"], **person})
     return found
+
+
+@dataclasses.dataclass(frozen=True)
+class FoundIn:
+    """What a search found in one case: the people its words match (their fields, as
+    ``case_people_and_premises`` gives them) and its premises ``(address, postcode)``
+    when they match, else None."""
+
+    people: list[dict[str, Any]]
+    premises: tuple[str, str] | None
+
+
+def case_search_found(q: str, case_ids: Sequence[int]) -> dict[int, FoundIn]:
+    """For each of ``case_ids`` (a page of the search ``q``, cases its user may see in
+    full), what the search found in it (``casework.search_index.search_found``), so that
+    the list answers "is this person or address already known to us?" (issue 18)
+    without opening each case. Empty for a search by reference alone."""
+    parsed = parse(q)
+    if not parsed.choices or not case_ids:
+        return {}
+    facts = case_people_and_premises(case_ids)
+    said = {}
+    for pk in case_ids:
+        people, premises = facts.get(pk, ([], None))
+        found = search_found(parsed, people, premises)
+        said[pk] = FoundIn(
+            [people[place] for place in found.people], premises if found.premises else None
+        )
+    return said
 
 
 def case_filter_teams(user: Any) -> list[dict[str, Any]]:

@@ -27,17 +27,18 @@ from casework.links import case_url
 from casework.models import Case
 from casework.reads import case_list_read_note
 from casework.roles import figures_only
-from casework.search_index import Found, parse, search_found
+from casework.search_index import first_line
 from casework.selectors import case_is_limited
 from workflows.case_search import (
     DEFAULT_ORDER,
     DEFAULT_SORT,
     SORT_LABELS,
     SORTS,
+    FoundIn,
     case_filter_owners,
     case_filter_teams,
-    case_people_and_premises,
     case_search_for_user,
+    case_search_found,
 )
 from workflows.raiser import raiser_status
 from workflows.registry import WORKFLOWS, get_workflow
@@ -114,37 +115,31 @@ def case_row(user: Any, case: Case) -> CaseRow:
 
 
 def found_in(q: str, rows: list[CaseRow]) -> None:
-    """Say on each row what the search ``q`` found in its case (issue 18): the people it
-    matched, by name and date of birth, and the premises, by first line and postcode,
-    so that "is this person or address already known to us?" is answered from the list
-    without opening each case. Only for a case seen in full: one known only as received
-    is found by its reference alone, and shows nothing more (``case_is_limited``)."""
-    parsed = parse(q)
+    """Say on each row what the search ``q`` found in its case (``case_search_found``):
+    the people it matched, by name and date of birth, and the premises, by first line
+    and postcode. Only for a case seen in full: one known only as received is found by
+    its reference alone, and shows nothing more (``case_is_limited``)."""
     shown = [r for r in rows if not r.limited and getattr(r.case, "full_content", True)]
-    if not parsed.choices or not shown:
-        return
-    facts = case_people_and_premises([row.case.pk for row in shown])
+    said = case_search_found(q, [row.case.pk for row in shown])
     for row in shown:
-        people, premises = facts.get(row.case.pk, ([], None))
-        row.found = found_words(search_found(parsed, people, premises), people, premises)
+        if row.case.pk in said:
+            row.found = found_words(said[row.case.pk])
 
 
-def found_words(found: Found, people: list[dict[str, Any]], premises: Any) -> str:
-    """``Found`` in words: "Ioana Cooper, also known as Jo (born 3 November 1962); 171
+def found_words(found: FoundIn) -> str:
+    """``FoundIn`` in words: "Ioana Cooper, also known as Jo (born 3 November 1962); 171
     Manor Road, RC29 4AL" (a person's other names, which the search looks in too)."""
     parts = []
-    for place in found.people:
-        person = people[place]
+    for person in found.people:
         name = " ".join(p for p in (person["given_names"], person["family_name"]) if p)
         born = date_words(person["date_of_birth"])
         name = name or "Name not known"
         if person["aliases"]:
             name = f"{name}, also known as {person['aliases']}"
         parts.append(f"{name} (born {born})" if born else name)
-    if found.premises and premises is not None:
-        address, postcode = premises
-        first = next((line.strip() for line in address.splitlines() if line.strip()), "")
-        parts.append(", ".join(p for p in (first, postcode) if p))
+    if found.premises is not None:
+        address, postcode = found.premises
+        parts.append(", ".join(p for p in (first_line(address).strip(), postcode) if p))
     return "; ".join(parts)
 
 

@@ -353,6 +353,53 @@ class RaiserCaseSerializer(serializers.Serializer):
 _MOMENT = serializers.DateTimeField()
 
 
+class FoundPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    aliases = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+
+
+class FoundPremisesSerializer(serializers.Serializer):
+    address = serializers.CharField()
+    postcode = serializers.CharField()
+
+
+class FoundSerializer(serializers.Serializer):
+    """What a search found in a case (``workflows.case_search.case_search_found``)."""
+
+    people = FoundPersonSerializer(
+        many=True, help_text="The case's people the search's words match (its names, other "
+        "names, date of birth, phone or address)."
+    )  # fmt: skip
+    premises = FoundPremisesSerializer(
+        allow_null=True, help_text="The case's premises, when the search matched them."
+    )
+
+
+def found_body(found: Any) -> dict[str, Any] | None:
+    """FOUND of a ``FoundIn``, or None."""
+    if found is None:
+        return None
+    people = [
+        {
+            "id": person["id"],
+            "given_names": person["given_names"],
+            "family_name": person["family_name"],
+            "aliases": person["aliases"],
+            "date_of_birth": (
+                None if person["date_of_birth"] is None else person["date_of_birth"].isoformat()
+            ),
+        }
+        for person in found.people
+    ]
+    premises = None
+    if found.premises is not None:
+        premises = {"address": found.premises[0], "postcode": found.premises[1]}
+    return {"people": people, "premises": premises}
+
+
 class CaseSummarySerializer(serializers.Serializer):
     """CASE_SUMMARY: a case in a list, for a user who may see its content."""
 
@@ -371,6 +418,11 @@ class CaseSummarySerializer(serializers.Serializer):
     )
     overdue = serializers.SerializerMethodField()
     limited = serializers.SerializerMethodField()
+    found = serializers.SerializerMethodField(
+        help_text="In a list searched (q): which of the case's people and whether its "
+        "premises the search found, so that a match is judged without opening the case; "
+        "null otherwise."
+    )
 
     def get_state_label(self, case: Case) -> str:
         return get_workflow(case.case_type).state_label(case.state)
@@ -391,6 +443,11 @@ class CaseSummarySerializer(serializers.Serializer):
     @extend_schema_field({"type": "boolean", "enum": [False]})
     def get_limited(self, case: Case) -> bool:
         return False
+
+    @extend_schema_field(FoundSerializer(allow_null=True))
+    def get_found(self, case: Case) -> dict[str, Any] | None:
+        """From the context's ``found`` (``case_search_found``, by case id), if any."""
+        return found_body(self.context.get("found", {}).get(case.pk))
 
     def summary_row(self, case: Case) -> dict[str, Any]:
         """CASE_SUMMARY of ``case``: the same answer as ``to_representation`` (a test
@@ -415,6 +472,7 @@ class CaseSummarySerializer(serializers.Serializer):
             "version": case.version,
             "overdue": self.get_overdue(case),
             "limited": False,
+            "found": self.get_found(case),
         }
 
 
@@ -465,6 +523,7 @@ class CaseSerializer(CaseSummarySerializer):
     type-specific fields recorded at intake and at each step follow as further keys."""
 
     outcome_code = serializers.CharField(allow_blank=True)
+    found = None  # a list's, not a case's
     people = serializers.SerializerMethodField()
     premises = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()

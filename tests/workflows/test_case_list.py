@@ -197,6 +197,35 @@ def test_the_api_and_the_page_use_the_same_search(client, frontline, lead):
     assert rows(html(client, lead, q="maria kowalska")) == [case.reference]
 
 
+@pytest.mark.django_db
+def test_the_api_says_what_a_search_found_in_each_case(client, frontline, lead, prevent_lead):
+    case = slavery(frontline, given="Maria", family="Kowalska", subject_aliases="Mara")
+    person = case.case_people.get().person
+    premises = Premises.objects.create(address="12 Acacia Avenue\nLeeds", postcode="LS6 1AA")
+    Case.objects.filter(pk=case.pk).update(premises=premises)
+    search_index_update([case.pk])
+    client.force_login(lead)
+    maria = {
+        "id": person.pk,
+        "given_names": "Maria",
+        "family_name": "Kowalska",
+        "aliases": "Mara",
+        "date_of_birth": "1990-01-01",
+    }
+    body = client.get("/api/v1/cases/", {"q": "maria kowalska"}).json()
+    assert body["results"][0]["found"] == {"people": [maria], "premises": None}
+    body = client.get("/api/v1/cases/", {"q": "ls6 1aa"}).json()
+    address = {"address": "12 Acacia Avenue\nLeeds", "postcode": "LS6 1AA"}
+    assert body["results"][0]["found"] == {"people": [], "premises": address}
+    assert client.get("/api/v1/cases/").json()["results"][0]["found"] is None
+    assert "found" not in client.get(f"/api/v1/cases/{case.reference}/").json()
+    # Known only as received: found by its reference, and nothing more said.
+    secret = prevent_case(frontline)
+    client.force_login(frontline)
+    row = client.get("/api/v1/cases/", {"q": secret.reference}).json()["results"][0]
+    assert row.get("found") is None
+
+
 # Filters ----------------------------------------------------------------------------------
 
 
