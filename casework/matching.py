@@ -469,7 +469,8 @@ def possible_matches_for_user(user: Any, case: Case) -> CaseMatches:
     the first, the case's matches with the matched cases' reference and type, is a
     statement built and compiled once, the case's id given each time
     (``casework.statements``)."""
-    rows = [_match(row) for row in compiled_values(("possible matches",), _matches_of, (case.pk,))]
+    matches = compiled_values(("possible matches",), _matches_of, (case.pk,), prepared=True)
+    rows = [_match(row) for row in matches]
     if not rows:
         return CaseMatches([], 0)
     ids = [r.matched_case_id for r in rows]
@@ -502,7 +503,7 @@ def premises_cases_for_user(user: Any, premises: Premises) -> list[Case]:
 
     # Each statement built and compiled once per access key, the ids given each time
     # (``casework.statements``): the page's own CPU was half compiling them.
-    own = compiled_values(("premises' own cases", key), own_cases, (premises.pk,))
+    own = compiled_values(("premises' own cases", key), own_cases, (premises.pk,), prepared=True)
     if not own:
         return []
     entered = {"address": premises.address, "postcode": premises.postcode}

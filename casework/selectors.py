@@ -86,7 +86,7 @@ def case_lead_contacts(case: Case) -> list[dict[str, Any]]:
         )
         return leads.distinct().order_by("pk").values(*fields)
 
-    return compiled_values(("case_lead_contacts", groups), build, (case.team_id,))
+    return compiled_values(("case_lead_contacts", groups), build, (case.team_id,), prepared=True)
 
 
 def case_lead_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
@@ -289,7 +289,9 @@ def case_get_for_user(user: Any, reference: str) -> Case:
             .order_by("pk")[:1]
         )
 
-    found = compiled_objects(("case by reference", access_key(user)), visible, (str(reference),))
+    found = compiled_objects(
+        ("case by reference", access_key(user)), visible, (str(reference),), prepared=True
+    )
     case = found[0] if found else None
     if case is None:
         _note_denied(reference, "case")
@@ -364,7 +366,7 @@ def case_access_for_user(user: Any, case: Case) -> CaseAccess:
 
     # Built and compiled once per access key, the case's id given each time (every case
     # page asks it: casework.statements).
-    rows = compiled_values(("case access", access_key(user)), access, (case.pk,))
+    rows = compiled_values(("case access", access_key(user)), access, (case.pk,), prepared=True)
     row = rows[0] if rows else None
     content = bool(row and row["may_content"])
     return CaseAccess(user.pk, case.pk, content, content and bool(row["may_full"]))
@@ -522,10 +524,10 @@ def person_shown_for_user(user: Any, person_id: int) -> tuple[Person | None, lis
         shown = CasePerson.objects.filter(person_id=pk, case__in=full)
         return shown.select_related("case").order_by("-case__raised_at")
 
-    found = compiled_objects(("person", key), person, (int(person_id),))
+    found = compiled_objects(("person", key), person, (int(person_id),), prepared=True)
     if not found:
         return None, []
-    return found[0], compiled_objects(("person's cases", key), links, (found[0].pk,))
+    return found[0], compiled_objects(("person's cases", key), links, (found[0].pk,), prepared=True)
 
 
 def case_content_list_for_user(user: Any) -> QuerySet[Case]:
@@ -646,7 +648,7 @@ def case_links_for_user(user: Any, case: Case) -> list[tuple[Case, CaseLink]]:
     with no link, where asking both ends' visibility in the same query made PostgreSQL
     plan the visibility condition twice on every case page (1 ms of planning, 2.5 ms in
     all at 500,000 cases; docs/performance.md)."""
-    rows = compiled_values(("case links",), _links_of, (case.pk,))
+    rows = compiled_values(("case links",), _links_of, (case.pk,), prepared=True)
     if not rows:
         return []
     ends = {case.pk} | {r["from_case_id"] for r in rows} | {r["to_case_id"] for r in rows}

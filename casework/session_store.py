@@ -47,6 +47,7 @@ class SessionStore(db.SessionStore):
                 session_key=session_key, expire_date__gt=now
             ),
             (key, timezone.now()),
+            prepared=True,
         )
         if not found:
             self._session_key = None
@@ -67,6 +68,7 @@ class ModelBackend(backends.ModelBackend):
             ("auth.get_user", user_model._meta.label_lower),
             lambda user_pk: user_model._default_manager.filter(pk=user_pk),
             (pk,),
+            prepared=True,
         )
         if not found:
             return None

@@ -34,12 +34,15 @@ and runs its ``QuerySet`` as Django does: a test compares the two.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -83,7 +86,8 @@ class _Statement:
     when it locks the rows it reads (``select_for_update``)."""
 
     __slots__ = (
-        "converters", "database", "empty", "locks", "names", "objects", "params", "sql",
+        "converters", "database", "empty", "locks", "names", "objects", "params", "prepared",
+        "sql",
     )  # fmt: skip
 
     def __init__(
@@ -105,6 +109,8 @@ class _Statement:
         self.empty = empty
         self.objects = objects
         self.locks = locks
+        # Prepared on the server at its first use on a connection (``prepared_cursor``).
+        self.prepared = False
 
 
 class _Objects:
@@ -275,6 +281,65 @@ def _compile(
     return _Statement(sql, placed, tuple(names), converters, database=queryset.db)
 
 
+class _Prepared(psycopg.Cursor):
+    """psycopg's cursor binding on the server, preparing each statement at its first
+    use on its connection (psycopg keeps the last ``prepared_max`` of a connection)."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+
+@contextlib.contextmanager
+def prepared_cursor(connection: Any) -> Iterator[Any]:
+    """A cursor on ``connection`` whose statements PostgreSQL keeps prepared, for
+    lookups whose plan does not depend on the values given (a row by its key, the rows
+    of one parent): the session, the signed-in user and their access facts, a case, a
+    person and what hangs from them.
+
+    Django binds values into the text of every statement (psycopg's client-side
+    cursor), so PostgreSQL parses and plans each one afresh: 0.3-0.7 ms of planning for
+    a case or person page's statements, each of which then ran in 0.05 ms
+    (docs/performance.md, a fourteenth session). Prepared, the plan is made for the
+    first uses and kept for the rest (PostgreSQL's generic plan). A list, a search or a
+    dashboard panel is never prepared: the best plan for a lead's 25,000 cases is not a
+    frontline worker's 20, and a generic plan would be one of them for both.
+
+    Made as ``connection.cursor()`` makes one (the health check, the connection, the
+    execute wrappers and errors as Django's), and logged as Django logs a statement
+    when queries are logged (tests, ``DEBUG``), with its values in place."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = connection.make_cursor(_Prepared(connection.connection))
+    if not connection.queries_logged:
+        with cursor:
+            yield cursor
+        return
+    with cursor:
+        yield _Logged(cursor, connection)
+
+
+class _Logged:
+    """A prepared cursor whose statements are logged as Django's debug cursor logs
+    them (``connection.queries``), with the values in the text."""
+
+    def __init__(self, cursor: Any, connection: Any) -> None:
+        self._cursor, self._connection = cursor, connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        started = time.monotonic()
+        try:
+            return self._cursor.execute(sql, params)
+        finally:
+            took = time.monotonic() - started
+            text = psycopg.ClientCursor(self._connection.connection).mogrify(sql, params)
+            self._connection.queries_log.append({"sql": text, "time": f"{took:.3f}"})
+
+
 def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
     params = [p.value(args) if isinstance(p, _Arg) else p for p in statement.params]
     connection = connections[statement.database]
@@ -283,7 +348,7 @@ def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) if statement.prepared else connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     if statement.converters:
@@ -318,7 +383,11 @@ def _checked(queryset: QuerySet[Any], kind: str) -> QuerySet[Any]:
 
 
 def _statement(
-    key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any], kind: str
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    args: Sequence[Any],
+    kind: str,
+    prepared: bool = False,
 ) -> _Statement | None:
     """The statement kept for ``key``, compiled from ``build`` the first time it is
     asked for; None when it cannot be kept."""
@@ -327,18 +396,24 @@ def _statement(
     seen, statement = _kept(key)
     if not seen:
         statement = _compile(build, args, kind)
+        if statement is not None:
+            statement.prepared = prepared
         _keep(key, statement)
     return statement
 
 
 def _statement_or_rows(
-    kind: str, key: Hashable, build: Callable[..., QuerySet[Any]], args: Sequence[Any]
+    kind: str,
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    args: Sequence[Any],
+    prepared: bool = False,
 ) -> _Statement | list[Any]:
     """The statement of ``kind`` kept for ``key``; or, when statements are off or this
     one cannot be kept, the rows of ``build(*args)`` as Django gives them."""
     if not conditions.enabled():
         return list(_checked(build(*args), kind))
-    statement = _statement((kind, key), build, args, kind)
+    statement = _statement((kind, key), build, args, kind, prepared)
     return list(build(*args)) if statement is None else statement
 
 
@@ -346,11 +421,13 @@ def compiled_values(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
     args: Sequence[Any] = (),
+    *,
+    prepared: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows of ``build(*args)``, a ``.values(...)`` query, as it would give them:
     built and compiled once per ``key`` (module docstring). ``args``: at most four
-    times, ids and texts, given at each use."""
-    kept = _statement_or_rows("values", key, build, args)
+    times, ids and texts, given at each use. ``prepared``: see ``prepared_cursor``."""
+    kept = _statement_or_rows("values", key, build, args, prepared)
     if not isinstance(kept, _Statement):
         return kept
     if kept.empty:
@@ -385,13 +462,15 @@ def compiled_objects(
     key: Hashable,
     build: Callable[..., QuerySet[Any]],
     args: Sequence[Any] = (),
+    *,
+    prepared: bool = False,
 ) -> list[Any]:
     """The model instances of ``build(*args)``, as iterating it would give them (with
     the models its ``select_related`` joins): built and compiled once per ``key``
     (module docstring). ``args``: at most four times, ids and texts, given at each use.
     Not for a related manager's query (``case.notes``); build it from the model's
-    manager instead."""
-    kept = _statement_or_rows("objects", key, build, args)
+    manager instead. ``prepared``: see ``prepared_cursor``."""
+    kept = _statement_or_rows("objects", key, build, args, prepared)
     if not isinstance(kept, _Statement):
         return kept
     if kept.empty:

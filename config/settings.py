@@ -158,6 +158,14 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
 if not env.bool("DATABASE_JIT", default=False):
     _options = DATABASES["default"]["OPTIONS"]
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# The lookups Safecase keeps prepared on the server (``casework.statements.
+# prepared_cursor``: a session, a user, a case or person by its key) are prepared at their
+# first use on a connection; nothing else ever is (Django's own statements are bound in
+# the client, and this threshold is never reached by psycopg's count). A connection pooler
+# that cannot carry prepared statements (PgBouncer in transaction mode before 1.21):
+# DATABASE_PREPARED_STATEMENTS=false, and they are planned at every use as the rest are.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

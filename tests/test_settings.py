@@ -200,3 +200,25 @@ def test_the_application_connects_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "1000000"), ("true", "1000000"), ("false", "None")]
+)
+def test_prepared_lookups_can_be_turned_off_for_a_connection_pooler(value, expected):
+    """DATABASE_PREPARED_STATEMENTS=false leaves psycopg's preparing off (Django's
+    default), so nothing is prepared (casework.statements.prepared_cursor)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DATABASE_PREPARED_STATEMENTS", None)
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    code = (
+        "from django.conf import settings\n"
+        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

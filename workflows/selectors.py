@@ -30,7 +30,10 @@ def available_transitions(case: Case, user: Any) -> list[Any]:
         # The case read again as its type's model, by a statement compiled once.
         model = workflow.model
         found = compiled_objects(
-            ("case as its type", model), lambda pk: model.objects.filter(pk=pk), (case.pk,)
+            ("case as its type", model),
+            lambda pk: model.objects.filter(pk=pk),
+            (case.pk,),
+            prepared=True,
         )
         if not found:
             raise model.DoesNotExist(f"No case {case.pk}.")
@@ -43,7 +46,7 @@ def rows_of_case(key: Any, build: Callable[[int], QuerySet[Any]], case: Case) ->
     statement built and compiled once (``casework.statements``), the case's id given
     each time. ``build`` reads by the id alone, never by who asks: the caller has
     decided that they may read these rows of the case."""
-    rows = compiled_objects(key, build, (case.pk,))
+    rows = compiled_objects(key, build, (case.pk,), prepared=True)
     for row in rows:
         row.case = case
     return rows
@@ -80,7 +83,7 @@ def case_answer_prefetch(case: Case, now: datetime) -> None:
     reads (docs/performance.md)."""
     prefetched_set(case, "case_people", case_people_of(case))
     prefetched_set(case, "deadlines", case_clocks_of(case))
-    overdue = compiled_values(("case overdue",), _overdue, (case.pk, now))
+    overdue = compiled_values(("case overdue",), _overdue, (case.pk, now), prepared=True)
     case.has_overdue_deadline = bool(overdue)
 
 

@@ -416,3 +416,86 @@ def test_a_list_built_later_is_built_only_when_the_orm_reads_it(cases):
     unordered = Later(Case, lambda: Case.objects.order_by())
     with pytest.raises(TypeError, match="ordered"):
         list(statements.kept_list(unordered, "unordered", lambda at: newest(at), [now]))
+
+
+# Lookups kept prepared on the server (prepared_cursor) --------------------------------------
+
+
+def prepared_on(conn) -> list[str]:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_a_prepared_lookup_is_prepared_once_and_reads_what_the_orm_reads(cases):
+    build = Counted(with_team)
+    for case in cases:
+        kept = statements.compiled_objects("prepared", build, (case.reference,), prepared=True)
+        orm = list(with_team(case.reference))
+        assert [
+            ({f.attname: getattr(c, f.attname) for f in Case._meta.concrete_fields}, c.team_name)
+            for c in kept
+        ] == [
+            ({f.attname: getattr(c, f.attname) for f in Case._meta.concrete_fields}, c.team_name)
+            for c in orm
+        ]
+        rows = statements.compiled_values(
+            "prepared values", raised_between, (case.raised_at, timezone.now()), prepared=True
+        )
+        assert rows == list(raised_between(case.raised_at, timezone.now()))
+    assert build.calls == 2
+    on_server = [s for s in prepared_on(connection) if "casework_case" in s]
+    # Each prepared once on the connection, whatever the values given since.
+    assert len(on_server) == 2
+    assert all("$1" in s for s in on_server)
+
+
+@pytest.mark.django_db
+def test_a_lookup_not_asked_to_be_prepared_is_not(cases):
+    for case in cases[:3]:
+        statements.compiled_objects("plain", with_team, (case.reference,))
+    assert [s for s in prepared_on(connection) if "casework_case" in s] == []
+
+
+@pytest.mark.django_db
+def test_a_prepared_lookup_is_logged_with_its_values_in_place(cases):
+    statements.compiled_objects("prepared", with_team, (cases[0].reference,), prepared=True)
+    with CaptureQueriesContext(connection) as ran:
+        statements.compiled_objects("prepared", with_team, (cases[3].reference,), prepared=True)
+    with CaptureQueriesContext(connection) as orm:
+        list(with_team(cases[3].reference))
+    assert [q["sql"] for q in ran] == [q["sql"] for q in orm]
+    assert "IN ('SC-T-3', 'SC-T-2')" in ran[0]["sql"]
+    assert float(ran[0]["time"]) >= 0
+
+
+@pytest.mark.django_db(transaction=True)  # its connection is closed and opened again
+def test_a_prepared_lookup_is_not_prepared_where_preparing_is_off(cases, settings):
+    """DATABASE_PREPARED_STATEMENTS=false: psycopg's threshold is Django's default, None."""
+    connection.close()
+    options = settings.DATABASES["default"]["OPTIONS"]
+    old = options.pop("prepare_threshold", None)
+    try:
+        for case in cases[:3]:
+            found = statements.compiled_objects(
+                "prepared", with_team, (case.reference,), prepared=True
+            )
+            assert [c.pk for c in found] == [c.pk for c in with_team(case.reference)]
+        assert [s for s in prepared_on(connection) if "casework_case" in s] == []
+    finally:
+        connection.close()
+        if old is not None:
+            options["prepare_threshold"] = old
+
+
+@pytest.mark.django_db
+def test_every_page_reads_the_session_user_and_access_facts_prepared(client, django_user_model):
+    user = django_user_model.objects.create_user("prepared.user", password="x" * 16)
+    client.force_login(user)
+    for _ in range(2):
+        client.get("/accessibility/")
+    on_server = prepared_on(connection)
+    assert any("django_session" in s for s in on_server)
+    assert any("auth_user" in s and "session" not in s for s in on_server)
+    assert any("UNION ALL" in s for s in on_server)  # the access facts
