@@ -172,23 +172,30 @@ def test_local_practice_settings_come_from_the_environment():
     assert result.stdout.split() == ["16:30", "2", "prevent,cse"]
 
 
-@pytest.mark.parametrize(("command", "expected"), [("runserver", "0"), ("migrate", "60")])
-def test_runserver_keeps_no_database_connection_between_requests(command, expected):
-    """runserver serves each connection on a new thread and never closes what a finished
-    thread kept open; persistent connections there leaked (issue 16)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    env.pop("DATABASE_CONN_MAX_AGE", None)
+def setting_printed(expression: str, env: dict[str, str], argv: str = "") -> str:
+    """What ``print(<expression>)`` prints in a fresh process whose settings come from
+    ``env`` (``argv``: the command ``manage.py`` would have been given)."""
     code = (
-        f"import sys; sys.argv = ['manage.py', {command!r}]\n"
+        f"import sys; sys.argv = ['manage.py', {argv!r}]\n"
         "from django.conf import settings\n"
-        "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+        f"print({expression})"
     )
+    env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(("command", "expected"), [("runserver", "0"), ("migrate", "60")])
+def test_runserver_keeps_no_database_connection_between_requests(command, expected):
+    """runserver serves each connection on a new thread and never closes what a finished
+    thread kept open; persistent connections there leaked (issue 16)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_CONN_MAX_AGE"}
+    conn_max_age = "settings.DATABASES['default']['CONN_MAX_AGE']"
+    assert setting_printed(conn_max_age, env, command) == expected
 
 
 @pytest.mark.django_db
@@ -208,17 +215,8 @@ def test_the_application_connects_without_jit_compilation():
 def test_prepared_lookups_can_be_turned_off_for_a_connection_pooler(value, expected):
     """DATABASE_PREPARED_STATEMENTS=false leaves psycopg's preparing off (Django's
     default), so nothing is prepared (casework.statements.prepared_cursor)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    env.pop("DATABASE_PREPARED_STATEMENTS", None)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
     if value is not None:
         env["DATABASE_PREPARED_STATEMENTS"] = value
-    code = (
-        "from django.conf import settings\n"
-        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=60, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected
+    threshold = "settings.DATABASES['default']['OPTIONS'].get('prepare_threshold')"
+    assert setting_printed(threshold, env) == expected
