@@ -232,12 +232,7 @@ class CaseListView(APIView):
         )
         context: dict[str, Any] = {"now": timezone.now()}
         if filters.get("q"):
-            full = [
-                case.pk
-                for case in page or []
-                if not case_is_limited(request.user, case) and getattr(case, "full_content", True)
-            ]
-            context["found"] = case_search_found(filters["q"], full)
+            context["found"] = case_search_found(request.user, filters["q"], page or [])
         rows = _summary_rows(request.user, page or [], context)
         return paginator.get_paginated_response(rows)
 

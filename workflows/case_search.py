@@ -56,6 +56,7 @@ from casework.selectors import (
     access_key,
     case_content_condition,
     case_full_condition,
+    case_is_limited,
     case_list_for_user,
     id_array,
     in_id_array,
@@ -405,11 +406,19 @@ class FoundIn:
     premises: tuple[str, str] | None
 
 
-def case_search_found(q: str, case_ids: Sequence[int]) -> dict[int, FoundIn]:
-    """For each of ``case_ids`` (a page of the search ``q``, cases its user may see in
-    full), what the search found in it (``casework.search_index.search_found``), so that
-    the list answers "is this person or address already known to us?" (issue 18)
-    without opening each case. Empty for a search by reference alone."""
+def case_search_found(user: Any, q: str, cases: Sequence[Case]) -> dict[int, FoundIn]:
+    """For each of ``cases`` (a page of the search ``q``) that ``user`` sees in full,
+    by case id, what the search found in it (``casework.search_index.search_found``), so
+    that the list answers "is this person or address already known to us?" (issue 18)
+    without opening each case. A case known only as received (``case_is_limited``) or
+    only as its raiser (``full_content`` False) is found by its reference alone, and
+    nothing more is said of it. Empty for a search by reference alone.
+    """
+    case_ids = [
+        case.pk
+        for case in cases
+        if not case_is_limited(user, case) and getattr(case, "full_content", True)
+    ]
     parsed = parse(q)
     if not parsed.choices or not case_ids:
         return {}

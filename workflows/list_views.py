@@ -114,14 +114,12 @@ def case_row(user: Any, case: Case) -> CaseRow:
     )
 
 
-def found_in(q: str, rows: list[CaseRow]) -> None:
+def found_in(user: Any, q: str, rows: list[CaseRow]) -> None:
     """Say on each row what the search ``q`` found in its case (``case_search_found``):
     the people it matched, by name and date of birth, and the premises, by first line
-    and postcode. Only for a case seen in full: one known only as received is found by
-    its reference alone, and shows nothing more (``case_is_limited``)."""
-    shown = [r for r in rows if not r.limited and getattr(r.case, "full_content", True)]
-    said = case_search_found(q, [row.case.pk for row in shown])
-    for row in shown:
+    and postcode; nothing on a case not seen in full."""
+    said = case_search_found(user, q, [row.case for row in rows])
+    for row in rows:
         if row.case.pk in said:
             row.found = found_words(said[row.case.pk])
 
@@ -266,5 +264,5 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "rows": [case_row(request.user, case) for case in page],
         }
         if filters.get("q"):
-            found_in(filters["q"], context["rows"])
+            found_in(request.user, filters["q"], context["rows"])
     return render(request, "casework/case_list.html", context)
