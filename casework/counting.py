@@ -14,7 +14,9 @@ less (docs/performance.md). A search's page is chosen from its matches (at most 
 thousand ids, every one read and sorted to find the page): its rows carry how many there
 are (``with_total``), so a full first page is counted by the statement that read it;
 and when the matches' ids came in the list's order (``paged_by_ids``), a page reads only
-its own rows and the list is counted by its ids.
+its own rows and the list is counted by its ids. A search matching more than the ids it
+reads (an auditor's common surname county-wide) has its first rows' ids, already more
+than the cap: its first pages are read by them and nothing is counted.
 """
 
 from __future__ import annotations
@@ -167,26 +169,35 @@ class PagedByIds(ColumnsChosen):
     columns and related rows chosen since (``Ops``) told to it; otherwise, and once
     anything is prefetched, the slice is a queryset of the page's rows.
 
-    Made by ``paged_by_ids``; the ids must be those of the list's rows, in its order."""
+    When the ids are only the first of the list's rows (``complete`` False: a search
+    matching more than it reads the ids of), a slice within them is read as above and one
+    reaching past them through the list's own query; the list is counted by its ids only
+    when they are more than the cap (they prove "more than" it), otherwise by the ORM.
 
-    carried = ("ids", "rows_of", "read")
+    Made by ``paged_by_ids``; the ids must be those of the list's rows (or its first
+    rows), in its order."""
+
+    carried = ("ids", "rows_of", "read", "complete")
     ids: list[int] | None = None
     rows_of: Callable[[list[int]], Q] | None = None
     read: PageRead | None = None
+    complete: bool = True
 
     def count(self) -> int:
-        if self.ids is None or self.sliced:
+        if self.ids is None or self.sliced or not self.complete:
             return super().count()
         return len(self.ids)
 
     def capped(self, cap: int) -> tuple[int, bool] | None:
-        if self.ids is None:
+        if self.ids is None or not (self.complete or len(self.ids) > cap):
             return None
         return min(len(self.ids), cap), len(self.ids) > cap
 
     def __getitem__(self, k: Any) -> Any:
-        if self.ids is None or self.page_slice(k) is None:
+        if self.ids is None or (bounds := self.page_slice(k)) is None:
             return super().__getitem__(k)
+        if not self.complete and (bounds[1] is None or bounds[1] > len(self.ids)):
+            return super().__getitem__(k)  # past the ids read: the list's own query
         page = self.ids[k]
         if self.read is not None and self.ops is not None:
             return self.read(page, len(self.ids), self.ops)
@@ -212,15 +223,19 @@ def paged_by_ids(
     ids: list[int],
     rows_of: Callable[[list[int]], Q],
     read: PageRead | None = None,
+    *,
+    complete: bool = True,
 ) -> PagedByIds:
     """``queryset`` (its rows exactly those of ``ids``, in the same order; or a
     ``Later`` that builds it) paged by ``ids``: ``rows_of(ids)`` is the condition that
     picks rows by their ids (``casework.selectors.pk_in_array``). ``read``, when given,
     reads a page instead of a query made from ``queryset`` (``PagedByIds``): it must
     give the same rows, with the same annotations and ``TOTAL``, as ``queryset``
-    filtered by ``rows_of(page)`` with the ``Ops`` applied."""
+    filtered by ``rows_of(page)`` with the ``Ops`` applied. ``complete`` False: ``ids``
+    are the list's first rows only, and it has more."""
     paged = PagedByIds.made_from(queryset)
     paged.ids, paged.rows_of, paged.read, paged.ops = list(ids), rows_of, read, ()
+    paged.complete = complete
     return paged
 
 
@@ -285,6 +300,10 @@ class CappedPaginator(Paginator):
         if len(rows) < self.per_page:
             self.__dict__["count"] = len(rows)  # the cached property, known
             self.more = False
+        elif isinstance(self.object_list, PagedByIds):  # counted by its ids, or later
+            known = self.object_list.capped(self.limit)
+            if known is not None:
+                self.__dict__["count"], self.more = known  # the cached property, known
         elif getattr(rows[0], TOTAL, None) is not None:  # with_total: the rows say
             total = getattr(rows[0], TOTAL)
             self.__dict__["count"] = min(total, self.limit)

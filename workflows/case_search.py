@@ -119,18 +119,19 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _matching(user: Any, q: str) -> tuple[Q, list[int] | None]:
+def _matching(user: Any, q: str) -> tuple[Q, list[int], bool]:
     """The cases matching ``q`` that ``user`` may see, from the search index: their ids
     read in one query, newest first, and given as one array when there are at most
-    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; and the ids when they
-    were (a bounded list, which can be paged by them or whose rows can carry their
+    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; the ids read (every
+    match's, or the first ``MATCHED_IDS_LIMIT + 1``); and whether they are every
+    match's (a bounded list, which can be paged by them or whose rows can carry their
     count: ``casework.counting``)."""
     ids = search_case_ids_newest_first(user, q, MATCHED_IDS_LIMIT + 1)
     if not ids:
-        return Q(pk__in=[]), []  # nothing: Django asks the database nothing more
+        return Q(pk__in=[]), [], True  # nothing: Django asks the database nothing more
     if len(ids) <= MATCHED_IDS_LIMIT:
-        return pk_in_array(ids), ids
-    return Q(pk__in=search_case_ids_for_user(user, q)), None
+        return pk_in_array(ids), ids, True
+    return Q(pk__in=search_case_ids_for_user(user, q)), ids, False
 
 
 def _gated(content: Q | None, field: str) -> BaseExpression:
@@ -221,15 +222,13 @@ def case_search_for_user(
     ``has_overdue_deadline``; team, owner and raiser come in the same query.
     """
     q = str(filters.get("q") or "").strip()
-    matching, matched = _matching(user, q) if q else (None, None)
+    matching, matched, complete = _matching(user, q) if q else (None, None, True)
     now = timezone.now()
     # The list's own query, built only when the ORM reads it: a list read through its
     # kept statements and a search paged by its matches never do (``Later``).
     cases = Later(Case, lambda: _listed(user, filters, sort, order, matching, now))
     if not q:
         return _kept_list(user, cases, filters, sort, order, now)
-    if matched is None:
-        return cases.make()
     if not matched:
         # Nothing matched (another team's postcode, a name nobody has): an empty list,
         # whatever its filters and order, read and counted as no rows without building
@@ -238,8 +237,14 @@ def case_search_for_user(
     if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not _narrows(filters):
         # The matches are the list, their ids already in its order: a page reads its own
         # 25 cases, not every match to sort them, through a statement compiled once
-        # (``_page_read``; docs/performance.md).
-        return paged_by_ids(cases, matched, pk_in_array, _page_read(user, matched, now))
+        # (``_page_read``; docs/performance.md). With more matches than the ids read
+        # (an auditor's search of a common surname county-wide), those ids are its first
+        # rows, and more than the count's cap: the first pages are read by them and
+        # nothing is counted; a page past them reads the list's own query.
+        read = _page_read(user, matched, now)
+        return paged_by_ids(cases, matched, pk_in_array, read, complete=complete)
+    if not complete:
+        return cases.make()
     # Every match is read and sorted to find the page: the same statement counts them,
     # so a full first page needs no count of its own (docs/performance.md).
     return with_total(cases.make())

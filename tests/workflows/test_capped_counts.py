@@ -208,3 +208,30 @@ def test_the_plain_list_is_not_counted_by_a_window(client, seven):
         client.get("/api/v1/cases/")
     assert not [q for q in captured if "OVER ()" in q["sql"]]
     assert _counts(captured)
+
+
+@pytest.mark.django_db
+def test_the_api_pages_a_search_matching_more_than_its_ids_without_counting(
+    client, seven, monkeypatch
+):
+    """A search that matches more than the ids it reads (an auditor's common surname
+    county-wide): the ids are its first rows and more than the cap, so its first page is
+    read by them and says "more than" without a count; a page past them is counted and
+    read through the list's query (workflows/case_search.py)."""
+    from workflows import case_search
+
+    lead, cases = seven
+    monkeypatch.setattr(case_search, "MATCHED_IDS_LIMIT", 5)  # 6 ids read of 7
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/api/v1/cases/", {"q": "concern"}).json()
+    assert _counts(captured) == []
+    assert (first["count"], first["count_capped"]) == (5, True)
+    assert "page=2" in first["next"]
+    newest = [c.reference for c in sorted(cases, key=lambda c: (c.raised_at, c.pk))][::-1]
+    assert [row["reference"] for row in first["results"]] == newest[:2]
+    with CaptureQueriesContext(connection) as captured:
+        last = client.get("/api/v1/cases/", {"q": "concern", "page": 4}).json()
+    assert len(_counts(captured)) == 1
+    assert (last["count"], last["count_capped"], last["next"]) == (7, False, None)
+    assert [row["reference"] for row in last["results"]] == newest[6:]

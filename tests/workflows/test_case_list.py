@@ -479,6 +479,60 @@ def test_a_search_with_more_matches_than_the_limit_matches_in_the_database(
 
 
 @pytest.mark.django_db
+def test_a_search_matching_more_than_its_ids_pages_them_and_counts_nothing_first(
+    client, frontline, frontline_south, lead, monkeypatch
+):
+    """More matches than the ids a search reads (an auditor's common surname
+    county-wide): those ids are the list's first rows and already more than the count's
+    cap, so its first pages are read by them and nothing is counted; a page past them is
+    read and counted through the list's own query (docs/performance.md)."""
+    from casework import counting
+
+    monkeypatch.setattr(case_search, "MATCHED_IDS_LIMIT", 4)  # 5 ids read
+    cases = [slavery(frontline) for _ in range(8)]
+    slavery(frontline_south)  # another team's Maria: never listed for this lead
+    slavery(frontline, given="Anna", family="Nowak")  # not a match
+    newest_first = [c.reference for c in sorted(cases, key=lambda c: (c.raised_at, c.pk))][::-1]
+
+    def page(number: int) -> tuple[list[str], str, int, list[str]]:
+        listed = case_search_for_user(lead, {"q": "maria"})
+        with CaptureQueriesContext(connection) as captured:
+            paginator = counting.CappedPaginator(listed, 2, page=number, cap=3)
+            shown = paginator.page(number)
+            references = [c.reference for c in shown]
+            text, pages = paginator.count_text, paginator.num_pages
+        return references, text, pages, [q["sql"] for q in captured]
+
+    first, text, pages, sql = page(1)
+    assert first == newest_first[:2]
+    assert (text, pages) == ("more than 3", 3)
+    assert not [s for s in sql if "COUNT(" in s.upper()]
+    assert not [s for s in sql if "casework_casesearchentry" in s]  # read by its ids
+
+    second, text, pages, sql = page(2)
+    assert second == newest_first[2:4]
+    assert (text, pages) == ("more than 4", 3)
+    assert not [s for s in sql if "COUNT(" in s.upper()]
+
+    # Past the 5 ids read: counted (up to the page's end) and read by the list's query.
+    third, text, pages, sql = page(3)
+    assert third == newest_first[4:6]
+    assert (text, pages) == ("more than 6", 4)
+    assert [s for s in sql if "COUNT(" in s.upper()]
+    fourth, text, pages, _ = page(4)
+    assert fourth == newest_first[6:8]
+    assert (text, pages) == ("8", 4)
+    assert sorted(first + second + third + fourth) == sorted(newest_first)
+
+    # The page says so; and the whole list, read at once, is every match.
+    monkeypatch.setattr(counting, "COUNT_CAP", 3)
+    monkeypatch.setattr(list_views, "PAGE_SIZE", 2)
+    assert "Showing 1 to 2 of more than 3 cases" in html(client, lead, q="maria")
+    listed = case_search_for_user(lead, {"q": "maria"})
+    assert [c.reference for c in listed] == newest_first
+
+
+@pytest.mark.django_db
 def test_the_matched_ids_are_one_parameter_however_many(frontline, lead):
     """The list's statement takes the matched ids as one array, not one parameter an id
     (a family name matched hundreds of a lead's cases at county scale, each adapted,
