@@ -201,13 +201,19 @@ class Transition(_Staff):
 
 
 class AuditSearch(_Staff):
-    """The auditor's history search: by user, by case reference, by action and dates."""
+    """The auditor's history search: by user, by case reference, by action and dates;
+    and their search of every team's cases by a family name (a common one matches more
+    cases county-wide than a search reads the ids of)."""
 
     pool = "auditors"
 
     @task
     def audit(self) -> None:
-        kind = self.rng.randrange(3)
+        kind = self.rng.randrange(4)
+        if kind == 3:
+            surname = self.rng.choice(DATA["names"])
+            self.page(f"/cases/?q={surname}", "auditor search surname (page)")
+            return
         if kind == 0:
             self.page(f"/audit/?user={self.rng.choice(DATA['usernames'])}", "audit by user")
         elif kind == 1:

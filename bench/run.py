@@ -407,6 +407,7 @@ def query_counts(data: dict[str, Any]) -> dict[str, dict[str, int]]:
         else None,
         "audit by user": ("auditor", f"/audit/?user={lead['username']}"),
         "audit by action": ("auditor", "/audit/?action=case.viewed"),
+        "auditor search surname (page)": ("auditor", f"/cases/?q={name}"),
     }
     pages = {label: page for label, page in pages.items() if page is not None}
     if data["page_search"]:
@@ -509,6 +510,9 @@ def _direct_pages(
             lambda: ("auditor", f"/audit/?reference={pick(data['references'])}")
         ),
         "audit by action and day": drawn(audit_day),
+        "auditor search surname (page)": drawn(
+            lambda: ("auditor", f"/cases/?q={quote_plus(pick(data['names']))}")
+        ),
     }
     if lead["person_ids"]:
         pages["person page"] = drawn(lambda: ("lead", f"/people/{pick(lead['person_ids'])}/"))

@@ -66,6 +66,9 @@ def test_every_read_scenarios_requests_are_drawn_from_its_users_pools():
         assert query(path)["user"][0] in DATA["usernames"]
     for _, path in pages["audit by case"]:
         assert query(path)["reference"][0] in DATA["references"]
+    for who, path in pages["auditor search surname (page)"]:
+        assert (who, path.split("?")[0]) == ("auditor", "/cases/")
+        assert query(path)["q"][0] in DATA["names"]
     days = {query(path)["date_from"][0] for _, path in pages["audit by action and day"]}
     assert len(days) > 1  # days of the last four years, not one fixed day
     for _, path in pages["case page"]:
