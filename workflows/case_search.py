@@ -241,7 +241,7 @@ def case_search_for_user(
         # (an auditor's search of a common surname county-wide), those ids are its first
         # rows, and more than the count's cap: the first pages are read by them and
         # nothing is counted; a page past them reads the list's own query.
-        read = _page_read(user, matched, now)
+        read = _page_read(user, now)
         return paged_by_ids(cases, matched, pk_in_array, read, complete=complete)
     if not complete:
         return cases.make()
@@ -339,22 +339,26 @@ def _no_rows(page: list[int], total: int, ops: Ops) -> list[Case]:
     return []
 
 
-def _page_read(user: Any, matched: list[int], now: datetime) -> PageRead:
+def _page_read(user: Any, now: datetime) -> PageRead:
     """How a page of a search's matches is read (``casework.counting.PagedByIds``): the
     query ``case_search_for_user`` pages, built and compiled once per access key and
     choice of columns (``casework.statements``); the matches' ids, the page's, the time
     and how many there are given at each use. Building and compiling it was about 3 ms
-    of a search's 12 ms of application CPU at county scale (docs/performance.md)."""
-    every = id_array(matched)
+    of a search's 12 ms of application CPU at county scale (docs/performance.md).
+
+    The page's ids are among the matches, so the statement is given those alone: with
+    every match's ids too (up to 5,001), PostgreSQL costed an index scan by two arrays
+    of ids as one by the larger and read the whole case table instead (90 ms at county
+    scale for an auditor's common surname, docs/performance.md)."""
 
     def read(page: list[int], total: int, ops: Ops) -> list[Case]:
-        def build(every: str, these: str, at: datetime, listed: int) -> QuerySet[Case]:
-            cases = _listed(user, {}, DEFAULT_SORT, DEFAULT_ORDER, in_id_array("pk", every), at)
+        def build(these: str, at: datetime, listed: int) -> QuerySet[Case]:
+            cases = _listed(user, {}, DEFAULT_SORT, DEFAULT_ORDER, None, at)
             cases = apply_ops(cases, ops).filter(in_id_array("pk", these))
             return cases.annotate(**{TOTAL: Value(listed)})
 
         key = ("search page", access_key(user), ops)
-        return compiled_objects(key, build, (every, id_array(page), now, total))
+        return compiled_objects(key, build, (id_array(page), now, total))
 
     return read
 
