@@ -79,7 +79,7 @@ from casework.roles import (
     roles_of,
 )
 from casework.selectors import id_array, in_id_array
-from casework.statements import compiled_values
+from casework.statements import compiled_column, compiled_values
 
 # Folded letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = str.maketrans(
@@ -690,5 +690,4 @@ def search_case_ids_newest_first(user: Any, q: str, limit: int) -> list[int]:
 
     # Compiled once (``casework.statements``): the statement differs between users and
     # searches only by the tsquery, given at each use.
-    rows = compiled_values(("search ids newest first", limit), newest, (query,))
-    return [row["case_id"] for row in rows]
+    return compiled_column(("search ids newest first", limit), newest, (query,))

@@ -84,6 +84,29 @@ def test_rows_names_and_conversions_are_the_orms_at_each_uses_own_times(cases):
 
 
 @pytest.mark.django_db
+def test_a_column_is_the_orms_flat_values_list_kept_or_not(cases):
+    def details_since(start):
+        return Case.objects.filter(raised_at__gte=start).order_by("-raised_at").values("details")
+
+    build = Counted(details_since)
+    for days in (1, 3):
+        start = cases[-1].raised_at - timedelta(days=days)
+        expected = list(
+            Case.objects.filter(raised_at__gte=start)
+            .order_by("-raised_at")
+            .values_list("details", flat=True)
+        )
+        assert statements.compiled_column("since", build, (start,)) == expected
+        with override_settings(SAFECASE_COMPILED_CONDITIONS=False):
+            assert statements.compiled_column("since", details_since, (start,)) == expected
+    assert expected[0] == {"a": [5]}  # converted from the database's JSON
+    assert build.calls == 2  # compiled once (with each set of stand-ins), run twice
+    assert statements.compiled_column("none", lambda: Case.objects.none().values("pk")) == []
+    with pytest.raises(TypeError):
+        statements.compiled_column("two", lambda: Case.objects.values("pk", "reference"))
+
+
+@pytest.mark.django_db
 def test_a_count_stops_at_its_cap_as_capped_count_does(cases):
     def everything():
         return Case.objects.filter(team__slug="north")
