@@ -201,19 +201,13 @@ class Transition(_Staff):
 
 
 class AuditSearch(_Staff):
-    """The auditor's history search: by user, by case reference, by action and dates;
-    and their search of every team's cases by a family name (a common one matches more
-    cases county-wide than a search reads the ids of)."""
+    """The auditor's history search: by user, by case reference, by action and dates."""
 
     pool = "auditors"
 
     @task
     def audit(self) -> None:
-        kind = self.rng.randrange(4)
-        if kind == 3:
-            surname = self.rng.choice(DATA["names"])
-            self.page(f"/cases/?q={surname}", "auditor search surname (page)")
-            return
+        kind = self.rng.randrange(3)
         if kind == 0:
             self.page(f"/audit/?user={self.rng.choice(DATA['usernames'])}", "audit by user")
         elif kind == 1:
@@ -224,6 +218,18 @@ class AuditSearch(_Staff):
                 f"/audit/?action=case.transitioned&date_from={day}&date_to={day}",
                 "audit by action and day",
             )
+
+
+class AuditorCaseSearch(_Staff):
+    """An auditor's search of every team's cases by a family name: a common one matches
+    more cases county-wide (about 5,800) than a search reads the ids of (5,001)."""
+
+    pool = "auditors"
+
+    @task
+    def search(self) -> None:
+        surname = self.rng.choice(DATA["names"])
+        self.page(f"/cases/?q={surname}", "auditor search surname (page)")
 
 
 class Reports(_Staff):

@@ -16,7 +16,8 @@
    ``docker/gunicorn.conf.py``, DEBUG off) on loopback; locust, a second process, runs
    each scenario headless with 16 users for ``--duration`` seconds, one after another:
    a lead's dashboard, their case list and triage queue, the case list filtered,
-   search, a case page, raising a concern, a transition, the auditor's search.
+   search, a case page, raising a concern, a transition, the auditor's search of the
+   audit log and their search of every team's cases by a family name.
    Staff sign in before the run (sessions and API tokens), so the deliberately slow
    password hashing is not measured. Each scenario first runs for ``--warm`` seconds
    (15) unmeasured, so that what a server in service has done already (each worker's
@@ -76,6 +77,7 @@ SCENARIOS = {
     "raise": "Raise",
     "transition": "Transition",
     "audit": "AuditSearch",
+    "auditor-search": "AuditorCaseSearch",
     "person": "PersonPage",
     "match": "IntakeMatch",
     # Issue 21: the partnership reports, as an auditor (every team's figures, the scope a
