@@ -459,7 +459,9 @@ class Seeder:
                 "workflows_casestatechange",
                 "workflows_casefigure",
                 "workflows_figuresum",
+                "casework_premises",
                 "auth_user",
+                "auth_user_groups",
                 "casework_teammembership",
             ):
                 # VACUUM cannot run in a transaction (a test's); ANALYZE can.
