@@ -781,18 +781,20 @@ def warm_up(port: int, data: dict[str, Any]) -> None:
                 pass
 
 
-def cpu_seconds(server: subprocess.Popen, database: str) -> dict[str, float]:
-    """CPU time used so far by the app (gunicorn and its workers) and by the PostgreSQL
-    backends serving the bench database: per request, a measure the other load on a
-    shared machine hardly changes, unlike latency."""
+def cpu_seconds(server: subprocess.Popen, database: str) -> dict[str, dict[int, float]]:
+    """CPU time used so far by each process of the app (gunicorn and its workers) and of
+    the PostgreSQL backends serving the bench database, by process id: per request, a
+    measure the other load on a shared machine hardly changes, unlike latency
+    (``cpu_used``)."""
     import psutil
 
-    app = db = 0.0
+    app: dict[int, float] = {}
+    db: dict[int, float] = {}
     try:
         master = psutil.Process(server.pid)
         for process in [master, *master.children(recursive=True)]:
             times = process.cpu_times()
-            app += times.user + times.system
+            app[process.pid] = times.user + times.system
     except psutil.Error:
         pass
     for process in psutil.process_iter(["name", "cmdline"]):
@@ -800,10 +802,19 @@ def cpu_seconds(server: subprocess.Popen, database: str) -> dict[str, float]:
             cmdline = " ".join(process.info["cmdline"] or [])
             if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
                 times = process.cpu_times()
-                db += times.user + times.system
+                db[process.pid] = times.user + times.system
         except psutil.Error:
             continue
     return {"app": app, "db": db}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU seconds the processes of ``after`` used since ``before`` (``cpu_seconds``
+    of one kind): each one's own difference, or all of its time when it started since.
+    One that ended in between is not counted: summed as a whole, a backend that had
+    served the run before and closed during a scenario took its whole life's time off
+    that scenario's (-320.7 ms a request in one run, docs/performance.md)."""
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in after.items())
 
 
 def server_times(access_log: Path, start: int) -> dict[str, dict[str, float]]:
@@ -877,8 +888,12 @@ def run_scenario(
     total = sum(r["requests"] for r in requests.values()) or 1
     return {
         "requests": requests,
-        "app_cpu_ms_per_request": round(1000 * (cpu_after["app"] - cpu_before["app"]) / total, 1),
-        "db_cpu_ms_per_request": round(1000 * (cpu_after["db"] - cpu_before["db"]) / total, 1),
+        "app_cpu_ms_per_request": round(
+            1000 * cpu_used(cpu_before["app"], cpu_after["app"]) / total, 1
+        ),
+        "db_cpu_ms_per_request": round(
+            1000 * cpu_used(cpu_before["db"], cpu_after["db"]) / total, 1
+        ),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "failures": failures,
