@@ -172,7 +172,8 @@ class PagedByIds(ColumnsChosen):
     When the ids are only the first of the list's rows (``complete`` False: a search
     matching more than it reads the ids of), a slice within them is read as above and one
     reaching past them through the list's own query; the list is counted by its ids only
-    when they are more than the cap (they prove "more than" it), otherwise by the ORM.
+    when they are more than the cap (they prove "more than" it), otherwise by the ORM,
+    and a row's ``TOTAL`` is how many ids there are, not how many rows.
 
     Made by ``paged_by_ids``; the ids must be those of the list's rows (or its first
     rows), in its order."""

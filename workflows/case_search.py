@@ -342,8 +342,8 @@ def _no_rows(page: list[int], total: int, ops: Ops) -> list[Case]:
 def _page_read(user: Any, now: datetime) -> PageRead:
     """How a page of a search's matches is read (``casework.counting.PagedByIds``): the
     query ``case_search_for_user`` pages, built and compiled once per access key and
-    choice of columns (``casework.statements``); the matches' ids, the page's, the time
-    and how many there are given at each use. Building and compiling it was about 3 ms
+    choice of columns (``casework.statements``); the page's ids, the time and how many
+    matches' ids were read given at each use. Building and compiling it was about 3 ms
     of a search's 12 ms of application CPU at county scale (docs/performance.md).
 
     The page's ids are among the matches, so the statement is given those alone: with
