@@ -26,7 +26,7 @@ from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.links import case_url
 from casework.models import Case
 from casework.reads import case_list_read_note
-from casework.roles import figures_only
+from casework.roles import Role, figures_only, roles_of
 from casework.search_index import first_line
 from casework.selectors import case_is_limited
 from workflows.case_search import (
@@ -208,8 +208,10 @@ def _selector_filters(filters: dict[str, str], teams: list, owners: list) -> dic
     return chosen
 
 
-def _form(request: HttpRequest, teams: list, owners: list) -> CaseFilterForm:
-    return CaseFilterForm(
+def _form(
+    request: HttpRequest, teams: list, owners: list, team: dict[str, Any] | None
+) -> CaseFilterForm:
+    form = CaseFilterForm(
         request.GET,
         case_types=[(w.case_type, w.label) for w in WORKFLOWS.values()],
         states=_state_choices(request.GET.get("case_type", "")),
@@ -217,6 +219,14 @@ def _form(request: HttpRequest, teams: list, owners: list) -> CaseFilterForm:
         owners=[(u["username"], _person_label(u)) for u in owners],
         sorts=[(key, SORT_LABELS[key]) for key in SORTS],
     )
+    if Role.AUDITOR in roles_of(request.user):
+        # Every team's case workers are too many for one list (``case_filter_owners``).
+        form.fields["owner"].help_text = (
+            f"The case workers of {team['name']}"
+            if team
+            else "Choose a team and apply the filters to choose one of its case workers"
+        )
+    return form
 
 
 @login_required
@@ -231,8 +241,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if figures_only(request.user):
         raise PermissionDenied("A partnership analyst sees figures, not cases.")
     teams = case_filter_teams(request.user)
-    owners = case_filter_owners(request.user)
-    form = _form(request, teams, owners)
+    team = next((t for t in teams if t["slug"] == request.GET.get("team")), None)
+    owners = case_filter_owners(
+        request.user, team=team["pk"] if team else None, chosen=request.GET.get("owner", "")
+    )
+    form = _form(request, teams, owners, team)
     valid = form.is_valid()
     filters = form.filters()
     sort = filters.get("sort", DEFAULT_SORT)

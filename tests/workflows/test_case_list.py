@@ -277,6 +277,66 @@ def test_a_lead_may_filter_only_by_their_own_teams(
     assert rows(html(client, auditor, team="south")) == [south.reference]
 
 
+def owner_options(page: str) -> list[str]:
+    """The values the owner filter offers, beyond anyone, me and not allocated."""
+    select = re.search(r'<select[^>]*name="owner".*?</select>', page, re.S).group(0)
+    return [v for v in re.findall(r'value="([^"]*)"', select) if v not in ("", "me", "unallocated")]
+
+
+@pytest.mark.django_db
+def test_an_auditor_chooses_an_owner_from_the_team_chosen(
+    client, frontline, frontline_south, lead, auditor, make_user
+):
+    """Every team's case workers are hundreds at county scale: an auditor is offered
+    the case workers of the team chosen, none before one is (saying how), and the owner
+    already chosen whatever the team, so that removing the team filter keeps the list."""
+    make_user("lead.south", Role.LEAD, ["south"])
+    make_user("auditor.2", Role.AUDITOR, [])  # no case worker, never offered
+    south = slavery(frontline_south)
+    Case.objects.filter(pk=south.pk).update(owner=frontline_south)
+    slavery(frontline)
+
+    unchosen = html(client, auditor)
+    assert owner_options(unchosen) == []
+    assert "Choose a team and apply the filters to choose one of its case workers" in unchosen
+    north = html(client, auditor, team="north")
+    assert owner_options(north) == ["frontline.north", "lead.north"]
+    assert "The case workers of" in north
+    assert owner_options(html(client, auditor, team="south")) == ["frontline.south", "lead.south"]
+
+    chosen = html(client, auditor, team="south", owner="frontline.south")
+    assert rows(chosen) == [south.reference]
+    # The team filter removed: the owner stays chosen and offered, the list the same.
+    kept = html(client, auditor, owner="frontline.south")
+    assert rows(kept) == [south.reference]
+    assert owner_options(kept) == ["frontline.south"]
+    assert 'value="frontline.south" selected' in kept
+    # Another team chosen: its workers, and the owner chosen still (no case is both).
+    other = html(client, auditor, team="north", owner="frontline.south")
+    assert owner_options(other) == ["frontline.north", "frontline.south", "lead.north"]
+    assert rows(other) == []
+    # Who is no case worker, or no one, is refused as before.
+    for name in ("auditor.2", "nobody.at.all"):
+        refused = html(client, auditor, owner=name)
+        assert '<a href="#owner">Select who the case is allocated to from the list</a>' in refused
+        assert rows(refused) == []
+
+
+@pytest.mark.django_db
+def test_an_auditor_without_a_team_chosen_reads_no_case_workers(client, auditor, frontline):
+    """No statement of users runs for the owner filter until a team is chosen."""
+    slavery(frontline)
+    client.force_login(auditor)
+    client.get("/cases/", {"q": "kowalska"})  # statements compiled, sessions read
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/cases/", {"q": "kowalska"}).status_code == 200
+    owners = 'SELECT DISTINCT "auth_user"."id" AS "pk"'
+    assert not [q for q in queries if owners in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/cases/", {"q": "kowalska", "team": "north"}).status_code == 200
+    assert [q for q in queries if owners in q["sql"]]
+
+
 @pytest.mark.django_db
 def test_filter_by_overdue_deadline(client, frontline, lead):
     late = default_raise(community_trigger.WORKFLOW, frontline)({})
