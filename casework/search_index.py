@@ -16,6 +16,8 @@ Each case has one ``CaseSearchEntry`` whose document holds lexemes of three kind
   (docs/performance.md). The summary's words are found whole;
 - **the reference** (``#r:sc2026000123``, ``#r:000123``, ``#r:123``), which also finds a
   case its viewer may know only as received (the frontline raiser of a Prevent case);
+- **the year it was raised** (``#y:2026``, in UTC), by which a search of every team's
+  cases reads its newest matches a year at a time (``search_case_ids_newest_first``);
 - **who may see it** (``#a:...``): its owner (``#a:o7``), raiser (``#a:r7``), team
   (``#a:t2``) and each user or group granted it (``#a:u7``, ``#a:g3``), one lexeme each
   whatever the case's type, and **its type** (``#k:prevent``). Whether a type is in a
@@ -51,7 +53,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection
@@ -98,6 +100,10 @@ MAX_SUMMARY_WORDS = 300
 # The lexeme of a word's beginnings, and the longest beginning indexed.
 PREFIX = "#x:"
 MAX_PREFIXED = 30
+# The lexeme of the year (UTC) a case was raised, and how many of the latest years a
+# search of every team's cases reads one at a time before the rest at once.
+YEAR = "#y:"
+YEARS_READ_APART = 2
 # A person's fields whose words are names.
 NAME_FIELDS = ("given_names", "family_name", "aliases")
 BATCH = 2_000
@@ -309,7 +315,13 @@ def document(case: dict[str, Any], facts: _Facts) -> list[str]:
         found |= _person_lexemes(person)
     found |= beginnings(case["premises__address"] or "", facts.people)
     found |= access_lexemes(case, facts.users, facts.groups)
+    found.add(year_lexeme(case["raised_at"]))
     return sorted(found)
+
+
+def year_lexeme(raised_at: datetime) -> str:
+    """The lexeme of the year, in UTC, a case was raised (``#y:2026``)."""
+    return f"{YEAR}{raised_at.astimezone(UTC).year}"
 
 
 _CASE_FIELDS = (
@@ -681,14 +693,50 @@ def search_case_ids_for_user(user: Any, q: str) -> Any:
     return search_entries_for_user(user, q).order_by().values("case_id")
 
 
+def searches_every_team(user: Any) -> bool:
+    """Whether ``user``'s search is narrowed by no holder of cases (an auditor's: their
+    condition is the compartments they may not read, if any), so that a common name
+    matches thousands of cases county-wide, not hundreds of a team's."""
+    return _every_team(user_keys(user))
+
+
+def _every_team(keys: Keys) -> bool:
+    return keys.content is None or (keys.content != NOTHING and "#a:" not in keys.content)
+
+
 def search_case_ids_newest_first(user: Any, q: str, limit: int) -> list[int]:
     """The ids of at most ``limit`` of the cases matching ``q`` that ``user`` may see,
     in the case list's default order (raised, newest first; the latest id first among
     cases raised at the same moment), read from the index's own rows (its query that of
-    ``search_entries_for_user``)."""
-    query = tsquery(parse(q), user_keys(user))
+    ``search_entries_for_user``).
+
+    The index's entries carry no order: the newest are found by reading every match's
+    row and sorting them. For a search of every team's cases (``searches_every_team``)
+    a common surname matches about 6,300 of 500,000 cases, 10-16 ms of reading and
+    sorting; read a year at a time (the ``#y:`` lexemes: this year's matches, then last
+    year's, then every earlier year's at once), only the latest years' are read when
+    they are ``limit`` or more (4 ms for 1,001 of them; docs/performance.md). A search
+    a team narrows reads its matches at once (one statement, not three for one found)."""
+    keys = user_keys(user)
+    query = tsquery(parse(q), keys)
     if query is None:
         return []
+    if not _every_team(keys):
+        return _newest(query, limit)
+    year = timezone.now().astimezone(UTC).year
+    recent = [quote(f"{YEAR}{year - back}") for back in range(YEARS_READ_APART)]
+    parts = [f"({query}) & {lexeme}" for lexeme in recent]
+    parts.append(all_of([f"({query})", *(f"!{lexeme}" for lexeme in recent)]))
+    ids: list[int] = []
+    for part in parts:
+        ids += _newest(part, limit)
+        if len(ids) >= limit:
+            break
+    return ids[:limit]
+
+
+def _newest(query: str, limit: int) -> list[int]:
+    """The ids of at most ``limit`` entries matching ``query``, newest first."""
 
     def newest(text: str) -> Any:
         entries = _entries_matching(text).order_by("-raised_at", "-case_id")

@@ -42,7 +42,16 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from casework.conditions import case_subquery
-from casework.counting import TOTAL, Later, Ops, PageRead, apply_ops, paged_by_ids, with_total
+from casework.counting import (
+    COUNT_CAP,
+    TOTAL,
+    Later,
+    Ops,
+    PageRead,
+    apply_ops,
+    paged_by_ids,
+    with_total,
+)
 from casework.models import Case, Team
 from casework.permissions import team_ids_of
 from casework.roles import Role, roles_of
@@ -51,6 +60,7 @@ from casework.search_index import (
     search_case_ids_for_user,
     search_case_ids_newest_first,
     search_found,
+    searches_every_team,
 )
 from casework.selectors import (
     access_key,
@@ -94,6 +104,10 @@ ORDERS = ("asc", "desc")
 # visibility for the matches only (docs/performance.md). Beyond this many matches the
 # search stays one statement, the index query a subquery of the list's.
 MATCHED_IDS_LIMIT = 5_000
+# A search of every team's cases (an auditor's) in the list's default order with nothing
+# narrowing it is paged by its first ids and needs no more than prove "more than" the
+# count's cap: it reads that many and one (a year at a time, ``casework.search_index``).
+FIRST_IDS_LIMIT = COUNT_CAP
 
 
 def has_overdue_deadline(now: datetime) -> BaseExpression:
@@ -119,17 +133,21 @@ def overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(overdue_q(now), case=OuterRef("pk"))
 
 
-def _matching(user: Any, q: str) -> tuple[Q, list[int], bool]:
+def _matching(user: Any, q: str, paged: bool) -> tuple[Q, list[int], bool]:
     """The cases matching ``q`` that ``user`` may see, from the search index: their ids
-    read in one query, newest first, and given as one array when there are at most
-    ``MATCHED_IDS_LIMIT``, else the index's query as a subquery; the ids read (every
-    match's, or the first ``MATCHED_IDS_LIMIT + 1``); and whether they are every
-    match's (a bounded list, which can be paged by them or whose rows can carry their
-    count: ``casework.counting``)."""
-    ids = search_case_ids_newest_first(user, q, MATCHED_IDS_LIMIT + 1)
+    read newest first, and given as one array when there are at most ``MATCHED_IDS_LIMIT``,
+    else the index's query as a subquery; the ids read (every match's, or the first
+    ``MATCHED_IDS_LIMIT + 1``); and whether they are every match's (a bounded list, which
+    can be paged by them or whose rows can carry their count: ``casework.counting``).
+    A search of every team's cases ``paged`` by its ids (the list's default order, no
+    filter) reads at most ``FIRST_IDS_LIMIT + 1``."""
+    limit = MATCHED_IDS_LIMIT
+    if paged and searches_every_team(user):
+        limit = FIRST_IDS_LIMIT
+    ids = search_case_ids_newest_first(user, q, limit + 1)
     if not ids:
         return Q(pk__in=[]), [], True  # nothing: Django asks the database nothing more
-    if len(ids) <= MATCHED_IDS_LIMIT:
+    if len(ids) <= limit:
         return pk_in_array(ids), ids, True
     return Q(pk__in=search_case_ids_for_user(user, q)), ids, False
 
@@ -222,7 +240,8 @@ def case_search_for_user(
     ``has_overdue_deadline``; team, owner and raiser come in the same query.
     """
     q = str(filters.get("q") or "").strip()
-    matching, matched, complete = _matching(user, q) if q else (None, None, True)
+    paged = (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not _narrows(filters)
+    matching, matched, complete = _matching(user, q, paged) if q else (None, None, True)
     now = timezone.now()
     # The list's own query, built only when the ORM reads it: a list read through its
     # kept statements and a search paged by its matches never do (``Later``).
@@ -234,7 +253,7 @@ def case_search_for_user(
         # whatever its filters and order, read and counted as no rows without building
         # or compiling the list's query (docs/performance.md).
         return paged_by_ids(cases, [], pk_in_array, _no_rows)
-    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER) and not _narrows(filters):
+    if paged:
         # The matches are the list, their ids already in its order: a page reads its own
         # 25 cases, not every match to sort them, through a statement compiled once
         # (``_page_read``; docs/performance.md). With more matches than the ids read

@@ -11,7 +11,7 @@ import importlib
 import itertools
 import random
 import re
-from datetime import date
+from datetime import date, datetime
 from unittest.mock import patch
 
 import pytest
@@ -45,8 +45,12 @@ from casework.search_index import (
     postcode_lexemes,
     premises_lexemes,
     search_case_ids_for_user,
+    search_case_ids_newest_first,
     search_found,
     search_index_rebuild,
+    search_index_update,
+    searches_every_team,
+    year_lexeme,
 )
 from casework.selectors import case_content_list_for_user, case_list_for_user
 from casework.services import (
@@ -672,8 +676,6 @@ def test_each_entry_says_when_its_case_was_raised(staff):
 
 @pytest.mark.django_db
 def test_the_newest_first_ids_are_the_lists_order(staff):
-    from casework.search_index import search_case_ids_newest_first
-
     found = [slavery(staff["frontline"]) for _ in range(4)]
     lead = staff["lead"]
     ids = search_case_ids_newest_first(lead, "smith", 10)
@@ -695,6 +697,94 @@ def test_the_migration_gives_each_entry_when_its_case_was_raised(staff):
     migration.forward(None, type("Editor", (), {"connection": connection})())
     assert _raised() == raised
     assert _documents() == documents
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'case_search_document'")
+        assert cursor.fetchone()[0] == ["fastupdate=off"]
+
+
+# Newest first, a year at a time -------------------------------------------------------
+
+# Moments across years' ends in UTC (23:30 on 31 December 2025 is 2025 in UTC and in
+# London; 00:30 on 1 January 2026 is 2026 in both) and two cases raised at one moment.
+MOMENTS = (
+    "2027-01-01T00:05:00+00:00",
+    "2026-12-31T23:59:59+00:00",
+    "2026-12-31T23:59:59+00:00",
+    "2026-06-01T12:00:00+00:00",
+    "2026-01-01T00:30:00+00:00",
+    "2025-12-31T23:30:00+00:00",
+    "2025-03-01T09:00:00+00:00",
+    "2024-05-05T09:00:00+00:00",
+    "2019-01-01T00:00:00+00:00",
+    "2019-01-01T00:00:00+00:00",
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("today", ["2026-12-06T10:00:00+00:00", "2027-01-01T00:10:00+00:00"])
+def test_a_search_of_every_team_reads_the_newest_matches_a_year_at_a_time(
+    staff, make_user, monkeypatch, today
+):
+    """An auditor's search reads this year's matches, then last year's, then the rest
+    (``#y:`` lexemes): whatever the limit, its ids are the first of every match's in the
+    list's order, across years' ends and between cases raised at the same moment; a
+    lead's search, which their teams narrow, reads them in one statement."""
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    now = datetime.fromisoformat(today)
+    moments = [datetime.fromisoformat(m) for m in MOMENTS if datetime.fromisoformat(m) <= now]
+    raisers = itertools.cycle([staff["frontline"], staff["frontline_south"]])
+    cases = [slavery(next(raisers)) for _ in moments]
+    slavery(staff["frontline"], "Mary", "Jones")  # not found
+    hidden = prevent_case(staff["cleared"])  # a compartment the auditor may not read
+    for case, moment in zip(cases, moments, strict=True):
+        Case.objects.filter(pk=case.pk).update(raised_at=moment)
+    Case.objects.filter(pk=hidden.pk).update(raised_at=now)
+    search_index_update([c.pk for c in cases] + [hidden.pk])
+    assert {year_lexeme(m) for m in moments} <= set().union(*_lexemes().values())
+    monkeypatch.setattr(timezone, "now", lambda: now)
+
+    newest = [c.pk for c in Case.objects.filter(pk__in=[c.pk for c in cases])
+              .order_by("-raised_at", "-pk")]  # fmt: skip
+    assert searches_every_team(auditor)
+    assert not searches_every_team(staff["lead"])
+    for limit in range(1, len(newest) + 2):
+        assert search_case_ids_newest_first(auditor, "smith", limit) == newest[:limit]
+    north = [pk for pk in newest if Case.objects.get(pk=pk).team.slug == "north"]
+    with CaptureQueriesContext(connection) as captured:
+        assert search_case_ids_newest_first(staff["lead"], "smith", 3) == north[:3]
+    assert len(captured) == 1
+    # The latest year's matches enough, no other year is read; too few, every part is.
+    with CaptureQueriesContext(connection) as captured:
+        assert search_case_ids_newest_first(auditor, "smith", 1) == newest[:1]
+    assert len(captured) == 1
+    with CaptureQueriesContext(connection) as captured:
+        assert search_case_ids_newest_first(auditor, "smith", 50) == newest
+    assert len(captured) == 3
+    assert search_case_ids_newest_first(auditor, "hughes", 5) == []
+
+
+@pytest.mark.django_db
+def test_the_migration_adds_the_year_each_case_was_raised(staff):
+    """Migration 0036 adds each entry's ``#y:`` lexeme from its ``raised_at`` as the
+    services write it, and takes it out going back."""
+    cases = _world(staff)
+    Case.objects.filter(pk=cases[0].pk).update(raised_at="2025-12-31T23:30:00+00:00")
+    Case.objects.filter(pk=cases[1].pk).update(raised_at="2019-01-01T00:30:00+00:00")
+    search_index_update([c.pk for c in cases])
+    written = _lexemes()
+    years = {pk: {x for x in lexemes if x.startswith("#y:")} for pk, lexemes in written.items()}
+    assert years[cases[0].pk] == {"#y:2025"}
+    assert years[cases[1].pk] == {"#y:2019"}
+    assert all(len(found) == 1 for found in years.values())
+    migration = importlib.import_module("casework.migrations.0036_search_raised_year")
+    editor = type("Editor", (), {"connection": connection})()
+    with connection.cursor() as cursor:
+        # The test's own rows' deferred checks, which a migration's transaction has not.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.backward(None, editor)
+    assert _lexemes() == {pk: lexemes - years[pk] for pk, lexemes in written.items()}
+    migration.forward(None, editor)
+    assert _lexemes() == written
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'case_search_document'")
         assert cursor.fetchone()[0] == ["fastupdate=off"]

@@ -5,13 +5,17 @@ what they do not show."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from casework import audit_views, counting
+from casework.models import Case
 from casework.roles import Role
+from casework.search_index import search_index_update
 from tests.workflows.walker import default_raise
 from workflows import list_views, modern_slavery
 from workflows.api import Pagination
@@ -235,3 +239,46 @@ def test_the_api_pages_a_search_matching_more_than_its_ids_without_counting(
     assert len(_counts(captured)) == 1
     assert (last["count"], last["count_capped"], last["next"]) == (7, False, None)
     assert [row["reference"] for row in last["results"]] == newest[6:]
+
+
+@pytest.mark.django_db
+def test_an_auditors_search_paged_by_its_ids_reads_no_more_than_prove_more_than_the_cap(
+    client, seven, make_user, monkeypatch
+):
+    """An auditor's search of every team's cases, in the list's default order with no
+    filter, reads its first ``FIRST_IDS_LIMIT + 1`` ids (this year's before earlier
+    years'), enough for its first pages and to say "more than" the cap; filtered or
+    sorted, it reads as many ids as any search, to filter or sort them all."""
+    from workflows import case_search
+
+    _, cases = seven
+    auditor = make_user("auditor", Role.AUDITOR, [])
+    monkeypatch.setattr(case_search, "FIRST_IDS_LIMIT", 5)  # the cap, as in service
+    older = cases[:3]
+    Case.objects.filter(pk__in=[c.pk for c in older]).update(
+        raised_at=timezone.now() - timedelta(days=800)
+    )
+    search_index_update([c.pk for c in cases])
+    newest = [c.reference for c in Case.objects.order_by("-raised_at", "-pk")]
+    client.force_login(auditor)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/api/v1/cases/", {"q": "concern"}).json()
+    assert _counts(captured) == []
+    assert (first["count"], first["count_capped"]) == (5, True)
+    assert [row["reference"] for row in first["results"]] == newest[:2]
+    ids_read = [q["sql"] for q in captured if "casework_casesearchentry" in q["sql"]]
+    assert len(ids_read) == 3  # this year's 4, last year's none, the older 3: 6 in all
+    assert all("LIMIT 6" in sql for sql in ids_read)
+    last = client.get("/api/v1/cases/", {"q": "concern", "page": 4}).json()
+    assert (last["count"], last["count_capped"], last["next"]) == (7, False, None)
+    assert [row["reference"] for row in last["results"]] == newest[6:]
+    # Sorted otherwise, every match's ids are read (at most MATCHED_IDS_LIMIT + 1).
+    with CaptureQueriesContext(connection) as captured:
+        by_reference = client.get("/cases/", {"q": "concern", "sort": "reference"})
+    assert by_reference.status_code == 200
+    assert "Showing 1 to 2 of more than 5 cases" in by_reference.content.decode()
+    assert any(
+        f"LIMIT {case_search.MATCHED_IDS_LIMIT + 1}" in q["sql"]
+        for q in captured
+        if "casework_casesearchentry" in q["sql"] and "ORDER BY" in q["sql"]
+    )
