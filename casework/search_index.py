@@ -724,9 +724,13 @@ def search_case_ids_newest_first(user: Any, q: str, limit: int) -> list[int]:
     if not _every_team(keys):
         return _newest(query, limit)
     year = timezone.now().astimezone(UTC).year
-    recent = [quote(f"{YEAR}{year - back}") for back in range(YEARS_READ_APART)]
-    parts = [f"({query}) & {lexeme}" for lexeme in recent]
-    parts.append(all_of([f"({query})", *(f"!{lexeme}" for lexeme in recent)]))
+    # This year's with next year's (a case raised at the new year by a server whose
+    # clock is ahead of this one's), then each earlier year apart, then all the rest.
+    apart = [[year + 1, year], *([year - back] for back in range(1, YEARS_READ_APART))]
+    parts = [all_of([f"({query})", any_of(quote(f"{YEAR}{y}") for y in years)]) for years in apart]
+    parts.append(
+        all_of([f"({query})", *(f"!{quote(f'{YEAR}{y}')}" for years in apart for y in years)])
+    )
     ids: list[int] = []
     for part in parts:
         ids += _newest(part, limit)

@@ -731,7 +731,9 @@ def test_a_search_of_every_team_reads_the_newest_matches_a_year_at_a_time(
     lead's search, which their teams narrow, reads them in one statement."""
     auditor = make_user("auditor", Role.AUDITOR, [])
     now = datetime.fromisoformat(today)
-    moments = [datetime.fromisoformat(m) for m in MOMENTS if datetime.fromisoformat(m) <= now]
+    # On 6 December, the case raised at the new year is one a server whose clock is
+    # ahead raised: it is the newest all the same.
+    moments = [datetime.fromisoformat(m) for m in MOMENTS]
     raisers = itertools.cycle([staff["frontline"], staff["frontline_south"]])
     cases = [slavery(next(raisers)) for _ in moments]
     slavery(staff["frontline"], "Mary", "Jones")  # not found
