@@ -1,5 +1,6 @@
 """The bench's server times (bench/run.py): gunicorn's access log, in the bench's format,
-read back as each named request's median and 95th percentile at the server."""
+read back as each named request's median and 95th percentile at the server, and of the
+application's CPU in the worker (bench/wsgi.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from bench.run import ACCESS_LOG_FORMAT, server_times
+from bench.wsgi import CPU_KEY
 
 
 def _logger(path):
@@ -19,12 +21,14 @@ def _logger(path):
     return Logger(config)
 
 
-def _log(logger, name, millis):
+def _log(logger, name, millis, cpu_us=None):
     headers = [("HOST", "127.0.0.1")] + ([("X-BENCH-REQUEST", name)] if name else [])
     environ = {
         "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.1",
         "PATH_INFO": "/", "QUERY_STRING": "",
     }  # fmt: skip
+    if cpu_us is not None:
+        environ[CPU_KEY] = str(cpu_us)
     response = SimpleNamespace(status="200 OK", headers=[], sent=10)
     request = SimpleNamespace(headers=headers)
     logger.access(response, request, environ, datetime.timedelta(milliseconds=millis))
@@ -37,8 +41,8 @@ def test_each_named_requests_times_are_read_from_where_the_scenario_began(tmp_pa
     for handler in logger.access_log.handlers:
         handler.flush()
     start = path.stat().st_size
-    for millis in range(1, 21):  # 1 ms to 20 ms
-        _log(logger, "search name (API)", millis)
+    for millis in range(1, 21):  # 1 ms to 20 ms, of which a third was CPU
+        _log(logger, "search name (API)", millis, cpu_us=millis * 1000 // 3)
     _log(logger, "search reference (API)", 7.5)
     _log(logger, None, 900)  # the bench's own warm-up names no request
     for handler in logger.access_log.handlers:
@@ -47,6 +51,31 @@ def test_each_named_requests_times_are_read_from_where_the_scenario_began(tmp_pa
     found = server_times(path, start)
 
     assert found == {
-        "search name (API)": {"p50_ms": 10.5, "p95_ms": 19.0},
+        "search name (API)": {
+            "p50_ms": 10.5, "p95_ms": 19.0, "cpu_p50_ms": 3.5, "cpu_p95_ms": 6.3,
+        },
+        # A line without the CPU (a server not run by bench/wsgi.py) gives times only.
         "search reference (API)": {"p50_ms": 7.5, "p95_ms": 7.5},
-    }
+    }  # fmt: skip
+
+
+def test_the_bench_application_puts_its_cpu_in_the_environ_it_was_called_with():
+    from bench import wsgi
+
+    calls = []
+
+    def busy(environ, start_response):
+        calls.append(environ)
+        sum(i * i for i in range(200_000))  # some CPU
+        return [b"ok"]
+
+    environ = {}
+    original, wsgi._application = wsgi._application, busy
+    try:
+        answer = wsgi.application(environ, lambda *args: None)
+    finally:
+        wsgi._application = original
+
+    assert answer == [b"ok"]
+    assert calls == [environ]
+    assert int(environ[CPU_KEY]) > 0
