@@ -79,3 +79,27 @@ def test_the_bench_application_puts_its_cpu_in_the_environ_it_was_called_with():
     assert answer == [b"ok"]
     assert calls == [environ]
     assert int(environ[CPU_KEY]) > 0
+
+
+def test_each_page_and_write_is_held_to_the_cpu_budget_at_p95_and_reports_are_not():
+    from bench.run import APP_CPU_BUDGET_MS, app_cpu_checks
+
+    results = {
+        "scenarios": {
+            "search": {
+                "requests": {
+                    "search name (API)": {"app_cpu_p95_ms": APP_CPU_BUDGET_MS},
+                    "search phone (API)": {"app_cpu_p95_ms": APP_CPU_BUDGET_MS + 0.1},
+                    "search postcode (API)": {"p95_ms": 20.0},  # a log without CPU
+                }
+            },
+            "reports": {"requests": {"report: case statistics": {"app_cpu_p95_ms": 90.0}}},
+        }
+    }
+
+    checks = {c["budget"]: c["pass"] for c in app_cpu_checks(results)}
+
+    assert checks == {
+        f"app CPU p95 search name (API) <= {APP_CPU_BUDGET_MS} ms": True,
+        f"app CPU p95 search phone (API) <= {APP_CPU_BUDGET_MS} ms": False,
+    }
