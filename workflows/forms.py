@@ -10,6 +10,7 @@ hold is ever stored.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -127,6 +128,24 @@ def build_form_class(fields: Sequence[Field]) -> type[forms.Form]:
     return type("DeclaredFieldsForm", (forms.Form,), attrs)
 
 
+@functools.lru_cache(maxsize=512)
+def _kept_form_class(fields: tuple[Field, ...]) -> type[forms.Form]:
+    return build_form_class(fields)
+
+
+def form_class(fields: Sequence[Field]) -> type[forms.Form]:
+    """``build_form_class``, kept for each set of fields: a form class is made from its
+    fields alone (``form_field``), and each form made from it copies its fields, so one
+    class serves every request. Building it was 0.2 ms of a raise's CPU, made afresh at
+    every validation (docs/performance.md, a seventeenth session). A field with a list in
+    it (not hashable) gets a class of its own each time."""
+    key = tuple(fields)
+    try:
+        return _kept_form_class(key)
+    except TypeError:  # unhashable: a list of choices or of sub-fields
+        return build_form_class(key)
+
+
 _TRUE = ("true", "True", "1", "yes")
 _FALSE = ("false", "False", "0", "no")
 
@@ -218,7 +237,7 @@ def validate_fields_partial(
             except ValidationError as exc:
                 errors[spec.name] = list(exc.messages)
                 form_data[spec.name] = ""
-    form = build_form_class(fields)(data=form_data)
+    form = form_class(fields)(data=form_data)
     form.is_valid()
     for name, messages in form.errors.items():
         errors.setdefault(name, [str(m) for m in messages])
