@@ -7,7 +7,8 @@ process) from the call of the application to its answer is put in the request's 
 environ as ``safecase.bench.cpu_us`` (microseconds), where gunicorn's access log reads it
 (``bench/run.py``, ``ACCESS_LOG_FORMAT``: ``%({safecase.bench.cpu_us}e)s``). What the
 worker does around the call (reading the request, writing the answer's bytes, the log
-line) is not in it; the scenario's CPU per request, taken from every process of the
+line) is not in it, nor the body of a streamed answer, made as it is written (the
+bench's requests stream none); the scenario's CPU per request, taken from every process of the
 server, still is (``app_cpu_ms_per_request``).
 
 Production serves ``config.wsgi:application`` (docker/gunicorn.conf.py); this wrapper
