@@ -490,7 +490,7 @@ def case_filter_owners(
     the case workers of the ``team`` chosen in the team filter (its id), and none until
     one is; the owner already ``chosen`` (a username: an address kept, or a team filter
     removed) stays offered whichever team is chosen, so that it is never refused."""
-    every = Role.AUDITOR in roles_of(user)
+    every = owners_by_team(user)
     if every:
         ids: tuple[int, ...] = () if team is None else (team,)
     else:
@@ -507,6 +507,12 @@ def case_filter_owners(
                 key=lambda u: (u["last_name"], u["first_name"], u["username"]),
             )
     return found
+
+
+def owners_by_team(user: Any) -> bool:
+    """Whether the owner filter offers ``user`` one chosen team's case workers at a time
+    (an auditor, who reads every team's cases: ``case_filter_owners``)."""
+    return Role.AUDITOR in roles_of(user)
 
 
 def _case_workers() -> QuerySet[Any]:

@@ -26,7 +26,7 @@ from casework.forms import CaseFilterForm, govuk_controls, govuk_error_summary
 from casework.links import case_url
 from casework.models import Case
 from casework.reads import case_list_read_note
-from casework.roles import Role, figures_only, roles_of
+from casework.roles import figures_only
 from casework.search_index import first_line
 from casework.selectors import case_is_limited
 from workflows.case_search import (
@@ -39,6 +39,7 @@ from workflows.case_search import (
     case_filter_teams,
     case_search_for_user,
     case_search_found,
+    owners_by_team,
 )
 from workflows.raiser import raiser_status
 from workflows.registry import WORKFLOWS, get_workflow
@@ -219,7 +220,7 @@ def _form(
         owners=[(u["username"], _person_label(u)) for u in owners],
         sorts=[(key, SORT_LABELS[key]) for key in SORTS],
     )
-    if Role.AUDITOR in roles_of(request.user):
+    if owners_by_team(request.user):
         # Every team's case workers are too many for one list (``case_filter_owners``).
         form.fields["owner"].help_text = (
             f"The case workers of {team['name']}"
