@@ -707,9 +707,12 @@ def _port_taken(port: int) -> bool:
 # bench/locustfile.py), the time the server took to answer it, in microseconds, from
 # reading the request to writing the answer's last byte: the server's time, which
 # locust's own (the client's) exceeds by its own work and the connection, on cores the
-# server shares with it; and the CPU time the application took in the worker that
-# answered it, in microseconds (bench/wsgi.py).
-ACCESS_LOG_FORMAT = "%({x-bench-request}i)s\t%(D)s\t%({safecase.bench.cpu_us}e)s"
+# server shares with it; the CPU time the application took in the worker that
+# answered it; and the wall time it spent in its SQL statements, in microseconds
+# (bench/wsgi.py).
+ACCESS_LOG_FORMAT = (
+    "%({x-bench-request}i)s\t%(D)s\t%({safecase.bench.cpu_us}e)s\t%({safecase.bench.sql_us}e)s"
+)
 
 
 def start_gunicorn(
@@ -832,18 +835,23 @@ def server_times(access_log: Path, start: int) -> dict[str, dict[str, float]]:
     """The server's median and 95th percentile, in milliseconds, of each named request
     logged in ``access_log`` after byte ``start`` (``ACCESS_LOG_FORMAT``), and of the
     application's CPU in the worker where the line has it (``cpu_p50_ms``,
-    ``cpu_p95_ms``); requests that named none (the bench's own warm-up) are left out."""
+    ``cpu_p95_ms``), and the median of the wall time in its SQL statements where the line
+    has that (``sql_p50_ms``); requests that named none (the bench's own warm-up) are
+    left out."""
     times: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
+    sql: dict[str, list[float]] = {}
     with access_log.open("rb") as handle:
         handle.seek(start)
         for line in handle.read().decode().splitlines():
-            name, micros, used = [*line.split("\t"), "", ""][:3]
+            name, micros, used, waited = [*line.split("\t"), "", "", ""][:4]
             if not name or name == "-" or not micros.isdigit():
                 continue
             times.setdefault(name, []).append(int(micros) / 1000)
             if used.isdigit():
                 cpu.setdefault(name, []).append(int(used) / 1000)
+            if waited.isdigit():
+                sql.setdefault(name, []).append(int(waited) / 1000)
     found = {}
     for name, values in times.items():
         values.sort()
@@ -855,6 +863,8 @@ def server_times(access_log: Path, start: int) -> dict[str, dict[str, float]]:
             used = sorted(cpu[name])
             found[name]["cpu_p50_ms"] = round(statistics.median(used), 1)
             found[name]["cpu_p95_ms"] = round(_p95(used), 1)
+        if name in sql:
+            found[name]["sql_p50_ms"] = round(statistics.median(sql[name]), 1)
     return found
 
 
@@ -908,6 +918,8 @@ def run_scenario(
             if "cpu_p95_ms" in at_server[request]:
                 stats["app_cpu_p50_ms"] = at_server[request]["cpu_p50_ms"]
                 stats["app_cpu_p95_ms"] = at_server[request]["cpu_p95_ms"]
+            if "sql_p50_ms" in at_server[request]:
+                stats["server_sql_p50_ms"] = at_server[request]["sql_p50_ms"]
     total = sum(r["requests"] for r in requests.values()) or 1
     return {
         "requests": requests,
@@ -1068,7 +1080,8 @@ def print_report(results: dict[str, Any]) -> None:
     )
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
-        f" {'srv':>5} {'cpu50':>5} {'cpu95':>5} {'app':>5} {'db':>5} {'sql':>5} {'xSQL':>5}"
+        f" {'srv':>5} {'cpu50':>5} {'cpu95':>5} {'wsql':>5} {'app':>5} {'db':>5} {'sql':>5}"
+        f" {'xSQL':>5}"
         "  load"
     )
     direct = results.get("sql_direct_ms", {})
@@ -1083,6 +1096,7 @@ def print_report(results: dict[str, Any]) -> None:
                 f"{server_median(s):5.1f} "
                 f"{s.get('app_cpu_p50_ms', math.nan):5.1f} "
                 f"{s.get('app_cpu_p95_ms', math.nan):5.1f} "
+                f"{s.get('server_sql_p50_ms', math.nan):5.1f} "
                 f"{scenario['app_cpu_ms_per_request']:5.0f} "
                 f"{scenario['db_cpu_ms_per_request']:5.0f} "
                 + (
@@ -1105,10 +1119,12 @@ def print_report(results: dict[str, Any]) -> None:
         "(milliseconds; p50, p95, p99: locust's, at the client; srv: the server's median,"
         " from gunicorn's access log; cpu50, cpu95: the application's CPU for the request"
         f" in the worker, median and 95th percentile, the target at most {APP_CPU_BUDGET_MS}"
-        " (reports apart); app and db: CPU per request of every process of gunicorn and of"
-        " PostgreSQL, averaged over the scenario's requests; sql: the median time of one"
-        " such request's own SQL run directly; xSQL: srv / sql, the target at most 3; load:"
-        " the load average after the scenario)"
+        " (reports apart); wsql: the median wall time the request spent in its SQL"
+        " statements at the server, under the load; app and db: CPU per request of every"
+        " process of gunicorn and of PostgreSQL, averaged over the scenario's requests;"
+        " sql: the median time of one such request's own SQL run directly, before the"
+        " load; xSQL: srv / sql, the target at most 3; load: the load average after the"
+        " scenario)"
     )
     sweep = results["sweep"]
     print(

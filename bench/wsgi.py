@@ -11,8 +11,15 @@ line) is not in it, nor the body of a streamed answer, made as it is written (th
 bench's requests stream none); the scenario's CPU per request, taken from every process of the
 server, still is (``app_cpu_ms_per_request``).
 
+The wall time the request spent in its SQL statements (``time.perf_counter`` around
+each statement Django's connection runs, from sending it to its rows being read, as
+``execute_wrapper`` sees it) is put there too, as ``safecase.bench.sql_us``: beside the
+server's time and the CPU it says what the rest of a request's time was, the database
+under load or a wait for a core (docs/performance.md, Method). ``COMMIT`` is sent by the
+connection rather than as a statement, so its round trip is not in it.
+
 Production serves ``config.wsgi:application`` (docker/gunicorn.conf.py); this wrapper
-adds two clock reads a request and is used by the bench only.
+adds two clock reads a request and two a statement, and is used by the bench only.
 """
 
 from __future__ import annotations
@@ -21,14 +28,35 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import connection
+
 from config.wsgi import application as _application
 
 CPU_KEY = "safecase.bench.cpu_us"
+SQL_KEY = "safecase.bench.sql_us"
+
+
+class _SqlClock:
+    """An execute wrapper summing the wall time of the statements it sees."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                 context: dict[str, Any]) -> Any:  # fmt: skip
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    sql = _SqlClock()
     started = time.process_time()
     try:
-        return _application(environ, start_response)
+        with connection.execute_wrapper(sql):
+            return _application(environ, start_response)
     finally:
         environ[CPU_KEY] = str(round((time.process_time() - started) * 1_000_000))
+        environ[SQL_KEY] = str(round(sql.seconds * 1_000_000))
