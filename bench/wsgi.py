@@ -12,11 +12,12 @@ bench's requests stream none); the scenario's CPU per request, taken from every 
 server, still is (``app_cpu_ms_per_request``).
 
 The wall time the request spent in its SQL statements (``time.perf_counter`` around
-each statement Django's connection runs, from sending it to its rows being read, as
-``execute_wrapper`` sees it) is put there too, as ``safecase.bench.sql_us``: beside the
-server's time and the CPU it says what the rest of a request's time was, the database
-under load or a wait for a core (docs/performance.md, Method). ``COMMIT`` is sent by the
-connection rather than as a statement, so its round trip is not in it.
+each statement Django's connection runs, as ``execute_wrapper`` sees it: the values
+bound into it, the round trip, the server's work and its rows received, not yet made
+into Python values) is put there too, as ``safecase.bench.sql_us``: beside the server's
+time and the CPU it says what the rest of a request's time was, the database under load
+or a wait for a core (docs/performance.md, Method). ``COMMIT`` is sent by the connection
+rather than as a statement, so its round trip is not in it.
 
 Production serves ``config.wsgi:application`` (docker/gunicorn.conf.py); this wrapper
 adds two clock reads a request and two a statement, and is used by the bench only.
