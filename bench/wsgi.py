@@ -1,6 +1,6 @@
 """The application as ``make bench`` serves it: ``config.wsgi``'s, each request's CPU
-measured in the worker that answers it (issue 18: "the application's own CPU per page ...
-at p95; report it beside latency").
+and time in its SQL measured in the worker that answers it (issue 18: "the application's
+own CPU per page ... at p95; report it beside latency").
 
 The worker's CPU time (``time.process_time``: user and system, every thread of the
 process) from the call of the application to its answer is put in the request's WSGI
@@ -17,7 +17,8 @@ bound into it, the round trip, the server's work and its rows received, not yet 
 into Python values) is put there too, as ``safecase.bench.sql_us``: beside the server's
 time and the CPU it says what the rest of a request's time was, the database under load
 or a wait for a core (docs/performance.md, Method). ``COMMIT`` is sent by the connection
-rather than as a statement, so its round trip is not in it.
+rather than as a statement, so its round trip is not in it; nor, as with the CPU, are a
+streamed body's statements.
 
 Production serves ``config.wsgi:application`` (docker/gunicorn.conf.py); this wrapper
 adds two clock reads a request and two a statement, and is used by the bench only.
