@@ -817,6 +817,19 @@ def cpu_seconds(server: subprocess.Popen, database: str) -> dict[str, dict[int, 
     return {"app": app, "db": db}
 
 
+def db_blocks(url: str, database: str) -> tuple[int, int]:
+    """The blocks the bench database's backends have found in PostgreSQL's shared buffers
+    (hit) and had to read from outside them (the operating system's cache or the disk)
+    so far, from ``pg_stat_database``, asked on the server's maintenance database so
+    that the asking backend is not one of the bench database's (``cpu_seconds``). A
+    backend adds its figures at the end of a transaction, at most a second late."""
+    with admin_connection(url) as admin:
+        row = admin.execute(
+            "SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = %s", [database]
+        ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """The CPU seconds the processes of ``after`` used since ``before`` (``cpu_seconds``
     of one kind): each one's own difference, or all of its time when it started since.
@@ -870,12 +883,13 @@ def server_times(access_log: Path, start: int) -> dict[str, dict[str, float]]:
 
 def run_scenario(
     name: str, port: int, users: int, duration: int, think: float, data_file: Path, out: Path,
-    server: subprocess.Popen, database: str, access_log: Path,
+    server: subprocess.Popen, database: str, access_log: Path, url: str,
 ) -> dict[str, Any]:  # fmt: skip
     prefix = out / name
     logged_before = access_log.stat().st_size if access_log.exists() else 0
     load_before = os.getloadavg()
     cpu_before = cpu_seconds(server, database)
+    blocks_before = db_blocks(url, database)
     command = [
         str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{duration}s",
@@ -888,6 +902,8 @@ def run_scenario(
     )
     load_after = os.getloadavg()
     cpu_after = cpu_seconds(server, database)
+    time.sleep(1)  # the backends' last statistics (``db_blocks``)
+    blocks_after = db_blocks(url, database)
     stats_file = Path(f"{prefix}_stats.csv")
     if not stats_file.exists():
         raise SystemExit(f"locust failed for {name}:\n{completed.stdout}\n{completed.stderr}")
@@ -929,6 +945,9 @@ def run_scenario(
         "db_cpu_ms_per_request": round(
             1000 * cpu_used(cpu_before["db"], cpu_after["db"]) / total, 1
         ),
+        # Shared buffers found and read from outside them, a request (``db_blocks``).
+        "db_blocks_hit_per_request": round((blocks_after[0] - blocks_before[0]) / total, 1),
+        "db_blocks_read_per_request": round((blocks_after[1] - blocks_before[1]) / total, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "failures": failures,
@@ -1126,6 +1145,21 @@ def print_report(results: dict[str, Any]) -> None:
         " load; xSQL: srv / sql, the target at most 3; load: the load average after the"
         " scenario)"
     )
+    blocks = [
+        (name, scenario) for name, scenario in results["scenarios"].items()
+        if "db_blocks_read_per_request" in scenario
+    ]  # fmt: skip
+    if blocks:
+        buffers = results["machine"]["postgresql_settings"]["shared_buffers"]
+        print(
+            "\ndatabase blocks a request (found in PostgreSQL's shared buffers / read from"
+            f" outside them; shared_buffers {buffers}):"
+        )
+        for name, scenario in blocks:
+            print(
+                f"  {name:16} {scenario['db_blocks_hit_per_request']:9.1f} / "
+                f"{scenario['db_blocks_read_per_request']:7.1f}"
+            )
     sweep = results["sweep"]
     print(
         f"\nsweep: {sweep['seconds']:.2f} s, {sweep['queries']} queries over "
@@ -1231,7 +1265,7 @@ def main() -> None:
         def run(name: str, seconds: int) -> dict[str, Any]:
             return run_scenario(
                 name, args.port, args.users, seconds, args.think, data_file, out, server,
-                f"safecase_bench_{args.cases}", access_log,
+                f"safecase_bench_{args.cases}", access_log, bench_url,
             )  # fmt: skip
 
         for name in chosen:
