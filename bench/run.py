@@ -972,7 +972,30 @@ def cpu_calibration_ms(rounds: int = 5, loops: int = 1_000_000) -> float:
     return round(statistics.median(times), 1)
 
 
-def machine() -> dict[str, Any]:
+def db_round_trip_us(url: str, rounds: int = 40, idle_ms: float = 50) -> dict[str, float]:
+    """The median time, in microseconds, of one trivial statement's round trip to the
+    database server, sent back to back (``back_to_back``) and after ``idle_ms`` with
+    nothing to do (``after_idle``). The ratio's replay (``sql_direct``) sends every
+    statement the first way; a server answering 16 people who each read a page for a
+    second sends each request's first statement the second way, its connection idle
+    since the last request. On this machine's virtual cores a key lookup after a pause
+    took 3-5 times as long (docs/performance.md, a nineteenth session), so each result
+    says what a round trip cost that day."""
+    found: dict[str, list[float]] = {"back_to_back": [], "after_idle": []}
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        for _ in range(rounds):
+            for kind in ("back_to_back", "after_idle"):
+                if kind == "after_idle":
+                    time.sleep(idle_ms / 1000)
+                started = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                found[kind].append((time.perf_counter() - started) * 1_000_000)
+    return {kind: round(statistics.median(times)) for kind, times in found.items()}
+
+
+def machine(url: str) -> dict[str, Any]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -996,6 +1019,7 @@ def machine() -> dict[str, Any]:
         "postgresql_settings": settings,
         "platform": platform.platform(),
         "cpu_calibration_ms": cpu_calibration_ms(),
+        "db_round_trip_us": db_round_trip_us(url),
     }
 
 
@@ -1095,7 +1119,13 @@ def print_report(results: dict[str, Any]) -> None:
         f"{results['users']} users x {results['duration_s']} s per scenario "
         f"(think {results['think_s']} s), "
         f"{results['gunicorn_workers']} gunicorn workers, {results['machine']['cores']} cores"
-        f" (a fixed Python loop: {results['machine'].get('cpu_calibration_ms', '?')} ms)"
+        f" (a fixed Python loop: {results['machine'].get('cpu_calibration_ms', '?')} ms"
+        + (
+            f"; a database round trip: {trip['back_to_back']} us back to back,"
+            f" {trip['after_idle']} us after 50 ms idle)"
+            if (trip := results["machine"].get("db_round_trip_us"))
+            else ")"
+        )
     )
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
@@ -1230,7 +1260,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "cases_requested": args.cases,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": machine(),
+        "machine": machine(bench_url),
         "data": facts(),
         "seed_seconds": seed_seconds,
         "users": args.users,
