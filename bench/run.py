@@ -535,11 +535,24 @@ def _direct_pages(
     return pages
 
 
-def _replay(direct: Any, statements: list[str]) -> float:
-    """Seconds to run ``statements`` once on ``direct``, in a transaction rolled back."""
+def _replay(direct: Any, statements: list[tuple[str, bool]], kept: dict[str, str]) -> float:
+    """Seconds to run ``statements`` once on ``direct``, in a transaction rolled back:
+    each ``(sql, prepared)`` sent as the page sent it. A statement the page keeps
+    prepared on the server (``casework.statements.prepared_cursor``) is prepared here
+    too, at its first use on ``direct`` (``kept``: its name by its text), and executed
+    from then on; every other is parsed and planned at each use, as the page's
+    statements bound in the client are. ``direct`` prepares nothing by itself
+    (``prepare_threshold`` None): psycopg would otherwise prepare any text run five
+    times, whichever way the page sends it."""
     started = time.perf_counter()
     direct.execute("BEGIN")
-    for sql in statements:
+    for sql, prepared in statements:
+        if prepared:
+            if (name := kept.get(sql)) is None:
+                name = kept[sql] = f"replay_{len(kept)}"
+                direct.execute(f"PREPARE {name} AS {sql}")
+            direct.execute(f"EXECUTE {name}")
+            continue
         if sql.lstrip().upper().startswith("SELECT") and "INSERT" not in sql.upper():
             direct.execute(sql)
             continue
@@ -559,6 +572,13 @@ def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) ->
     statements the request makes, captured with their parameters, replayed on a plain
     psycopg connection (JIT off, as the app connects) in a transaction rolled back each
     time, so what the page writes (its audit event, the session) is timed but not kept.
+    Each statement is sent as the page sent it (``_replay``): prepared where the page
+    keeps it prepared, planned at each use where the page plans it. Until 6 December
+    2026 (a nineteenth session) the connection prepared whatever text it had run five
+    times, as psycopg does by default, so the statements whose text repeats across a
+    scenario's requests (the dashboard's, the lists') ran from a kept plan in the replay
+    while the page planned them at each use: the replay left out their planning, about
+    two fifths of the dashboard's SQL (docs/performance.md).
     A write that cannot be replayed (the audit chain's next link exists now) is timed to
     its refusal, inside a savepoint. Each request is replayed ``repeats`` times, the
     requests in turn (not one request's repeats back to back, which the database's
@@ -577,7 +597,9 @@ def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) ->
         "lead_api": Client(HTTP_AUTHORIZATION=f"Token {lead['token']}"),
     }
     results: dict[str, float] = {}
+    kept: dict[str, str] = {}
     with psycopg.connect(url, options="-c jit=off", autocommit=True) as direct:
+        direct.prepare_threshold = None  # only what the page prepares (``_replay``)
         for label, requests in _direct_pages(data).items():
             captured = []
             for who, path in requests:
@@ -588,12 +610,14 @@ def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) ->
                     raise SystemExit(f"{path} answered {response.status_code} for the SQL timing")
                 captured.append(
                     [
-                        q["sql"]
+                        (q["sql"], q.get("prepared", False))
                         for q in queries.captured_queries
                         if not q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
                     ]
                 )
-            times = [_replay(direct, statements) for _ in range(repeats) for statements in captured]
+            times = [
+                _replay(direct, statements, kept) for _ in range(repeats) for statements in captured
+            ]
             results[label] = round(statistics.median(times) * 1000, 1)
     return results
 

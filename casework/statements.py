@@ -322,7 +322,9 @@ def prepared_cursor(connection: Any) -> Iterator[Any]:
 
 class _Logged:
     """A prepared cursor whose statements are logged as Django's debug cursor logs
-    them (``connection.queries``), with the values in the text."""
+    them (``connection.queries``), with the values in the text, and marked
+    ``"prepared"`` when it was: the bench's replay of a page's SQL (``bench/run.py``,
+    ``sql_direct``) sends each statement as the page did, prepared or planned afresh."""
 
     def __init__(self, cursor: Any, connection: Any) -> None:
         self._cursor, self._connection = cursor, connection
@@ -337,7 +339,11 @@ class _Logged:
         finally:
             took = time.monotonic() - started
             text = psycopg.ClientCursor(self._connection.connection).mogrify(sql, params)
-            self._connection.queries_log.append({"sql": text, "time": f"{took:.3f}"})
+            # Off (DATABASE_PREPARED_STATEMENTS=false), psycopg prepares nothing.
+            prepared = self._connection.connection.prepare_threshold is not None
+            self._connection.queries_log.append(
+                {"sql": text, "time": f"{took:.3f}", "prepared": prepared}
+            )
 
 
 def _run(statement: _Statement, args: Sequence[Any]) -> list[tuple[Any, ...]]:

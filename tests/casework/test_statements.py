@@ -491,6 +491,9 @@ def test_a_prepared_lookup_is_logged_with_its_values_in_place(cases):
     assert [q["sql"] for q in ran] == [q["sql"] for q in orm]
     assert "IN ('SC-T-3', 'SC-T-2')" in ran[0]["sql"]
     assert float(ran[0]["time"]) >= 0
+    # Marked, so that the bench's replay sends it prepared as the page did; the ORM's not.
+    assert ran[0]["prepared"] is True
+    assert "prepared" not in orm[0]
 
 
 @pytest.mark.django_db(transaction=True)  # its connection is closed and opened again
@@ -506,6 +509,9 @@ def test_a_prepared_lookup_is_not_prepared_where_preparing_is_off(cases, setting
             )
             assert [c.pk for c in found] == [c.pk for c in with_team(case.reference)]
         assert [s for s in prepared_on(connection) if "casework_case" in s] == []
+        with CaptureQueriesContext(connection) as ran:
+            statements.compiled_objects("prepared", with_team, (cases[0].reference,), prepared=True)
+        assert ran[0]["prepared"] is False
     finally:
         connection.close()
         if old is not None:
