@@ -996,7 +996,7 @@ def cpu_calibration_ms(rounds: int = 5, loops: int = 1_000_000) -> float:
     return round(statistics.median(times), 1)
 
 
-def db_round_trip_us(url: str, rounds: int = 40, idle_ms: float = 50) -> dict[str, float]:
+def db_round_trip_us(url: str, rounds: int = 40, idle_ms: float = 50) -> dict[str, int]:
     """The median time, in microseconds, of one trivial statement's round trip to the
     database server, sent back to back (``back_to_back``) and after ``idle_ms`` with
     nothing to do (``after_idle``). The ratio's replay (``sql_direct``) sends every
