@@ -139,8 +139,9 @@ DATE_PARTS = ("day", "month", "year")
 
 class GovukDateInput(DateInput):
     """A GOV.UK date input: day, month and year boxes named ``<name>-day`` etc.
-    (templates/casework/_edit_control.html), read back as "year-month-day" for the
-    DateField to parse; a date posted whole (``<name>``) is read as it is."""
+    (``{% govuk_control %}``, casework/templatetags/govuk_forms.py), read back as
+    "year-month-day" for the DateField to parse; a date posted whole (``<name>``) is read
+    as it is."""
 
     input_type = "govuk-date"
 
@@ -270,7 +271,7 @@ class PremisesForm(forms.Form):
     landlord = forms.CharField(required=False, max_length=200, label="Landlord")
 
 
-# Drawing a form in GOV.UK Frontend markup (templates/casework/_edit_control.html) ------
+# Drawing a form in GOV.UK Frontend markup (casework/templatetags/govuk_forms.py) -----
 
 
 @dataclasses.dataclass

@@ -125,10 +125,13 @@ TEMPLATES = [
             ],
             # Without a {% load %} (issue 19): one date format on every page (GOV.UK
             # style), |govuk_date and |govuk_datetime,
-            # and case references that never break: |reference.
+            # and case references that never break: |reference; a form's questions and a
+            # list's pagination in GOV.UK markup, {% govuk_control %} and
+            # {% govuk_pagination %} (casework/templatetags/govuk_forms.py).
             "builtins": [
                 "casework.templatetags.govuk_dates",
                 "casework.templatetags.references",
+                "casework.templatetags.govuk_forms",
             ],
         },
     },
