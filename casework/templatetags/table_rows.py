@@ -9,9 +9,11 @@ _dashboard_cases.html and _dashboard_deadlines.html), and the triage queue's,
 ``{% triage_queue_rows rows tab chosen %}`` (templates/workflows/triage_queue.html), and
 the case statistics' three tables, ``{% statistics_rows rows %}``, ``{% rolling_rows
 rows %}`` and ``{% statistics_outcome_rows rows %}`` (templates/reports/
-case_statistics.html: some thousand rows for every team's figures).
-Each returns the ``<tr>`` elements of the table's body; the table, its caption and its
-header stay in the template.
+case_statistics.html: some thousand rows for every team's figures), and the items of a
+case's timeline, ``{% case_timeline_items events case %}`` (templates/casework/
+_case_timeline.html: the case page's latest events, the case history's 50 a page).
+Each returns the ``<tr>`` elements of the table's body (the timeline, its items); the
+table, its caption and its header stay in the template.
 
 Why: Django's template engine resolves every ``{{ row.x.y }}`` through its generic
 lookup, filter and escaping machinery, about 10 microseconds a value; a page of 50
@@ -33,6 +35,8 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -408,4 +412,50 @@ def statistics_outcome_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
             '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="4">'
             "No cases were closed.</td></tr>"
         ]
+    return _joined(drawn)
+
+
+# A case's history (workflows.case_views.EventRow), as the MOJ timeline ---------------------
+
+
+def _timeline_item(row: Any, reference: str) -> str:
+    """One event: title, byline, date and, when there is one, its description."""
+    event = row.event
+    description = []
+    if row.change:
+        description.append(f'<p class="govuk-body">{_esc(row.change)}</p>')
+    if row.note:
+        description.append(f'<p class="govuk-body">{linebreaksbr(row.note, autoescape=True)}</p>')
+    attachment = row.attachment
+    if attachment:
+        href = reverse("case-attachment-download", args=[reference, attachment.pk])
+        about = f": {_esc(attachment.description)}" if attachment.description else ""
+        description.append(
+            f'<p class="govuk-body"><a class="govuk-link" href="{_esc(href)}" download>'
+            f"{_esc(attachment.original_name)}"
+            f'<span class="govuk-visually-hidden"> (download)</span></a>{about}</p>'
+        )
+    described = (
+        f'<div class="moj-timeline__description">{"".join(description)}</div>'
+        if description
+        else ""
+    )
+    return (
+        f'<div class="moj-timeline__item" data-event="{_esc(event.pk)}">'
+        '<div class="moj-timeline__header">'
+        f'<h3 class="moj-timeline__title">{_esc(row.title)}</h3>'
+        f'<p class="moj-timeline__byline">by {_esc(row.actor or "Safecase")}</p></div>'
+        f'<p class="moj-timeline__date"><time datetime="{_iso(event.at)}">'
+        f"{_esc(datetime_words(event.at))}</time></p>"
+        f"{described}</div>"
+    )
+
+
+@register.simple_tag
+def case_timeline_items(rows: Iterable[Any], case: Any) -> SafeString:
+    """The items of a case's timeline (templates/casework/_case_timeline.html), newest
+    first as given, or a line saying nothing has been recorded."""
+    drawn = [_timeline_item(row, case.reference) for row in rows]
+    if not drawn:
+        drawn = ['<p class="govuk-body">Nothing has been recorded yet.</p>']
     return _joined(drawn)

@@ -13,12 +13,13 @@ from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from casework.audit_describe import DescribedEvent, Line
-from casework.models import AuditEvent, Case, Team
+from casework.models import AuditEvent, Case, CaseAttachment, Team
 from casework.roles import Role
 from casework.services import case_allocate, case_summary_update
 from casework.templatetags.table_rows import (
     audit_search_rows,
     case_list_rows,
+    case_timeline_items,
     dashboard_case_rows,
     dashboard_count_groups,
     dashboard_deadline_rows,
@@ -31,6 +32,7 @@ from casework.templatetags.table_rows import (
 from reports.dashboards import CaseLine, DeadlineLine, ReferralLine, StateCount, TypeCounts
 from tests.workflows.walker import default_raise
 from workflows import modern_slavery
+from workflows.case_views import EventRow
 from workflows.list_views import CaseRow
 from workflows.triage import QueueRow
 
@@ -515,3 +517,60 @@ def test_statistics_and_rolling_rows_are_the_templates_markup():
     assert drawn.count("data-summary") == 1
     assert drawn.count("&lt;script&gt;") == 3
     assert squeezed(str(rolling_rows([]))) == by_template(ROLLING_ROWS_TEMPLATE, [])
+
+
+# templates/casework/_case_timeline.html before its items moved to Python.
+TIMELINE_TEMPLATE = """<div class="moj-timeline" data-section="history">
+  {% for row in events %}
+    <div class="moj-timeline__item" data-event="{{ row.event.pk }}">
+      <div class="moj-timeline__header">
+        <h3 class="moj-timeline__title">{{ row.title }}</h3>
+        <p class="moj-timeline__byline">by {{ row.actor|default:"Safecase" }}</p>
+      </div>
+      <p class="moj-timeline__date">
+        <time datetime="{{ row.event.at|date:'c' }}">{{ row.event.at|govuk_datetime }}</time>
+      </p>
+      {% if row.change or row.note or row.attachment %}
+        <div class="moj-timeline__description">
+          {% if row.change %}<p class="govuk-body">{{ row.change }}</p>{% endif %}
+          {% if row.note %}<p class="govuk-body">{{ row.note|linebreaksbr }}</p>{% endif %}
+          {% if row.attachment %}<p class="govuk-body"><a class="govuk-link" href="{% url 'case-attachment-download' case.reference row.attachment.pk %}" download>{{ row.attachment.original_name }}<span class="govuk-visually-hidden"> (download)</span></a>{% if row.attachment.description %}: {{ row.attachment.description }}{% endif %}</p>{% endif %}
+        </div>
+      {% endif %}
+    </div>
+  {% empty %}
+    <p class="govuk-body">Nothing has been recorded yet.</p>
+  {% endfor %}
+</div>"""  # noqa: E501
+
+
+@pytest.mark.django_db
+def test_timeline_items_are_the_templates_markup_with_every_value_escaped():
+    """A case's timeline: a change, a note over lines, a file with and without its
+    description, an event by no one, and the line for a case with none; escaped."""
+    summer = datetime(2026, 7, 1, 8, 5, 3, 120, tzinfo=UTC)
+    case = Case(pk=7, reference="SC-2026-000007")
+    described = CaseAttachment(pk=5, original_name=HOSTILE, description=HOSTILE)
+    bare = CaseAttachment(pk=6, original_name="photo.jpg", description="")
+    added = "case.attachment_added"
+    rows = [
+        EventRow(event(21, "case.note_added", summer), HOSTILE, HOSTILE, note=HOSTILE + "\nline 2"),
+        EventRow(event(20, "case.summary_updated", summer), "Summary changed", "", change=HOSTILE),
+        EventRow(event(19, added, summer), "File added", "Ann", attachment=described),
+        EventRow(event(18, added, summer), "File added", "Ann", attachment=bare),
+        EventRow(event(17, "case.raised", summer - timedelta(days=200)), "Raised", "Bo"),
+    ]  # fmt: skip
+    drawn = str(case_timeline_items(rows, case))
+    wrapped = f'<div class="moj-timeline" data-section="history">{drawn}</div>'
+    assert squeezed(wrapped) == by_template(TIMELINE_TEMPLATE, rows, events=rows, case=case)
+    assert "<script>" not in drawn
+    assert drawn.count("&lt;script&gt;") == 6  # title, byline, note, change, file, about
+    assert "<br>line 2" in drawn
+    assert "by Safecase" in drawn
+    assert 'href="/cases/SC-2026-000007/attachments/5/" download' in drawn
+    assert 'datetime="2026-07-01T09:05:03.000120+01:00"' in drawn
+    empty = (
+        f'<div class="moj-timeline" data-section="history">{case_timeline_items([], case)}</div>'
+    )
+    assert squeezed(empty) == by_template(TIMELINE_TEMPLATE, [], events=[], case=case)
+    assert "Nothing has been recorded yet." in empty
