@@ -33,6 +33,7 @@ from casework.audit import (
     user_display_name,
     verb_label,
 )
+from casework.dates import day_words
 from casework.links import case_timeline_url
 from casework.models import AuditEvent, CasePersonRole, Gender, Person, Premises, Team
 
@@ -89,8 +90,8 @@ def humanise(code: str) -> str:
 
 
 def gov_date(value: date) -> str:
-    """GOV.UK style date: 3 December 2026."""
-    return f"{value.day} {value:%B %Y}"
+    """GOV.UK style date: 3 December 2026 (``casework.dates``)."""
+    return day_words(value)
 
 
 def gov_time(value: datetime) -> str:

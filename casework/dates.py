@@ -36,12 +36,17 @@ def time_words(moment: datetime) -> str:
     return f"{hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
 
 
+def day_words(day: date) -> str:
+    """A day: "3 December 2026" (a datetime's day as it is, in its own time zone)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def date_words(value: Any) -> str:
     """A date (or the day of a datetime): "3 December 2026"; "" for nothing."""
     moment = as_moment(value)
     if moment is None:
         return ""
-    return f"{moment.day} {moment:%B %Y}"
+    return day_words(moment)
 
 
 def datetime_words(value: Any) -> str:

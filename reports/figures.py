@@ -73,6 +73,7 @@ from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from casework.dates import day_words
 from casework.models import Case, CaseType, Team
 from casework.permissions import auditor_cleared_for, named_case_types, restricted_case_types
 from casework.roles import Role, has_prevent_clearance, roles_of
@@ -212,7 +213,8 @@ def _day_start(day: date) -> datetime:
 
 
 def gov_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """A day in words (``casework.dates``): 3 December 2026."""
+    return day_words(day)
 
 
 def reporting_year_start_month() -> int:

@@ -24,6 +24,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils import timezone
 
+from casework.dates import datetime_words, day_words
 from casework.models import Team
 from casework.permissions import can_raise, may_raise_type, team_ids_of
 from casework.selectors import teams_by_name
@@ -600,9 +601,9 @@ def answer_lines(spec: Field, value: Any) -> list[str]:
         case FieldType.BOOLEAN:
             return ["Yes" if value else "No"]
         case FieldType.DATE:
-            return [_date_words(date.fromisoformat(value))]
+            return [day_words(date.fromisoformat(value))]
         case FieldType.DATETIME:
-            return [_datetime_words(datetime.fromisoformat(value))]
+            return [datetime_words(datetime.fromisoformat(value))]
         case FieldType.CHOICE:
             return [labels.get(str(value), str(value))]
         case FieldType.MULTICHOICE:
@@ -618,14 +619,3 @@ def _record_words(spec: Field, record: Mapping[str, Any]) -> str:
         for sub in spec.fields
         if sub.name in record
     )
-
-
-def _date_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _datetime_words(moment: datetime) -> str:
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    hour = moment.hour % 12 or 12
-    return f"{_date_words(moment.date())} at {hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
