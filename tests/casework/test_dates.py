@@ -1,0 +1,61 @@
+"""Dates and times in words (casework.dates) are written without ``strftime``: the same
+words as ``%B``, ``%Y`` and ``%M`` give, for every day and every minute."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from casework import dates
+from casework.audit_describe import gov_date, gov_datetime
+
+
+def _days():
+    day = date(2025, 1, 1)
+    while day < date(2028, 1, 1):  # a leap year among them
+        yield day
+        day += timedelta(days=1)
+    yield from (date(1, 1, 1), date(999, 12, 31), date(9999, 12, 31))
+
+
+def test_a_day_is_written_as_strftime_wrote_it():
+    for day in _days():
+        assert dates.day_words(day) == f"{day.day} {day:%B %Y}"
+        assert dates.date_words(day) == f"{day.day} {day:%B %Y}"
+        assert dates.month_words(day) == f"{day:%B %Y}"
+        assert gov_date(day) == f"{day.day} {day:%B %Y}"
+
+
+def test_a_time_is_written_as_strftime_wrote_it():
+    start = datetime(2026, 12, 3, tzinfo=UTC)
+    for minute in range(24 * 60):
+        moment = start + timedelta(minutes=minute)
+        hour = moment.hour % 12 or 12
+        expected = f"{hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
+        assert dates.time_words(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("utc", "words"),
+    [
+        # The clocks go back at 2am BST on 25 October 2026: 00:59 UTC is 1:59am BST.
+        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), "25 October 2026 at 1:59am"),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25 October 2026 at 1:00am"),
+        # Midnight in London on New Year's Eve is still the old year's last day in UTC + 0.
+        (datetime(2026, 12, 31, 23, 59, tzinfo=UTC), "31 December 2026 at 11:59pm"),
+        # BST: 23:30 UTC on 30 June is 12:30am on 1 July in London.
+        (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "1 July 2026 at 12:30am"),
+    ],
+)
+def test_a_moment_is_written_in_the_services_time_zone(utc, words):
+    with timezone.override(ZoneInfo("Europe/London")):
+        assert dates.datetime_words(utc) == words
+        assert dates.date_words(utc) == words.split(" at ")[0]
+        assert gov_datetime(utc).split(" at ")[0] == words.split(" at ")[0]
+
+
+def test_nothing_is_written_as_nothing():
+    assert dates.date_words(None) == ""
+    assert dates.month_words("") == ""
+    assert dates.datetime_words("not a date") == ""
