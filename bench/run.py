@@ -55,6 +55,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -535,6 +536,14 @@ def _direct_pages(
     return pages
 
 
+def direct_pages_of(
+    data: dict[str, Any], only: Collection[str] | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """``_direct_pages``, or those of them named in ``only`` (the same draw either way)."""
+    pages = _direct_pages(data)
+    return pages if only is None else {k: v for k, v in pages.items() if k in only}
+
+
 def _replay(direct: Any, statements: list[tuple[str, bool]], kept: dict[str, str]) -> float:
     """Seconds to run ``statements`` once on ``direct``, in a transaction rolled back:
     each ``(sql, prepared)`` sent as the page sent it. A statement the page keeps
@@ -566,7 +575,10 @@ def _replay(direct: Any, statements: list[tuple[str, bool]], kept: dict[str, str
     return time.perf_counter() - started
 
 
-def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) -> dict[str, float]:
+def sql_direct(
+    data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS,
+    only: Collection[str] | None = None,
+) -> dict[str, float]:  # fmt: skip
     """The median time, in ms, of each read scenario's own SQL run directly (issue 18):
     for each of its requests drawn as its users draw them (``_direct_pages``), the
     statements the request makes, captured with their parameters, replayed on a plain
@@ -583,7 +595,11 @@ def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) ->
     its refusal, inside a savepoint. Each request is replayed ``repeats`` times, the
     requests in turn (not one request's repeats back to back, which the database's
     caches favour), and the median is taken over all of them. The report divides each
-    scenario's server p50 by it: what the application adds to its own SQL."""
+    scenario's server p50 by it: what the application adds to its own SQL.
+
+    ``only``: the requests of those names alone (``direct_pages_of``): a scenario's,
+    replayed as soon as it has run (``main``), so that the divisor is taken on the
+    machine as it was during the scenario rather than minutes before it."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -600,7 +616,7 @@ def sql_direct(data: dict[str, Any], url: str, repeats: int = DIRECT_REPEATS) ->
     kept: dict[str, str] = {}
     with psycopg.connect(url, options="-c jit=off", autocommit=True) as direct:
         direct.prepare_threshold = None  # only what the page prepares (``_replay``)
-        for label, requests in _direct_pages(data).items():
+        for label, requests in direct_pages_of(data, only).items():
             captured = []
             for who, path in requests:
                 clients[who].get(path)  # warm: first-use queries
@@ -1068,6 +1084,14 @@ def app_cpu_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def sql_divisors(results: dict[str, Any], scenario: dict[str, Any]) -> dict[str, float]:
+    """The ratio's divisors for ``scenario``'s requests: its SQL replayed just after it
+    ran (``sql_direct_ms`` in the scenario, since 7 December 2026), else the replay of
+    every page before the load (the run's ``sql_direct_ms``, as results before then
+    have it)."""
+    return {**results.get("sql_direct_ms", {}), **scenario.get("sql_direct_ms", {})}
+
+
 def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks = []
     errors = 0
@@ -1086,8 +1110,8 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
     checks.append({"budget": "0 errors", "value": errors, "pass": errors == 0})
     checks += app_cpu_checks(results)
-    direct = results.get("sql_direct_ms", {})
     for scenario in results["scenarios"].values():
+        direct = sql_divisors(results, scenario)
         for name, stats in scenario["requests"].items():
             if name in direct:
                 ratio = round(server_median(stats) / max(direct[name], 0.1), 1)
@@ -1134,6 +1158,31 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def _report_line(
+    name: str, s: dict[str, Any], scenario: dict[str, Any], direct: float | None
+) -> str:
+    """One request's line of the report's table (``print_report``)."""
+    load = "/".join(f"{x:.1f}" for x in scenario["load_after"])
+    if "cpu_calibration_ms" in scenario:
+        load += f"  {scenario['cpu_calibration_ms']:.1f}"
+    return (
+        f"{name:28} {s['requests']:6d} {s['failures']:4d} {s['p50_ms']:6.0f} "
+        f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f} "
+        f"{server_median(s):5.1f} "
+        f"{s.get('app_cpu_p50_ms', math.nan):5.1f} "
+        f"{s.get('app_cpu_p95_ms', math.nan):5.1f} "
+        f"{s.get('server_sql_p50_ms', math.nan):5.1f} "
+        f"{scenario['app_cpu_ms_per_request']:5.0f} "
+        f"{scenario['db_cpu_ms_per_request']:5.0f} "
+        + (
+            f"{direct:5.1f} {server_median(s) / max(direct, 0.1):5.1f}"
+            if direct is not None
+            else f"{'':5} {'':5}"
+        )
+        + f"  {load}"
+    )
+
+
 def print_report(results: dict[str, Any]) -> None:
     facts_ = results["data"]
     print()
@@ -1155,30 +1204,14 @@ def print_report(results: dict[str, Any]) -> None:
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
         f" {'srv':>5} {'cpu50':>5} {'cpu95':>5} {'wsql':>5} {'app':>5} {'db':>5} {'sql':>5}"
         f" {'xSQL':>5}"
-        "  load"
+        "  load  loop"
     )
-    direct = results.get("sql_direct_ms", {})
     print(header)
     print("-" * len(header))
     for scenario in results["scenarios"].values():
-        load = "/".join(f"{x:.1f}" for x in scenario["load_after"])
+        direct = sql_divisors(results, scenario)
         for name, s in scenario["requests"].items():
-            print(
-                f"{name:28} {s['requests']:6d} {s['failures']:4d} {s['p50_ms']:6.0f} "
-                f"{s['p95_ms']:6.0f} {s['p99_ms']:6.0f} {s['rps']:6.1f} "
-                f"{server_median(s):5.1f} "
-                f"{s.get('app_cpu_p50_ms', math.nan):5.1f} "
-                f"{s.get('app_cpu_p95_ms', math.nan):5.1f} "
-                f"{s.get('server_sql_p50_ms', math.nan):5.1f} "
-                f"{scenario['app_cpu_ms_per_request']:5.0f} "
-                f"{scenario['db_cpu_ms_per_request']:5.0f} "
-                + (
-                    f"{direct[name]:5.1f} {server_median(s) / max(direct[name], 0.1):5.1f}"
-                    if name in direct
-                    else f"{'':5} {'':5}"
-                )
-                + f"  {load}"
-            )
+            print(_report_line(name, s, scenario, direct.get(name)))
     warmed = [
         (name, s) for scenario in results["scenarios"].values()
         for name, s in scenario.get("warm_up", {}).get("requests", {}).items()
@@ -1195,9 +1228,10 @@ def print_report(results: dict[str, Any]) -> None:
         " (reports apart); wsql: the median wall time the request spent in its SQL"
         " statements at the server, under the load; app and db: CPU per request of every"
         " process of gunicorn and of PostgreSQL, averaged over the scenario's requests;"
-        " sql: the median time of one such request's own SQL run directly, before the"
-        " load; xSQL: srv / sql, the target at most 3; load: the load average after the"
-        " scenario)"
+        " sql: the median time of one such request's own SQL run directly, just after"
+        " its scenario (before the load in results before 7 December 2026); xSQL: srv /"
+        " sql, the target at most 3; load: the load average after the scenario; loop: the"
+        " fixed Python loop's time just after it, the machine's speed then)"
     )
     blocks = [
         (name, scenario) for name, scenario in results["scenarios"].items()
@@ -1331,6 +1365,13 @@ def main() -> None:
                 data_file.write_text(json.dumps(steps_refreshed(data)))
             print(f"scenario {name}: {args.users} users for {args.duration} s ...", flush=True)
             results["scenarios"][name] = run(name, args.duration)
+            ran = set(results["scenarios"][name]["requests"])
+            if direct_pages_of(data, ran):
+                # Its SQL replayed now, the server idle, on the machine as it ran
+                # (``sql_direct``); and the machine's speed now (it moves within a run).
+                results["scenarios"][name]["sql_direct_ms"] = sql_direct(data, bench_url, only=ran)
+                connections.close_all()
+            results["scenarios"][name]["cpu_calibration_ms"] = cpu_calibration_ms()
             if warm is not None:
                 results["scenarios"][name]["warm_up"] = {
                     "duration_s": args.warm,

@@ -80,3 +80,51 @@ def test_every_read_scenarios_requests_are_drawn_from_its_users_pools():
 def test_the_draw_is_the_same_at_every_run():
     assert _direct_pages(DATA) == _direct_pages(DATA)
     assert _direct_pages(DATA, seed=1) != _direct_pages(DATA, seed=2)
+
+
+def test_a_scenarios_own_requests_are_the_same_draw_as_every_scenarios():
+    from bench.run import direct_pages_of
+
+    every = _direct_pages(DATA)
+    assert direct_pages_of(DATA) == every
+    mine = direct_pages_of(DATA, {"case page", "person page", "a request no scenario makes"})
+    assert mine == {"case page": every["case page"], "person page": every["person page"]}
+    assert direct_pages_of(DATA, set()) == {}
+
+
+def _ratios(results):
+    from bench.run import SQL_RATIO_TARGET, budgets
+
+    results = {"sweep": {"open_deadlines": 0, "seconds": 0.0}, "queries": {}, **results}
+    prefix, suffix = "server's p50 ", f" / its SQL run directly <= {SQL_RATIO_TARGET}"
+    return {
+        c["budget"][len(prefix) : -len(suffix)]: c["value"]
+        for c in budgets(results)
+        if c["budget"].startswith(prefix)
+    }
+
+
+def _stats(server_p50):
+    return {"requests": 100, "failures": 0, "p50_ms": 30.0, "p95_ms": 40.0,
+            "server_p50_ms": server_p50}  # fmt: skip
+
+
+def test_the_ratio_divides_by_the_sql_replayed_just_after_its_scenario():
+    results = {
+        # Replayed before the load, on the machine as it was then.
+        "sql_direct_ms": {"case page": 2.0, "person page": 2.0, "home (dashboard)": 10.0},
+        "scenarios": {
+            # Each replayed just after it ran: the machine had slowed by then.
+            "case": {"requests": {"case page": _stats(12.0)}, "sql_direct_ms": {"case page": 4.0}},
+            "person": {
+                "requests": {"person page": _stats(9.0)},
+                "sql_direct_ms": {"person page": 3.0},
+            },  # fmt: skip
+            # A result from before 7 December 2026: no replay of its own.
+            "home": {"requests": {"home (dashboard)": _stats(25.0)}},
+            # A write has no SQL run directly.
+            "raise": {"requests": {"raise concern": _stats(30.0)}},
+        },
+    }
+
+    assert _ratios(results) == {"case page": 3.0, "person page": 3.0, "home (dashboard)": 2.5}
