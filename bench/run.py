@@ -598,8 +598,8 @@ def sql_direct(
     scenario's server p50 by it: what the application adds to its own SQL.
 
     ``only``: the requests of those names alone (``direct_pages_of``): a scenario's,
-    replayed as soon as it has run (``main``), so that the divisor is taken on the
-    machine as it was during the scenario rather than minutes before it."""
+    replayed again as soon as it has run (``main``), beside the replay before the load,
+    to show how much the same SQL's time moved during the run."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -1084,14 +1084,6 @@ def app_cpu_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def sql_divisors(results: dict[str, Any], scenario: dict[str, Any]) -> dict[str, float]:
-    """The ratio's divisors for ``scenario``'s requests: its SQL replayed just after it
-    ran (``sql_direct_ms`` in the scenario, since 7 December 2026), else the replay of
-    every page before the load (the run's ``sql_direct_ms``, as results before then
-    have it)."""
-    return {**results.get("sql_direct_ms", {}), **scenario.get("sql_direct_ms", {})}
-
-
 def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks = []
     errors = 0
@@ -1110,8 +1102,8 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
     checks.append({"budget": "0 errors", "value": errors, "pass": errors == 0})
     checks += app_cpu_checks(results)
+    direct = results.get("sql_direct_ms", {})
     for scenario in results["scenarios"].values():
-        direct = sql_divisors(results, scenario)
         for name, stats in scenario["requests"].items():
             if name in direct:
                 ratio = round(server_median(stats) / max(direct[name], 0.1), 1)
@@ -1159,8 +1151,9 @@ def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _report_line(
-    name: str, s: dict[str, Any], scenario: dict[str, Any], direct: float | None
-) -> str:
+    name: str, s: dict[str, Any], scenario: dict[str, Any], direct: float | None,
+    after: float | None,
+) -> str:  # fmt: skip
     """One request's line of the report's table (``print_report``)."""
     load = "/".join(f"{x:.1f}" for x in scenario["load_after"])
     if "cpu_calibration_ms" in scenario:
@@ -1179,6 +1172,7 @@ def _report_line(
             if direct is not None
             else f"{'':5} {'':5}"
         )
+        + (f" {after:5.1f}" if after is not None else f" {'':5}")
         + f"  {load}"
     )
 
@@ -1203,15 +1197,16 @@ def print_report(results: dict[str, Any]) -> None:
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
         f" {'srv':>5} {'cpu50':>5} {'cpu95':>5} {'wsql':>5} {'app':>5} {'db':>5} {'sql':>5}"
-        f" {'xSQL':>5}"
+        f" {'xSQL':>5} {'sqlA':>5}"
         "  load  loop"
     )
     print(header)
     print("-" * len(header))
+    direct = results.get("sql_direct_ms", {})
     for scenario in results["scenarios"].values():
-        direct = sql_divisors(results, scenario)
+        after = scenario.get("sql_direct_after_ms", {})
         for name, s in scenario["requests"].items():
-            print(_report_line(name, s, scenario, direct.get(name)))
+            print(_report_line(name, s, scenario, direct.get(name), after.get(name)))
     warmed = [
         (name, s) for scenario in results["scenarios"].values()
         for name, s in scenario.get("warm_up", {}).get("requests", {}).items()
@@ -1228,10 +1223,11 @@ def print_report(results: dict[str, Any]) -> None:
         " (reports apart); wsql: the median wall time the request spent in its SQL"
         " statements at the server, under the load; app and db: CPU per request of every"
         " process of gunicorn and of PostgreSQL, averaged over the scenario's requests;"
-        " sql: the median time of one such request's own SQL run directly, just after"
-        " its scenario (before the load in results before 7 December 2026); xSQL: srv /"
-        " sql, the target at most 3; load: the load average after the scenario; loop: the"
-        " fixed Python loop's time just after it, the machine's speed then)"
+        " sql: the median time of one such request's own SQL run directly, before the"
+        " load; xSQL: srv / sql, the target at most 3; sqlA: the same SQL replayed again"
+        " just after its scenario, for comparison; load: the load average after the"
+        " scenario; loop: the fixed Python loop's time just after it, the machine's speed"
+        " then)"
     )
     blocks = [
         (name, scenario) for name, scenario in results["scenarios"].items()
@@ -1367,9 +1363,11 @@ def main() -> None:
             results["scenarios"][name] = run(name, args.duration)
             ran = set(results["scenarios"][name]["requests"])
             if direct_pages_of(data, ran):
-                # Its SQL replayed now, the server idle, on the machine as it ran
-                # (``sql_direct``); and the machine's speed now (it moves within a run).
-                results["scenarios"][name]["sql_direct_ms"] = sql_direct(data, bench_url, only=ran)
+                # Its SQL replayed again now, the server idle (``sql_direct``), and the
+                # machine's speed now: both move within a run. Kept beside the replay
+                # before the load, which the ratio's budget divides by.
+                after = sql_direct(data, bench_url, only=ran)
+                results["scenarios"][name]["sql_direct_after_ms"] = after
                 connections.close_all()
             results["scenarios"][name]["cpu_calibration_ms"] = cpu_calibration_ms()
             if warm is not None:
