@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from casework.audit_views import auditor_required
 from casework.chronology import Entry, chronology_for_case, chronology_for_person
+from casework.dates import date_words
 from casework.models import Case
 from casework.selectors import case_get_for_user, person_list_for_user
 from casework.services import chronology_record
@@ -117,7 +118,7 @@ def _respond(
 
 
 def _intro(cases: Sequence[Case]) -> str:
-    stamp = timezone.localtime().strftime("%-d %B %Y")
+    stamp = date_words(timezone.now())
     covered = ", ".join(c.reference for c in cases) or "no case"
     return (
         f"Produced on {stamp} from Safecase's records of {covered}: what was done, notes as "

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from casework.dates import MONTHS, time_words
 from casework.models import Case, Team
 from casework.permissions import can_raise
 from casework.statements import compiled_objects
@@ -117,7 +118,7 @@ def draft_name(draft: IntakeDraft) -> str:
     workflow = WORKFLOWS.get(draft.case_type)
     label = workflow.label if workflow else draft.case_type
     started = timezone.localtime(draft.created_at)
-    return f"{label} started {started.day} {started:%B} at {started:%H:%M}"
+    return f"{label} started {started.day} {MONTHS[started.month - 1]} at {time_words(started)}"
 
 
 def draft_post_check(fields: Sequence[Field], post: Any) -> None:

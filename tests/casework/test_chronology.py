@@ -79,6 +79,8 @@ def test_the_case_chronology_is_in_date_order_with_steps_notes_and_clocks(audito
     clock = next(e for e in entries if e.kind == "Clock" and e.title == "Clock missed")
     assert "Clock: Reasonable grounds decision" in clock.details
     assert all(e.title != "Case viewed" for e in entries)  # reads are in the audit log
+    today = timezone.localdate()
+    assert response.context["intro"].startswith(f"Produced on {today.day} {today:%B} {today.year} ")
 
 
 @pytest.mark.django_db

@@ -96,6 +96,10 @@ def test_save_and_come_back_later_keeps_the_draft_and_lists_it(client, frontline
     assert f'href="{DELETE}?draft={draft.pk}">Delete' in home
     assert SECRET not in home  # named by its person or address, not by its answers
     assert "Child exploitation started" in home
+    # When it was started, as every page writes a time (GOV.UK style: "2:05pm", not 14:05).
+    started = timezone.localtime().replace(month=3, day=4, hour=14, minute=5)
+    IntakeDraft.objects.filter(pk=draft.pk).update(created_at=started)
+    assert "Child exploitation started 4 March at 2:05pm" in page(client.get(HOME))
     assert draft.data["summary"] == SECRET
     assert Case.objects.count() == 0
 

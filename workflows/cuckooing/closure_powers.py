@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from casework.dates import datetime_words
 from casework.models import Case
 from workflows import calendar, clocks
 from workflows.cuckooing.checks import _refuse
@@ -194,11 +195,10 @@ def notice_extended(*, case: Case, actor: Any, data: dict, at: datetime) -> None
     if extended < notice.started_at:
         _refuse({"extended_at": ["Enter when the notice was extended, after its issue."]})
     if extended > notice.due_at:
-        expired = timezone.localtime(notice.due_at)
         _refuse(
             {
                 "extended_at": [
-                    f"The notice expired at {expired:%-I:%M%p on %-d %B %Y}. It can be "
+                    f"The notice expired on {datetime_words(notice.due_at)}. It can be "
                     "extended only before it expires (the Anti-social Behaviour, Crime and "
                     "Policing Act 2014, section 77)."
                 ]
