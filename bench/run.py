@@ -1055,6 +1055,9 @@ def machine(url: str) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_mb": memory,
         "python": platform.python_version(),
+        # Which build: a default pyenv build takes 5-10% more CPU a page than Debian's
+        # or the image's, built with profile-guided optimisation (the Makefile's PYTHON).
+        "python_executable": os.path.realpath(sys.executable),
         "postgresql": version,
         "postgresql_settings": settings,
         "platform": platform.platform(),
@@ -1177,6 +1180,24 @@ def _report_line(
     )
 
 
+def machine_words(facts: dict[str, Any]) -> str:
+    """The machine a result was measured on, for the report's first line: its cores, the
+    interpreter (a default pyenv build took 5-10% more CPU a page than Debian's, built
+    with profile-guided optimisation: docs/performance.md, a twenty-second session), how
+    fast a fixed Python loop ran and a database round trip took."""
+    words = (
+        f"{facts['cores']} cores, Python {facts.get('python', '?')}"
+        f" ({facts.get('python_executable', 'interpreter not recorded')})"
+        f" (a fixed Python loop: {facts.get('cpu_calibration_ms', '?')} ms"
+    )
+    if trip := facts.get("db_round_trip_us"):
+        words += (
+            f"; a database round trip: {trip['back_to_back']} us back to back,"
+            f" {trip['after_idle']} us after 50 ms idle"
+        )
+    return words + ")"
+
+
 def print_report(results: dict[str, Any]) -> None:
     facts_ = results["data"]
     print()
@@ -1185,14 +1206,7 @@ def print_report(results: dict[str, Any]) -> None:
         f"{facts_['open_deadlines']:,} open clocks, {facts_['users']:,} users; "
         f"{results['users']} users x {results['duration_s']} s per scenario "
         f"(think {results['think_s']} s), "
-        f"{results['gunicorn_workers']} gunicorn workers, {results['machine']['cores']} cores"
-        f" (a fixed Python loop: {results['machine'].get('cpu_calibration_ms', '?')} ms"
-        + (
-            f"; a database round trip: {trip['back_to_back']} us back to back,"
-            f" {trip['after_idle']} us after 50 ms idle)"
-            if (trip := results["machine"].get("db_round_trip_us"))
-            else ")"
-        )
+        f"{results['gunicorn_workers']} gunicorn workers, {machine_words(results['machine'])}"
     )
     header = (
         f"{'request':28} {'n':>6} {'err':>4} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}"
