@@ -72,6 +72,12 @@ def test_compose_backing_services_images_and_probes(compose):
     postgres, redis = compose["services"]["postgres"], compose["services"]["redis"]
     assert postgres["image"] == "postgres:15"
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    # Sized for a county's data, not PostgreSQL's and Docker's small defaults (128 MB of
+    # shared buffers; 64 MB of /dev/shm, too little for parallel queries).
+    assert postgres["command"] == [
+        "postgres", "-c", "shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}"
+    ]  # fmt: skip
+    assert postgres["shm_size"] == "${POSTGRES_SHM_SIZE:-256mb}"
     assert redis["image"] == "redis:7"
     assert "redis-cli" in " ".join(redis["healthcheck"]["test"])
     assert "ping" in " ".join(redis["healthcheck"]["test"])
