@@ -7,7 +7,8 @@ cookie or token was made before the run, so signing in (deliberately slow passwo
 hashing) is not measured.
 
 A user sends one request, then reads its answer for ``BENCH_THINK`` seconds on average
-(half to one and a half times it) before the next, as a member of staff does: a scenario
+(half to one and a half times it) before the next, as a member of staff does, and waits
+as long before its first (staff do not all start at one instant): a scenario
 of several pages (the searches, the lists, the person and premises pages) picks one of
 them at each turn. Each request names itself in the ``X-Bench-Request`` header, which
 gunicorn's access log writes beside the time the server took to answer it
@@ -53,6 +54,11 @@ class _Staff(FastHttpUser):
             "Authorization": f"Token {self.me['token']}",
             "Content-Type": "application/json",
         }
+        # Staff arrive at their own moments: each user waits as between two requests before
+        # its first. locust starts all 16 at one instant, and their first requests, sent
+        # together to 3 workers, queued for up to 100 ms at the client while the server
+        # took 15 at p95 (docs/performance.md, a twenty-second session).
+        self.wait()
 
     def page(self, path: str, name: str) -> None:
         self.client.get(path, headers={**self.page_headers, NAME_HEADER: name}, name=name)
