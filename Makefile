@@ -4,10 +4,11 @@
 SHELL := /bin/bash
 # The interpreter .venv is made from: the distribution's python3.11 where it has one that
 # can make a venv (Debian's is built with profile-guided and link-time optimisation, as
-# the image's python:3.11-slim is; a default pyenv build is not, and took 5-10% more CPU
-# a page at the median and 12-25% at p95: docs/performance.md, a twenty-second session),
-# else the first python3.11, else python3. `make install PYTHON=...` chooses another; an
-# existing .venv keeps the interpreter it was made from (`make clean` first).
+# the image's python:3.11-slim is; a default pyenv build is not: on Debian's, pages took
+# 5-16% less CPU at the median and 12-25% less at p95, docs/performance.md, a
+# twenty-second session), else the first python3.11, else python3. `make install
+# PYTHON=...` chooses another; an existing .venv keeps the interpreter it was made from
+# (`make clean` first).
 PYTHON ?= $(shell for p in /usr/bin/python3.11 "$$(command -v python3.11)" "$$(command -v python3)"; do \
 	[ -x "$$p" ] && "$$p" -c 'import ensurepip, venv' 2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv

@@ -1055,8 +1055,9 @@ def machine(url: str) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_mb": memory,
         "python": platform.python_version(),
-        # Which build: a default pyenv build takes 5-10% more CPU a page than Debian's
-        # or the image's, built with profile-guided optimisation (the Makefile's PYTHON).
+        # Which build: pages took 5-16% less CPU on Debian's, built with profile-guided
+        # optimisation as the image's is, than on a default pyenv build (the Makefile's
+        # PYTHON).
         "python_executable": os.path.realpath(sys.executable),
         "postgresql": version,
         "postgresql_settings": settings,
@@ -1182,8 +1183,9 @@ def _report_line(
 
 def machine_words(facts: dict[str, Any]) -> str:
     """The machine a result was measured on, for the report's first line: its cores, the
-    interpreter (a default pyenv build took 5-10% more CPU a page than Debian's, built
-    with profile-guided optimisation: docs/performance.md, a twenty-second session), how
+    interpreter (pages took 5-16% less CPU on Debian's, built with profile-guided
+    optimisation, than on a default pyenv build: docs/performance.md, a twenty-second
+    session), how
     fast a fixed Python loop ran and a database round trip took."""
     words = (
         f"{facts['cores']} cores, Python {facts.get('python', '?')}"

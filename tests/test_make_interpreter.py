@@ -1,9 +1,10 @@
 """Which interpreter `make install` makes .venv from (the Makefile's ``PYTHON``).
 
 The distribution's python3.11, where it can make a venv, comes first: Debian's is built
-with profile-guided and link-time optimisation, as the image's python:3.11-slim is, and a
-default pyenv build took 5-10% more CPU a page at the median (docs/performance.md, a
-twenty-second session). Otherwise the first python3.11 on the path, else python3.
+with profile-guided and link-time optimisation, as the image's python:3.11-slim is: pages
+took 5-16% less CPU on it at the median than on a default pyenv build
+(docs/performance.md, a twenty-second session). Otherwise the first python3.11 on the
+path, else python3.
 """
 
 from __future__ import annotations
