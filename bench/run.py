@@ -755,6 +755,26 @@ ACCESS_LOG_FORMAT = (
 )
 
 
+# Where the workers' heartbeat files go: tmpfs, as the image has them
+# (docker/gunicorn.conf.py). gunicorn's default is the temporary directory, on this
+# machine a disk, where updating the file can hold up a worker between requests.
+WORKER_TMP_DIR = Path("/dev/shm")  # noqa: S108 - tmpfs
+
+
+def gunicorn_command(port: int, workers: int, access_log: Path) -> list[str]:
+    """gunicorn as the image runs it (sync workers, the heartbeat on tmpfs where the
+    machine has one), on loopback, with the bench's access log."""
+    command = [
+        str(BIN / "gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "sync", "--backlog", "2048",
+        "--timeout", "120", "--log-level", "warning",
+        "--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT,
+    ]  # fmt: skip
+    if WORKER_TMP_DIR.is_dir():
+        command += ["--worker-tmp-dir", str(WORKER_TMP_DIR)]
+    return command
+
+
 def start_gunicorn(
     url: str, port: int, workers: int, log: Path, access_log: Path
 ) -> subprocess.Popen:
@@ -769,14 +789,9 @@ def start_gunicorn(
         "DATABASE_CONN_MAX_AGE": "600",
         "SAFECASE_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    command = [
-        str(BIN / "gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--backlog", "2048",
-        "--timeout", "120", "--log-level", "warning",
-        "--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT,
-    ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        gunicorn_command(port, workers, access_log), cwd=ROOT, env=env,
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
