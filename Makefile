@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # The interpreter .venv is made from: the distribution's python3.11 where it has one that
 # can make a venv (Debian's is built with profile-guided and link-time optimisation, as
 # the image's python:3.11-slim is; a default pyenv build is not: on Debian's, pages took
-# 5-16% less CPU at the median and 12-25% less at p95, docs/performance.md, a
+# 5-17% less CPU at the median and 12-25% less at p95, docs/performance.md, a
 # twenty-second session), else the first python3.11, else python3. `make install
 # PYTHON=...` chooses another; an existing .venv keeps the interpreter it was made from
 # (`make clean` first).

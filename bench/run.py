@@ -1070,7 +1070,7 @@ def machine(url: str) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_mb": memory,
         "python": platform.python_version(),
-        # Which build: pages took 5-16% less CPU on Debian's, built with profile-guided
+        # Which build: pages took 5-17% less CPU on Debian's, built with profile-guided
         # optimisation as the image's is, than on a default pyenv build (the Makefile's
         # PYTHON).
         "python_executable": os.path.realpath(sys.executable),
@@ -1198,7 +1198,7 @@ def _report_line(
 
 def machine_words(facts: dict[str, Any]) -> str:
     """The machine a result was measured on, for the report's first line: its cores, the
-    interpreter (pages took 5-16% less CPU on Debian's, built with profile-guided
+    interpreter (pages took 5-17% less CPU on Debian's, built with profile-guided
     optimisation, than on a default pyenv build: docs/performance.md, a twenty-second
     session), how
     fast a fixed Python loop ran and a database round trip took."""

@@ -2,7 +2,7 @@
 
 The distribution's python3.11, where it can make a venv, comes first: Debian's is built
 with profile-guided and link-time optimisation, as the image's python:3.11-slim is: pages
-took 5-16% less CPU on it at the median than on a default pyenv build
+took 5-17% less CPU on it at the median than on a default pyenv build
 (docs/performance.md, a twenty-second session). Otherwise the first python3.11 on the
 path, else python3.
 """
