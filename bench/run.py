@@ -1200,8 +1200,7 @@ def machine_words(facts: dict[str, Any]) -> str:
     """The machine a result was measured on, for the report's first line: its cores, the
     interpreter (pages took 5-17% less CPU on Debian's, built with profile-guided
     optimisation, than on a default pyenv build: docs/performance.md, a twenty-second
-    session), how
-    fast a fixed Python loop ran and a database round trip took."""
+    session), how fast a fixed Python loop ran and a database round trip took."""
     words = (
         f"{facts['cores']} cores, Python {facts.get('python', '?')}"
         f" ({facts.get('python_executable', 'interpreter not recorded')})"
