@@ -89,11 +89,6 @@ def humanise(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def gov_date(value: date) -> str:
-    """GOV.UK style date: 3 December 2026 (``casework.dates``)."""
-    return day_words(value)
-
-
 def gov_time(value: datetime) -> str:
     """GOV.UK style time: 9am, 11:59pm, midday, midnight."""
     if value.hour == 0 and value.minute == 0:
@@ -109,7 +104,7 @@ def gov_datetime(value: datetime) -> str:
     """GOV.UK style date and time in UK time: 3 December 2026 at 11:59pm."""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return f"{gov_date(value)} at {gov_time(value)}"
+    return f"{day_words(value)} at {gov_time(value)}"
 
 
 def _clip(text: str) -> str:
@@ -133,7 +128,7 @@ def words(value: Any, field: Any = None) -> str:
     if isinstance(value, datetime):
         return gov_datetime(value)
     if isinstance(value, date):
-        return gov_date(value)
+        return day_words(value)
     if isinstance(value, dict):
         return _record_words(value, {})
     if isinstance(value, list | tuple):
@@ -151,7 +146,7 @@ def _string_words(text: str) -> str:
     if _ISO_DATE.match(text):
         parsed_date = parse_date(text)
         if parsed_date is not None:
-            return gov_date(parsed_date)
+            return day_words(parsed_date)
     if _CODE.match(text):
         return humanise(text)
     return text

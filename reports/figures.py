@@ -205,16 +205,11 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{gov_date(self.start)} to {gov_date(self.end)}"
+        return f"{day_words(self.start)} to {day_words(self.end)}"
 
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def gov_date(day: date) -> str:
-    """A day in words (``casework.dates``): 3 December 2026."""
-    return day_words(day)
 
 
 def reporting_year_start_month() -> int:

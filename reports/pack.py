@@ -27,12 +27,12 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
+from casework.dates import day_words
 from footage.selectors import footage_figures
 from reports import access
 from reports.figures import (
     community_trigger_return,
     emerging_risks,
-    gov_date,
     reporting_year,
     reporting_year_of,
     suppress,
@@ -217,7 +217,7 @@ def _partnership_year(user: Any, period: date) -> Section:
     (April to March by default, ``SAFECASE_REPORTING_YEAR_START_MONTH``)."""
     year = reporting_year(reporting_year_of(period))
     end = min(year.end, _month_end(period))
-    label = year.label if end == year.end else f"{gov_date(year.start)} to {gov_date(end)}"
+    label = year.label if end == year.end else f"{day_words(year.start)} to {day_words(end)}"
     return Section(
         id="reviews-and-services",
         sheet="Reviews and CCTV",

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from casework.counting import CappedPaginator
+from casework.dates import day_words
 from casework.forms import govuk_controls, govuk_error_summary
 from casework.reads import case_list_read_note
 from casework.roles import Role, roles_of
@@ -335,7 +336,7 @@ def case_statistics_csv(request: HttpRequest) -> HttpResponse:
         return _invalid(request, "reports/case_statistics.html", form, **_scope(request.user))
     stats, rolling = _statistics(request, form)
     s = figures.suppress
-    period, as_at = stats.period.label, f"as at {figures.gov_date(stats.as_at)}"
+    period, as_at = stats.period.label, f"as at {day_words(stats.as_at)}"
     rows: list[tuple[str, ...]] = []
     for r in stats.rows:
         rows.append((period, r.type_label, r.team_name, "Concerns raised", s(r.raised)))

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from casework.audit import AuditVerb, audit_record
-from casework.audit_describe import gov_date
+from casework.dates import day_words
 from casework.staff import is_administrator, reason_clean, require_administrator
 from casework.staff_views import ReasonField, administrator_required, apply_errors, form_page
 from workflows.audit_labels import UNIT_WORDS
@@ -53,7 +53,7 @@ def bank_holiday_add(*, actor: Any, day: date, title: str, reason: str) -> BankH
     if not title:
         errors["title"] = ["Enter the name of the bank holiday"]
     if BankHoliday.objects.filter(date=day).exists():
-        errors["date"] = [f"{gov_date(day)} is already a bank holiday"]
+        errors["date"] = [f"{day_words(day)} is already a bank holiday"]
     if errors:
         raise ValidationError(errors)
     reason = reason_clean(reason)
@@ -192,7 +192,7 @@ class TimescaleForm(forms.Form):
 def bank_holiday_list(request: HttpRequest) -> HttpResponse:
     since = timezone.localdate() - timedelta(days=365)
     holidays = [
-        (h, gov_date(h.date)) for h in bank_holiday_list_for_user(request.user, since=since)
+        (h, day_words(h.date)) for h in bank_holiday_list_for_user(request.user, since=since)
     ]
     context = {"holidays": holidays, "section": "bank-holidays"}
     return render(request, "staff/bank_holiday_list.html", context)
@@ -211,7 +211,7 @@ def bank_holiday_form(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{gov_date(data['date'])} was added as a bank holiday.")
+            messages.success(request, f"{day_words(data['date'])} was added as a bank holiday.")
             return redirect("staff:bank-holidays")
     return form_page(
         request,
@@ -239,13 +239,13 @@ def bank_holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"{gov_date(holiday.date)} is no longer a bank holiday.")
+            messages.success(request, f"{day_words(holiday.date)} is no longer a bank holiday.")
             return redirect("staff:bank-holidays")
     return form_page(
         request,
         "staff/simple_form.html",
         form,
-        heading=f"Remove {holiday.title}, {gov_date(holiday.date)}",
+        heading=f"Remove {holiday.title}, {day_words(holiday.date)}",
         intro="Clocks already running keep their due dates.",
         button="Remove",
         warning=True,

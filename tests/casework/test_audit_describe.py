@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
-from casework.audit_describe import describe_events, gov_date, gov_datetime, words
+from casework.audit_describe import describe_events, gov_datetime, words
+from casework.dates import day_words
 from casework.models import AuditEvent, CaseNote, Person, Team
 from casework.roles import Role
 from casework.services import roles_ensure
@@ -349,7 +350,7 @@ def test_values_in_words():
     assert words("a_status_added_later") == "A status added later"
     local = timezone.make_aware(timezone.datetime(2026, 6, 1, 12, 0))
     assert gov_datetime(local) == "1 June 2026 at midday"
-    assert gov_date(local.date()) == "1 June 2026"
+    assert day_words(local.date()) == "1 June 2026"
 
 
 @pytest.mark.django_db

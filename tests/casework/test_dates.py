@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from casework import dates
-from casework.audit_describe import gov_date, gov_datetime
+from casework.audit_describe import gov_datetime
 
 
 def _days():
@@ -24,7 +24,6 @@ def test_a_day_is_written_as_strftime_wrote_it():
         assert dates.day_words(day) == f"{day.day} {day:%B %Y}"
         assert dates.date_words(day) == f"{day.day} {day:%B %Y}"
         assert dates.month_words(day) == f"{day:%B %Y}"
-        assert gov_date(day) == f"{day.day} {day:%B %Y}"
 
 
 def test_a_time_is_written_as_strftime_wrote_it():
