@@ -1,11 +1,11 @@
 """Dates and times as staff read them: one format everywhere (GOV.UK style).
 
 A date is "3 December 2026"; a time of day is "9:15am" (12-hour, no leading zero, no
-full stop in "am"); both together are "3 December 2026 at 9:15am". Times are shown in
-the service's time zone (``TIME_ZONE``). Templates use the filters of
-``casework.templatetags.govuk_dates`` (built in, no ``{% load %}``); Python code that
-writes a date into words (case pages, messages) calls these functions, so no page has a
-format of its own (issue 19).
+full stop in "am"; "9am" on the hour; "midday" and "midnight"); both together are
+"3 December 2026 at 9:15am". Times are shown in the service's time zone (``TIME_ZONE``).
+Templates use the filters of ``casework.templatetags.govuk_dates`` (built in, no
+``{% load %}``); Python code that writes a date into words (case pages, messages, the
+audit trail) calls these functions, so no page has a format of its own (issue 19).
 """
 
 from __future__ import annotations
@@ -40,9 +40,17 @@ MONTHS = (
 
 
 def time_words(moment: datetime) -> str:
-    """A time of day: "9:15am", "12:00pm"."""
+    """A time of day in GOV.UK's style: "9am", "9:15am", "midday", "midnight" (the first
+    minute of the day, as GOV.UK defines it). Until 7 December 2026 pages wrote "9:00am"
+    and "12:00pm" while the audit trail wrote "9am" and "midday"; both write this now."""
+    if not moment.minute:
+        if moment.hour == 0:
+            return "midnight"
+        if moment.hour == 12:
+            return "midday"
     hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
 
 
 def day_words(day: date) -> str:

@@ -26,13 +26,34 @@ def test_a_day_is_written_as_strftime_wrote_it():
         assert dates.month_words(day) == f"{day:%B %Y}"
 
 
-def test_a_time_is_written_as_strftime_wrote_it():
+def test_a_time_is_written_in_govuk_style_at_every_minute_of_a_day():
     start = datetime(2026, 12, 3, tzinfo=UTC)
     for minute in range(24 * 60):
         moment = start + timedelta(minutes=minute)
         hour = moment.hour % 12 or 12
-        expected = f"{hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
+        half = "am" if moment.hour < 12 else "pm"
+        if moment.minute:
+            expected = f"{hour}:{moment:%M}{half}"  # 9:15am, 12:01am, 12:30pm
+        elif moment.hour == 0:
+            expected = "midnight"
+        elif moment.hour == 12:
+            expected = "midday"
+        else:
+            expected = f"{hour}{half}"  # 9am, not 9:00am
         assert dates.time_words(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "words"),
+    [(0, 0, "midnight"), (0, 1, "12:01am"), (9, 0, "9am"), (9, 5, "9:05am"),
+     (12, 0, "midday"), (12, 30, "12:30pm"), (18, 0, "6pm"), (23, 59, "11:59pm")],
+)  # fmt: skip
+def test_the_pages_and_the_audit_trail_write_a_time_alike(hour, minute, words):
+    moment = datetime(2026, 6, 1, hour, minute, tzinfo=ZoneInfo("Europe/London"))
+    with timezone.override(ZoneInfo("Europe/London")):
+        assert dates.time_words(moment) == words
+        assert dates.datetime_words(moment) == f"1 June 2026 at {words}"
+        assert gov_datetime(moment) == f"1 June 2026 at {words}"
 
 
 @pytest.mark.parametrize(
@@ -40,7 +61,7 @@ def test_a_time_is_written_as_strftime_wrote_it():
     [
         # The clocks go back at 2am BST on 25 October 2026: 00:59 UTC is 1:59am BST.
         (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), "25 October 2026 at 1:59am"),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25 October 2026 at 1:00am"),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25 October 2026 at 1am"),
         # Midnight in London on New Year's Eve is still the old year's last day in UTC + 0.
         (datetime(2026, 12, 31, 23, 59, tzinfo=UTC), "31 December 2026 at 11:59pm"),
         # BST: 23:30 UTC on 30 June is 12:30am on 1 July in London.

@@ -36,7 +36,7 @@ def test_disclosures_and_order_reviews_are_in_words(client, frontline, lead, mon
     assert "Step: Submit the safeguarding concern to adult social care" in disclosures
     assert "Lawful basis (UK GDPR Art 6): Art 6(1)(e): public task" in disclosures
     assert "DPA 2018 Sch. 1 para 18: safeguarding of children and adults at risk" in disclosures
-    assert "Authorised: 2 March 2026 at 12:00pm" in disclosures
+    assert "Authorised: 2 March 2026 at midday" in disclosures
     assert "Authorised by: lead.north" in disclosures
     reviews = rows(page, "Reviews of the closure order")
     assert "Date of the review: 2 March 2026" in reviews

@@ -419,9 +419,9 @@ def test_a_48_hour_or_expired_notice_cannot_be_extended(frontline, lead, monkeyp
                    extended_at=at(2025, 12, 26, 18, 1).isoformat(),
                    extension_authorised_by_rank="superintendent")  # fmt: skip
     assert "only before it expires" in late.message_dict["extended_at"][0]
-    # When, in the words of every other page (GOV.UK style: "6:00pm", not "6:00PM").
+    # When, in the words of every other page (GOV.UK style: "6pm", not "6:00PM").
     assert late.message_dict["extended_at"][0].startswith(
-        "The notice expired on 26 December 2025 at 6:00pm."
+        "The notice expired on 26 December 2025 at 6pm."
     )
 
 
