@@ -22,7 +22,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from casework.audit import (
@@ -33,7 +32,7 @@ from casework.audit import (
     user_display_name,
     verb_label,
 )
-from casework.dates import day_words
+from casework.dates import datetime_words, day_words
 from casework.links import case_timeline_url
 from casework.models import AuditEvent, CasePersonRole, Gender, Person, Premises, Team
 
@@ -89,24 +88,6 @@ def humanise(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def gov_time(value: datetime) -> str:
-    """GOV.UK style time: 9am, 11:59pm, midday, midnight."""
-    if value.hour == 0 and value.minute == 0:
-        return "midnight"
-    if value.hour == 12 and value.minute == 0:
-        return "midday"
-    hour = value.hour % 12 or 12
-    minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
-
-
-def gov_datetime(value: datetime) -> str:
-    """GOV.UK style date and time in UK time: 3 December 2026 at 11:59pm."""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{day_words(value)} at {gov_time(value)}"
-
-
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_VALUE_LENGTH else text[: MAX_VALUE_LENGTH - 1] + "…"
 
@@ -126,7 +107,7 @@ def words(value: Any, field: Any = None) -> str:
         subfields = {f.name: f for f in getattr(field, "fields", ())}
         return "; ".join(_record_words(item, subfields) for item in value)
     if isinstance(value, datetime):
-        return gov_datetime(value)
+        return datetime_words(value)
     if isinstance(value, date):
         return day_words(value)
     if isinstance(value, dict):
@@ -142,7 +123,7 @@ def _string_words(text: str) -> str:
     if _ISO_DATETIME.match(text):
         parsed = parse_datetime(text)
         if parsed is not None:
-            return gov_datetime(parsed)
+            return datetime_words(parsed)
     if _ISO_DATE.match(text):
         parsed_date = parse_date(text)
         if parsed_date is not None:
@@ -443,7 +424,7 @@ def _viewed(ctx: Context) -> list[Line]:
     repeat = view_repeat_of(ctx.event)
     if repeat is not None and repeat.repeats:
         times = repeat.repeats + 1
-        lines.append(Line("Viewed", f"{times} times, the last on {gov_datetime(repeat.last_at)}"))
+        lines.append(Line("Viewed", f"{times} times, the last on {datetime_words(repeat.last_at)}"))
     return lines
 
 
@@ -816,7 +797,7 @@ def describe_events(events: Iterable[AuditEvent]) -> list[DescribedEvent]:
             label=verb_label(event.verb),
             actor=actor_name(event),
             lines=describe(event, names),
-            when=gov_datetime(event.at),
+            when=datetime_words(event.at),
         )
         for event in events
     ]

@@ -46,11 +46,11 @@ from casework.audit_describe import (
     describe_events,
     describe_text,
     field_for,
-    gov_datetime,
     humanise,
     words,
 )
 from casework.counting import CappedPaginator
+from casework.dates import datetime_words
 from casework.forms import AuditSearchForm, govuk_controls, govuk_error_summary
 from casework.models import AuditEvent, Case, Person, Premises
 from casework.roles import Role, roles_of
@@ -149,7 +149,7 @@ class RowChange:
 
     @property
     def when(self) -> str:
-        return gov_datetime(self.at)
+        return datetime_words(self.at)
 
 
 # Columns whose change says nothing an auditor needs (they move with every change).
@@ -260,7 +260,7 @@ def audit_case_timeline(request: HttpRequest, reference: str) -> HttpResponse:
         "case_type_label": case.get_case_type_display(),
         "state_label": audit_label(case.case_type, "state", case.state),
         "team_name": case.team.name,
-        "raised_words": gov_datetime(case.raised_at),
+        "raised_words": datetime_words(case.raised_at),
         "people": [link.person for link in case.case_people.select_related("person")],
         "rows": _rows(events),
         "row_history": _row_history(case),
@@ -318,7 +318,7 @@ def _csv_line(event: AuditEvent, names: NameBook) -> list[str]:
             json.dumps(event.data, sort_keys=True, ensure_ascii=False),
             event.prev_hash,
             event.hash,
-            gov_datetime(event.at),
+            datetime_words(event.at),
             actor_name(event),
             describe_text(describe(event, names)),
         )

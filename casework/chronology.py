@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from casework.audit import READ_VERBS, AuditVerb, audit_case_condition
-from casework.audit_describe import Line, describe_events, gov_datetime
+from casework.audit_describe import Line, describe_events
+from casework.dates import datetime_words
 from casework.models import AuditEvent, Case, CaseNote, Person
 from casework.selectors import person_cases_for_user
 
@@ -33,7 +34,7 @@ class Entry:
 
     @property
     def when(self) -> str:
-        return gov_datetime(self.at)
+        return datetime_words(self.at)
 
     @property
     def details(self) -> str:

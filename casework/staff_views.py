@@ -29,7 +29,8 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
 from casework import api_tokens, staff, two_factor
-from casework.audit_describe import describe_events, gov_datetime
+from casework.audit_describe import describe_events
+from casework.dates import datetime_words
 from casework.models import Team
 
 User = get_user_model()
@@ -256,7 +257,7 @@ def _row(user: Any, locked: set[str]) -> PersonRow:
         role=staff.staff_role_of(user).label,
         teams=teams,
         status=_status(user, locked),
-        last_sign_in=gov_datetime(user.last_login) if user.last_login else "Never",
+        last_sign_in=datetime_words(user.last_login) if user.last_login else "Never",
     )
 
 

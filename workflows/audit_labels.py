@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from casework.audit_describe import Line, gov_datetime
+from casework.audit_describe import Line
 from casework.chronology import Entry
+from casework.dates import datetime_words
 from workflows.definitions import Field, Unit
 from workflows.models import Deadline, DeadlineStatus, ReminderStage
 from workflows.registry import FIRST_TYPE, WORKFLOWS
@@ -117,11 +118,11 @@ def clock_outcomes(cases: Sequence[Any]) -> list[Any]:
         lines = [
             Line("Clock", deadline.label),
             Line("Outcome", _status_words(deadline.status)),
-            Line("Was due", gov_datetime(deadline.due_at)),
+            Line("Was due", datetime_words(deadline.due_at)),
             Line("Timescale", "Statutory" if deadline.statutory else "Local practice"),
         ]
         if deadline.met_at:
-            lines.append(Line("Met", gov_datetime(deadline.met_at)))
+            lines.append(Line("Met", datetime_words(deadline.met_at)))
         entries.append(
             Entry(
                 at=ended,

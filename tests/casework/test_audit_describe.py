@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.audit import AuditVerb, audit_record
-from casework.audit_describe import describe_events, gov_datetime, words
-from casework.dates import day_words
+from casework.audit_describe import describe_events, words
+from casework.dates import datetime_words, day_words
 from casework.models import AuditEvent, CaseNote, Person, Team
 from casework.roles import Role
 from casework.services import roles_ensure
@@ -349,7 +349,7 @@ def test_values_in_words():
     assert words("2026-12-03") == "3 December 2026"
     assert words("a_status_added_later") == "A status added later"
     local = timezone.make_aware(timezone.datetime(2026, 6, 1, 12, 0))
-    assert gov_datetime(local) == "1 June 2026 at midday"
+    assert datetime_words(local) == "1 June 2026 at midday"
     assert day_words(local.date()) == "1 June 2026"
 
 
