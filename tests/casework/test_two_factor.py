@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -233,6 +234,23 @@ def test_a_session_without_its_second_factor_is_no_sign_in(client, lead):
 
     assert client.get("/").status_code == 302
     assert client.get("/api/v1/cases/").status_code in (401, 403)
+
+
+def test_once_checked_the_page_is_given_the_user_itself_not_a_lazy_proxy(client, lead):
+    """TwoFactorMiddleware replaces Django's lazy ``request.user`` with what it read, so
+    the rest of the request does not go through the proxy (docs/performance.md)."""
+    client.force_login(lead)
+    session = client.session
+    session[VERIFIED] = int(time.time())
+    session.save()
+
+    signed_in = client.get("/").wsgi_request.user
+    assert type(signed_in) is type(lead)
+    assert signed_in.pk == lead.pk
+
+    client.logout()
+    signed_out = client.get("/accessibility/").wsgi_request.user
+    assert type(signed_out) is AnonymousUser
 
 
 def test_the_django_admin_sign_in_goes_through_the_service_sign_in(client):
