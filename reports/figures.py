@@ -86,7 +86,7 @@ from casework.selectors import (
 from workflows import case_figures as facts
 from workflows.models import CaseFigure, Deadline, DeadlineKind, FigureSum
 from workflows.modern_slavery.states import EXPLOITATION_TYPES
-from workflows.registry import WORKFLOWS, get_workflow
+from workflows.registry import WORKFLOWS
 
 FIGURE_ROLES = frozenset({Role.ANALYST, Role.LEAD, Role.PREVENT_LEAD, Role.AUDITOR})
 ALL_CASES_ROLES = frozenset({Role.ANALYST, Role.AUDITOR})
@@ -544,16 +544,22 @@ def _type_label(case_type: str) -> str:
 
 def outcome_label(case_type: str, transition: str, outcome_code: str) -> str:
     """A closing step's outcome in words: the case's outcome code if it has one (a step
-    may take the outcome as an input), else the step's declared outcome, else its label."""
+    may take the outcome as an input), else the step's declared outcome, else its label;
+    codes in the words their steps declare (``Workflow.outcome_words``)."""
+    workflow = WORKFLOWS.get(case_type)
     code = outcome_code
-    if not code and case_type in WORKFLOWS and transition:
+    if not code and workflow is not None and transition:
         try:
-            meta = get_workflow(case_type).transition_meta(transition)
+            meta = workflow.transition_meta(transition)
         except (KeyError, AttributeError):
             meta = {}
-        code = meta.get("outcome") or meta.get("label") or ""
+        code = meta.get("outcome") or ""
+        if not code and meta.get("label"):
+            return str(meta["label"])
     if not code:
         return "Closed (outcome not recorded)"
+    if workflow is not None:
+        return workflow.outcome_words(code)
     return code.replace("_", " ").capitalize() if code.isupper() else code
 
 

@@ -218,13 +218,11 @@ def _choice_words(declared: Declared, value: Any) -> str | None:
 
 
 def outcome_words(case_type: str, code: str) -> str:
-    """A case's outcome in words: its step's choice label, else the code in words."""
+    """A case's outcome in words, as its type's steps declare them
+    (``Workflow.outcome_words``)."""
     if not code:
         return "None"
-    words = _choice_words(_declared(case_type).get("outcome_code", Declared(None, None)), code)
-    if words:
-        return words
-    return code.replace("_", " ").capitalize() if code.isupper() else code
+    return get_workflow(case_type).outcome_words(code)
 
 
 def _plain(value: Any) -> str:

@@ -422,6 +422,29 @@ class Workflow:
         except ValueError:
             return state
 
+    def outcome_words(self, code: str) -> str:
+        """A closed case's outcome code in words: the label of the closing step's
+        ``outcome_code`` choice, or the ``outcome_words`` its step declares with its
+        ``outcome`` (workflows/steps.py). A code no step of this type declares (from an
+        earlier version, or free text) is written as it is, an upper-case code in plain
+        words. Until 7 December 2026 declared codes were too: the case statistics and the
+        committee pack said "Nrm rg negative" and "Nfa at triage"."""
+        words = self.__dict__.get("_outcome_words")
+        if words is None:
+            words = {}
+            for meta in self._meta_by_name().values():
+                if meta.get("outcome"):
+                    words.setdefault(meta["outcome"], meta.get("outcome_words") or "")
+                for spec in meta.get("fields", ()):
+                    if getattr(spec, "name", "") == "outcome_code":
+                        for value, label in spec.choices or ():
+                            words.setdefault(str(value), str(label))
+            self.__dict__["_outcome_words"] = words
+        found = words.get(code)
+        if found:
+            return found
+        return code.replace("_", " ").capitalize() if code.isupper() else code
+
     def rules_starting_on(self, transition: str) -> list[DeadlineRule]:
         return [r for r in self.deadline_rules if r.starts_on == transition]
 

@@ -310,6 +310,7 @@ class DhrCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: Home Office told of the decision not to review",
         outcome="NO_REVIEW",
+        outcome_words="No review (the Home Office was told of the decision)",
         fields=[Field("home_office_notified_on", FieldType.DATE, "Date the Home Office was told")],
     )
     def close_no_review(self, *, actor: Any, data: dict) -> None:
@@ -504,6 +505,7 @@ class DhrCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: action plan complete",
         outcome="ACTION_PLAN_COMPLETE",
+        outcome_words="Action plan complete",
         fields=[Field("closing_note", FieldType.TEXT, "Closing note", required=False)],
     )
     def close_action_plan_complete(self, *, actor: Any, data: dict) -> None:

@@ -74,15 +74,7 @@ def _outcome_words(case: Case, workflow: Workflow) -> str:
     """Why a closed case closed, in words: the label of its outcome where a closing step
     recorded one, else its final state's label (e.g. "Withdrawn")."""
     if case.outcome_code:
-        for name in workflow.transition_names():
-            for spec in workflow.transition_meta(name).get("fields", ()):
-                if getattr(spec, "name", "") == "outcome_code":
-                    label = dict(spec.choices or ()).get(case.outcome_code)
-                    if label:
-                        return str(label)
-        if not case.outcome_code.isupper():
-            return case.outcome_code
-        return case.outcome_code.replace("_", " ").capitalize()
+        return workflow.outcome_words(case.outcome_code)
     label = workflow.state_label(case.state)
     return "" if label.lower() == CLOSED.lower() else label
 

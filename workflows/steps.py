@@ -29,6 +29,7 @@ def step(
     conditions: Sequence[Callable[[Any], bool]] = (),
     permission: str = LEAD,
     outcome: str = "",
+    outcome_words: str = "",
     guard_message: str = "",
     event_field: str = "",
     sub_process: SubProcess | None = None,
@@ -37,8 +38,10 @@ def step(
 ) -> Callable[[Any], Any]:
     """Declare a transition. ``target=None`` records an event without changing state.
 
-    ``outcome`` is the outcome code recorded when the step closes the case; a step
-    into a terminal state may instead take an ``outcome_code`` field.
+    ``outcome`` is the outcome code recorded when the step closes the case, and
+    ``outcome_words`` how every page, report and message says it ("Negative reasonable
+    grounds decision", not the code); a step into a terminal state may instead take an
+    ``outcome_code`` field, whose choices' labels are its words.
     ``guard_message`` explains a refusal when a condition is not met.
     ``event_field`` names the input that says when the step's event happened (the date
     of the meeting, the decision, the exit): clocks it starts or meets run from that
@@ -49,6 +52,8 @@ def step(
     (``target`` must be None), may be taken only while the sub-process is in one of
     ``sub_source`` and moves it to ``sub_target`` (None: it stays).
     """
+    if outcome and not outcome_words:
+        raise ValueError(f"outcome {outcome!r} needs its outcome_words")
     if event_field and event_field not in {f.name for f in fields}:
         raise ValueError(f"event_field {event_field!r} is not one of the step's fields")
     custom: dict[str, Any] = {}
@@ -72,6 +77,7 @@ def step(
             "fields": tuple(fields),
             "permission_name": permission,
             "outcome": outcome,
+            "outcome_words": outcome_words,
             "guard_message": guard_message,
             "event_field": event_field,
             **custom,

@@ -159,6 +159,7 @@ class UnclassifiedCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: not a safeguarding concern",
         outcome="NOT_SAFEGUARDING",
+        outcome_words="Not a safeguarding concern",
         fields=[Field("rationale", FieldType.TEXT, "Why this is not a safeguarding concern")],
     )
     def close_not_safeguarding(self, *, actor: Any, data: dict) -> None:

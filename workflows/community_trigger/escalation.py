@@ -176,6 +176,7 @@ class EscalationSteps:
         target=State.CLOSED,
         label="Close: escalation not upheld, threshold not met",
         outcome=Outcome.THRESHOLD_NOT_MET,
+        outcome_words="Threshold not met",
         conditions=[not_upheld_without_review],
         guard_message=(
             "Close this way only when an escalation of a not-met decision was not upheld."

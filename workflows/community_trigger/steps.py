@@ -74,6 +74,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         target=State.CLOSED,
         label="Close: no consent from the person affected",
         outcome=Outcome.INVALID_NO_CONSENT,
+        outcome_words="No consent from the person affected",
         conditions=[consent_missing],
         guard_message="The application is valid: it is the applicant's own, or has consent.",
         fields=list(CLOSING_FIELDS),
@@ -248,6 +249,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         target=State.CLOSED,
         label="Close: threshold not met",
         outcome=Outcome.THRESHOLD_NOT_MET,
+        outcome_words="Threshold not met",
         fields=list(CLOSING_WITH_WINDOW),
     )
     def close_threshold_not_met(self, *, actor: Any, data: dict) -> None:
@@ -378,6 +380,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         target=State.CLOSED,
         label="Close: reviewed, recommendations made",
         outcome=Outcome.REVIEWED_WITH_RECOMMENDATIONS,
+        outcome_words="Reviewed, recommendations made",
         conditions=[recommendations_made],
         guard_message="The review made no recommendations: close it as such.",
         fields=list(CLOSING_WITH_WINDOW),
@@ -392,6 +395,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         target=State.CLOSED,
         label="Close: reviewed, no recommendations",
         outcome=Outcome.REVIEWED_NO_RECOMMENDATIONS,
+        outcome_words="Reviewed, no recommendations made",
         conditions=[no_recommendations_made],
         guard_message="The review made recommendations: close it as such.",
         fields=list(CLOSING_WITH_WINDOW),
@@ -419,6 +423,7 @@ class CommunityTriggerCase(EscalationSteps, DisclosingCaseMixin, WorkflowCaseMix
         target=State.WITHDRAWN,
         label="Withdraw (the applicant withdrew the application)",
         outcome=Outcome.WITHDRAWN,
+        outcome_words="Withdrawn",
         fields=[
             Field("withdrawn_on", FieldType.DATE, "Date withdrawn"),
             Field("reason", FieldType.TEXT, "Why"),

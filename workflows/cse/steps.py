@@ -72,6 +72,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close without a referral",
         outcome="NO_FURTHER_EXPLOITATION_CONCERNS",
+        outcome_words="No further exploitation concerns",
         conditions=[not_in_immediate_danger],
         guard_message=(
             "The child was reported to be in immediate danger: record the emergency action "
@@ -119,6 +120,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Record the MASH decision: no further action or advice",
         outcome="NFA_AT_TRIAGE",
+        outcome_words="No further action or advice (MASH decision)",
         fields=[
             Field("mash_decision_on", FieldType.DATE, "Date of the decision"),
             Field("advice_given", FieldType.TEXT, "Advice given to the referrer", required=False),
@@ -421,6 +423,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: child protection plan ended",
         outcome="CP_PLAN_ENDED",
+        outcome_words="Child protection plan ended",
         fields=[CLOSING_NOTE],
     )
     def close_after_cp_plan(self, *, actor: Any, data: dict) -> None:
@@ -434,6 +437,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: the child moved out of the area",
         outcome="TRANSFERRED_OUT_OF_AREA",
+        outcome_words="Transferred (the child moved out of the area)",
         fields=[
             Field("receiving_authority", FieldType.STRING, "Local authority now responsible"),
             Field("transferred_on", FieldType.DATE, "Date of the transfer"),
@@ -448,6 +452,7 @@ class CSECase(NRMSteps, DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: turned 18, transition to adult services",
         outcome="TURNED_18_TRANSITIONED_TO_ADULT_SERVICES",
+        outcome_words="Turned 18, transition to adult services",
         conditions=[subject_is_18_or_over],
         guard_message=(
             "The child is not yet 18 by the date of birth or age recorded; "

@@ -157,6 +157,7 @@ class CuckooingCase(ClosureOrderSteps, DisclosingCaseMixin, WorkflowCaseMixin, C
         target=State.CLOSED,
         label="Close: criteria not met, no further action",
         outcome=NFA_OUTCOME,
+        outcome_words="Criteria not met, no further action",
         conditions=[s42_test_not_met, may_close_case],
         guard_message=(
             "Record the section 42 test first; no further action is only for a concern that does "

@@ -59,6 +59,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: no reasonable grounds",
         outcome="NO_NOTIFICATION_REQUIRED",
+        outcome_words="No reasonable grounds, so no notification required",
         fields=[
             Field(
                 "rationale",
@@ -182,6 +183,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: decided that no notification is required",
         outcome="NOTIFICATION_NOT_REQUIRED",
+        outcome_words="Decided that no notification is required",
         fields=[
             Field(
                 "no_notification_reason",
@@ -313,6 +315,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: Duty to Notify only",
         outcome="DTN_ONLY",
+        outcome_words="Duty to Notify only (no NRM referral)",
         fields=[Field("closing_note", FieldType.TEXT, "Closing note", required=False)],
     )
     def close_dtn_only(self, *, actor: Any, data: dict) -> None:
@@ -353,6 +356,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: negative reasonable grounds",
         outcome="NRM_RG_NEGATIVE",
+        outcome_words="Negative reasonable grounds decision (NRM)",
         fields=[Field("closing_note", FieldType.TEXT, "Closing note", required=False)],
     )
     def close_rg_negative(self, *, actor: Any, data: dict) -> None:
@@ -393,6 +397,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: positive conclusive grounds",
         outcome="NRM_CG_POSITIVE",
+        outcome_words="Positive conclusive grounds decision (NRM)",
         fields=[Field("closing_note", FieldType.TEXT, "Closing note", required=False)],
     )
     def close_cg_positive(self, *, actor: Any, data: dict) -> None:
@@ -403,6 +408,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: negative conclusive grounds",
         outcome="NRM_CG_NEGATIVE",
+        outcome_words="Negative conclusive grounds decision (NRM)",
         fields=[Field("closing_note", FieldType.TEXT, "Closing note", required=False)],
     )
     def close_cg_negative(self, *, actor: Any, data: dict) -> None:
@@ -413,6 +419,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: disqualified (the Nationality and Borders Act 2022, section 63)",
         outcome="NRM_DISQUALIFIED",
+        outcome_words="Disqualified from NRM protection (Nationality and Borders Act 2022, s63)",
         fields=[Field("rationale", FieldType.TEXT, "Grounds given for disqualification")],
     )
     def record_disqualification(self, *, actor: Any, data: dict) -> None:
@@ -428,6 +435,7 @@ class ModernSlaveryCase(WorkflowCaseMixin, Case):
         target=State.WITHDRAWN,
         label="Withdraw from the NRM (the adult withdrew or disengaged after referral)",
         outcome="NRM_WITHDRAWN",
+        outcome_words="Withdrawn from the NRM",
         fields=[Field("reason", FieldType.TEXT, "Why the case is withdrawn")],
     )
     def withdraw(self, *, actor: Any, data: dict) -> None:

@@ -64,6 +64,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: not referred to Prevent",
         outcome="NOT_REFERRED",
+        outcome_words="Not referred to Prevent",
         fields=[Field("rationale", FieldType.TEXT, "Why the concern is not a Prevent matter")],
     )
     def close_not_referred(self, *, actor: Any, data: dict) -> None:
@@ -95,6 +96,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: no further action at the gateway",
         outcome="NFA_AT_GATEWAY",
+        outcome_words="No further action at the police gateway",
         fields=[GATEWAY_DATE, Field("rationale", FieldType.TEXT, "Reason the police gave")],
     )
     def close_nfa_at_gateway(self, *, actor: Any, data: dict) -> None:
@@ -106,6 +108,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: signposted to other services",
         outcome="SIGNPOSTED",
+        outcome_words="Signposted to other services",
         fields=[
             GATEWAY_DATE,
             Field("signposted_to", FieldType.TEXT, "Services the person was signposted to"),
@@ -120,6 +123,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: police-led partnership management",
         outcome="POLICE_LED",
+        outcome_words="Police-led partnership management",
         fields=[GATEWAY_DATE, CLOSING_NOTE],
     )
     def close_police_led(self, *, actor: Any, data: dict) -> None:
@@ -181,6 +185,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: not adopted by the panel",
         outcome="NOT_ADOPTED",
+        outcome_words="Not adopted by the Channel panel",
         fields=[
             Field("panel_date", FieldType.DATE, "Date of the panel"),
             Field("rationale", FieldType.TEXT, "Why the panel did not adopt the case"),
@@ -318,6 +323,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: consent refused",
         outcome="CONSENT_REFUSED",
+        outcome_words="Consent to Channel support refused",
         fields=[
             Field("other_routes", FieldType.TEXT, "Other safeguarding routes used", required=False),
             CLOSING_NOTE,
@@ -331,6 +337,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: consent withdrawn",
         outcome="CONSENT_WITHDRAWN",
+        outcome_words="Consent to Channel support withdrawn",
         fields=[
             Field("other_routes", FieldType.TEXT, "Other safeguarding routes used", required=False),
             CLOSING_NOTE,
@@ -346,6 +353,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: returned to police-led management",
         outcome="POLICE_LED",
+        outcome_words="Police-led partnership management",
         fields=[Field("rationale", FieldType.TEXT, "Why the case returns to the police")],
     )
     def close_returned_to_police(self, *, actor: Any, data: dict) -> None:
@@ -396,6 +404,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: exited with no further concerns",
         outcome="EXIT_NO_FURTHER_CONCERNS",
+        outcome_words="Exited Channel with no further concerns",
         fields=[CLOSING_NOTE],
     )
     def close_no_further_concerns(self, *, actor: Any, data: dict) -> None:
@@ -406,6 +415,7 @@ class PreventCase(DisclosingCaseMixin, WorkflowCaseMixin, Case):
         target=State.CLOSED,
         label="Close: concerns remain, returned to the police",
         outcome="EXIT_CONCERNS_REMAIN_RETURNED_TO_POLICE",
+        outcome_words="Exited Channel with concerns remaining, returned to the police",
         fields=[Field("rationale", FieldType.TEXT, "The concerns that remain")],
     )
     def close_exit_concerns_remain(self, *, actor: Any, data: dict) -> None:
