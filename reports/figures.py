@@ -84,6 +84,7 @@ from casework.selectors import (
     teams_by_name,
 )
 from workflows import case_figures as facts
+from workflows.definitions import undeclared_code_words
 from workflows.models import CaseFigure, Deadline, DeadlineKind, FigureSum
 from workflows.modern_slavery.states import EXPLOITATION_TYPES
 from workflows.registry import WORKFLOWS
@@ -560,7 +561,7 @@ def outcome_label(case_type: str, transition: str, outcome_code: str) -> str:
         return "Closed (outcome not recorded)"
     if workflow is not None:
         return workflow.outcome_words(code)
-    return code.replace("_", " ").capitalize() if code.isupper() else code
+    return undeclared_code_words(code)
 
 
 _BY_OUTCOME = (

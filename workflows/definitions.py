@@ -339,6 +339,12 @@ class SubProcess:
         }
 
 
+def undeclared_code_words(code: str) -> str:
+    """An outcome code no step declares (an earlier version's) in plain words:
+    "SOME_OLD_CODE" is "Some old code"; free text is written as it is."""
+    return code.replace("_", " ").capitalize() if code.isupper() else code
+
+
 @dataclasses.dataclass
 class Workflow:
     """Everything Safecase knows about one case type's process."""
@@ -440,10 +446,7 @@ class Workflow:
                         for value, label in spec.choices or ():
                             words.setdefault(str(value), str(label))
             self.__dict__["_outcome_words"] = words
-        found = words.get(code)
-        if found:
-            return found
-        return code.replace("_", " ").capitalize() if code.isupper() else code
+        return words.get(code) or undeclared_code_words(code)
 
     def rules_starting_on(self, transition: str) -> list[DeadlineRule]:
         return [r for r in self.deadline_rules if r.starts_on == transition]
