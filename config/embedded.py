@@ -51,9 +51,10 @@ def run(command: list[str]) -> int:
     server = None
     if not env.get("DATABASE_URL"):
         server, env["DATABASE_URL"] = start_embedded_postgres()
-        sys.stderr.write("safecase: using the embedded PostgreSQL under var/pgdata\n")
+        sys.stderr.write(f"safecase: using the embedded PostgreSQL under {VAR_DIR / 'pgdata'}\n")
     if not env.get("REDIS_URL"):
-        sys.stderr.write("safecase: using the Celery filesystem broker under var/celery\n")
+        broker = VAR_DIR / "celery"
+        sys.stderr.write(f"safecase: using the Celery filesystem broker under {broker}\n")
     child = subprocess.Popen(command, env=env)
     # Ctrl-C reaches the whole process group; the child shuts itself down and we wait.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
