@@ -37,10 +37,10 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, formats
 from django.utils.safestring import SafeString, mark_safe
 
-from casework.dates import date_words, datetime_words
+from casework.dates import date_words, datetime_words, in_service_zone
 from casework.links import case_url, pk_url, reference_url
 from casework.templatetags.references import reference
 
@@ -57,14 +57,10 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _in_zone(moment: datetime) -> datetime:
-    """``moment`` in the current time zone, as the template engine shows it."""
-    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
-
-
 def _iso(moment: datetime) -> str:
-    """``{{ moment|date:'c' }}``: ISO 8601 in the current time zone."""
-    return _in_zone(moment).isoformat()
+    """``{{ moment|date:'c' }}``: ISO 8601 in the service's time zone, as the words beside
+    it (``casework.dates``)."""
+    return in_service_zone(moment).isoformat()
 
 
 # A clock past due, after its date (the triage queue, a partner's response).
@@ -283,8 +279,8 @@ def dashboard_count_groups(groups: Iterable[Any], teams: int) -> SafeString:
 
 
 def _local(moment: datetime, format_string: str) -> str:
-    """``{{ moment|date:format_string }}``: in the current time zone."""
-    return dateformat.format(_in_zone(moment), format_string)
+    """``{{ moment|date:format_string }}``: in the service's time zone."""
+    return dateformat.format(in_service_zone(moment), format_string)
 
 
 def _queue_row(row: Any, tab: str, chosen: Iterable[str]) -> str:

@@ -2,6 +2,7 @@
 words as ``%B``, ``%Y`` and ``%M`` give, for every day and every minute."""
 
 from datetime import UTC, date, datetime, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,3 +79,21 @@ def test_nothing_is_written_as_nothing():
     assert dates.date_words(None) == ""
     assert dates.month_words("") == ""
     assert dates.datetime_words("not a date") == ""
+
+
+def test_a_moment_is_written_in_the_services_zone_whichever_zone_is_active():
+    """The service's zone (TIME_ZONE), not one a request might activate: Safecase
+    activates none, and asks Django's active zone of no moment it writes."""
+    utc = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 12:30am on 1 July in London
+    with timezone.override(ZoneInfo("America/New_York")):
+        assert dates.datetime_words(utc) == "1 July 2026 at 12:30am"
+        assert dates.date_words(utc) == "1 July 2026"
+        assert dates.in_service_zone(utc).isoformat() == "2026-07-01T00:30:00+01:00"
+    naive = datetime(2026, 6, 30, 23, 30)  # noqa: DTZ001 - a naive moment, on purpose
+    assert dates.in_service_zone(naive) is naive
+    assert dates.datetime_words(naive) == "30 June 2026 at 11:30pm"
+
+
+def test_a_moment_is_asked_no_zone_of_djangos_for_each_moment():
+    with patch.object(timezone, "localtime", side_effect=AssertionError("asked")):
+        assert dates.datetime_words(datetime(2026, 1, 5, 9, tzinfo=UTC)) == "5 January 2026 at 9am"
